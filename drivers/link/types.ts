@@ -1,0 +1,34 @@
+import type { EventEmitter } from 'node:events';
+import type { DropCounter } from '../../harness/errors.js';
+
+/** One UDP datagram as the layers above the link see it. Addresses are canonical IPv6 text (RFC 5952). */
+export interface Datagram {
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  payload: Uint8Array;
+}
+
+/** A raw IPv6 packet that crossed the link, for pcap writers. `at` is ms since the epoch. */
+export interface LinkFrame {
+  direction: 'in' | 'out';
+  ipv6: Uint8Array;
+  at: number;
+}
+
+/**
+ * Events a link emits:
+ * - 'datagram' (Datagram): a valid UDP datagram arrived for one of the link's local addresses
+ * - 'frame' (LinkFrame): every IPv6 packet sent or received (valid or not), for captures
+ * - 'down' (Error): the underlying device went away; the link keeps trying to come back
+ * - 'up' (): the link is (again) usable
+ * - 'drop' ({ layer, reason }): something was thrown away; also counted in `drops`
+ */
+export interface Link extends EventEmitter {
+  readonly name: string;
+  readonly drops: DropCounter;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  send(d: Datagram): void;
+}

@@ -1,0 +1,78 @@
+/**
+ * Typed errors shared by every layer. A decode failure names the layer and the byte offset
+ * (relative to the start of the buffer handed to that layer) so a report can say
+ * "coap: token length 9 exceeds 8 at byte 0" instead of "malformed".
+ */
+export type DecodeLayer =
+  | 'pcap'
+  | 'ethernet'
+  | 'slip'
+  | 'ipv6'
+  | 'udp'
+  | 'coap'
+  | 'tlv'
+  | 'tlv-value'
+  | 'asn1'
+  | 'hex';
+
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError';
+  constructor(
+    readonly layer: DecodeLayer,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`${layer}: ${reason} at byte ${offset}`);
+  }
+
+  /** The same error seen from an enclosing layer whose payload started at `base`. */
+  shifted(base: number): DecodeError {
+    return new DecodeError(this.layer, this.offset + base, this.reason);
+  }
+}
+
+/** A rig file, suite file or command-line value that cannot be used. `where` is file:line or a JSON path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly where: string,
+    readonly reason: string,
+  ) {
+    super(`${where}: ${reason}`);
+  }
+}
+
+/** A resource (serial port, socket, process) could not be acquired or was lost. */
+export class ResourceError extends Error {
+  override readonly name = 'ResourceError';
+  constructor(
+    readonly resource: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${resource}: ${reason}`, options);
+  }
+}
+
+/** Counts what a layer threw away, by reason, so that nothing is dropped silently. */
+export class DropCounter {
+  private readonly counts = new Map<string, number>();
+
+  count(reason: string, n = 1): void {
+    this.counts.set(reason, (this.counts.get(reason) ?? 0) + n);
+  }
+
+  get total(): number {
+    let t = 0;
+    for (const n of this.counts.values()) t += n;
+    return t;
+  }
+
+  get(reason: string): number {
+    return this.counts.get(reason) ?? 0;
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}
