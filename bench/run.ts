@@ -1,0 +1,15 @@
+/**
+ * `npm run bench`: the speed and memory figures the README records. Each section prints its own
+ * lines; targets are printed beside the measurement so a regression is visible at a glance.
+ */
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { benchWire } from './wire.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const vectors = join(root, '..', 'shared', 'vectors');
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+log(`csmp-hil bench — node ${process.version}, ${new Date().toISOString()}`);
+const wire = await benchWire(vectors, log);
+log(`  target: ≥100,000 decodes/s (${wire.decodePerSec >= 100_000 ? 'met' : 'NOT met'}), ≥10× tshark (${wire.ratio === undefined ? 'not measured' : wire.ratio >= 10 ? 'met' : 'NOT met'})`);

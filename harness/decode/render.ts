@@ -1,0 +1,50 @@
+/** Text and JSON views of decoded CSMP messages, for `hil decode`, `hil request` and reports. */
+import { codeName } from '../coap/codes.js';
+import { formatTlv } from '../csmp/format.js';
+import { toHex, toJson } from '../csmp/value.js';
+import type { CsmpMessage } from './message.js';
+
+export interface MessageContext {
+  /** 1-based frame number in a capture. */
+  frame?: number;
+  /** ms since the epoch. */
+  time?: number;
+}
+
+export function renderText(m: CsmpMessage, ctx: MessageContext = {}): string {
+  const lines: string[] = [];
+  const head: string[] = [];
+  if (ctx.frame !== undefined) head.push(`#${ctx.frame}`);
+  if (ctx.time !== undefined) head.push(new Date(ctx.time).toISOString());
+  if (m.src !== undefined) head.push(`[${m.src}]:${m.srcPort ?? '?'} -> [${m.dst}]:${m.dstPort ?? '?'}`);
+  if (m.udpChecksumOk === false) head.push('(udp checksum incorrect)');
+  if (head.length) lines.push(head.join(' '));
+  if (m.coap) {
+    const c = m.coap;
+    const path = c.uriPath.length ? ` /${c.uriPath.join('/')}` : '';
+    const query = c.uriQuery.length ? `?${c.uriQuery.join('&')}` : '';
+    const token = c.token.length ? ` token ${toHex(c.token)}` : '';
+    lines.push(`  ${c.type} ${codeName(c.code)} MID ${c.messageId}${token}${path}${query}${c.payload.length ? ` (${c.payload.length}-byte payload)` : ''}`);
+  }
+  for (const t of m.tlvs) lines.push(`    ${formatTlv(t)}`);
+  if (m.error) lines.push(`  ! ${m.error.message}`);
+  return lines.join('\n');
+}
+
+export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (ctx.frame !== undefined) out.frame = ctx.frame;
+  if (ctx.time !== undefined) out.time = new Date(ctx.time).toISOString();
+  if (m.src !== undefined) Object.assign(out, { src: m.src, dst: m.dst });
+  if (m.srcPort !== undefined) Object.assign(out, { srcPort: m.srcPort, dstPort: m.dstPort, udpChecksumOk: m.udpChecksumOk });
+  if (m.coap) {
+    const c = m.coap;
+    out.coap = { type: c.type, code: c.code, messageId: c.messageId, token: toHex(c.token), uriPath: c.uriPath, uriQuery: c.uriQuery };
+  }
+  out.tlvs = m.tlvs.map((t) => {
+    const { id: _id, offset: _offset, ...rest } = toJson(t);
+    return t.vendor ? { ...rest, vendor: t.vendor.pen, vendorType: t.vendor.vendorType } : rest;
+  });
+  if (m.error) out.error = { layer: m.error.layer, offset: m.error.offset, reason: m.error.reason };
+  return out;
+}
