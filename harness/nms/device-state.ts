@@ -1,0 +1,261 @@
+/**
+ * What the NMS knows of each device of the rig, and its state as FND would show it:
+ * unheard -> registering (POST /r) -> up (first report after the 2.03) -> down (reports stop)
+ * -> up (a report) ; a new POST /r from any state -> registering. csmp-protocol.md 6.1 and the
+ * draft's device lifecycle (draft notes 5). "unheard" is the issue's "unknown": pre-provisioned,
+ * never heard from.
+ *
+ * Down: after `missedIntervalsForDown` report intervals without a report (the draft's
+ * "mark-down-threshold", value unspecified there). Timers run on the injected clock.
+ */
+import { EventEmitter } from 'node:events';
+import type { DecodedTlv } from '../csmp/value.js';
+import type { Clock } from './clock.js';
+import { EventTimeoutError, type NmsEvents } from './events.js';
+
+export type DeviceStateName = 'unheard' | 'registering' | 'up' | 'down';
+
+export interface StateTransition {
+  from: DeviceStateName;
+  to: DeviceStateName;
+  /** Clock time in ms since the epoch. */
+  at: number;
+  reason: string;
+}
+
+/** The rig's view of one device, as far as the NMS needs it. */
+export interface KnownDevice {
+  name: string;
+  /** 16 hex digits; compared case-insensitively. */
+  eui64: string;
+  address: string;
+  port: number;
+  /** Name of the link that reaches the device; optional when the NMS has one link. */
+  link?: string;
+  expected?: {
+    firmwareVersion?: string;
+    hwId?: string;
+    /** Group ids; the rig file allows digits as text. */
+    firmwareGroup?: number | string;
+    configGroup?: number | string;
+  };
+}
+
+/** A group id of the rig's expectations as a number; undefined when absent or not a uint. */
+export function expectedGroup(v: number | string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff ? n : undefined;
+}
+
+export interface DeviceRecord {
+  readonly device: KnownDevice;
+  /** Upper-case EUI-64, FND's EID. */
+  readonly eid: string;
+  state: DeviceStateName;
+  /** When the current state began (clock ms). */
+  since: number;
+  readonly transitions: StateTransition[];
+  sessionId?: string;
+  /** The interval the device was last told (ReportSubscribe in our 2.03). */
+  reportIntervalS?: number;
+  lastHeardAt?: number;
+  /** Address and port the device last sent from, and the local address it arrived at. */
+  lastSource?: { address: string; port: number; localAddress: string };
+  lastRegistrationAt?: number;
+  registrationCount: number;
+  /** TLVs of the last POST /r. */
+  lastRegistration?: DecodedTlv[];
+  lastReportAt?: number;
+  reportCount: number;
+  /** TLVs of the last periodic report. */
+  lastReport?: DecodedTlv[];
+  /** Device CurrentTime.posix minus NMS time (s), from the last /r or report that carried one. */
+  clockOffsetS?: number;
+  /** Codes of CGMSNotifications received, oldest first (kept to the last 50). */
+  notifications: { at: number; code: number; tlvs: number[] }[];
+  /** True from a CGMSNotification code 2 after a signed 2.03 until the next registration success. */
+  registrationSignatureRejected: boolean;
+}
+
+export interface DeviceStatesOptions {
+  /** Reports missed before a device is marked down. Default 3. */
+  missedIntervalsForDown?: number;
+}
+
+const MAX_NOTIFICATIONS = 50;
+
+/** Emits 'transition' (DeviceRecord, StateTransition). */
+export class DeviceStates extends EventEmitter {
+  private readonly byEid = new Map<string, DeviceRecord>();
+  private readonly byName = new Map<string, DeviceRecord>();
+  private readonly downTimers = new Map<DeviceRecord, unknown>();
+  readonly missedIntervalsForDown: number;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly events: NmsEvents,
+    opts: DeviceStatesOptions = {},
+  ) {
+    super();
+    this.missedIntervalsForDown = opts.missedIntervalsForDown ?? 3;
+    if (!(this.missedIntervalsForDown >= 1)) throw new RangeError('missedIntervalsForDown must be at least 1');
+  }
+
+  add(device: KnownDevice): DeviceRecord {
+    const eid = device.eui64.toUpperCase();
+    if (this.byEid.has(eid)) throw new RangeError(`device ${device.name}: EUI-64 ${eid} listed twice`);
+    const rec: DeviceRecord = {
+      device,
+      eid,
+      state: 'unheard',
+      since: this.clock.now(),
+      transitions: [],
+      registrationCount: 0,
+      reportCount: 0,
+      notifications: [],
+      registrationSignatureRejected: false,
+    };
+    this.byEid.set(eid, rec);
+    this.byName.set(device.name, rec);
+    return rec;
+  }
+
+  /** By rig name or EUI-64 (any case). */
+  get(nameOrEid: string): DeviceRecord | undefined {
+    return this.byName.get(nameOrEid) ?? this.byEid.get(nameOrEid.toUpperCase());
+  }
+
+  /** Like get, but throws RangeError naming the device. */
+  require(nameOrEid: string): DeviceRecord {
+    const rec = this.get(nameOrEid);
+    if (!rec) throw new RangeError(`unknown device ${JSON.stringify(nameOrEid)}`);
+    return rec;
+  }
+
+  byAddress(address: string): DeviceRecord | undefined {
+    for (const rec of this.byEid.values()) if (rec.device.address === address) return rec;
+    return undefined;
+  }
+
+  bySession(sessionId: string): DeviceRecord | undefined {
+    for (const rec of this.byEid.values()) if (rec.sessionId === sessionId) return rec;
+    return undefined;
+  }
+
+  all(): DeviceRecord[] {
+    return [...this.byEid.values()];
+  }
+
+  /** A POST /r was answered 2.03 with this report interval. */
+  registering(rec: DeviceRecord, reportIntervalS: number): void {
+    const now = this.clock.now();
+    rec.lastRegistrationAt = now;
+    rec.registrationCount++;
+    rec.reportIntervalS = reportIntervalS;
+    this.cancelDown(rec);
+    this.transition(rec, 'registering', 'registration request (POST /r) answered 2.03');
+  }
+
+  /** A periodic report arrived. */
+  reportReceived(rec: DeviceRecord): void {
+    rec.lastReportAt = this.clock.now();
+    rec.reportCount++;
+    const was = rec.state;
+    if (was === 'registering') {
+      rec.registrationSignatureRejected = false;
+      this.transition(rec, 'up', 'first report after registration');
+      this.events.record({
+        name: 'registrationSuccess',
+        message: `Mesh device ${rec.eid} registered: first report received after the registration response.`,
+        device: rec.device.name,
+        eid: rec.eid,
+      });
+    } else if (was === 'down' || was === 'unheard') {
+      this.transition(rec, 'up', was === 'down' ? 'report received while down' : 'report received without a registration seen');
+    }
+    if (was !== 'up') {
+      this.events.record({
+        name: 'up',
+        message: `Mesh device ${rec.eid} is up.`,
+        device: rec.device.name,
+        eid: rec.eid,
+        details: { previousState: was },
+      });
+    }
+    this.armDown(rec);
+  }
+
+  noteNotification(rec: DeviceRecord, code: number, tlvs: number[]): void {
+    rec.notifications.push({ at: this.clock.now(), code, tlvs });
+    if (rec.notifications.length > MAX_NOTIFICATIONS) rec.notifications.shift();
+  }
+
+  /**
+   * Resolves when the device is in `state` (at once if it already is); rejects with
+   * EventTimeoutError after timeoutMs of clock time.
+   */
+  waitForState(nameOrEid: string, state: DeviceStateName, timeoutMs: number): Promise<DeviceRecord> {
+    const rec = this.require(nameOrEid);
+    if (rec.state === state) return Promise.resolve(rec);
+    return new Promise((resolve, reject) => {
+      const onTransition = (r: DeviceRecord, t: StateTransition): void => {
+        if (r !== rec || t.to !== state) return;
+        this.clock.clearTimeout(timer);
+        this.off('transition', onTransition);
+        resolve(rec);
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.off('transition', onTransition);
+        reject(new EventTimeoutError(`state ${state} for ${rec.device.name} (still ${rec.state})`, timeoutMs));
+      }, timeoutMs);
+      this.on('transition', onTransition);
+    });
+  }
+
+  /** Cancels every timer; records stay readable. */
+  stop(): void {
+    for (const h of this.downTimers.values()) this.clock.clearTimeout(h);
+    this.downTimers.clear();
+  }
+
+  private armDown(rec: DeviceRecord): void {
+    this.cancelDown(rec);
+    const intervalS = rec.reportIntervalS;
+    if (!intervalS) return;
+    const ms = intervalS * 1000 * this.missedIntervalsForDown;
+    this.downTimers.set(
+      rec,
+      this.clock.setTimeout(() => {
+        this.downTimers.delete(rec);
+        if (rec.state !== 'up') return;
+        this.transition(rec, 'down', `${this.missedIntervalsForDown} report intervals of ${intervalS} s without a report`);
+        this.events.record({
+          name: 'down',
+          message: `Mesh device ${rec.eid} is down: no report for ${this.missedIntervalsForDown} intervals of ${intervalS} s.`,
+          device: rec.device.name,
+          eid: rec.eid,
+          details: { lastReportAt: rec.lastReportAt, reportIntervalS: intervalS },
+        });
+      }, ms),
+    );
+  }
+
+  private cancelDown(rec: DeviceRecord): void {
+    const h = this.downTimers.get(rec);
+    if (h !== undefined) {
+      this.clock.clearTimeout(h);
+      this.downTimers.delete(rec);
+    }
+  }
+
+  /** Same-state "transitions" (a repeated /r while registering) are not recorded. */
+  private transition(rec: DeviceRecord, to: DeviceStateName, reason: string): void {
+    if (rec.state === to) return;
+    const t: StateTransition = { from: rec.state, to, at: this.clock.now(), reason };
+    rec.state = to;
+    rec.since = t.at;
+    rec.transitions.push(t);
+    this.emit('transition', rec, t);
+  }
+}

@@ -1,0 +1,15 @@
+export { Nms, ReplyFrom, CSMP_PORT, DEFAULT_CLIENT_PORT } from './nms.js';
+export type { NmsOptions, NmsDevice, NmsAddress, NmsAddressName, ReplyFromMode, DiagnoseOptions } from './nms.js';
+export { nmsFromRig, type NmsFromRigOptions } from './from-rig.js';
+export { NmsEvents, EVENT_TYPES, EventTimeoutError } from './events.js';
+export type { NmsEvent, EventName, EventType, Severity, EventPredicate } from './events.js';
+export { DeviceStates, expectedGroup } from './device-state.js';
+export type { DeviceRecord, DeviceStateName, StateTransition, KnownDevice } from './device-state.js';
+export { ProcessingCounters, type AddressCounters, type InboundKind, type OutboundKind } from './counters.js';
+export { Firewall, FirewalledLink, type FirewallState, type InboundScope } from './firewall.js';
+export { NmsClient, type ClientAnswer, type GetOptions, type PostOptions, type TlvIdLike } from './client.js';
+export { NmsSigner, DEFAULT_VALIDITY, type ValidityWindow, type SigningOptions } from './signing.js';
+export { DEFAULT_REGISTRATION, type RegistrationSettings } from './registration.js';
+export { diagnose, demoModeFromXml } from './diagnose.js';
+export type { Diagnosis, DiagnosisBranch, Evidence, DiagnosisFacts, DiagnosisProbe, ProbeResult } from './diagnose.js';
+export { SIGNATURE_FAILURE_HINT } from './reports.js';

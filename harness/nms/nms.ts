@@ -1,0 +1,308 @@
+/**
+ * The NMS (FND-like head-end) the harness plays toward devices. It listens at each of its
+ * addresses (the FND address and, where tested, a load-balancer VIP) on the CSMP port of every
+ * link it is given, answers POST /r (registration.ts), takes POST /c (reports.ts), and reads
+ * and configures devices through `client`.
+ *
+ * Lifetime: construct, start(links), stop(). The links are the caller's: stop() detaches from
+ * them and leaves them open. Time comes from the injected clock only.
+ */
+import { CoapEndpoint, type CoapResponse } from '../coap/endpoint.js';
+import type { CoapMessage } from '../coap/message.js';
+import type { Peer } from '../coap/errors.js';
+import type { Link } from '../../drivers/link/types.js';
+import { systemClock, type Clock } from './clock.js';
+import { NmsClient } from './client.js';
+import { ProcessingCounters } from './counters.js';
+import { DeviceStates, type DeviceRecord, type KnownDevice } from './device-state.js';
+import { diagnose, type Diagnosis, type DiagnosisProbe, type ProbeResult } from './diagnose.js';
+import { NmsEvents } from './events.js';
+import { Firewall, type FirewalledLink } from './firewall.js';
+import { DEFAULT_REGISTRATION, handleRegistration, normaliseEui64, type RegistrationSettings } from './registration.js';
+import { handleDevicePost } from './reports.js';
+import { checkReportSubscribe } from './response-builder.js';
+import { DEFAULT_VALIDITY, type NmsSigner } from './signing.js';
+
+export const CSMP_PORT = 61628;
+/** FND's source port for its own requests in the captures (doc 8.1). */
+export const DEFAULT_CLIENT_PORT = 62590;
+
+export type NmsAddressName = 'fnd' | 'vip';
+
+export interface NmsAddress {
+  name: NmsAddressName;
+  address: string;
+}
+
+export interface NmsDevice extends KnownDevice {
+  /** Overrides of the registration response for this device. */
+  registration?: Partial<RegistrationSettings>;
+}
+
+export interface NmsOptions {
+  addresses: readonly NmsAddress[];
+  /** CSMP listening port for /r and /c. Default 61628. */
+  port?: number;
+  /** Source port of the NMS's own requests. Default 62590. */
+  clientPort?: number;
+  devices: readonly NmsDevice[];
+  /** Without a signer the NMS sends nothing signed (and says so in each registrationRequest event). */
+  signer?: NmsSigner;
+  clock?: Clock;
+  missedIntervalsForDown?: number;
+  /** Defaults for every device's registration response. */
+  registration?: Partial<RegistrationSettings>;
+}
+
+/**
+ * Which local address the NMS answers and sends from:
+ * 'arrival' (default): answers leave from the address the request came to; requests from 'fnd';
+ * 'fnd' / 'vip': everything leaves from that address (the load-balancer experiments).
+ */
+export type ReplyFromMode = 'arrival' | NmsAddressName;
+
+export class ReplyFrom {
+  private current: ReplyFromMode = 'arrival';
+
+  constructor(private readonly addresses: readonly NmsAddress[]) {}
+
+  get mode(): ReplyFromMode {
+    return this.current;
+  }
+
+  set(mode: ReplyFromMode): void {
+    if (mode !== 'arrival' && !this.addresses.some((a) => a.name === mode)) {
+      throw new RangeError(`reply-from ${mode}: the NMS has no ${mode} address`);
+    }
+    this.current = mode;
+  }
+
+  /** Source for an answer to something that arrived at `arrivedAt`. */
+  answerFrom(arrivedAt: string): string {
+    return this.current === 'arrival' ? arrivedAt : this.addressOf(this.current);
+  }
+
+  /** Source for a request the NMS originates. */
+  requestFrom(): string {
+    return this.addressOf(this.current === 'arrival' ? 'fnd' : this.current);
+  }
+
+  private addressOf(name: NmsAddressName): string {
+    const a = this.addresses.find((x) => x.name === name) ?? this.addresses[0]!;
+    return a.address;
+  }
+}
+
+interface LinkBinding {
+  link: FirewalledLink;
+  servers: CoapEndpoint[];
+  client: CoapEndpoint;
+}
+
+export interface DiagnoseOptions {
+  /** The meter's DevCfgSchema XML through its console (the runner provides it where the board has one). */
+  consoleConfigXml?: () => Promise<string | undefined>;
+  /** Per GET; default 10 s. */
+  timeoutMs?: number;
+}
+
+export class Nms {
+  readonly events: NmsEvents;
+  readonly devices: DeviceStates;
+  readonly counters = new ProcessingCounters();
+  readonly firewall: Firewall;
+  readonly replyFrom: ReplyFrom;
+  readonly client: NmsClient;
+  readonly port: number;
+  readonly clientPort: number;
+  readonly addresses: readonly NmsAddress[];
+  private readonly clock: Clock;
+  private readonly signer: NmsSigner | undefined;
+  private readonly settings = new Map<DeviceRecord, RegistrationSettings>();
+  private readonly sessionIds = new Map<DeviceRecord, string>();
+  private nextSession = 1;
+  private bindings = new Map<string, LinkBinding>();
+  private started = false;
+
+  constructor(opts: NmsOptions) {
+    if (opts.addresses.length === 0) throw new RangeError('the NMS needs at least one address');
+    if (!opts.addresses.some((a) => a.name === 'fnd')) throw new RangeError("the NMS needs an 'fnd' address");
+    this.addresses = opts.addresses.map((a) => ({ ...a }));
+    this.port = opts.port ?? CSMP_PORT;
+    this.clientPort = opts.clientPort ?? DEFAULT_CLIENT_PORT;
+    if (this.clientPort === this.port) throw new RangeError('clientPort must differ from the CSMP port');
+    this.clock = opts.clock ?? systemClock;
+    this.signer = opts.signer;
+    this.events = new NmsEvents(this.clock);
+    this.devices = new DeviceStates(this.clock, this.events, { missedIntervalsForDown: opts.missedIntervalsForDown ?? 3 });
+    this.firewall = new Firewall(this.port);
+    this.replyFrom = new ReplyFrom(this.addresses);
+    for (const a of this.addresses) this.counters.declare(a.address);
+    for (const d of opts.devices) {
+      const { registration, ...known } = d;
+      const rec = this.devices.add({ ...known, eui64: normaliseEui64(known.eui64) });
+      const s: RegistrationSettings = { ...DEFAULT_REGISTRATION, ...opts.registration, ...registration };
+      checkReportSubscribe(s.reportIntervalS, s.reportTlvs);
+      this.settings.set(rec, s);
+    }
+    this.client = new NmsClient({
+      clock: this.clock,
+      devices: this.devices,
+      events: this.events,
+      counters: this.counters,
+      endpointFor: (rec) => this.clientEndpointFor(rec),
+      sourceAddress: () => this.replyFrom.requestFrom(),
+      signer: this.signer,
+    });
+  }
+
+  get signing(): boolean {
+    return this.signer !== undefined;
+  }
+
+  /** The registration response settings of a device (mutable: a test may switch CGMSSettings on). */
+  registrationSettings(device: string): RegistrationSettings {
+    return this.settings.get(this.devices.require(device))!;
+  }
+
+  /** Binds the NMS to the links (by their names). The links must be open or opened by the caller. */
+  async start(links: readonly Link[] | Readonly<Record<string, Link>>): Promise<void> {
+    if (this.started) throw new Error('Nms.start: already started');
+    const list = Array.isArray(links) ? (links as readonly Link[]) : Object.values(links as Record<string, Link>);
+    if (list.length === 0) throw new RangeError('Nms.start: no link');
+    for (const rec of this.devices.all()) {
+      const want = rec.device.link;
+      if (want !== undefined && !list.some((l) => l.name === want)) throw new RangeError(`device ${rec.device.name}: no link named ${want}`);
+    }
+    for (const raw of list) {
+      const link = this.firewall.wrap(raw);
+      const servers = this.addresses.map((a) => {
+        const ep = new CoapEndpoint({ link, address: a.address, port: this.port, clock: this.clock });
+        ep.onRequest((req, from, to) => this.serve(req, from, to));
+        return ep;
+      });
+      const client = new CoapEndpoint({ link, address: '::', port: this.clientPort, clock: this.clock });
+      this.bindings.set(raw.name, { link, servers, client });
+    }
+    this.started = true;
+  }
+
+  /** Detaches from the links, cancels timers and pending requests. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.client.cancelAll(new Error('NMS stopped'));
+    for (const b of this.bindings.values()) {
+      for (const ep of b.servers) ep.close();
+      b.client.close();
+      b.link.detach();
+    }
+    this.bindings.clear();
+    this.devices.stop();
+  }
+
+  /** Walks the troubleshooting flowchart against a live device. */
+  async diagnose(device: string, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
+    const rec = this.devices.require(device);
+    const settings = this.settings.get(rec)!;
+    const probe: DiagnosisProbe = {
+      get: async (tlvId): Promise<ProbeResult> => {
+        try {
+          const a = await this.client.get(rec.device.name, tlvId, { timeoutMs: opts.timeoutMs ?? 10_000 });
+          if (!a.code.startsWith('2.')) return { ok: false, code: a.code, error: 'error answer' };
+          return { ok: true, code: a.code, tlvs: a.tlvs, nmsTimeS: Math.floor(this.clock.now() / 1000) };
+        } catch (e) {
+          return { ok: false, error: (e as Error).message };
+        }
+      },
+      ...(opts.consoleConfigXml ? { consoleConfigXml: opts.consoleConfigXml } : {}),
+    };
+    return diagnose(
+      {
+        device: rec.device,
+        eid: rec.eid,
+        state: rec.state,
+        registrationCount: rec.registrationCount,
+        reportCount: rec.reportCount,
+        ...(rec.lastRegistration ? { lastRegistration: rec.lastRegistration } : {}),
+        ...(rec.clockOffsetS !== undefined ? { clockOffsetS: rec.clockOffsetS } : {}),
+        notificationCodes: rec.notifications.map((n) => n.code),
+        events: this.events.find((e) => e.device === rec.device.name),
+        firewall: this.firewall.state,
+        addresses: this.addresses,
+        counters: this.counters.snapshot(),
+        sendsFrom: this.replyFrom.requestFrom(),
+        misroutedAnswers: this.client.misroutedAnswers(rec.device.name),
+        validity: this.signer?.validity ?? DEFAULT_VALIDITY,
+        signing: this.signer !== undefined && settings.sign,
+        cgmsSettingsInRegistration: settings.cgmsSettings !== false,
+      },
+      probe,
+    );
+  }
+
+  private serve(req: CoapMessage, from: Peer, to: Peer): CoapResponse | undefined {
+    const path = req.uriPath;
+    if (req.code === '0.02' && path.length === 1 && path[0] === 'r') {
+      const out = handleRegistration(
+        {
+          clock: this.clock,
+          devices: this.devices,
+          events: this.events,
+          settingsFor: (rec) => this.settings.get(rec)!,
+          signer: this.signer,
+          sessionIdFor: (rec) => this.sessionIdFor(rec),
+          replySource: (arrivedAt) => this.replyFrom.answerFrom(arrivedAt),
+        },
+        req,
+        from,
+        to,
+      );
+      this.counters.inbound(to.address, 'registration', out.device?.device.name);
+      this.counters.outbound(out.response.from ?? to.address, out.response.code === '2.03' ? 'registrationResponse' : 'other');
+      return out.response;
+    }
+    if (req.code === '0.02' && path[0] === 'c') {
+      const out = handleDevicePost(
+        {
+          clock: this.clock,
+          devices: this.devices,
+          events: this.events,
+          deliverAsync: (rec, post) => this.client.deliverAsync(rec, post),
+        },
+        req,
+        from,
+        to,
+      );
+      this.counters.inbound(to.address, out.kind, out.device?.device.name);
+      // Device POST /c is NON and never answered ([DRAFT]); a CON one still needs its ACK, and a
+      // non-2.xx would make a reference agent re-register (doc 6.4).
+      if (req.type !== 'CON') return undefined;
+      const response: CoapResponse = { code: '2.04', from: this.replyFrom.answerFrom(to.address) };
+      this.counters.outbound(response.from!, 'other');
+      return response;
+    }
+    this.counters.inbound(to.address, 'other', this.devices.byAddress(from.address)?.device.name);
+    if (req.type !== 'CON') return undefined;
+    const response: CoapResponse = { code: req.code === '0.02' || req.code === '0.01' ? '4.04' : '4.05', from: this.replyFrom.answerFrom(to.address) };
+    this.counters.outbound(response.from!, 'other');
+    return response;
+  }
+
+  private sessionIdFor(rec: DeviceRecord): string {
+    let id = this.sessionIds.get(rec);
+    if (id === undefined) {
+      id = String(this.nextSession++);
+      this.sessionIds.set(rec, id);
+    }
+    return id;
+  }
+
+  private clientEndpointFor(rec: DeviceRecord): CoapEndpoint {
+    if (!this.started) throw new Error('Nms: not started');
+    const name = rec.device.link;
+    const b = name !== undefined ? this.bindings.get(name) : this.bindings.size === 1 ? [...this.bindings.values()][0] : undefined;
+    if (!b) throw new RangeError(`device ${rec.device.name}: ${name === undefined ? 'several links and no link named' : `no link ${name}`}`);
+    return b.client;
+  }
+}
