@@ -1,0 +1,152 @@
+import type { JsonSchema } from './steps.js';
+
+export const CSMP_PORT = 61628;
+/** Agents answer on 61628; some meter firmware listens for the NMS on 61624 instead. */
+export const DEVICE_PORTS = [61628, 61624] as const;
+export const DEFAULT_BAUD_RATE = 115200;
+export const DEFAULT_POWER_TIMEOUT_MS = 10_000;
+
+const name: JsonSchema = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  description: 'a name of letters, digits, ".", "_" and "-"',
+};
+const capability: JsonSchema = {
+  type: 'string',
+  pattern: '^[a-z0-9][a-z0-9-]*$',
+  description: 'a capability name in lower-case kebab-case (console, power, clock-set, demo-mode, flash-corrupt, cert-swap …)',
+};
+const nonEmpty: JsonSchema = { type: 'string', minLength: 1 };
+
+const slipLink: JsonSchema = {
+  type: 'object',
+  description: 'An RF dongle carrying IPv6 over SLIP on a serial port, local or through ser2net.',
+  properties: {
+    name,
+    kind: { const: 'slip' },
+    path: { ...nonEmpty, description: "Serial device path (/dev/ttyUSB0, prefer /dev/serial/by-path/…) or 'tcp://host:port' for ser2net." },
+    baudRate: { type: 'integer', minimum: 1, default: DEFAULT_BAUD_RATE },
+  },
+  required: ['name', 'kind', 'path'],
+  additionalProperties: false,
+};
+
+const udpLink: JsonSchema = {
+  type: 'object',
+  description: 'Real UDP sockets for IP-reachable agents (border router, Linux agents, the virtual load rig).',
+  properties: {
+    name,
+    kind: { const: 'udp' },
+    bind: { ...nonEmpty, description: "Local address to bind, '[addr]:port' or 'addr'." },
+  },
+  required: ['name', 'kind', 'bind'],
+  additionalProperties: false,
+};
+
+const consoleSchema: JsonSchema = {
+  type: 'object',
+  description: "The board's line-oriented serial console.",
+  properties: {
+    path: { ...nonEmpty, description: "Serial device path or 'tcp://host:port'." },
+    baudRate: { type: 'integer', minimum: 1, default: DEFAULT_BAUD_RATE },
+    prompt: { ...nonEmpty, description: 'Text the console prints when it is ready for the next command.' },
+    errorPattern: { ...nonEmpty, description: 'Regular expression: console output matching it fails the step.' },
+    commands: {
+      type: 'object',
+      description: 'Capability → command template for this board model; {args} is replaced by the step arguments.',
+      propertyNames: capability,
+      additionalProperties: { type: 'string' },
+    },
+  },
+  required: ['path', 'prompt'],
+  additionalProperties: false,
+};
+
+const powerSchema: JsonSchema = {
+  type: 'object',
+  description: 'Shell commands (run with execa) that switch the board: relay, USB hub, PDU.',
+  properties: {
+    on: nonEmpty,
+    off: nonEmpty,
+    cycle: { ...nonEmpty, description: 'Optional; without it a cycle is off then on.' },
+    timeoutMs: { type: 'integer', minimum: 1, default: DEFAULT_POWER_TIMEOUT_MS },
+  },
+  required: ['on', 'off'],
+  additionalProperties: false,
+};
+
+const deviceSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    name,
+    eui64: {
+      type: 'string',
+      pattern: '^([0-9A-Fa-f]{16}|([0-9A-Fa-f]{2}[:-]){7}[0-9A-Fa-f]{2})$',
+      description: "an EUI-64 of 16 hex digits, optionally in pairs separated by ':' or '-'",
+    },
+    address: { ...nonEmpty, description: 'IPv6 address of the device.' },
+    link: { ...nonEmpty, description: 'Name of the link that reaches the device.' },
+    port: { enum: [...DEVICE_PORTS], default: CSMP_PORT },
+    console: consoleSchema,
+    power: powerSchema,
+    expected: {
+      type: 'object',
+      description: 'What the device should report; a mismatch is a failure of the registration tests.',
+      properties: {
+        firmwareVersion: nonEmpty,
+        hwId: nonEmpty,
+        firmwareGroup: { type: ['string', 'integer'] },
+        configGroup: { type: ['string', 'integer'] },
+      },
+      required: ['firmwareVersion', 'hwId', 'firmwareGroup'],
+      additionalProperties: false,
+    },
+    capabilities: { type: 'array', items: capability, uniqueItems: true },
+  },
+  required: ['name', 'eui64', 'address', 'link', 'expected', 'capabilities'],
+  additionalProperties: false,
+};
+
+export function rigSchema(): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'csmp-hil rig',
+    description: 'A bench: the NMS identity the harness plays, the links, and the devices under test.',
+    type: 'object',
+    properties: {
+      name: { ...name, description: 'Rig name shown in reports; defaults to the file name.' },
+      nms: {
+        type: 'object',
+        properties: {
+          addresses: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              properties: { name: { enum: ['fnd', 'vip'] }, address: { ...nonEmpty, description: 'IPv6 address.' } },
+              required: ['name', 'address'],
+              additionalProperties: false,
+            },
+          },
+          port: { type: 'integer', minimum: 1, maximum: 65535, default: CSMP_PORT },
+          signing: {
+            type: 'object',
+            properties: {
+              key: { ...nonEmpty, description: 'PEM private key path, relative to the rig file.' },
+              cert: { ...nonEmpty, description: 'PEM certificate path, relative to the rig file.' },
+            },
+            required: ['key', 'cert'],
+            additionalProperties: false,
+          },
+        },
+        required: ['addresses', 'signing'],
+        additionalProperties: false,
+      },
+      links: { type: 'array', minItems: 1, items: { oneOf: [slipLink, udpLink] } },
+      devices: { type: 'array', minItems: 1, items: deviceSchema },
+      virtual: { type: 'object', description: 'Settings of the simulated dongle and meters (virtual rig only).' },
+    },
+    required: ['nms', 'links', 'devices'],
+    additionalProperties: false,
+  };
+}

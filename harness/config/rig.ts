@@ -1,0 +1,226 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { rigSchema, CSMP_PORT, DEFAULT_BAUD_RATE, DEFAULT_POWER_TIMEOUT_MS } from './rig-schema.js';
+import { dottedPath, explainSchemaErrors } from './schema-errors.js';
+import { compileSchema } from './validator.js';
+import { YamlSource, type PathSegment } from './yaml-source.js';
+
+export interface NmsAddress {
+  name: 'fnd' | 'vip';
+  address: string;
+}
+
+export interface RigNms {
+  addresses: NmsAddress[];
+  port: number;
+  /** Absolute paths. */
+  signing: { key: string; cert: string };
+}
+
+export interface SlipLinkSpec {
+  name: string;
+  kind: 'slip';
+  /** A device path or 'tcp://host:port' (ser2net). */
+  path: string;
+  baudRate: number;
+}
+
+export interface UdpLinkSpec {
+  name: string;
+  kind: 'udp';
+  bind: string;
+}
+
+export type LinkSpec = SlipLinkSpec | UdpLinkSpec;
+
+export interface ConsoleSpec {
+  path: string;
+  baudRate: number;
+  prompt: string;
+  errorPattern?: string;
+  /** Capability → command template; `{args}` stands for the step arguments. */
+  commands: Record<string, string>;
+}
+
+export interface PowerSpec {
+  on: string;
+  off: string;
+  cycle?: string;
+  timeoutMs: number;
+}
+
+export interface ExpectedFirmware {
+  firmwareVersion: string;
+  hwId: string;
+  firmwareGroup: string;
+  configGroup?: string;
+}
+
+export interface DeviceSpec {
+  name: string;
+  /** 16 lower-case hex digits, no separators. */
+  eui64: string;
+  address: string;
+  link: string;
+  port: 61628 | 61624;
+  console?: ConsoleSpec;
+  power?: PowerSpec;
+  expected: ExpectedFirmware;
+  capabilities: string[];
+}
+
+export interface Rig {
+  file: string;
+  name: string;
+  nms: RigNms;
+  links: LinkSpec[];
+  devices: DeviceSpec[];
+  /** Owned by the virtual rig; validated there. */
+  virtual?: Record<string, unknown>;
+}
+
+export interface LoadRigOptions {
+  /** Check that the signing key and certificate exist (default true). */
+  checkFiles?: boolean;
+}
+
+const schema = rigSchema();
+
+export async function loadRig(file: string, opts: LoadRigOptions = {}): Promise<Rig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, `cannot read rig file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseRig(text, file, opts);
+}
+
+/** Validates and normalises a rig; every problem is a ConfigError at file:line:col. */
+export function parseRig(text: string, file: string, opts: LoadRigOptions = {}): Rig {
+  const src = YamlSource.parse(text, file);
+  const raw = src.value as RawRig;
+  const validate = compileSchema(schema);
+  if (!validate(raw)) {
+    const p = explainSchemaErrors(validate.errors ?? [], { isStep: () => false, usageAt: () => undefined });
+    throw src.error(p.path, `${label(raw, p.atKey ? p.path.slice(0, -1) : p.path)}${p.reason}`, { key: p.atKey });
+  }
+  const rig = normalize(raw, file);
+  checkSemantics(rig, src, opts);
+  return rig;
+}
+
+/** "device 'meter-2': console.baudRate: " — names the owner so a message reads without the file open. */
+function label(raw: RawRig, path: PathSegment[]): string {
+  const [top, index, ...rest] = path;
+  const owner =
+    top === 'devices' && typeof index === 'number'
+      ? `device '${raw.devices?.[index]?.name ?? index}'`
+      : top === 'links' && typeof index === 'number'
+        ? `link '${raw.links?.[index]?.name ?? index}'`
+        : undefined;
+  if (owner) return `${owner}: ${rest.length ? `${dottedPath(rest)}: ` : ''}`;
+  return path.length ? `${dottedPath(path)}: ` : '';
+}
+
+interface RawRig {
+  name?: string;
+  nms: { addresses: NmsAddress[]; port?: number; signing: { key: string; cert: string } };
+  links: (Omit<SlipLinkSpec, 'baudRate'> & { baudRate?: number } | UdpLinkSpec)[];
+  devices: (Omit<DeviceSpec, 'port' | 'console' | 'power' | 'expected'> & {
+    port?: 61628 | 61624;
+    console?: Omit<ConsoleSpec, 'baudRate' | 'commands'> & { baudRate?: number; commands?: Record<string, string> };
+    power?: Omit<PowerSpec, 'timeoutMs'> & { timeoutMs?: number };
+    expected: { firmwareVersion: string; hwId: string; firmwareGroup: string | number; configGroup?: string | number };
+  })[];
+  virtual?: Record<string, unknown>;
+}
+
+function normalize(raw: RawRig, file: string): Rig {
+  const base = dirname(resolve(file));
+  const rig: Rig = {
+    file,
+    name: raw.name ?? basename(file, extname(file)),
+    nms: {
+      addresses: raw.nms.addresses.map((a) => ({ name: a.name, address: a.address })),
+      port: raw.nms.port ?? CSMP_PORT,
+      signing: { key: resolve(base, raw.nms.signing.key), cert: resolve(base, raw.nms.signing.cert) },
+    },
+    links: raw.links.map((l) => (l.kind === 'slip' ? { ...l, baudRate: l.baudRate ?? DEFAULT_BAUD_RATE } : { ...l })),
+    devices: raw.devices.map((d) => {
+      const device: DeviceSpec = {
+        name: d.name,
+        eui64: d.eui64.replace(/[:-]/g, '').toLowerCase(),
+        address: d.address,
+        link: d.link,
+        port: d.port ?? CSMP_PORT,
+        expected: {
+          firmwareVersion: d.expected.firmwareVersion,
+          hwId: d.expected.hwId,
+          firmwareGroup: String(d.expected.firmwareGroup),
+          ...(d.expected.configGroup === undefined ? {} : { configGroup: String(d.expected.configGroup) }),
+        },
+        capabilities: [...d.capabilities],
+      };
+      if (d.console) device.console = { ...d.console, baudRate: d.console.baudRate ?? DEFAULT_BAUD_RATE, commands: { ...(d.console.commands ?? {}) } };
+      if (d.power) device.power = { ...d.power, timeoutMs: d.power.timeoutMs ?? DEFAULT_POWER_TIMEOUT_MS };
+      return device;
+    }),
+  };
+  if (raw.virtual) rig.virtual = raw.virtual;
+  return rig;
+}
+
+function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
+  const fail = (path: PathSegment[], reason: string): never => {
+    throw src.error(path, reason);
+  };
+
+  const nmsNames = new Set<string>();
+  rig.nms.addresses.forEach((a, i) => {
+    if (nmsNames.has(a.name)) fail(['nms', 'addresses', i, 'name'], `nms.addresses: '${a.name}' is listed twice`);
+    nmsNames.add(a.name);
+    if (!isIPv6(a.address)) fail(['nms', 'addresses', i, 'address'], `nms.addresses: '${a.address}' is not an IPv6 address`);
+  });
+  if (!nmsNames.has('fnd')) fail(['nms', 'addresses'], "nms.addresses: needs an address named 'fnd'");
+  if (opts.checkFiles !== false) {
+    for (const which of ['key', 'cert'] as const) {
+      const path = rig.nms.signing[which];
+      if (!existsSync(path)) fail(['nms', 'signing', which], `nms.signing.${which}: file not found: ${path}`);
+    }
+  }
+
+  const linkNames = new Set<string>();
+  rig.links.forEach((l, i) => {
+    if (linkNames.has(l.name)) fail(['links', i, 'name'], `link '${l.name}' is defined twice`);
+    linkNames.add(l.name);
+    if (l.kind === 'slip' && l.path.startsWith('tcp://') && !/^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):[0-9]{1,5}$/.test(l.path))
+      fail(['links', i, 'path'], `link '${l.name}': path '${l.path}' is not tcp://host:port`);
+  });
+
+  const seen = { name: new Map<string, number>(), eui64: new Map<string, number>(), address: new Map<string, number>() };
+  rig.devices.forEach((d, i) => {
+    for (const key of ['name', 'eui64', 'address'] as const) {
+      const other = seen[key].get(d[key]);
+      if (other !== undefined) fail(['devices', i, key], `device '${d.name}': ${key} ${d[key]} is also used by device '${rig.devices[other]!.name}'`);
+      seen[key].set(d[key], i);
+    }
+    if (!isIPv6(d.address)) fail(['devices', i, 'address'], `device '${d.name}': '${d.address}' is not an IPv6 address`);
+    if (!linkNames.has(d.link))
+      fail(['devices', i, 'link'], `device '${d.name}': link '${d.link}' is not defined (links: ${[...linkNames].join(', ')})`);
+    if (d.capabilities.includes('console') && !d.console)
+      fail(['devices', i, 'capabilities'], `device '${d.name}': capability 'console' needs a console section`);
+    if (d.capabilities.includes('power') && !d.power)
+      fail(['devices', i, 'capabilities'], `device '${d.name}': capability 'power' needs a power section`);
+    if (d.console?.errorPattern !== undefined) {
+      try {
+        new RegExp(d.console.errorPattern);
+      } catch (e) {
+        fail(['devices', i, 'console', 'errorPattern'], `device '${d.name}': console.errorPattern: invalid regular expression: ${(e as Error).message}`);
+      }
+    }
+  });
+}

@@ -1,0 +1,366 @@
+/**
+ * The step vocabulary: every action and expectation a suite may use, in one table. The suite JSON
+ * Schema, the loader's normalisation, the capability check and `hil list` all read this table, so a
+ * new step is added here once and nowhere else.
+ */
+import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
+
+export type JsonSchema = Record<string, unknown>;
+export type StepKind = 'action' | 'expectation';
+export type ExpectOp = 'equals' | 'notEquals' | 'absent' | 'present' | 'matches' | 'gte' | 'lte';
+export const EXPECT_OPS: readonly ExpectOp[] = ['equals', 'notEquals', 'absent', 'present', 'matches', 'gte', 'lte'];
+
+export interface PowerParams { op: 'on' | 'off' | 'cycle' }
+export interface ConsoleParams { capability: string; args: string }
+export interface NmsParams { op: 'expect-registration' }
+export interface GetParams { tlv: number; index?: number }
+export interface PostParams { tlvs: Record<string, unknown>; signed: boolean; confirmable: boolean }
+/** `hex` is lower case without separators; the other keys of the step are passed through untouched. */
+export interface InjectParams { hex: string; options: Record<string, unknown> }
+export interface FirewallParams { op: 'drop' | 'allow'; direction?: 'inbound' | 'outbound' }
+export interface ReplyFromParams { address: 'vip' | 'fnd' }
+export interface WaitParams { ms: number }
+export interface ExpectParams { tlv: number; index?: number; field?: string; op: ExpectOp; value?: unknown }
+export interface ExpectEventParams { name: string; withinMs: number }
+export interface ExpectStateParams { state: string; withinMs: number }
+export interface ExpectCounterParams { tlv: number; index?: number; field: string; increases: boolean }
+
+export interface StepParamsByName {
+  power: PowerParams;
+  console: ConsoleParams;
+  nms: NmsParams;
+  get: GetParams;
+  post: PostParams;
+  inject: InjectParams;
+  firewall: FirewallParams;
+  'reply-from': ReplyFromParams;
+  wait: WaitParams;
+  expect: ExpectParams;
+  'expect-event': ExpectEventParams;
+  'expect-state': ExpectStateParams;
+  'expect-counter': ExpectCounterParams;
+}
+export type StepName = keyof StepParamsByName;
+export type StepPhase = 'setup' | 'test' | 'teardown';
+
+export interface StepMeta {
+  /** 1-based position in its list (setup, the test's steps, or teardown). */
+  index: number;
+  phase: StepPhase;
+  /** file:line:col of the step in its suite. */
+  where: string;
+  /** One-line canonical rendering, for logs and reports. */
+  text: string;
+}
+
+/** A loaded step: `name` discriminates `params`, so an executor's switch narrows it. */
+export type Step = { [K in StepName]: { name: K; params: StepParamsByName[K] } & StepMeta }[StepName];
+
+/** What a step needs from the rig; a device that lacks it gets the test skipped, not failed. */
+export interface StepNeeds {
+  capabilities?: string[];
+  nmsAddresses?: string[];
+}
+
+/** A value the schema accepts but that still cannot be used (bad regex, odd hex digits). */
+export class StepValueProblem extends Error {
+  constructor(
+    readonly reason: string,
+    readonly path: (string | number)[] = [],
+  ) {
+    super(reason);
+  }
+}
+
+export interface StepDefinition<K extends StepName> {
+  kind: StepKind;
+  description: string;
+  /** Short form shown in errors and `hil list`. */
+  usage: string;
+  schema: JsonSchema;
+  normalize(raw: unknown): StepParamsByName[K];
+  describe(p: StepParamsByName[K]): string;
+  needs?(p: StepParamsByName[K]): StepNeeds;
+  /** Time the step legitimately takes by its own definition (a wait, a `within`); added to the step timeout. */
+  impliedMs?(p: StepParamsByName[K]): number;
+}
+
+const duration: JsonSchema = { type: 'string', pattern: DURATION_PATTERN, description: "A duration: '500ms', '60s', '2m', '1h'." };
+const tlvNumber: JsonSchema = { type: 'integer', minimum: 1, maximum: 65535, description: 'CSMP TLV type number.' };
+const tlvIndex: JsonSchema = { type: 'integer', minimum: 0, description: 'Index of the TLV instance when the device reports several.' };
+const capabilityName: JsonSchema = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' };
+
+type Obj = Record<string, unknown>;
+const ms = (text: unknown): number => parseDuration(String(text))!;
+
+function compileRegex(source: string, path: (string | number)[]): void {
+  try {
+    new RegExp(source);
+  } catch (e) {
+    throw new StepValueProblem(`invalid regular expression: ${(e as Error).message}`, path);
+  }
+}
+
+function expectOpOf(o: Obj): ExpectOp {
+  return EXPECT_OPS.find((op) => op in o)!;
+}
+
+export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
+  power: {
+    kind: 'action',
+    description: "Switch the device's power with the rig's power commands.",
+    usage: 'on | off | cycle',
+    schema: { enum: ['on', 'off', 'cycle'] },
+    normalize: (raw) => ({ op: raw as PowerParams['op'] }),
+    describe: (p) => `power: ${p.op}`,
+    needs: () => ({ capabilities: ['power'] }),
+  },
+  console: {
+    kind: 'action',
+    description: "Run a console command of the device's board model, named by capability, e.g. `console: clock-set +2h`.",
+    usage: "'<capability> [args]' | {capability, args?}",
+    schema: {
+      oneOf: [
+        { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*( .*)?$' },
+        {
+          type: 'object',
+          properties: { capability: capabilityName, args: { type: 'string' } },
+          required: ['capability'],
+          additionalProperties: false,
+        },
+      ],
+    },
+    normalize: (raw) => {
+      if (typeof raw === 'string') {
+        const space = raw.indexOf(' ');
+        return space < 0 ? { capability: raw, args: '' } : { capability: raw.slice(0, space), args: raw.slice(space + 1).trim() };
+      }
+      const o = raw as Obj;
+      return { capability: String(o.capability), args: typeof o.args === 'string' ? o.args : '' };
+    },
+    describe: (p) => `console: ${p.capability}${p.args ? ` ${p.args}` : ''}`,
+    needs: (p) => ({ capabilities: p.capability === 'console' ? ['console'] : ['console', p.capability] }),
+  },
+  nms: {
+    kind: 'action',
+    description: 'Drive the emulated NMS (FND), e.g. wait for the device to register.',
+    usage: 'expect-registration',
+    schema: { enum: ['expect-registration'] },
+    normalize: (raw) => ({ op: raw as NmsParams['op'] }),
+    describe: (p) => `nms: ${p.op}`,
+  },
+  get: {
+    kind: 'action',
+    description: 'CoAP GET of one TLV from the device; the decoded value is kept for the following expectations.',
+    usage: '<tlv> | {tlv, index?}',
+    schema: {
+      oneOf: [
+        tlvNumber,
+        { type: 'object', properties: { tlv: tlvNumber, index: tlvIndex }, required: ['tlv'], additionalProperties: false },
+      ],
+    },
+    normalize: (raw) => {
+      if (typeof raw === 'number') return { tlv: raw };
+      const o = raw as Obj;
+      return o.index === undefined ? { tlv: o.tlv as number } : { tlv: o.tlv as number, index: o.index as number };
+    },
+    describe: (p) => `get: ${p.tlv}${p.index === undefined ? '' : `[${p.index}]`}`,
+  },
+  post: {
+    kind: 'action',
+    description: 'CoAP POST of TLVs to the device, optionally signed by the NMS key and confirmable.',
+    usage: '{tlvs: {<tlv>: value}, signed?, confirmable?}',
+    schema: {
+      type: 'object',
+      properties: {
+        tlvs: {
+          type: 'object',
+          description: 'TLV number → value (decoded form; the CSMP layer encodes it).',
+          propertyNames: { pattern: '^[0-9]+$' },
+          minProperties: 1,
+        },
+        signed: { type: 'boolean', default: false },
+        confirmable: { type: 'boolean', default: true },
+      },
+      required: ['tlvs'],
+      additionalProperties: false,
+    },
+    normalize: (raw) => {
+      const o = raw as Obj;
+      return { tlvs: o.tlvs as Record<string, unknown>, signed: o.signed === true, confirmable: o.confirmable !== false };
+    },
+    describe: (p) =>
+      `post: tlv ${Object.keys(p.tlvs).join(', ')}${p.signed ? ' signed' : ''}${p.confirmable ? '' : ' non-confirmable'}`,
+  },
+  inject: {
+    kind: 'action',
+    description: 'Send a raw frame (hex) toward the device, e.g. a malformed packet for robustness tests.',
+    usage: '{hex, ...options}',
+    schema: {
+      type: 'object',
+      properties: { hex: { type: 'string', pattern: '^[0-9A-Fa-f\\s:]+$', description: 'Frame bytes; spaces and colons are ignored.' } },
+      required: ['hex'],
+    },
+    normalize: (raw) => {
+      const { hex, ...options } = raw as Obj;
+      const digits = String(hex).replace(/[\s:]/g, '').toLowerCase();
+      if (digits.length % 2 !== 0) throw new StepValueProblem(`hex: odd number of hex digits (${digits.length})`, ['hex']);
+      return { hex: digits, options };
+    },
+    describe: (p) => `inject: ${p.hex.length / 2} bytes`,
+  },
+  firewall: {
+    kind: 'action',
+    description: 'Drop CSMP traffic between the NMS and the device in one direction, or allow it again.',
+    usage: 'drop inbound | drop outbound | allow',
+    schema: { enum: ['drop inbound', 'drop outbound', 'allow'] },
+    normalize: (raw) =>
+      raw === 'allow' ? { op: 'allow' } : { op: 'drop', direction: String(raw).split(' ')[1] as 'inbound' | 'outbound' },
+    describe: (p) => `firewall: ${p.op}${p.direction ? ` ${p.direction}` : ''}`,
+  },
+  'reply-from': {
+    kind: 'action',
+    description: 'Which NMS address (rig nms.addresses) the emulated NMS answers from.',
+    usage: 'fnd | vip',
+    schema: { enum: ['fnd', 'vip'] },
+    normalize: (raw) => ({ address: raw as 'fnd' | 'vip' }),
+    describe: (p) => `reply-from: ${p.address}`,
+    needs: (p) => ({ nmsAddresses: [p.address] }),
+  },
+  wait: {
+    kind: 'action',
+    description: 'Let time pass.',
+    usage: '<duration>',
+    schema: duration,
+    normalize: (raw) => ({ ms: ms(raw) }),
+    describe: (p) => `wait: ${formatDuration(p.ms)}`,
+    impliedMs: (p) => p.ms,
+  },
+  expect: {
+    kind: 'expectation',
+    description: 'A decoded field of the last value read for a TLV meets a condition.',
+    usage: `{tlv, index?, field?, <one of ${EXPECT_OPS.join('|')}>}`,
+    schema: {
+      type: 'object',
+      properties: {
+        tlv: tlvNumber,
+        index: tlvIndex,
+        field: { type: 'string', description: 'Field name in the decoded TLV (dotted for nested fields).' },
+        equals: { description: 'Field equals this value.' },
+        notEquals: { description: 'Field differs from this value.' },
+        absent: { const: true, description: 'Field is not present.' },
+        present: { const: true, description: 'Field is present.' },
+        matches: { type: 'string', description: 'Field, as text, matches this regular expression.' },
+        gte: { type: 'number' },
+        lte: { type: 'number' },
+      },
+      required: ['tlv'],
+      additionalProperties: false,
+      oneOf: EXPECT_OPS.map((op) => ({ required: [op] })),
+    },
+    normalize: (raw) => {
+      const o = raw as Obj;
+      const op = expectOpOf(o);
+      if (op === 'matches') compileRegex(String(o.matches), ['matches']);
+      const p: ExpectParams = { tlv: o.tlv as number, op };
+      if (o.index !== undefined) p.index = o.index as number;
+      if (o.field !== undefined) p.field = String(o.field);
+      if (op !== 'absent' && op !== 'present') p.value = o[op];
+      return p;
+    },
+    describe: (p) =>
+      `expect: tlv ${p.tlv}${p.index === undefined ? '' : `[${p.index}]`}${p.field ? ` ${p.field}` : ''} ${p.op}` +
+      (p.value === undefined ? '' : ` ${JSON.stringify(p.value)}`),
+  },
+  'expect-event': {
+    kind: 'expectation',
+    description: 'The NMS sees an event from the device (e.g. signatureFailure) within a time.',
+    usage: '{name, within}',
+    schema: {
+      type: 'object',
+      properties: { name: { type: 'string', minLength: 1 }, within: duration },
+      required: ['name', 'within'],
+      additionalProperties: false,
+    },
+    normalize: (raw) => ({ name: String((raw as Obj).name), withinMs: ms((raw as Obj).within) }),
+    describe: (p) => `expect-event: ${p.name} within ${formatDuration(p.withinMs)}`,
+    impliedMs: (p) => p.withinMs,
+  },
+  'expect-state': {
+    kind: 'expectation',
+    description: 'The device reaches a state in the NMS (e.g. up) within a time.',
+    usage: '{state, within}',
+    schema: {
+      type: 'object',
+      properties: { state: { type: 'string', minLength: 1 }, within: duration },
+      required: ['state', 'within'],
+      additionalProperties: false,
+    },
+    normalize: (raw) => ({ state: String((raw as Obj).state), withinMs: ms((raw as Obj).within) }),
+    describe: (p) => `expect-state: ${p.state} within ${formatDuration(p.withinMs)}`,
+    impliedMs: (p) => p.withinMs,
+  },
+  'expect-counter': {
+    kind: 'expectation',
+    description: 'A counter field of a TLV changed (or not) since the start of the test.',
+    usage: '{tlv, index?, field, increases}',
+    schema: {
+      type: 'object',
+      properties: { tlv: tlvNumber, index: tlvIndex, field: { type: 'string', minLength: 1 }, increases: { type: 'boolean' } },
+      required: ['tlv', 'field', 'increases'],
+      additionalProperties: false,
+    },
+    normalize: (raw) => {
+      const o = raw as Obj;
+      const p: ExpectCounterParams = { tlv: o.tlv as number, field: String(o.field), increases: o.increases === true };
+      if (o.index !== undefined) p.index = o.index as number;
+      return p;
+    },
+    describe: (p) => `expect-counter: tlv ${p.tlv} ${p.field} ${p.increases ? 'increases' : 'unchanged'}`,
+  },
+};
+
+export const STEP_NAMES = Object.keys(STEPS) as StepName[];
+
+export function isStepName(name: string): name is StepName {
+  return Object.hasOwn(STEPS, name);
+}
+
+/** Builds a loaded Step from a schema-valid one-key object. Throws StepValueProblem for unusable values. */
+export function normalizeStep(name: StepName, raw: unknown, meta: Omit<StepMeta, 'text'>): Step {
+  const def = STEPS[name] as StepDefinition<StepName>;
+  const params = def.normalize(raw);
+  return { name, params, ...meta, text: def.describe(params as never) } as Step;
+}
+
+export function stepNeeds(step: Step): StepNeeds {
+  const def = STEPS[step.name] as StepDefinition<StepName>;
+  return def.needs?.(step.params as never) ?? {};
+}
+
+export function stepImpliedMs(step: Step): number {
+  const def = STEPS[step.name] as StepDefinition<StepName>;
+  return def.impliedMs?.(step.params as never) ?? 0;
+}
+
+/** Rows for `hil list steps`. */
+export function stepVocabulary(): { name: StepName; kind: StepKind; usage: string; description: string }[] {
+  return STEP_NAMES.map((name) => ({ name, kind: STEPS[name].kind, usage: STEPS[name].usage, description: STEPS[name].description }));
+}
+
+/** The JSON Schema of one step, built from the table: an object with exactly one known key. */
+export function stepSchema(): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const name of STEP_NAMES) {
+    const def = STEPS[name];
+    properties[name] = { ...def.schema, description: `${def.kind}: ${def.description} Usage: ${name}: ${def.usage}` };
+  }
+  return {
+    type: 'object',
+    description: 'One action or expectation: an object with exactly one key.',
+    minProperties: 1,
+    maxProperties: 1,
+    properties,
+    additionalProperties: false,
+  };
+}

@@ -1,0 +1,58 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from '../runner/model.js';
+import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type EventLogHeader, type RunEvent } from './events.js';
+import type { HarnessError, Reporter, StepStart } from './reporter.js';
+
+export interface EventLogOptions {
+  outputFile: string;
+}
+
+/**
+ * Writes every event as one JSON line, appended as it happens: a killed shard leaves every event but
+ * perhaps a torn last line, which the merge ignores. `hil merge` replays these files into any reporter.
+ */
+export class EventLogReporter implements Reporter {
+  readonly name = 'events';
+  private fd: number | undefined;
+
+  constructor(private readonly options: EventLogOptions) {}
+
+  onBegin(info: RunInfo): void {
+    mkdirSync(dirname(this.options.outputFile), { recursive: true });
+    this.fd = openSync(this.options.outputFile, 'w');
+    const header: EventLogHeader = { type: 'header', format: EVENT_LOG_FORMAT, version: EVENT_LOG_VERSION };
+    this.line(header);
+    this.event({ type: 'begin', info });
+  }
+  onTestBegin(test: TestCase, attempt: { retry: number; startTime: number }): void {
+    this.event({ type: 'testBegin', testId: test.id, attempt });
+  }
+  onStepBegin(test: TestCase, step: StepStart): void {
+    this.event({ type: 'stepBegin', testId: test.id, step });
+  }
+  onStepEnd(test: TestCase, step: StepRecord): void {
+    this.event({ type: 'stepEnd', testId: test.id, step });
+  }
+  onTestEnd(test: TestCase, result: TestResult): void {
+    this.event({ type: 'testEnd', testId: test.id, result });
+  }
+  onError(error: HarnessError): void {
+    this.event({ type: 'error', error });
+  }
+  onEnd(summary: RunSummary): void {
+    this.event({ type: 'end', summary });
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private event(e: RunEvent): void {
+    this.line(e);
+  }
+
+  private line(value: unknown): void {
+    if (this.fd === undefined) return;
+    // One write per line: with O_APPEND semantics not needed (single writer), a kill can tear only the last.
+    writeSync(this.fd, `${JSON.stringify(value)}\n`);
+  }
+}

@@ -1,0 +1,23 @@
+import type { RunInfo, RunSummary, StepRecord, TestResult } from '../runner/model.js';
+import type { HarnessError, StepStart } from './reporter.js';
+
+/** The event log's first line names its format, so `hil merge` can refuse what it does not know. */
+export const EVENT_LOG_FORMAT = 'csmp-hil-events';
+export const EVENT_LOG_VERSION = 1;
+
+export interface EventLogHeader {
+  type: 'header';
+  format: typeof EVENT_LOG_FORMAT;
+  version: number;
+}
+
+/** One reporter call as data. Tests are named by id after `begin`, which carries them in full. */
+export type RunEvent =
+  | { type: 'begin'; info: RunInfo }
+  | { type: 'testBegin'; testId: string; attempt: { retry: number; startTime: number } }
+  | { type: 'stepBegin'; testId: string; step: StepStart }
+  | { type: 'stepEnd'; testId: string; step: StepRecord }
+  | { type: 'testEnd'; testId: string; result: TestResult }
+  | { type: 'error'; error: HarnessError }
+  | { type: 'end'; summary: RunSummary };
+

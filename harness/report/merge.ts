@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { countKey, emptyCounts, statusOfCounts, type RunInfo, type RunStatus, type RunSummary, type TestCase, type TestResult } from '../runner/model.js';
+import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type RunEvent } from './events.js';
+import type { Reporter } from './reporter.js';
+
+interface ShardLog {
+  file: string;
+  events: RunEvent[];
+}
+
+function readLog(file: string): ShardLog {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, `cannot read event log: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const events: RunEvent[] = [];
+  lines.forEach((line, i) => {
+    let value: { type?: string; format?: string; version?: number };
+    try {
+      value = JSON.parse(line) as typeof value;
+    } catch {
+      // A shard killed mid-write tears at most its last line; anything else is corruption.
+      if (i === lines.length - 1 && i > 0) return;
+      throw new ConfigError(`${file}:${i + 1}`, 'not a JSON event');
+    }
+    if (i === 0) {
+      if (value.type !== 'header' || value.format !== EVENT_LOG_FORMAT) throw new ConfigError(`${file}:1`, `not a ${EVENT_LOG_FORMAT} log`);
+      if (typeof value.version !== 'number' || value.version > EVENT_LOG_VERSION)
+        throw new ConfigError(`${file}:1`, `format version ${value.version} is newer than this csmp-hil reads (${EVENT_LOG_VERSION}); upgrade to merge it`);
+      return;
+    }
+    events.push(value as RunEvent);
+  });
+  if (!events.some((e) => e.type === 'begin')) throw new ConfigError(file, 'event log has no begin event');
+  return { file, events };
+}
+
+const SEVERITY: RunStatus[] = ['passed', 'failed', 'interrupted', 'error'];
+
+/**
+ * Combines shard event logs into the events of one run: a single begin listing every shard's tests,
+ * each shard's test events in file order, and a single end whose counts are recomputed from the final
+ * results. A shard that never reached its end (killed) makes the merged run 'interrupted'.
+ */
+export function mergeEventLogs(files: readonly string[]): RunEvent[] {
+  const logs = files.map(readLog);
+  const infos = logs.map((l) => (l.events.find((e) => e.type === 'begin') as { info: RunInfo }).info);
+  const tests = new Map<string, TestCase>();
+  for (const info of infos) for (const t of info.tests) if (!tests.has(t.id)) tests.set(t.id, t);
+  const rigNames = [...new Set(infos.map((i) => i.rig.name))];
+  const begin: RunInfo = {
+    rig: { name: rigNames.join('+'), file: infos[0]!.rig.file },
+    startTime: Math.min(...infos.map((i) => i.startTime)),
+    tests: [...tests.values()],
+    retries: Math.max(...infos.map((i) => i.retries)),
+    bail: infos.some((i) => i.bail),
+  };
+
+  const merged: RunEvent[] = [{ type: 'begin', info: begin }];
+  const attempts = new Map<string, TestResult[]>();
+  let status: RunStatus = 'passed';
+  let end = begin.startTime;
+  const messages: string[] = [];
+  for (const log of logs) {
+    let summary: RunSummary | undefined;
+    for (const e of log.events) {
+      if (e.type === 'begin') continue;
+      if (e.type === 'end') {
+        summary = e.summary;
+        continue;
+      }
+      if (e.type === 'testEnd') {
+        const prior = e.result.retry === 0 ? [] : (attempts.get(e.testId) ?? []);
+        attempts.set(e.testId, [...prior, e.result]);
+        end = Math.max(end, e.result.startTime + e.result.duration);
+      }
+      merged.push(e);
+    }
+    if (summary) {
+      end = Math.max(end, summary.startTime + summary.duration);
+      if (SEVERITY.indexOf(summary.status) > SEVERITY.indexOf(status)) status = summary.status;
+      if (summary.message) messages.push(`${log.file}: ${summary.message}`);
+    } else {
+      status = SEVERITY.indexOf('interrupted') > SEVERITY.indexOf(status) ? 'interrupted' : status;
+      messages.push(`${log.file}: run did not finish`);
+    }
+  }
+  const counts = emptyCounts();
+  for (const id of tests.keys()) counts[countKey(attempts.get(id) ?? [])]++;
+  const fromCounts = statusOfCounts(counts);
+  if (SEVERITY.indexOf(fromCounts) > SEVERITY.indexOf(status)) status = fromCounts;
+  const summary: RunSummary = { status, startTime: begin.startTime, duration: end - begin.startTime, counts };
+  if (messages.length) summary.message = messages.join('; ');
+  merged.push({ type: 'end', summary });
+  return merged;
+}
+
+/** Feeds events to a reporter exactly as a live run would. */
+export async function replayEvents(events: readonly RunEvent[], reporter: Reporter): Promise<void> {
+  const tests = new Map<string, TestCase>();
+  const test = (id: string): TestCase => {
+    const t = tests.get(id);
+    if (!t) throw new ConfigError('event log', `event for unknown test ${id}`);
+    return t;
+  };
+  for (const e of events) {
+    switch (e.type) {
+      case 'begin':
+        for (const t of e.info.tests) tests.set(t.id, t);
+        reporter.onBegin?.(e.info);
+        break;
+      case 'testBegin':
+        reporter.onTestBegin?.(test(e.testId), e.attempt);
+        break;
+      case 'stepBegin':
+        reporter.onStepBegin?.(test(e.testId), e.step);
+        break;
+      case 'stepEnd':
+        reporter.onStepEnd?.(test(e.testId), e.step);
+        break;
+      case 'testEnd':
+        reporter.onTestEnd?.(test(e.testId), e.result);
+        break;
+      case 'error':
+        reporter.onError?.(e.error);
+        break;
+      case 'end':
+        await reporter.onEnd?.(e.summary);
+        break;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * What a run produced, as plain JSON-safe data: reporters, the event log and shard merging all use
+ * these shapes, so a replayed run looks exactly like a live one.
+ */
+import type { Requirements } from '../config/suite.js';
+import type { StepPhase } from '../config/steps.js';
+
+/** One attempt. failed = an expectation not met (JUnit <failure>); error = a throw or harness problem (<error>). */
+export type TestStatus = 'passed' | 'failed' | 'skipped' | 'interrupted' | 'error';
+/** A test across its attempts: flaky passed only after a retry. */
+export type TestOutcome = 'expected' | 'unexpected' | 'flaky' | 'skipped';
+export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'timedOut' | 'interrupted';
+export type FailureKind = 'expectation' | 'timeout' | 'error' | 'interrupted';
+/** `session` records are the DeviceSession hooks (setup before, restore after each test). */
+export type RecordPhase = StepPhase | 'session';
+
+export interface Attachment {
+  name: string;
+  path: string;
+  /** e.g. 'application/vnd.tcpdump.pcap', 'text/plain' (console log). */
+  contentType: string;
+}
+
+export interface Failure {
+  kind: FailureKind;
+  message: string;
+  expected?: string;
+  seen?: string;
+  likelyCause?: string;
+  fix?: string;
+  /** The step that failed, when one did. */
+  step?: { phase: RecordPhase; index: number; text: string; where?: string };
+  stack?: string;
+}
+
+export interface DeviceInfo {
+  name: string;
+  eui64: string;
+  address: string;
+  link: string;
+  port: number;
+  firmwareVersion: string;
+  hwId: string;
+  firmwareGroup: string;
+  capabilities: string[];
+}
+
+export interface TestCase {
+  /** Stable across runs and shards: a hash of suite, test and device names. */
+  id: string;
+  /** Rig name; shards merged from several racks keep each test's own. */
+  rig: string;
+  suite: { name: string; branch: string; file: string };
+  name: string;
+  /** "clock-skew @ meter-1 › rejects skewed signatures" */
+  title: string;
+  where: string;
+  device: DeviceInfo;
+  requires: Requirements;
+  retries: number;
+  /** Set at planning when the device or rig lacks what the test needs. */
+  skipReason?: string;
+}
+
+export interface StepRecord {
+  phase: RecordPhase;
+  index: number;
+  text: string;
+  where?: string;
+  status: StepStatus;
+  startTime: number;
+  duration: number;
+  logs: string[];
+  failure?: Failure;
+  attachments: Attachment[];
+}
+
+export interface TestResult {
+  testId: string;
+  /** 0 for the first attempt. */
+  retry: number;
+  status: TestStatus;
+  /** Another attempt follows; reporters that show one line per test wait for the last. */
+  willRetry: boolean;
+  startTime: number;
+  duration: number;
+  steps: StepRecord[];
+  failure?: Failure;
+  skipReason?: string;
+  attachments: Attachment[];
+}
+
+export interface RunInfo {
+  rig: { name: string; file: string };
+  startTime: number;
+  tests: TestCase[];
+  shard?: { index: number; total: number };
+  retries: number;
+  bail: boolean;
+}
+
+export type RunStatus = 'passed' | 'failed' | 'interrupted' | 'error';
+
+export interface OutcomeCounts {
+  passed: number;
+  failed: number;
+  flaky: number;
+  skipped: number;
+  interrupted: number;
+  error: number;
+}
+
+export interface RunSummary {
+  status: RunStatus;
+  startTime: number;
+  duration: number;
+  counts: OutcomeCounts;
+  /** Why the harness could not run (status 'error'), or why the run stopped early. */
+  message?: string;
+}
+
+export function outcomeOf(attempts: readonly TestResult[]): TestOutcome {
+  const last = attempts[attempts.length - 1];
+  if (!last || last.status === 'skipped') return 'skipped';
+  if (last.status !== 'passed') return 'unexpected';
+  return attempts.length > 1 ? 'flaky' : 'expected';
+}
+
+/** Bucket of a test's last attempt in the summary counts. */
+export function countKey(attempts: readonly TestResult[]): keyof OutcomeCounts {
+  const last = attempts[attempts.length - 1];
+  if (!last) return 'skipped';
+  if (last.status === 'passed') return attempts.length > 1 ? 'flaky' : 'passed';
+  return last.status;
+}
+
+export function emptyCounts(): OutcomeCounts {
+  return { passed: 0, failed: 0, flaky: 0, skipped: 0, interrupted: 0, error: 0 };
+}
+
+export function statusOfCounts(counts: OutcomeCounts): RunStatus {
+  if (counts.interrupted > 0) return 'interrupted';
+  return counts.failed + counts.error > 0 ? 'failed' : 'passed';
+}

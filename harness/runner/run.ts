@@ -1,0 +1,195 @@
+import type { DeviceSpec, Rig } from '../config/rig.js';
+import type { Suite } from '../config/suite.js';
+import { Multiplexer } from '../report/multiplexer.js';
+import type { Reporter } from '../report/reporter.js';
+import { InterruptedError } from './abort-reasons.js';
+import { runAttempt, type AttemptEnv } from './attempt.js';
+import { DeviceLocks } from './device-lock.js';
+import type { DeviceSession, StepExecutor } from './executor.js';
+import {
+  countKey,
+  emptyCounts,
+  outcomeOf,
+  statusOfCounts,
+  type Failure,
+  type RunInfo,
+  type RunSummary,
+  type TestCase,
+  type TestResult,
+} from './model.js';
+import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
+import { planTests, shardGroupOf, type PlannedTest } from './plan.js';
+import { filterForShard } from './shard.js';
+
+export interface RunInput {
+  rig: Rig;
+  suites: readonly Suite[];
+  executor: StepExecutor;
+  session?: DeviceSession;
+  reporter?: Reporter;
+  options?: RunOptions;
+}
+
+/**
+ * One run: plans (suite × device × test, filtered and sharded), then drives every device in
+ * parallel, one test at a time per device. Construction validates the options (ConfigError);
+ * start() never throws: harness problems end the run with status 'error'.
+ */
+export class Run {
+  readonly options: ResolvedRunOptions;
+  /** This shard's tests, in report order. */
+  readonly tests: readonly TestCase[];
+  private readonly planned: PlannedTest[];
+  private readonly selectedBeforeShard: number;
+  private readonly reporter: Multiplexer;
+  private readonly runController = new AbortController();
+  private readonly forceController = new AbortController();
+  private readonly attempts = new Map<string, TestResult[]>();
+  private stopReason: string | undefined;
+  private started = false;
+
+  constructor(private readonly input: RunInput) {
+    this.options = resolveRunOptions(input.options);
+    const all = planTests(input.rig, input.suites, this.options);
+    this.selectedBeforeShard = all.length;
+    this.planned = this.options.shard ? filterForShard(all, this.options.shard, shardGroupOf(this.options.shardBy)) : all;
+    this.tests = this.planned.map((p) => p.testCase);
+    // The runner isolates reporters itself, so a caller passing a single one is protected too.
+    this.reporter = new Multiplexer(input.reporter ? [input.reporter] : []);
+  }
+
+  get interrupted(): boolean {
+    return this.runController.signal.aborted;
+  }
+
+  /**
+   * First call: stop scheduling and abort running tests (they end 'interrupted' after their teardown
+   * and restore). Second call: abort the teardown and restore too.
+   */
+  interrupt(reason = 'run interrupted'): void {
+    if (!this.runController.signal.aborted) {
+      this.stopReason = reason;
+      this.runController.abort(new InterruptedError(reason));
+    } else if (!this.forceController.signal.aborted) {
+      this.forceController.abort(new InterruptedError(`${reason} (cleanup abandoned)`));
+    }
+  }
+
+  async start(): Promise<RunSummary> {
+    if (this.started) throw new Error('Run.start() called twice');
+    this.started = true;
+    const { clock } = this.options;
+    const startTime = clock.now();
+    const info: RunInfo = {
+      rig: { name: this.input.rig.name, file: this.input.rig.file },
+      startTime,
+      tests: [...this.tests],
+      retries: this.options.retries,
+      bail: this.options.bail,
+    };
+    if (this.options.shard) info.shard = this.options.shard;
+    this.reporter.onBegin(info);
+
+    const finish = async (message?: string, harnessError = false): Promise<RunSummary> => {
+      const counts = emptyCounts();
+      for (const t of this.tests) counts[countKey(this.attempts.get(t.id) ?? [])]++;
+      const summary: RunSummary = {
+        status: harnessError ? 'error' : this.interrupted ? 'interrupted' : statusOfCounts(counts),
+        startTime,
+        duration: clock.now() - startTime,
+        counts,
+      };
+      const why = message ?? this.stopReason;
+      if (why) summary.message = why;
+      await this.reporter.onEnd(summary);
+      return summary;
+    };
+
+    if (this.selectedBeforeShard === 0) {
+      this.reporter.onError({ message: 'no tests match the selected suites, devices and --grep' });
+      return finish('no tests match the selected suites, devices and --grep', true);
+    }
+
+    const byDevice = new Map<DeviceSpec, PlannedTest[]>();
+    for (const p of this.planned) byDevice.set(p.device, [...(byDevice.get(p.device) ?? []), p]);
+    const busy = [...byDevice].filter(([, list]) => list.some((p) => !p.testCase.skipReason)).map(([d]) => d);
+
+    let locks: DeviceLocks | undefined;
+    try {
+      if (this.options.lockDir && busy.length) locks = DeviceLocks.acquire(this.options.lockDir, this.input.rig.name, busy);
+      if (busy.length) await this.input.session?.open?.(busy, this.runController.signal);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.reporter.onError({ message, ...(e instanceof Error && e.stack ? { stack: e.stack } : {}) });
+      await this.closeSession();
+      locks?.release();
+      return finish(message, true);
+    }
+
+    const env: AttemptEnv = {
+      rig: this.input.rig,
+      executor: this.input.executor,
+      reporter: this.reporter,
+      options: this.options,
+      runSignal: this.runController.signal,
+      forceSignal: this.forceController.signal,
+    };
+    if (this.input.session) env.session = this.input.session;
+
+    await Promise.all([...byDevice].map(([device, list]) => this.driveDevice(env, device, list)));
+    await this.closeSession();
+    locks?.release();
+    return finish();
+  }
+
+  private async driveDevice(env: AttemptEnv, device: DeviceSpec, queue: readonly PlannedTest[]): Promise<void> {
+    let broken: { failure: Failure; after: string } | undefined;
+    for (const planned of queue) {
+      const tc = planned.testCase;
+      if (tc.skipReason) {
+        this.endWithout(tc, 'skipped', tc.skipReason);
+      } else if (this.stopReason) {
+        this.endWithout(tc, 'skipped', `not run: ${this.stopReason}`);
+      } else if (broken) {
+        this.endWithout(tc, 'error', `not run: device ${device.name} is unusable since restore failed after '${broken.after}': ${broken.failure.message}`);
+      } else {
+        for (let retry = 0; ; retry++) {
+          const { result, deviceBroken } = await runAttempt(env, planned, retry);
+          if (deviceBroken) broken = { failure: deviceBroken, after: tc.name };
+          const final = result.status === 'passed' || result.status === 'interrupted' || retry >= this.options.retries || !!broken || this.interrupted;
+          result.willRetry = !final;
+          this.record(tc, result);
+          if (final) break;
+        }
+        if (this.options.bail && !this.stopReason && outcomeOf(this.attempts.get(tc.id)!) === 'unexpected')
+          this.stopReason = `--bail after '${tc.title}'`;
+      }
+    }
+  }
+
+  private endWithout(tc: TestCase, status: 'skipped' | 'error', reason: string): void {
+    const now = this.options.clock.now();
+    const result: TestResult = { testId: tc.id, retry: 0, status, willRetry: false, startTime: now, duration: 0, steps: [], attachments: [] };
+    if (status === 'skipped') result.skipReason = reason;
+    else result.failure = { kind: 'error', message: reason };
+    this.record(tc, result);
+  }
+
+  private record(tc: TestCase, result: TestResult): void {
+    this.attempts.set(tc.id, [...(this.attempts.get(tc.id) ?? []), result]);
+    this.reporter.onTestEnd(tc, result);
+  }
+
+  private async closeSession(): Promise<void> {
+    try {
+      await this.input.session?.close?.();
+    } catch (e) {
+      this.reporter.onError({ message: `device session close failed: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  /** Attempts so far, by test id; for callers that want outcomes without writing a reporter. */
+  results(): ReadonlyMap<string, readonly TestResult[]> {
+    return this.attempts;
+  }
+}
