@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
@@ -28,9 +27,10 @@ describe('PtyPair', () => {
     await toHarness;
     expect(Buffer.concat(back)).toEqual(all);
 
-    const closed = once(port, 'close');
+    await new Promise<void>((res) => port.close(() => res()));
     await pty.close();
-    const [err] = (await closed) as [{ disconnected?: boolean } | null];
-    expect(err?.disconnected).toBe(true);
+    // The helper withdraws its symlink on exit, as udev removes /dev/serial/by-id names on unplug.
+    // (How the harness side notices the hang-up is the serial driver's business: test/drivers.)
+    expect(existsSync(pty.path)).toBe(false);
   });
 });
