@@ -1,0 +1,11 @@
+export { VirtualBoard, type VirtualBoardOptions } from './board.js';
+export { BoardClock, parseOffsetSeconds, type BoardClockOptions, type HostTime, type HostTimers } from './clock.js';
+export { BoardConsoleCli, type BoardConsoleCliOptions, type BoardSerial } from './console-cli.js';
+export { ConfigValueError, DEV_CFG_FIELDS, emitDevConfig, parseDevConfig, type DevConfig, type DevConfigField } from './dev-cfg.js';
+export { FLASH_FILES, Flash, type FlashFile, type FlashImage, type FlashReading } from './flash.js';
+export { FlashPlatform } from './flash-platform.js';
+export type { BoardHooks, FlashChange, StatsSnapshot } from './hooks.js';
+export { damagePem, inspectCert, type NmsCertInfo } from './nms-cert.js';
+export { BoardPower, type PowerListener } from './power.js';
+export { powerCliPath, virtualPowerCommands } from './power-commands.js';
+export { PowerSocket } from './power-socket.js';
