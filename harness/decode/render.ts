@@ -1,6 +1,9 @@
 /** Text and JSON views of decoded CSMP messages, for `hil decode`, `hil request` and reports. */
 import { codeName } from '../coap/codes.js';
+import { parseSignatureValue } from '../csmp/asn1.js';
 import { formatTlv } from '../csmp/format.js';
+import type { DecodedTlv } from '../csmp/value.js';
+import { DecodeError } from '../errors.js';
 import { toHex, toJson } from '../csmp/value.js';
 import type { CsmpMessage } from './message.js';
 
@@ -26,7 +29,7 @@ export function renderText(m: CsmpMessage, ctx: MessageContext = {}): string {
     const token = c.token.length ? ` token ${toHex(c.token)}` : '';
     lines.push(`  ${c.type} ${codeName(c.code)} MID ${c.messageId}${token}${path}${query}${c.payload.length ? ` (${c.payload.length}-byte payload)` : ''}`);
   }
-  for (const t of m.tlvs) lines.push(`    ${formatTlv(t)}`);
+  for (const t of m.tlvs) lines.push(`    ${formatTlv(t)}${signatureNote(t)}`);
   if (m.error) lines.push(`  ! ${m.error.message}`);
   return lines.join('\n');
 }
@@ -47,4 +50,19 @@ export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<str
   });
   if (m.error) out.error = { layer: m.error.layer, offset: m.error.offset, reason: m.error.reason };
   return out;
+}
+
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+
+/** A Signature TLV is only useful to a reader with its ASN.1 wrapping spelled out (doc 7.2). */
+function signatureNote(t: DecodedTlv): string {
+  const value = t.type === 77 ? t.value?.value : undefined;
+  if (!(value instanceof Uint8Array)) return '';
+  try {
+    const sig = parseSignatureValue(value);
+    const alg = sig.oid === ECDSA_WITH_SHA256 ? 'ecdsa-with-SHA256' : `OID ${sig.oid}`;
+    return `\n      ASN.1: SEQUENCE { ${alg}, BIT STRING { SEQUENCE { r ${sig.r.length} bytes ${toHex(sig.r)}, s ${sig.s.length} bytes ${toHex(sig.s)} } } }`;
+  } catch (e) {
+    return e instanceof DecodeError ? `\n      ASN.1: ! ${e.message}` : '';
+  }
 }

@@ -6,6 +6,8 @@
 import { readPcapFile } from '../../drivers/pcap/reader.js';
 import { decodeIpv6Message, type CsmpMessage } from '../../harness/decode/message.js';
 import { renderJson } from '../../harness/decode/render.js';
+import { parseSignatureValue } from '../../harness/csmp/asn1.js';
+import { toHex } from '../../harness/csmp/hex.js';
 
 const vectors = new URL('../../../shared/vectors/', import.meta.url).pathname;
 
@@ -113,5 +115,18 @@ describe('csmp_get.pcap', () => {
   test('the second registration was answered with an unsigned ReportSubscribe only', () => {
     expect(all[3].coap.code).toBe('2.03');
     expect(all[3].tlvs.map((t: any) => t.value)).toEqual([{ interval: 20, tlvid: ['2', '22'] }]);
+  });
+});
+
+describe('FND signature in csmp_register.pcap frame 2', () => {
+  test('ASN.1: OID ecdsa-with-SHA256 directly in the outer SEQUENCE, r with a leading 00, s 32 bytes', () => {
+    const [, ack] = decodeAll('csmp_register.pcap');
+    const sig = parseSignatureValue(ack!.tlvs[3]!.value!.value as Uint8Array);
+    expect(sig.oid).toBe('1.2.840.10045.4.3.2');
+    expect(sig.r.length).toBe(33);
+    expect(toHex(sig.r).startsWith('00a9041435c2db2974a37a953f19ad78')).toBe(true);
+    expect(sig.s.length).toBe(32);
+    expect(toHex(sig.s)).toBe('1ec225fb324ca2f20b48f18536340d99f9dc513a7443fb36041743e483c5842e');
+    expect(sig.ecdsaDer.length).toBe(71);
   });
 });
