@@ -1,0 +1,48 @@
+/**
+ * Faulty device models a rig can give a virtual meter (rig file `virtual.meters[].faults`).
+ * Each names one way real meter firmware has been seen to get CSMP wrong; a healthy meter has
+ * none and behaves like the reference agent (csmp-protocol.md 3.5, 6, 7).
+ */
+export const FAULTS = {
+  'accept-unsigned-post': 'processes POSTs without a Signature TLV although signatures are required (no 4.03)',
+  'ignore-signature-validity': 'does not check SignatureValidity against its clock (a skewed clock goes unnoticed)',
+  'accept-bad-signature': 'accepts any Signature value: ECDSA failures count as sigOk',
+  'report-cert-valid': 'CGMSStatus.NMSCertValid says true even when the NMS certificate is damaged',
+  'ignore-group-assign': 'answers GroupAssign with 2.01 but keeps its old group ids',
+  'reply-to-nms-address': 'answers CON requests at the configured NMS address and port instead of the requester (load-balancer VIP case)',
+  'reply-from-wrong-address': 'answers CON requests from its client port and link-local address instead of where the request was sent',
+  'no-reregister-after-4xx': 'a 4.xx reply ends registration for good: no retries while registering, no re-registration once registered',
+  'drop-every-nth': 'silently drops every Nth datagram it receives (faultOptions.dropEvery, default 3)',
+  'malformed-tlvs': 'every payload it sends has a last TLV whose length claims one byte more than is there',
+  'apply-after-signature': 'applies TLVs placed after the Signature TLV (which the signature does not cover)',
+} as const;
+
+export type FaultName = keyof typeof FAULTS;
+
+export function isFaultName(s: string): s is FaultName {
+  return Object.prototype.hasOwnProperty.call(FAULTS, s);
+}
+
+export interface FaultOptions {
+  /** drop-every-nth: N (≥ 2). */
+  dropEvery?: number;
+}
+
+export class FaultSet {
+  private readonly set: ReadonlySet<FaultName>;
+  constructor(
+    faults: readonly FaultName[] = [],
+    readonly options: FaultOptions = {},
+  ) {
+    this.set = new Set(faults);
+  }
+  has(f: FaultName): boolean {
+    return this.set.has(f);
+  }
+  list(): FaultName[] {
+    return [...this.set];
+  }
+  get dropEvery(): number {
+    return Math.max(2, this.options.dropEvery ?? 3);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The agent's check of a signed NMS message (csmp-protocol.md 7.2-7.5), with the counters of
+ * CGMSStats moving exactly where the reference agent moves them:
+ *
+ *   signatures not required           → 'unchecked' (nothing read, nothing counted)
+ *   no Signature TLV                  → 'missing'   (POST: 4.03 on the first non-exempt TLV)
+ *   Signature/Validity does not decode, validity required but absent → 'error', no counter
+ *   value not `30 .. 06 <oid> 03 .. ..` → sigBadAuth
+ *   clock unreadable                  → sigNoSync
+ *   now outside the stored window     → sigBadValidity   (checked before ECDSA)
+ *   ECDSA fails (or no usable key)    → sigBadAuth
+ *   verified                          → sigOk
+ * The Signature and SignatureValidity of every checked message are stored (GET 76/77 read them
+ * back), and the window tested is the stored one: with the validity check off, the last window
+ * ever received still applies (doc 7.4).
+ */
+import { verify, type KeyObject } from 'node:crypto';
+import { decodeValue } from '../../../harness/csmp/value.js';
+import { findTlv, type AgentTl } from './agent-tlv.js';
+import { ClockUnreadable } from './device-time.js';
+import type { AgentStats } from './stats.js';
+
+export const SIGNATURE_VALIDITY = 76;
+export const SIGNATURE = 77;
+const SIGNATURE_MAX = 88;
+
+export type SignatureOutcome = 'unchecked' | 'missing' | 'error' | 'ok';
+
+export interface SignaturePolicy {
+  requireSigned: boolean;
+  requireValidity: boolean;
+  /** Fault models. */
+  ignoreValidity: boolean;
+  acceptBadSignature: boolean;
+}
+
+/** What the agent remembers between messages (RAM: lost at reboot). */
+export interface SignatureMemory {
+  signature?: Uint8Array;
+  notBefore?: number;
+  notAfter?: number;
+}
+
+export interface SignatureCheck {
+  outcome: SignatureOutcome;
+  /** The Signature TLV when one was found: the signed bytes end at its first byte. */
+  signatureTlv?: AgentTl;
+}
+
+export function checkSignature(
+  payload: Uint8Array,
+  policy: SignaturePolicy,
+  memory: SignatureMemory,
+  key: KeyObject | undefined,
+  nowSec: () => number,
+  stats: AgentStats,
+): SignatureCheck {
+  if (!policy.requireSigned) return { outcome: 'unchecked' };
+  const sigTlv = findTlv(payload, SIGNATURE);
+  if (!sigTlv) return { outcome: 'missing' };
+  const sig = decodeValue({ type: SIGNATURE, value: payload.subarray(sigTlv.valueStart, sigTlv.end) });
+  if (!sig.value) return { outcome: 'error', signatureTlv: sigTlv };
+  const value = sig.value['value'];
+  if (value instanceof Uint8Array) memory.signature = value.slice(0, SIGNATURE_MAX);
+
+  if (policy.requireValidity) {
+    const vTlv = findTlv(payload, SIGNATURE_VALIDITY);
+    if (!vTlv) return { outcome: 'error', signatureTlv: sigTlv };
+    const v = decodeValue({ type: SIGNATURE_VALIDITY, value: payload.subarray(vTlv.valueStart, vTlv.end) });
+    if (!v.value) return { outcome: 'error', signatureTlv: sigTlv };
+    if (typeof v.value['notBefore'] === 'number') memory.notBefore = v.value['notBefore'];
+    if (typeof v.value['notAfter'] === 'number') memory.notAfter = v.value['notAfter'];
+  }
+
+  let ecdsa: Uint8Array | undefined;
+  if (memory.signature) {
+    ecdsa = ecdsaSigValue(memory.signature);
+    if (!ecdsa) {
+      stats.sigBadAuth++;
+      return { outcome: 'error', signatureTlv: sigTlv };
+    }
+  }
+
+  let now: number;
+  try {
+    now = nowSec();
+  } catch (e) {
+    if (!(e instanceof ClockUnreadable)) throw e;
+    stats.sigNoSync++;
+    return { outcome: 'error', signatureTlv: sigTlv };
+  }
+
+  const inWindow =
+    policy.ignoreValidity ||
+    (memory.notBefore !== undefined && memory.notBefore <= now && memory.notAfter !== undefined && memory.notAfter >= now);
+  if (!inWindow) {
+    stats.sigBadValidity++;
+    return { outcome: 'error', signatureTlv: sigTlv };
+  }
+  const good = ecdsa !== undefined && (policy.acceptBadSignature || verifies(payload.subarray(0, sigTlv.start), ecdsa, key));
+  if (good) {
+    stats.sigOk++;
+    return { outcome: 'ok', signatureTlv: sigTlv };
+  }
+  stats.sigBadAuth++;
+  return { outcome: 'error', signatureTlv: sigTlv };
+}
+
+/**
+ * The agent's walk to the ECDSA-Sig-Value: `30`, skip one length byte, `06`, skip the OID by
+ * its length without looking at it, `03`, skip length and unused-bits bytes; the rest is the
+ * DER signature. Out-of-range reads (the C code has no bounds) count as a bad signature here.
+ */
+export function ecdsaSigValue(value: Uint8Array): Uint8Array | undefined {
+  let p = 0;
+  if (value[p++] !== 0x30) return undefined;
+  p++;
+  if (value[p++] !== 0x06) return undefined;
+  const idLen = value[p++];
+  if (idLen === undefined) return undefined;
+  p += idLen;
+  if (value[p++] !== 0x03) return undefined;
+  p += 2;
+  if (p > value.length) return undefined;
+  return value.subarray(p);
+}
+
+function verifies(signed: Uint8Array, derSig: Uint8Array, key: KeyObject | undefined): boolean {
+  if (!key) return false;
+  try {
+    return verify('sha256', signed, { key, dsaEncoding: 'der' }, derSig);
+  } catch {
+    return false;
+  }
+}

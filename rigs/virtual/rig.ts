@@ -1,0 +1,185 @@
+/**
+ * The virtual rig: a simulated RF dongle on a real pty (raw IPv6 over SLIP) and the virtual
+ * meters behind it, each with its CSMP agent, device clock and flash, plus the boards' consoles
+ * and power controls. It runs inside the harness process (the pty master lives in the Python
+ * helper, so there is no libuv blocking issue) or standalone under `hil sim`.
+ *
+ *   const sim = await VirtualRig.start(rig, runDir);   // rig: a loaded rig file
+ *   sim.describe()  → { dongle: '<runDir>/dongle0', consoles: {...}, powerSockets: {...} }
+ *   sim.resolveRig(rig) → the rig with those paths filled in, for the harness to open
+ *   sim.clock       → the rig's time line (use it as the NMS Clock)
+ *   await sim.stop()
+ *
+ * Everything the rig creates lives in runDir or is a child it ends: stop() leaves no process,
+ * pty, socket or timer behind.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Datagram } from '../../drivers/link/types.js';
+import type { ConsoleSpec, PowerSpec, Rig } from '../../harness/config/rig.js';
+import { ResourceError } from '../../harness/errors.js';
+import { parseVirtualSection, type VirtualConfig } from './config.js';
+import { VirtualDongle } from './dongle/dongle.js';
+import { linkLocalFromEui64, eui64Bytes } from './meter/ipv6-address.js';
+import { VirtualMeter } from './meter/virtual-meter.js';
+import { PtyPair } from './pty/pty-pair.js';
+import { SeededRng } from './seeded-rng.js';
+import { TimeScale } from './time-scale.js';
+
+/** The dongle's own link-local address: every meter's mesh parent (IPRoute next hop). */
+export const BORDER_ROUTER_LINK_LOCAL = 'fe80::1';
+
+/**
+ * Console command templates of the virtual boards, by capability (rig `console.commands`);
+ * `{args}` is the step's argument text (`console: clock-set +2h` → `date offset +2h`).
+ */
+export const BOARD_CONSOLE_COMMANDS: Readonly<Record<string, string>> = {
+  'clock-set': 'date offset {args}',
+  'clock-adjust': 'date adjust {args}',
+  'clock-read': 'date',
+  'demo-mode': 'demo {on|off}',
+  'show-config': 'show config',
+  'set-config': 'set config {args}',
+  'flash-corrupt': 'flash corrupt',
+  'flash-restore': 'flash restore',
+  'cert-swap': 'cert install {args}',
+  'cert-damage': 'cert damage',
+  'cert-show': 'cert show',
+  stats: 'stats',
+  reboot: 'reboot',
+};
+
+export interface VirtualRigDescription {
+  /** Serial path of the dongle (a symlink to the pty in runDir). */
+  dongle: string;
+  /** Console pty path per meter that has a console. */
+  consoles: Record<string, string>;
+  /** Power control socket per meter that has power control. */
+  powerSockets: Record<string, string>;
+}
+
+export interface VirtualRigOptions {
+  /** Use this instead of parsing `rig.virtual`. */
+  config?: VirtualConfig;
+}
+
+export class VirtualRig {
+  private stopped = false;
+
+  private constructor(
+    readonly config: VirtualConfig,
+    readonly clock: TimeScale,
+    readonly dongle: VirtualDongle,
+    private readonly pty: PtyPair,
+    /** The simulated boards. For the rig's own tests and `hil sim` diagnostics: the harness drives meters only through console, power and radio. */
+    readonly meters: ReadonlyMap<string, VirtualMeter>,
+    readonly runDir: string,
+  ) {}
+
+  static async start(rig: Rig, runDir: string, opts: VirtualRigOptions = {}): Promise<VirtualRig> {
+    const config = opts.config ?? parseVirtualSection(rig);
+    await mkdir(runDir, { recursive: true });
+    const nmsCertPem = await readNmsCert(rig.nms.signing.cert);
+    const clock = new TimeScale(config.timeScale, config.epochMs ?? Date.now());
+    const rng = new SeededRng(config.seed);
+    const pty = await PtyPair.open({ link: join(runDir, config.dongle.link) });
+    const dongle = new VirtualDongle({ baudRate: config.dongle.baudRate, rng: rng.fork('dongle'), write: (b) => pty.write(b), maxFrame: config.dongle.maxFrame });
+    pty.on('data', (b: Buffer) => dongle.input(b));
+
+    const meters = new Map<string, VirtualMeter>();
+    const sim = new VirtualRig(config, clock, dongle, pty, meters, runDir);
+    try {
+      const dagSize = config.meters.length + 1;
+      // Boards start in parallel (each spawns its console pty helper); the mesh is joined in rig-file order.
+      const started = await Promise.allSettled(
+        config.meters.map(async (m, i) => {
+          const nms = { address: rig.nms.addresses.find((a) => a.name === m.nms)!.address, port: rig.nms.port };
+          let send: (d: Datagram) => void = () => {};
+          const meter = await VirtualMeter.start({
+            config: m,
+            nms,
+            dir: join(runDir, 'meters', m.name),
+            nmsCertPem,
+            clock: clock.boardClock(m.initial.clockSkewMs),
+            send: (d) => send(d),
+            dagSize,
+            portSeed: (config.seed * 7919 + i + 1) >>> 0,
+            parentLinkLocal: BORDER_ROUTER_LINK_LOCAL,
+          });
+          return { meter, attach: () => (send = dongle.attach({ name: m.name, addresses: [m.address, linkLocalFromEui64(eui64Bytes(m.eui64))], deliver: (d) => meter.deliver(d) }, m.hop)) };
+        }),
+      );
+      for (const r of started) if (r.status === 'fulfilled') meters.set(r.value.meter.name, r.value.meter);
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      for (const r of started) if (r.status === 'fulfilled') r.value.attach();
+    } catch (e) {
+      await sim.stop();
+      throw e;
+    }
+    for (const m of meters.values()) m.boot();
+    return sim;
+  }
+
+  describe(): VirtualRigDescription {
+    const consoles: Record<string, string> = {};
+    const powerSockets: Record<string, string> = {};
+    for (const m of this.meters.values()) {
+      consoles[m.name] = m.board.consolePath;
+      powerSockets[m.name] = m.board.powerSocketPath;
+    }
+    return { dongle: this.pty.path, consoles, powerSockets };
+  }
+
+  /**
+   * `rig` with everything that points at the simulation filled in: the dongle link's path and
+   * baud rate, and for each device that is a meter here its console (path, prompt, the board's
+   * command templates) and power commands.
+   */
+  resolveRig(rig: Rig): Rig {
+    const d = this.describe();
+    return {
+      ...rig,
+      links: rig.links.map((l) => (l.kind === 'slip' && l.name === this.config.dongle.link ? { ...l, path: d.dongle, baudRate: this.config.dongle.baudRate } : l)),
+      devices: rig.devices.map((dev) => {
+        const meter = this.meters.get(dev.name);
+        if (!meter) return dev;
+        const console: ConsoleSpec = {
+          baudRate: 115200,
+          errorPattern: '^Error: ',
+          ...dev.console,
+          path: meter.board.consolePath,
+          prompt: meter.board.prompt,
+          commands: { ...BOARD_CONSOLE_COMMANDS, ...(dev.console?.commands ?? {}) },
+        };
+        const power: PowerSpec = meter.board.powerCommands();
+        const capabilities = [...new Set([...dev.capabilities, ...Object.keys(BOARD_CONSOLE_COMMANDS), 'console', 'power'])];
+        return { ...dev, console, power, capabilities };
+      }),
+    };
+  }
+
+  meter(name: string): VirtualMeter {
+    const m = this.meters.get(name);
+    if (!m) throw new RangeError(`no virtual meter named '${name}' (meters: ${[...this.meters.keys()].join(', ')})`);
+    return m;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.dongle.close();
+    await Promise.all([...this.meters.values()].map((m) => m.stop()));
+    this.clock.clearAll();
+    await this.pty.close();
+  }
+}
+
+/** The NMS certificate every meter's flash is programmed with. */
+async function readNmsCert(certPath: string): Promise<string> {
+  try {
+    return await readFile(certPath, 'utf8');
+  } catch (e) {
+    throw new ResourceError(certPath, `cannot read the NMS certificate to provision the meters (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
