@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { benchFleet } from './fleet.js';
 import { benchWire } from './wire.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -13,3 +14,5 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 log(`csmp-hil bench — node ${process.version}, ${new Date().toISOString()}`);
 const wire = await benchWire(vectors, log);
 log(`  target: ≥100,000 decodes/s (${wire.decodePerSec >= 100_000 ? 'met' : 'NOT met'}), ≥10× tshark (${wire.ratio === undefined ? 'not measured' : wire.ratio >= 10 ? 'met' : 'NOT met'})`);
+const fleet = await benchFleet(log);
+log(`  target: ≥2,000 registrations/s (${fleet.registrationsPerSec >= 2_000 ? 'met' : 'NOT met'}), peak RSS <1 GB (${fleet.peakRssMB < 1024 ? 'met' : 'NOT met'})`);

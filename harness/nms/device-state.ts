@@ -89,6 +89,8 @@ const MAX_NOTIFICATIONS = 50;
 export class DeviceStates extends EventEmitter {
   private readonly byEid = new Map<string, DeviceRecord>();
   private readonly byName = new Map<string, DeviceRecord>();
+  /** SessionID -> record, kept by setSession: reports carry only a SessionID, and a scan of every record per report is quadratic in a fleet. */
+  private readonly bySessionId = new Map<string, DeviceRecord>();
   private readonly downTimers = new Map<DeviceRecord, unknown>();
   readonly missedIntervalsForDown: number;
 
@@ -139,8 +141,18 @@ export class DeviceStates extends EventEmitter {
   }
 
   bySession(sessionId: string): DeviceRecord | undefined {
-    for (const rec of this.byEid.values()) if (rec.sessionId === sessionId) return rec;
+    const rec = this.bySessionId.get(sessionId);
+    if (rec !== undefined && rec.sessionId === sessionId) return rec;
+    // A SessionID written to a record directly (not through setSession) is not indexed.
+    for (const r of this.byEid.values()) if (r.sessionId === sessionId) return r;
     return undefined;
+  }
+
+  /** The SessionID the NMS gave the device in its 2.03. */
+  setSession(rec: DeviceRecord, sessionId: string): void {
+    if (rec.sessionId !== undefined && this.bySessionId.get(rec.sessionId) === rec) this.bySessionId.delete(rec.sessionId);
+    rec.sessionId = sessionId;
+    if (!this.bySessionId.has(sessionId)) this.bySessionId.set(sessionId, rec);
   }
 
   all(): DeviceRecord[] {

@@ -131,7 +131,7 @@ export function handleRegistration(ctx: RegistrationContext, req: CoapMessage, f
   const settings = ctx.settingsFor(rec);
   const groupAssign = groupAssignments(ctx, rec, groupsOf(tlvs));
   const sessionId = ctx.sessionIdFor(rec);
-  rec.sessionId = sessionId;
+  ctx.devices.setSession(rec, sessionId);
   const payload = registrationResponsePayload(
     {
       reportSubscribe: { interval: settings.reportIntervalS, tlvids: settings.reportTlvs },
