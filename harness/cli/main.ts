@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDecode } from './commands/decode.js';
+import { registerDiagnose } from './commands/diagnose.js';
+import { registerList } from './commands/list.js';
+import { registerRequest } from './commands/request.js';
+import { registerRun } from './commands/run.js';
+import { registerSim } from './commands/sim.js';
 
 // `hil decode big.pcap | head` closes stdout early; that is the reader's choice, not a failure.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -8,12 +13,24 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+/**
+ * Commands that open ports end by exiting with their code: a board driver or a library timer left
+ * running must not keep a finished run alive (stdout and stderr are synchronous on Linux, so
+ * nothing written is lost).
+ */
+const exit = (code: number): never => process.exit(code);
+
 const program = new Command();
 program
   .name('hil')
   .description('csmp-hil: hardware-in-the-loop tests for CSMP radios and meters, playing the FND head-end')
   .showHelpAfterError();
 
+registerRun(program, exit);
+registerList(program, exit);
+registerRequest(program, exit);
+registerDiagnose(program, exit);
+registerSim(program, exit);
 registerDecode(program);
 
 // Commander rejects on bad usage with exit 1; the harness reserves 1 for "tests failed", so usage

@@ -20,10 +20,41 @@ export interface InjectParams { hex: string; options: Record<string, unknown> }
 export interface FirewallParams { op: 'drop' | 'allow'; direction?: 'inbound' | 'outbound' }
 export interface ReplyFromParams { address: 'vip' | 'fnd' }
 export interface WaitParams { ms: number }
-export interface ExpectParams { tlv: number; index?: number; field?: string; op: ExpectOp; value?: unknown }
-export interface ExpectEventParams { name: string; withinMs: number }
-export interface ExpectStateParams { state: string; withinMs: number }
-export interface ExpectCounterParams { tlv: number; index?: number; field: string; increases: boolean }
+/**
+ * `otherwise` on an expectation says what it means when it is not met (a firmware defect, usually):
+ * it becomes the failure's likely cause. Without it the executor asks the troubleshooting flowchart.
+ */
+export interface ExpectParams {
+  tlv: number;
+  index?: number;
+  /** Selects the one instance whose fields have these values (e.g. the running firmware slot). */
+  row?: Record<string, unknown>;
+  field?: string;
+  op: ExpectOp;
+  value?: unknown;
+  otherwise?: string;
+}
+export interface ExpectEventParams { name: string; withinMs: number; otherwise?: string }
+export interface ExpectStateParams { state: string; withinMs: number; forMs?: number; otherwise?: string }
+export interface ExpectCounterParams { tlv: number; index?: number; field: string; increases: boolean; otherwise?: string }
+/** A CoAP response code ('2.05', '4.01'…) of the device's answer to the last get/post. */
+export interface ExpectReplyParams { code: string; otherwise?: string }
+export interface ExpectDiagnosisParams { branch: DiagnosisBranchName; otherwise?: string }
+
+/** The branches of the CSMP registration troubleshooting flowchart (harness/nms/diagnose.ts), plus 'healthy'. */
+export const DIAGNOSIS_BRANCHES = [
+  'registration',
+  'firmware-group',
+  'firmware-info',
+  'nms-cert',
+  'flash-corruption',
+  'demo-mode',
+  'clock-skew',
+  'firewall',
+  'load-balancer',
+  'healthy',
+] as const;
+export type DiagnosisBranchName = (typeof DIAGNOSIS_BRANCHES)[number];
 
 export interface StepParamsByName {
   power: PowerParams;
@@ -39,6 +70,8 @@ export interface StepParamsByName {
   'expect-event': ExpectEventParams;
   'expect-state': ExpectStateParams;
   'expect-counter': ExpectCounterParams;
+  'expect-reply': ExpectReplyParams;
+  'expect-diagnosis': ExpectDiagnosisParams;
 }
 export type StepName = keyof StepParamsByName;
 export type StepPhase = 'setup' | 'test' | 'teardown';
@@ -89,6 +122,20 @@ const duration: JsonSchema = { type: 'string', pattern: DURATION_PATTERN, descri
 const tlvNumber: JsonSchema = { type: 'integer', minimum: 1, maximum: 65535, description: 'CSMP TLV type number.' };
 const tlvIndex: JsonSchema = { type: 'integer', minimum: 0, description: 'Index of the TLV instance when the device reports several.' };
 const capabilityName: JsonSchema = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' };
+const otherwise: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  description: 'What it means when this expectation is not met (e.g. the firmware defect); reported as the likely cause.',
+};
+// YAML reads an unquoted 4.01 as a number (and 4.00 as 4), so both spellings are taken.
+const coapCode: JsonSchema = {
+  oneOf: [
+    { type: 'string', pattern: '^[0-7]\\.[0-9]{2}$' },
+    { type: 'number', minimum: 0, exclusiveMaximum: 8 },
+  ],
+  description: "A CoAP response code, e.g. '2.05', 4.01.",
+};
+const codeText = (v: unknown): string => (typeof v === 'number' ? v.toFixed(2) : String(v));
 
 type Obj = Record<string, unknown>;
 const ms = (text: unknown): number => parseDuration(String(text))!;
@@ -99,6 +146,16 @@ function compileRegex(source: string, path: (string | number)[]): void {
   } catch (e) {
     throw new StepValueProblem(`invalid regular expression: ${(e as Error).message}`, path);
   }
+}
+
+function withOtherwise<T extends { otherwise?: string }>(p: T, raw: unknown): T {
+  const o = raw as Obj;
+  if (typeof o === 'object' && o !== null && o.otherwise !== undefined) p.otherwise = String(o.otherwise);
+  return p;
+}
+
+function rowText(row: Record<string, unknown>): string {
+  return `{${Object.entries(row).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}`;
 }
 
 function expectOpOf(o: Obj): ExpectOp {
@@ -238,13 +295,21 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
   },
   expect: {
     kind: 'expectation',
-    description: 'A decoded field of the last value read for a TLV meets a condition.',
-    usage: `{tlv, index?, field?, <one of ${EXPECT_OPS.join('|')}>}`,
+    description:
+      'A decoded field of the last value read for a TLV (read now when the test has not read it) meets a condition. ' +
+      'String values may name the rig: ${expected.firmwareVersion}, ${expected.hwId}, ${expected.firmwareGroup}, ' +
+      '${expected.configGroup}, ${device.name}, ${device.eui64}, ${device.address}, ${nms.fnd}, ${nms.vip}.',
+    usage: `{tlv, index?, row?, field?, <one of ${EXPECT_OPS.join('|')}>, otherwise?}`,
     schema: {
       type: 'object',
       properties: {
         tlv: tlvNumber,
         index: tlvIndex,
+        row: {
+          type: 'object',
+          minProperties: 1,
+          description: 'Selects the one instance whose fields have these values, e.g. {isRunning: true} for the running firmware slot.',
+        },
         field: { type: 'string', description: 'Field name in the decoded TLV (dotted for nested fields).' },
         equals: { description: 'Field equals this value.' },
         notEquals: { description: 'Field differs from this value.' },
@@ -253,6 +318,7 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
         matches: { type: 'string', description: 'Field, as text, matches this regular expression.' },
         gte: { type: 'number' },
         lte: { type: 'number' },
+        otherwise,
       },
       required: ['tlv'],
       additionalProperties: false,
@@ -264,12 +330,14 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
       if (op === 'matches') compileRegex(String(o.matches), ['matches']);
       const p: ExpectParams = { tlv: o.tlv as number, op };
       if (o.index !== undefined) p.index = o.index as number;
+      if (o.row !== undefined) p.row = o.row as Record<string, unknown>;
       if (o.field !== undefined) p.field = String(o.field);
       if (op !== 'absent' && op !== 'present') p.value = o[op];
+      if (o.otherwise !== undefined) p.otherwise = String(o.otherwise);
       return p;
     },
     describe: (p) =>
-      `expect: tlv ${p.tlv}${p.index === undefined ? '' : `[${p.index}]`}${p.field ? ` ${p.field}` : ''} ${p.op}` +
+      `expect: tlv ${p.tlv}${p.index === undefined ? '' : `[${p.index}]`}${p.row ? ` ${rowText(p.row)}` : ''}${p.field ? ` ${p.field}` : ''} ${p.op}` +
       (p.value === undefined ? '' : ` ${JSON.stringify(p.value)}`),
   },
   'expect-event': {
@@ -278,35 +346,48 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
     usage: '{name, within}',
     schema: {
       type: 'object',
-      properties: { name: { type: 'string', minLength: 1 }, within: duration },
+      properties: { name: { type: 'string', minLength: 1 }, within: duration, otherwise },
       required: ['name', 'within'],
       additionalProperties: false,
     },
-    normalize: (raw) => ({ name: String((raw as Obj).name), withinMs: ms((raw as Obj).within) }),
+    normalize: (raw) => withOtherwise<ExpectEventParams>({ name: String((raw as Obj).name), withinMs: ms((raw as Obj).within) }, raw),
     describe: (p) => `expect-event: ${p.name} within ${formatDuration(p.withinMs)}`,
     impliedMs: (p) => p.withinMs,
   },
   'expect-state': {
     kind: 'expectation',
-    description: 'The device reaches a state in the NMS (e.g. up) within a time.',
-    usage: '{state, within}',
+    description:
+      'The device reaches a state in the NMS (unheard, registering, up, down) within a time, and with `for` stays in it that long. ' +
+      'After a power step the state must be reached anew: what the NMS knew before the power step does not count.',
+    usage: '{state, within, for?, otherwise?}',
     schema: {
       type: 'object',
-      properties: { state: { type: 'string', minLength: 1 }, within: duration },
+      properties: {
+        state: { enum: ['unheard', 'registering', 'up', 'down'] },
+        within: duration,
+        for: { ...duration, description: 'Then stays in the state for this long.' },
+        otherwise,
+      },
       required: ['state', 'within'],
       additionalProperties: false,
     },
-    normalize: (raw) => ({ state: String((raw as Obj).state), withinMs: ms((raw as Obj).within) }),
-    describe: (p) => `expect-state: ${p.state} within ${formatDuration(p.withinMs)}`,
-    impliedMs: (p) => p.withinMs,
+    normalize: (raw) => {
+      const o = raw as Obj;
+      const p: ExpectStateParams = { state: String(o.state), withinMs: ms(o.within) };
+      if (o.for !== undefined) p.forMs = ms(o.for);
+      return withOtherwise(p, raw);
+    },
+    describe: (p) => `expect-state: ${p.state} within ${formatDuration(p.withinMs)}${p.forMs === undefined ? '' : ` for ${formatDuration(p.forMs)}`}`,
+    impliedMs: (p) => p.withinMs + (p.forMs ?? 0),
   },
   'expect-counter': {
     kind: 'expectation',
-    description: 'A counter field of a TLV changed (or not) since the start of the test.',
-    usage: '{tlv, index?, field, increases}',
+    description:
+      'A counter field of a TLV, read now, changed (or not) since the test first read that TLV (0 when it had not: device counters start at 0 at boot).',
+    usage: '{tlv, index?, field, increases, otherwise?}',
     schema: {
       type: 'object',
-      properties: { tlv: tlvNumber, index: tlvIndex, field: { type: 'string', minLength: 1 }, increases: { type: 'boolean' } },
+      properties: { tlv: tlvNumber, index: tlvIndex, field: { type: 'string', minLength: 1 }, increases: { type: 'boolean' }, otherwise },
       required: ['tlv', 'field', 'increases'],
       additionalProperties: false,
     },
@@ -314,9 +395,35 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
       const o = raw as Obj;
       const p: ExpectCounterParams = { tlv: o.tlv as number, field: String(o.field), increases: o.increases === true };
       if (o.index !== undefined) p.index = o.index as number;
-      return p;
+      return withOtherwise(p, raw);
     },
     describe: (p) => `expect-counter: tlv ${p.tlv} ${p.field} ${p.increases ? 'increases' : 'unchanged'}`,
+  },
+  'expect-reply': {
+    kind: 'expectation',
+    description: "The device's answer to the last get or post has this CoAP response code (e.g. 4.01 for a signature it rejects).",
+    usage: "<code> | {code, otherwise?}",
+    schema: {
+      oneOf: [...(coapCode.oneOf as JsonSchema[]), { type: 'object', properties: { code: coapCode, otherwise }, required: ['code'], additionalProperties: false }],
+    },
+    normalize: (raw) =>
+      typeof raw === 'object' && raw !== null ? withOtherwise<ExpectReplyParams>({ code: codeText((raw as Obj).code) }, raw) : { code: codeText(raw) },
+    describe: (p) => `expect-reply: ${p.code}`,
+  },
+  'expect-diagnosis': {
+    kind: 'expectation',
+    description:
+      'Walking the registration troubleshooting flowchart against the device (what the NMS saw in this test, GETs, the console configuration) ends in this branch.',
+    usage: `<branch> | {branch, otherwise?}; branch: ${DIAGNOSIS_BRANCHES.join('|')}`,
+    schema: {
+      oneOf: [
+        { enum: [...DIAGNOSIS_BRANCHES] },
+        { type: 'object', properties: { branch: { enum: [...DIAGNOSIS_BRANCHES] }, otherwise }, required: ['branch'], additionalProperties: false },
+      ],
+    },
+    normalize: (raw) =>
+      typeof raw === 'string' ? { branch: raw as DiagnosisBranchName } : withOtherwise<ExpectDiagnosisParams>({ branch: (raw as Obj).branch as DiagnosisBranchName }, raw),
+    describe: (p) => `expect-diagnosis: ${p.branch}`,
   },
 };
 

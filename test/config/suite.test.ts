@@ -65,7 +65,7 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
 
   test('an unknown property of a step value', () => {
     expect(errorOf(withSteps('expect-event: { name: x, within: 1s, withn: 2s }'))).toBe(
-      "suites/clock-skew.yaml:6:46: step 1: expect-event: unknown property 'withn' (expected one of name, within)",
+      "suites/clock-skew.yaml:6:46: step 1: expect-event: unknown property 'withn' (expected one of name, within, otherwise)",
     );
   });
 

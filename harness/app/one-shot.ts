@@ -1,0 +1,58 @@
+/**
+ * A bench for one command (`hil request`, `hil diagnose`): opened from a rig file, used, closed.
+ * The virtual rig's files go to a temporary run folder that is removed afterwards, so a one-off
+ * look at a device leaves nothing behind.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isIPv6 } from 'node:net';
+import { createHash } from 'node:crypto';
+import { canonicalIpv6 } from '../../drivers/ip/address.js';
+import type { DeviceSpec, Rig } from '../config/rig.js';
+import { ConfigError } from '../errors.js';
+import { openBench, type OpenedBench } from './open-bench.js';
+
+export async function withBench<T>(rig: Rig, devices: readonly string[], fn: (b: OpenedBench) => Promise<T>): Promise<T> {
+  // Short: the virtual rig's unix sockets must fit in 107 bytes.
+  const dir = mkdtempSync(join(tmpdir(), 'hil-'));
+  try {
+    const opened = await openBench(rig, { runDir: dir, devices });
+    try {
+      return await fn(opened);
+    } finally {
+      await opened.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The rig device a command names: its rig name, EUI-64 (any case or separators) or IPv6 address.
+ * An address the rig does not list becomes an ad-hoc device on the rig's first link, so any
+ * agent the NMS can reach can be asked (csmp-request does the same with a bare address).
+ */
+export function targetDevice(rig: Rig, target: string, port?: number): { rig: Rig; device: DeviceSpec } {
+  const eui = target.replace(/[:-]/g, '').toLowerCase();
+  const byName = rig.devices.find((d) => d.name === target || (/^[0-9a-f]{16}$/.test(eui) && d.eui64 === eui));
+  if (byName) return { rig, device: byName };
+  if (!isIPv6(target)) {
+    throw new ConfigError(target, `not a device of rig ${rig.name} (devices: ${rig.devices.map((d) => d.name).join(', ')}), an EUI-64 or an IPv6 address`);
+  }
+  const address = canonicalIpv6(target);
+  const known = rig.devices.find((d) => canonicalIpv6(d.address) === address);
+  if (known) return { rig, device: known };
+  const link = rig.links[0]!;
+  const device: DeviceSpec = {
+    name: address,
+    // Only the NMS's inventory needs one; derived from the address so it cannot clash by accident.
+    eui64: createHash('sha256').update(address).digest('hex').slice(0, 16),
+    address,
+    link: link.name,
+    port: port === 61624 ? 61624 : 61628,
+    expected: { firmwareVersion: '', hwId: '', firmwareGroup: 'none' },
+    capabilities: [],
+  };
+  return { rig: { ...rig, devices: [...rig.devices, device] }, device };
+}

@@ -1,0 +1,144 @@
+/**
+ * A bench from a rig file, ready for steps: the virtual rig started when the rig has a `virtual`
+ * section (its ports then come from the simulation), every link opened, the NMS started on
+ * them behind the per-device firewall, and a console and power control for each device that
+ * has them. `close()` undoes all of it in reverse order, also after a failed open, and is safe
+ * to call twice: no process, pty, socket, timer or lock is left behind, and the virtual rig's
+ * files stay inside `runDir`.
+ */
+import { join } from 'node:path';
+import { Console, consoleOptionsFromSpec, renderTranscript } from '../../drivers/console/index.js';
+import { SlipLink } from '../../drivers/link/slip-link.js';
+import type { Link } from '../../drivers/link/types.js';
+import { PowerControl } from '../../drivers/power/index.js';
+import { UdpLink } from '../../drivers/udp/udp-link.js';
+import { VirtualRig } from '../../rigs/virtual/rig.js';
+import type { LinkSpec, Rig } from '../config/rig.js';
+import { ConfigError } from '../errors.js';
+import { nmsFromRig } from '../nms/from-rig.js';
+import type { Nms } from '../nms/nms.js';
+import { DEFAULT_VALIDITY } from '../nms/signing.js';
+import { systemClock, type Clock } from '../nms/clock.js';
+import { Bench } from '../steps/bench.js';
+import type { DeviceConsole, DevicePower } from '../steps/device-control.js';
+import { DeviceFirewall } from '../steps/device-firewall.js';
+import { FrameLog } from '../steps/frame-log.js';
+import type { ConsoleLog } from './captures.js';
+
+/**
+ * The report interval the NMS asks for in its registration responses (device seconds). FND's
+ * shortest template interval is 900 s; a test bench needs "down" (three missed reports) to show
+ * within minutes on hardware and within seconds on the virtual rig.
+ */
+export const BENCH_REPORT_INTERVAL_S = 60;
+
+export interface OpenBenchOptions {
+  /** Where the virtual rig keeps its ptys, sockets and flash files (and serial locks). */
+  runDir: string;
+  /** Only these devices get a console and power control opened (default: all). */
+  devices?: readonly string[];
+  reportIntervalS?: number;
+  /** Serial port lock directory for hardware rigs (default: drivers/serial's). */
+  lockDir?: string;
+}
+
+export interface OpenedBench {
+  /** The rig with the virtual rig's paths filled in. */
+  rig: Rig;
+  bench: Bench;
+  nms: Nms;
+  /** Raw links by name (captures listen here, before the firewall). */
+  links: ReadonlyMap<string, Link>;
+  consoleLogs: ReadonlyMap<string, ConsoleLog>;
+  virtual: VirtualRig | undefined;
+  close(): Promise<void>;
+}
+
+export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<OpenedBench> {
+  const undo: (() => Promise<void> | void)[] = [];
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch {
+        // Keep closing the rest: one stuck part must not leave the others running.
+      }
+    }
+  };
+  try {
+    let rig = rigIn;
+    let virtual: VirtualRig | undefined;
+    let clock: Clock = systemClock;
+    let timeScale = 1;
+    let lockDir = opts.lockDir;
+    if (rig.virtual) {
+      virtual = await VirtualRig.start(rig, join(opts.runDir, 'rig'));
+      undo.push(() => virtual!.stop());
+      rig = virtual.resolveRig(rig);
+      clock = virtual.clock;
+      timeScale = virtual.clock.scale;
+      // The simulation's ports are private to this run: their locks stay in the run folder.
+      lockDir = join(opts.runDir, 'rig', 'locks');
+    }
+
+    const nmsAddresses = rig.nms.addresses.map((a) => a.address);
+    const links = new Map<string, Link>();
+    for (const spec of rig.links) {
+      const link = makeLink(spec, nmsAddresses, lockDir);
+      await link.open();
+      undo.push(() => link.close());
+      links.set(spec.name, link);
+    }
+
+    const nms = await nmsFromRig(rig, { clock, registration: { reportIntervalS: opts.reportIntervalS ?? BENCH_REPORT_INTERVAL_S } });
+    const firewall = new DeviceFirewall(rig.nms.port);
+    await nms.start([...links.values()].map((l) => firewall.wrap(l)));
+    undo.push(() => nms.stop());
+
+    const frames = new FrameLog();
+    for (const l of links.values()) frames.watch(l);
+    undo.push(() => frames.stop());
+
+    const wanted = new Set(opts.devices ?? rig.devices.map((d) => d.name));
+    const consoles = new Map<string, DeviceConsole>();
+    const consoleLogs = new Map<string, ConsoleLog>();
+    const powers = new Map<string, DevicePower>();
+    for (const d of rig.devices) {
+      if (!wanted.has(d.name)) continue;
+      if (d.console) {
+        const con = await Console.open(consoleOptionsFromSpec(d.name, d.console));
+        undo.push(() => con.close());
+        consoles.set(d.name, {
+          run: async (command, o = {}) => (await con.run(command, o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {})).output,
+        });
+        consoleLogs.set(d.name, { textSince: (ms) => renderTranscript(con.transcript().filter((e) => e.at >= ms)) });
+      }
+      if (d.power) {
+        const p = new PowerControl(d.name, { on: d.power.on, off: d.power.off, ...(d.power.cycle ? { cycle: d.power.cycle } : {}), timeoutMs: d.power.timeoutMs });
+        powers.set(d.name, {
+          switch: async (op) => {
+            await (op === 'on' ? p.on() : op === 'off' ? p.off() : p.cycle());
+          },
+        });
+      }
+    }
+
+    const bench = new Bench({ rig, nms, clock, timeScale, firewall, validity: DEFAULT_VALIDITY, links, frames, consoles, powers });
+    return { rig, bench, nms, links, consoleLogs, virtual, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+function makeLink(spec: LinkSpec, localAddresses: string[], lockDir: string | undefined): Link {
+  if (spec.kind === 'slip') {
+    return new SlipLink({ name: spec.name, path: spec.path, baudRate: spec.baudRate, localAddresses, ...(lockDir ? { lockDir } : {}) });
+  }
+  const m = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(spec.bind) ?? /^([0-9A-Fa-f:.]+)$/.exec(spec.bind);
+  if (!m) throw new ConfigError(`link '${spec.name}'`, `bind '${spec.bind}' is not '[address]:port' or an address`);
+  return new UdpLink({ name: spec.name, bind: [{ address: m[1]!, port: m[2] !== undefined ? Number(m[2]) : 61628 }] });
+}

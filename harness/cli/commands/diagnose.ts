@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { defaultRigFile } from '../../app/defaults.js';
+import { diagnoseLive } from '../../app/diagnose-live.js';
+import { targetDevice, withBench } from '../../app/one-shot.js';
+import { loadRig } from '../../config/rig.js';
+import { parseDuration } from '../../config/duration.js';
+import { ConfigError, ResourceError } from '../../errors.js';
+import type { Diagnosis } from '../../nms/diagnose.js';
+import { BRANCH_HEADLINE } from '../../steps/branches.js';
+
+interface DiagnoseOptions {
+  rig?: string;
+  json?: boolean;
+  wait: string;
+}
+
+export function registerDiagnose(program: Command, exit: (code: number) => never | void): void {
+  program
+    .command('diagnose')
+    .description('walk the CSMP registration troubleshooting flowchart against a live device: branch, evidence, fix')
+    .argument('<device>', 'rig device name, EUI-64 or IPv6 address')
+    .option('--rig <file>', 'rig file (default: rigs/virtual.yaml)')
+    .option('--json', 'one JSON document: device, branch, headline, cause, fix, evidence')
+    .option('--wait <duration>', 'rig time to let the device register and report first (ends early once it has)', '2m')
+    .action(async (target: string, opts: DiagnoseOptions) => {
+      const err = (s: string): void => void process.stderr.write(`hil diagnose: ${s}\n`);
+      const waitMs = parseDuration(opts.wait);
+      if (waitMs === undefined) {
+        err(`--wait: '${opts.wait}' is not a duration (e.g. 2m)`);
+        return exit(2);
+      }
+      let d: Diagnosis;
+      let name: string;
+      let eid: string;
+      try {
+        const loaded = await loadRig(opts.rig ?? defaultRigFile());
+        const t = targetDevice(loaded, target);
+        name = t.device.name;
+        eid = t.device.eui64.toUpperCase();
+        d = await withBench(t.rig, [t.device.name], (b) => diagnoseLive(b, t.device, waitMs));
+      } catch (e) {
+        if (e instanceof ConfigError || e instanceof ResourceError) {
+          err(e.message);
+          return exit(2);
+        }
+        throw e;
+      }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ device: name, eid, branch: d.branch, headline: BRANCH_HEADLINE[d.branch], cause: d.cause, fix: d.fix, evidence: d.evidence })}\n`);
+      } else {
+        process.stdout.write(`${renderDiagnosis(name, eid, d)}\n`);
+      }
+      return exit(d.branch === 'healthy' ? 0 : 1);
+    });
+}
+
+export function renderDiagnosis(name: string, eid: string, d: Diagnosis): string {
+  return [
+    `${name} (${eid}): ${d.branch} — ${BRANCH_HEADLINE[d.branch]}`,
+    `cause: ${d.cause}`,
+    `fix: ${d.fix}`,
+    'evidence:',
+    ...d.evidence.map((e) => `  ${e.what}: ${e.seen}`),
+  ].join('\n');
+}

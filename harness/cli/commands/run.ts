@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { DEFAULT_REPORTS_DIR, defaultRigFile, defaultSuitesDir } from '../../app/defaults.js';
+import { runSuites } from '../../app/run-suites.js';
+import { parseDuration } from '../../config/duration.js';
+import { ConfigError } from '../../errors.js';
+import { parseShard } from '../../runner/shard.js';
+
+interface RunCliOptions {
+  rig?: string;
+  reports: string;
+  reporter?: string;
+  grep?: string;
+  device: string[];
+  suite: string[];
+  retries?: string;
+  bail?: boolean;
+  shard?: string;
+  stepTimeout?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function registerRun(program: Command, exit: (code: number) => never | void): void {
+  program
+    .command('run')
+    .description('run suites against a rig: every device in parallel, reports in the reports folder')
+    .argument('[suites...]', 'suite files or folders (default: every suite in suites/)')
+    .option('--rig <file>', 'rig file (default: rigs/virtual.yaml, the virtual rig)')
+    .option('--reports <dir>', 'folder for junit.xml, attachments and the virtual rig', DEFAULT_REPORTS_DIR)
+    .option('--reporter <list>', 'reporters: junit[=file],tap,progress,events[=file] (JUnit is always written)')
+    .option('--grep <regex>', "only tests whose 'suite @ device › test' title matches")
+    .option('--device <name>', 'only this device (repeatable, or comma-separated)', collect, [])
+    .option('--suite <name>', 'only this suite (repeatable, or comma-separated)', collect, [])
+    .option('--retries <n>', 'extra attempts for a failed test')
+    .option('--bail', 'stop scheduling after the first test that does not pass')
+    .option('--shard <i/n>', 'run shard i of n (suites × devices dealt evenly)')
+    .option('--step-timeout <duration>', "limit of one step, e.g. '30s' (a step's own wait/within is added)")
+    .action(async (paths: string[], opts: RunCliOptions) => {
+      let retries: number | undefined;
+      let stepTimeoutMs: number | undefined;
+      let shard;
+      try {
+        if (opts.retries !== undefined) {
+          if (!/^[0-9]+$/.test(opts.retries)) throw new ConfigError('--retries', `'${opts.retries}' is not a whole number`);
+          retries = Number(opts.retries);
+        }
+        if (opts.stepTimeout !== undefined) {
+          stepTimeoutMs = parseDuration(opts.stepTimeout);
+          if (stepTimeoutMs === undefined) throw new ConfigError('--step-timeout', `'${opts.stepTimeout}' is not a duration (use e.g. 30s, 2m)`);
+        }
+        if (opts.shard !== undefined) shard = parseShard(opts.shard);
+      } catch (e) {
+        process.stderr.write(`hil run: ${(e as Error).message}\n`);
+        return exit(2);
+      }
+      const result = await runSuites({
+        rigFile: opts.rig ?? defaultRigFile(),
+        suitePaths: paths.length ? paths : [defaultSuitesDir()],
+        reportsDir: opts.reports,
+        ...(opts.reporter !== undefined ? { reporters: opts.reporter } : {}),
+        run: {
+          ...(opts.grep !== undefined ? { grep: opts.grep } : {}),
+          ...(opts.device.length ? { device: opts.device } : {}),
+          ...(opts.suite.length ? { suite: opts.suite } : {}),
+          ...(retries !== undefined ? { retries } : {}),
+          ...(opts.bail ? { bail: true } : {}),
+          ...(shard ? { shard } : {}),
+          ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
+        },
+      });
+      return exit(result.exitCode);
+    });
+}

@@ -1,0 +1,76 @@
+/**
+ * The DeviceSession of a bench: before each test the device is switched on if an earlier test
+ * left it off; after each test, whatever happened, what the test changed on the NMS side is put
+ * back (this device's firewall rule and request address) and the board is powered again.
+ * Device-side faults a suite sets up through the console are undone by that suite's own
+ * `teardown` steps, which use the same console templates of the rig file: the suite says in one
+ * place what it breaks and how it is repaired.
+ *
+ * A restore that fails (power command failing) marks the device unusable for the rest of the run.
+ * `hooks` let the app attach per-test captures (pcap, console log) to the same lifetime.
+ */
+import type { DeviceSpec } from '../config/rig.js';
+import type { DeviceSession, HookContext } from '../runner/executor.js';
+import type { Bench } from './bench.js';
+
+export interface SessionHooks {
+  /** Before the device's setup (capture starts). */
+  testStart?(device: DeviceSpec, ctx: HookContext): void | Promise<void>;
+  /** After its restore, also when the restore failed (capture stops, attachments are made). */
+  testEnd?(device: DeviceSpec, ctx: HookContext): void | Promise<void>;
+  /** Run start and end. */
+  open?(devices: readonly DeviceSpec[], signal: AbortSignal): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export class BenchSession implements DeviceSession {
+  constructor(
+    private readonly bench: Bench,
+    private readonly hooks: SessionHooks = {},
+  ) {}
+
+  async open(devices: readonly DeviceSpec[], signal: AbortSignal): Promise<void> {
+    await this.hooks.open?.(devices, signal);
+  }
+
+  async setup(device: DeviceSpec, ctx: HookContext): Promise<void> {
+    await this.hooks.testStart?.(device, ctx);
+    const journal = this.bench.journal(device.name);
+    if (journal.poweredOff) await this.powerOn(device, ctx);
+    journal.firewall = false;
+    journal.replyFrom = false;
+    journal.console = [];
+  }
+
+  async restore(device: DeviceSpec, ctx: HookContext): Promise<void> {
+    try {
+      const journal = this.bench.journal(device.name);
+      if (journal.firewall) {
+        this.bench.firewall.allow(device.address);
+        this.bench.firewall.resetCounts(device.address);
+        ctx.log(`firewall open again for ${device.address}`);
+        journal.firewall = false;
+      }
+      if (journal.replyFrom) {
+        this.bench.sources.reset(device.name);
+        ctx.log(`requests to ${device.name} leave from fnd again`);
+        journal.replyFrom = false;
+      }
+      if (journal.poweredOff) await this.powerOn(device, ctx);
+    } finally {
+      await this.hooks.testEnd?.(device, ctx);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.hooks.close?.();
+  }
+
+  private async powerOn(device: DeviceSpec, ctx: HookContext): Promise<void> {
+    const power = this.bench.power(device.name);
+    if (!power) return;
+    await power.switch('on', { signal: ctx.signal });
+    this.bench.journal(device.name).poweredOff = false;
+    ctx.log(`power on (the previous test left ${device.name} off)`);
+  }
+}

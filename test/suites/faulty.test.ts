@@ -1,0 +1,104 @@
+/**
+ * The same suites against faulty meter models: each fails, and its message says what the
+ * firmware did wrong (the suite's `otherwise`, or what was found on the wire).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { casesOf, runInProcess, SUITES, type CaseResult } from './support/run.js';
+import { tempDir, writeRig } from './support/rigs.js';
+
+const tmp = tempDir();
+let cases: CaseResult[] = [];
+let exitCode = -1;
+
+const oldImage = { fileName: 'meter-fw-5.6.20', version: '5.6.20', fileSize: 305408, blockSize: 1024, hwId: 'RFLAN/3.60/3.80' };
+
+beforeAll(async () => {
+  const rig = writeRig(tmp.dir, 'faulty', [
+    { faults: ['accept-unsigned-post'] },
+    { faults: ['ignore-group-assign'] },
+    { initial: { firmware: [{ index: 1, running: true, ...oldImage }, { index: 2 }, { index: 3, default: true, ...oldImage }] } },
+    { faults: ['report-cert-valid', 'accept-bad-signature'] },
+    { faults: ['ignore-signature-validity'] },
+    { faults: ['reply-to-nms-address'] },
+  ]);
+  const r = await runInProcess({
+    rigFile: rig,
+    suitePaths: [SUITES],
+    reportsDir: `${tmp.dir}/reports`,
+    run: {
+      grep: '^(registration @ meter-1 › refuses|firmware-group @ meter-2|firmware-info @ meter-3 › the running|(nms-cert|flash-corruption) @ meter-4 › (reports|refuses|flash-backed)|clock-skew @ meter-5 › rejects|load-balancer @ meter-6 › answers a CON)',
+    },
+  });
+  cases = casesOf(r.junit);
+  exitCode = r.exitCode;
+}, 240_000);
+afterAll(() => tmp.cleanup());
+
+const only = (suite: string, device: string, name?: string): CaseResult => {
+  const hit = cases.filter((c) => c.suite === suite && c.device === device && (name === undefined || c.name.startsWith(name)));
+  expect(hit.length).toBeGreaterThan(0);
+  return hit[0]!;
+};
+
+describe('each suite fails against its faulty model and says what the firmware did wrong', () => {
+  test('the run fails (exit 1) and nothing else was selected', () => {
+    expect(exitCode).toBe(1);
+    expect(cases.map((c) => `${c.suite} @ ${c.device} › ${c.name}`).sort()).toEqual([
+      'clock-skew @ meter-5 › rejects NMS signatures while skewed and registers once the clock is right',
+      'firmware-group @ meter-2 › a meter in the wrong firmware group is diagnosed',
+      'firmware-group @ meter-2 › re-registers into the expected group after GroupAssign',
+      'firmware-info @ meter-3 › the running slot holds the expected version and hardware id',
+      'flash-corruption @ meter-4 › flash-backed fields read back absent',
+      'load-balancer @ meter-6 › answers a CON request to the address it came from',
+      'nms-cert @ meter-4 › refuses signed requests it cannot verify',
+      'nms-cert @ meter-4 › reports a damaged NMS certificate as invalid',
+      'registration @ meter-1 › refuses an unsigned POST',
+    ]);
+    for (const c of cases) expect(c.status).toBe('failed');
+  });
+
+  test('registration: an unsigned POST applied', () => {
+    const c = only('registration', 'meter-1');
+    expect(c.message).toBe('step 3 (expect-reply: 4.03): CON POST 55 unsigned answered 2.01, expected 4.03');
+    expect(c.text).toContain('likely cause: the meter applies unsigned POSTs although it requires signatures, so anyone on the mesh can reconfigure it');
+  });
+
+  test('firmware-group: GroupAssign ignored', () => {
+    const c = only('firmware-group', 'meter-2', 're-registers');
+    expect(c.message).toBe('step 3 (expect: tlv 58 {type: 2} id equals 243): tlv 58 {type=2} id is 317, expected equals 243');
+    expect(c.text).toContain('likely cause: the meter answers a signed GroupAssign with success but keeps its old firmware group');
+  });
+
+  test('firmware-info: the running image is not the expected one', () => {
+    const c = only('firmware-info', 'meter-3');
+    expect(c.message).toBe('step 2 (expect: tlv 75 {isRunning: true} version equals "${expected.firmwareVersion}"): tlv 75 {isRunning=true} version is "5.6.20", expected equals "5.6.21"');
+    expect(c.text).toContain('likely cause: the meter runs another firmware version than the rig expects');
+  });
+
+  test('nms-cert: the damaged certificate reported valid, and signatures accepted anyway', () => {
+    expect(only('nms-cert', 'meter-4', 'reports').message).toBe('step 3 (expect: tlv 43 NMSCertValid equals false): tlv 43 NMSCertValid is true, expected equals false');
+    expect(only('nms-cert', 'meter-4', 'reports').text).toContain('likely cause: the meter reports its damaged NMS certificate as valid (NMSCertValid true)');
+    const refuses = only('nms-cert', 'meter-4', 'refuses');
+    expect(refuses.message).toBe('step 3 (expect-reply: 4.01): CON POST 55 signed answered 2.01, expected 4.01');
+    expect(refuses.text).toContain('likely cause: the meter accepted a signed POST although it holds no usable NMS certificate to verify it');
+  });
+
+  test('flash-corruption: a value reported from unreadable flash', () => {
+    const c = only('flash-corruption', 'meter-4');
+    expect(c.message).toBe('step 5 (expect: tlv 43 NMSCertValid absent): tlv 43 NMSCertValid is true, expected absent');
+    expect(c.text).toContain('likely cause: the meter reports NMSCertValid although the certificate in its flash is unreadable');
+  });
+
+  test('clock-skew: SignatureValidity not checked', () => {
+    const c = only('clock-skew', 'meter-5');
+    expect(c.message).toBe('step 4 (expect-event: signatureFailure within 5m): no signatureFailure event for meter-5 within 5m');
+    expect(c.text).toContain('likely cause: the meter accepted a registration response whose SignatureValidity window does not contain its clock');
+    expect(c.text).toMatch(/seen: .*registrationSuccess: Mesh device 00173BFFFE000005 registered/);
+  });
+
+  test('load-balancer: the answer went to the configured NMS address', () => {
+    const c = only('load-balancer', 'meter-6');
+    expect(c.message).toBe('step 2 (get: 18): GET 18: meter-6 answered, but to [fd00::1]:61628 instead of [fd00::2]:62590 where the request came from');
+    expect(c.text).toMatch(/seen: the device sent ACK 2\.05 \(MID \d+\) from \[fd00:77::106\]:61628 to \[fd00::1\]:61628/);
+  });
+});
