@@ -67,8 +67,13 @@ export class PowerControl {
     return this.serial('off', (steps) => this.step('off', this.commands.off, steps));
   }
 
-  cycle(): Promise<PowerOutcome> {
-    return this.serial('cycle', (steps) => this.cycleSteps(steps));
+  /**
+   * `afterOff` runs once the board is off (after the dwell), just before it is switched on: callers
+   * that must tell the rebooted board's traffic from what it sent before use it as their mark. With
+   * a dedicated cycle command the off moment is not visible, so it runs before that command.
+   */
+  cycle(opts: { afterOff?: () => void } = {}): Promise<PowerOutcome> {
+    return this.serial('cycle', (steps) => this.cycleSteps(steps, opts.afterOff));
   }
 
   reset(): Promise<PowerOutcome> {
@@ -76,10 +81,14 @@ export class PowerControl {
     return this.serial('reset', (steps) => (reset ? this.step('reset', reset, steps) : this.cycleSteps(steps)));
   }
 
-  private async cycleSteps(steps: PowerStep[]): Promise<void> {
-    if (this.commands.cycle) return this.step('cycle', this.commands.cycle, steps);
+  private async cycleSteps(steps: PowerStep[], afterOff?: () => void): Promise<void> {
+    if (this.commands.cycle) {
+      afterOff?.();
+      return this.step('cycle', this.commands.cycle, steps);
+    }
     await this.step('off', this.commands.off, steps);
     await this.dwell(this.cycleOffMs);
+    afterOff?.();
     await this.step('on', this.commands.on, steps);
   }
 

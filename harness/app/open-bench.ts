@@ -117,10 +117,10 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
         consoleLogs.set(d.name, { textSince: (ms) => renderTranscript(con.transcript().filter((e) => e.at >= ms)) });
       }
       if (d.power) {
-        const p = new PowerControl(d.name, { on: d.power.on, off: d.power.off, ...(d.power.cycle ? { cycle: d.power.cycle } : {}), timeoutMs: d.power.timeoutMs });
+        const p = new PowerControl(d.name, { on: d.power.on, off: d.power.off, ...(d.power.cycle ? { cycle: d.power.cycle } : {}), ...(d.power.offMs !== undefined ? { cycleOffMs: d.power.offMs } : {}), timeoutMs: d.power.timeoutMs });
         powers.set(d.name, {
-          switch: async (op) => {
-            await (op === 'on' ? p.on() : op === 'off' ? p.off() : p.cycle());
+          switch: async (op, opts) => {
+            await (op === 'on' ? p.on() : op === 'off' ? p.off() : p.cycle(opts?.afterOff ? { afterOff: opts.afterOff } : {}));
           },
         });
       }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { loadRig, type Rig } from '../config/rig.js';
+import { withMeters } from './scale-rig.js';
 import { loadSuites, type Suite } from '../config/suite.js';
 import { ConfigError, ResourceError } from '../errors.js';
 import { createReporters, parseReporterList, type ReporterSpec } from '../report/select.js';
@@ -27,6 +28,8 @@ import { openBench } from './open-bench.js';
 
 export interface RunSuitesOptions {
   rigFile: string;
+  /** Virtual rigs only: run with this many meters instead of the file's (scale-rig.ts). */
+  meters?: number;
   suitePaths: readonly string[];
   reportsDir: string;
   /** --reporter value: 'junit,tap,progress,events' with optional '=file' for junit/events. */
@@ -66,6 +69,7 @@ export async function runSuites(o: RunSuitesOptions): Promise<RunSuitesResult> {
   try {
     specs = reporterSpecs(o.reporters, o.reportsDir);
     rig = await loadRig(o.rigFile);
+    if (o.meters !== undefined) rig = withMeters(rig, o.meters);
     suites = await loadSuites(o.suitePaths);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof ResourceError) {

@@ -68,7 +68,8 @@ const powerSchema: JsonSchema = {
   properties: {
     on: nonEmpty,
     off: nonEmpty,
-    cycle: { ...nonEmpty, description: 'Optional; without it a cycle is off then on.' },
+    cycle: { ...nonEmpty, description: 'Optional; without it a cycle is off, a dwell of offMs, then on.' },
+    offMs: { type: 'integer', minimum: 0, description: 'How long a cycle leaves the board off (ms, default 1000): lets supply rails and frames already in flight drain.' },
     timeoutMs: { type: 'integer', minimum: 1, default: DEFAULT_POWER_TIMEOUT_MS },
   },
   required: ['on', 'off'],

@@ -49,6 +49,8 @@ export interface PowerSpec {
   on: string;
   off: string;
   cycle?: string;
+  /** Dwell of a cycle without a cycle command (ms). */
+  offMs?: number;
   timeoutMs: number;
 }
 

@@ -14,6 +14,11 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+export interface SwitchOptions extends RunOptions {
+  /** For 'cycle': called once the board is off, before it is switched on again. */
+  afterOff?: () => void;
+}
+
 export interface DeviceConsole {
   /**
    * Sends one command line; resolves with what the board printed before its next prompt. Rejects
@@ -27,7 +32,7 @@ export type PowerOp = 'on' | 'off' | 'cycle';
 
 export interface DevicePower {
   /** Runs the rig's power command for `op`; rejects when it fails or times out. */
-  switch(op: PowerOp, opts?: RunOptions): Promise<void>;
+  switch(op: PowerOp, opts?: SwitchOptions): Promise<void>;
 }
 
 /** The capability that prints the meter's configuration file (DevCfgSchema XML) on its console. */

@@ -197,9 +197,12 @@ export class CsmpStepExecutor implements StepExecutor {
   private async power(p: PowerParams, ctx: StepContext, a: Attempt): Promise<void> {
     const power = this.bench.power(ctx.device.name);
     if (!power) throw new ConfigError(`device '${ctx.device.name}'`, 'power: the rig gives this device no power control');
-    // Marked before switching: a fast board may register before the switch command returns.
-    a.fresh = { seq: this.bench.nms.events.mark(), at: this.bench.clock.now() };
-    await power.switch(p.op, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+    // Marked between off and on for a cycle: marked before the off, a registration still in flight
+    // from before (a board busy re-registering) would count as the rebooted board's; marked after
+    // the on, a fast board's first /r could be missed. Other switches are marked before.
+    const mark = () => void (a.fresh = { seq: this.bench.nms.events.mark(), at: this.bench.clock.now() });
+    mark();
+    await power.switch(p.op, { signal: ctx.signal, timeoutMs: ctx.timeoutMs, ...(p.op === 'cycle' ? { afterOff: mark } : {}) });
     this.bench.journal(ctx.device.name).poweredOff = p.op === 'off';
     ctx.log(`power ${p.op}: done`);
   }

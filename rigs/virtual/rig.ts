@@ -83,7 +83,7 @@ export class VirtualRig {
     const clock = new TimeScale(config.timeScale, config.epochMs ?? Date.now());
     const rng = new SeededRng(config.seed);
     const pty = await PtyPair.open({ link: join(runDir, config.dongle.link) });
-    const dongle = new VirtualDongle({ baudRate: config.dongle.baudRate, rng: rng.fork('dongle'), write: (b) => pty.write(b), maxFrame: config.dongle.maxFrame });
+    const dongle = new VirtualDongle({ baudRate: config.dongle.baudRate, timeScale: config.timeScale, rng: rng.fork("dongle"), write: (b) => pty.write(b), maxFrame: config.dongle.maxFrame });
     pty.on('data', (b: Buffer) => dongle.input(b));
 
     const meters = new Map<string, VirtualMeter>();

@@ -100,7 +100,11 @@ describe('PowerControl (real commands through execa)', () => {
       const p = new PowerControl('meter-1', { ...virtualPowerCommands(sock.path), cycleOffMs: 0 });
       expect((await p.off()).steps[0]!.output).toBe('ok off');
       expect(board.isOn).toBe(false);
-      expect((await p.cycle()).steps.map((s) => [s.action, s.output])).toEqual([['cycle', 'ok on']]);
+      // The virtual board has no cycle command: off, the offMs dwell, on (so callers can mark "off").
+      const marks: boolean[] = [];
+      const cycled = await p.cycle({ afterOff: () => marks.push(board.isOn) });
+      expect(cycled.steps.map((s) => [s.action, s.output])).toEqual([['off', 'ok off'], ['on', 'ok on']]);
+      expect(marks).toEqual([false]);
       expect(events).toEqual(['off', 'on']);
       const gone = new PowerControl('meter-9', virtualPowerCommands(join(dir, 'nothing.sock'), 1000));
       const err = (await gone.on().catch((e: unknown) => e)) as PowerError;

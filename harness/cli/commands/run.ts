@@ -16,6 +16,7 @@ interface RunCliOptions {
   bail?: boolean;
   shard?: string;
   stepTimeout?: string;
+  meters?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -34,12 +35,18 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--retries <n>', 'extra attempts for a failed test')
     .option('--bail', 'stop scheduling after the first test that does not pass')
     .option('--shard <i/n>', 'run shard i of n (suites × devices dealt evenly)')
+    .option('--meters <n>', 'virtual rig only: run with n meters instead of the rig file\'s')
     .option('--step-timeout <duration>', "limit of one step, e.g. '30s' (a step's own wait/within is added)")
     .action(async (paths: string[], opts: RunCliOptions) => {
       let retries: number | undefined;
       let stepTimeoutMs: number | undefined;
       let shard;
+      let meters: number | undefined;
       try {
+        if (opts.meters !== undefined) {
+          if (!/^[0-9]+$/.test(opts.meters)) throw new ConfigError('--meters', `'${opts.meters}' is not a whole number`);
+          meters = Number(opts.meters);
+        }
         if (opts.retries !== undefined) {
           if (!/^[0-9]+$/.test(opts.retries)) throw new ConfigError('--retries', `'${opts.retries}' is not a whole number`);
           retries = Number(opts.retries);
@@ -55,6 +62,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
       }
       const result = await runSuites({
         rigFile: opts.rig ?? defaultRigFile(),
+        ...(meters !== undefined ? { meters } : {}),
         suitePaths: paths.length ? paths : [defaultSuitesDir()],
         reportsDir: opts.reports,
         ...(opts.reporter !== undefined ? { reporters: opts.reporter } : {}),

@@ -20,5 +20,8 @@ export function shellQuote(s: string): string {
 export function virtualPowerCommands(socketPath: string, timeoutMs = 5000): PowerSpec {
   const line = (action: string) => [process.execPath, powerCliPath(), socketPath, action, String(timeoutMs)].map(shellQuote).join(' ');
   // The CLI's own timeout is the command's; give execa a little more so the CLI can say why.
-  return { on: line('on'), off: line('off'), cycle: line('cycle'), timeoutMs: timeoutMs + 1000 };
+  // No cycle command: a cycle is off, dwell, on, so the harness can mark the moment the board is
+  // off and tell its traffic from the rebooted board's. 150 ms of relay dwell lets what the board
+  // sent before the cut drain through the dongle and the pty.
+  return { on: line('on'), off: line('off'), offMs: 150, timeoutMs: timeoutMs + 1000 };
 }

@@ -40,6 +40,13 @@ export interface DongleOptions {
   maxFrame?: number;
   /** Hop limit of packets from meters (default 64). */
   hopLimit?: number;
+  /**
+   * Device seconds per real second (the rig's timeScale, default 1). The line rate and the mesh
+   * delays are device-side physics: meters running 60x faster also send 60x more per real second,
+   * so a line left at real-time speed would saturate and queue frames for seconds that a real
+   * bench never sees.
+   */
+  timeScale?: number;
 }
 
 /** What the dongle needs of a meter. */
@@ -68,6 +75,7 @@ export const DONGLE_DROP = {
 export class VirtualDongle extends EventEmitter {
   readonly drops = new DropCounter();
   private readonly decoder: SlipDecoder;
+  private readonly timeScale: number;
   private readonly lineIn: LineRate;
   private readonly lineOut: LineRate;
   private readonly nodes: Attached[] = [];
@@ -83,8 +91,10 @@ export class VirtualDongle extends EventEmitter {
     this.decoder.on('data', (frame: Uint8Array) => this.lineIn.send(frame));
     this.decoder.on('drop', (d) => this.emit('drop', d));
     // Inbound frames take their time on the wire before the radio has them.
-    this.lineIn = new LineRate(opts.baudRate, (frame) => this.route(frame));
-    this.lineOut = new LineRate(opts.baudRate, (bytes) => opts.write(bytes));
+    this.timeScale = opts.timeScale ?? 1;
+    if (!(this.timeScale > 0)) throw new TypeError(`"timeScale" must be positive, got ${opts.timeScale}`);
+    this.lineIn = new LineRate(opts.baudRate * this.timeScale, (frame) => this.route(frame));
+    this.lineOut = new LineRate(opts.baudRate * this.timeScale, (bytes) => opts.write(bytes));
   }
 
   /** Joins a node to the mesh; returns the function the node sends with. */
@@ -153,7 +163,7 @@ export class VirtualDongle extends EventEmitter {
   }
 
   private delay(a: Attached, rng: SeededRng): number {
-    return a.hop.latencyMs + (a.hop.jitterMs > 0 ? rng.next() * a.hop.jitterMs : 0);
+    return (a.hop.latencyMs + (a.hop.jitterMs > 0 ? rng.next() * a.hop.jitterMs : 0)) / this.timeScale;
   }
 
   private later(ms: number, fn: () => void): void {

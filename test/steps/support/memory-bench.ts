@@ -283,9 +283,10 @@ function fakePower(agent: MeterAgent): DevicePower & { switched: string[] } {
   const switched: string[] = [];
   return {
     switched,
-    async switch(op) {
+    async switch(op, opts) {
       switched.push(op);
       if (op !== 'on') agent.shutdown();
+      if (op === 'cycle') opts?.afterOff?.();
       if (op !== 'off') agent.boot();
     },
   };
