@@ -18,7 +18,7 @@ import { ConfigError } from '../errors.js';
 import { nmsFromRig } from '../nms/from-rig.js';
 import type { Nms } from '../nms/nms.js';
 import { DEFAULT_VALIDITY } from '../nms/signing.js';
-import { systemClock, type Clock } from '../nms/clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { Bench } from '../steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../steps/device-control.js';
 import { DeviceFirewall } from '../steps/device-firewall.js';

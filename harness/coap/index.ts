@@ -1,5 +1,4 @@
 export * from './codes.js';
 export * from './message.js';
 export * from './errors.js';
-export * from './clock.js';
 export * from './endpoint.js';

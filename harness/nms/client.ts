@@ -15,7 +15,7 @@ import type { CoapEndpoint } from '../coap/endpoint.js';
 import type { CoapMessage } from '../coap/message.js';
 import { buildPayload, decodePayload, type TlvToBuild } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { ProcessingCounters } from './counters.js';
 import type { DeviceRecord, DeviceStates } from './device-state.js';
 import { EventTimeoutError, type NmsEvents } from './events.js';

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { DecodedTlv } from '../csmp/value.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { EventTimeoutError, type NmsEvents } from './events.js';
 
 export type DeviceStateName = 'unheard' | 'registering' | 'up' | 'down';

@@ -6,5 +6,4 @@ export { resolveRunOptions, type RunOptions } from './options.js';
 export { filterForShard, parseShard, type ShardSpec } from './shard.js';
 export { exitCodeFor } from './exit-code.js';
 export { handleSignals } from './signals.js';
-export { systemClock, type Clock } from './clock.js';
 export { DeviceLocks } from './device-lock.js';

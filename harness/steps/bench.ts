@@ -12,7 +12,7 @@
  */
 import type { DeviceSpec, Rig } from '../config/rig.js';
 import type { Link } from '../../drivers/link/types.js';
-import type { Clock } from '../nms/clock.js';
+import type { Clock } from '../clock.js';
 import type { Nms } from '../nms/nms.js';
 import type { ValidityWindow } from '../nms/signing.js';
 import type { DeviceConsole, DevicePower } from './device-control.js';

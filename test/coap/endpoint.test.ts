@@ -5,7 +5,7 @@ import { CoapEndpoint, type CoapEndpointOptions, type EndpointDrop } from '../..
 import { CoapClosedError, CoapResetError, CoapTimeoutError } from '../../harness/coap/errors.js';
 import { decodeCoap, type CoapMessage } from '../../harness/coap/message.js';
 import { MemoryLink } from '../support/memory-link.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { hex, toHex } from './hex.js';
 
 const FND = { address: '2018::2', port: 61628 };

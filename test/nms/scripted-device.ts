@@ -12,7 +12,7 @@ import type { DecodedTlv } from '../../harness/csmp/value.js';
 import { Nms, type NmsOptions } from '../../harness/nms/nms.js';
 import { NmsSigner, type ValidityWindow } from '../../harness/nms/signing.js';
 import { MemoryLink } from '../support/memory-link.js';
-import { FakeClock } from '../coap/fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 export const FND = 'fd00::1';
 export const VIP = 'fd00::100';

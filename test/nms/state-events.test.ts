@@ -3,7 +3,7 @@ import { DeviceStates } from '../../harness/nms/device-state.js';
 import { EventTimeoutError, NmsEvents } from '../../harness/nms/events.js';
 import { ProcessingCounters } from '../../harness/nms/counters.js';
 import { Firewall } from '../../harness/nms/firewall.js';
-import { FakeClock } from '../coap/fake-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 const meter = { name: 'meter1', eui64: '0a0027fffe3b2ab2', address: 'fd00::2', port: 61628 };
 

@@ -8,7 +8,7 @@ import { Multiplexer } from '../../harness/report/multiplexer.js';
 import { Run } from '../../harness/runner/run.js';
 import { FakeExecutor, gate, untilAborted } from '../runner/support/fake-executor.js';
 import { fakeRig, suite } from '../runner/support/fixtures.js';
-import { ManualClock } from '../runner/support/manual-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { RecordingReporter } from '../runner/support/recording-reporter.js';
 import { validateJUnit, xpath } from './support/xmllint.js';
 
@@ -50,7 +50,7 @@ function hostileExecutor(): FakeExecutor {
 test('hostile device strings still give a report valid against the Jenkins XSD, with the right elements', async () => {
   const file = join(dir, 'junit.xml');
   const rig = fakeRig([{ name: 'meter-1' }, { name: 'meter-2', capabilities: ['console', 'power', 'clock-set'] }]);
-  await new Run({ rig, suites: [mixed], executor: hostileExecutor(), reporter: new JUnitReporter({ outputFile: file }), options: { clock: new ManualClock() } }).start();
+  await new Run({ rig, suites: [mixed], executor: hostileExecutor(), reporter: new JUnitReporter({ outputFile: file }), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
 
   expect(await validateJUnit(file)).toEqual({ exitCode: 0, stderr: `${file} validates` });
   expect(await xpath(file, 'string(/testsuites/@tests)')).toBe('8');

@@ -8,7 +8,7 @@ import { Multiplexer } from '../../harness/report/multiplexer.js';
 import { Run } from '../../harness/runner/run.js';
 import { FakeExecutor } from '../runner/support/fake-executor.js';
 import { fakeRig, suite } from '../runner/support/fixtures.js';
-import { ManualClock } from '../runner/support/manual-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { RecordingReporter } from '../runner/support/recording-reporter.js';
 import { validateJUnit, xpath } from './support/xmllint.js';
 
@@ -25,7 +25,7 @@ const executor = (): FakeExecutor => new FakeExecutor().when('get: 75', async (_
 
 async function shard(index: number, total: number): Promise<string> {
   const file = join(dir, `shard-${index}.jsonl`);
-  await new Run({ rig, suites, executor: executor(), reporter: new EventLogReporter({ outputFile: file }), options: { shard: { index, total }, clock: new ManualClock() } }).start();
+  await new Run({ rig, suites, executor: executor(), reporter: new EventLogReporter({ outputFile: file }), options: { shard: { index, total }, clock: new FakeClock(1_700_000_000_000) } }).start();
   return file;
 }
 
@@ -45,7 +45,7 @@ test('JUnit from merged shard logs equals the sum of the shards and validates', 
 
   // The same run unsharded gives the same testcases with the same verdicts.
   const whole = join(dir, 'whole.xml');
-  await new Run({ rig, suites, executor: executor(), reporter: new JUnitReporter({ outputFile: whole }), options: { clock: new ManualClock() } }).start();
+  await new Run({ rig, suites, executor: executor(), reporter: new JUnitReporter({ outputFile: whole }), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
   const verdicts = async (f: string): Promise<string[]> =>
     (await xpath(f, '//testcase/@*[name()="classname" or name()="name" or name()="status"]')).split('\n').map((l) => l.trim());
   const group = (v: string[]): string[] => v.reduce<string[]>((acc, attr, i) => (i % 3 === 0 ? [...acc, attr] : [...acc.slice(0, -1), `${acc[acc.length - 1]} ${attr}`]), []).sort();

@@ -2,7 +2,7 @@ import { ProgressReporter } from '../../harness/report/progress.js';
 import { Run } from '../../harness/runner/run.js';
 import { FakeExecutor, gate } from '../runner/support/fake-executor.js';
 import { fakeRig, suite } from '../runner/support/fixtures.js';
-import { ManualClock } from '../runner/support/manual-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { Collector } from './support/collect.js';
 
 const s = suite(
@@ -16,7 +16,7 @@ const executor = (): FakeExecutor => new FakeExecutor().when('get: 43', async ()
 
 test('without a TTY: one plain line per finished test and a summary', async () => {
   const out = new Collector();
-  const clock = new ManualClock();
+  const clock = new FakeClock(1_700_000_000_000);
   await new Run({ rig: fakeRig([{ name: 'meter-1' }]), suites: [s], executor: executor(), reporter: new ProgressReporter({ stream: out }), options: { clock } }).start();
   expect(out.text).toBe(
     [
@@ -32,7 +32,7 @@ test('without a TTY: one plain line per finished test and a summary', async () =
 
 test('on a TTY: one live line per device with the current test, step and elapsed time', async () => {
   const out = new Collector({ tty: true, columns: 100 });
-  const clock = new ManualClock();
+  const clock = new FakeClock(1_700_000_000_000);
   const held = gate();
   const reached = gate();
   const ex = executor().when('nms: expect-registration', async () => (reached.open(), await held.promise, { status: 'passed' }), 'meter-1');

@@ -4,7 +4,7 @@ import { Run } from '../../harness/runner/run.js';
 import type { StepExecutor } from '../../harness/runner/executor.js';
 import { FakeExecutor } from '../runner/support/fake-executor.js';
 import { fakeRig, suite } from '../runner/support/fixtures.js';
-import { ManualClock } from '../runner/support/manual-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { Collector } from './support/collect.js';
 
 const s = suite(
@@ -16,7 +16,7 @@ const s = suite(
 
 async function tapOf(executor: StepExecutor, options: { retries?: number } = {}): Promise<string> {
   const out = new Collector();
-  await new Run({ rig: fakeRig([{ name: 'meter-1' }]), suites: [s], executor, reporter: new TapReporter({ stream: out }), options: { clock: new ManualClock(), ...options } }).start();
+  await new Run({ rig: fakeRig([{ name: 'meter-1' }]), suites: [s], executor, reporter: new TapReporter({ stream: out }), options: { clock: new FakeClock(1_700_000_000_000), ...options } }).start();
   return out.text;
 }
 

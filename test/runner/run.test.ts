@@ -4,7 +4,7 @@ import { ResourceError } from '../../harness/errors.js';
 import type { DeviceSession } from '../../harness/runner/executor.js';
 import { FakeExecutor, gate, hang, untilAborted } from './support/fake-executor.js';
 import { fakeRig, suite } from './support/fixtures.js';
-import { ManualClock } from './support/manual-clock.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { RecordingReporter } from './support/recording-reporter.js';
 
 const twoTests = suite('basic', 'tests:', '  - { name: one, steps: [ { nms: expect-registration } ] }', '  - { name: two, steps: [ { get: 75 } ] }');
@@ -116,7 +116,7 @@ describe('failures and errors', () => {
 
 describe('timeouts', () => {
   test('a hung step that ignores its signal is failed on time and the device moves on', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const executor = new FakeExecutor().when('nms: expect-registration', hang);
     const reporter = new RecordingReporter();
     const run = new Run({ rig: fakeRig([{ name: 'm' }]), suites: [twoTests], executor, reporter, options: { clock, stepTimeoutMs: 30_000 } });
@@ -137,7 +137,7 @@ describe('timeouts', () => {
   });
 
   test("a step's own wait/within extends its limit", async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const s = suite('w', 'tests:', '  - { name: t, steps: [ { expect-event: { name: signatureFailure, within: 60s } } ] }');
     const executor = new FakeExecutor().when('expect-event: signatureFailure within 1m', untilAborted);
     const reporter = new RecordingReporter();
@@ -151,7 +151,7 @@ describe('timeouts', () => {
   });
 
   test('the test timeout aborts the running step', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const s = suite('tt', 'tests:', '  - { name: t, timeout: 2m, steps: [ { wait: 1s }, { nms: expect-registration } ] }');
     const executor = new FakeExecutor().when('nms: expect-registration', untilAborted);
     const reporter = new RecordingReporter();

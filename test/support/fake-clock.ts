@@ -1,10 +1,13 @@
-import type { Clock } from '../../harness/coap/clock.js';
+import type { Clock } from '../../harness/clock.js';
+
+type Timer = { at: number; fn: () => void };
 
 /** A clock that only moves when told to; timers fire in due order inside advance(). */
 export class FakeClock implements Clock {
-  private t = 0;
   private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  private readonly timers = new Map<number, Timer>();
+
+  constructor(private t = 0) {}
 
   now(): number {
     return this.t;
@@ -28,7 +31,7 @@ export class FakeClock implements Clock {
   advance(ms: number): void {
     const end = this.t + ms;
     for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
+      let next: [number, Timer] | undefined;
       for (const e of this.timers) if (e[1].at <= end && (next === undefined || e[1].at < next[1].at)) next = e;
       if (next === undefined) break;
       this.timers.delete(next[0]);

@@ -1,0 +1,17 @@
+/**
+ * Where the harness gets its time. The virtual rig runs scaled time and tests run a fake clock, so
+ * the CoAP endpoint, the NMS and the scheduler take a Clock rather than calling the global timers.
+ * One object can drive them all: NMS time (now()) is also what SignatureValidity windows and
+ * clock-skew checks are measured against.
+ */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
