@@ -342,7 +342,7 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
   },
   'expect-event': {
     kind: 'expectation',
-    description: 'The NMS sees an event from the device (e.g. signatureFailure) within a time.',
+    description: 'The NMS sees an event from the device (e.g. signatureFailure) within a time; after a power or restart step in the test, only events since then count.',
     usage: '{name, within}',
     schema: {
       type: 'object',

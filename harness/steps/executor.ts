@@ -425,8 +425,10 @@ export class CsmpStepExecutor implements StepExecutor {
     }
     const dev = ctx.device.name;
     const name = p.name as EventName;
+    // After a power or restart step only the new boot's events count, as for expect-state.
+    const since = Math.max(a.window.eventSeq, a.fresh?.seq ?? 0);
     try {
-      const e = await this.abortable(ctx, this.bench.nms.events.waitFor((x) => x.name === name && x.device === dev, p.withinMs, { since: a.window.eventSeq }));
+      const e = await this.abortable(ctx, this.bench.nms.events.waitFor((x) => x.name === name && x.device === dev, p.withinMs, { since }));
       return { status: 'passed', message: `${e.name} (${e.eventTypeId}, ${e.severity}): ${e.message}` };
     } catch (err) {
       if (!(err instanceof EventTimeoutError)) throw err;
@@ -434,7 +436,7 @@ export class CsmpStepExecutor implements StepExecutor {
         status: 'failed',
         message: `no ${name} event for ${dev} within ${formatDuration(p.withinMs)}`,
         expected: `event ${name} (${EVENT_TYPES[name].eventTypeId}) for ${dev} within ${formatDuration(p.withinMs)}`,
-        seen: this.eventsSeen(dev, a.window.eventSeq),
+        seen: this.eventsSeen(dev, since),
         ...(p.otherwise ? { likelyCause: p.otherwise, fix: FIRMWARE_FIX } : {}),
       };
     }

@@ -168,7 +168,11 @@ export function virtualSectionSchema(): JsonSchema {
             clientPort: { enum: ['ephemeral', 'server'], description: "'ephemeral': reference agent (a new port per boot); 'server': sends from its server port, as the note's meters do." },
             nms: { enum: ['fnd', 'vip'], description: 'Which NMS address it is configured with.' },
             faults: { type: 'array', uniqueItems: true, items: { enum: Object.keys(FAULTS) } },
-            faultOptions: { type: 'object', properties: { dropEvery: { type: 'integer', minimum: 2 } }, additionalProperties: false },
+            faultOptions: {
+              type: 'object',
+              properties: { dropEvery: { type: 'integer', minimum: 2 }, regAttempts: { type: 'integer', minimum: 1 } },
+              additionalProperties: false,
+            },
             regInterval: interval,
             signatures,
             hardware,

@@ -68,6 +68,15 @@ describe('BoardConsoleCli', () => {
     expect(changes).toEqual([{ kind: 'config', field: 'demoMode', path: 'DemoMode_Cfg/DemoModeEnable', value: true }]);
   });
 
+  test("fault demo-mode-sticky: 'demo off' answers as if done but the file keeps DemoModeEnable true", async () => {
+    cli.close();
+    cli = new BoardConsoleCli({ eui64: EUI, serial: wire, flash, clock, power, hooks: () => hooks, stickyDemoMode: true });
+    expect(await cmd('demo on')).toBe(`DemoMode_Cfg/DemoModeEnable = true\r\n${PROMPT}`);
+    expect(await cmd('demo off')).toBe(`DemoMode_Cfg/DemoModeEnable = false\r\n${PROMPT}`);
+    expect(flash.read().config.demoMode).toBe(true);
+    expect(await cmd('show config')).toContain('<DemoModeEnable>true</DemoModeEnable>');
+  });
+
   test('set config takes the rest of the line as the value', async () => {
     expect(await cmd('set config WPAN_Cfg/SSID lab mesh 2')).toBe(`WPAN_Cfg/SSID = lab mesh 2\r\n${PROMPT}`);
     expect(flash.read().config.ssid).toBe('lab mesh 2');

@@ -20,13 +20,15 @@ beforeAll(async () => {
     { faults: ['report-cert-valid', 'accept-bad-signature'] },
     { faults: ['ignore-signature-validity'] },
     { faults: ['reply-to-nms-address'] },
+    { faults: ['demo-mode-sticky'] },
+    { faults: ['give-up-registration'] },
   ]);
   const r = await runInProcess({
     rigFile: rig,
     suitePaths: [SUITES],
     reportsDir: `${tmp.dir}/reports`,
     run: {
-      grep: '^(registration @ meter-1 › refuses|firmware-group @ meter-2|firmware-info @ meter-3 › the running|(nms-cert|flash-corruption) @ meter-4 › (reports|refuses|flash-backed)|clock-skew @ meter-5 › rejects|load-balancer @ meter-6 › answers a CON)',
+      grep: '^(registration @ meter-1 › refuses|firmware-group @ meter-2|firmware-info @ meter-3 › the running|(nms-cert|flash-corruption) @ meter-4 › (reports|refuses|flash-backed)|clock-skew @ meter-5 › rejects|load-balancer @ meter-6 › answers a CON|demo-mode @ meter-7 › leaves|firewall @ meter-8 › registers once)',
     },
   });
   cases = casesOf(r.junit);
@@ -45,6 +47,8 @@ describe('each suite fails against its faulty model and says what the firmware d
     expect(exitCode).toBe(1);
     expect(cases.map((c) => `${c.suite} @ ${c.device} › ${c.name}`).sort()).toEqual([
       'clock-skew @ meter-5 › rejects NMS signatures while skewed and registers once the clock is right',
+      'demo-mode @ meter-7 › leaves demo mode when told to',
+      'firewall @ meter-8 › registers once the firewall opens after a reboot behind it',
       'firmware-group @ meter-2 › a meter in the wrong firmware group is diagnosed',
       'firmware-group @ meter-2 › re-registers into the expected group after GroupAssign',
       'firmware-info @ meter-3 › the running slot holds the expected version and hardware id',
@@ -94,6 +98,19 @@ describe('each suite fails against its faulty model and says what the firmware d
     expect(c.message).toBe('step 4 (expect-event: signatureFailure within 5m): no signatureFailure event for meter-5 within 5m');
     expect(c.text).toContain('likely cause: the meter accepted a registration response whose SignatureValidity window does not contain its clock');
     expect(c.text).toMatch(/seen: .*registrationSuccess: Mesh device 00173BFFFE000005 registered/);
+  });
+
+  test('demo-mode: demo mode off acknowledged but not stored', () => {
+    const c = only('demo-mode', 'meter-7');
+    expect(c.message).toBe('step 4 (expect-diagnosis: healthy): the flowchart ends in demo-mode: meter left in demo mode; contact the meter vendor — expected healthy');
+    expect(c.text).toContain("likely cause: the meter acknowledged 'demo mode off' but its configuration file still has DemoModeEnable true");
+    expect(c.text).toContain('console configuration DemoMode_Cfg/DemoModeEnable: true');
+  });
+
+  test('firewall: registration abandoned while the firewall dropped it', () => {
+    const c = only('firewall', 'meter-8');
+    expect(c.message).toBe('step 5 (expect-event: registrationSuccess within 5m): no registrationSuccess event for meter-8 within 5m');
+    expect(c.text).toContain('likely cause: the meter stopped retrying registration while its requests were lost');
   });
 
   test('load-balancer: the answer went to the configured NMS address', () => {

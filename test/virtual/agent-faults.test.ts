@@ -32,6 +32,8 @@ describe('faulty device models behave as named', () => {
         'accept-bad-signature',
         'accept-unsigned-post',
         'apply-after-signature',
+        'demo-mode-sticky',
+        'give-up-registration',
         'drop-every-nth',
         'ignore-group-assign',
         'ignore-signature-validity',
@@ -107,6 +109,26 @@ describe('faulty device models behave as named', () => {
     expect(ack!.src).toBe(b.agent.linkLocal);
     expect(ack!.srcPort).toBe(b.agent.clientPort);
     expect(ack!.srcPort).not.toBe(61628);
+  });
+
+  test('give-up-registration: after regAttempts unanswered POSTs to /r none follow; any answer restarts the count', () => {
+    const b = new AgentBench({ faults: ['give-up-registration'], regAttempts: 2 });
+    b.agent.boot();
+    const first = b.until(isPost('r'));
+    b.reply({ type: 'ACK', code: '5.03', messageId: first.msg.messageId });
+    b.until(isPost('r'));
+    b.until(isPost('r'));
+    b.time.advance(3_600_000);
+    expect(b.take(isPost('r'))).toBeUndefined();
+    expect(b.stat('regAttempts')).toBe(3);
+    expect(b.agent.state).toBe('registering');
+    // A new boot tries again.
+    b.agent.boot();
+    b.until(isPost('r'));
+    // Healthy: keeps trying for as long as it takes.
+    const h = new AgentBench();
+    h.agent.boot();
+    for (let i = 0; i < 5; i++) h.until(isPost('r'));
   });
 
   test('no-reregister-after-4xx: a 4.03 to /r ends registration; once registered a 4.04 is not followed by /r', () => {

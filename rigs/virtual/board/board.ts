@@ -37,6 +37,8 @@ export interface VirtualBoardOptions {
   reformat?: boolean;
   clock?: BoardClock | BoardClockOptions;
   poweredOn?: boolean;
+  /** Fault model demo-mode-sticky: the console's 'demo off' never reaches flash. */
+  stickyDemoMode?: boolean;
 }
 
 export class VirtualBoard {
@@ -82,7 +84,7 @@ export class VirtualBoard {
       await pty.close();
       throw e;
     }
-    const cli = new BoardConsoleCli({ eui64, serial: pty, flash, clock, power, hooks });
+    const cli = new BoardConsoleCli({ eui64, serial: pty, flash, clock, power, hooks, stickyDemoMode: o.stickyDemoMode });
     board = new VirtualBoard(o.name, eui64, flash, clock, power, cli, pty, socket);
     return board;
   }

@@ -32,6 +32,8 @@ export interface BoardConsoleCliOptions {
   /** Longest input line; longer input is dropped up to the next line end. Default 8192 (a base64 certificate fits). */
   maxLineLength?: number;
   drops?: DropCounter;
+  /** Fault model demo-mode-sticky: 'demo off' reports success but leaves flash as it was. */
+  stickyDemoMode?: boolean;
 }
 
 const HELP = [
@@ -198,7 +200,7 @@ export class BoardConsoleCli {
   private demo(args: string[]): string {
     if (args.length !== 1 || (args[0] !== 'on' && args[0] !== 'off')) return usage('demo on|off');
     const on = args[0] === 'on';
-    this.o.flash.setDemoMode(on);
+    if (on || !this.o.stickyDemoMode) this.o.flash.setDemoMode(on);
     this.changed({ kind: 'config', field: 'demoMode', path: DEV_CFG_FIELDS.demoMode.path, value: on });
     return `${DEV_CFG_FIELDS.demoMode.path} = ${on}`;
   }

@@ -110,6 +110,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   private lastRegAt: number | undefined;
   private regReason: number = RegReason.coldStart;
   private received = 0;
+  /** Registrations sent since the last reply of any kind (give-up-registration). */
+  private unanswered = 0;
   private pendingAsync: Uint8Array | undefined;
   private crashReason: AgentCrash | undefined;
 
@@ -235,11 +237,17 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   // ---- registration ----
 
   private startRegistration(): void {
+    this.unanswered = 0;
     const { min, max } = this.identity.regInterval;
     this.timers.start('reg', min, max, () => this.sendRegistration());
   }
 
   private sendRegistration(): void {
+    if (this.faults.has('give-up-registration') && this.unanswered >= this.faults.regAttempts) {
+      this.timers.stop('reg');
+      return;
+    }
+    this.unanswered++;
     this.counters.regAttempts++;
     const tlvs: TlvInput[] = [];
     const ctx = this.context();
@@ -254,6 +262,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   private onReply(datagram: Uint8Array): void {
     const reply = parseResponse(datagram);
     if (!reply) return this.dropped('reply not readable by the agent');
+    this.unanswered = 0;
     const klass = Math.floor(reply.status / 100);
     if (klass !== 2) {
       const giveUp = this.faults.has('no-reregister-after-4xx') && klass === 4;

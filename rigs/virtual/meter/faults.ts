@@ -15,6 +15,8 @@ export const FAULTS = {
   'drop-every-nth': 'silently drops every Nth datagram it receives (faultOptions.dropEvery, default 3)',
   'malformed-tlvs': 'every payload it sends has a last TLV whose length claims one byte more than is there',
   'apply-after-signature': 'applies TLVs placed after the Signature TLV (which the signature does not cover)',
+  'give-up-registration': 'stops sending registrations after N unanswered attempts in a row (faultOptions.regAttempts, default 3) until the next boot',
+  'demo-mode-sticky': "the console's 'demo off' answers as if done, but DemoModeEnable stays true in the configuration file",
 } as const;
 
 export type FaultName = keyof typeof FAULTS;
@@ -26,6 +28,8 @@ export function isFaultName(s: string): s is FaultName {
 export interface FaultOptions {
   /** drop-every-nth: N (≥ 2). */
   dropEvery?: number;
+  /** give-up-registration: unanswered attempts before it stops (≥ 1). */
+  regAttempts?: number;
 }
 
 export class FaultSet {
@@ -44,5 +48,8 @@ export class FaultSet {
   }
   get dropEvery(): number {
     return Math.max(2, this.options.dropEvery ?? 3);
+  }
+  get regAttempts(): number {
+    return Math.max(1, this.options.regAttempts ?? 3);
   }
 }

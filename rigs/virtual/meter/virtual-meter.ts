@@ -65,6 +65,7 @@ export class VirtualMeter {
       reformat: true,
       clock: o.clock,
       poweredOn: c.initial.poweredOn,
+      stickyDemoMode: c.faults.includes('demo-mode-sticky'),
     });
     if (c.initial.certDamaged) board.flash.damageCert();
     if (c.initial.flashCorrupted) board.flash.corrupt();

@@ -38,6 +38,7 @@ export function defaultSettings(): MeterSettings {
 export interface BenchOptions {
   faults?: FaultName[];
   dropEvery?: number;
+  regAttempts?: number;
   settings?: Partial<MeterSettings>;
   identity?: Partial<MeterIdentity>;
   wallMs?: number;
@@ -71,7 +72,7 @@ export class AgentBench {
       platform: this.platform,
       time: this.time,
       send: (d) => this.out.push(d),
-      faults: new FaultSet(o.faults ?? [], o.dropEvery ? { dropEvery: o.dropEvery } : {}),
+      faults: new FaultSet(o.faults ?? [], { dropEvery: o.dropEvery, regAttempts: o.regAttempts }),
     });
   }
 
