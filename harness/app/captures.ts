@@ -14,7 +14,7 @@ import { canonicalIpv6, formatIpv6 } from '../../drivers/ip/address.js';
 import type { DeviceSpec } from '../config/rig.js';
 import type { HookContext } from '../runner/executor.js';
 import type { SessionHooks } from '../steps/session.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 /** What a console offers for logs: its transcript since a wall-clock time, as text. */
 export interface ConsoleLog {

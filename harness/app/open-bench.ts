@@ -1,7 +1,7 @@
 /**
  * A bench from a rig file, ready for steps: the virtual rig started when the rig has a `virtual`
  * section (its ports then come from the simulation), every link opened, the NMS started on
- * them behind the per-device firewall, and a console and power control for each device that
+ * them (behind its host firewall), and a console and power control for each device that
  * has them. `close()` undoes all of it in reverse order, also after a failed open, and is safe
  * to call twice: no process, pty, socket, timer or lock is left behind, and the virtual rig's
  * files stay inside `runDir`.
@@ -21,7 +21,6 @@ import { DEFAULT_VALIDITY } from '../nms/signing.js';
 import { systemClock, type Clock } from '../clock.js';
 import { Bench } from '../steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../steps/device-control.js';
-import { DeviceFirewall } from '../steps/device-firewall.js';
 import { FrameLog } from '../steps/frame-log.js';
 import type { ConsoleLog } from './captures.js';
 
@@ -94,8 +93,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     }
 
     const nms = await nmsFromRig(rig, { clock, registration: { reportIntervalS: opts.reportIntervalS ?? BENCH_REPORT_INTERVAL_S } });
-    const firewall = new DeviceFirewall(rig.nms.port);
-    await nms.start([...links.values()].map((l) => firewall.wrap(l)));
+    await nms.start([...links.values()]);
     undo.push(() => nms.stop());
 
     const frames = new FrameLog();
@@ -126,7 +124,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
       }
     }
 
-    const bench = new Bench({ rig, nms, clock, timeScale, firewall, validity: DEFAULT_VALIDITY, links, frames, consoles, powers });
+    const bench = new Bench({ rig, nms, clock, timeScale, validity: DEFAULT_VALIDITY, links, frames, consoles, powers });
     return { rig, bench, nms, links, consoleLogs, virtual, close };
   } catch (e) {
     await close();

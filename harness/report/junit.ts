@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { create } from 'xmlbuilder2';
 import type { RunInfo, RunSummary, TestCase, TestResult } from '../runner/model.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { Reporter } from './reporter.js';
 import { xmlSafe } from './sanitize.js';
 import { failureDetails, stepLog } from './step-log.js';

@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ResourceError } from '../../../harness/errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../../../harness/atomic-write.js';
 import { ConfigValueError, DEV_CFG_FIELDS, checkValue, emitDevConfig, fieldForKey, parseDevConfig, valueFromText, type DevConfig, type DevConfigField } from './dev-cfg.js';
 import { emitFirmwareSlots, parseFirmwareSlots, type FirmwareSlot } from './firmware-slots.js';
 import { damagePem, inspectCert, parsePublicKeyPem, publicKeyPem, type NmsCertInfo } from './nms-cert.js';
@@ -196,7 +196,7 @@ export class Flash {
       const b = this.bytes(name);
       if (b) files[name] = Buffer.from(b).toString('base64');
     }
-    writeFileAtomic(join(this.dir, BACKUP), `${JSON.stringify({ format: 'csmp-hil-flash-backup', version: 1, files })}\n`);
+    writeFileAtomic(join(this.dir, BACKUP), `${JSON.stringify({ format: 'csmp-hil-flash-backup', version: 1, files })}\n`, { fsync: false });
   }
 
   /** Writes the files of backup.img back; files the backup does not hold are removed. */
@@ -239,7 +239,9 @@ export class Flash {
 
   private write(name: FlashFile, data: string | Uint8Array): void {
     this.cache = undefined;
-    writeFileAtomic(this.path(name), data);
+    // Whole-file replacement guards against torn files; durability across a host crash is not
+    // something a simulated board needs, and fsync would cost every config write milliseconds.
+    writeFileAtomic(this.path(name), data, { fsync: false });
   }
 
   private remove(name: FlashFile): void {
