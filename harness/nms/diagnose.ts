@@ -12,6 +12,7 @@ import type { AddressCounters } from './counters.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import { expectedGroup, type DeviceStateName, type KnownDevice } from './device-state.js';
 import type { FirewallState } from './firewall.js';
+import { canonicalIpv6 } from '../../drivers/ip/address.js';
 
 export type DiagnosisBranch =
   | 'registration'
@@ -139,7 +140,7 @@ export async function diagnose(facts: DiagnosisFacts, probe: DiagnosisProbe): Pr
       .map((n) => `${n} x${count(n)}`)
       .join(', '),
   );
-  const droppedFromDevice = port.droppedFrom[dev.address] ?? 0;
+  const droppedFromDevice = port.droppedFrom[canonicalIpv6(dev.address)] ?? 0;
   see(
     'NMS firewall',
     `inbound ${port.inbound === false ? 'open' : `dropping (${port.inbound})`}, outbound ${port.outbound ? 'dropping' : 'open'}; dropped inbound ${port.droppedInbound} (${droppedFromDevice} from ${dev.address}), outbound ${port.droppedOutbound}`,

@@ -2,14 +2,19 @@
  * A host firewall in front of the NMS, for the "Firewall -> meters DOWN" branch (csmp-protocol.md 9):
  * drop what arrives for the NMS, drop what the NMS sends, and count both.
  *
+ * Rules apply to every device, or to one device by its address: a run drives all devices in
+ * parallel, so a test that blocks one meter's CSMP must not make the others go down. A datagram
+ * is dropped when the rule for everyone or the rule for its device says so.
+ *
  * Inbound scope 'csmp-port' models the usual firewalld case: datagrams to the NMS's CSMP listening
  * port (where /r, reports and notifications arrive) are dropped, while answers to the NMS's own
  * requests (sent from its client port and answered there, as a stateful firewall lets through)
  * still pass. 'all' drops every inbound datagram.
  */
 import { EventEmitter } from 'node:events';
+import { canonicalIpv6 } from '../../drivers/ip/address.js';
 import type { Datagram, Link } from '../../drivers/link/types.js';
-import { DropCounter } from '../errors.js';
+import type { DropCounter } from '../errors.js';
 
 export type InboundScope = 'csmp-port' | 'all';
 
@@ -18,83 +23,119 @@ export interface FirewallState {
   outbound: boolean;
   droppedInbound: number;
   droppedOutbound: number;
-  /** Inbound drops by source address (a device's address, usually). */
+  /** Inbound drops by source address (canonical form). */
   droppedFrom: Record<string, number>;
 }
 
+interface Rule {
+  inbound: InboundScope | false;
+  outbound: boolean;
+}
+
+const sum = (m: ReadonlyMap<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+
 export class Firewall {
-  private inboundScope: InboundScope | false = false;
-  private outboundDrop = false;
-  private counter = new DropCounter();
+  private readonly everyone: Rule = { inbound: false, outbound: false };
+  private readonly devices = new Map<string, Rule>();
+  /** Inbound drops by source, outbound drops by destination. */
   private readonly from = new Map<string, number>();
+  private readonly to = new Map<string, number>();
 
   constructor(private readonly csmpPort: number) {}
 
-  dropInbound(scope: InboundScope = 'csmp-port'): void {
-    this.inboundScope = scope;
+  /** Without an address: for every device. */
+  dropInbound(scope: InboundScope = 'csmp-port', address?: string): void {
+    this.rule(address).inbound = scope;
   }
 
-  allowInbound(): void {
-    this.inboundScope = false;
+  allowInbound(address?: string): void {
+    this.rule(address).inbound = false;
   }
 
-  dropOutbound(): void {
-    this.outboundDrop = true;
+  dropOutbound(address?: string): void {
+    this.rule(address).outbound = true;
   }
 
-  allowOutbound(): void {
-    this.outboundDrop = false;
+  allowOutbound(address?: string): void {
+    this.rule(address).outbound = false;
   }
 
-  /** Opens everything; counts are kept (use resetCounts to clear them). */
-  clear(): void {
-    this.inboundScope = false;
-    this.outboundDrop = false;
+  /** Opens both directions, for one device or (without an address) for all; counts are kept. */
+  clear(address?: string): void {
+    const rules = address === undefined ? [this.everyone, ...this.devices.values()] : [this.rule(address)];
+    for (const r of rules) Object.assign(r, { inbound: false, outbound: false });
   }
 
-  resetCounts(): void {
-    this.counter = new DropCounter();
-    this.from.clear();
-  }
-
-  /** 'inbound' and 'outbound' counts. */
-  get drops(): DropCounter {
-    return this.counter;
+  /** Forgets drop counts, of one device or of all. */
+  resetCounts(address?: string): void {
+    if (address === undefined) {
+      this.from.clear();
+      this.to.clear();
+    } else {
+      this.from.delete(canonicalIpv6(address));
+      this.to.delete(canonicalIpv6(address));
+    }
   }
 
   droppedFrom(address: string): number {
-    return this.from.get(address) ?? 0;
+    return this.from.get(canonicalIpv6(address)) ?? 0;
   }
 
+  /** The rules for everyone and every drop. */
   get state(): FirewallState {
     return {
-      inbound: this.inboundScope,
-      outbound: this.outboundDrop,
-      droppedInbound: this.drops.get('inbound'),
-      droppedOutbound: this.drops.get('outbound'),
+      inbound: this.everyone.inbound,
+      outbound: this.everyone.outbound,
+      droppedInbound: sum(this.from),
+      droppedOutbound: sum(this.to),
       droppedFrom: Object.fromEntries(this.from),
+    };
+  }
+
+  /** What applies to one device and what was dropped of its traffic: the flowchart's view of it. */
+  stateFor(address: string): FirewallState {
+    const key = canonicalIpv6(address);
+    const r = this.devices.get(key);
+    const dropped = this.from.get(key) ?? 0;
+    return {
+      inbound: this.everyone.inbound || (r?.inbound ?? false),
+      outbound: this.everyone.outbound || (r?.outbound ?? false),
+      droppedInbound: dropped,
+      droppedOutbound: this.to.get(key) ?? 0,
+      droppedFrom: dropped > 0 ? { [key]: dropped } : {},
     };
   }
 
   /** True when the datagram may reach the NMS; counts it otherwise. */
   admitInbound(d: Datagram): boolean {
-    if (this.inboundScope === false) return true;
-    if (this.inboundScope === 'csmp-port' && d.dstPort !== this.csmpPort) return true;
-    this.counter.count('inbound');
+    const scope = this.everyone.inbound || (this.devices.get(d.src)?.inbound ?? false);
+    if (scope === false) return true;
+    if (scope === 'csmp-port' && d.dstPort !== this.csmpPort) return true;
     this.from.set(d.src, (this.from.get(d.src) ?? 0) + 1);
     return false;
   }
 
   /** True when the datagram may leave the NMS; counts it otherwise. */
-  admitOutbound(_d: Datagram): boolean {
-    if (!this.outboundDrop) return true;
-    this.counter.count('outbound');
+  admitOutbound(d: Datagram): boolean {
+    if (!this.everyone.outbound && !this.devices.get(d.dst)?.outbound) return true;
+    this.to.set(d.dst, (this.to.get(d.dst) ?? 0) + 1);
     return false;
   }
 
   /** The link as the NMS sees it: the same link with this firewall in the way. */
   wrap(link: Link): FirewalledLink {
     return new FirewalledLink(link, this);
+  }
+
+  private rule(address: string | undefined): Rule {
+    if (address === undefined) return this.everyone;
+    const key = canonicalIpv6(address);
+    let r = this.devices.get(key);
+    if (!r) {
+      r = { inbound: false, outbound: false };
+      this.devices.set(key, r);
+    }
+    return r;
   }
 }
 

@@ -228,7 +228,7 @@ export class Nms {
         ...(rec.clockOffsetS !== undefined ? { clockOffsetS: rec.clockOffsetS } : {}),
         notificationCodes: rec.notifications.map((n) => n.code),
         events: this.events.find((e) => e.device === rec.device.name),
-        firewall: this.firewall.state,
+        firewall: this.firewall.stateFor(rec.device.address),
         addresses: this.addresses,
         counters: this.counters.snapshot(),
         sendsFrom: this.replyFrom.requestFrom(),

@@ -13,10 +13,10 @@
 import type { DeviceSpec, Rig } from '../config/rig.js';
 import type { Link } from '../../drivers/link/types.js';
 import type { Clock } from '../clock.js';
+import type { Firewall } from '../nms/firewall.js';
 import type { Nms } from '../nms/nms.js';
 import type { ValidityWindow } from '../nms/signing.js';
 import type { DeviceConsole, DevicePower } from './device-control.js';
-import type { DeviceFirewall } from './device-firewall.js';
 import type { FrameLog } from './frame-log.js';
 import { RequestSources } from './request-sources.js';
 
@@ -27,8 +27,6 @@ export interface BenchInit {
   clock: Clock;
   /** Clock milliseconds per real millisecond: the virtual rig's timeScale, 1 on hardware. */
   timeScale: number;
-  /** The filter between the links and the NMS (DeviceFirewall.wrap). */
-  firewall: DeviceFirewall;
   /** The SignatureValidity window the NMS signs with. */
   validity: ValidityWindow;
   /** Raw links by name, for `inject`. */
@@ -52,7 +50,6 @@ export class Bench {
   readonly nms: Nms;
   readonly clock: Clock;
   readonly timeScale: number;
-  readonly firewall: DeviceFirewall;
   readonly validity: ValidityWindow;
   readonly sources: RequestSources;
   readonly frames: FrameLog | undefined;
@@ -61,13 +58,17 @@ export class Bench {
   private readonly powers: ReadonlyMap<string, DevicePower>;
   private readonly journals = new Map<string, Journal>();
 
+  /** The NMS host firewall; the steps set per-device rules so parallel tests do not meet. */
+  get firewall(): Firewall {
+    return this.nms.firewall;
+  }
+
   constructor(init: BenchInit) {
     if (!(init.timeScale > 0)) throw new RangeError(`timeScale must be positive, got ${init.timeScale}`);
     this.rig = init.rig;
     this.nms = init.nms;
     this.clock = init.clock;
     this.timeScale = init.timeScale;
-    this.firewall = init.firewall;
     this.validity = init.validity;
     this.sources = new RequestSources(init.nms);
     this.frames = init.frames;

@@ -76,7 +76,7 @@ export async function diagnoseDevice(bench: Bench, device: string, opts: Diagnos
       ...(rec.clockOffsetS !== undefined ? { clockOffsetS: rec.clockOffsetS } : {}),
       notificationCodes: rec.notifications.filter((n) => n.at >= window.atMs).map((n) => n.code),
       events: nms.events.find((e) => e.device === name, window.eventSeq),
-      firewall: bench.firewall.state(rec.device.address),
+      firewall: bench.firewall.stateFor(rec.device.address),
       addresses: nms.addresses,
       counters: nms.counters.snapshot(),
       sendsFrom: bench.sources.addressFor(name),

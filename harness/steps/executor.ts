@@ -374,9 +374,9 @@ export class CsmpStepExecutor implements StepExecutor {
   private async firewall(p: FirewallParams, ctx: StepContext): Promise<void> {
     const { firewall } = this.bench;
     const address = ctx.device.address;
-    if (p.op === 'allow') firewall.allow(address);
+    if (p.op === 'allow') firewall.clear(address);
     else if (p.direction === 'outbound') firewall.dropOutbound(address);
-    else firewall.dropInbound(address, 'csmp-port');
+    else firewall.dropInbound('csmp-port', address);
     this.bench.journal(ctx.device.name).firewall = true;
     ctx.log(p.op === 'allow' ? `firewall open for ${address}` : `firewall drops ${p.direction} CSMP for ${address}`);
   }

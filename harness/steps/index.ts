@@ -1,7 +1,6 @@
 export { Bench, type BenchInit, type Journal } from './bench.js';
 export { CsmpStepExecutor, FIRMWARE_FIX, type ExecutorOptions } from './executor.js';
 export { BenchSession, type SessionHooks } from './session.js';
-export { DeviceFirewall } from './device-firewall.js';
 export { RequestSources } from './request-sources.js';
 export { FrameLog, type SeenMessage } from './frame-log.js';
 export { diagnoseDevice, evidenceLines, WHOLE_HISTORY, type DiagnosisWindow, type DiagnoseDeviceOptions } from './diagnosis.js';

@@ -46,7 +46,7 @@ export class BenchSession implements DeviceSession {
     try {
       const journal = this.bench.journal(device.name);
       if (journal.firewall) {
-        this.bench.firewall.allow(device.address);
+        this.bench.firewall.clear(device.address);
         this.bench.firewall.resetCounts(device.address);
         ctx.log(`firewall open again for ${device.address}`);
         journal.firewall = false;

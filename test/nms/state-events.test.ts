@@ -1,9 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, test } from '@jest/globals';
 import { DeviceStates } from '../../harness/nms/device-state.js';
 import { EventTimeoutError, NmsEvents } from '../../harness/nms/events.js';
 import { ProcessingCounters } from '../../harness/nms/counters.js';
 import { Firewall } from '../../harness/nms/firewall.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { MemoryLink } from '../support/memory-link.js';
 
 const meter = { name: 'meter1', eui64: '0a0027fffe3b2ab2', address: 'fd00::2', port: 61628 };
 
@@ -144,5 +145,40 @@ describe('firewall', () => {
     expect(fw.admitInbound(d(61628))).toBe(true);
     fw.resetCounts();
     expect(fw.state.droppedInbound).toBe(0);
+  });
+});
+
+describe('per-device firewall rules', () => {
+  test('drops only the blocked device, counts in the NMS firewall shape, and opens again', async () => {
+    const [nmsSide, meshSide] = MemoryLink.pair();
+    const fw = new Firewall(61628);
+    const seen: string[] = [];
+    const wrapped = fw.wrap(nmsSide);
+    wrapped.on('datagram', (d) => seen.push(`${d.src}>${d.dstPort}`));
+    const from = (src: string, dstPort: number) => meshSide.send({ src, dst: 'fd00::1', srcPort: 40000, dstPort, payload: new Uint8Array(4) });
+    fw.dropInbound('csmp-port', 'fd00:77:0::101');
+    from('fd00:77::101', 61628); // a report: dropped
+    from('fd00:77::101', 62590); // an answer to the NMS's own request: passes (stateful firewall)
+    from('fd00:77::102', 61628); // another meter: passes
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['fd00:77::101>62590', 'fd00:77::102>61628']);
+    expect(fw.stateFor('fd00:77::101')).toEqual({
+      inbound: 'csmp-port',
+      outbound: false,
+      droppedInbound: 1,
+      droppedOutbound: 0,
+      droppedFrom: { 'fd00:77::101': 1 },
+    });
+    fw.dropOutbound('fd00:77::102');
+    wrapped.send({ src: 'fd00::1', dst: 'fd00:77::102', srcPort: 62590, dstPort: 61628, payload: new Uint8Array(1) });
+    wrapped.send({ src: 'fd00::1', dst: 'fd00:77::101', srcPort: 62590, dstPort: 61628, payload: new Uint8Array(1) });
+    expect(nmsSide.sent.map((d) => d.dst)).toEqual(['fd00:77::101']);
+    expect(fw.state).toMatchObject({ inbound: false, outbound: false, droppedInbound: 1, droppedOutbound: 1 });
+    fw.clear('fd00:77::101');
+    expect(fw.stateFor('fd00:77::101')).toMatchObject({ inbound: false, outbound: false });
+    expect(fw.stateFor('fd00:77::102')).toMatchObject({ inbound: false, outbound: true, droppedOutbound: 1 });
+    expect(fw.stateFor('fd00:77::101').droppedInbound).toBe(1);
+    fw.resetCounts('fd00:77::101');
+    expect(fw.stateFor('fd00:77::101').droppedInbound).toBe(0);
   });
 });

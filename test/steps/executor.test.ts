@@ -177,7 +177,7 @@ describe('devices in parallel do not disturb each other', () => {
     expect(other.state).toBe('up');
     expect(other.transitions.map((t) => t.to)).not.toContain('down');
     // Restored by the session: open again, requests from fnd.
-    expect(mb.bench.firewall.blocking('fd00:77::101')).toBe(false);
+    expect(mb.bench.firewall.stateFor('fd00:77::101')).toEqual({ inbound: false, outbound: false, droppedInbound: 0, droppedOutbound: 0, droppedFrom: {} });
     expect(mb.bench.sources.addressFor('meter-1')).toBe('fd00::1');
   });
 

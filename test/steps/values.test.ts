@@ -1,10 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseRig } from '../../harness/config/rig.js';
 import { ConfigError } from '../../harness/errors.js';
-import { DeviceFirewall } from '../../harness/steps/device-firewall.js';
 import { rigVariables, substitute } from '../../harness/steps/rig-values.js';
 import { fieldAt, matchingRows, sameValue, valueText } from '../../harness/steps/values.js';
-import { MemoryLink } from '../support/memory-link.js';
 import { rigYaml } from './support/memory-bench.js';
 
 describe('values as expectations read them', () => {
@@ -56,38 +54,5 @@ describe('rig values in suites', () => {
   test('an unknown name is a ConfigError listing the known ones', () => {
     expect(() => substitute('${expected.version}', vars, 'suites/x.yaml:3:5')).toThrow(ConfigError);
     expect(() => substitute('${expected.version}', vars, 'suites/x.yaml:3:5')).toThrow(/suites\/x\.yaml:3:5: \$\{expected\.version\} is not known here \(known: device\.address, /);
-  });
-});
-
-describe('the per-device firewall', () => {
-  test('drops only the blocked device, counts in the NMS firewall shape, and opens again', async () => {
-    const [nmsSide, meshSide] = MemoryLink.pair();
-    const fw = new DeviceFirewall(61628);
-    const seen: string[] = [];
-    const wrapped = fw.wrap(nmsSide);
-    wrapped.on('datagram', (d) => seen.push(`${d.src}>${d.dstPort}`));
-    const from = (src: string, dstPort: number) => meshSide.send({ src, dst: 'fd00::1', srcPort: 40000, dstPort, payload: new Uint8Array(4) });
-    fw.dropInbound('fd00:77:0::101');
-    from('fd00:77::101', 61628); // a report: dropped
-    from('fd00:77::101', 62590); // an answer to the NMS's own request: passes (stateful firewall)
-    from('fd00:77::102', 61628); // another meter: passes
-    await new Promise((r) => setImmediate(r));
-    expect(seen).toEqual(['fd00:77::101>62590', 'fd00:77::102>61628']);
-    expect(fw.state('fd00:77::101')).toEqual({
-      inbound: 'csmp-port',
-      outbound: false,
-      droppedInbound: 1,
-      droppedOutbound: 0,
-      droppedFrom: { 'fd00:77::101': 1 },
-    });
-    fw.dropOutbound('fd00:77::102');
-    wrapped.send({ src: 'fd00::1', dst: 'fd00:77::102', srcPort: 62590, dstPort: 61628, payload: new Uint8Array(1) });
-    wrapped.send({ src: 'fd00::1', dst: 'fd00:77::101', srcPort: 62590, dstPort: 61628, payload: new Uint8Array(1) });
-    expect(nmsSide.sent.map((d) => d.dst)).toEqual(['fd00:77::101']);
-    fw.allow('fd00:77::101');
-    expect(fw.blocking('fd00:77::101')).toBe(false);
-    expect(fw.state('fd00:77::101').droppedInbound).toBe(1);
-    fw.resetCounts('fd00:77::101');
-    expect(fw.state('fd00:77::101').droppedInbound).toBe(0);
   });
 });

@@ -22,7 +22,6 @@ import type { Attachment, TestCase } from '../../../harness/runner/model.js';
 import type { StepContext } from '../../../harness/runner/executor.js';
 import { Bench } from '../../../harness/steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../../../harness/steps/device-control.js';
-import { DeviceFirewall } from '../../../harness/steps/device-firewall.js';
 import { FrameLog } from '../../../harness/steps/frame-log.js';
 import { BOARD_CONSOLE_COMMANDS } from '../../../rigs/virtual/rig.js';
 import { MeterAgent } from '../../../rigs/virtual/meter/agent.js';
@@ -153,8 +152,7 @@ export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBen
   const clock = new TimeScale(o.scale ?? 600);
   const nms = await nmsFromRig(rig, { clock, registration: { reportIntervalS: 60 } });
   const link = new MeshLink();
-  const firewall = new DeviceFirewall(rig.nms.port);
-  await nms.start([firewall.wrap(link)]);
+  await nms.start([link]);
   const frames = new FrameLog();
   frames.watch(link);
   const meters = new Map<string, MemoryMeter>();
@@ -208,7 +206,7 @@ export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBen
     meters.set(d.name, { name: d.name, agent, platform, clock: dclock, console: con, power });
     agent.boot();
   }
-  const bench = new Bench({ rig, nms, clock, timeScale: clock.scale, firewall, validity: DEFAULT_VALIDITY, links: new Map([['mesh', link]]), frames, consoles, powers });
+  const bench = new Bench({ rig, nms, clock, timeScale: clock.scale, validity: DEFAULT_VALIDITY, links: new Map([['mesh', link]]), frames, consoles, powers });
   return {
     rig,
     nms,
