@@ -17,7 +17,6 @@ import type { LinkSpec, Rig } from '../config/rig.js';
 import { ConfigError } from '../errors.js';
 import { nmsFromRig } from '../nms/from-rig.js';
 import type { Nms } from '../nms/nms.js';
-import { DEFAULT_VALIDITY } from '../nms/signing.js';
 import { systemClock, type Clock } from '../clock.js';
 import { Bench } from '../steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../steps/device-control.js';
@@ -124,7 +123,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
       }
     }
 
-    const bench = new Bench({ rig, nms, clock, timeScale, validity: DEFAULT_VALIDITY, links, frames, consoles, powers });
+    const bench = new Bench({ rig, nms, clock, timeScale, links, frames, consoles, powers });
     return { rig, bench, nms, links, consoleLogs, virtual, close };
   } catch (e) {
     await close();

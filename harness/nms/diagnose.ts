@@ -39,6 +39,18 @@ export interface Diagnosis {
 }
 
 /** What the NMS knows without asking the device. */
+/** Where "since the test began" starts; all zeros for a diagnosis outside a test. */
+export interface DiagnosisWindow {
+  /** NmsEvents seq: events after it count. */
+  eventSeq: number;
+  /** NMS clock ms: notifications at or after it count. */
+  atMs: number;
+  /** Misrouted-answer counts at the start, by "sentFrom>arrivedAt". */
+  misroutes: ReadonlyMap<string, number>;
+}
+
+export const WHOLE_HISTORY: DiagnosisWindow = { eventSeq: 0, atMs: 0, misroutes: new Map() };
+
 export interface DiagnosisFacts {
   device: KnownDevice;
   eid: string;

@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { NmsClient } from './client.js';
 import { ProcessingCounters } from './counters.js';
 import { DeviceStates, type DeviceRecord, type KnownDevice } from './device-state.js';
-import { diagnose, type Diagnosis, type DiagnosisProbe, type ProbeResult } from './diagnose.js';
+import { diagnose, WHOLE_HISTORY, type Diagnosis, type DiagnosisFacts, type DiagnosisProbe, type DiagnosisWindow, type ProbeResult } from './diagnose.js';
 import { NmsEvents } from './events.js';
 import { Firewall, type FirewalledLink } from './firewall.js';
 import { DEFAULT_REGISTRATION, handleRegistration, normaliseEui64, type RegistrationSettings } from './registration.js';
@@ -201,10 +201,9 @@ export class Nms {
     this.devices.stop();
   }
 
-  /** Walks the troubleshooting flowchart against a live device. */
+  /** Walks the troubleshooting flowchart against a live device, on all the NMS has seen of it. */
   async diagnose(device: string, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
     const rec = this.devices.require(device);
-    const settings = this.settings.get(rec)!;
     const probe: DiagnosisProbe = {
       get: async (tlvId): Promise<ProbeResult> => {
         try {
@@ -217,28 +216,45 @@ export class Nms {
       },
       ...(opts.consoleConfigXml ? { consoleConfigXml: opts.consoleConfigXml } : {}),
     };
-    return diagnose(
-      {
-        device: rec.device,
-        eid: rec.eid,
-        state: rec.state,
-        registrationCount: rec.registrationCount,
-        reportCount: rec.reportCount,
-        ...(rec.lastRegistration ? { lastRegistration: rec.lastRegistration } : {}),
-        ...(rec.clockOffsetS !== undefined ? { clockOffsetS: rec.clockOffsetS } : {}),
-        notificationCodes: rec.notifications.map((n) => n.code),
-        events: this.events.find((e) => e.device === rec.device.name),
-        firewall: this.firewall.stateFor(rec.device.address),
-        addresses: this.addresses,
-        counters: this.counters.snapshot(),
-        sendsFrom: this.replyFrom.requestFrom(),
-        misroutedAnswers: this.client.misroutedAnswers(rec.device.name),
-        validity: this.signer?.validity ?? DEFAULT_VALIDITY,
-        signing: this.signer !== undefined && settings.sign,
-        cgmsSettingsInRegistration: settings.cgmsSettings !== false,
-      },
-      probe,
-    );
+    return diagnose(this.diagnosisFacts(device), probe);
+  }
+
+  /**
+   * What the NMS knows of one device for the flowchart: since it started, or only since `window`
+   * began (a run keeps one NMS for many tests, and an earlier test's events must not decide a
+   * later one's branch).
+   */
+  diagnosisFacts(device: string, window: DiagnosisWindow = WHOLE_HISTORY): DiagnosisFacts {
+    const rec = this.devices.require(device);
+    const name = rec.device.name;
+    const settings = this.settings.get(rec)!;
+    return {
+      device: rec.device,
+      eid: rec.eid,
+      state: rec.state,
+      registrationCount: rec.registrationCount,
+      reportCount: rec.reportCount,
+      ...(rec.lastRegistration ? { lastRegistration: rec.lastRegistration } : {}),
+      ...(rec.clockOffsetS !== undefined ? { clockOffsetS: rec.clockOffsetS } : {}),
+      notificationCodes: rec.notifications.filter((n) => n.at >= window.atMs).map((n) => n.code),
+      events: this.events.find((e) => e.device === name, window.eventSeq),
+      firewall: this.firewall.stateFor(rec.device.address),
+      addresses: this.addresses,
+      counters: this.counters.snapshot(),
+      sendsFrom: this.replyFrom.requestFrom(),
+      misroutedAnswers: this.client
+        .misroutedAnswers(name)
+        .map((m) => ({ ...m, count: m.count - (window.misroutes.get(`${m.sentFrom}>${m.arrivedAt}`) ?? 0) }))
+        .filter((m) => m.count > 0),
+      validity: this.signer?.validity ?? DEFAULT_VALIDITY,
+      signing: this.signer !== undefined && settings.sign,
+      cgmsSettingsInRegistration: settings.cgmsSettings !== false,
+    };
+  }
+
+  /** Misrouted-answer counts now, for a DiagnosisWindow that starts here. */
+  misrouteSnapshot(device: string): Map<string, number> {
+    return new Map(this.client.misroutedAnswers(device).map((m) => [`${m.sentFrom}>${m.arrivedAt}`, m.count]));
   }
 
   private serve(req: CoapMessage, from: Peer, to: Peer): CoapResponse | undefined {

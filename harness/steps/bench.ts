@@ -15,7 +15,6 @@ import type { Link } from '../../drivers/link/types.js';
 import type { Clock } from '../clock.js';
 import type { Firewall } from '../nms/firewall.js';
 import type { Nms } from '../nms/nms.js';
-import type { ValidityWindow } from '../nms/signing.js';
 import type { DeviceConsole, DevicePower } from './device-control.js';
 import type { FrameLog } from './frame-log.js';
 import { RequestSources } from './request-sources.js';
@@ -27,8 +26,6 @@ export interface BenchInit {
   clock: Clock;
   /** Clock milliseconds per real millisecond: the virtual rig's timeScale, 1 on hardware. */
   timeScale: number;
-  /** The SignatureValidity window the NMS signs with. */
-  validity: ValidityWindow;
   /** Raw links by name, for `inject`. */
   links?: ReadonlyMap<string, Link>;
   frames?: FrameLog;
@@ -50,7 +47,6 @@ export class Bench {
   readonly nms: Nms;
   readonly clock: Clock;
   readonly timeScale: number;
-  readonly validity: ValidityWindow;
   readonly sources: RequestSources;
   readonly frames: FrameLog | undefined;
   private readonly links: ReadonlyMap<string, Link>;
@@ -69,7 +65,6 @@ export class Bench {
     this.nms = init.nms;
     this.clock = init.clock;
     this.timeScale = init.timeScale;
-    this.validity = init.validity;
     this.sources = new RequestSources(init.nms);
     this.frames = init.frames;
     this.links = init.links ?? new Map();

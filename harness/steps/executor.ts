@@ -41,7 +41,8 @@ import type { StepContext, StepExecutor, StepOutcome } from '../runner/executor.
 import { BRANCH_HEADLINE } from './branches.js';
 import type { Bench } from './bench.js';
 import { CONFIG_READ, consoleCommand } from './device-control.js';
-import { diagnoseDevice, evidenceLines, misrouteSnapshot, type DiagnosisWindow } from './diagnosis.js';
+import type { DiagnosisWindow } from '../nms/diagnose.js';
+import { diagnoseDevice, evidenceLines } from './diagnosis.js';
 import { rigVariables, substitute } from './rig-values.js';
 import { asNumber, fieldAt, matchingRows, rowFilterText, sameValue, valueText, type Row } from './values.js';
 
@@ -136,7 +137,7 @@ export class CsmpStepExecutor implements StepExecutor {
     if (!a) {
       const { nms, clock } = this.bench;
       a = {
-        window: { eventSeq: nms.events.mark(), atMs: clock.now(), misroutes: misrouteSnapshot(this.bench, ctx.device.name) },
+        window: { eventSeq: nms.events.mark(), atMs: clock.now(), misroutes: nms.misrouteSnapshot(ctx.device.name) },
         reads: new Map(),
         firstReads: new Map(),
       };

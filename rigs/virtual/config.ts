@@ -22,6 +22,7 @@ import { ConfigError } from '../../harness/errors.js';
 import type { Rig } from '../../harness/config/rig.js';
 import type { JsonSchema } from '../../harness/config/steps.js';
 import { compileSchema } from '../../harness/config/validator.js';
+import type { StoredSlot } from './board/firmware-slots.js';
 import { FAULTS, isFaultName, type FaultName, type FaultOptions } from './meter/faults.js';
 import { canonicalIpv6 } from './meter/ipv6-address.js';
 import { DEFAULT_HARDWARE, type FirmwareSlot, type HardwareFacts } from './meter/platform.js';
@@ -238,18 +239,8 @@ interface RawMeter extends RawHop {
     groups?: { config?: number; firmware?: number };
   };
 }
-interface RawSlot {
-  index: number;
-  fileName?: string;
-  version?: string;
-  fileHash?: string;
-  fileSize?: number;
-  blockSize?: number;
-  running?: boolean;
-  default?: boolean;
-  hwId?: string;
-  vendorHwId?: string;
-}
+/** A slot in the rig file: as flash stores it, but `running`/`default` and no loadTime. */
+type RawSlot = Omit<StoredSlot, 'isRunning' | 'isDefault' | 'loadTime'> & { running?: boolean; default?: boolean };
 interface RawVirtual {
   timeScale?: number;
   seed?: number;

@@ -7,19 +7,8 @@ import type { FirmwareSlot } from '../meter/platform.js';
 
 export type { FirmwareSlot };
 
-interface StoredSlot {
-  index: number;
-  fileName?: string;
-  version?: string;
-  fileHash?: string;
-  fileSize?: number;
-  blockSize?: number;
-  isRunning?: boolean;
-  isDefault?: boolean;
-  hwId?: string;
-  vendorHwId?: string;
-  loadTime?: number;
-}
+/** A slot as JSON holds it: the hash as hex. */
+export type StoredSlot = Omit<FirmwareSlot, 'fileHash'> & { fileHash?: string };
 
 export function emitFirmwareSlots(slots: readonly FirmwareSlot[]): string {
   const stored: StoredSlot[] = slots.map((s) => {

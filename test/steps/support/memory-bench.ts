@@ -17,7 +17,6 @@ import { publicKeyFrom } from '../../../harness/csmp/keys.js';
 import { DropCounter } from '../../../harness/errors.js';
 import { nmsFromRig } from '../../../harness/nms/from-rig.js';
 import type { Nms } from '../../../harness/nms/nms.js';
-import { DEFAULT_VALIDITY } from '../../../harness/nms/signing.js';
 import type { Attachment, TestCase } from '../../../harness/runner/model.js';
 import type { StepContext } from '../../../harness/runner/executor.js';
 import { Bench } from '../../../harness/steps/bench.js';
@@ -206,7 +205,7 @@ export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBen
     meters.set(d.name, { name: d.name, agent, platform, clock: dclock, console: con, power });
     agent.boot();
   }
-  const bench = new Bench({ rig, nms, clock, timeScale: clock.scale, validity: DEFAULT_VALIDITY, links: new Map([['mesh', link]]), frames, consoles, powers });
+  const bench = new Bench({ rig, nms, clock, timeScale: clock.scale, links: new Map([['mesh', link]]), frames, consoles, powers });
   return {
     rig,
     nms,
