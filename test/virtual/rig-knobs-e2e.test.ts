@@ -5,11 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SlipLink } from '../../drivers/link/slip-link.js';
 import { loadRig } from '../../harness/config/rig.js';
-import { nmsFromRig } from '../../harness/nms/from-rig.js';
 import type { Nms } from '../../harness/nms/nms.js';
-import { VirtualRig } from '../../rigs/virtual/rig.js';
+import type { VirtualRig } from '../../rigs/virtual/rig.js';
+import { startRigWithNms, type RigWithNms } from './support/rig-with-nms.js';
 
 const RIG_FILE = new URL('../../rigs/virtual.yaml', import.meta.url).pathname;
 const CON = { timeoutMs: 180_000 }; // NMS clock at 60x: 3 real seconds
@@ -17,7 +16,7 @@ const CON = { timeoutMs: 180_000 }; // NMS clock at 60x: 3 real seconds
 describe('rig-file knobs over the radio', () => {
   let dir: string;
   let sim: VirtualRig | undefined;
-  let link: SlipLink | undefined;
+  let bench: RigWithNms | undefined;
   let nms: Nms;
 
   beforeAll(async () => {
@@ -32,19 +31,11 @@ describe('rig-file knobs over the radio', () => {
         { name: 'meter-4', initial: { demoMode: true, groups: { firmware: 243, config: 42 } } },
       ],
     };
-    sim = await VirtualRig.start(rig, join(dir, 'run'));
-    const resolved = sim.resolveRig(rig);
-    const spec = resolved.links[0]!;
-    if (spec.kind !== 'slip') throw new Error('expected a slip link');
-    link = new SlipLink({ path: spec.path, baudRate: spec.baudRate, localAddresses: ['fd00::1', 'fd00::2'], lockDir: join(dir, 'locks'), name: spec.name });
-    await link.open();
-    nms = await nmsFromRig(resolved, { clock: sim.clock });
-    await nms.start([link]);
+    bench = await startRigWithNms(rig, dir);
+    ({ sim, nms } = bench);
   });
   afterAll(async () => {
-    await nms?.stop();
-    await link?.close();
-    await sim?.stop();
+    await bench?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
