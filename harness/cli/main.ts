@@ -6,6 +6,7 @@ import { registerList } from './commands/list.js';
 import { registerRequest } from './commands/request.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
+import { registerWireshark } from './commands/wireshark.js';
 
 // `hil decode big.pcap | head` closes stdout early; that is the reader's choice, not a failure.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -32,6 +33,7 @@ registerRequest(program, exit);
 registerDiagnose(program, exit);
 registerSim(program, exit);
 registerDecode(program);
+registerWireshark(program, exit);
 
 // Commander rejects on bad usage with exit 1; the harness reserves 1 for "tests failed", so usage
 // errors exit 2 like every other "could not run" condition.

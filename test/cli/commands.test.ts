@@ -1,4 +1,4 @@
-/** hil list, request, diagnose and sim through the built CLI, with exact output. */
+/** hil list, request, diagnose, sim and wireshark through the built CLI, with exact output. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -179,4 +179,29 @@ describe('hil sim', () => {
     expect(processesMentioning(dir)).toEqual([]);
     expect(existsSync(join(dir, 'dongle0'))).toBe(false);
   }, 60_000);
+});
+
+describe('hil wireshark', () => {
+  test('writes csmp.lua and csmp.proto and prints the tshark line that loads them', async () => {
+    const out = join(tmp.dir, 'ws');
+    const r = await hil(['wireshark', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(out, 'csmp.lua'))).toBe(true);
+    expect(existsSync(join(out, 'csmp.proto'))).toBe(true);
+    expect(r.stdout.split('\n').slice(0, 5)).toEqual([
+      `wrote ${out}/csmp.lua`,
+      `wrote ${out}/csmp.proto`,
+      '',
+      'tshark:',
+      `  tshark -X lua_script:${out}/csmp.lua -o 'uat:protobuf_search_paths:"${out}","TRUE"' -d udp.port==61628,coap -d udp.port==61624,coap -r FILE.pcap -V`,
+    ]);
+  });
+
+  test('a folder that cannot be made is exit 2 naming it', async () => {
+    const file = join(tmp.dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const r = await hil(['wireshark', '--out', join(file, 'sub')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^hil wireshark: cannot write to ${file}/sub: ENOTDIR`));
+  });
 });
