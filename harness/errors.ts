@@ -5,6 +5,7 @@
  */
 export type DecodeLayer =
   | 'pcap'
+  | 'pcapng'
   | 'ethernet'
   | 'slip'
   | 'ipv6'

@@ -1,19 +1,21 @@
 /**
- * Reads a whole classic pcap file: either byte order, microsecond or nanosecond timestamps.
- * Structural damage (short header, unknown magic, a record running past the end, an absurd length)
- * throws DecodeError('pcap', offset, …) naming the byte offset of the bad header; frames that are
- * merely not IPv6 come back as records with `skippedReason`.
+ * Reads a whole capture: classic pcap (either byte order, microsecond or nanosecond timestamps)
+ * or pcapng (pcapng.ts). Structural damage (short header, unknown magic, a record running past
+ * the end, an absurd length) is a DecodeError naming the byte offset of the bad header; frames
+ * that are merely not IPv6 come back as records with `skippedReason`. readPcapPartial keeps the
+ * records before the damage, so a tool can show them and then say where the file breaks.
  */
 import { readFileSync } from 'node:fs';
 import { DecodeError } from '../../harness/errors.js';
 import { GLOBAL_HEADER_LEN, MAGIC, PCAPNG_MAGIC, RECORD_HEADER_LEN } from './format.js';
 import { extractIpv6 } from './link-layer.js';
+import { readPcapng } from './pcapng.js';
 
 export interface PcapRecord {
   /** 1-based, the frame number Wireshark shows. */
   index: number;
-  /** Milliseconds since the epoch (a float: sub-ms digits kept to double precision). */
-  time: number;
+  /** Milliseconds since the epoch (a float: sub-ms digits kept to double precision); pcapng simple packet blocks carry none. */
+  time: number | undefined;
   linkType: number;
   /** The IPv6 packet (a view into the file bytes), or undefined when skipped. */
   ipv6: Uint8Array | undefined;
@@ -27,6 +29,8 @@ export interface PcapRecord {
 }
 
 export interface PcapFile {
+  format: 'pcap' | 'pcapng';
+  /** The file's (pcapng: the first interface's). */
   linkType: number;
   snaplen: number;
   littleEndian: boolean;
@@ -42,6 +46,30 @@ export function readPcapFile(path: string): PcapFile {
 }
 
 export function readPcap(bytes: Uint8Array): PcapFile {
+  const r = readPcapPartial(bytes);
+  if (r.error) throw r.error;
+  return r.file;
+}
+
+/** The records up to any damage, and the damage; `file` is absent when not even the header reads. */
+export function readPcapPartial(bytes: Uint8Array): { file: PcapFile; error?: undefined } | { file?: PcapFile; error: DecodeError } {
+  const records: PcapRecord[] = [];
+  let header: Omit<PcapFile, 'records'> | undefined;
+  try {
+    if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === PCAPNG_MAGIC) {
+      header = { format: 'pcapng', linkType: -1, snaplen: 0, littleEndian: true, nanosecond: false };
+      Object.assign(header, readPcapng(bytes, records));
+    } else {
+      readClassic(bytes, records, (h) => (header = h));
+    }
+    return { file: { ...header!, records } };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return header ? { file: { ...header, records }, error: e } : { error: e };
+  }
+}
+
+function readClassic(bytes: Uint8Array, records: PcapRecord[], onHeader: (h: Omit<PcapFile, 'records'>) => void): void {
   if (bytes.length < GLOBAL_HEADER_LEN) throw new DecodeError('pcap', bytes.length, 'truncated global header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const m = view.getUint32(0, true);
@@ -54,8 +82,6 @@ export function readPcap(bytes: Uint8Array): PcapFile {
   } else if (mBig === MAGIC.MICRO || mBig === MAGIC.NANO) {
     littleEndian = false;
     nanosecond = mBig === MAGIC.NANO;
-  } else if (m === PCAPNG_MAGIC) {
-    throw new DecodeError('pcap', 0, 'pcapng is not supported (convert with: editcap -F pcap in.pcapng out.pcap)');
   } else {
     throw new DecodeError('pcap', 0, `unknown magic 0x${mBig.toString(16).padStart(8, '0')}`);
   }
@@ -65,8 +91,8 @@ export function readPcap(bytes: Uint8Array): PcapFile {
   // The upper bits of the link type field carry FCS flags in newer files; the type is the low 28 bits.
   const linkType = view.getUint32(20, littleEndian) & 0x0fffffff;
   const fraction = nanosecond ? 1e-6 : 1e-3;
+  onHeader({ format: 'pcap', linkType, snaplen, littleEndian, nanosecond });
 
-  const records: PcapRecord[] = [];
   let at = GLOBAL_HEADER_LEN;
   while (at < bytes.length) {
     const index = records.length + 1;
@@ -94,5 +120,4 @@ export function readPcap(bytes: Uint8Array): PcapFile {
     }
     at = start + caplen;
   }
-  return { linkType, snaplen, littleEndian, nanosecond, records };
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runDecode } from '../../harness/cli/commands/decode.js';
 
 const vectors = new URL('../../../shared/vectors/', import.meta.url).pathname;
@@ -51,12 +52,27 @@ describe('hil decode', () => {
     expect(JSON.parse(r.out[0]!)).toMatchObject({ coap: { type: 'ACK', code: '2.05', messageId: 1, token: '01' }, tlvs: [{ type: 2, name: 'DeviceID', value: { type: 1, id: '0A0027FFFE3B2AB2' } }] });
   });
 
-  test('a truncated capture is refused naming the file, the record and the byte offset; exit 2', () => {
+  test('a truncated capture: the records before the cut are printed, then the error names file, record and offset; exit 2', () => {
     const file = join(dir, 'cut.pcap');
     writeFileSync(file, readFileSync(vectors + 'csmp_get.pcap').subarray(0, 300));
-    const r = decode(file);
+    const r = decode(file, { json: true });
     expect(r.code).toBe(2);
-    expect(r.err).toEqual([`hil decode: ${file}: record 3: truncated (header says 664 bytes, 21 remain) (byte offset 263)`]);
+    expect(r.out.map((l) => JSON.parse(l)).map((m) => [m.frame, m.coap.code, m.coap.uriQuery])).toEqual([
+      [1, '0.01', ['q=1']],
+      [2, '2.05', []],
+    ]);
+    expect(r.err).toEqual([`hil decode: ${file}: record 3: truncated (header says 664 bytes, 21 remain) (byte offset 263, after 2 records)`]);
+  });
+
+  test('pcapng (as Wireshark saves) decodes exactly like the classic capture it came from', () => {
+    const file = join(dir, 'get.pcapng');
+    const conv = spawnSync('editcap', ['-F', 'pcapng', vectors + 'csmp_get.pcap', file]);
+    if (conv.error) throw new Error(`editcap is needed (apt-get install tshark): ${conv.error.message}`);
+    const ng = decode(file, { json: true });
+    const classic = decode(vectors + 'csmp_get.pcap', { json: true });
+    expect(ng.code).toBe(0);
+    expect(ng.out).toHaveLength(36);
+    expect(ng.out).toEqual(classic.out);
   });
 
   test('a file that is not a pcap is refused at byte 0', () => {

@@ -124,7 +124,6 @@ describe('damaged files', () => {
   test('garbage and foreign formats', () => {
     expect(decodeError(() => readPcap(new Uint8Array(10))).message).toBe('pcap: truncated global header at byte 10');
     expect(decodeError(() => readPcap(new Uint8Array(24))).message).toBe('pcap: unknown magic 0x00000000 at byte 0');
-    expect(decodeError(() => readPcap(Uint8Array.from([0x0a, 0x0d, 0x0d, 0x0a, ...new Uint8Array(40)]))).reason).toMatch(/^pcapng is not supported/);
     const absurd = Buffer.concat([encodeGlobalHeader(101), Buffer.from(encodeRecord(FRAME5, 0)).fill(0xff, 8, 12)]);
     expect(decodeError(() => readPcap(absurd)).offset).toBe(32);
   });
@@ -136,7 +135,7 @@ describe('damaged files', () => {
         readPcap(b);
       } catch (e) {
         expect(e).toBeInstanceOf(DecodeError);
-        expect((e as DecodeError).layer).toBe('pcap');
+        expect(['pcap', 'pcapng']).toContain((e as DecodeError).layer);
       }
     };
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), check), { numRuns: 500 });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { readPcap } from '../../../drivers/pcap/reader.js';
+import { readPcapPartial } from '../../../drivers/pcap/reader.js';
 import { fromHex } from '../../csmp/value.js';
-import { DecodeError } from '../../errors.js';
 import { decodeCoapMessage, decodeIpv6Message, type CsmpMessage } from '../../decode/message.js';
 import { renderJson, renderText, type MessageContext } from '../../decode/render.js';
 
@@ -16,8 +15,8 @@ interface DecodeOptions {
 export function registerDecode(program: Command): void {
   program
     .command('decode')
-    .description('decode every CSMP message of a pcap (Ethernet or raw IP), or one message given as hex')
-    .argument('[file]', 'pcap file')
+    .description('decode every CSMP message of a pcap or pcapng (Ethernet or raw IP), or one message given as hex')
+    .argument('[file]', 'pcap or pcapng file')
     .option('--hex <hex>', 'decode one message: an IPv6 packet, or a bare CoAP message')
     .option('--json', 'one JSON object per line per message')
     .option('--ports <list>', 'UDP ports that carry CSMP (either side)', '61628,61624')
@@ -52,20 +51,19 @@ export function runDecode(file: string | undefined, opts: DecodeOptions, out: (s
     return 2;
   }
   const ports = new Set(opts.ports.split(',').map((p) => Number(p.trim())));
-  try {
-    const pcap = readPcap(bytes);
-    for (const r of pcap.records) {
-      if (!r.ipv6) continue;
-      const m = decodeIpv6Message(r.ipv6, { trailing: 'ignore' });
-      if (!opts.all && m.srcPort !== undefined && !ports.has(m.srcPort) && !ports.has(m.dstPort!)) continue;
-      emit(m, { frame: r.index, time: r.time });
-    }
-  } catch (e) {
-    if (e instanceof DecodeError) {
-      err(`hil decode: ${file}: ${e.reason} (byte offset ${e.offset})`);
-      return 2;
-    }
-    throw e;
+  // Everything before damage is printed first: a capture cut short by a killed dumpcap still shows
+  // what it holds, and then the error says where it breaks.
+  const { file: pcap, error } = readPcapPartial(bytes);
+  for (const r of pcap?.records ?? []) {
+    if (!r.ipv6) continue;
+    const m = decodeIpv6Message(r.ipv6, { trailing: 'ignore' });
+    if (!opts.all && m.srcPort !== undefined && !ports.has(m.srcPort) && !ports.has(m.dstPort!)) continue;
+    emit(m, { frame: r.index, ...(r.time !== undefined ? { time: r.time } : {}) });
+  }
+  if (error) {
+    const after = pcap ? `, after ${pcap.records.length} record${pcap.records.length === 1 ? '' : 's'}` : '';
+    err(`hil decode: ${file}: ${error.reason} (byte offset ${error.offset}${after})`);
+    return 2;
   }
   return 0;
 }
