@@ -7,12 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Console, consoleOptionsFromSpec } from '../../drivers/console/index.js';
-import { SlipLink } from '../../drivers/link/slip-link.js';
 import { PowerControl } from '../../drivers/power/index.js';
 import { loadRig, type Rig } from '../../harness/config/rig.js';
-import { nmsFromRig } from '../../harness/nms/from-rig.js';
 import type { Nms } from '../../harness/nms/nms.js';
-import { VirtualRig } from '../../rigs/virtual/rig.js';
+import type { VirtualRig } from '../../rigs/virtual/rig.js';
+import { startRigWithNms, type RigWithNms } from './support/rig-with-nms.js';
 
 const RIG_FILE = new URL('../../rigs/virtual.yaml', import.meta.url).pathname;
 const CON = { timeoutMs: 180_000 }; // NMS clock at 60x: 3 real seconds
@@ -21,7 +20,7 @@ describe('console and power of a virtual board', () => {
   let dir: string;
   let sim: VirtualRig;
   let rig: Rig;
-  let link: SlipLink;
+  let bench: RigWithNms | undefined;
   let nms: Nms;
   let con: Console;
   let power: PowerControl;
@@ -30,14 +29,8 @@ describe('console and power of a virtual board', () => {
     dir = mkdtempSync(join(tmpdir(), 'hil-vcon-'));
     const file = await loadRig(RIG_FILE);
     file.virtual = { ...file.virtual, meters: [{ name: 'meter-1' }, { name: 'meter-2' }] };
-    sim = await VirtualRig.start(file, join(dir, 'run'));
-    rig = sim.resolveRig(file);
-    const spec = rig.links[0]!;
-    if (spec.kind !== 'slip') throw new Error('expected a slip link');
-    link = new SlipLink({ path: spec.path, baudRate: spec.baudRate, localAddresses: ['fd00::1', 'fd00::2'], lockDir: join(dir, 'locks'), name: spec.name });
-    await link.open();
-    nms = await nmsFromRig(rig, { clock: sim.clock });
-    await nms.start([link]);
+    bench = await startRigWithNms(file, dir);
+    ({ sim, rig, nms } = bench);
     const dev = rig.devices.find((d) => d.name === 'meter-1')!;
     con = await Console.open(consoleOptionsFromSpec(dev.name, dev.console!));
     power = new PowerControl(dev.name, { ...dev.power!, cycleOffMs: 50 });
@@ -45,9 +38,7 @@ describe('console and power of a virtual board', () => {
   });
   afterAll(async () => {
     await con?.close();
-    await nms?.stop();
-    await link?.close();
-    await sim?.stop();
+    await bench?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 
 export interface RigWithNms {
   sim: VirtualRig;
+  /** The rig file with the simulation's ports and paths filled in. */
+  rig: Rig;
   link: SlipLink;
   nms: Nms;
   stop(): Promise<void>;
@@ -33,7 +35,7 @@ export async function startRigWithNms(rig: Rig, dir: string): Promise<RigWithNms
     await link.open();
     nms = await nmsFromRig(resolved, { clock: sim.clock });
     await nms.start([link]);
-    return { sim, link, nms, stop };
+    return { sim, rig: resolved, link, nms, stop };
   } catch (e) {
     await stop();
     throw e;
