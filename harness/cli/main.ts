@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDecode } from './commands/decode.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerList } from './commands/list.js';
+import { registerMerge } from './commands/merge.js';
 import { registerRequest } from './commands/request.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
@@ -32,6 +33,7 @@ registerList(program, exit);
 registerRequest(program, exit);
 registerDiagnose(program, exit);
 registerSim(program, exit);
+registerMerge(program, exit);
 registerDecode(program);
 registerWireshark(program, exit);
 

@@ -26,20 +26,17 @@ function xmllint(file: string): { status: number | null; stderr: string } {
 describe('npx hil run: every suite against the default virtual rig', () => {
   const reports = join(tmp.dir, 'full');
   let r: CliResult;
-  let ms = 0;
   let junit = '';
   beforeAll(async () => {
-    const t0 = Date.now();
     r = await hil(['run', '--reports', reports], { timeoutMs: 170_000 });
-    ms = Date.now() - t0;
     junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
   }, 180_000);
 
-  test('exits 0 with every test passed, within a minute', () => {
+  // How long it takes is npm run bench's business (README figures), not a timed test's.
+  test('exits 0 with every test passed', () => {
     expect(r.stderr).toMatch(/^running 80 tests on 4 devices of rig virtual$/m);
     expect(r.stderr).toMatch(/^passed: 80 passed, 0 failed in /m);
     expect(r.code).toBe(0);
-    expect(ms).toBeLessThan(60_000);
   });
 
   test('the JUnit XML is valid against the Jenkins JUnit XSD', () => {
@@ -138,4 +135,34 @@ describe('exit codes and reporters', () => {
     expect(cases[1]!.message).toBe('received SIGINT during step 1 (wait: 10h)');
     expect(processesMentioning(reports)).toEqual([]);
   }, 90_000);
+});
+
+describe('hil merge: shards run apart, reported as one run', () => {
+  test('two shards of the registration suite merge into one valid JUnit with every test once; a bad log is exit 2', async () => {
+    const logs: string[] = [];
+    for (const i of [1, 2]) {
+      const dir = join(tmp.dir, `shard-${i}`);
+      const s = await hil(['run', '--suite', 'registration', '--shard', `${i}/2`, '--reports', dir, '--reporter', 'junit,events'], { timeoutMs: 120_000 });
+      expect(s.code).toBe(0);
+      logs.push(join(dir, 'events.jsonl'));
+    }
+    const merged = join(tmp.dir, 'merged');
+    const m = await hil(['merge', ...logs, '--reports', merged]);
+    expect(m.stderr).toMatch(/^passed: 12 passed, 0 failed in /m);
+    expect(m.code).toBe(0);
+    const cases = casesOf(readFileSync(join(merged, 'junit.xml'), 'utf8'));
+    expect(cases.map((c) => `${c.device} ${c.name}`).sort()).toEqual(
+      ['meter-1', 'meter-2', 'meter-3', 'meter-4']
+        .flatMap((d) => ['refuses an unsigned POST', 'registers, accepts the signed response and reports', 'the troubleshooting flowchart finds nothing wrong'].map((n) => `${d} ${n}`))
+        .sort(),
+    );
+    expect(cases.every((c) => c.status === 'passed')).toBe(true);
+    expect(xmllint(join(merged, 'junit.xml')).status).toBe(0);
+
+    const junk = join(tmp.dir, 'junk.jsonl');
+    writeFileSync(junk, 'not json\n');
+    const bad = await hil(['merge', logs[0]!, junk, '--reports', join(tmp.dir, 'bad')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(`hil merge: ${junk}:1: not a JSON event\n`);
+  }, 240_000);
 });
