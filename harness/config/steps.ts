@@ -12,9 +12,9 @@ export const EXPECT_OPS: readonly ExpectOp[] = ['equals', 'notEquals', 'absent',
 
 export interface PowerParams { op: 'on' | 'off' | 'cycle' }
 export interface ConsoleParams { capability: string; args: string }
-export interface NmsParams { op: 'expect-registration' }
+export interface NmsParams { op: 'expect-registration' | 'remove-from-inventory' | 'add-to-inventory' }
 export interface GetParams { tlv: number; index?: number }
-export interface PostParams { tlvs: Record<string, unknown>; signed: boolean; confirmable: boolean }
+export interface PostParams { tlvs: Record<string, unknown>; signed: boolean; confirmable: boolean; afterSignature?: Record<string, unknown> }
 /** `hex` is lower case without separators; the other keys of the step are passed through untouched. */
 export interface InjectParams { hex: string; options: Record<string, unknown> }
 export interface FirewallParams { op: 'drop' | 'allow'; direction?: 'inbound' | 'outbound' }
@@ -200,9 +200,10 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
   },
   nms: {
     kind: 'action',
-    description: 'Drive the emulated NMS (FND), e.g. wait for the device to register.',
-    usage: 'expect-registration',
-    schema: { enum: ['expect-registration'] },
+    description:
+      "Drive the emulated NMS (FND): wait for the device to register, or take it out of / back into the NMS inventory (out of it, its registrations are answered 4.03 like an unknown DeviceID's; the test's end puts it back).",
+    usage: 'expect-registration | remove-from-inventory | add-to-inventory',
+    schema: { enum: ['expect-registration', 'remove-from-inventory', 'add-to-inventory'] },
     normalize: (raw) => ({ op: raw as NmsParams['op'] }),
     describe: (p) => `nms: ${p.op}`,
   },
@@ -225,8 +226,9 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
   },
   post: {
     kind: 'action',
-    description: 'CoAP POST of TLVs to the device, optionally signed by the NMS key and confirmable.',
-    usage: '{tlvs: {<tlv>: value}, signed?, confirmable?}',
+    description:
+      'CoAP POST of TLVs to the device, optionally signed by the NMS key and confirmable; afterSignature TLVs go after the Signature TLV, outside what it covers.',
+    usage: '{tlvs: {<tlv>: value}, signed?, confirmable?, afterSignature?: {<tlv>: value}}',
     schema: {
       type: 'object',
       properties: {
@@ -238,16 +240,24 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
         },
         signed: { type: 'boolean', default: false },
         confirmable: { type: 'boolean', default: true },
+        afterSignature: {
+          type: 'object',
+          description: 'TLV number → value, appended after the Signature TLV (not covered by it): a device must ignore them.',
+          propertyNames: { pattern: '^[0-9]+$' },
+          minProperties: 1,
+        },
       },
       required: ['tlvs'],
       additionalProperties: false,
     },
     normalize: (raw) => {
       const o = raw as Obj;
-      return { tlvs: o.tlvs as Record<string, unknown>, signed: o.signed === true, confirmable: o.confirmable !== false };
+      const p: PostParams = { tlvs: o.tlvs as Record<string, unknown>, signed: o.signed === true, confirmable: o.confirmable !== false };
+      if (o.afterSignature !== undefined) p.afterSignature = o.afterSignature as Record<string, unknown>;
+      return p;
     },
     describe: (p) =>
-      `post: tlv ${Object.keys(p.tlvs).join(', ')}${p.signed ? ' signed' : ''}${p.confirmable ? '' : ' non-confirmable'}`,
+      `post: tlv ${Object.keys(p.tlvs).join(', ')}${p.signed ? ' signed' : ''}${p.afterSignature ? ` + tlv ${Object.keys(p.afterSignature).join(', ')} after the signature` : ''}${p.confirmable ? '' : ' non-confirmable'}`,
   },
   inject: {
     kind: 'action',

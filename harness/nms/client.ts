@@ -53,6 +53,11 @@ export interface PostOptions extends ExchangeOptions {
   sign?: boolean;
   /** Sent first, covered by the signature (doc 6.6). */
   groupMatch?: GroupId;
+  /**
+   * Appended after the Signature TLV, outside what it covers: a device must ignore them (the
+   * reference agent's process_tlvs stops at the signature), and a test shows whether it does.
+   */
+  afterSignature?: readonly TlvToBuild[];
 }
 
 export interface ClientAnswer {
@@ -62,6 +67,8 @@ export interface ClientAnswer {
   /** CON: the ACK's code (2.05, 2.01, 4.04 ...). NON: the code of the device's POST (0.02). */
   code: string;
   tlvs: DecodedTlv[];
+  /** Where the payload stops decoding; `tlvs` holds what came before. */
+  decodeError?: string;
   payload: Uint8Array;
   async: boolean;
   sentFrom: string;
@@ -145,15 +152,23 @@ export class NmsClient {
   }
 
   /** The bytes post() sends: [GroupMatch] + items + [SignatureValidity + Signature]. */
-  postPayload(items: readonly TlvToBuild[], opts: Pick<PostOptions, 'sign' | 'groupMatch'> = {}): Uint8Array {
+  postPayload(items: readonly TlvToBuild[], opts: Pick<PostOptions, 'sign' | 'groupMatch' | 'afterSignature'> = {}): Uint8Array {
     const all: TlvToBuild[] = [];
     if (opts.groupMatch) all.push({ type: TLV_GROUP_MATCH, fields: { type: opts.groupMatch.type, id: opts.groupMatch.id } });
     all.push(...items);
     const body = buildPayload(all, { lengthStyle: 'minimal' });
     const sign = opts.sign ?? this.deps.signer !== undefined;
-    if (!sign) return body;
-    if (!this.deps.signer) throw new RangeError('a signed POST needs the NMS signing key (rig nms.signing)');
-    return this.deps.signer.sign(body, this.deps.clock.now());
+    let out = body;
+    if (sign) {
+      if (!this.deps.signer) throw new RangeError('a signed POST needs the NMS signing key (rig nms.signing)');
+      out = this.deps.signer.sign(body, this.deps.clock.now());
+    }
+    if (!opts.afterSignature?.length) return out;
+    const tail = buildPayload(opts.afterSignature, { lengthStyle: 'minimal' });
+    const bytes = new Uint8Array(out.length + tail.length);
+    bytes.set(out, 0);
+    bytes.set(tail, out.length);
+    return bytes;
   }
 
   /**
@@ -233,6 +248,7 @@ export class NmsClient {
         request: ack,
         code: ack.code,
         tlvs: decoded.tlvs,
+        ...(decoded.error ? { decodeError: decoded.error.message } : {}),
         payload: ack.payload,
         async: false,
         sentFrom: from,

@@ -8,6 +8,7 @@
  * Down: after `missedIntervalsForDown` report intervals without a report (the draft's
  * "mark-down-threshold", value unspecified there). Timers run on the injected clock.
  */
+import { canonicalIpv6 } from '../../drivers/ip/address.js';
 import { EventEmitter } from 'node:events';
 import type { DecodedTlv } from '../csmp/value.js';
 import type { Clock } from '../clock.js';
@@ -89,6 +90,7 @@ const MAX_NOTIFICATIONS = 50;
 export class DeviceStates extends EventEmitter {
   private readonly byEid = new Map<string, DeviceRecord>();
   private readonly byName = new Map<string, DeviceRecord>();
+  private readonly byAddr = new Map<string, DeviceRecord>();
   /** SessionID -> record, kept by setSession: reports carry only a SessionID, and a scan of every record per report is quadratic in a fleet. */
   private readonly bySessionId = new Map<string, DeviceRecord>();
   private readonly downTimers = new Map<DeviceRecord, unknown>();
@@ -120,6 +122,8 @@ export class DeviceStates extends EventEmitter {
     };
     this.byEid.set(eid, rec);
     this.byName.set(device.name, rec);
+    // Datagrams carry canonical addresses; a rig may spell one with zeros or capitals.
+    this.byAddr.set(canonicalIpv6(device.address), rec);
     return rec;
   }
 
@@ -136,8 +140,7 @@ export class DeviceStates extends EventEmitter {
   }
 
   byAddress(address: string): DeviceRecord | undefined {
-    for (const rec of this.byEid.values()) if (rec.device.address === address) return rec;
-    return undefined;
+    return this.byAddr.get(address) ?? this.byAddr.get(canonicalIpv6(address));
   }
 
   bySession(sessionId: string): DeviceRecord | undefined {

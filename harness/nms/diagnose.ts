@@ -83,7 +83,7 @@ export interface DiagnosisFacts {
 
 export type ProbeResult =
   /** nmsTimeS: NMS time (s) when the answer arrived, to compare with a CurrentTime in it. */
-  | { ok: true; code: string; tlvs: DecodedTlv[]; nmsTimeS?: number }
+  | { ok: true; code: string; tlvs: DecodedTlv[]; nmsTimeS?: number; decodeError?: string }
   | { ok: false; code?: string; error: string };
 
 /** How the walk asks the device. */
@@ -103,7 +103,7 @@ function fieldsOf(r: ProbeResult | undefined, type: number): Record<string, unkn
 
 function resultText(r: ProbeResult, describe: (tlvs: DecodedTlv[]) => string): string {
   if (!r.ok) return r.code ? `${r.code} (${r.error})` : r.error;
-  return `${r.code}: ${describe(r.tlvs)}`;
+  return `${r.code}: ${describe(r.tlvs)}${r.decodeError ? `; the payload does not decode (${r.decodeError})` : ''}`;
 }
 
 function ssidText(v: unknown): string {
@@ -192,10 +192,13 @@ export async function diagnose(facts: DiagnosisFacts, probe: DiagnosisProbe): Pr
   if (rejected.length > 0 && facts.state !== 'up') {
     const last = rejected[rejected.length - 1]!;
     see('registration rejected by the NMS', last.message);
+    const undecodable = last.details?.['code'] === '4.00';
     return done(
       'registration',
       `The NMS refuses the device's registration: ${last.message}`,
-      'Pre-provision the device in the NMS inventory with its exact EUI-64 (16 hex digits), and make sure no other device uses the same DeviceID.',
+      undecodable
+        ? 'Firmware defect: the device sends a registration that does not decode as CSMP TLVs; give the firmware team the pcap of its POST /r.'
+        : 'Pre-provision the device in the NMS inventory with its exact EUI-64 (16 hex digits), and make sure no other device uses the same DeviceID.',
     );
   }
 
@@ -318,7 +321,7 @@ export async function diagnose(facts: DiagnosisFacts, probe: DiagnosisProbe): Pr
     const mismatches = count('firmwareGroupMismatch');
     return done(
       'firmware-group',
-      `Running firmware group on the device is id=${groups.get(FIRMWARE_GROUP) ?? 0} but must be id=${wantFw}${mismatches > 0 ? `; the NMS sent GroupAssign ${mismatches} time(s) and the device did not apply it${sigFailures > 0 ? ' (it rejects the signed response: Invalid CSMP Signature)' : ''}` : ''}.`,
+      `Running firmware group on the device is ${groups.has(FIRMWARE_GROUP) ? `id=${groups.get(FIRMWARE_GROUP)}` : 'not reported'} but must be id=${wantFw}${mismatches > 0 ? `; the NMS sent GroupAssign ${mismatches} time(s) and the device did not apply it${sigFailures > 0 ? ' (it rejects the signed response: Invalid CSMP Signature)' : ''}` : ''}.`,
       `Let the device accept GroupAssign{type 2, id ${wantFw}} (in the signed 2.03 or a signed unicast POST): fix whatever makes it reject signed messages, or move it to firmware group ${wantFw} in the NMS.`,
     );
   }

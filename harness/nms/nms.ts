@@ -111,6 +111,7 @@ export class Nms {
   readonly devices: DeviceStates;
   readonly counters = new ProcessingCounters();
   readonly firewall: Firewall;
+  private readonly removed = new Set<DeviceRecord>();
   readonly replyFrom: ReplyFrom;
   readonly client: NmsClient;
   readonly port: number;
@@ -158,6 +159,16 @@ export class Nms {
 
   get signing(): boolean {
     return this.signer !== undefined;
+  }
+
+  /**
+   * Takes a device out of the NMS inventory (its /r is answered 4.03 like an unknown DeviceID, as
+   * FND does before a meter is added) or puts it back.
+   */
+  setInInventory(device: string, present: boolean): void {
+    const rec = this.devices.require(device);
+    if (present) this.removed.delete(rec);
+    else this.removed.add(rec);
   }
 
   /** The registration response settings of a device (mutable: a test may switch CGMSSettings on). */
@@ -209,7 +220,7 @@ export class Nms {
         try {
           const a = await this.client.get(rec.device.name, tlvId, { timeoutMs: opts.timeoutMs ?? 10_000 });
           if (!a.code.startsWith('2.')) return { ok: false, code: a.code, error: 'error answer' };
-          return { ok: true, code: a.code, tlvs: a.tlvs, nmsTimeS: Math.floor(this.clock.now() / 1000) };
+          return { ok: true, code: a.code, tlvs: a.tlvs, ...(a.decodeError ? { decodeError: a.decodeError } : {}), nmsTimeS: Math.floor(this.clock.now() / 1000) };
         } catch (e) {
           return { ok: false, error: (e as Error).message };
         }
@@ -266,6 +277,7 @@ export class Nms {
           devices: this.devices,
           events: this.events,
           settingsFor: (rec) => this.settings.get(rec)!,
+          inInventory: (rec) => !this.removed.has(rec),
           signer: this.signer,
           sessionIdFor: (rec) => this.sessionIdFor(rec),
           replySource: (arrivedAt) => this.replyFrom.answerFrom(arrivedAt),

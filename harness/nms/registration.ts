@@ -1,7 +1,7 @@
 /**
  * POST /r from the NMS side (csmp-protocol.md 3.2, 6.1; draft notes 4.1):
- * - no DeviceID, several DeviceIDs (duplicate), or a DeviceID not in the rig's inventory:
- *   4.03 without payload;
+ * - no DeviceID, several DeviceIDs (duplicate), or a DeviceID not in the rig's inventory (or
+ *   taken out of it by a test): 4.03 without payload;
  * - several different SessionIDs: 4.04 without payload;
  * - a known device: 2.03 with ReportSubscribe, SessionID, [CGMSSettings], [GroupAssign],
  *   SignatureValidity, Signature (response-builder.ts), and the device goes to 'registering'.
@@ -53,6 +53,8 @@ export interface RegistrationContext {
   devices: DeviceStates;
   events: NmsEvents;
   settingsFor(rec: DeviceRecord): RegistrationSettings;
+  /** False for a rig device a test took out of the inventory: it is answered like an unknown one. */
+  inInventory(rec: DeviceRecord): boolean;
   /** Undefined when the NMS has no signing key: the 2.03 then goes unsigned. */
   signer: PayloadSigner | undefined;
   sessionIdFor(rec: DeviceRecord): string;
@@ -95,7 +97,10 @@ export function clockOffsetS(tlvs: readonly DecodedTlv[], nowMs: number): number
 }
 
 export function handleRegistration(ctx: RegistrationContext, req: CoapMessage, from: Peer, to: Peer): RegistrationOutcome {
-  const reject = (code: '4.00' | '4.03' | '4.04', why: string, eid?: string, rec?: DeviceRecord): RegistrationOutcome => {
+  const reject = (code: '4.00' | '4.03' | '4.04', why: string, eid?: string, known?: DeviceRecord): RegistrationOutcome => {
+    // A registration the NMS cannot tie to a DeviceID is still the rig device's at that address:
+    // its diagnosis must see the rejection (an undecodable /r, a wrong EUI-64 programmed).
+    const rec = known ?? ctx.devices.byAddress(from.address);
     ctx.events.record({
       name: 'registrationRejected',
       message: `Registration from [${from.address}]:${from.port} rejected with ${code}: ${why}.`,
@@ -117,6 +122,7 @@ export function handleRegistration(ctx: RegistrationContext, req: CoapMessage, f
   if (ids.length > 1) return reject('4.03', `duplicate DeviceID (${ids.length} DeviceID TLVs: ${ids.join(', ')})`, eid);
   const rec = ctx.devices.get(eid);
   if (!rec) return reject('4.03', `unknown DeviceID ${eid} (not in the inventory)`, eid);
+  if (!ctx.inInventory(rec)) return reject('4.03', `unknown DeviceID ${eid} (${rec.device.name} is out of the inventory)`, eid, rec);
 
   const sessions = new Set(tlvs.filter((t) => t.type === TLV_SESSION_ID).map((t) => String(t.value?.['id'])));
   if (sessions.size > 1) return reject('4.04', `several SessionIDs (${[...sessions].join(', ')})`, eid, rec);

@@ -38,6 +38,8 @@ export interface Journal {
   poweredOff: boolean;
   firewall: boolean;
   replyFrom: boolean;
+  /** The test took the device out of the NMS inventory. */
+  outOfInventory: boolean;
   /** Console commands the test ran, in order. */
   console: string[];
 }
@@ -93,7 +95,7 @@ export class Bench {
   journal(device: string): Journal {
     let j = this.journals.get(device);
     if (!j) {
-      j = { poweredOff: false, firewall: false, replyFrom: false, console: [] };
+      j = { poweredOff: false, firewall: false, replyFrom: false, outOfInventory: false, console: [] };
       this.journals.set(device, j);
     }
     return j;

@@ -31,7 +31,7 @@ export async function diagnoseDevice(bench: Bench, device: string, opts: Diagnos
       try {
         const a = await bench.sources.around(name, () => nms.client.get(name, tlvId, { timeoutMs: getTimeoutMs }));
         if (!a.code.startsWith('2.')) return { ok: false, code: a.code, error: 'error answer' };
-        return { ok: true, code: a.code, tlvs: a.tlvs, nmsTimeS: Math.floor(bench.clock.now() / 1000) };
+        return { ok: true, code: a.code, tlvs: a.tlvs, ...(a.decodeError ? { decodeError: a.decodeError } : {}), nmsTimeS: Math.floor(bench.clock.now() / 1000) };
       } catch (e) {
         if ((e as Error).name === 'CoapTimeoutError') {
           silent = `no answer to GET ${tlvId} within ${Math.round(bench.toRealMs(getTimeoutMs))} ms`;

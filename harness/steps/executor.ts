@@ -162,7 +162,11 @@ export class CsmpStepExecutor implements StepExecutor {
       case 'console':
         return this.console(step.params, ctx, a, started);
       case 'nms':
-        return this.expectRegistration(ctx, a, started);
+        if (step.params.op === 'expect-registration') return this.expectRegistration(ctx, a, started);
+        this.bench.nms.setInInventory(ctx.device.name, step.params.op === 'add-to-inventory');
+        this.bench.journal(ctx.device.name).outOfInventory = step.params.op === 'remove-from-inventory';
+        ctx.log(`${ctx.device.name} ${step.params.op === 'add-to-inventory' ? 'is back in' : 'is out of'} the NMS inventory`);
+        return Promise.resolve({ status: 'passed' });
       case 'get':
         return this.get(step.params, step, ctx, a, started);
       case 'post':
@@ -288,13 +292,16 @@ export class CsmpStepExecutor implements StepExecutor {
     const { nms } = this.bench;
     if (p.signed && !nms.signing) throw new ConfigError(`rig ${this.bench.rig.name}`, 'post signed: the NMS has no signing key (nms.signing)');
     const vars = this.vars(ctx.device);
-    const items: TlvToBuild[] = Object.entries(p.tlvs).map(([type, fields]) => ({
-      type: Number(type),
-      fields: substitute(fields ?? {}, vars, `${ctx.device.name}: post`) as Record<string, unknown>,
-    }));
-    const what = `${p.confirmable ? 'CON' : 'NON'} POST ${Object.keys(p.tlvs).join('+')}${p.signed ? ' signed' : ' unsigned'}`;
+    const build = (tlvs: Record<string, unknown>): TlvToBuild[] =>
+      Object.entries(tlvs).map(([type, fields]) => ({
+        type: Number(type),
+        fields: substitute(fields ?? {}, vars, `${ctx.device.name}: post`) as Record<string, unknown>,
+      }));
+    const items = build(p.tlvs);
+    const tail = p.afterSignature ? build(p.afterSignature) : [];
+    const what = `${p.confirmable ? 'CON' : 'NON'} POST ${Object.keys(p.tlvs).join('+')}${p.signed ? ' signed' : ' unsigned'}${tail.length ? ` + ${Object.keys(p.afterSignature!).join('+')} after the signature` : ''}`;
     const answer = await this.request(what, ctx, Date.now(), () =>
-      nms.client.post(ctx.device.name, items, { sign: p.signed, confirmable: p.confirmable, timeoutMs: this.requestTimeout(ctx, started) }),
+      nms.client.post(ctx.device.name, items, { sign: p.signed, confirmable: p.confirmable, afterSignature: tail, timeoutMs: this.requestTimeout(ctx, started) }),
     );
     a.reply = { what, code: answer.code, tlvs: answer.tlvs };
     ctx.log(`${what} → ${answer.code}${answer.async ? ` (asynchronous, at ${answer.arrivedAt})` : ''}: ${tlvLines(answer.tlvs)}`);
@@ -323,6 +330,16 @@ export class CsmpStepExecutor implements StepExecutor {
       const mid = e instanceof CoapTimeoutError ? /\(MID (\d+)\)/.exec(e.request)?.[1] : undefined;
       const asked = `[${source}]:${this.bench.nms.clientPort}`;
       const stray = this.strayAnswers(dev, source, sentAt, mid === undefined ? undefined : Number(mid));
+      const fromElsewhere = stray.find((s) => s.to === asked);
+      if (fromElsewhere) {
+        return fail(`${what}: ${dev.name} answered, but from ${fromElsewhere.from} instead of [${dev.address}]:${dev.port} where the request went`, {
+          expected: `the answer from [${dev.address}]:${dev.port} to ${asked}`,
+          seen: stray.map((s) => s.text).join('; '),
+          likelyCause:
+            'The device answers from another address or port than the one the request was sent to, so the NMS cannot match the answer to its request (CoAP matches a response by the endpoint it came from).',
+          fix: 'A CON request must be answered from the address and port it was sent to (RFC 7252 5.3.2; csmp-agent-lib answers from its CSMP port 61628): fix the meter firmware.',
+        });
+      }
       if (stray.length) {
         return fail(`${what}: ${dev.name} answered, but to ${stray[0]!.to} instead of ${asked} where the request came from`, {
           expected: `the answer from [${dev.address}]:${dev.port} to ${asked}`,
@@ -340,7 +357,7 @@ export class CsmpStepExecutor implements StepExecutor {
   }
 
   /** Answers from the device seen on the wire since `sentAt` that went somewhere else than `source`. */
-  private strayAnswers(dev: DeviceSpec, source: string, sentAt: number, messageId?: number): { to: string; text: string }[] {
+  private strayAnswers(dev: DeviceSpec, source: string, sentAt: number, messageId?: number): { from: string; to: string; text: string }[] {
     const frames = this.bench.frames;
     if (!frames) return [];
     const port = this.bench.nms.clientPort;
@@ -349,6 +366,7 @@ export class CsmpStepExecutor implements StepExecutor {
       .filter((m) => messageId === undefined || m.messageId === messageId)
       .filter((m) => m.dst !== source || m.dstPort !== port || m.src !== dev.address || m.srcPort !== dev.port)
       .map((m) => ({
+        from: `[${m.src}]:${m.srcPort}`,
         to: `[${m.dst}]:${m.dstPort}`,
         text: `the device sent ${m.type} ${m.code} (MID ${m.messageId}) from [${m.src}]:${m.srcPort} to [${m.dst}]:${m.dstPort}`,
       }));
@@ -619,8 +637,17 @@ export class CsmpStepExecutor implements StepExecutor {
   private eventsSeen(device: string, since: number): string {
     const list = this.bench.nms.events.find((e) => e.device === device, since);
     if (list.length === 0) return `no NMS event for ${device} since the test began`;
-    const shown = list.slice(-12).map((e) => `${this.at(e.at)} ${e.name}: ${e.message}`);
-    return `${list.length > 12 ? `${list.length - 12} earlier events, then ` : ''}${shown.join('; ')}`;
+    // A device retrying against the same refusal repeats one event; say it once with its count.
+    const runs: { first: number; last: number; name: string; message: string; n: number }[] = [];
+    for (const e of list) {
+      const prev = runs[runs.length - 1];
+      if (prev && prev.name === e.name && prev.message === e.message) {
+        prev.n++;
+        prev.last = e.at;
+      } else runs.push({ first: e.at, last: e.at, name: e.name, message: e.message, n: 1 });
+    }
+    const shown = runs.slice(-12).map((r) => (r.n === 1 ? `${this.at(r.first)} ${r.name}: ${r.message}` : `${this.at(r.first)} … ${this.at(r.last)} ${r.name} ×${r.n}: ${r.message}`));
+    return `${runs.length > 12 ? `${runs.length - 12} earlier, then ` : ''}${shown.join('; ')}`;
   }
 
   private transitionsSeen(rec: DeviceRecord, sinceMs: number): string {

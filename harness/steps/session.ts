@@ -39,6 +39,7 @@ export class BenchSession implements DeviceSession {
     if (journal.poweredOff) await this.powerOn(device, ctx);
     journal.firewall = false;
     journal.replyFrom = false;
+    journal.outOfInventory = false;
     journal.console = [];
   }
 
@@ -50,6 +51,11 @@ export class BenchSession implements DeviceSession {
         this.bench.firewall.resetCounts(device.address);
         ctx.log(`firewall open again for ${device.address}`);
         journal.firewall = false;
+      }
+      if (journal.outOfInventory) {
+        this.bench.nms.setInInventory(device.name, true);
+        ctx.log(`${device.name} is in the NMS inventory again`);
+        journal.outOfInventory = false;
       }
       if (journal.replyFrom) {
         this.bench.sources.reset(device.name);

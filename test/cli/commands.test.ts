@@ -16,15 +16,15 @@ describe('hil list', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.slice(0, 5)).toEqual([
       'registration  (branch registration, suites/1-registration.yaml)',
-      '  registers, accepts the signed response and reports  requires: power',
-      '  the troubleshooting flowchart finds nothing wrong   requires: nothing',
-      '  refuses an unsigned POST                            requires: nothing',
-      'firmware-group  (branch firmware-group, suites/2-firmware-group.yaml)',
+      '  registers, accepts the signed response and reports                   requires: power',
+      '  the troubleshooting flowchart finds nothing wrong                    requires: nothing',
+      '  refuses an unsigned POST                                             requires: nothing',
+      '  keeps trying while the NMS turns it away, and registers once it may  requires: power',
     ]);
     expect(lines).toContain('  reports a damaged NMS certificate as invalid     requires: cert-damage, cert-swap, console');
     expect(lines).toContain('  a meter left in demo mode is diagnosed  requires: console, demo-mode, show-config');
     expect(lines).toContain('  answers a CON request to the address it came from     requires: nms vip');
-    expect(lines[lines.length - 1]).toBe('9 suites, 20 tests');
+    expect(lines[lines.length - 1]).toBe('9 suites, 22 tests');
   });
 
   test('with a rig: which devices skip a test, and why', async () => {
@@ -49,11 +49,13 @@ describe('hil list', () => {
         '  answers arriving at another NMS address are detected  requires: nms vip',
         "                                                        skipped on m1: rig bench has no NMS address 'vip'",
         'registration  (branch registration, suites/1-registration.yaml)',
-        '  registers, accepts the signed response and reports  requires: power',
-        "                                                      skipped on m1: m1 lacks capability 'power' (has: none)",
-        '  the troubleshooting flowchart finds nothing wrong   requires: nothing',
-        '  refuses an unsigned POST                            requires: nothing',
-        '2 suites, 5 tests',
+        '  registers, accepts the signed response and reports                   requires: power',
+        "                                                                       skipped on m1: m1 lacks capability 'power' (has: none)",
+        '  the troubleshooting flowchart finds nothing wrong                    requires: nothing',
+        '  refuses an unsigned POST                                             requires: nothing',
+        '  keeps trying while the NMS turns it away, and registers once it may  requires: power',
+        "                                                                       skipped on m1: m1 lacks capability 'power' (has: none)",
+        '2 suites, 6 tests',
         '',
       ].join('\n'),
     );

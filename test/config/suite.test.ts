@@ -81,7 +81,7 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
 
   test('setup steps are labelled as such', () => {
     const text = ['suite: s', 'branch: b', 'setup:', '  - power: cycle', '  - nms: expect-reg', 'tests:', '  - { name: a, steps: [ { wait: 1s } ] }', ''].join('\n');
-    expect(errorOf(text)).toBe("suites/clock-skew.yaml:5:10: setup step 2: nms: 'expect-reg' is not one of expect-registration");
+    expect(errorOf(text)).toBe("suites/clock-skew.yaml:5:10: setup step 2: nms: 'expect-reg' is not one of expect-registration, remove-from-inventory, add-to-inventory");
   });
 
   test('missing top-level property', () => {

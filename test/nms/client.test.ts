@@ -105,6 +105,18 @@ describe('client: POST', () => {
     );
   });
 
+  it('afterSignature TLVs follow the Signature TLV, outside what it covers', async () => {
+    rig = await makeRig({ validity: { beforeS: 0, afterS: 200_000_000 } });
+    const items = [{ type: 55, fields: { type: 2, id: 317 } }];
+    const withTail = rig.nms.client.postPayload(items, { afterSignature: [{ type: 55, fields: { type: 2, id: 243 } }] });
+    const tlvs = tlvsOf(withTail);
+    expect(tlvs.map((t) => [t.type, t.value?.['id']])).toEqual([[55, 317], [76, undefined], [77, undefined], [55, 243]]);
+    // Everything before the tail is an ordinary signed POST, which still verifies.
+    const tailAt = tlvs[3]!.offset!;
+    expect(hexOf(withTail.subarray(tailAt))).toBe('3705080210f301');
+    expect(checkSignedPayload(withTail.subarray(0, tailAt), TEST_CERT, NOW_S)).toEqual({ outcome: 'ok' });
+  });
+
   it('4.01 to a signed POST records signatureFailure; NON POST resolves with the notification carrying its token', async () => {
     rig = await makeRig();
     rig.answer(() => ({ code: '4.01' }));

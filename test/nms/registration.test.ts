@@ -59,6 +59,28 @@ describe('registration (POST /r)', () => {
     expect(rig.nms.devices.require('meter1').state).toBe('unheard');
   });
 
+  it('a device taken out of the inventory is answered 4.03 like an unknown one, and registers once back', async () => {
+    rig = await makeRig();
+    rig.nms.setInInventory('meter1', false);
+    const refused = await rig.register([deviceId, currentTime()]);
+    expect([refused.code, refused.payload.length]).toEqual(['4.03', 0]);
+    expect(rig.nms.events.log).toEqual([
+      expect.objectContaining({ name: 'registrationRejected', device: 'meter1', eid: EUI, message: expect.stringContaining(`unknown DeviceID ${EUI} (meter1 is out of the inventory)`) }),
+    ]);
+    rig.nms.setInInventory('meter1', true);
+    expect((await rig.register([deviceId, currentTime()])).code).toBe('2.03');
+  });
+
+  it('a registration that does not decode is 4.00 and is the rig device\'s at that source address', async () => {
+    rig = await makeRig();
+    // DeviceID claiming 20 value bytes with 3 present.
+    const ack = await rig.registerBytes(Uint8Array.of(0x02, 0x14, 0x08, 0x01, 0x12));
+    expect([ack.code, ack.payload.length]).toEqual(['4.00', 0]);
+    expect(rig.nms.events.log).toEqual([
+      expect.objectContaining({ name: 'registrationRejected', device: 'meter1', message: expect.stringContaining('rejected with 4.00: payload does not decode (tlv: ') }),
+    ]);
+  });
+
   it('answers a duplicate DeviceID 4.03 and several SessionIDs 4.04, both without payload', async () => {
     rig = await makeRig();
     const dup = await rig.register([deviceId, deviceId, currentTime()]);

@@ -45,6 +45,8 @@ export interface Rig {
   /** Sets what the device server answers. */
   answer(h: RequestHandler): void;
   register(items: TlvToBuild[], to?: string): Promise<CoapMessage>;
+  /** POST /r with a payload exactly as given (damaged ones included). */
+  registerBytes(payload: Uint8Array, to?: string): Promise<CoapMessage>;
   /** Device NON POST /c to the NMS (report, notification, async answer). */
   devicePost(items: TlvToBuild[], to?: string, token?: Uint8Array): Promise<void>;
   stop(): Promise<void>;
@@ -85,6 +87,8 @@ export async function makeRig(
     served.push(req);
     return handler(req, from, to);
   });
+  const registerBytes = (payload: Uint8Array, to = FND): Promise<CoapMessage> =>
+    devClient.request({ address: to, port: 61628 }, { method: 'POST', uriPath: ['r'], payload }, { timeoutMs: 5000 });
   return {
     clock,
     nms,
@@ -97,12 +101,9 @@ export async function makeRig(
       handler = h;
     },
     register(items, to = FND) {
-      return devClient.request(
-        { address: to, port: 61628 },
-        { method: 'POST', uriPath: ['r'], payload: buildPayload(items, { lengthStyle: 'agent' }) },
-        { timeoutMs: 5000 },
-      );
+      return registerBytes(buildPayload(items, { lengthStyle: 'agent' }), to);
     },
+    registerBytes,
     async devicePost(items, to = FND, token) {
       await devClient.request(
         { address: to, port: 61628 },

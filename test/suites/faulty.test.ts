@@ -22,13 +22,18 @@ beforeAll(async () => {
     { faults: ['reply-to-nms-address'] },
     { faults: ['demo-mode-sticky'] },
     { faults: ['give-up-registration'] },
+    { faults: ['apply-after-signature'] },
+    { faults: ['no-reregister-after-4xx'] },
+    { faults: ['reply-from-wrong-address'] },
+    { faults: ['drop-every-nth'] },
+    { faults: ['malformed-tlvs'] },
   ]);
   const r = await runInProcess({
     rigFile: rig,
     suitePaths: [SUITES],
     reportsDir: `${tmp.dir}/reports`,
     run: {
-      grep: '^(registration @ meter-1 › refuses|firmware-group @ meter-2|firmware-info @ meter-3 › the running|(nms-cert|flash-corruption) @ meter-4 › (reports|refuses|flash-backed)|clock-skew @ meter-5 › rejects|load-balancer @ meter-6 › answers a CON|demo-mode @ meter-7 › leaves|firewall @ meter-8 › registers once)',
+      grep: '^(registration @ meter-1 › refuses|firmware-group @ meter-2 › (a meter|re-registers)|firmware-info @ meter-3 › the running|(nms-cert|flash-corruption) @ meter-4 › (reports|refuses|flash-backed)|clock-skew @ meter-5 › rejects|load-balancer @ meter-6 › answers a CON|demo-mode @ meter-7 › leaves|firewall @ meter-8 › registers once|firmware-group @ meter-9 › ignores|registration @ meter-10 › keeps trying|load-balancer @ meter-11 › answers a CON|registration @ meter-12 › registers|registration @ meter-13 › the troubleshooting)',
     },
   });
   cases = casesOf(r.junit);
@@ -51,12 +56,17 @@ describe('each suite fails against its faulty model and says what the firmware d
       'firewall @ meter-8 › registers once the firewall opens after a reboot behind it',
       'firmware-group @ meter-2 › a meter in the wrong firmware group is diagnosed',
       'firmware-group @ meter-2 › re-registers into the expected group after GroupAssign',
+      'firmware-group @ meter-9 › ignores a GroupAssign appended after the signature',
       'firmware-info @ meter-3 › the running slot holds the expected version and hardware id',
       'flash-corruption @ meter-4 › flash-backed fields read back absent',
+      'load-balancer @ meter-11 › answers a CON request to the address it came from',
       'load-balancer @ meter-6 › answers a CON request to the address it came from',
       'nms-cert @ meter-4 › refuses signed requests it cannot verify',
       'nms-cert @ meter-4 › reports a damaged NMS certificate as invalid',
       'registration @ meter-1 › refuses an unsigned POST',
+      'registration @ meter-10 › keeps trying while the NMS turns it away, and registers once it may',
+      'registration @ meter-12 › registers, accepts the signed response and reports',
+      'registration @ meter-13 › the troubleshooting flowchart finds nothing wrong',
     ]);
     for (const c of cases) expect(c.status).toBe('failed');
   });
@@ -111,6 +121,38 @@ describe('each suite fails against its faulty model and says what the firmware d
     const c = only('firewall', 'meter-8');
     expect(c.message).toBe('step 5 (expect-event: registrationSuccess within 5m): no registrationSuccess event for meter-8 within 5m');
     expect(c.text).toContain('likely cause: the meter stopped retrying registration while its requests were lost');
+  });
+
+  test('firmware-group: a GroupAssign after the signature applied', () => {
+    const c = only('firmware-group', 'meter-9', 'ignores');
+    expect(c.message).toBe('step 3 (expect: tlv 58 {type: 2} id equals "${expected.firmwareGroup}"): tlv 58 {type=2} id is 243, expected equals 317');
+    expect(c.text).toContain('likely cause: the meter applied a GroupAssign placed after the Signature TLV, which the signature does not cover');
+  });
+
+  test('registration: no more registrations after a 4.03', () => {
+    const c = only('registration', 'meter-10', 'keeps trying');
+    expect(c.message).toBe('step 5 (expect-event: registrationSuccess within 5m): no registrationSuccess event for meter-10 within 5m');
+    expect(c.text).toMatch(/seen: \S+ registrationRejected: Registration from \[fd00:77::10a\]:\d+ rejected with 4\.03: unknown DeviceID 00173BFFFE00000A \(meter-10 is out of the inventory\)\./);
+    expect(c.text).toContain('likely cause: the meter stopped registering after the NMS answered 4.03; it must keep retrying on its trickle timer');
+  });
+
+  test('load-balancer: answers from another address than the request went to', () => {
+    const c = only('load-balancer', 'meter-11', 'answers a CON');
+    // The ephemeral client port it answers from is the agent's choice of this boot.
+    expect(c.message).toMatch(/^step 2 \(get: 18\): GET 18: meter-11 answered, but from \[fe80::217:3bff:fe00:b\]:\d+ instead of \[fd00:77::10b\]:61628 where the request went$/);
+    expect(c.text).toContain('likely cause: The device answers from another address or port than the one the request was sent to');
+  });
+
+  test('registration: frames dropped, a GET goes unanswered', () => {
+    const c = only('registration', 'meter-12', 'registers');
+    expect(c.message).toMatch(/^step \d+ \((get|expect-counter)[^)]*\): GET \d+: no answer from meter-12 within 4s$/);
+  });
+
+  test('registration: a registration that does not decode is refused by the NMS, and the diagnosis says so', () => {
+    const c = only('registration', 'meter-13', 'the troubleshooting');
+    expect(c.message).toBe('step 1 (expect-state: up within 5m): meter-13 is unheard, not up, after 5m — flowchart branch registration: registration does not complete');
+    expect(c.text).toMatch(/likely cause: registration: The NMS refuses the device's registration: Registration from \[fd00:77::10d\]:\d+ rejected with 4\.00: payload does not decode \(tlv: TLV 75 at byte \d+ declares \d+ value bytes, \d+ left at byte \d+\)\./);
+    expect(c.text).toContain('fix: Firmware defect: the device sends a registration that does not decode as CSMP TLVs');
   });
 
   test('load-balancer: the answer went to the configured NMS address', () => {

@@ -27,5 +27,5 @@ test('every suite passes against healthy meters', async () => {
   // One testsuite per suite per device, named after the branch.
   const suites = [...new Set(cases.map((c) => `${c.suite} @ ${c.device}`))];
   expect(suites.sort()).toEqual(BRANCHES.flatMap((b) => [`${b} @ meter-1`, `${b} @ meter-2`]).sort());
-  expect(cases.length).toBe(2 * 20);
+  expect(cases.length).toBe(2 * 22);
 }, 240_000);
