@@ -36,17 +36,31 @@ export class TimeScale implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, Math.max(0, ms / this.scale));
-    this.timers.add(t);
-    return t;
+    // libuv runs timers on its cached loop time, which can trail performance.now(): a timer may
+    // fire a fraction of a real millisecond early, which at scale 600 is a visible fraction of a
+    // device second. A timer fires only once its scaled time has really passed, so a wait of 1m
+    // is never 59.8 s on this clock.
+    const due = this.monotonic() + Math.max(0, ms);
+    const handle: { timer?: ReturnType<typeof setTimeout> } = {};
+    const arm = (realMs: number): void => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        const left = due - this.monotonic();
+        if (left > 0) arm(left / this.scale);
+        else fn();
+      }, realMs);
+      handle.timer = t;
+      this.timers.add(t);
+    };
+    arm(Math.max(0, ms / this.scale));
+    return handle;
   }
 
   clearTimeout(handle: unknown): void {
-    clearTimeout(handle as ReturnType<typeof setTimeout>);
-    this.timers.delete(handle as ReturnType<typeof setTimeout>);
+    const t = (handle as { timer?: ReturnType<typeof setTimeout> } | undefined)?.timer;
+    if (t === undefined) return;
+    clearTimeout(t);
+    this.timers.delete(t);
   }
 
   /** Real-time timers tracked like this clock's own, for board clocks (they scale by themselves). */
@@ -59,7 +73,10 @@ export class TimeScale implements Clock {
       this.timers.add(t);
       return t;
     },
-    clearTimeout: (handle: unknown): void => this.clearTimeout(handle),
+    clearTimeout: (handle: unknown): void => {
+      clearTimeout(handle as ReturnType<typeof setTimeout>);
+      this.timers.delete(handle as ReturnType<typeof setTimeout>);
+    },
   };
 
   /** A board clock on this time line (same scale and epoch), `skewMs` off true time. */
