@@ -367,13 +367,13 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
   'expect-state': {
     kind: 'expectation',
     description:
-      'The device reaches a state in the NMS (unheard, registering, up, down) within a time, and with `for` stays in it that long. ' +
+      'The device reaches a state in the NMS (unheard, registering, up, down; unknown is unheard) within a time, and with `for` stays in it that long. ' +
       'After a power step the state must be reached anew: what the NMS knew before the power step does not count.',
     usage: '{state, within, for?, otherwise?}',
     schema: {
       type: 'object',
       properties: {
-        state: { enum: ['unheard', 'registering', 'up', 'down'] },
+        state: { enum: ['unheard', 'unknown', 'registering', 'up', 'down'] },
         within: duration,
         for: { ...duration, description: 'Then stays in the state for this long.' },
         otherwise,
@@ -383,7 +383,8 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
     },
     normalize: (raw) => {
       const o = raw as Obj;
-      const p: ExpectStateParams = { state: String(o.state), withinMs: ms(o.within) };
+      // "unknown" is what the issue and FND's inventory call a device never heard from.
+      const p: ExpectStateParams = { state: o.state === 'unknown' ? 'unheard' : String(o.state), withinMs: ms(o.within) };
       if (o.for !== undefined) p.forMs = ms(o.for);
       return withOtherwise(p, raw);
     },

@@ -114,6 +114,11 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
 });
 
 describe('suite loader results', () => {
+  test("expect-state 'unknown' is the NMS's 'unheard' (a device never heard from)", () => {
+    const [step] = parseSuite(withSteps('expect-state: { state: unknown, within: 1m }'), FILE).tests[0]!.steps;
+    expect(step!.params).toEqual({ state: 'unheard', withinMs: 60_000 });
+  });
+
   const text = [
     'suite: clock-skew',
     'branch: clock-skew',
