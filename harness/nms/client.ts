@@ -12,6 +12,7 @@
  * device: that is the load-balancer symptom (answers at the VIP, doc 9).
  */
 import type { CoapEndpoint } from '../coap/endpoint.js';
+import { CoapTimeoutError } from '../coap/errors.js';
 import type { CoapMessage } from '../coap/message.js';
 import { buildPayload, decodePayload, type TlvToBuild } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
@@ -113,6 +114,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class NmsClient {
   private readonly waiters: AsyncWaiter[] = [];
   private readonly misroutes = new Map<string, Map<string, number>>();
+  private readonly stats = new Map<string, { sent: number; unanswered: number }>();
 
   constructor(private readonly deps: ClientDeps) {}
 
@@ -203,6 +205,12 @@ export class NmsClient {
     return true;
   }
 
+  /** CON requests sent to a device and how many of them timed out unanswered, since the NMS started. */
+  requestStats(device: string): { sent: number; unanswered: number } {
+    const s = this.stats.get(this.deps.devices.require(device).device.name);
+    return { sent: s?.sent ?? 0, unanswered: s?.unanswered ?? 0 };
+  }
+
   /** Answers that arrived at another local address than their request left from, per pair. */
   misroutedAnswers(device: string): { sentFrom: string; arrivedAt: string; count: number }[] {
     const per = this.misroutes.get(this.deps.devices.require(device).device.name);
@@ -236,11 +244,20 @@ export class NmsClient {
     const { counters } = this.deps;
     if (confirmable) {
       counters.outbound(from, 'request');
-      const ack = await endpoint.request(
-        dst,
-        { method, uriPath, uriQuery, ...(payload ? { payload } : {}), confirmable: true },
-        { from, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) },
-      );
+      let stats = this.stats.get(rec.device.name);
+      if (!stats) this.stats.set(rec.device.name, (stats = { sent: 0, unanswered: 0 }));
+      stats.sent++;
+      let ack: CoapMessage;
+      try {
+        ack = await endpoint.request(
+          dst,
+          { method, uriPath, uriQuery, ...(payload ? { payload } : {}), confirmable: true },
+          { from, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) },
+        );
+      } catch (e) {
+        if (e instanceof CoapTimeoutError) stats.unanswered++;
+        throw e;
+      }
       counters.inbound(from, 'response', rec.device.name);
       const decoded = decodePayload(ack.payload);
       return {

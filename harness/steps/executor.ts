@@ -82,6 +82,8 @@ interface Attempt {
   reads: Map<number, Read>;
   firstReads: Map<number, Read>;
   reply?: Reply;
+  /** The NMS client's request counts for the device when the attempt began. */
+  requests: { sent: number; unanswered: number };
 }
 
 const MEMORY_KEY = 'steps.attempt';
@@ -140,6 +142,7 @@ export class CsmpStepExecutor implements StepExecutor {
         window: { eventSeq: nms.events.mark(), atMs: clock.now(), misroutes: nms.misrouteSnapshot(ctx.device.name) },
         reads: new Map(),
         firstReads: new Map(),
+        requests: nms.client.requestStats(ctx.device.name),
       };
       ctx.memory.set(MEMORY_KEY, a);
     }
@@ -349,9 +352,21 @@ export class CsmpStepExecutor implements StepExecutor {
           fix: 'A CON request must be answered to its exact source address and port (RFC 7252 5.3.2, csmp-protocol.md 9 "Load balancer"): fix the meter firmware; until then the load balancer must route the answers back to the requesting server.',
         });
       }
+      // A device that answered other requests of this test is reachable: this one was lost.
+      const now = this.bench.nms.client.requestStats(dev.name);
+      const base = this.attempt(ctx).requests;
+      const sent = now.sent - base.sent;
+      const lost = now.unanswered - base.unanswered;
+      const partial = sent > lost && lost > 0;
       return fail(`${what}: no answer from ${dev.name} within ${waited}`, {
         expected: `an answer from [${dev.address}]:${dev.port} to ${asked}`,
-        seen: 'nothing from the device on the link',
+        seen: `nothing from the device on the link${partial ? `; in this test ${lost} of ${sent} requests to ${dev.name} went unanswered, the others were answered` : ''}`,
+        ...(partial
+          ? {
+              likelyCause: `Requests or answers are lost between the NMS and ${dev.name}: the device answers some requests and not others (a lossy RF mesh or dongle, or firmware that drops frames).`,
+              fix: 'Check the mesh link (RSSI/ETX in TLV 25, the dongle\'s drop counters, the pcap of this test for the request and a missing answer); if the radio path is clean, give the firmware team this test.',
+            }
+          : {}),
       });
     }
   }

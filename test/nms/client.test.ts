@@ -1,3 +1,4 @@
+import { CoapTimeoutError } from '../../harness/coap/errors.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { encodeCoap } from '../../harness/coap/message.js';
 import { buildPayload } from '../../harness/csmp/payload.js';
@@ -28,6 +29,18 @@ describe('client: GET', () => {
     expect(a).toMatchObject({ device: 'meter1', code: '2.05', async: false, sentFrom: FND });
     expect(a.tlvs.map((t) => t.value)).toEqual([firmwareRow.fields]);
     expect(rig.nms.counters.get(FND)).toMatchObject({ sent: 1, inbound: { response: 1 } });
+  });
+
+  it('counts the CON requests sent to a device and those left unanswered', async () => {
+    rig = await makeRig();
+    rig.answer(() => ({ code: '2.05', payload: buildPayload([firmwareRow], { lengthStyle: 'agent' }) }));
+    await rig.nms.client.get('meter1', 75);
+    rig.answer(() => undefined);
+    const lost = rig.nms.client.get('meter1', 75, { timeoutMs: 50 });
+    await flush();
+    rig.clock.advance(50);
+    await expect(lost).rejects.toThrow(CoapTimeoutError);
+    expect(rig.nms.client.requestStats('meter1')).toEqual({ sent: 2, unanswered: 1 });
   });
 
   it('GET /c/75 and /c/75/2 (path form), several ids space-separated in q=', async () => {

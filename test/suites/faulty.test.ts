@@ -146,6 +146,8 @@ describe('each suite fails against its faulty model and says what the firmware d
   test('registration: frames dropped, a GET goes unanswered', () => {
     const c = only('registration', 'meter-12', 'registers');
     expect(c.message).toMatch(/^step \d+ \((get|expect-counter)[^)]*\): GET \d+: no answer from meter-12 within 4s$/);
+    expect(c.text).toMatch(/seen: nothing from the device on the link; in this test 1 of \d+ requests to meter-12 went unanswered, the others were answered/);
+    expect(c.text).toContain('likely cause: Requests or answers are lost between the NMS and meter-12: the device answers some requests and not others');
   });
 
   test('registration: a registration that does not decode is refused by the NMS, and the diagnosis says so', () => {
