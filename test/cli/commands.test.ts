@@ -1,13 +1,25 @@
 /** hil list, request, diagnose, sim and wireshark through the built CLI, with exact output. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, writeRig } from '../suites/support/rigs.js';
-import { ensureBuilt, hil, processesMentioning, startHil } from './support/cli.js';
+import { ensureBuilt, hil, MAIN, processesMentioning, ROOT, startHil } from './support/cli.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 beforeAll(() => ensureBuilt(), 180_000);
+
+describe('the installed bin', () => {
+  // npx runs package.json's bin itself; npm links it before `prepare` builds dist/, so only the
+  // build script makes it executable. Under CI=true npx does not repair a missing mode.
+  test('dist/harness/cli/main.js runs as a program (shebang, executable)', () => {
+    const r = spawnSync(MAIN, ['list'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('9 suites, 22 tests');
+  });
+});
 
 describe('hil list', () => {
   test('suites and tests with the capabilities each needs', async () => {

@@ -4,7 +4,7 @@
  * (a lock directory keeps two jest workers from compiling over each other).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,6 +51,8 @@ export async function ensureBuilt(): Promise<void> {
       } catch {
         // Type errors elsewhere still emit JavaScript; the CLI's own freshness is what matters.
       }
+      // As `npm run build` does: the bin is run directly by npx.
+      chmodSync(MAIN, 0o755);
     }
   } finally {
     rmdirSync(lock);
