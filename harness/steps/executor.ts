@@ -36,15 +36,16 @@ import type { DecodedTlv } from '../csmp/value.js';
 import { ConfigError } from '../errors.js';
 import type { Diagnosis } from '../nms/diagnose.js';
 import type { DeviceRecord, StateTransition } from '../nms/device-state.js';
-import { EVENT_TYPES, EventTimeoutError, type EventName, type NmsEvent } from '../nms/events.js';
+import { EVENT_TYPES, EventTimeoutError, type EventName } from '../nms/events.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runner/executor.js';
 import { BRANCH_HEADLINE } from './branches.js';
 import type { Bench } from './bench.js';
 import { CONFIG_READ, consoleCommand } from './device-control.js';
 import type { DiagnosisWindow } from '../nms/diagnose.js';
 import { diagnoseDevice, evidenceLines } from './diagnosis.js';
+import { detailsText, eventsSeen, strayAnswers, transitionsSeen } from './seen.js';
 import { rigVariables, substitute } from './rig-values.js';
-import { asNumber, fieldAt, matchingRows, rowFilterText, sameValue, valueText, type Row } from './values.js';
+import { asNumber, fieldAt, holds, matchingRows, rowFilterText, valueText, type Row } from './values.js';
 
 export interface ExecutorOptions {
   /** Real ms one GET/POST may take before it counts as unanswered (default 4000). */
@@ -257,7 +258,7 @@ export class CsmpStepExecutor implements StepExecutor {
         status: 'failed',
         message: `no registration (POST /r answered 2.03) from ${dev} within ${formatDuration(waitMs)}`,
         expected: `a POST /r from ${dev} answered 2.03`,
-        seen: this.eventsSeen(dev, since),
+        seen: eventsSeen(this.bench.nms, dev, since),
       };
     }
   }
@@ -332,7 +333,7 @@ export class CsmpStepExecutor implements StepExecutor {
       const waited = formatDuration(Math.round(this.bench.toRealMs(e.timeoutMs)));
       const mid = e instanceof CoapTimeoutError ? /\(MID (\d+)\)/.exec(e.request)?.[1] : undefined;
       const asked = `[${source}]:${this.bench.nms.clientPort}`;
-      const stray = this.strayAnswers(dev, source, sentAt, mid === undefined ? undefined : Number(mid));
+      const stray = strayAnswers(this.bench, dev, source, sentAt, mid === undefined ? undefined : Number(mid));
       const fromElsewhere = stray.find((s) => s.to === asked);
       if (fromElsewhere) {
         return fail(`${what}: ${dev.name} answered, but from ${fromElsewhere.from} instead of [${dev.address}]:${dev.port} where the request went`, {
@@ -369,22 +370,6 @@ export class CsmpStepExecutor implements StepExecutor {
           : {}),
       });
     }
-  }
-
-  /** Answers from the device seen on the wire since `sentAt` that went somewhere else than `source`. */
-  private strayAnswers(dev: DeviceSpec, source: string, sentAt: number, messageId?: number): { from: string; to: string; text: string }[] {
-    const frames = this.bench.frames;
-    if (!frames) return [];
-    const port = this.bench.nms.clientPort;
-    return frames
-      .answersSince(dev.address, sentAt, messageId)
-      .filter((m) => messageId === undefined || m.messageId === messageId)
-      .filter((m) => m.dst !== source || m.dstPort !== port || m.src !== dev.address || m.srcPort !== dev.port)
-      .map((m) => ({
-        from: `[${m.src}]:${m.srcPort}`,
-        to: `[${m.dst}]:${m.dstPort}`,
-        text: `the device sent ${m.type} ${m.code} (MID ${m.messageId}) from [${m.src}]:${m.srcPort} to [${m.dst}]:${m.dstPort}`,
-      }));
   }
 
   private async inject(p: InjectParams, ctx: StepContext): Promise<void> {
@@ -470,7 +455,7 @@ export class CsmpStepExecutor implements StepExecutor {
         status: 'failed',
         message: `no ${name} event for ${dev} within ${formatDuration(p.withinMs)}`,
         expected: `event ${name} (${EVENT_TYPES[name].eventTypeId}) for ${dev} within ${formatDuration(p.withinMs)}`,
-        seen: this.eventsSeen(dev, since),
+        seen: eventsSeen(this.bench.nms, dev, since),
         ...(p.otherwise ? { likelyCause: p.otherwise, fix: FIRMWARE_FIX } : {}),
       };
     }
@@ -482,7 +467,7 @@ export class CsmpStepExecutor implements StepExecutor {
     const freshAt = a.fresh?.at;
     const counts = (): boolean => rec.state === p.state && (freshAt === undefined || rec.since >= freshAt);
     const more = p.otherwise ? { likelyCause: p.otherwise, fix: FIRMWARE_FIX } : {};
-    const history = (): string => this.transitionsSeen(rec, a.window.atMs);
+    const history = (): string => transitionsSeen(rec, a.window.atMs);
     if (!counts()) {
       const reached = await this.abortable(ctx, this.waitTransition(rec, (t) => t.to === p.state, p.withinMs));
       if (!reached) {
@@ -649,66 +634,4 @@ export class CsmpStepExecutor implements StepExecutor {
     });
   }
 
-  private eventsSeen(device: string, since: number): string {
-    const list = this.bench.nms.events.find((e) => e.device === device, since);
-    if (list.length === 0) return `no NMS event for ${device} since the test began`;
-    // A device retrying against the same refusal repeats one event; say it once with its count.
-    const runs: { first: number; last: number; name: string; message: string; n: number }[] = [];
-    for (const e of list) {
-      const prev = runs[runs.length - 1];
-      if (prev && prev.name === e.name && prev.message === e.message) {
-        prev.n++;
-        prev.last = e.at;
-      } else runs.push({ first: e.at, last: e.at, name: e.name, message: e.message, n: 1 });
-    }
-    const shown = runs.slice(-12).map((r) => (r.n === 1 ? `${this.at(r.first)} ${r.name}: ${r.message}` : `${this.at(r.first)} … ${this.at(r.last)} ${r.name} ×${r.n}: ${r.message}`));
-    return `${runs.length > 12 ? `${runs.length - 12} earlier, then ` : ''}${shown.join('; ')}`;
-  }
-
-  private transitionsSeen(rec: DeviceRecord, sinceMs: number): string {
-    const list = rec.transitions.filter((t) => t.at >= sinceMs);
-    if (list.length === 0) return `no state change since the test began (${rec.state} since ${this.at(rec.since)})`;
-    return `since the test began: ${list.map((t) => `${this.at(t.at)} ${t.from}→${t.to} (${t.reason})`).join('; ')}`;
-  }
-
-  /** A clock time as an ISO time on the rig's time line. */
-  private at(ms: number): string {
-    return new Date(ms).toISOString();
-  }
-}
-
-function holds(op: ExpectParams['op'], value: unknown, wanted: unknown): boolean {
-  switch (op) {
-    case 'absent':
-      return value === undefined;
-    case 'present':
-      return value !== undefined;
-    case 'equals':
-      return sameValue(value, wanted);
-    case 'notEquals':
-      return !sameValue(value, wanted);
-    case 'matches': {
-      if (value === undefined) return false;
-      const text = value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : typeof value === 'object' ? JSON.stringify(value) : String(value);
-      return new RegExp(String(wanted)).test(text);
-    }
-    case 'gte':
-    case 'lte': {
-      const v = asNumber(value);
-      const w = asNumber(wanted);
-      if (v === undefined || w === undefined) return false;
-      return op === 'gte' ? v >= w : v <= w;
-    }
-  }
-}
-
-function detailsText(e: NmsEvent): string {
-  const d = e.details;
-  if (!d) return '';
-  const parts: string[] = [];
-  if (d['signed'] !== undefined) parts.push(d['signed'] ? 'signed' : 'unsigned');
-  const ga = d['groupAssign'] as { type: number; id: number }[] | undefined;
-  if (ga?.length) parts.push(`GroupAssign ${ga.map((g) => `{type ${g.type}, id ${g.id}}`).join(', ')}`);
-  if (typeof d['clockOffsetS'] === 'number') parts.push(`device clock ${d['clockOffsetS']} s off`);
-  return parts.length ? ` (${parts.join('; ')})` : '';
 }

@@ -9,6 +9,7 @@
 import { formatValue } from '../csmp/format.js';
 import { toHex } from '../csmp/hex.js';
 import type { FieldMap } from '../csmp/value.js';
+import type { ExpectParams } from '../config/steps.js';
 
 export type Row = FieldMap;
 
@@ -85,4 +86,30 @@ export function rowFilterText(filter: Record<string, unknown>): string {
   return Object.entries(filter)
     .map(([k, v]) => `${k}=${valueText(v)}`)
     .join(', ');
+}
+
+/** Whether an `expect` step's comparison holds for the value found. */
+export function holds(op: ExpectParams['op'], value: unknown, wanted: unknown): boolean {
+  switch (op) {
+    case 'absent':
+      return value === undefined;
+    case 'present':
+      return value !== undefined;
+    case 'equals':
+      return sameValue(value, wanted);
+    case 'notEquals':
+      return !sameValue(value, wanted);
+    case 'matches': {
+      if (value === undefined) return false;
+      const text = value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      return new RegExp(String(wanted)).test(text);
+    }
+    case 'gte':
+    case 'lte': {
+      const v = asNumber(value);
+      const w = asNumber(wanted);
+      if (v === undefined || w === undefined) return false;
+      return op === 'gte' ? v >= w : v <= w;
+    }
+  }
 }
