@@ -2,6 +2,7 @@ import { DecodeError } from '../../harness/errors.js';
 import { decodePayload, buildPayload } from '../../harness/csmp/payload.js';
 import { decodeTlvs } from '../../harness/csmp/tlv.js';
 import { decodeValue, encodeValue, toJson, type DecodedTlv } from '../../harness/csmp/value.js';
+import { REGISTER_FIRMWARE_IMAGE_INFO } from '../support/register-vector.js';
 import {
   CGMS_NOTIFICATION_CODE0,
   FND_RESPONSE_PAYLOAD,
@@ -158,17 +159,7 @@ describe('registration frame 1 values (doc 8.3)', () => {
         parentCount: 1,
         dagSize: 4,
       },
-      {
-        name: 'FirmwareImageInfo',
-        index: 1,
-        fileHash: '3132333435000000000000000000000000000000000000000000000000000000',
-        fileName: 'vendor firmware',
-        version: '1.0.0',
-        fileSize: 246272,
-        isDefault: true,
-        isRunning: true,
-        hwInfo: { hwId: '', vendorHwId: 'vendor hardware ID' },
-      },
+      { name: 'FirmwareImageInfo', ...REGISTER_FIRMWARE_IMAGE_INFO },
     ]);
   });
 

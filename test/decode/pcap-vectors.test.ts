@@ -8,6 +8,7 @@ import { decodeIpv6Message, type CsmpMessage } from '../../harness/decode/messag
 import { renderJson } from '../../harness/decode/render.js';
 import { parseSignatureValue } from '../../harness/csmp/asn1.js';
 import { toHex } from '../../harness/csmp/hex.js';
+import { REGISTER_FIRMWARE_IMAGE_INFO } from '../support/register-vector.js';
 
 const vectors = new URL('../../../shared/vectors/', import.meta.url).pathname;
 
@@ -55,18 +56,7 @@ describe('csmp_register.pcap', () => {
     expect(byType(16)[2]).toMatchObject({ ipAddressIndex: 3, ipAddressAddr: '2001000a000b000c0000000000000009', ipAddressPfxLen: 64 });
     expect(byType(25)[0]).toMatchObject({ rssiForward: -69, rssiReverse: -59, rank: 256 });
     expect(byType(35)[0]).toMatchObject({ ifIndex: 2, SSID: '43524443', panid: 1234, beaconValid: true, txPower: 28 });
-    expect(byType(75)).toEqual([
-      {
-        index: 1,
-        fileHash: '3132333435000000000000000000000000000000000000000000000000000000',
-        fileName: 'vendor firmware',
-        version: '1.0.0',
-        fileSize: 246272,
-        isDefault: true,
-        isRunning: true,
-        hwInfo: { hwId: '', vendorHwId: 'vendor hardware ID' },
-      },
-    ]);
+    expect(byType(75)).toEqual([REGISTER_FIRMWARE_IMAGE_INFO]);
   });
 
   test('frame 2 is FND\'s signed 2.03: ReportSubscribe, SessionID, SignatureValidity, Signature', () => {
