@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCheck } from './commands/check.js';
 import { registerDecode } from './commands/decode.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerList } from './commands/list.js';
@@ -32,6 +33,7 @@ registerRun(program, exit);
 registerList(program, exit);
 registerRequest(program, exit);
 registerDiagnose(program, exit);
+registerCheck(program, exit);
 registerSim(program, exit);
 registerMerge(program, exit);
 registerDecode(program);

@@ -219,3 +219,44 @@ describe('hil wireshark', () => {
     expect(r.stderr).toMatch(new RegExp(`^hil wireshark: cannot write to ${file}/sub: ENOTDIR`));
   });
 });
+
+describe('hil check', () => {
+  test('the default virtual rig: every device ready, exit 0', async () => {
+    const r = await hil(['check']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines.slice(0, 5).map((l) => l.replace(/ on \/\S+\/console$/, ' on …/console'))).toEqual([
+      'meter-1 (00173BFFFE000001)',
+      '  radio     ok       DeviceID 00173BFFFE000001',
+      '  firmware  ok       running "5.6.21" on "RFLAN/3.60/3.80", as the rig expects',
+      '  console   ok       prompt "meter-00173bfffe000001> " on …/console',
+      '  power     ok       on/off commands found (not run)',
+    ]);
+    expect(lines[20]).toBe('4 devices ready');
+  });
+
+  test('a silent meter and a wrong firmware are named; exit 1', async () => {
+    const oldImage = { fileName: 'meter-fw-5.6.20', version: '5.6.20', fileSize: 305408, blockSize: 1024, hwId: 'RFLAN/3.60/3.80' };
+    const rig = writeRig(tmp.dir, 'check', [
+      { initial: { poweredOn: false } },
+      { initial: { firmware: [{ index: 1, running: true, ...oldImage }, { index: 2 }, { index: 3, default: true, ...oldImage }] } },
+      {},
+    ]);
+    const r = await hil(['check', '--rig', rig, '--timeout', '1s', '--json']);
+    expect(r.code).toBe(1);
+    const rows = JSON.parse(r.stdout) as { device: string; radio: unknown; firmware: unknown; power: unknown }[];
+    expect(rows.map((x) => [x.device, x.radio, x.firmware])).toEqual([
+      ['meter-1', { status: 'problem', text: 'no answer to GET 2 within 1000 ms' }, { status: 'absent', text: 'not asked: the device did not answer on the radio' }],
+      ['meter-2', { status: 'ok', text: 'DeviceID 00173BFFFE000002' }, { status: 'problem', text: 'running "5.6.20" on "RFLAN/3.60/3.80"; the rig expects version "5.6.21"' }],
+      ['meter-3', { status: 'ok', text: 'DeviceID 00173BFFFE000003' }, { status: 'ok', text: 'running "5.6.21" on "RFLAN/3.60/3.80", as the rig expects' }],
+    ]);
+    expect(rows[2]!.power).toEqual({ status: 'ok', text: 'on/off commands found (not run)' });
+  });
+
+  test('a rig file that does not exist is exit 2 naming it', async () => {
+    const r = await hil(['check', '--rig', join(tmp.dir, 'nope.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^hil check: .*nope\.yaml/);
+  });
+});
