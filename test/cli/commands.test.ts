@@ -188,7 +188,7 @@ describe('hil sim', () => {
     expect(processesMentioning(dir).length).toBeGreaterThan(0);
     sim.child.kill('SIGINT');
     const r = await sim.exited;
-    expect(r.code).toBe(0);
+    expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
     expect(r.stdout.trimEnd().split('\n').pop()).toBe('stopped');
     expect(processesMentioning(dir)).toEqual([]);
     expect(existsSync(join(dir, 'dongle0'))).toBe(false);

@@ -21,6 +21,17 @@ export function registerSim(program: Command, exit: (code: number) => never | vo
     .option('--dir <dir>', 'run folder for the ptys, power sockets and flash files', '.runs/sim')
     .action(async (opts: SimOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil sim: ${s}\n`);
+      // Listening from the start: a Ctrl-C while the rig starts stops it once started, and whoever
+      // reads the line that invites Ctrl-C may signal before the next statement runs.
+      const stopped = new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
       let sim: VirtualRig;
       let rig: Rig;
       try {
@@ -51,15 +62,7 @@ export function registerSim(program: Command, exit: (code: number) => never | vo
         out(parts.join('  '));
       }
       out('Ctrl-C stops the rig.');
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await stopped;
       await sim.stop();
       out('stopped');
       return exit(0);
