@@ -32,3 +32,24 @@ export function handleSignals(run: Run, proc: NodeJS.Process = process): SignalH
     },
   };
 }
+
+/**
+ * Before a run exists (rig and suites loading, the bench opening) a signal is remembered rather
+ * than fatal, so the caller can start the run interrupted: the JUnit file is still written and
+ * the rig closed.
+ */
+export function rememberSignals(proc: NodeJS.Process = process): SignalHandling {
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => void (received ??= signal);
+  proc.on('SIGINT', onSignal);
+  proc.on('SIGTERM', onSignal);
+  return {
+    get received() {
+      return received;
+    },
+    dispose() {
+      proc.off('SIGINT', onSignal);
+      proc.off('SIGTERM', onSignal);
+    },
+  };
+}

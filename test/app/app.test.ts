@@ -149,6 +149,24 @@ describe('runSuites', () => {
     ]);
     expect(r.junit).toMatch(/firewall open again for fd00:77::101/);
   }, 60_000);
+
+  test('a signal while the rig is still opening is not fatal: no test runs, the JUnit says so, exit 143', async () => {
+    const signals = new EventEmitter() as NodeJS.Process;
+    const rig = writeRig(tmp.dir, 'early', [{}]);
+    const reports = join(tmp.dir, 'early');
+    const running = runInProcess({ rigFile: rig, suitePaths: [join('suites', '1-registration.yaml')], reportsDir: reports, signals });
+    signals.emit('SIGTERM', 'SIGTERM');
+    const r = await running;
+    expect(r.exitCode).toBe(143);
+    expect(casesOf(r.junit).map((c) => `${c.status} ${c.name}`)).toEqual([
+      'skipped registers, accepts the signed response and reports',
+      'skipped the troubleshooting flowchart finds nothing wrong',
+      'skipped refuses an unsigned POST',
+      'skipped keeps trying while the NMS turns it away, and registers once it may',
+    ]);
+    expect(r.junit.match(/<skipped>not run: received SIGTERM before the first test<\/skipped>/g)).toHaveLength(4);
+    expect(r.stderr).toMatch(/^interrupted: 0 passed, 0 failed, 4 skipped in \d+ms — received SIGTERM before the first test$/m);
+  }, 60_000);
 });
 
 describe('withMeters', () => {
