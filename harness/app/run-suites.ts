@@ -19,7 +19,7 @@ import { Multiplexer } from '../report/multiplexer.js';
 import { exitCodeFor } from '../runner/exit-code.js';
 import type { RunOptions } from '../runner/options.js';
 import { Run } from '../runner/run.js';
-import { handleSignals, rememberSignals, type SignalHandling } from '../runner/signals.js';
+import { handleSignals, type SignalHandling } from '../runner/signals.js';
 import type { RunSummary } from '../runner/model.js';
 import { CsmpStepExecutor } from '../steps/executor.js';
 import { BenchSession } from '../steps/session.js';
@@ -60,15 +60,15 @@ export function reporterSpecs(text: string | undefined, reportsDir: string): Rep
 }
 
 export async function runSuites(o: RunSuitesOptions): Promise<RunSuitesResult> {
-  const early = rememberSignals(o.signals ?? process);
+  const signals = handleSignals(o.signals ?? process);
   try {
-    return await loadAndRun(o, early);
+    return await loadAndRun(o, signals);
   } finally {
-    early.dispose();
+    signals.dispose();
   }
 }
 
-async function loadAndRun(o: RunSuitesOptions, early: SignalHandling): Promise<RunSuitesResult> {
+async function loadAndRun(o: RunSuitesOptions, signals: SignalHandling): Promise<RunSuitesResult> {
   const stdout = o.stdout ?? process.stdout;
   const stderr = o.stderr ?? process.stderr;
   const say = (line: string): void => void stderr.write(`hil run: ${line}\n`);
@@ -122,17 +122,9 @@ async function loadAndRun(o: RunSuitesOptions, early: SignalHandling): Promise<R
     const executor = new CsmpStepExecutor(opened.bench);
     const reporters = createReporters(specs, { stdout, stderr });
     const run = new Run({ rig: opened.rig, suites, executor, session, reporter: new Multiplexer(reporters, (l) => void stderr.write(`${l}\n`)), options: runOptions });
-    const signals = handleSignals(run, o.signals ?? process);
-    early.dispose();
-    const before = early.received;
-    if (before) run.interrupt(`received ${before} before the first test`);
-    let summary: RunSummary;
-    try {
-      summary = await run.start();
-    } finally {
-      signals.dispose();
-    }
-    return { exitCode: exitCodeFor(summary, before ?? signals.received), summary, junitFile };
+    signals.attach(run);
+    const summary = await run.start();
+    return { exitCode: exitCodeFor(summary, signals.received), summary, junitFile };
   } finally {
     await opened.close();
   }

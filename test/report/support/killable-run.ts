@@ -28,7 +28,7 @@ const run = new Run({
   executor: new FakeExecutor().when('nms: expect-registration', untilAborted),
   reporter,
 });
-const signals = handleSignals(run);
+const signals = handleSignals(process, run);
 const summary = await run.start();
 signals.dispose();
 process.exitCode = exitCodeFor(summary, signals.received);
