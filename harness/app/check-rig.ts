@@ -10,6 +10,7 @@
  */
 import { execa } from 'execa';
 import type { DeviceSpec } from '../config/rig.js';
+import { firmwareMismatches, runningImage } from '../nms/firmware-image.js';
 import { normaliseEui64 } from '../nms/registration.js';
 import type { ClientAnswer } from '../nms/client.js';
 import type { OpenedBench } from './open-bench.js';
@@ -78,15 +79,10 @@ function radioFinding(a: ClientAnswer | string, eid: string): Finding {
 function firmwareFinding(a: ClientAnswer | string, d: DeviceSpec): Finding {
   if (typeof a === 'string') return problem(a);
   if (!a.code.startsWith('2.')) return problem(`GET 75 answered ${a.code}`);
-  const running = a.tlvs.filter((t) => t.type === 75).map((t) => t.value ?? {}).find((s) => s['isRunning'] === true);
-  if (!running) return problem(`GET 75 answered ${a.code} with no running slot`);
-  const version = running['version'];
-  const hwId = (running['hwInfo'] as Record<string, unknown> | undefined)?.['hwId'];
-  const seen = `running ${JSON.stringify(version ?? null)} on ${JSON.stringify(hwId ?? null)}`;
-  const want = d.expected;
-  const wrong: string[] = [];
-  if (want.firmwareVersion && version !== want.firmwareVersion) wrong.push(`version ${JSON.stringify(want.firmwareVersion)}`);
-  if (want.hwId && hwId !== want.hwId) wrong.push(`hwId ${JSON.stringify(want.hwId)}`);
+  const image = runningImage(a.tlvs.filter((t) => t.type === 75).map((t) => t.value ?? {}));
+  if (!image.slot) return problem(`GET 75 answered ${a.code} with no running slot`);
+  const seen = `running ${JSON.stringify(image.version ?? null)} on ${JSON.stringify(image.hwId ?? null)}`;
+  const wrong = firmwareMismatches(image, d.expected).map((m) => `${m.field} ${JSON.stringify(m.expected)}`);
   return wrong.length ? problem(`${seen}; the rig expects ${wrong.join(' and ')}`) : ok(`${seen}, as the rig expects`);
 }
 

@@ -12,6 +12,7 @@ import type { AddressCounters } from './counters.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import { expectedGroup, type DeviceStateName, type KnownDevice } from './device-state.js';
 import type { FirewallState } from './firewall.js';
+import { firmwareMismatches, runningImage } from './firmware-image.js';
 import { canonicalIpv6 } from '../../drivers/ip/address.js';
 
 export type DiagnosisBranch =
@@ -333,8 +334,9 @@ export async function diagnose(facts: DiagnosisFacts, probe: DiagnosisProbe): Pr
   // Firmware image info: the running slot vs the expected version and hwId.
   const fw = await probe.get(75);
   const slots = fieldsOf(fw, 75);
-  const running = slots.find((s) => s['isRunning'] === true);
-  const hwId = (running?.['hwInfo'] as Record<string, unknown> | undefined)?.['hwId'];
+  const image = runningImage(slots);
+  const running = image.slot;
+  const hwId = image.hwId;
   see(
     'GET 75 FirmwareImageInfo (running slot)',
     resultText(fw, () =>
@@ -342,14 +344,15 @@ export async function diagnose(facts: DiagnosisFacts, probe: DiagnosisProbe): Pr
     ),
   );
   const exp = dev.expected;
-  if (fw.ok && (exp?.firmwareVersion !== undefined || exp?.hwId !== undefined)) {
-    const problems: string[] = [];
-    if (!running) problems.push('no slot is marked running');
-    else {
-      if (exp.firmwareVersion !== undefined && running['version'] !== exp.firmwareVersion)
-        problems.push(`running version ${JSON.stringify(running['version'])}, expected ${JSON.stringify(exp.firmwareVersion)}`);
-      if (exp.hwId !== undefined && hwId !== exp.hwId) problems.push(`hwId ${JSON.stringify(hwId)}, expected ${JSON.stringify(exp.hwId)} (case-sensitive)`);
-    }
+  // An empty expectation (an ad-hoc device given by address) is none.
+  if (fw.ok && exp && (exp.firmwareVersion || exp.hwId)) {
+    const problems = running
+      ? firmwareMismatches(image, exp).map((m) =>
+          m.field === 'version'
+            ? `running version ${JSON.stringify(m.seen)}, expected ${JSON.stringify(m.expected)}`
+            : `hwId ${JSON.stringify(m.seen)}, expected ${JSON.stringify(m.expected)} (case-sensitive)`,
+        )
+      : ['no slot is marked running'];
     if (problems.length > 0) {
       return done(
         'firmware-info',
