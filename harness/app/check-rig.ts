@@ -14,6 +14,7 @@ import { firmwareMismatches, runningImage } from '../nms/firmware-image.js';
 import { normaliseEui64 } from '../nms/registration.js';
 import type { ClientAnswer } from '../nms/client.js';
 import type { OpenedBench } from './open-bench.js';
+import { CoapTimeoutError } from '../coap/errors.js';
 
 export type FindingStatus = 'ok' | 'problem' | 'absent';
 
@@ -55,7 +56,7 @@ async function checkDevice(b: OpenedBench, d: DeviceSpec, timeoutMs: number): Pr
     try {
       return await b.nms.client.get(d.name, tlv, { timeoutMs: b.bench.toClockMs(timeoutMs) });
     } catch (e) {
-      return (e as Error).name === 'CoapTimeoutError' ? `no answer to GET ${tlv} within ${timeoutMs} ms` : (e as Error).message;
+      return e instanceof CoapTimeoutError ? `no answer to GET ${tlv} within ${timeoutMs} ms` : (e as Error).message;
     }
   };
   const [radio, consoleFinding, power] = await Promise.all([

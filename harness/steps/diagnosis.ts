@@ -9,6 +9,7 @@
  */
 import { diagnose, WHOLE_HISTORY, type Diagnosis, type DiagnosisProbe, type DiagnosisWindow, type ProbeResult } from '../nms/diagnose.js';
 import type { Bench } from './bench.js';
+import { CoapTimeoutError } from '../coap/errors.js';
 
 export interface DiagnoseDeviceOptions {
   window?: DiagnosisWindow;
@@ -33,7 +34,7 @@ export async function diagnoseDevice(bench: Bench, device: string, opts: Diagnos
         if (!a.code.startsWith('2.')) return { ok: false, code: a.code, error: 'error answer' };
         return { ok: true, code: a.code, tlvs: a.tlvs, ...(a.decodeError ? { decodeError: a.decodeError } : {}), nmsTimeS: Math.floor(bench.clock.now() / 1000) };
       } catch (e) {
-        if ((e as Error).name === 'CoapTimeoutError') {
+        if (e instanceof CoapTimeoutError) {
           silent = `no answer to GET ${tlvId} within ${Math.round(bench.toRealMs(getTimeoutMs))} ms`;
           return { ok: false, error: silent };
         }

@@ -8,6 +8,7 @@ import { formatTlv } from '../../csmp/format.js';
 import { toJson } from '../../csmp/value.js';
 import { ConfigError, ResourceError } from '../../errors.js';
 import type { ClientAnswer } from '../../nms/client.js';
+import { CoapTimeoutError } from '../../coap/errors.js';
 
 interface RequestOptions {
   rig?: string;
@@ -51,7 +52,7 @@ export function registerRequest(program: Command, exit: (code: number) => never 
           return exit(2);
         }
         // The NMS clock may run scaled (virtual rig): say the limit as the user gave it.
-        if ((e as Error).name === 'CoapTimeoutError' && device) err(`no answer from ${device.name} [${device.address}]:${device.port} within ${opts.timeout}`);
+        if (e instanceof CoapTimeoutError && device) err(`no answer from ${device.name} [${device.address}]:${device.port} within ${opts.timeout}`);
         else err((e as Error).message);
         return exit(1);
       }
