@@ -56,10 +56,6 @@ export class Firewall {
     this.rule(address).outbound = true;
   }
 
-  allowOutbound(address?: string): void {
-    this.rule(address).outbound = false;
-  }
-
   /** Opens both directions, for one device or (without an address) for all; counts are kept. */
   clear(address?: string): void {
     const rules = address === undefined ? [this.everyone, ...this.devices.values()] : [this.rule(address)];
@@ -75,10 +71,6 @@ export class Firewall {
       this.from.delete(canonicalIpv6(address));
       this.to.delete(canonicalIpv6(address));
     }
-  }
-
-  droppedFrom(address: string): number {
-    return this.from.get(canonicalIpv6(address)) ?? 0;
   }
 
   /** The rules for everyone and every drop. */
