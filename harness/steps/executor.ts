@@ -89,6 +89,9 @@ interface Attempt {
 
 const MEMORY_KEY = 'steps.attempt';
 
+/** The events that count: since the test began, or since its last power or restart step (a new boot). */
+const eventsSince = (a: Attempt): number => Math.max(a.window.eventSeq, a.fresh?.seq ?? 0);
+
 class StepFailure extends Error {
   constructor(readonly outcome: StepOutcome) {
     super(outcome.message);
@@ -246,7 +249,7 @@ export class CsmpStepExecutor implements StepExecutor {
 
   private async expectRegistration(ctx: StepContext, a: Attempt, started: number): Promise<StepOutcome> {
     const { nms } = this.bench;
-    const since = Math.max(a.window.eventSeq, a.fresh?.seq ?? 0);
+    const since = eventsSince(a);
     const dev = ctx.device.name;
     const waitMs = this.bench.toClockMs(Math.max(50, this.remainingMs(ctx, started) - this.diagnosisBudgetMs / 2));
     try {
@@ -444,8 +447,7 @@ export class CsmpStepExecutor implements StepExecutor {
     }
     const dev = ctx.device.name;
     const name = p.name as EventName;
-    // After a power or restart step only the new boot's events count, as for expect-state.
-    const since = Math.max(a.window.eventSeq, a.fresh?.seq ?? 0);
+    const since = eventsSince(a);
     try {
       const e = await this.abortable(ctx, this.bench.nms.events.waitFor((x) => x.name === name && x.device === dev, p.withinMs, { since }));
       return { status: 'passed', message: `${e.name} (${e.eventTypeId}, ${e.severity}): ${e.message}` };
