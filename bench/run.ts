@@ -9,7 +9,7 @@ import { benchSuiteRun } from './suite-run.js';
 import { benchWire } from './wire.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const vectors = join(root, '..', 'shared', 'vectors');
+const vectors = join(root, 'test', 'fixtures', 'vectors');
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 log(`csmp-hil bench — node ${process.version}, ${new Date().toISOString()}`);

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runDecode } from '../../harness/cli/commands/decode.js';
+import { VECTORS } from '../support/vectors.js';
 
-const vectors = new URL('../../../shared/vectors/', import.meta.url).pathname;
+const vectors = `${VECTORS}/`;
 
 function decode(file: string | undefined, opts: { hex?: string; json?: boolean } = {}) {
   const out: string[] = [];

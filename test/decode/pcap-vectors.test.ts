@@ -9,8 +9,9 @@ import { renderJson } from '../../harness/decode/render.js';
 import { parseSignatureValue } from '../../harness/csmp/asn1.js';
 import { toHex } from '../../harness/csmp/hex.js';
 import { REGISTER_FIRMWARE_IMAGE_INFO } from '../support/register-vector.js';
+import { VECTORS } from '../support/vectors.js';
 
-const vectors = new URL('../../../shared/vectors/', import.meta.url).pathname;
+const vectors = `${VECTORS}/`;
 
 function decodeAll(file: string): CsmpMessage[] {
   return readPcapFile(vectors + file).records.map((r) => decodeIpv6Message(r.ipv6!, { trailing: 'ignore' }));

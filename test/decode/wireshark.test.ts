@@ -13,8 +13,8 @@ import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../drivers/pcap/f
 import { encodeCoap } from '../../harness/coap/message.js';
 import { csmpDissectorLua, tsharkCsmpArgs, writeWiresharkFiles } from '../../harness/decode/wireshark.js';
 import { tlvCatalogue } from '../../harness/csmp/schema/catalogue.js';
+import { VECTORS } from '../support/vectors.js';
 
-const VECTORS = join(process.cwd(), '..', 'shared', 'vectors');
 const tshark = spawnSync('sh', ['-c', 'command -v tshark'], { encoding: 'utf8' }).stdout.trim();
 if (!tshark) console.warn('wireshark.test.ts: tshark tests skipped: tshark is not installed (apt-get install tshark)');
 const describeIf = tshark ? describe : describe.skip;

@@ -51,4 +51,4 @@ export const FRAME5 = hex(`
 /** CoAP of frame 6: ACK 2.05 with the DeviceID TLV. */
 export const FRAME6_COAP = hex(`61 45 00 01 01 ff 02 94 00 08 01 12 10 30 41 30 30 32 37 46 46 46 45 33 42 32 41 42 32`);
 
-export const VECTORS = '/work/shared/vectors';
+export { VECTORS } from '../support/vectors.js';

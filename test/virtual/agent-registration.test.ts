@@ -5,8 +5,8 @@ import { decodeTlvs } from '../../harness/csmp/tlv.js';
 import { decodeValue } from '../../harness/csmp/value.js';
 import { AgentBench, fields, isPost, keys } from './support/agent-bench.js';
 import { signed, tlvBytes } from './support/nms-signer.js';
+import { VECTORS } from '../support/vectors.js';
 
-const VECTORS = '/work/shared/vectors';
 
 function frame1Types(): { types: number[]; lengthBytes: number[] } {
   const rec = readPcapFile(`${VECTORS}/csmp_register.pcap`).records[0]!;
