@@ -31,11 +31,14 @@ import { getHeapStatistics } from 'node:v8';
 import { UdpLink } from '../drivers/udp/udp-link.js';
 import type { Datagram } from '../drivers/link/types.js';
 import { decodeTlvs } from '../harness/csmp/tlv.js';
-import { loadPrivateKeyPem, publicKeyFrom } from '../harness/csmp/keys.js';
+import { publicKeyFrom } from '../harness/csmp/keys.js';
+import { loadPrivateKeyPem } from '../harness/nms/key-file.js';
 import { SIGNATURE_TLV } from '../harness/csmp/signature.js';
 import { parseSignatureValue } from '../harness/csmp/asn1.js';
 import { decodeValue } from '../harness/csmp/value.js';
-import { Nms, NmsSigner, type NmsEvent } from '../harness/nms/index.js';
+import { Nms } from '../harness/nms/nms.js';
+import { NmsSigner } from '../harness/nms/signing.js';
+import type { NmsEvent } from '../harness/nms/events.js';
 import { registrationResponsePayload } from '../harness/nms/response-builder.js';
 import { startFleet, type Fleet } from '../rigs/virtual/fleet/fleet.js';
 

@@ -17,7 +17,8 @@
  * talk on its own — power on, reboot — arm waitFor() for its prompt before the action and await
  * it before the next command.
  */
-import { ConfigError, DropCounter, ResourceError } from '../../harness/errors.js';
+import { ConfigError, ResourceError } from '../../core/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
 import { ConsoleCommandError, ConsoleTimeoutError } from './errors.js';
 import { openConsoleLine, type ConsoleConnector, type ConsoleLine } from './line.js';
 import { DEFAULT_MAX_BUFFER, DEFAULT_MAX_MATCH_LENGTH, StreamMatcher } from './prompt-matcher.js';

@@ -4,7 +4,7 @@
  * a USB adapter gets the same hang-up watchdog. What this adds for the console: errors that name
  * the console's path, an open timeout, and writes as promises.
  */
-import { ResourceError } from '../../harness/errors.js';
+import { ResourceError } from '../../core/errors.js';
 import { parseEndpoint } from '../serial/config.js';
 import { serialConnector } from '../serial/serial-transport.js';
 import { tcpConnector } from '../serial/tcp-transport.js';

@@ -13,7 +13,7 @@
  *
  * The retained text is capped at `maxBuffer` characters; older text is dropped and counted.
  */
-import { DropCounter } from '../../harness/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
 
 export interface PatternMatch {
   /** Stream offset (characters since construction) where the match starts. */

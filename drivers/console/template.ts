@@ -11,7 +11,7 @@
  * variable or a value outside a choice is a ConfigError naming the template, so a lab sees which
  * rig entry to fix before anything is sent to a board.
  */
-import { ConfigError } from '../../harness/errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 export type TemplateValue = string | number | boolean | bigint;
 export type TemplateVars = Readonly<Record<string, TemplateValue | undefined>>;

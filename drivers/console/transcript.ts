@@ -2,7 +2,7 @@
  * Everything sent to and received from one console, timestamped, for console logs in reports.
  * Bounded: past `maxChars` the oldest entries go, and what went is counted.
  */
-import { DropCounter } from '../../harness/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
 
 export interface TranscriptEntry {
   /** Wall-clock ms since the epoch. */

@@ -3,7 +3,7 @@
  * parse/emit. Parsing never copies: addresses and payload are views into the caller's buffer, so
  * a caller that keeps them past the buffer's life must copy them itself.
  */
-import { DecodeError } from '../../harness/errors.js';
+import { DecodeError } from '../../core/errors.js';
 
 export const IPV6_HEADER_LEN = 40;
 export const NEXT_HEADER_UDP = 17;

@@ -2,7 +2,7 @@
  * Whole IPv6+UDP packets: what a link builds on send and takes apart on receive, plus a
  * damage-tolerant one-line description for reports and logs.
  */
-import { DecodeError } from '../../harness/errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { formatIpv6, parseIpv6Address } from './address.js';
 import { emitIpv6Header, IPV6_HEADER_LEN, NEXT_HEADER_UDP, parseIpv6, type Ipv6Packet, type Ipv6ParseOptions } from './ipv6.js';
 import { emitUdp, parseUdp, UDP_HEADER_LEN, type UdpDatagram, type UdpParseOptions } from './udp.js';

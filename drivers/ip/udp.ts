@@ -2,7 +2,7 @@
  * UDP over IPv6 (RFC 768, RFC 8200 section 8.1). Checksum handling is a switch: robustness suites
  * send wrong checksums on purpose, so parse reports `checksumOk` instead of refusing the datagram.
  */
-import { DecodeError } from '../../harness/errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { fold, pseudoHeaderSum, sum16 } from './checksum.js';
 import { NEXT_HEADER_UDP } from './ipv6.js';
 

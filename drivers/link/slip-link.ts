@@ -12,7 +12,8 @@
  *   'serial: write while down' | 'serial: queued at disconnect' | 'serial: write failed'
  */
 import { EventEmitter } from 'node:events';
-import { DecodeError, DropCounter } from '../../harness/errors.js';
+import { DecodeError } from '../../core/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
 import { formatIpv6, parseIpv6Address, sameAddress } from '../ip/address.js';
 import { NEXT_HEADER_UDP, parseIpv6 } from '../ip/ipv6.js';
 import { buildUdpPacket } from '../ip/packet.js';

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { DropCounter } from '../../harness/errors.js';
+import type { DropCounter } from '../../core/drop-counter.js';
 
 /** One UDP datagram as the layers above the link see it. Addresses are canonical IPv6 text (RFC 5952). */
 export interface Datagram {

@@ -55,3 +55,9 @@ export function encodeRecord(data: Uint8Array, atMs: number, snaplen = DEFAULT_S
   b.set(caplen === data.length ? data : data.subarray(0, caplen), RECORD_HEADER_LEN);
   return b;
 }
+
+/** A whole LINKTYPE_RAW capture of IPv6 packets, ready to be written in one atomic replace. */
+export function encodePcap(packets: readonly { ipv6: Uint8Array; at: number }[], snaplen = DEFAULT_SNAPLEN): Uint8Array {
+  const parts = [encodeGlobalHeader(LINKTYPE.RAW, snaplen), ...packets.map((p) => encodeRecord(p.ipv6, p.at, snaplen))];
+  return Buffer.concat(parts);
+}

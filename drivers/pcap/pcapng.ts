@@ -9,10 +9,10 @@
  * Records are pushed as they are read, so a caller holding the array keeps every record before
  * the damage when DecodeError('pcapng', offset, …) is thrown.
  */
-import { DecodeError } from '../../harness/errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { PCAPNG_MAGIC } from './format.js';
 import { extractIpv6 } from './link-layer.js';
-import type { PcapRecord } from './reader.js';
+import type { PcapRecord } from './record.js';
 
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK = { SHB: PCAPNG_MAGIC, IDB: 1, OPB: 2, SPB: 3, EPB: 6 } as const;

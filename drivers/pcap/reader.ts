@@ -6,27 +6,13 @@
  * records before the damage, so a tool can show them and then say where the file breaks.
  */
 import { readFileSync } from 'node:fs';
-import { DecodeError } from '../../harness/errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { GLOBAL_HEADER_LEN, MAGIC, PCAPNG_MAGIC, RECORD_HEADER_LEN } from './format.js';
 import { extractIpv6 } from './link-layer.js';
 import { readPcapng } from './pcapng.js';
+import type { PcapRecord } from './record.js';
 
-export interface PcapRecord {
-  /** 1-based, the frame number Wireshark shows. */
-  index: number;
-  /** Milliseconds since the epoch (a float: sub-ms digits kept to double precision); pcapng simple packet blocks carry none. */
-  time: number | undefined;
-  linkType: number;
-  /** The IPv6 packet (a view into the file bytes), or undefined when skipped. */
-  ipv6: Uint8Array | undefined;
-  skippedReason?: string;
-  /** Byte offset of this record's header in the file. */
-  offset: number;
-  capturedLength: number;
-  originalLength: number;
-  /** The link-layer frame as captured. */
-  data: Uint8Array;
-}
+export type { PcapRecord } from './record.js';
 
 export interface PcapFile {
   format: 'pcap' | 'pcapng';

@@ -15,7 +15,8 @@
 import { EventEmitter } from 'node:events';
 import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { DropCounter, ResourceError } from '../../harness/errors.js';
+import { ResourceError } from '../../core/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
 import { checkSerialConfig, type Endpoint, type ReconnectConfig, type SerialConfig } from './config.js';
 import { PortLock } from './port-lock.js';
 import { serialConnector } from './serial-transport.js';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ResourceError } from '../../harness/errors.js';
+import { ResourceError } from '../../core/errors.js';
 
 export interface LockHolder {
   pid: number;

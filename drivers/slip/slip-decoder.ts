@@ -11,12 +11,12 @@
  *
  * Why not @serialport/parser-slip-encoder's SlipDecoder: it grows its buffer with one
  * Buffer.concat per byte (quadratic), has no size cap and emits the partial frame on a bad escape.
- * Measured on 650-byte frames fed in 64 KiB chunks (test/drivers/throughput.test.ts prints both):
+ * Measured on 650-byte frames fed in 64 KiB chunks (`npm run bench` prints both: bench/slip.ts):
  * this decoder ~2M frames/s, SlipDecoder ~4k frames/s.
  */
 import { DelimiterParser } from '@serialport/parser-delimiter';
 import type { TransformCallback } from 'node:stream';
-import { DropCounter } from '../../harness/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
 import { END, ESC, ESC_END, ESC_ESC } from './slip-encode.js';
 
 export const DEFAULT_MAX_FRAME = 2048;

@@ -13,7 +13,8 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { DropCounter, ResourceError } from '../../harness/errors.js';
+import { ResourceError } from '../../core/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
 import { canonicalIpv6 } from '../ip/address.js';
 import { buildUdpPacket } from '../ip/packet.js';
 import type { Datagram, Link, LinkFrame } from '../link/types.js';

@@ -9,12 +9,12 @@
  */
 import { join } from 'node:path';
 import type { Link, LinkFrame } from '../../drivers/link/types.js';
-import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../drivers/pcap/format.js';
+import { encodePcap } from '../../drivers/pcap/format.js';
 import { canonicalIpv6, formatIpv6 } from '../../drivers/ip/address.js';
 import type { DeviceSpec } from '../config/rig.js';
 import type { HookContext } from '../runner/executor.js';
 import type { SessionHooks } from '../steps/session.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 
 /** What a console offers for logs: its transcript since a wall-clock time, as text. */
 export interface ConsoleLog {
@@ -67,7 +67,7 @@ export class TestCaptures implements SessionHooks {
     this.attempts.set(tc.id, n);
     const base = join(this.dir, slug(tc.suite.name), slug(device.name), `${slug(tc.name)}${n > 1 ? `.retry${n - 1}` : ''}`);
     const pcap = `${base}.pcap`;
-    writeFileAtomic(pcap, pcapBytes(run.frames));
+    writeFileAtomic(pcap, encodePcap(run.frames));
     ctx.attach({ name: `${device.name}.pcap`, path: pcap, contentType: 'application/vnd.tcpdump.pcap' });
     const con = this.consoles.get(device.name);
     if (con) {
@@ -94,9 +94,4 @@ export class TestCaptures implements SessionHooks {
 function involves(packet: Uint8Array, address: string): boolean {
   if (packet.length < 40 || packet[0]! >> 4 !== 6) return true;
   return formatIpv6(packet, 8) === address || formatIpv6(packet, 24) === address;
-}
-
-export function pcapBytes(frames: readonly LinkFrame[]): Uint8Array {
-  const parts = [encodeGlobalHeader(LINKTYPE.RAW), ...frames.map((f) => encodeRecord(f.ipv6, f.at))];
-  return Buffer.concat(parts);
 }

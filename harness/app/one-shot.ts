@@ -10,7 +10,7 @@ import { isIPv6 } from 'node:net';
 import { createHash } from 'node:crypto';
 import { canonicalIpv6 } from '../../drivers/ip/address.js';
 import type { DeviceSpec, Rig } from '../config/rig.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { openBench, type OpenedBench } from './open-bench.js';
 
 export async function withBench<T>(rig: Rig, devices: readonly string[], fn: (b: OpenedBench) => Promise<T>): Promise<T> {

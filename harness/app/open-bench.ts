@@ -7,17 +7,19 @@
  * files stay inside `runDir`.
  */
 import { join } from 'node:path';
-import { Console, consoleOptionsFromSpec, renderTranscript } from '../../drivers/console/index.js';
+import { Console } from '../../drivers/console/console.js';
+import { renderTranscript } from '../../drivers/console/transcript.js';
+import { consoleOptionsFromSpec } from './console-from-rig.js';
 import { SlipLink } from '../../drivers/link/slip-link.js';
 import type { Link } from '../../drivers/link/types.js';
-import { PowerControl } from '../../drivers/power/index.js';
+import { PowerControl } from '../../drivers/power/power-control.js';
 import { UdpLink } from '../../drivers/udp/udp-link.js';
 import { VirtualRig } from '../../rigs/virtual/rig.js';
 import type { LinkSpec, Rig } from '../config/rig.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { nmsFromRig } from '../nms/from-rig.js';
 import type { Nms } from '../nms/nms.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { Bench } from '../steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../steps/device-control.js';
 import { FrameLog } from '../steps/frame-log.js';

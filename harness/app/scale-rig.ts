@@ -5,7 +5,7 @@
  */
 import { canonicalIpv6 } from '../../drivers/ip/address.js';
 import type { DeviceSpec, Rig } from '../config/rig.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 export function withMeters(rig: Rig, count: number): Rig {
   if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ConfigError('--meters', `must be a whole number from 1 to 1000, got ${count}`);

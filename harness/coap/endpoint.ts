@@ -13,8 +13,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Datagram, Link } from '../../drivers/link/types.js';
-import { DecodeError, DropCounter } from '../errors.js';
-import { systemClock, type Clock } from '../clock.js';
+import { DecodeError } from '../../core/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { codeName, isRequest, methodCode, type CoapMethod } from './codes.js';
 import { CoapClosedError, CoapResetError, CoapTimeoutError, type Peer } from './errors.js';
 import { ExpiringMap } from './expiring-map.js';

@@ -14,7 +14,7 @@
  *   1280 bytes unless told otherwise, drops the payload of a 0.00 message without a word and
  *   UTF-8-decodes the whole payload to test it for emptiness: ~4.3 us against ~0.23 us here.
  */
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { CODE_TEXT, codeByte } from './codes.js';
 
 export type CoapType = 'CON' | 'NON' | 'ACK' | 'RST';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { rigSchema, CSMP_PORT, DEFAULT_BAUD_RATE, DEFAULT_POWER_TIMEOUT_MS } from './rig-schema.js';
 import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { compileSchema } from './validator.js';

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN } from '../../core/duration.js';
 import type { PathSegment } from './yaml-source.js';
 
 /** One schema violation, reduced to the most useful thing to tell a person, and where to point. */

@@ -3,7 +3,7 @@
  * Schema, the loader's normalisation, the capability check and `hil list` all read this table, so a
  * new step is added here once and nowhere else.
  */
-import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../core/duration.js';
 
 export type JsonSchema = Record<string, unknown>;
 export type StepKind = 'action' | 'expectation';

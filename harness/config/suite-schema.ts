@@ -1,4 +1,4 @@
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN } from '../../core/duration.js';
 import { stepSchema, type JsonSchema } from './steps.js';
 
 export function suiteSchema(): JsonSchema {

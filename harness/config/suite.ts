@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
-import { parseDuration } from './duration.js';
+import { ConfigError } from '../../core/errors.js';
+import { parseDuration } from '../../core/duration.js';
 import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { isStepName, normalizeStep, STEPS, StepValueProblem, stepNeeds, type Step, type StepPhase } from './steps.js';
 import { suiteSchema } from './suite-schema.js';

@@ -1,5 +1,5 @@
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 export type PathSegment = string | number;
 

@@ -11,7 +11,7 @@
  * certification suite must be able to say which byte of a wrapper is wrong; the reference
  * agent itself checks much less (it skips the OID unread).
  */
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../../core/errors.js';
 
 export const ECDSA_WITH_SHA256_OID = '1.2.840.10045.4.3.2';
 export const MAX_SIGNATURE_VALUE_BYTES = 88;

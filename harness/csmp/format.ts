@@ -8,10 +8,10 @@
  * not decode prints its error and raw hex; a framing fault ends the listing with its reason
  * and the bytes left.
  */
-import type { DecodeError } from '../errors.js';
+import type { DecodeError } from '../../core/errors.js';
 import { scanTlvs, type TlvDecodeOptions } from './tlv.js';
 import { formatTlvId } from './tlv-id.js';
-import { toHex } from './hex.js';
+import { toHex } from '../../core/bytes.js';
 import { decodeValue, type DecodedTlv, type FieldMap } from './value.js';
 
 export function formatTlv(decoded: DecodedTlv): string {

@@ -7,8 +7,6 @@
  * a cause.
  */
 import { createECDH, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { ConfigError, ResourceError } from '../errors.js';
 
 export const P256_POINT_BYTES = 65;
 const CURVE = 'prime256v1';
@@ -72,30 +70,7 @@ export function privateKeyFromScalar(d: Uint8Array): KeyObject {
   }
 }
 
-/** Reads an unencrypted PEM private key (PKCS#8 or SEC1) that must be ECDSA P-256. */
-export async function loadPrivateKeyPem(path: string): Promise<KeyObject> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new ResourceError(path, `cannot read private key file (${code})`);
-  }
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: text, format: 'pem' });
-  } catch {
-    throw new ConfigError(path, 'not an unencrypted PEM private key');
-  }
-  try {
-    requireP256(key, 'private key');
-  } catch {
-    throw new ConfigError(path, 'private key is not ECDSA P-256 (prime256v1)');
-  }
-  return key;
-}
-
-function requireP256(key: KeyObject, what: string): void {
+export function requireP256(key: KeyObject, what: string): void {
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== CURVE) {
     throw new TypeError(`${what}: not an ECDSA P-256 (prime256v1) key`);
   }

@@ -2,7 +2,7 @@
  * Whole CSMP payloads: framing plus values in one call, for the NMS emulator, the virtual
  * meters and reports.
  */
-import type { DecodeError } from '../errors.js';
+import type { DecodeError } from '../../core/errors.js';
 import { tlvType } from './registry.js';
 import { scanTlvs, encodeTlvs, type TlvDecodeOptions, type TlvEncodeOptions, type TlvInput, type VendorId } from './tlv.js';
 import { decodeValue, encodeValue, type DecodedTlv, type FieldMap } from './value.js';

@@ -7,7 +7,7 @@
  * missingSignature count nothing in TLV 45 but answer 4.01 / 4.03.
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
-import type { DecodeError } from '../errors.js';
+import type { DecodeError } from '../../core/errors.js';
 import { ECDSA_WITH_SHA256_OID, buildSignatureValue, parseSignatureValue } from './asn1.js';
 import { publicKeyFrom, type PublicKeyInput } from './keys.js';
 import { decodeTlvs, encodeTlvs, type Tlv, type TlvEncodeOptions } from './tlv.js';

@@ -7,7 +7,7 @@
  *
  * Text errors are DecodeError('tlv', index, ...) where index counts characters.
  */
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { VENDOR_TLV_TYPE, type VendorId } from './tlv.js';
 import { MAX_VARINT_VALUE } from './varint.js';
 

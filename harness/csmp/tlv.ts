@@ -7,7 +7,7 @@
  * Decoding never copies: each value is a subarray of the payload, because this runs once per
  * frame on the receive path. Error offsets count from the payload's first byte.
  */
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { readVarint, varintSize, writeVarint } from './varint.js';
 
 export const VENDOR_TLV_TYPE = 127;

@@ -10,13 +10,13 @@
  * its raw bytes, and the second case carries a DecodeError('tlv-value', ...).
  */
 import protobuf from 'protobufjs';
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { messageTypeFor, tlvName, tlvType } from './registry.js';
 import { VENDOR_TLV_TYPE, type TlvInput, type VendorId } from './tlv.js';
-import { fromHex, toHex } from './hex.js';
+import { fromHex, toHex } from '../../core/bytes.js';
 
 // Kept here too: callers imported them from this module before hex.ts existed.
-export { fromHex, toHex } from './hex.js';
+export { fromHex, toHex } from '../../core/bytes.js';
 import { formatTlvId } from './tlv-id.js';
 
 export type FieldMap = Record<string, unknown>;

@@ -6,7 +6,7 @@
  * 32 bits: no TLV field that uses these varints can hold more, and a larger number means the
  * bytes are not a TLV header at all.
  */
-import { DecodeError, type DecodeLayer } from '../errors.js';
+import { DecodeError, type DecodeLayer } from '../../core/errors.js';
 
 export const MAX_VARINT_BYTES = 10;
 export const MAX_VARINT_VALUE = 0xffff_ffff;

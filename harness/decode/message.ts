@@ -10,7 +10,7 @@ import { NEXT_HEADER_UDP } from '../../drivers/ip/ipv6.js';
 import { decodeCoap, type CoapMessage } from '../coap/message.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../../core/errors.js';
 
 export interface Endpoints {
   src: string;

@@ -3,7 +3,7 @@ import { codeName } from '../coap/codes.js';
 import { parseSignatureValue } from '../csmp/asn1.js';
 import { formatTlv } from '../csmp/format.js';
 import type { DecodedTlv } from '../csmp/value.js';
-import { DecodeError } from '../errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { toHex, toJson } from '../csmp/value.js';
 import type { CsmpMessage } from './message.js';
 

@@ -16,7 +16,7 @@ import { CoapTimeoutError } from '../coap/errors.js';
 import type { CoapMessage } from '../coap/message.js';
 import { buildPayload, decodePayload, type TlvToBuild } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { ProcessingCounters } from './counters.js';
 import type { DeviceRecord, DeviceStates } from './device-state.js';
 import { EventTimeoutError, type NmsEvents } from './events.js';

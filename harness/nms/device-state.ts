@@ -11,7 +11,7 @@
 import { canonicalIpv6 } from '../../drivers/ip/address.js';
 import { EventEmitter } from 'node:events';
 import type { DecodedTlv } from '../csmp/value.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { EventTimeoutError, type NmsEvents } from './events.js';
 
 export type DeviceStateName = 'unheard' | 'registering' | 'up' | 'down';

@@ -7,7 +7,7 @@
  * are the harness's own, in a range FND's documented ids do not use, and `fndDocumented` says so.
  */
 import { EventEmitter } from 'node:events';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 
 export type Severity = 'CRITICAL' | 'MAJOR' | 'MINOR' | 'INFO';
 

@@ -14,7 +14,7 @@
 import { EventEmitter } from 'node:events';
 import { canonicalIpv6 } from '../../drivers/ip/address.js';
 import type { Datagram, Link } from '../../drivers/link/types.js';
-import type { DropCounter } from '../errors.js';
+import type { DropCounter } from '../../core/drop-counter.js';
 
 export type InboundScope = 'csmp-port' | 'all';
 

@@ -11,7 +11,7 @@ import { CoapEndpoint, type CoapResponse } from '../coap/endpoint.js';
 import type { CoapMessage } from '../coap/message.js';
 import type { Peer } from '../coap/errors.js';
 import type { Link } from '../../drivers/link/types.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { NmsClient } from './client.js';
 import { ProcessingCounters } from './counters.js';
 import { DeviceStates, type DeviceRecord, type KnownDevice } from './device-state.js';

@@ -14,7 +14,7 @@ import type { CoapResponse } from '../coap/endpoint.js';
 import type { Peer } from '../coap/errors.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { expectedGroup, type DeviceRecord, type DeviceStates } from './device-state.js';
 import type { NmsEvents } from './events.js';
 import { registrationResponsePayload, TLV_SESSION_ID, type GroupId, type PayloadSigner } from './response-builder.js';

@@ -16,7 +16,7 @@ import type { CoapMessage } from '../coap/message.js';
 import type { Peer } from '../coap/errors.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { InboundKind } from './counters.js';
 import type { DeviceRecord, DeviceStates } from './device-state.js';
 import type { NmsEvents } from './events.js';

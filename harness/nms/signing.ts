@@ -10,8 +10,9 @@
 import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import type { KeyObject } from 'node:crypto';
-import { ConfigError, ResourceError } from '../errors.js';
-import { loadPrivateKeyPem, publicKeyFrom, type PublicKeyInput } from '../csmp/keys.js';
+import { ConfigError, ResourceError } from '../../core/errors.js';
+import { publicKeyFrom, type PublicKeyInput } from '../csmp/keys.js';
+import { loadPrivateKeyPem } from './key-file.js';
 import { buildPayload } from '../csmp/payload.js';
 import { appendSignature, checkSignedPayload, SIGNATURE_VALIDITY_TLV, type SignatureCheck } from '../csmp/signature.js';
 import type { PayloadSigner } from './response-builder.js';

@@ -1,8 +1,8 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from '../runner/model.js';
+import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type EventLogHeader, type RunEvent } from './events.js';
-import type { HarnessError, Reporter, StepStart } from './reporter.js';
+import type { HarnessError, Reporter, StepStart } from '../model/reporter.js';
 
 export interface EventLogOptions {
   outputFile: string;

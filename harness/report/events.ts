@@ -1,5 +1,5 @@
-import type { RunInfo, RunSummary, StepRecord, TestResult } from '../runner/model.js';
-import type { HarnessError, StepStart } from './reporter.js';
+import type { RunInfo, RunSummary, StepRecord, TestResult } from '../model/run-model.js';
+import type { HarnessError, StepStart } from '../model/reporter.js';
 
 /** The event log's first line names its format, so `hil merge` can refuse what it does not know. */
 export const EVENT_LOG_FORMAT = 'csmp-hil-events';

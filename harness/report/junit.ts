@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { create } from 'xmlbuilder2';
-import type { RunInfo, RunSummary, TestCase, TestResult } from '../runner/model.js';
-import { writeFileAtomic } from '../atomic-write.js';
-import type { Reporter } from './reporter.js';
+import type { RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import type { Reporter } from '../model/reporter.js';
 import { xmlSafe } from './sanitize.js';
 import { failureDetails, stepLog } from './step-log.js';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
-import { countKey, emptyCounts, statusOfCounts, type RunInfo, type RunStatus, type RunSummary, type TestCase, type TestResult } from '../runner/model.js';
+import { ConfigError } from '../../core/errors.js';
+import { countKey, emptyCounts, statusOfCounts, type RunInfo, type RunStatus, type RunSummary, type TestCase, type TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type RunEvent } from './events.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../model/reporter.js';
 
 interface ShardLog {
   file: string;

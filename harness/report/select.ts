@@ -1,9 +1,9 @@
 import type { Writable } from 'node:stream';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { EventLogReporter } from './event-log.js';
 import { JUnitReporter } from './junit.js';
 import { ProgressReporter } from './progress.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../model/reporter.js';
 import { TapReporter } from './tap.js';
 
 export type ReporterSpec =

@@ -1,5 +1,5 @@
-import { formatDuration } from '../config/duration.js';
-import type { Failure, StepRecord, TestResult } from '../runner/model.js';
+import { formatDuration } from '../../core/duration.js';
+import type { Failure, StepRecord, TestResult } from '../model/run-model.js';
 
 const MARK: Record<StepRecord['status'], string> = {
   passed: 'ok     ',

@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
 import { stringify } from 'yaml';
-import { formatDuration } from '../config/duration.js';
-import type { RunInfo, RunSummary, TestCase, TestResult } from '../runner/model.js';
-import type { HarnessError, Reporter } from './reporter.js';
+import { formatDuration } from '../../core/duration.js';
+import type { RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
+import type { HarnessError, Reporter } from '../model/reporter.js';
 import { lineSafe } from './sanitize.js';
 
 export interface TapOptions {

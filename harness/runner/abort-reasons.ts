@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../../core/duration.js';
 
 /** Reasons an AbortSignal carries, so the scheduler can tell a hung step from a stopped run. */
 export class StepTimeoutError extends Error {

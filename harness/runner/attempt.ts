@@ -1,10 +1,10 @@
 import type { Rig } from '../config/rig.js';
 import { stepImpliedMs, type Step } from '../config/steps.js';
-import type { Reporter } from '../report/reporter.js';
+import type { Reporter } from '../model/reporter.js';
 import { InterruptedError, StepTimeoutError, TestTimeoutError } from './abort-reasons.js';
 import { runBounded } from './bounded.js';
 import type { DeviceSession, HookContext, StepContext, StepExecutor, StepOutcome } from './executor.js';
-import type { Attachment, Failure, RecordPhase, StepRecord, TestResult, TestStatus } from './model.js';
+import type { Attachment, Failure, RecordPhase, StepRecord, TestResult, TestStatus } from '../model/run-model.js';
 import type { ResolvedRunOptions } from './options.js';
 import type { PlannedTest } from './plan.js';
 

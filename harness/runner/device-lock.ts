@@ -2,7 +2,7 @@ import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } f
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceSpec } from '../config/rig.js';
-import { ResourceError } from '../errors.js';
+import { ResourceError } from '../../core/errors.js';
 
 interface LockRecord {
   pid: number;

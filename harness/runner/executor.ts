@@ -5,7 +5,7 @@
 import type { DeviceSpec, Rig } from '../config/rig.js';
 import type { Step } from '../config/steps.js';
 import type { Suite, TestSpec } from '../config/suite.js';
-import type { Attachment, TestCase } from './model.js';
+import type { Attachment, TestCase } from '../model/run-model.js';
 
 export interface StepContext {
   readonly rig: Rig;

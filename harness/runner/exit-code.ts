@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { RunSummary } from './model.js';
+import type { RunSummary } from '../model/run-model.js';
 
 /**
  * 0 all passed (flaky and skipped included), 1 some test failed or errored, 2 the harness could not

@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors.js';
-import { systemClock, type Clock } from '../clock.js';
+import { ConfigError } from '../../core/errors.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import type { ShardSpec } from './shard.js';
 
 /** Run settings; every default lives in resolveRunOptions and nowhere else. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { DeviceSpec, Rig } from '../config/rig.js';
 import { requirementsOf, type Suite, type TestSpec } from '../config/suite.js';
-import { ConfigError } from '../errors.js';
-import type { DeviceInfo, TestCase } from './model.js';
+import { ConfigError } from '../../core/errors.js';
+import type { DeviceInfo, TestCase } from '../model/run-model.js';
 import type { ResolvedRunOptions } from './options.js';
 
 export interface PlannedTest {

@@ -1,7 +1,7 @@
 import type { DeviceSpec, Rig } from '../config/rig.js';
 import type { Suite } from '../config/suite.js';
-import { Multiplexer } from '../report/multiplexer.js';
-import type { Reporter } from '../report/reporter.js';
+import { Multiplexer } from '../model/multiplexer.js';
+import type { Reporter } from '../model/reporter.js';
 import { InterruptedError } from './abort-reasons.js';
 import { runAttempt, type AttemptEnv } from './attempt.js';
 import { DeviceLocks } from './device-lock.js';
@@ -16,7 +16,7 @@ import {
   type RunSummary,
   type TestCase,
   type TestResult,
-} from './model.js';
+} from '../model/run-model.js';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { planTests, shardGroupOf, type PlannedTest } from './plan.js';
 import { filterForShard } from './shard.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 /** `index` is 1-based, as written on the command line: --shard 2/4. */
 export interface ShardSpec {

@@ -12,7 +12,7 @@
  */
 import type { DeviceSpec, Rig } from '../config/rig.js';
 import type { Link } from '../../drivers/link/types.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { Firewall } from '../nms/firewall.js';
 import type { Nms } from '../nms/nms.js';
 import type { DeviceConsole, DevicePower } from './device-control.js';

@@ -6,7 +6,7 @@
  */
 import type { DeviceSpec } from '../config/rig.js';
 import { renderTemplate } from '../../drivers/console/template.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 export interface RunOptions {
   signal?: AbortSignal;

@@ -12,7 +12,7 @@
  * last power step happened (a state or registration seen before it does not count after it).
  */
 import type { DeviceSpec } from '../config/rig.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../../core/duration.js';
 import type {
   ConsoleParams,
   ExpectCounterParams,
@@ -31,9 +31,9 @@ import type {
 import { CoapTimeoutError } from '../coap/errors.js';
 import { formatTlv } from '../csmp/format.js';
 import type { TlvToBuild } from '../csmp/payload.js';
-import { fromHex } from '../csmp/hex.js';
+import { fromHex } from '../../core/bytes.js';
 import type { DecodedTlv } from '../csmp/value.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 import type { Diagnosis } from '../nms/diagnose.js';
 import type { DeviceRecord, StateTransition } from '../nms/device-state.js';
 import { EVENT_TYPES, EventTimeoutError, type EventName } from '../nms/events.js';

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { DeviceSpec, Rig } from '../config/rig.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 const certCache = new Map<string, string | undefined>();
 

@@ -7,7 +7,7 @@
  * suite would: 317 equals "317", bytes equal their text or hex.
  */
 import { formatValue } from '../csmp/format.js';
-import { toHex } from '../csmp/hex.js';
+import { toHex } from '../../core/bytes.js';
 import type { FieldMap } from '../csmp/value.js';
 import type { ExpectParams } from '../config/steps.js';
 

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { ConfigError } from '../../harness/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import type { Rig } from '../../harness/config/rig.js';
 import type { JsonSchema } from '../../harness/config/steps.js';
 import { compileSchema } from '../../harness/config/validator.js';

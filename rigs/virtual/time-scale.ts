@@ -8,7 +8,7 @@
  * `now()` is "true" time on that line (epoch + scaled elapsed), `monotonic()` scaled elapsed
  * time since the rig started; timers take scaled milliseconds.
  */
-import type { Clock } from '../../harness/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { BoardClock } from './board/clock.js';
 
 export class TimeScale implements Clock {

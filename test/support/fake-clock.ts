@@ -1,4 +1,4 @@
-import type { Clock } from '../../harness/clock.js';
+import type { Clock } from '../../core/clock.js';
 
 type Timer = { at: number; fn: () => void };
 

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Datagram, Link } from '../../drivers/link/types.js';
-import { DropCounter } from '../../harness/errors.js';
+import { DropCounter } from '../../core/drop-counter.js';
 
 export class MemoryLink extends EventEmitter implements Link {
   readonly drops = new DropCounter();

@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { checkPassed, checkRig, type DeviceCheck } from '../../app/check-rig.js';
 import { defaultRigFile } from '../../app/defaults.js';
 import { withBench } from '../../app/one-shot.js';
-import { parseDuration } from '../../config/duration.js';
+import { parseDuration } from '../../../core/duration.js';
 import { loadRig } from '../../config/rig.js';
-import { ConfigError, ResourceError } from '../../errors.js';
+import { ConfigError, ResourceError } from '../../../core/errors.js';
 
 interface CheckCliOptions {
   rig?: string;

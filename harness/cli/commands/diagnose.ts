@@ -3,8 +3,8 @@ import { defaultRigFile } from '../../app/defaults.js';
 import { diagnoseLive } from '../../app/diagnose-live.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
 import { loadRig } from '../../config/rig.js';
-import { parseDuration } from '../../config/duration.js';
-import { ConfigError, ResourceError } from '../../errors.js';
+import { parseDuration } from '../../../core/duration.js';
+import { ConfigError, ResourceError } from '../../../core/errors.js';
 import type { Diagnosis } from '../../nms/diagnose.js';
 import { BRANCH_HEADLINE } from '../../steps/branches.js';
 

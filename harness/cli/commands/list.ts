@@ -3,7 +3,7 @@ import { defaultSuitesDir } from '../../app/defaults.js';
 import { loadRig, type Rig } from '../../config/rig.js';
 import { stepVocabulary } from '../../config/steps.js';
 import { loadSuites, requirementsOf, type Suite } from '../../config/suite.js';
-import { ConfigError, ResourceError } from '../../errors.js';
+import { ConfigError, ResourceError } from '../../../core/errors.js';
 import { resolveRunOptions } from '../../runner/options.js';
 import { planTests } from '../../runner/plan.js';
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { DEFAULT_REPORTS_DIR } from '../../app/defaults.js';
 import { reporterSpecs } from '../../app/run-suites.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../../core/errors.js';
 import { mergeEventLogs, replayEvents } from '../../report/merge.js';
-import { Multiplexer } from '../../report/multiplexer.js';
+import { Multiplexer } from '../../model/multiplexer.js';
 import { createReporters } from '../../report/select.js';
 import type { RunEvent } from '../../report/events.js';
 

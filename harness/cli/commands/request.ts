@@ -3,10 +3,10 @@ import { defaultRigFile } from '../../app/defaults.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
 import { codeName } from '../../coap/codes.js';
 import { loadRig, type DeviceSpec } from '../../config/rig.js';
-import { parseDuration } from '../../config/duration.js';
+import { parseDuration } from '../../../core/duration.js';
 import { formatTlv } from '../../csmp/format.js';
 import { toJson } from '../../csmp/value.js';
-import { ConfigError, ResourceError } from '../../errors.js';
+import { ConfigError, ResourceError } from '../../../core/errors.js';
 import type { ClientAnswer } from '../../nms/client.js';
 import { CoapTimeoutError } from '../../coap/errors.js';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_REPORTS_DIR, defaultRigFile, defaultSuitesDir } from '../../app/defaults.js';
 import { runSuites } from '../../app/run-suites.js';
-import { parseDuration } from '../../config/duration.js';
-import { ConfigError } from '../../errors.js';
+import { parseDuration } from '../../../core/duration.js';
+import { ConfigError } from '../../../core/errors.js';
 import { parseShard } from '../../runner/shard.js';
 
 interface RunCliOptions {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { defaultRigFile } from '../../app/defaults.js';
 import { withMeters } from '../../app/scale-rig.js';
 import { loadRig, type Rig } from '../../config/rig.js';
-import { ConfigError, ResourceError } from '../../errors.js';
+import { ConfigError, ResourceError } from '../../../core/errors.js';
 import { VirtualRig } from '../../../rigs/virtual/rig.js';
 
 interface SimOptions {

@@ -7,7 +7,7 @@
  * It changes the board only through its parts (flash, clock, power) and tells the agent through
  * the hooks. It never prints key material: `cert show` prints the fingerprint, subject and dates.
  */
-import { DropCounter } from '../../../harness/errors.js';
+import { DropCounter } from '../../../core/drop-counter.js';
 import { parseOffsetSeconds, type BoardClock } from './clock.js';
 import { ConfigValueError, DEV_CFG_FIELDS } from './dev-cfg.js';
 import type { Flash } from './flash.js';

@@ -20,8 +20,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { ResourceError } from '../../../harness/errors.js';
-import { writeFileAtomic } from '../../../harness/atomic-write.js';
+import { ResourceError } from '../../../core/errors.js';
+import { writeFileAtomic } from '../../../core/atomic-write.js';
 import { ConfigValueError, DEV_CFG_FIELDS, checkValue, emitDevConfig, fieldForKey, parseDevConfig, valueFromText, type DevConfig, type DevConfigField } from './dev-cfg.js';
 import { emitFirmwareSlots, parseFirmwareSlots, type FirmwareSlot } from './firmware-slots.js';
 import { damagePem, inspectCert, parsePublicKeyPem, publicKeyPem, type NmsCertInfo } from './nms-cert.js';

@@ -8,7 +8,7 @@
  */
 import { existsSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ResourceError } from '../../../harness/errors.js';
+import { ResourceError } from '../../../core/errors.js';
 import type { BoardPower } from './power.js';
 
 /** sun_path is 108 bytes on Linux, NUL included. */

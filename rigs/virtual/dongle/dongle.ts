@@ -18,7 +18,8 @@ import { formatIpv6, parseIpv6Address } from '../../../drivers/ip/address.js';
 import { buildUdpPacket, parseUdpPacket } from '../../../drivers/ip/packet.js';
 import { SlipDecoder } from '../../../drivers/slip/slip-decoder.js';
 import { slipEncode } from '../../../drivers/slip/slip-encode.js';
-import { DecodeError, DropCounter } from '../../../harness/errors.js';
+import { DecodeError } from '../../../core/errors.js';
+import { DropCounter } from '../../../core/drop-counter.js';
 import type { SeededRng } from '../seeded-rng.js';
 import { LineRate } from './line-rate.js';
 

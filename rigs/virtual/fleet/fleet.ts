@@ -14,7 +14,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyFrom } from '../../../harness/csmp/keys.js';
-import { ResourceError } from '../../../harness/errors.js';
+import { ResourceError } from '../../../core/errors.js';
 import { MeterAgent, type AgentState } from '../meter/agent.js';
 import { FaultSet, type FaultName } from '../meter/faults.js';
 import { canonicalIpv6 } from '../meter/ipv6-address.js';

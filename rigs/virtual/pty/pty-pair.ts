@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
-import { ResourceError } from '../../../harness/errors.js';
+import { ResourceError } from '../../../core/errors.js';
 
 // The helper is plain Python and is not compiled: find it in the source tree whether this module
 // runs from source (jest) or from dist/.

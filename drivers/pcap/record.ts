@@ -1,0 +1,17 @@
+/** One captured frame as both the pcap and the pcapng readers return it. */
+export interface PcapRecord {
+  /** 1-based, the frame number Wireshark shows. */
+  index: number;
+  /** Milliseconds since the epoch (a float: sub-ms digits kept to double precision); pcapng simple packet blocks carry none. */
+  time: number | undefined;
+  linkType: number;
+  /** The IPv6 packet (a view into the file bytes), or undefined when skipped. */
+  ipv6: Uint8Array | undefined;
+  skippedReason?: string;
+  /** Byte offset of this record's header in the file. */
+  offset: number;
+  capturedLength: number;
+  originalLength: number;
+  /** The link-layer frame as captured. */
+  data: Uint8Array;
+}

@@ -1,0 +1,36 @@
+/**
+ * What a reporter may listen to. Every method is optional; reporters only listen, and none can
+ * change the run. Order: onBegin, then per test onTestBegin, onStepBegin/onStepEnd…, onTestEnd (once
+ * per attempt; `result.willRetry` tells whether another follows), then onEnd. A test skipped before it
+ * starts (missing capability, not run after --bail or an interrupt) gets onTestEnd without
+ * onTestBegin. Tests on different devices interleave. All arguments are plain JSON data, which is what
+ * lets the event log replay a run into any reporter.
+ */
+import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from './run-model.js';
+
+export interface StepStart {
+  phase: StepRecord['phase'];
+  index: number;
+  text: string;
+  /** Steps in this phase, for "step 3/7". */
+  of: number;
+}
+
+export interface HarnessError {
+  message: string;
+  stack?: string;
+}
+
+export interface Reporter {
+  /** Shown when the multiplexer logs this reporter's failure. */
+  readonly name?: string;
+  onBegin?(info: RunInfo): void;
+  onTestBegin?(test: TestCase, attempt: { retry: number; startTime: number }): void;
+  onStepBegin?(test: TestCase, step: StepStart): void;
+  onStepEnd?(test: TestCase, step: StepRecord): void;
+  onTestEnd?(test: TestCase, result: TestResult): void;
+  /** A problem outside any test (port busy, session close failed). */
+  onError?(error: HarnessError): void;
+  /** May flush asynchronously; the run waits for it. */
+  onEnd?(summary: RunSummary): void | Promise<void>;
+}

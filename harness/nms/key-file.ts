@@ -1,0 +1,31 @@
+/**
+ * The NMS signing key as a lab keeps it: a PEM file on disk. Reading the file is I/O, so it lives
+ * here beside the signer rather than in the pure csmp codec. Key material never reaches an error.
+ */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ConfigError, ResourceError } from '../../core/errors.js';
+import { requireP256 } from '../csmp/keys.js';
+
+/** Reads an unencrypted PEM private key (PKCS#8 or SEC1) that must be ECDSA P-256. */
+export async function loadPrivateKeyPem(path: string): Promise<KeyObject> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new ResourceError(path, `cannot read private key file (${code})`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: text, format: 'pem' });
+  } catch {
+    throw new ConfigError(path, 'not an unencrypted PEM private key');
+  }
+  try {
+    requireP256(key, 'private key');
+  } catch {
+    throw new ConfigError(path, 'private key is not ECDSA P-256 (prime256v1)');
+  }
+  return key;
+}

@@ -1,0 +1,63 @@
+import { consoleOptionsFromSpec, promptFrom } from '../../../harness/app/console-from-rig.js';
+import { renderTemplate, templateVariables } from '../../../drivers/console/template.js';
+import { renderTranscript } from '../../../drivers/console/transcript.js';
+import { ConfigError } from '../../../core/errors.js';
+
+describe('renderTemplate', () => {
+  test('variables, choices, literal braces', () => {
+    expect(renderTemplate('date set {epoch}', { epoch: 1716840000 })).toBe('date set 1716840000');
+    expect(renderTemplate('config demo {on|off}', { args: 'off' })).toBe('config demo off');
+    expect(renderTemplate('config demo {on|off}', { args: true })).toBe('config demo on');
+    expect(renderTemplate('config demo {on|off}', { args: false })).toBe('config demo off');
+    expect(renderTemplate('echo {{raw}} {x}', { x: 'y' })).toBe('echo {raw} y');
+    expect(templateVariables('date {a} {b|c} {{d}} {a}')).toEqual(['a', 'args']);
+  });
+
+  test('every mistake is a ConfigError naming the template', () => {
+    const cases: [string, Record<string, string | boolean>, string][] = [
+      ['date set {epoch}', { args: '1' }, "template 'date set {epoch}': needs variable 'epoch' (given: args)"],
+      ['demo {on|off}', {}, "template 'demo {on|off}': choice '{on|off}' needs variable 'args' (given: none)"],
+      ['demo {on|off}', { args: 'maybe' }, "template 'demo {on|off}': 'maybe' is not one of 'on', 'off'"],
+      ['mode {a|b|c}', { args: true }, "template 'mode {a|b|c}': a true/false value needs a choice of exactly two words, not '{a|b|c}'"],
+      ['date set {epoch', { epoch: '1' }, "template 'date set {epoch': unclosed '{' at character 9"],
+      ['x}', {}, "template 'x}': unmatched '}' at character 1"],
+      ['x {a b}', {}, "template 'x {a b}': '{a b}' is not a variable name"],
+    ];
+    for (const [tpl, vars, reason] of cases) {
+      let err: unknown;
+      try {
+        renderTemplate(tpl, vars, 'rig');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toBe(`rig: ${reason}`);
+    }
+  });
+});
+
+describe('rig console section', () => {
+  test('prompt: literal unless written /…/; errorPattern gets the m flag', () => {
+    expect(promptFrom('meter> ')).toBe('meter> ');
+    expect(promptFrom('/meter-[0-9a-f]+> /')).toEqual(/meter-[0-9a-f]+> /);
+    const o = consoleOptionsFromSpec('meter-1', { path: '/dev/ttyUSB1', baudRate: 9600, prompt: 'meter> ', errorPattern: '^(ERR|Unknown command)', commands: { 'clock-set': 'date set {args}' } });
+    expect(o).toEqual({ board: 'meter-1', path: '/dev/ttyUSB1', baudRate: 9600, prompt: 'meter> ', errorPattern: /^(ERR|Unknown command)/m, commands: { 'clock-set': 'date set {args}' } });
+    expect(() => consoleOptionsFromSpec('meter-1', { path: 'p', baudRate: 1, prompt: '/[/', commands: {} })).toThrow(
+      /^device 'meter-1': console.prompt: invalid regular expression/,
+    );
+  });
+});
+
+describe('renderTranscript', () => {
+  test('one line per console line, stamped with its first character, control characters visible', () => {
+    const at = Date.UTC(2024, 4, 27, 20, 0, 0);
+    expect(
+      renderTranscript([
+        { at, dir: 'tx', text: 'date\r\n' },
+        { at: at + 5, dir: 'rx', text: '17168' },
+        { at: at + 6, dir: 'rx', text: '40000\r\n\u0007bell\r\nmeter> ' },
+      ]),
+    ).toBe('2024-05-27T20:00:00.000Z > date\n2024-05-27T20:00:00.005Z < 1716840000\n2024-05-27T20:00:00.006Z < \\x07bell\n2024-05-27T20:00:00.006Z < meter> \n');
+    expect(renderTranscript([])).toBe('');
+  });
+});

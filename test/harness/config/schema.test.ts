@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { renderSchema, SCHEMA_FILES } from '../../../harness/config/publish-schemas.js';
+import { parseRig } from '../../../harness/config/rig.js';
+import { parseSuite } from '../../../harness/config/suite.js';
+import { STEP_NAMES, stepVocabulary } from '../../../harness/config/steps.js';
+
+const SCHEMA_DIR = 'suites/schema';
+const EXAMPLES = join(SCHEMA_DIR, 'examples');
+
+const yamlFiles = (dir: string): string[] => {
+  try {
+    return readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).map((n) => join(dir, n));
+  } catch {
+    return [];
+  }
+};
+const exampleRigs = yamlFiles(EXAMPLES).filter((f) => f.endsWith('.rig.yaml'));
+const exampleSuites = yamlFiles(EXAMPLES).filter((f) => f.endsWith('.suite.yaml'));
+
+test.each(Object.keys(SCHEMA_FILES))('published %s is up to date (node dist/harness/config/publish-schemas.js)', (name) => {
+  expect(readFileSync(join(SCHEMA_DIR, name), 'utf8')).toBe(renderSchema(name as keyof typeof SCHEMA_FILES));
+});
+
+describe('the published schemas, as an editor sees them, accept every example', () => {
+  const ajv = new Ajv({ strict: false, allowUnionTypes: true });
+  const rigSchema = ajv.compile(JSON.parse(readFileSync(join(SCHEMA_DIR, 'rig.schema.json'), 'utf8')));
+  const suiteSchema = ajv.compile(JSON.parse(readFileSync(join(SCHEMA_DIR, 'suite.schema.json'), 'utf8')));
+
+  test.each([...exampleRigs, ...yamlFiles('rigs')])('rig %s', (file) => {
+    expect(rigSchema(parse(readFileSync(file, 'utf8')))).toBe(true);
+    expect(rigSchema.errors ?? null).toBeNull();
+    expect(() => parseRig(readFileSync(file, 'utf8'), file, { checkFiles: false })).not.toThrow();
+  });
+
+  test.each([...exampleSuites, ...yamlFiles('suites')])('suite %s', (file) => {
+    expect(suiteSchema(parse(readFileSync(file, 'utf8')))).toBe(true);
+    expect(() => parseSuite(readFileSync(file, 'utf8'), file)).not.toThrow();
+  });
+
+  test('examples carry the yaml-language-server hint', () => {
+    for (const f of exampleRigs) expect(readFileSync(f, 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\.\/rig\.schema\.json$/m);
+    for (const f of exampleSuites) expect(readFileSync(f, 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\.\/suite\.schema\.json$/m);
+  });
+});
+
+test('the examples use every step of the vocabulary', () => {
+  const used = new Set<string>();
+  for (const file of exampleSuites) {
+    const suite = parseSuite(readFileSync(file, 'utf8'), file);
+    for (const step of [...suite.setup, ...suite.teardown, ...suite.tests.flatMap((t) => t.steps)]) used.add(step.name);
+  }
+  expect([...used].sort()).toEqual([...STEP_NAMES].sort());
+});
+
+test('the vocabulary lists every step with usage and description', () => {
+  const rows = stepVocabulary();
+  expect(rows.map((r) => r.name)).toEqual(STEP_NAMES);
+  expect(rows.filter((r) => r.kind === 'expectation').map((r) => r.name)).toEqual(['expect', 'expect-event', 'expect-state', 'expect-counter', 'expect-reply', 'expect-diagnosis']);
+  for (const r of rows) {
+    expect(r.usage.length).toBeGreaterThan(0);
+    expect(r.description.length).toBeGreaterThan(0);
+  }
+});

@@ -1,0 +1,129 @@
+import { DecodeError } from '../../../core/errors.js';
+import {
+  ECDSA_WITH_SHA256_OID,
+  buildSignatureValue,
+  ecdsaDerFromIntegers,
+  parseSignatureValue,
+} from '../../../harness/csmp/asn1.js';
+import { FND_SIGNATURE_VALUE, SIG_VECTOR_PAYLOAD, SIG_VECTOR_SIGNED_LENGTH, hex, toHexString } from './vectors.js';
+
+const FND_R = '00a9041435c2db2974a37a953f19ad78942458393387ea422f7ce7e96706d78496';
+const FND_S = '1ec225fb324ca2f20b48f18536340d99f9dc513a7443fb36041743e483c5842e';
+
+describe('parseSignatureValue', () => {
+  it('reads FND\'s 86-byte wrapper (doc 7.2, 8.4): r has a leading 00', () => {
+    const value = hex(FND_SIGNATURE_VALUE);
+    expect(value.length).toBe(86);
+    const sig = parseSignatureValue(value);
+    expect(sig.oid).toBe(ECDSA_WITH_SHA256_OID);
+    expect(toHexString(sig.r)).toBe(FND_R);
+    expect(sig.r.length).toBe(33);
+    expect(toHexString(sig.s)).toBe(FND_S);
+    expect(sig.s.length).toBe(32);
+    expect(toHexString(sig.ecdsaDer)).toBe(FND_SIGNATURE_VALUE.slice(15 * 2));
+    expect(toHexString(sig.ecdsaDer.subarray(0, 2))).toBe('3045');
+  });
+
+  it('reads the 8.8 vector wrapper', () => {
+    const value = hex(SIG_VECTOR_PAYLOAD).subarray(SIG_VECTOR_SIGNED_LENGTH + 4);
+    const sig = parseSignatureValue(value);
+    expect(toHexString(sig.r)).toBe('00c051ecf0b9b4bb88a8583ace6644495db9ad6d0d3ba40cadf3693e61338e89d5');
+    expect(toHexString(sig.s)).toBe('0e0d5fb56018ba76f2d4ef3a7ff6bdaeda04e532a12ba9849f5bc82654a3a2a3');
+  });
+
+  // Each row edits FND's wrapper; offsets count from the wrapper's first byte.
+  const fnd = FND_SIGNATURE_VALUE;
+  it.each([
+    ['wrong outer tag', '31' + fnd.slice(2), 0, 'signature SEQUENCE: expected tag 30, found 31'],
+    ['long-form outer length', '3081' + fnd.slice(4), 1, 'signature SEQUENCE: long-form length 81 not allowed'],
+    ['outer length too long', '3055' + fnd.slice(4), 1, 'signature SEQUENCE: length 85 runs past the end (84 bytes left)'],
+    ['trailing byte', fnd + '00', 86, '1 bytes left over inside signature value'],
+    ['no OID', '3000', 2, 'algorithm OID missing'],
+    ['OID tag', fnd.slice(0, 4) + '05' + fnd.slice(6), 2, 'algorithm OID: expected tag 06, found 05'],
+    ['OID with a padded arc', fnd.slice(0, 8) + '80' + fnd.slice(10), 4, 'OID arc has a superfluous leading 80'],
+    ['OID ending inside an arc', fnd.slice(0, 22) + '82' + fnd.slice(24), 11, 'OID ends inside an arc'],
+    ['bit string tag', fnd.slice(0, 24) + '04' + fnd.slice(26), 12, 'BIT STRING: expected tag 03, found 04'],
+    ['unused bits', fnd.slice(0, 28) + '01' + fnd.slice(30), 14, 'BIT STRING declares 1 unused bits, expected 0'],
+    ['ECDSA sequence tag', fnd.slice(0, 30) + '31' + fnd.slice(32), 15, 'ECDSA-Sig-Value: expected tag 30, found 31'],
+    ['r tag', fnd.slice(0, 34) + '03' + fnd.slice(36), 17, 'INTEGER r: expected tag 02, found 03'],
+    ['r with a superfluous 00', fnd.slice(0, 36) + '2100' + '00' + fnd.slice(42), 19, 'INTEGER r has a superfluous leading 00'],
+  ])('%s', (_what, text, offset, reason) => {
+    expect(() => parseSignatureValue(hex(text))).toThrow(DecodeError);
+    expect(() => parseSignatureValue(hex(text))).toThrow(expect.objectContaining({ layer: 'asn1', offset, reason }));
+  });
+
+  /** A wrapper around `ecdsa` (hex) with FND's OID: the ECDSA-Sig-Value starts at byte 15. */
+  function wrapper(ecdsa: string): string {
+    const len = (h: string) => (h.length / 2).toString(16).padStart(2, '0');
+    const bits = '00' + ecdsa.replace(/ /g, '');
+    const body = '06082a8648ce3d040302' + '03' + len(bits) + bits;
+    return '30' + len(body) + body;
+  }
+
+  it.each([
+    ['negative r', '3006 020180 020101', 19, 'INTEGER r is negative'],
+    ['empty r', '3005 0200 020101', 18, 'INTEGER r is empty'],
+    ['s with a superfluous 00', '3007 020101 0202007f', 22, 'INTEGER s has a superfluous leading 00'],
+    ['empty s', '3005 020101 0200', 21, 'INTEGER s is empty'],
+    ['missing s', '3003 020101', 20, 'INTEGER s missing'],
+    ['bytes after s', '3008 020101 020101 0000', 23, '2 bytes left over inside ECDSA-Sig-Value'],
+    ['bytes after the ECDSA-Sig-Value', '3006 020101 020101 00', 23, '1 bytes left over inside BIT STRING'],
+    ['r past its SEQUENCE', '3003 020201 020101', 18, 'INTEGER r: length 2 runs past the end (1 bytes left)'],
+  ])('%s', (_what, ecdsa, offset, reason) => {
+    expect(() => parseSignatureValue(hex(wrapper(ecdsa)))).toThrow(expect.objectContaining({ layer: 'asn1', offset, reason }));
+  });
+
+  it('accepts the smallest well-formed wrapper', () => {
+    const sig = parseSignatureValue(hex(wrapper('3006 020101 020102')));
+    expect([toHexString(sig.r), toHexString(sig.s)]).toEqual(['01', '02']);
+  });
+
+  it('reports an empty BIT STRING', () => {
+    expect(() => parseSignatureValue(hex('300c 06082a8648ce3d040302 0300'))).toThrow(
+      expect.objectContaining({ offset: 14, reason: 'BIT STRING has no unused-bits byte' }),
+    );
+  });
+
+  it('rejects anything longer than 88 bytes (agent buffer, Wireshark max_size)', () => {
+    const long = new Uint8Array(89).fill(0x30);
+    expect(() => parseSignatureValue(long)).toThrow(expect.objectContaining({ layer: 'asn1', offset: 88 }));
+  });
+
+  it('reports a missing length byte and an empty input', () => {
+    expect(() => parseSignatureValue(hex('30'))).toThrow(expect.objectContaining({ offset: 1, reason: 'signature SEQUENCE: length missing' }));
+    expect(() => parseSignatureValue(new Uint8Array(0))).toThrow(expect.objectContaining({ offset: 0, reason: 'signature SEQUENCE missing' }));
+  });
+});
+
+describe('buildSignatureValue', () => {
+  it('wraps an ECDSA DER signature into FND\'s exact bytes', () => {
+    const ecdsaDer = hex(FND_SIGNATURE_VALUE).subarray(15);
+    expect(toHexString(buildSignatureValue(ecdsaDer))).toBe(FND_SIGNATURE_VALUE);
+  });
+
+  it('refuses input that is not a DER ECDSA-Sig-Value', () => {
+    expect(() => buildSignatureValue(hex('3003020101'))).toThrow(RangeError);
+    expect(() => buildSignatureValue(hex('300602010102'))).toThrow(RangeError);
+  });
+
+  it('refuses a result longer than 88 bytes', () => {
+    const big = ecdsaDerFromIntegers(new Uint8Array(40).fill(0x11), new Uint8Array(40).fill(0x22));
+    expect(() => buildSignatureValue(big)).toThrow(RangeError);
+  });
+
+  it('writes other OIDs (for negative tests)', () => {
+    const ecdsaDer = hex(FND_SIGNATURE_VALUE).subarray(15);
+    const sha384 = buildSignatureValue(ecdsaDer, '1.2.840.10045.4.3.3');
+    expect(toHexString(sha384.subarray(0, 14))).toBe('305406082a8648ce3d0403030348');
+    expect(parseSignatureValue(sha384).oid).toBe('1.2.840.10045.4.3.3');
+    expect(() => buildSignatureValue(ecdsaDer, 'x.y')).toThrow(RangeError);
+  });
+});
+
+describe('ecdsaDerFromIntegers', () => {
+  it('adds the sign byte where the top bit is set and trims superfluous zeros', () => {
+    expect(toHexString(ecdsaDerFromIntegers(hex('a9'), hex('00001e')))).toBe('3007020200a902011e');
+    expect(toHexString(ecdsaDerFromIntegers(hex(FND_R), hex(FND_S)))).toBe(FND_SIGNATURE_VALUE.slice(30));
+    expect(toHexString(ecdsaDerFromIntegers(new Uint8Array(0), hex('00')))).toBe('3006020100020100');
+  });
+});

@@ -1,0 +1,203 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { buildPayload, decodePayload, type TlvToBuild } from '../../../harness/csmp/payload.js';
+import { diagnose, demoModeFromXml, type DiagnosisFacts, type DiagnosisProbe, type ProbeResult } from '../../../harness/nms/diagnose.js';
+import type { NmsEvent } from '../../../harness/nms/events.js';
+import { currentTime, deviceId, FND, flush, groupInfo, makeRig, METER, NOW_S, sessionId, VIP, type Rig } from './scripted-device.js';
+
+const meter = {
+  name: 'meter1',
+  eui64: '0A0027FFFE3B2AB2',
+  address: METER,
+  port: 61628,
+  expected: { firmwareVersion: '6.6.99', hwId: 'CSMP-HW', firmwareGroup: 317 },
+};
+
+function ok(...items: TlvToBuild[]): ProbeResult {
+  return { ok: true, code: '2.05', tlvs: decodePayload(buildPayload(items, { lengthStyle: 'agent' })).tlvs, nmsTimeS: NOW_S };
+}
+
+const healthyAnswers: Record<number, ProbeResult> = {
+  35: ok({ type: 35, fields: { ifIndex: 2, SSID: Buffer.from('CISCO') } }),
+  43: { ok: false, code: '4.04', error: 'error answer' },
+  18: ok({ type: 18, fields: { posix: NOW_S + 3 } }),
+  45: ok({ type: 45, fields: { sigOk: 2, sigBadAuth: 0, sigBadValidity: 0, regFails: 0 } }),
+  58: ok({ type: 58, fields: { type: 2, id: 317 } }),
+  75: ok({ type: 75, fields: { index: 1, version: '6.6.99', isRunning: true, hwInfo: { hwId: 'CSMP-HW' } } }, { type: 75, fields: { index: 2, version: '' } }),
+};
+
+function probe(over: Record<number, ProbeResult> = {}, xml?: string): DiagnosisProbe & { asked: number[] } {
+  const asked: number[] = [];
+  return {
+    asked,
+    get: async (id) => {
+      asked.push(id);
+      return over[id] ?? healthyAnswers[id] ?? { ok: false, error: 'timeout' };
+    },
+    ...(xml !== undefined ? { consoleConfigXml: async () => xml } : {}),
+  };
+}
+
+function event(name: NmsEvent['name'], message = name): NmsEvent {
+  return { seq: 1, at: 0, name, eventTypeId: 0, displayName: name, severity: 'INFO', message, device: 'meter1' };
+}
+
+function facts(over: Partial<DiagnosisFacts> = {}): DiagnosisFacts {
+  return {
+    device: meter,
+    eid: meter.eui64,
+    state: 'up',
+    registrationCount: 1,
+    reportCount: 3,
+    notificationCodes: [],
+    events: [event('registrationSuccess'), event('up')],
+    firewall: { inbound: false, outbound: false, droppedInbound: 0, droppedOutbound: 0, droppedFrom: {} },
+    addresses: [
+      { name: 'fnd', address: FND },
+      { name: 'vip', address: VIP },
+    ],
+    counters: {},
+    sendsFrom: FND,
+    misroutedAnswers: [],
+    validity: { beforeS: 600, afterS: 3600 },
+    signing: true,
+    cgmsSettingsInRegistration: false,
+    ...over,
+  };
+}
+
+describe('diagnose on scripted evidence', () => {
+  it('healthy: up, every check passes, evidence lists each look', async () => {
+    const p = probe();
+    const d = await diagnose(facts(), p);
+    expect(d.branch).toBe('healthy');
+    expect(p.asked).toEqual([35, 43, 18, 45, 58, 75]);
+    expect(d.evidence.map((e) => e.what)).toContain('GET 75 FirmwareImageInfo (running slot)');
+    expect(d.evidence.find((e) => e.what === 'GET 43 CGMSStatus.NMSCertValid')!.seen).toMatch(/^4\.04: TLV 43 not supported/);
+    expect(d.evidence.find((e) => e.what === 'GET 35 WPANStatus.SSID')!.seen).toBe('2.05: "CISCO" (434953434f)');
+  });
+
+  it('firewall: inbound drops from the device', async () => {
+    const d = await diagnose(
+      facts({ state: 'down', firewall: { inbound: 'csmp-port', outbound: false, droppedInbound: 4, droppedOutbound: 0, droppedFrom: { [METER]: 4 } } }),
+      probe(),
+    );
+    expect(d.branch).toBe('firewall');
+    expect(d.cause).toContain('4 datagram(s) from fd00::2');
+    expect(d.fix).toMatch(/61628/);
+  });
+
+  it('load-balancer: answers to requests from the FND address arrive at the VIP', async () => {
+    const d = await diagnose(facts({ misroutedAnswers: [{ sentFrom: FND, arrivedAt: VIP, count: 2 }] }), probe());
+    expect(d.branch).toBe('load-balancer');
+    expect(d.evidence).toContainEqual({ what: 'answers arriving at another address than the request left from', seen: `2 sent from ${FND}, arrived at ${VIP}` });
+  });
+
+  it('registration: the NMS refused the DeviceID', async () => {
+    const d = await diagnose(facts({ state: 'unheard', registrationCount: 0, reportCount: 0, events: [{ ...event('registrationRejected'), message: 'rejected with 4.03: unknown DeviceID' }] }), probe());
+    expect(d.branch).toBe('registration');
+    expect(d.fix).toMatch(/inventory/);
+  });
+
+  it('flash-corruption: SSID absent', async () => {
+    const d = await diagnose(facts({ state: 'registering' }), probe({ 35: ok({ type: 35, fields: { ifIndex: 2 } }), 43: ok({ type: 43, fields: { registered: false } }) }));
+    expect(d.branch).toBe('flash-corruption');
+    expect(d.evidence.find((e) => e.what === 'GET 35 WPANStatus.SSID')!.seen).toBe('2.05: absent');
+  });
+
+  it('nms-cert: NMSCertValid false with SSID present', async () => {
+    const d = await diagnose(facts({ state: 'registering' }), probe({ 43: ok({ type: 43, fields: { NMSCertValid: false } }) }));
+    expect(d.branch).toBe('nms-cert');
+    expect(d.evidence.find((e) => e.what === 'GET 43 CGMSStatus.NMSCertValid')!.seen).toBe('2.05: false');
+  });
+
+  it('demo-mode: from the console XML, and from WPANStatus.demoModeEnabled', async () => {
+    const xml = '<DevCfgSchema><DemoMode_Cfg><DemoModeEnable>true</DemoModeEnable></DemoMode_Cfg></DevCfgSchema>';
+    expect(demoModeFromXml(xml)).toBe(true);
+    expect(demoModeFromXml(xml.replace('true', 'false'))).toBe(false);
+    expect(demoModeFromXml('<DevCfgSchema/>')).toBeUndefined();
+    let d = await diagnose(facts({ state: 'registering' }), probe({}, xml));
+    expect(d.branch).toBe('demo-mode');
+    expect(d.evidence).toContainEqual({ what: 'console configuration DemoMode_Cfg/DemoModeEnable', seen: 'true' });
+    d = await diagnose(facts(), probe({ 35: ok({ type: 35, fields: { SSID: Buffer.from('CISCO'), demoModeEnabled: true } }) }));
+    expect(d.branch).toBe('demo-mode');
+  });
+
+  it('clock-skew: device clock outside the validity window, code 2 and sigBadValidity', async () => {
+    const d = await diagnose(
+      facts({ state: 'registering', reportCount: 0, notificationCodes: [2, 2], events: [event('signatureFailure')] }),
+      probe({ 18: ok({ type: 18, fields: { posix: NOW_S + 7200 } }), 45: ok({ type: 45, fields: { sigBadValidity: 3, regFails: 3 } }) }),
+    );
+    expect(d.branch).toBe('clock-skew');
+    expect(d.evidence).toContainEqual({ what: 'device clock (CurrentTime) minus NMS time', seen: '7200 s' });
+    expect(d.cause).toContain('7200 s ahead of');
+    expect(d.fix).toContain('time synchronized');
+  });
+
+  it('nms-cert from sigBadAuth when the device clock is fine', async () => {
+    const d = await diagnose(
+      facts({ state: 'registering', reportCount: 0, notificationCodes: [2] }),
+      probe({ 45: ok({ type: 45, fields: { sigBadAuth: 2, sigBadValidity: 0 } }) }),
+    );
+    expect(d.branch).toBe('nms-cert');
+  });
+
+  it('firmware-group: GroupInfo type 2 differs from the expected group', async () => {
+    const d = await diagnose(facts({ events: [event('firmwareGroupMismatch'), event('signatureFailure')] }), probe({ 58: ok({ type: 58, fields: { type: 2, id: 243 } }) }));
+    expect(d.branch).toBe('firmware-group');
+    expect(d.cause).toMatch(/^Running firmware group on the device is id=243 but must be id=317; the NMS sent GroupAssign 1 time/);
+  });
+
+  it('firmware-info: running version / hwId differ', async () => {
+    const d = await diagnose(facts(), probe({ 75: ok({ type: 75, fields: { index: 1, version: '6.6.98', isRunning: true, hwInfo: { hwId: 'csmp-hw' } } }) }));
+    expect(d.branch).toBe('firmware-info');
+    expect(d.cause).toContain('running version "6.6.98", expected "6.6.99"; hwId "csmp-hw", expected "CSMP-HW"');
+  });
+
+  it('registration fallback: registers, never reports, CGMSSettings on', async () => {
+    const d = await diagnose(facts({ state: 'registering', reportCount: 0, notificationCodes: [2], cgmsSettingsInRegistration: true }), probe());
+    expect(d.branch).toBe('registration');
+    expect(d.cause).toContain('CGMSSettings (42)');
+  });
+});
+
+describe('Nms.diagnose against a live scripted device', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  it('lands in clock-skew for a device 2 h ahead that rejects the signed 2.03', async () => {
+    rig = await makeRig();
+    await rig.register([deviceId, currentTime(NOW_S + 7200), groupInfo(2, 317)]);
+    await rig.devicePost([deviceId, { type: 44, fields: { code: 2 } }]);
+    rig.answer((req) => {
+      const q = req.uriQuery[0];
+      if (q === 'q=35') return { code: '2.05', payload: buildPayload([{ type: 35, fields: { SSID: Buffer.from('CISCO') } }], { lengthStyle: 'agent' }) };
+      if (q === 'q=18') return { code: '2.05', payload: buildPayload([{ type: 18, fields: { posix: NOW_S + 7200 } }], { lengthStyle: 'agent' }) };
+      if (q === 'q=45') return { code: '2.05', payload: buildPayload([{ type: 45, fields: { sigBadValidity: 1 } }], { lengthStyle: 'agent' }) };
+      return { code: '4.04' };
+    });
+    const d = await rig.nms.diagnose('meter1');
+    expect(d.branch).toBe('clock-skew');
+  });
+
+  it('lands in healthy for an up device that answers as expected, and in load-balancer after an answer at the VIP', async () => {
+    rig = await makeRig();
+    await rig.register([deviceId, currentTime(), groupInfo(2, 317)]);
+    await rig.devicePost([sessionId('1'), currentTime()]);
+    rig.answer((req) => {
+      const id = Number(req.uriQuery[0]!.slice(2));
+      const r = healthyAnswers[id];
+      if (!r || !r.ok) return { code: '4.04' };
+      return { code: '2.05', payload: buildPayload(r.tlvs.map((t) => ({ type: t.type, raw: t.raw })), { lengthStyle: 'agent' }) };
+    });
+    expect((await rig.nms.diagnose('meter1')).branch).toBe('healthy');
+
+    const pending = rig.nms.client.get('meter1', 22, { confirmable: false, a: 1 });
+    await flush();
+    await rig.devicePost([{ type: 22, fields: { sysUpTime: 9 } }], VIP);
+    await pending;
+    expect((await rig.nms.diagnose('meter1')).branch).toBe('load-balancer');
+  });
+});

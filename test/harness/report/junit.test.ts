@@ -1,0 +1,145 @@
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { JUnitReporter } from '../../../harness/report/junit.js';
+import { Multiplexer } from '../../../harness/model/multiplexer.js';
+import { Run } from '../../../harness/runner/run.js';
+import { FakeExecutor, gate, untilAborted } from '../runner/support/fake-executor.js';
+import { fakeRig, suite } from '../runner/support/fixtures.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { RecordingReporter } from '../runner/support/recording-reporter.js';
+import { validateJUnit, xpath } from './support/xmllint.js';
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-junit-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const HOSTILE = 'bell\u0007 end]]> <script>alert(1)</script> & "q" \u001b[31mred\u001b[0m \uD800';
+
+const mixed = suite(
+  'clock-skew',
+  'tests:',
+  '  - { name: passes, steps: [ { get: 75 } ] }',
+  '  - { name: expectation fails, steps: [ { get: 43 }, { expect: { tlv: 43, field: NMSCertValid, equals: false } } ] }',
+  '  - { name: harness throws, steps: [ { get: 44 } ] }',
+  '  - { name: needs a clock, requires: [clock-set], steps: [ { console: clock-set +2h } ] }',
+);
+
+function hostileExecutor(): FakeExecutor {
+  return new FakeExecutor()
+    .when('get: 75', async (_s, ctx) => {
+      ctx.log(`console: ${HOSTILE}`);
+      ctx.attach({ name: 'capture', path: '/var/hil/reports/passes.pcap', contentType: 'application/vnd.tcpdump.pcap' });
+      return { status: 'passed' };
+    })
+    .when('expect: tlv 43 NMSCertValid equals false', async () => ({
+      status: 'failed',
+      message: `NMSCertValid is ${HOSTILE}`,
+      expected: 'false',
+      seen: HOSTILE,
+      likelyCause: 'meter clock inside the certificate validity',
+      fix: 'set the clock with console clock-set',
+    }))
+    .when('get: 44', async () => {
+      throw new Error(`decoder choked on ${HOSTILE}`);
+    });
+}
+
+test('hostile device strings still give a report valid against the Jenkins XSD, with the right elements', async () => {
+  const file = join(dir, 'junit.xml');
+  const rig = fakeRig([{ name: 'meter-1' }, { name: 'meter-2', capabilities: ['console', 'power', 'clock-set'] }]);
+  await new Run({ rig, suites: [mixed], executor: hostileExecutor(), reporter: new JUnitReporter({ outputFile: file }), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
+
+  expect(await validateJUnit(file)).toEqual({ exitCode: 0, stderr: `${file} validates` });
+  expect(await xpath(file, 'string(/testsuites/@tests)')).toBe('8');
+  expect(await xpath(file, 'string(/testsuites/@failures)')).toBe('2');
+  expect(await xpath(file, 'string(/testsuites/@errors)')).toBe('2');
+  const s1 = '/testsuites/testsuite[@name="clock-skew @ meter-1"]';
+  expect(await xpath(file, `concat(${s1}/@tests, " ", ${s1}/@failures, " ", ${s1}/@errors, " ", ${s1}/@skipped)`)).toBe('4 1 1 1');
+  expect(await xpath(file, `string(${s1}/properties/property[@name="eui64"]/@value)`)).toBe('00173b0000000001');
+  expect(await xpath(file, `string(${s1}/properties/property[@name="firmwareVersion"]/@value)`)).toBe('6.2.19');
+  expect(await xpath(file, `string(${s1}/properties/property[@name="rig"]/@value)`)).toBe('fake-rig');
+  expect(await xpath(file, `string(${s1}/properties/property[@name="device"]/@value)`)).toBe('meter-1');
+
+  const tc = (name: string): string => `${s1}/testcase[@name="${name}"]`;
+  expect(await xpath(file, `string(${tc('passes')}/@classname)`)).toBe('clock-skew @ meter-1');
+  expect(await xpath(file, `count(${tc('passes')}/*)`)).toBe('1');
+  expect(await xpath(file, `string(${tc('expectation fails')}/failure/@type)`)).toBe('expectation');
+  expect(await xpath(file, `count(${tc('expectation fails')}/error)`)).toBe('0');
+  expect(await xpath(file, `string(${tc('harness throws')}/error/@type)`)).toBe('error');
+  expect(await xpath(file, `count(${tc('harness throws')}/failure)`)).toBe('0');
+  expect(await xpath(file, `string(${tc('needs a clock')}/skipped)`)).toBe("meter-1 lacks capability 'clock-set' (has: console, power)");
+
+  const out = await xpath(file, `string(${tc('passes')}/system-out)`);
+  expect(out).toContain('[[ATTACHMENT|/var/hil/reports/passes.pcap]]');
+  // Control characters become visible escapes, ANSI colours vanish, markup stays text.
+  expect(out).toContain('console: bell\\x07 end]]> <script>alert(1)</script> & "q" red \\u{d800}');
+  const failureText = await xpath(file, `string(${tc('expectation fails')}/failure)`);
+  expect(failureText).toContain('seen: bell\\x07 end]]> <script>');
+  expect(failureText).toContain('likely cause: meter clock inside the certificate validity');
+  expect(failureText).toContain('fix: set the clock with console clock-set');
+  const raw = readFileSync(file, 'utf8');
+  expect(raw).not.toContain('<script>');
+  expect(raw).not.toMatch(/\]\]>/);
+  expect(raw).toContain('end]]&gt; &lt;script&gt;');
+});
+
+test('the file is rewritten after every test, so it is valid while the run is still going', async () => {
+  const file = join(dir, 'junit.xml');
+  const held = gate();
+  const executor = new FakeExecutor().when('get: 2', async () => (await held.promise, { status: 'passed' }));
+  const s = suite('live', 'tests:', '  - { name: first, steps: [ { get: 1 } ] }', '  - { name: second, steps: [ { get: 2 } ] }');
+  const recorder = new RecordingReporter();
+  const done = new Run({ rig: fakeRig([{ name: 'm' }]), suites: [s], executor, reporter: new Multiplexer([new JUnitReporter({ outputFile: file }), recorder]) }).start();
+  await recorder.ended(1);
+  await executor.started(2);
+  expect((await validateJUnit(file)).exitCode).toBe(0);
+  expect(await xpath(file, 'count(//testcase)')).toBe('1');
+  expect(await xpath(file, 'string(//testcase/@name)')).toBe('first');
+  held.open();
+  await done;
+  expect(await xpath(file, 'count(//testcase)')).toBe('2');
+});
+
+test('flaky tests pass with their earlier attempts in system-out; interrupted tests are <error type="interrupted">', async () => {
+  const file = join(dir, 'junit.xml');
+  const s = suite('fi', 'tests:', '  - { name: flaky, steps: [ { get: 1 } ] }', '  - { name: stuck, steps: [ { nms: expect-registration } ] }', '  - { name: never, steps: [ { get: 3 } ] }');
+  const executor = new FakeExecutor()
+    .when('get: 1', async (_s, ctx) => (ctx.retry === 0 ? { status: 'failed', message: 'first try' } : { status: 'passed' }))
+    .when('nms: expect-registration', untilAborted);
+  const run = new Run({ rig: fakeRig([{ name: 'm' }]), suites: [s], executor, reporter: new JUnitReporter({ outputFile: file }), options: { retries: 1 } });
+  const done = run.start();
+  await executor.started(3);
+  run.interrupt('received SIGINT');
+  await done;
+  expect((await validateJUnit(file)).exitCode).toBe(0);
+  expect(await xpath(file, 'string(//testcase[@name="flaky"]/@status)')).toBe('flaky');
+  expect(await xpath(file, 'count(//testcase[@name="flaky"]/failure)')).toBe('0');
+  expect(await xpath(file, 'string(//testcase[@name="flaky"]/system-out)')).toMatch(/^attempt 1: failed: step 1 \(get: 1\): first try\nattempt 2: passed \(flaky\)\n/);
+  expect(await xpath(file, 'string(//testcase[@name="stuck"]/error/@type)')).toBe('interrupted');
+  expect(await xpath(file, 'string(//testcase[@name="stuck"]/error/@message)')).toBe('received SIGINT during step 1 (nms: expect-registration)');
+  expect(await xpath(file, 'string(//testcase[@name="never"]/skipped)')).toBe('not run: received SIGINT');
+});
+
+test('a run killed with SIGTERM leaves a valid report with the finished tests and the interrupted one', async () => {
+  const file = join(dir, 'junit.xml');
+  const child = execa('node', ['--import', './test/harness/report/support/register-ts.mjs', 'test/harness/report/support/killable-run.ts', file], { reject: false });
+  let seen = '';
+  const third = new Promise<void>((resolve) =>
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('started killable @ meter-1 › t3\n')) resolve();
+    }),
+  );
+  await Promise.race([third, once(child, 'exit').then(() => Promise.reject(new Error(`child exited early: ${seen}`)))]);
+  child.kill('SIGTERM');
+  const result = await child;
+  expect(result.exitCode).toBe(143);
+  expect(await validateJUnit(file)).toEqual({ exitCode: 0, stderr: `${file} validates` });
+  expect(await xpath(file, 'count(//testcase[not(*[self::failure or self::error or self::skipped])])')).toBe('2');
+  expect(await xpath(file, 'string(//testcase[@name="t3"]/error/@type)')).toBe('interrupted');
+  expect(await xpath(file, 'string(//testcase[@name="t3"]/error/@message)')).toBe('received SIGTERM during step 1 (nms: expect-registration)');
+  expect(await xpath(file, 'string(//testcase[@name="t4"]/skipped)')).toBe('not run: received SIGTERM');
+});

@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventLogReporter } from '../../../harness/report/event-log.js';
+import { JUnitReporter } from '../../../harness/report/junit.js';
+import { mergeEventLogs, replayEvents } from '../../../harness/report/merge.js';
+import { Multiplexer } from '../../../harness/model/multiplexer.js';
+import { Run } from '../../../harness/runner/run.js';
+import { FakeExecutor } from '../runner/support/fake-executor.js';
+import { fakeRig, suite } from '../runner/support/fixtures.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { RecordingReporter } from '../runner/support/recording-reporter.js';
+import { validateJUnit, xpath } from './support/xmllint.js';
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-merge-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const rig = fakeRig([{ name: 'meter-1' }, { name: 'meter-2' }, { name: 'meter-3', capabilities: ['console'] }]);
+const suites = [
+  suite('baseline', 'tests: [ { name: registers, steps: [ { nms: expect-registration } ] }, { name: reads, steps: [ { get: 75 } ] } ]'),
+  suite('power', 'tests: [ { name: cycles, steps: [ { power: cycle } ] } ]'),
+];
+const executor = (): FakeExecutor => new FakeExecutor().when('get: 75', async (_s, ctx) => (ctx.device.name === 'meter-2' ? { status: 'failed', message: 'wrong version' } : { status: 'passed' }));
+
+async function shard(index: number, total: number): Promise<string> {
+  const file = join(dir, `shard-${index}.jsonl`);
+  await new Run({ rig, suites, executor: executor(), reporter: new EventLogReporter({ outputFile: file }), options: { shard: { index, total }, clock: new FakeClock(1_700_000_000_000) } }).start();
+  return file;
+}
+
+test('JUnit from merged shard logs equals the sum of the shards and validates', async () => {
+  const files = [await shard(1, 3), await shard(2, 3), await shard(3, 3)];
+  const events = mergeEventLogs(files);
+  expect(events.filter((e) => e.type === 'begin')).toHaveLength(1);
+  expect(events.filter((e) => e.type === 'end')).toHaveLength(1);
+
+  const out = join(dir, 'merged.xml');
+  const recorder = new RecordingReporter();
+  await replayEvents(events, new Multiplexer([new JUnitReporter({ outputFile: out }), recorder]));
+  expect(recorder.info?.tests).toHaveLength(9);
+  expect(recorder.summary).toMatchObject({ status: 'failed', counts: { passed: 7, failed: 1, skipped: 1, flaky: 0, error: 0, interrupted: 0 } });
+  expect((await validateJUnit(out)).exitCode).toBe(0);
+  expect(await xpath(out, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", count(//testsuite))')).toBe('9 1 6');
+
+  // The same run unsharded gives the same testcases with the same verdicts.
+  const whole = join(dir, 'whole.xml');
+  await new Run({ rig, suites, executor: executor(), reporter: new JUnitReporter({ outputFile: whole }), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
+  const verdicts = async (f: string): Promise<string[]> =>
+    (await xpath(f, '//testcase/@*[name()="classname" or name()="name" or name()="status"]')).split('\n').map((l) => l.trim());
+  const group = (v: string[]): string[] => v.reduce<string[]>((acc, attr, i) => (i % 3 === 0 ? [...acc, attr] : [...acc.slice(0, -1), `${acc[acc.length - 1]} ${attr}`]), []).sort();
+  expect(group(await verdicts(out))).toEqual(group(await verdicts(whole)));
+});
+
+test('a torn last line is ignored; a shard with no end makes the merge interrupted', async () => {
+  const file = await shard(1, 1);
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  // Keep everything up to the last testEnd, then half a line, as a SIGKILL would leave it.
+  const lastTestEnd = lines.map((l) => JSON.parse(l).type).lastIndexOf('testEnd');
+  writeFileSync(file, `${lines.slice(0, lastTestEnd + 1).join('\n')}\n`);
+  appendFileSync(file, '{"type":"testEnd","testId":"ab');
+  const events = mergeEventLogs([file]);
+  const end = events[events.length - 1]!;
+  expect(end.type === 'end' && end.summary.status).toBe('interrupted');
+  expect(end.type === 'end' && end.summary.message).toBe(`${file}: run did not finish`);
+});
+
+test('logs from a newer format or of another kind are refused with their line', () => {
+  const newer = join(dir, 'newer.jsonl');
+  writeFileSync(newer, '{"type":"header","format":"csmp-hil-events","version":99}\n');
+  expect(() => mergeEventLogs([newer])).toThrow(`${newer}:1: format version 99 is newer than this csmp-hil reads (1); upgrade to merge it`);
+  const other = join(dir, 'other.jsonl');
+  writeFileSync(other, '{"hello":1}\n');
+  expect(() => mergeEventLogs([other])).toThrow(`${other}:1: not a csmp-hil-events log`);
+  const broken = join(dir, 'broken.jsonl');
+  writeFileSync(broken, '{"type":"header","format":"csmp-hil-events","version":1}\nnot json\n{"type":"begin"}\n');
+  expect(() => mergeEventLogs([broken])).toThrow(`${broken}:2: not a JSON event`);
+});

@@ -1,0 +1,318 @@
+/**
+ * A bench in memory for executor and session tests: the harness's NMS on a MeshLink, virtual
+ * meter agents (the same MeterAgent the virtual rig runs) behind it, a fake console per meter
+ * that understands the virtual board's commands, and power switching the agent off and on. No
+ * ptys, no processes: a test runs in tens of milliseconds of real time.
+ *
+ * Everything runs on one TimeScale (default 600 device seconds per real second).
+ */
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type { Datagram, Link, LinkFrame } from '../../../../drivers/link/types.js';
+import { buildUdpPacket } from '../../../../drivers/ip/packet.js';
+import { canonicalIpv6 } from '../../../../drivers/ip/address.js';
+import { parseRig, type Rig } from '../../../../harness/config/rig.js';
+import { parseSuite, type Suite } from '../../../../harness/config/suite.js';
+import { publicKeyFrom } from '../../../../harness/csmp/keys.js';
+import { DropCounter } from '../../../../core/drop-counter.js';
+import { nmsFromRig } from '../../../../harness/nms/from-rig.js';
+import type { Nms } from '../../../../harness/nms/nms.js';
+import type { Attachment, TestCase } from '../../../../harness/model/run-model.js';
+import type { StepContext } from '../../../../harness/runner/executor.js';
+import { Bench } from '../../../../harness/steps/bench.js';
+import type { DeviceConsole, DevicePower } from '../../../../harness/steps/device-control.js';
+import { FrameLog } from '../../../../harness/steps/frame-log.js';
+import { BOARD_CONSOLE_COMMANDS } from '../../../../rigs/virtual/rig.js';
+import { MeterAgent } from '../../../../rigs/virtual/meter/agent.js';
+import { FaultSet, type FaultName } from '../../../../rigs/virtual/meter/faults.js';
+import { MemoryPlatform } from '../../../../rigs/virtual/meter/memory-platform.js';
+import { DEFAULT_HARDWARE, type MeterSettings } from '../../../../rigs/virtual/meter/platform.js';
+import type { DeviceTime } from '../../../../rigs/virtual/meter/device-time.js';
+import { TimeScale } from '../../../../rigs/virtual/time-scale.js';
+
+/** A board clock on the rig's time line: true time plus a skew (what `date offset` sets). */
+export class SkewedClock implements DeviceTime {
+  constructor(
+    private readonly base: TimeScale,
+    public skewMs = 0,
+  ) {}
+  now(): number {
+    return this.base.now() + this.skewMs;
+  }
+  monotonic(): number {
+    return this.base.monotonic();
+  }
+  set(ms: number): void {
+    this.skewMs = ms - this.base.now();
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    return this.base.setTimeout(fn, ms);
+  }
+  clearTimeout(handle: unknown): void {
+    this.base.clearTimeout(handle);
+  }
+}
+
+export const KEY = `${process.cwd()}/rigs/virtual/keys/nms-key.pem`;
+export const CERT = `${process.cwd()}/rigs/virtual/keys/nms-cert.pem`;
+
+const commands = Object.entries(BOARD_CONSOLE_COMMANDS)
+  .map(([k, v]) => `        ${k}: '${v}'`)
+  .join('\n');
+
+export function rigYaml(meters: number): string {
+  const devices = Array.from({ length: meters }, (_, i) => {
+    const n = i + 1;
+    return `  - name: meter-${n}
+    eui64: '00173bfffe00000${n}'
+    address: 'fd00:77::10${n}'
+    link: mesh
+    console:
+      path: 'memory:meter-${n}'
+      prompt: 'meter> '
+      errorPattern: '^Error: '
+      commands:
+${commands}
+    power: { on: 'on', off: 'off' }
+    expected: { firmwareVersion: '5.6.21', hwId: 'RFLAN/3.60/3.80', firmwareGroup: 317, configGroup: 42 }
+    capabilities: [console, power, ${Object.keys(BOARD_CONSOLE_COMMANDS).join(', ')}]`;
+  }).join('\n');
+  return `name: memory
+nms:
+  addresses:
+    - { name: fnd, address: 'fd00::1' }
+    - { name: vip, address: 'fd00::2' }
+  signing: { key: '${KEY}', cert: '${CERT}' }
+links:
+  - { name: mesh, kind: udp, bind: '[fd00::1]:61628' }
+devices:
+${devices}
+`;
+}
+
+/** The NMS side of an in-memory mesh: frames are synthesised as a SLIP link would carry them. */
+export class MeshLink extends EventEmitter implements Link {
+  readonly name = 'mesh';
+  readonly drops = new DropCounter();
+  private readonly nodes = new Map<string, (d: Datagram) => void>();
+
+  attach(address: string, deliver: (d: Datagram) => void): (d: Datagram) => void {
+    this.nodes.set(canonicalIpv6(address), deliver);
+    return (d) => queueMicrotask(() => this.fromNode(d));
+  }
+
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  send(d: Datagram): void {
+    this.emit('frame', { direction: 'out', ipv6: buildUdpPacket(d), at: Date.now() } satisfies LinkFrame);
+    const node = this.nodes.get(canonicalIpv6(d.dst));
+    if (node) queueMicrotask(() => node({ ...d, payload: d.payload.slice() }));
+  }
+
+  private fromNode(d: Datagram): void {
+    this.emit('frame', { direction: 'in', ipv6: buildUdpPacket(d), at: Date.now() } satisfies LinkFrame);
+    this.emit('datagram', { ...d, src: canonicalIpv6(d.src), dst: canonicalIpv6(d.dst) });
+  }
+}
+
+export interface MemoryMeter {
+  name: string;
+  agent: MeterAgent;
+  platform: MemoryPlatform;
+  clock: SkewedClock;
+  console: DeviceConsole & { lines: string[] };
+  power: DevicePower & { switched: string[] };
+}
+
+export interface MemoryBenchOptions {
+  meters?: number;
+  scale?: number;
+  faults?: Record<string, FaultName[]>;
+  /** Settings overrides per meter (the pre-broken meter cases). */
+  settings?: Record<string, Partial<MeterSettings>>;
+  clockSkewMs?: Record<string, number>;
+}
+
+export interface MemoryBench {
+  rig: Rig;
+  nms: Nms;
+  bench: Bench;
+  link: MeshLink;
+  meters: Map<string, MemoryMeter>;
+  clock: TimeScale;
+  stop(): Promise<void>;
+}
+
+const certPem = readFileSync(CERT, 'utf8');
+
+export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBench> {
+  const rig = parseRig(rigYaml(o.meters ?? 2), 'memory.rig.yaml');
+  const clock = new TimeScale(o.scale ?? 600);
+  const nms = await nmsFromRig(rig, { clock, registration: { reportIntervalS: 60 } });
+  const link = new MeshLink();
+  await nms.start([link]);
+  const frames = new FrameLog();
+  frames.watch(link);
+  const meters = new Map<string, MemoryMeter>();
+  const consoles = new Map<string, DeviceConsole>();
+  const powers = new Map<string, DevicePower>();
+  const key = publicKeyFrom(certPem);
+  for (const d of rig.devices) {
+    const dclock = new SkewedClock(clock, o.clockSkewMs?.[d.name] ?? 0);
+    const platform = new MemoryPlatform(
+      {
+        ssid: new TextEncoder().encode('CRDC'),
+        panId: 1234,
+        txPower: 28,
+        demoMode: false,
+        nms: { publicKey: key, valid: true },
+        groups: { config: 42, firmware: 317 },
+        firmware: [
+          { index: 1, fileName: 'meter-fw-5.6.21', version: '5.6.21', fileHash: new Uint8Array(32).fill(0x11), fileSize: 305408, blockSize: 1024, isRunning: true, hwId: 'RFLAN/3.60/3.80' },
+          { index: 2, fileName: '', version: '', fileHash: new Uint8Array(32), fileSize: 0, blockSize: 0, hwId: '' },
+          { index: 3, fileName: 'meter-fw-5.6.21', version: '5.6.21', fileHash: new Uint8Array(32).fill(0x11), fileSize: 305408, blockSize: 1024, isDefault: true, hwId: 'RFLAN/3.60/3.80' },
+        ],
+        ...(o.settings?.[d.name] ?? {}),
+      },
+      (posix) => dclock.set(posix * 1000),
+    );
+    let send: (x: Datagram) => void = () => {};
+    const agent = new MeterAgent({
+      identity: {
+        name: d.name,
+        eui64: d.eui64,
+        address: canonicalIpv6(d.address),
+        serverPort: 61628,
+        clientPort: 'ephemeral',
+        nms: { address: 'fd00::1', port: 61628 },
+        regInterval: { min: 10, max: 20 },
+        signatures: { post: true, response: true },
+        hardware: DEFAULT_HARDWARE,
+        parentLinkLocal: 'fe80::1',
+        slotSize: 512 * 1024,
+      },
+      platform,
+      time: dclock,
+      send: (x) => send(x),
+      faults: new FaultSet(o.faults?.[d.name] ?? []),
+    });
+    send = link.attach(d.address, (x) => agent.receive(x));
+    const con = fakeConsole(agent, platform, dclock, key);
+    const power = fakePower(agent);
+    consoles.set(d.name, con);
+    powers.set(d.name, power);
+    meters.set(d.name, { name: d.name, agent, platform, clock: dclock, console: con, power });
+    agent.boot();
+  }
+  const bench = new Bench({ rig, nms, clock, timeScale: clock.scale, links: new Map([['mesh', link]]), frames, consoles, powers });
+  return {
+    rig,
+    nms,
+    bench,
+    link,
+    meters,
+    clock,
+    async stop() {
+      frames.stop();
+      await nms.stop();
+      for (const m of meters.values()) m.agent.close();
+      clock.clearAll();
+    },
+  };
+}
+
+function configXml(p: MemoryPlatform): string {
+  const s = p.settings();
+  return [
+    '<DevCfgSchema>',
+    `  <DemoMode_Cfg><DemoModeEnable>${s.demoMode === true}</DemoModeEnable></DemoMode_Cfg>`,
+    '</DevCfgSchema>',
+  ].join('\n');
+}
+
+/** The virtual board's console commands, on the in-memory board. */
+function fakeConsole(agent: MeterAgent, p: MemoryPlatform, clock: SkewedClock, key: ReturnType<typeof publicKeyFrom>): DeviceConsole & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    async run(command) {
+      lines.push(command);
+      const [cmd, ...args] = command.split(' ');
+      const arg = args.join(' ');
+      const fail = (why: string): never => {
+        const e = new Error(`console: '${command}' failed: ${why}`);
+        e.name = 'ConsoleCommandError';
+        throw e;
+      };
+      switch (cmd) {
+        case 'date':
+          if (args[0] === 'offset') {
+            const m = /^([+-]?)(\d+)(h|m|s)?$/.exec(args[1] ?? '') ?? fail('bad offset');
+            const unit = { h: 3600, m: 60, s: 1 }[(m![3] ?? 's') as 'h' | 'm' | 's'];
+            clock.skewMs = (m![1] === '-' ? -1 : 1) * Number(m![2]) * unit * 1000;
+            return `offset ${clock.skewMs / 1000} s`;
+          }
+          return String(Math.floor(clock.now() / 1000));
+        case 'demo':
+          p.stored = { ...p.stored, demoMode: arg === 'on' };
+          return `DemoMode_Cfg/DemoModeEnable = ${arg === 'on'}`;
+        case 'show':
+          return p.corrupted ? fail('configuration unreadable') : configXml(p);
+        case 'flash':
+          p.corrupted = arg === 'corrupt';
+          return `flash ${arg}`;
+        case 'cert':
+          if (args[0] === 'damage') p.stored = { ...p.stored, nms: { valid: false } };
+          else if (args[0] === 'install') p.stored = { ...p.stored, nms: { publicKey: key, valid: true } };
+          return `cert ${args[0]}`;
+        case 'reboot':
+          agent.reboot();
+          return '';
+        default:
+          return fail(`Error: unknown command '${command}'`);
+      }
+    },
+  };
+}
+
+function fakePower(agent: MeterAgent): DevicePower & { switched: string[] } {
+  const switched: string[] = [];
+  return {
+    switched,
+    async switch(op, opts) {
+      switched.push(op);
+      if (op !== 'on') agent.shutdown();
+      if (op === 'cycle') opts?.afterOff?.();
+      if (op !== 'off') agent.boot();
+    },
+  };
+}
+
+/** A StepContext for one test of a parsed suite, as the runner would give it. */
+export function contextFor(mb: MemoryBench, suite: Suite, device: string, testIndex = 0, timeoutMs = 20_000): StepContext & { logs: string[]; attachments: Attachment[] } {
+  const spec = suite.tests[testIndex]!;
+  const dev = mb.rig.devices.find((d) => d.name === device)!;
+  const logs: string[] = [];
+  const attachments: Attachment[] = [];
+  const testCase = { id: `${suite.name}/${spec.name}/${device}`, title: `${suite.name} @ ${device} › ${spec.name}`, name: spec.name, suite: { name: suite.name, branch: suite.branch, file: suite.file } } as unknown as TestCase;
+  return {
+    rig: mb.rig,
+    device: dev,
+    suite,
+    test: spec,
+    testCase,
+    retry: 0,
+    signal: new AbortController().signal,
+    timeoutMs,
+    memory: new Map(),
+    log: (l) => logs.push(l),
+    attach: (a) => attachments.push(a),
+    logs,
+    attachments,
+  };
+}
+
+export function suiteOf(yaml: string): Suite {
+  return parseSuite(yaml, 'memory.suite.yaml');
+}
