@@ -1,9 +1,10 @@
 /** Lowercase hex, the form bytes take in JSON, reports and the printer. */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-export function toHex(bytes: Uint8Array): string {
+/** `separator` goes between bytes ('41 01 00 01'), the form a protocol document prints them in. */
+export function toHex(bytes: Uint8Array, separator = ''): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
+  for (let i = 0; i < bytes.length; i++) s += i > 0 && separator ? separator + HEX[bytes[i]!] : HEX[bytes[i]!];
   return s;
 }
 

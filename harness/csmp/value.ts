@@ -14,9 +14,6 @@ import { DecodeError } from '../../core/errors.js';
 import { messageTypeFor, tlvName, tlvType } from './registry.js';
 import { VENDOR_TLV_TYPE, type TlvInput, type VendorId } from './tlv.js';
 import { fromHex, toHex } from '../../core/bytes.js';
-
-// Kept here too: callers imported them from this module before hex.ts existed.
-export { fromHex, toHex } from '../../core/bytes.js';
 import { formatTlvId } from './tlv-id.js';
 
 export type FieldMap = Record<string, unknown>;

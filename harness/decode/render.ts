@@ -3,8 +3,9 @@ import { codeName } from '../coap/codes.js';
 import { parseSignatureValue } from '../csmp/asn1.js';
 import { formatTlv } from '../csmp/format.js';
 import type { DecodedTlv } from '../csmp/value.js';
+import { toHex } from '../../core/bytes.js';
 import { DecodeError } from '../../core/errors.js';
-import { toHex, toJson } from '../csmp/value.js';
+import { toJson } from '../csmp/value.js';
 import type { CsmpMessage } from './message.js';
 
 export interface MessageContext {

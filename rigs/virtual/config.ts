@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { fromHex } from '../../core/bytes.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Rig } from '../../harness/config/rig.js';
 import type { JsonSchema } from '../../harness/config/steps.js';
@@ -364,7 +365,8 @@ function slotFromRaw(s: RawSlot): FirmwareSlot {
     index: s.index,
     fileName: s.fileName ?? '',
     version: s.version ?? '',
-    fileHash: s.fileHash ? Uint8Array.from(Buffer.from(s.fileHash, 'hex')) : new Uint8Array(32),
+    // The schema's pattern admits only 64 hex digits here.
+    fileHash: (s.fileHash && fromHex(s.fileHash)) || new Uint8Array(32),
     fileSize: s.fileSize ?? 0,
     ...(s.blockSize !== undefined ? { blockSize: s.blockSize } : {}),
     ...(s.running ? { isRunning: true } : {}),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { fromHex } from '../../../core/bytes.js';
 import { readPcapPartial } from '../../../drivers/pcap/reader.js';
-import { fromHex } from '../../csmp/value.js';
 import { decodeCoapMessage, decodeIpv6Message, type CsmpMessage } from '../../decode/message.js';
 import { renderJson, renderText, type MessageContext } from '../../decode/render.js';
 

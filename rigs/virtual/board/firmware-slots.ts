@@ -4,6 +4,7 @@
  * absent, a file that is not JSON (erased flash) is absent as a whole.
  */
 import type { FirmwareSlot } from '../meter/platform.js';
+import { fromHex, toHex } from '../../../core/bytes.js';
 
 export type { FirmwareSlot };
 
@@ -14,7 +15,7 @@ export function emitFirmwareSlots(slots: readonly FirmwareSlot[]): string {
   const stored: StoredSlot[] = slots.map((s) => {
     if (!Number.isInteger(s.index) || s.index < 1) throw new TypeError(`firmware slot index must be a positive integer, got ${s.index}`);
     const { fileHash, ...rest } = s;
-    return fileHash ? { ...rest, fileHash: Buffer.from(fileHash).toString('hex') } : { ...rest };
+    return fileHash ? { ...rest, fileHash: toHex(fileHash) } : { ...rest };
   });
   return `${JSON.stringify({ slots: stored }, null, 2)}\n`;
 }
@@ -37,7 +38,8 @@ export function parseFirmwareSlots(text: string): FirmwareSlot[] | undefined {
     for (const k of ['fileName', 'version', 'hwId', 'vendorHwId'] as const) if (typeof r[k] === 'string') slot[k] = r[k] as string;
     for (const k of ['fileSize', 'blockSize', 'loadTime'] as const) if (Number.isInteger(r[k]) && (r[k] as number) >= 0) slot[k] = r[k] as number;
     for (const k of ['isRunning', 'isDefault'] as const) if (typeof r[k] === 'boolean') slot[k] = r[k] as boolean;
-    if (typeof r['fileHash'] === 'string' && /^([0-9a-f]{2})*$/i.test(r['fileHash'])) slot.fileHash = new Uint8Array(Buffer.from(r['fileHash'], 'hex'));
+    const fileHash = typeof r['fileHash'] === 'string' ? fromHex(r['fileHash']) : undefined;
+    if (fileHash) slot.fileHash = fileHash;
     out.push(slot);
   }
   return out;

@@ -4,7 +4,9 @@ import { canonicalIpv6, formatIpv6, parseIpv6Address } from '../../../drivers/ip
 import { parseIpv6 } from '../../../drivers/ip/ipv6.js';
 import { buildUdpPacket, describePacket, parseUdpPacket } from '../../../drivers/ip/packet.js';
 import { parseUdp, udpChecksum } from '../../../drivers/ip/udp.js';
-import { FRAME5, hex } from '../support/helpers.js';
+import { FRAME5 } from '../support/helpers.js';
+import { hexBytes } from '../../support/hex.js';
+import { toHex } from '../../../core/bytes.js';
 
 describe('IPv6 address text', () => {
   test.each([
@@ -54,7 +56,7 @@ describe('IPv6 address text', () => {
 describe('IPv6 + UDP on csmp_get frame 5 (csmp-protocol.md 8.2)', () => {
   test('parses every field exactly', () => {
     const { ip, udp } = parseUdpPacket(FRAME5);
-    expect({ ...ip, src: formatIpv6(ip.src), dst: formatIpv6(ip.dst), payload: Buffer.from(ip.payload).toString('hex') }).toEqual({
+    expect({ ...ip, src: formatIpv6(ip.src), dst: formatIpv6(ip.dst), payload: toHex(ip.payload) }).toEqual({
       trafficClass: 0,
       flowLabel: 0x748bb,
       payloadLength: 19,
@@ -66,7 +68,7 @@ describe('IPv6 + UDP on csmp_get frame 5 (csmp-protocol.md 8.2)', () => {
       payloadOffset: 40,
       payload: 'f47ef0bc00138f9e4101000101b1634371' + '3d32',
     });
-    expect({ ...udp, payload: Buffer.from(udp.payload).toString('hex') }).toEqual({
+    expect({ ...udp, payload: toHex(udp.payload) }).toEqual({
       srcPort: 62590,
       dstPort: 61628,
       length: 19,
@@ -97,10 +99,10 @@ describe('IPv6 + UDP on csmp_get frame 5 (csmp-protocol.md 8.2)', () => {
 
   test('a computed checksum of 0 is sent as 0xffff and verifies', () => {
     const base = { src: '2018::2', dst: '2018::188', srcPort: 1, dstPort: 2 };
-    const c = udpChecksum(buildUdpPacket({ ...base, payload: hex('00 00') }).subarray(40), parseIpv6Address(base.src), parseIpv6Address(base.dst));
+    const c = udpChecksum(buildUdpPacket({ ...base, payload: hexBytes('00 00') }).subarray(40), parseIpv6Address(base.src), parseIpv6Address(base.dst));
     // Adding the checksum as a payload word makes the ones'-complement sum 0xffff, i.e. checksum 0.
     const p = buildUdpPacket({ ...base, payload: Uint8Array.of(c >> 8, c & 0xff) });
-    expect(Buffer.from(p.subarray(46, 48)).toString('hex')).toBe('ffff');
+    expect(toHex(p.subarray(46, 48))).toBe('ffff');
     expect(parseUdpPacket(p).udp.checksumOk).toBe(true);
   });
 });
@@ -111,7 +113,7 @@ describe('typed decode errors', () => {
     ['version 4', () => parseIpv6(Uint8Array.from([0x45, ...FRAME5.subarray(1)])), 'ipv6', 0, 'version is not 6'],
     ['payload length beyond the packet', () => parseIpv6(FRAME5.subarray(0, 58)), 'ipv6', 4, 'payload length exceeds packet'],
     ['bytes after the payload', () => parseIpv6(Uint8Array.from([...FRAME5, 0])), 'ipv6', 59, 'bytes after payload'],
-    ['UDP shorter than its header', () => parseUdp(hex('f4 7e f0'), FRAME5.subarray(8, 24), FRAME5.subarray(24, 40)), 'udp', 3, 'truncated header'],
+    ['UDP shorter than its header', () => parseUdp(hexBytes('f4 7e f0'), FRAME5.subarray(8, 24), FRAME5.subarray(24, 40)), 'udp', 3, 'truncated header'],
     ['UDP length below 8', () => parseUdpPacket(patch(FRAME5, 44, [0, 7])), 'udp', 4, 'length below header size'],
     ['UDP length disagreeing with IPv6', () => parseUdpPacket(patch(FRAME5, 44, [0, 18])), 'udp', 4, 'length disagrees with IPv6 payload length'],
     ['next header not UDP', () => parseUdpPacket(patch(FRAME5, 6, [58])), 'ipv6', 6, 'next header is not UDP'],

@@ -7,6 +7,7 @@ import type { Datagram, LinkFrame } from '../../../drivers/link/types.js';
 import { slipEncode } from '../../../drivers/slip/slip-encode.js';
 import { PtyPair } from '../../../rigs/virtual/pty/pty-pair.js';
 import { bytesUntil, FRAME5, FRAME6_COAP, next, within } from '../support/helpers.js';
+import { toHex } from '../../../core/bytes.js';
 
 const FND = '2018::2';
 const VIP = 'fd00::1';
@@ -51,8 +52,8 @@ describe('SlipLink on a real pty', () => {
     await got2;
     await drops;
 
-    expect(datagrams.map((d) => ({ ...d, payload: Buffer.from(d.payload).toString('hex') }))).toEqual([
-      { src: AGENT, dst: FND, srcPort: 61628, dstPort: 62590, payload: Buffer.from(FRAME6_COAP).toString('hex') },
+    expect(datagrams.map((d) => ({ ...d, payload: toHex(d.payload) }))).toEqual([
+      { src: AGENT, dst: FND, srcPort: 61628, dstPort: 62590, payload: toHex(FRAME6_COAP) },
       { src: AGENT, dst: VIP, srcPort: 61628, dstPort: 5683, payload: '40010007' },
     ]);
     expect(link.drops.snapshot()).toEqual({
@@ -81,6 +82,6 @@ describe('SlipLink on a real pty', () => {
     const broken = Uint8Array.of(0x60, 0xc0, 0xdb, 0x00);
     const arrived = bytesUntil(pty, (all) => all.length >= 8, 5000, 'raw frame');
     link.sendRaw(broken);
-    expect(Buffer.from(await arrived).toString('hex')).toBe('c060dbdcdbdd00c0');
+    expect(toHex(await arrived)).toBe('c060dbdcdbdd00c0');
   });
 });

@@ -8,7 +8,8 @@ import { parseUdpPacket } from '../../../drivers/ip/packet.js';
 import { udpChecksum } from '../../../drivers/ip/udp.js';
 import { encodeGlobalHeader, encodePcap, encodeRecord, LINKTYPE } from '../../../drivers/pcap/format.js';
 import { readPcap, readPcapFile } from '../../../drivers/pcap/reader.js';
-import { FRAME5, hex, VECTORS } from '../support/helpers.js';
+import { FRAME5, VECTORS } from '../support/helpers.js';
+import { hexBytes } from '../../support/hex.js';
 
 const getPcap = () => readPcapFile(join(VECTORS, 'csmp_get.pcap'));
 
@@ -51,7 +52,7 @@ describe('reading the reference captures', () => {
 
 describe('other layouts', () => {
   const eth = (type: number, body: Uint8Array) => Uint8Array.from([...new Uint8Array(12), type >> 8, type & 0xff, ...body]);
-  const v4 = hex('45 00 00 14 00 00 00 00 40 11 00 00 7f 00 00 01 7f 00 00 01');
+  const v4 = hexBytes('45 00 00 14 00 00 00 00 40 11 00 00 7f 00 00 01 7f 00 00 01');
 
   function file(linkType: number, frames: Uint8Array[], opts: { bigEndian?: boolean; nano?: boolean } = {}): Uint8Array {
     const parts: number[] = [];

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DropCounter } from '../../../core/drop-counter.js';
 import { SlipDecoder, SLIP_DROP } from '../../../drivers/slip/slip-decoder.js';
 import { END, ESC, slipEncode } from '../../../drivers/slip/slip-encode.js';
-import { hex } from '../support/helpers.js';
+import { hexBytes } from '../../support/hex.js';
 
 /** Feeds chunks, ends the stream, returns what came out. Watches the decoder's buffer on the way. */
 async function decodeAll(chunks: Uint8Array[], maxFrame = 2048): Promise<{ frames: Buffer[]; drops: Record<string, number>; peak: number }> {
@@ -31,22 +31,22 @@ function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 
 describe('slipEncode', () => {
   test('escapes END and ESC and frames with END on both sides', () => {
-    expect(slipEncode(hex('01 c0 db 02'))).toEqual(hex('c0 01 db dc db dd 02 c0'));
-    expect(slipEncode(hex('60 00'))).toEqual(hex('c0 60 00 c0'));
-    expect(slipEncode(new Uint8Array(0))).toEqual(hex('c0 c0'));
+    expect(slipEncode(hexBytes('01 c0 db 02'))).toEqual(hexBytes('c0 01 db dc db dd 02 c0'));
+    expect(slipEncode(hexBytes('60 00'))).toEqual(hexBytes('c0 60 00 c0'));
+    expect(slipEncode(new Uint8Array(0))).toEqual(hexBytes('c0 c0'));
   });
 });
 
 describe('SlipDecoder', () => {
   test('decodes escapes; tolerates leading and repeated END', async () => {
-    const r = await decodeAll([hex('c0 c0 01 db dc db dd 02 c0 c0 c0 03 c0')]);
-    expect(r.frames).toEqual([Buffer.from(hex('01 c0 db 02')), Buffer.from(hex('03'))]);
+    const r = await decodeAll([hexBytes('c0 c0 01 db dc db dd 02 c0 c0 c0 03 c0')]);
+    expect(r.frames).toEqual([Buffer.from(hexBytes('01 c0 db 02')), Buffer.from(hexBytes('03'))]);
     expect(r.drops).toEqual({});
   });
 
   test('a bad escape drops that frame only, counted', async () => {
-    const r = await decodeAll([hex('c0 01 db 05 02 c0 04 c0 05 db c0 06 c0')]);
-    expect(r.frames).toEqual([Buffer.from(hex('04')), Buffer.from(hex('06'))]);
+    const r = await decodeAll([hexBytes('c0 01 db 05 02 c0 04 c0 05 db c0 06 c0')]);
+    expect(r.frames).toEqual([Buffer.from(hexBytes('04')), Buffer.from(hexBytes('06'))]);
     expect(r.drops).toEqual({ [SLIP_DROP.badEscape]: 2 });
   });
 
@@ -55,31 +55,31 @@ describe('SlipDecoder', () => {
     const ok = new Uint8Array(max).fill(0xc0);
     const big = new Uint8Array(max + 1).fill(0x11);
     const bigEscaped = new Uint8Array(max + 1).fill(0xdb);
-    const r = await decodeAll([slipEncode(ok), slipEncode(big), slipEncode(bigEscaped), slipEncode(hex('aa'))], max);
-    expect(r.frames).toEqual([Buffer.from(ok), Buffer.from(hex('aa'))]);
+    const r = await decodeAll([slipEncode(ok), slipEncode(big), slipEncode(bigEscaped), slipEncode(hexBytes('aa'))], max);
+    expect(r.frames).toEqual([Buffer.from(ok), Buffer.from(hexBytes('aa'))]);
     expect(r.drops).toEqual({ [SLIP_DROP.oversize]: 2 });
   });
 
   test('a stream with no END is not buffered without bound, and resynchronises at the next END', async () => {
     const max = 64;
     const noise = new Uint8Array(4096).fill(0x55);
-    const chunks = [...splitAt(noise, [100, 1000, 1001, 3000]), hex('c0'), slipEncode(hex('60 01'))];
+    const chunks = [...splitAt(noise, [100, 1000, 1001, 3000]), hexBytes('c0'), slipEncode(hexBytes('60 01'))];
     const r = await decodeAll(chunks, max);
-    expect(r.frames).toEqual([Buffer.from(hex('60 01'))]);
+    expect(r.frames).toEqual([Buffer.from(hexBytes('60 01'))]);
     expect(r.drops).toEqual({ [SLIP_DROP.oversize]: 1 });
     expect(r.peak).toBeLessThanOrEqual(2 * max);
   });
 
   test('bytes left without END at end of stream are counted, not emitted', async () => {
-    const r = await decodeAll([hex('c0 01 02 c0 03 04')]);
-    expect(r.frames).toEqual([Buffer.from(hex('01 02'))]);
+    const r = await decodeAll([hexBytes('c0 01 02 c0 03 04')]);
+    expect(r.frames).toEqual([Buffer.from(hexBytes('01 02'))]);
     expect(r.drops).toEqual({ [SLIP_DROP.unterminated]: 1 });
   });
 
   test('reset() forgets a partial frame and counts it', () => {
     const drops = new DropCounter();
     const d = new SlipDecoder({ drops });
-    d.write(hex('c0 01 02'));
+    d.write(hexBytes('c0 01 02'));
     d.reset();
     expect(d.buffer.length).toBe(0);
     expect(drops.get(SLIP_DROP.unterminated)).toBe(1);

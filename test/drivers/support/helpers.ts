@@ -1,10 +1,6 @@
 /** Shared by the driver tests: bounded waits on events (no fixed sleeps) and literal bytes. */
 import type { EventEmitter } from 'node:events';
-
-export function hex(s: string): Uint8Array {
-  const clean = s.replace(/\s+/g, '');
-  return Uint8Array.from(Buffer.from(clean, 'hex'));
-}
+import { hexBytes } from '../../support/hex.js';
 
 /** Rejects with a message naming `what` if `p` has not settled within `ms`. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -41,7 +37,7 @@ export function bytesUntil(em: EventEmitter, pred: (all: Buffer) => boolean, ms 
 }
 
 /** csmp_get.pcap frame 5 without Ethernet (csmp-protocol.md 8.2): FND GET /c?q=2 to the agent. */
-export const FRAME5 = hex(`
+export const FRAME5 = hexBytes(`
   60 07 48 bb 00 13 11 40
   20 18 00 00 00 00 00 00 00 00 00 00 00 00 00 02
   20 18 00 00 00 00 00 00 00 00 00 00 00 00 01 88
@@ -49,6 +45,6 @@ export const FRAME5 = hex(`
   41 01 00 01 01 b1 63 43 71 3d 32`);
 
 /** CoAP of frame 6: ACK 2.05 with the DeviceID TLV. */
-export const FRAME6_COAP = hex(`61 45 00 01 01 ff 02 94 00 08 01 12 10 30 41 30 30 32 37 46 46 46 45 33 42 32 41 42 32`);
+export const FRAME6_COAP = hexBytes(`61 45 00 01 01 ff 02 94 00 08 01 12 10 30 41 30 30 32 37 46 46 46 45 33 42 32 41 42 32`);
 
 export { VECTORS } from '../../support/vectors.js';

@@ -6,7 +6,8 @@ import { CoapClosedError, CoapResetError, CoapTimeoutError } from '../../../harn
 import { decodeCoap, type CoapMessage } from '../../../harness/coap/message.js';
 import { MemoryLink } from '../../support/memory-link.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { hex, toHex } from './hex.js';
+import { hexBytes } from '../../support/hex.js';
+import { toHex } from '../../../core/bytes.js';
 
 const FND = { address: '2018::2', port: 61628 };
 const VIP = '2018::100';
@@ -27,7 +28,7 @@ function nextDatagram(link: MemoryLink): Promise<Datagram> {
 
 /** Sends raw bytes as the device would, from `from` to the NMS. */
 function deviceSends(devLink: MemoryLink, bytes: string | Uint8Array, from = DEVICE_CLIENT, to = FND): void {
-  devLink.send({ src: from.address, dst: to.address, srcPort: from.port, dstPort: to.port, payload: typeof bytes === 'string' ? hex(bytes) : bytes });
+  devLink.send({ src: from.address, dst: to.address, srcPort: from.port, dstPort: to.port, payload: typeof bytes === 'string' ? hexBytes(bytes) : bytes });
 }
 
 /** Lets queued microtasks (link deliveries, handler promises) run; no timers involved. */
@@ -42,13 +43,13 @@ describe('CoapEndpoint as client', () => {
     const answer = nms.request(DEVICE, { method: 'GET', uriPath: ['c'], uriQuery: ['q=2'] });
     const req = await arrived;
     expect(req).toMatchObject({ src: FND.address, dst: DEVICE.address, srcPort: FND.port, dstPort: DEVICE.port });
-    expect(toHex(req.payload)).toBe('41 01 00 01 01 b1 63 43 71 3d 32');
+    expect(toHex(req.payload, ' ')).toBe('41 01 00 01 01 b1 63 43 71 3d 32');
 
     // Same MID from another port of the device is not the answer; the right peer's is.
-    devLink.send({ src: DEVICE.address, dst: FND.address, srcPort: 9999, dstPort: FND.port, payload: hex('61 45 00 01 01') });
-    devLink.send({ src: DEVICE.address, dst: FND.address, srcPort: DEVICE.port, dstPort: FND.port, payload: hex('61 45 00 01 01 ff 02 94 00 08 01') });
+    devLink.send({ src: DEVICE.address, dst: FND.address, srcPort: 9999, dstPort: FND.port, payload: hexBytes('61 45 00 01 01') });
+    devLink.send({ src: DEVICE.address, dst: FND.address, srcPort: DEVICE.port, dstPort: FND.port, payload: hexBytes('61 45 00 01 01 ff 02 94 00 08 01') });
     const ack = await answer;
-    expect([ack.type, ack.code, ack.messageId, toHex(ack.token), toHex(ack.payload)]).toEqual(['ACK', '2.05', 1, '01', '02 94 00 08 01']);
+    expect([ack.type, ack.code, ack.messageId, toHex(ack.token, ' '), toHex(ack.payload, ' ')]).toEqual(['ACK', '2.05', 1, '01', '02 94 00 08 01']);
     expect(nms.drops.snapshot()).toEqual({ 'unmatched response': 1 });
   });
 
@@ -58,13 +59,13 @@ describe('CoapEndpoint as client', () => {
     const seen: CoapMessage[] = [];
     device.onRequest((req) => {
       seen.push(req);
-      return { code: '2.05', payload: hex('16 82 00 08 0c') };
+      return { code: '2.05', payload: hexBytes('16 82 00 08 0c') };
     });
     const a = await nms.request(DEVICE, { method: 'GET', uriPath: ['c'], uriQuery: ['q=22'] });
-    const b = await nms.request(DEVICE, { method: 'GET', uriPath: ['c'], uriQuery: ['q=22'], token: hex('01 02 03 04 05 06 07 08') });
+    const b = await nms.request(DEVICE, { method: 'GET', uriPath: ['c'], uriQuery: ['q=22'], token: hexBytes('01 02 03 04 05 06 07 08') });
     expect(seen.map((r) => [r.messageId, r.token.length])).toEqual([[1, 0], [2, 8]]);
-    expect([a.code, a.messageId, a.token.length, toHex(a.payload)]).toEqual(['2.05', 1, 0, '16 82 00 08 0c']);
-    expect([b.messageId, toHex(b.token)]).toEqual([2, '01 02 03 04 05 06 07 08']);
+    expect([a.code, a.messageId, a.token.length, toHex(a.payload, ' ')]).toEqual(['2.05', 1, 0, '16 82 00 08 0c']);
+    expect([b.messageId, toHex(b.token, ' ')]).toEqual([2, '01 02 03 04 05 06 07 08']);
     device.close();
   });
 
@@ -74,13 +75,13 @@ describe('CoapEndpoint as client', () => {
     const sent = await nms.request(DEVICE, { method: 'GET', uriPath: ['c'], uriQuery: ['q=2', 'a=2'], confirmable: false });
     expect([sent.type, sent.code, sent.messageId, sent.uriQuery]).toEqual(['NON', '0.01', 1, ['q=2', 'a=2']]);
     expect(sent.options.map((o) => o.number)).toEqual([11, 15, 15]);
-    expect(toHex((await arrived).payload)).toBe('50 01 00 01 b1 63 43 71 3d 32 03 61 3d 32');
+    expect(toHex((await arrived).payload, ' ')).toBe('50 01 00 01 b1 63 43 71 3d 32 03 61 3d 32');
     expect(clock.pendingTimers).toBe(0);
   });
 
   test('timeout through the injected clock names request and peer; a later ACK is counted as late, not thrown', async () => {
     const { nms, devLink, clock } = rig();
-    const answer = nms.request(DEVICE, { method: 'POST', uriPath: ['c'], payload: hex('08 04 0a 02 32 32') }, { timeoutMs: 5000 });
+    const answer = nms.request(DEVICE, { method: 'POST', uriPath: ['c'], payload: hexBytes('08 04 0a 02 32 32') }, { timeoutMs: 5000 });
     let settled = false;
     answer.then(() => (settled = true), () => (settled = true));
     const req = await nextDatagram(devLink);
@@ -95,7 +96,7 @@ describe('CoapEndpoint as client', () => {
     expect(clock.pendingTimers).toBe(0);
 
     const late = once(nms, 'late');
-    deviceSends(devLink, `60 41 ${toHex(req.payload.subarray(2, 4))}`, DEVICE);
+    deviceSends(devLink, `60 41 ${toHex(req.payload.subarray(2, 4), ' ')}`, DEVICE);
     const [msg] = (await late) as [CoapMessage];
     expect([msg.code, msg.messageId]).toEqual(['2.01', 1]);
     expect(nms.drops.get('late response')).toBe(1);
@@ -122,7 +123,7 @@ describe('CoapEndpoint as client', () => {
     expect((await answer).code).toBe('2.05');
     clock.advance(60_000);
     expect(nmsLink.sent).toHaveLength(3);
-    expect(new Set(nmsLink.sent.map((d) => toHex(d.payload))).size).toBe(1);
+    expect(new Set(nmsLink.sent.map((d) => toHex(d.payload, ' '))).size).toBe(1);
     expect(nms.stats.get('retransmission')).toBe(2);
     expect(clock.pendingTimers).toBe(0);
   });
@@ -157,7 +158,7 @@ describe('CoapEndpoint as client', () => {
 
 describe('CoapEndpoint as server', () => {
   const REGISTRATION = '40 02 00 00 b1 72 ff 02 94 00 08 01';
-  const ANSWER = hex('0d 09 08 14 12 01 32 12 02 32 32');
+  const ANSWER = hexBytes('0d 09 08 14 12 01 32 12 02 32 32');
 
   test('CON POST /r gets a piggybacked ACK 2.03 echoing MID and (empty) token', async () => {
     const { nms, devLink } = rig();
@@ -170,17 +171,17 @@ describe('CoapEndpoint as server', () => {
     deviceSends(devLink, REGISTRATION);
     const d = await reply;
     expect(d).toMatchObject({ src: FND.address, dst: DEVICE_CLIENT.address, srcPort: FND.port, dstPort: DEVICE_CLIENT.port });
-    expect(toHex(d.payload)).toBe('60 43 00 00 ff 0d 09 08 14 12 01 32 12 02 32 32');
+    expect(toHex(d.payload, ' ')).toBe('60 43 00 00 ff 0d 09 08 14 12 01 32 12 02 32 32');
     expect(calls[0]![0].uriPath).toEqual(['r']);
     expect(calls[0]!.slice(1)).toEqual([DEVICE_CLIENT, FND]);
   });
 
   test('the ACK echoes a request token (8-byte token vector of 8.7)', async () => {
     const { nms, devLink } = rig();
-    nms.onRequest(() => ({ code: '2.05', payload: hex('16 82 00 08 56') }));
+    nms.onRequest(() => ({ code: '2.05', payload: hexBytes('16 82 00 08 56') }));
     const reply = nextDatagram(devLink);
     deviceSends(devLink, '48 01 01 0f 01 02 03 04 05 06 07 08 b1 63 44 71 3d 32 32');
-    expect(toHex((await reply).payload)).toBe('68 45 01 0f 01 02 03 04 05 06 07 08 ff 16 82 00 08 56');
+    expect(toHex((await reply).payload, ' ')).toBe('68 45 01 0f 01 02 03 04 05 06 07 08 ff 16 82 00 08 56');
   });
 
   test('a duplicate CON is answered from the cache without running the handler again', async () => {
@@ -232,10 +233,10 @@ describe('CoapEndpoint as server', () => {
     const report = '51 02 00 07 77 b1 63 ff 02 94 00';
     const reply = nextDatagram(devLink);
     deviceSends(devLink, report);
-    expect(toHex((await reply).payload)).toBe('51 44 01 00 77');
+    expect(toHex((await reply).payload, ' ')).toBe('51 44 01 00 77');
     const again = nextDatagram(devLink);
     deviceSends(devLink, report);
-    expect(toHex((await again).payload)).toBe('51 44 01 00 77');
+    expect(toHex((await again).payload, ' ')).toBe('51 44 01 00 77');
     expect(calls).toBe(1);
   });
 
@@ -290,7 +291,7 @@ describe('CoapEndpoint as server', () => {
     reply = nextDatagram(devLink);
     deviceSends(devLink, '40 02 00 01 b1 63 ff 01', DEVICE_CLIENT, { address: VIP, port: 61629 });
     expect((await reply).src).toBe(FND.address);
-    expect(() => any.sendRaw(DEVICE, hex('60 00 00 01'))).toThrow(TypeError);
+    expect(() => any.sendRaw(DEVICE, hexBytes('60 00 00 01'))).toThrow(TypeError);
     any.close();
   });
 
@@ -302,7 +303,7 @@ describe('CoapEndpoint as server', () => {
     const failed = once(nms, 'handlerError');
     const reply = nextDatagram(devLink);
     deviceSends(devLink, REGISTRATION);
-    expect(toHex((await reply).payload)).toBe('60 a0 00 00');
+    expect(toHex((await reply).payload, ' ')).toBe('60 a0 00 00');
     expect(((await failed)[0] as Error).message).toBe('boom');
   });
 
@@ -310,10 +311,10 @@ describe('CoapEndpoint as server', () => {
     const { devLink, nms } = rig();
     let reply = nextDatagram(devLink);
     deviceSends(devLink, '40 00 12 34');
-    expect(toHex((await reply).payload)).toBe('70 00 12 34');
+    expect(toHex((await reply).payload, ' ')).toBe('70 00 12 34');
     reply = nextDatagram(devLink);
     deviceSends(devLink, REGISTRATION);
-    expect(toHex((await reply).payload)).toBe('70 00 00 00');
+    expect(toHex((await reply).payload, ' ')).toBe('70 00 00 00');
     expect(nms.drops.get('no handler')).toBe(1);
   });
 });
@@ -330,7 +331,7 @@ describe('CoapEndpoint and bad input', () => {
     deviceSends(devLink, '40 02 00 00 b1 72 ff');
     const reply = nextDatagram(devLink);
     deviceSends(devLink, '40 01 00 05 b1 63');
-    expect(toHex((await reply).payload)).toBe('60 45 00 05');
+    expect(toHex((await reply).payload, ' ')).toBe('60 45 00 05');
     expect(drops.map((d) => [d.reason, d.error?.offset])).toEqual([
       ['option delta nibble 15', 4],
       ['header truncated: 3 of 4 bytes', 0],
@@ -368,7 +369,7 @@ describe('CoapEndpoint and bad input', () => {
     const [c, d] = MemoryLink.pair();
     const onD = jest.fn();
     d.on('datagram', onD);
-    const payload = hex('60 00 00 01');
+    const payload = hexBytes('60 00 00 01');
     const got = nextDatagram(b);
     a.send({ src: '::1', dst: '::2', srcPort: 1, dstPort: 2, payload });
     payload[0] = 0;

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { DecodeError } from '../../../core/errors.js';
 import { decodeCoap, encodeCoap, type CoapMessage, type CoapOption, type CoapType } from '../../../harness/coap/message.js';
-import { hex } from './hex.js';
-import { GET_EXCHANGES, REGISTRATION_ACK, REGISTRATION_POST } from './vectors.js';
+import { GET_EXCHANGES } from './vectors.js';
+import { FND_RESPONSE_COAP, REGISTER_COAP } from '../../support/register-vector.js';
+import { hexBytes } from '../../support/hex.js';
 
 const utf8 = new TextEncoder();
 
@@ -18,7 +19,7 @@ function decodeOrDecodeError(bytes: Uint8Array): CoapMessage | DecodeError {
   }
 }
 
-const seeds = [REGISTRATION_POST, REGISTRATION_ACK, ...GET_EXCHANGES.flatMap(([, q, r]) => [q, r])].map(hex);
+const seeds = [REGISTER_COAP, FND_RESPONSE_COAP, ...GET_EXCHANGES.flatMap(([, q, r]) => [q, r])].map(hexBytes);
 
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),

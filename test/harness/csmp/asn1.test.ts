@@ -5,30 +5,33 @@ import {
   ecdsaDerFromIntegers,
   parseSignatureValue,
 } from '../../../harness/csmp/asn1.js';
-import { FND_SIGNATURE_VALUE, SIG_VECTOR_PAYLOAD, SIG_VECTOR_SIGNED_LENGTH, hex, toHexString } from './vectors.js';
+import { SIG_VECTOR_PAYLOAD, SIG_VECTOR_SIGNED_LENGTH } from './vectors.js';
+import { FND_SIGNATURE_VALUE } from '../../support/register-vector.js';
+import { hexBytes } from '../../support/hex.js';
+import { toHex } from '../../../core/bytes.js';
 
 const FND_R = '00a9041435c2db2974a37a953f19ad78942458393387ea422f7ce7e96706d78496';
 const FND_S = '1ec225fb324ca2f20b48f18536340d99f9dc513a7443fb36041743e483c5842e';
 
 describe('parseSignatureValue', () => {
   it('reads FND\'s 86-byte wrapper (doc 7.2, 8.4): r has a leading 00', () => {
-    const value = hex(FND_SIGNATURE_VALUE);
+    const value = hexBytes(FND_SIGNATURE_VALUE);
     expect(value.length).toBe(86);
     const sig = parseSignatureValue(value);
     expect(sig.oid).toBe(ECDSA_WITH_SHA256_OID);
-    expect(toHexString(sig.r)).toBe(FND_R);
+    expect(toHex(sig.r)).toBe(FND_R);
     expect(sig.r.length).toBe(33);
-    expect(toHexString(sig.s)).toBe(FND_S);
+    expect(toHex(sig.s)).toBe(FND_S);
     expect(sig.s.length).toBe(32);
-    expect(toHexString(sig.ecdsaDer)).toBe(FND_SIGNATURE_VALUE.slice(15 * 2));
-    expect(toHexString(sig.ecdsaDer.subarray(0, 2))).toBe('3045');
+    expect(toHex(sig.ecdsaDer)).toBe(FND_SIGNATURE_VALUE.slice(15 * 2));
+    expect(toHex(sig.ecdsaDer.subarray(0, 2))).toBe('3045');
   });
 
   it('reads the 8.8 vector wrapper', () => {
-    const value = hex(SIG_VECTOR_PAYLOAD).subarray(SIG_VECTOR_SIGNED_LENGTH + 4);
+    const value = hexBytes(SIG_VECTOR_PAYLOAD).subarray(SIG_VECTOR_SIGNED_LENGTH + 4);
     const sig = parseSignatureValue(value);
-    expect(toHexString(sig.r)).toBe('00c051ecf0b9b4bb88a8583ace6644495db9ad6d0d3ba40cadf3693e61338e89d5');
-    expect(toHexString(sig.s)).toBe('0e0d5fb56018ba76f2d4ef3a7ff6bdaeda04e532a12ba9849f5bc82654a3a2a3');
+    expect(toHex(sig.r)).toBe('00c051ecf0b9b4bb88a8583ace6644495db9ad6d0d3ba40cadf3693e61338e89d5');
+    expect(toHex(sig.s)).toBe('0e0d5fb56018ba76f2d4ef3a7ff6bdaeda04e532a12ba9849f5bc82654a3a2a3');
   });
 
   // Each row edits FND's wrapper; offsets count from the wrapper's first byte.
@@ -48,8 +51,8 @@ describe('parseSignatureValue', () => {
     ['r tag', fnd.slice(0, 34) + '03' + fnd.slice(36), 17, 'INTEGER r: expected tag 02, found 03'],
     ['r with a superfluous 00', fnd.slice(0, 36) + '2100' + '00' + fnd.slice(42), 19, 'INTEGER r has a superfluous leading 00'],
   ])('%s', (_what, text, offset, reason) => {
-    expect(() => parseSignatureValue(hex(text))).toThrow(DecodeError);
-    expect(() => parseSignatureValue(hex(text))).toThrow(expect.objectContaining({ layer: 'asn1', offset, reason }));
+    expect(() => parseSignatureValue(hexBytes(text))).toThrow(DecodeError);
+    expect(() => parseSignatureValue(hexBytes(text))).toThrow(expect.objectContaining({ layer: 'asn1', offset, reason }));
   });
 
   /** A wrapper around `ecdsa` (hex) with FND's OID: the ECDSA-Sig-Value starts at byte 15. */
@@ -70,16 +73,16 @@ describe('parseSignatureValue', () => {
     ['bytes after the ECDSA-Sig-Value', '3006 020101 020101 00', 23, '1 bytes left over inside BIT STRING'],
     ['r past its SEQUENCE', '3003 020201 020101', 18, 'INTEGER r: length 2 runs past the end (1 bytes left)'],
   ])('%s', (_what, ecdsa, offset, reason) => {
-    expect(() => parseSignatureValue(hex(wrapper(ecdsa)))).toThrow(expect.objectContaining({ layer: 'asn1', offset, reason }));
+    expect(() => parseSignatureValue(hexBytes(wrapper(ecdsa)))).toThrow(expect.objectContaining({ layer: 'asn1', offset, reason }));
   });
 
   it('accepts the smallest well-formed wrapper', () => {
-    const sig = parseSignatureValue(hex(wrapper('3006 020101 020102')));
-    expect([toHexString(sig.r), toHexString(sig.s)]).toEqual(['01', '02']);
+    const sig = parseSignatureValue(hexBytes(wrapper('3006 020101 020102')));
+    expect([toHex(sig.r), toHex(sig.s)]).toEqual(['01', '02']);
   });
 
   it('reports an empty BIT STRING', () => {
-    expect(() => parseSignatureValue(hex('300c 06082a8648ce3d040302 0300'))).toThrow(
+    expect(() => parseSignatureValue(hexBytes('300c 06082a8648ce3d040302 0300'))).toThrow(
       expect.objectContaining({ offset: 14, reason: 'BIT STRING has no unused-bits byte' }),
     );
   });
@@ -90,20 +93,20 @@ describe('parseSignatureValue', () => {
   });
 
   it('reports a missing length byte and an empty input', () => {
-    expect(() => parseSignatureValue(hex('30'))).toThrow(expect.objectContaining({ offset: 1, reason: 'signature SEQUENCE: length missing' }));
+    expect(() => parseSignatureValue(hexBytes('30'))).toThrow(expect.objectContaining({ offset: 1, reason: 'signature SEQUENCE: length missing' }));
     expect(() => parseSignatureValue(new Uint8Array(0))).toThrow(expect.objectContaining({ offset: 0, reason: 'signature SEQUENCE missing' }));
   });
 });
 
 describe('buildSignatureValue', () => {
   it('wraps an ECDSA DER signature into FND\'s exact bytes', () => {
-    const ecdsaDer = hex(FND_SIGNATURE_VALUE).subarray(15);
-    expect(toHexString(buildSignatureValue(ecdsaDer))).toBe(FND_SIGNATURE_VALUE);
+    const ecdsaDer = hexBytes(FND_SIGNATURE_VALUE).subarray(15);
+    expect(toHex(buildSignatureValue(ecdsaDer))).toBe(FND_SIGNATURE_VALUE);
   });
 
   it('refuses input that is not a DER ECDSA-Sig-Value', () => {
-    expect(() => buildSignatureValue(hex('3003020101'))).toThrow(RangeError);
-    expect(() => buildSignatureValue(hex('300602010102'))).toThrow(RangeError);
+    expect(() => buildSignatureValue(hexBytes('3003020101'))).toThrow(RangeError);
+    expect(() => buildSignatureValue(hexBytes('300602010102'))).toThrow(RangeError);
   });
 
   it('refuses a result longer than 88 bytes', () => {
@@ -112,9 +115,9 @@ describe('buildSignatureValue', () => {
   });
 
   it('writes other OIDs (for negative tests)', () => {
-    const ecdsaDer = hex(FND_SIGNATURE_VALUE).subarray(15);
+    const ecdsaDer = hexBytes(FND_SIGNATURE_VALUE).subarray(15);
     const sha384 = buildSignatureValue(ecdsaDer, '1.2.840.10045.4.3.3');
-    expect(toHexString(sha384.subarray(0, 14))).toBe('305406082a8648ce3d0403030348');
+    expect(toHex(sha384.subarray(0, 14))).toBe('305406082a8648ce3d0403030348');
     expect(parseSignatureValue(sha384).oid).toBe('1.2.840.10045.4.3.3');
     expect(() => buildSignatureValue(ecdsaDer, 'x.y')).toThrow(RangeError);
   });
@@ -122,8 +125,8 @@ describe('buildSignatureValue', () => {
 
 describe('ecdsaDerFromIntegers', () => {
   it('adds the sign byte where the top bit is set and trims superfluous zeros', () => {
-    expect(toHexString(ecdsaDerFromIntegers(hex('a9'), hex('00001e')))).toBe('3007020200a902011e');
-    expect(toHexString(ecdsaDerFromIntegers(hex(FND_R), hex(FND_S)))).toBe(FND_SIGNATURE_VALUE.slice(30));
-    expect(toHexString(ecdsaDerFromIntegers(new Uint8Array(0), hex('00')))).toBe('3006020100020100');
+    expect(toHex(ecdsaDerFromIntegers(hexBytes('a9'), hexBytes('00001e')))).toBe('3007020200a902011e');
+    expect(toHex(ecdsaDerFromIntegers(hexBytes(FND_R), hexBytes(FND_S)))).toBe(FND_SIGNATURE_VALUE.slice(30));
+    expect(toHex(ecdsaDerFromIntegers(new Uint8Array(0), hexBytes('00')))).toBe('3006020100020100');
   });
 });

@@ -1,10 +1,12 @@
 import { formatPayload, formatTlv, formatValue } from '../../../harness/csmp/format.js';
 import { decodeValue } from '../../../harness/csmp/value.js';
-import { FND_RESPONSE_PAYLOAD, FND_SIGNATURE_VALUE, REGISTER_PAYLOAD, VENDOR_TLV_SUBTYPE1, hex } from './vectors.js';
+import { VENDOR_TLV_SUBTYPE1 } from './vectors.js';
+import { FND_RESPONSE_PAYLOAD, FND_SIGNATURE_VALUE, REGISTER_PAYLOAD } from '../../support/register-vector.js';
+import { hexBytes } from '../../support/hex.js';
 
 describe('formatPayload', () => {
   it('prints one line per TLV of the FND registration response', () => {
-    expect(formatPayload(hex(FND_RESPONSE_PAYLOAD)).split('\n')).toEqual([
+    expect(formatPayload(hexBytes(FND_RESPONSE_PAYLOAD)).split('\n')).toEqual([
       '[13/ReportSubscribe]: {interval: 20, tlvid: ["2", "22"]}',
       '[7/SessionID]: {id: "1"}',
       '[76/SignatureValidity]: {notBefore: 1557295060, notAfter: 1667295060}',
@@ -13,7 +15,7 @@ describe('formatPayload', () => {
   });
 
   it('prints table rows and nested messages', () => {
-    const lines = formatPayload(hex(REGISTER_PAYLOAD)).split('\n');
+    const lines = formatPayload(hexBytes(REGISTER_PAYLOAD)).split('\n');
     expect(lines).toHaveLength(15);
     expect(lines[0]).toBe('[2/DeviceID]: {type: 1, id: "0A0027FFFE3B2AB2"}');
     expect(lines[14]).toBe(
@@ -24,11 +26,11 @@ describe('formatPayload', () => {
   });
 
   it('names vendor TLVs by their text id', () => {
-    expect(formatPayload(hex(VENDOR_TLV_SUBTYPE1))).toBe(`[e5771.127/Vendor]: {subType: 1, value: ${'01'.repeat(32)}}`);
+    expect(formatPayload(hexBytes(VENDOR_TLV_SUBTYPE1))).toBe(`[e5771.127/Vendor]: {subType: 1, value: ${'01'.repeat(32)}}`);
   });
 
   it('shows damage inline instead of refusing', () => {
-    const payload = hex('1682000801' + '4b8500' + '0801122031' + 'e70702abcd' + '0d9400');
+    const payload = hexBytes('1682000801' + '4b8500' + '0801122031' + 'e70702abcd' + '0d9400');
     expect(formatPayload(payload).split('\n')).toEqual([
       '[22/Uptime]: {sysUpTime: 1}',
       '[75/FirmwareImageInfo]: <tlv-value: FirmwareImageInfo: index out of range: 4 + 32 > 5 at byte 12> raw 0801122031',
@@ -38,7 +40,7 @@ describe('formatPayload', () => {
   });
 
   it('prints a payload that does not frame at all', () => {
-    expect(formatPayload(hex('ff'))).toBe('<tlv: varint truncated after 1 bytes at byte 0> 1 bytes not framed: ff');
+    expect(formatPayload(hexBytes('ff'))).toBe('<tlv: varint truncated after 1 bytes at byte 0> 1 bytes not framed: ff');
     expect(formatPayload(new Uint8Array(0))).toBe('');
   });
 });

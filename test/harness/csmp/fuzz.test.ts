@@ -15,14 +15,12 @@ import { formatTlvId, parseTlvId, parseTlvIdList, type TlvId } from '../../../ha
 import { decodeValue, encodeValue, toJson, type FieldMap } from '../../../harness/csmp/value.js';
 import { encodeVarint, readVarint, varintSize } from '../../../harness/csmp/varint.js';
 import {
-  FND_RESPONSE_PAYLOAD,
-  FND_SIGNATURE_VALUE,
   GET_TLVINDEX_PAYLOAD,
-  REGISTER_PAYLOAD,
   SIG_VECTOR_PAYLOAD,
   VENDOR_TLV_SUBTYPE1,
-  hex,
 } from './vectors.js';
+import { FND_RESPONSE_PAYLOAD, FND_SIGNATURE_VALUE, REGISTER_PAYLOAD } from '../../support/register-vector.js';
+import { hexBytes } from '../../support/hex.js';
 
 const bytes = (maxLength = 64) => fc.uint8Array({ maxLength });
 const uint32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -60,7 +58,7 @@ function mutated(base: Uint8Array): fc.Arbitrary<Uint8Array> {
   });
 }
 
-const realPayloads = [REGISTER_PAYLOAD, FND_RESPONSE_PAYLOAD, GET_TLVINDEX_PAYLOAD, SIG_VECTOR_PAYLOAD, VENDOR_TLV_SUBTYPE1.repeat(2)].map(hex);
+const realPayloads = [REGISTER_PAYLOAD, FND_RESPONSE_PAYLOAD, GET_TLVINDEX_PAYLOAD, SIG_VECTOR_PAYLOAD, VENDOR_TLV_SUBTYPE1.repeat(2)].map(hexBytes);
 const anyRealMutation = fc.constantFrom(...realPayloads).chain(mutated);
 
 describe('varint', () => {
@@ -222,7 +220,7 @@ describe('ASN.1 signature wrapper', () => {
 
   it('mutated real wrappers: a parse or DecodeError(asn1) inside the value', () => {
     fc.assert(
-      fc.property(mutated(hex(FND_SIGNATURE_VALUE)), (b) => {
+      fc.property(mutated(hexBytes(FND_SIGNATURE_VALUE)), (b) => {
         const r = valueOrDecodeError(() => parseSignatureValue(b), 'asn1');
         if (r instanceof DecodeError) expect(r.offset).toBeLessThanOrEqual(Math.max(b.length, 88));
       }),

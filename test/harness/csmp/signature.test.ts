@@ -23,22 +23,20 @@ import {
 } from '../../../harness/csmp/signature.js';
 import { decodeTlvs } from '../../../harness/csmp/tlv.js';
 import {
-  FND_RESPONSE_PAYLOAD,
-  FND_SIGNATURE_VALUE,
-  FND_SIGNED_BYTES,
   SIG_TEST_PRIVATE_SCALAR,
   SIG_TEST_PUBLIC_POINT,
   SIG_VECTOR_PAYLOAD,
   SIG_VECTOR_SIGNED_LENGTH,
-  hex,
-  toHexString,
 } from './vectors.js';
+import { FND_RESPONSE_PAYLOAD, FND_SIGNATURE_VALUE, FND_SIGNED_BYTES } from '../../support/register-vector.js';
+import { hexBytes } from '../../support/hex.js';
+import { toHex } from '../../../core/bytes.js';
 
 const certificate = readFile(new URL('./fixtures/sig-vector-cert.pem', import.meta.url), 'utf8');
-const vector = hex(SIG_VECTOR_PAYLOAD);
+const vector = hexBytes(SIG_VECTOR_PAYLOAD);
 const vectorPrefix = vector.subarray(0, SIG_VECTOR_SIGNED_LENGTH);
 const vectorSignature = vector.subarray(SIG_VECTOR_SIGNED_LENGTH + 4);
-const point = hex(SIG_TEST_PUBLIC_POINT);
+const point = hexBytes(SIG_TEST_PUBLIC_POINT);
 const INSIDE = 1_800_000_000; // inside the 8.8 window [1700000000, 1900000000]
 
 describe('the 8.8 signature vector', () => {
@@ -46,19 +44,19 @@ describe('the 8.8 signature vector', () => {
     expect(vector.length).toBe(122);
     const tlvs = decodeTlvs(vector);
     expect(tlvs.map((t) => t.type)).toEqual([13, 7, 76, 77]);
-    expect(toHexString(signedBytes(vector, tlvs)!)).toBe('0d0b088407120232321202333507030a01314c0c0880e2cfaa061080e6fe8907');
+    expect(toHex(signedBytes(vector, tlvs)!)).toBe('0d0b088407120232321202333507030a01314c0c0880e2cfaa061080e6fe8907');
     expect(vectorSignature.length).toBe(86);
   });
 
   it('derives the published public key from the private scalar', () => {
-    const key = privateKeyFromScalar(hex(SIG_TEST_PRIVATE_SCALAR));
-    expect(toHexString(publicKeyPoint(key))).toBe(SIG_TEST_PUBLIC_POINT);
+    const key = privateKeyFromScalar(hexBytes(SIG_TEST_PRIVATE_SCALAR));
+    expect(toHex(publicKeyPoint(key))).toBe(SIG_TEST_PUBLIC_POINT);
   });
 
   it('verifies with the 65-byte point, a KeyObject, the private key and a PEM certificate', async () => {
     expect(verifySignature(vectorPrefix, vectorSignature, point)).toEqual({ outcome: 'ok' });
     expect(verifySignature(vectorPrefix, vectorSignature, publicKeyFromPoint(point))).toEqual({ outcome: 'ok' });
-    expect(verifySignature(vectorPrefix, vectorSignature, privateKeyFromScalar(hex(SIG_TEST_PRIVATE_SCALAR)))).toEqual({ outcome: 'ok' });
+    expect(verifySignature(vectorPrefix, vectorSignature, privateKeyFromScalar(hexBytes(SIG_TEST_PRIVATE_SCALAR)))).toEqual({ outcome: 'ok' });
     expect(verifySignature(vectorPrefix, vectorSignature, await certificate)).toEqual({ outcome: 'ok' });
     const spki = publicKeyFromPoint(point).export({ type: 'spki', format: 'pem' }) as string;
     expect(verifySignature(vectorPrefix, vectorSignature, spki)).toEqual({ outcome: 'ok' });
@@ -138,14 +136,14 @@ describe('the 8.8 signature vector', () => {
 });
 
 describe('FND registration response (doc 8.4)', () => {
-  const payload = hex(FND_RESPONSE_PAYLOAD);
+  const payload = hexBytes(FND_RESPONSE_PAYLOAD);
 
   it('signs payload bytes 0-29', () => {
-    expect(toHexString(signedBytes(payload, decodeTlvs(payload))!)).toBe(FND_SIGNED_BYTES);
+    expect(toHex(signedBytes(payload, decodeTlvs(payload))!)).toBe(FND_SIGNED_BYTES);
   });
 
   it('has a well-formed wrapper that our test key does not verify (FND\'s key is not published)', () => {
-    expect(verifySignature(hex(FND_SIGNED_BYTES), hex(FND_SIGNATURE_VALUE), point)).toEqual({
+    expect(verifySignature(hexBytes(FND_SIGNED_BYTES), hexBytes(FND_SIGNATURE_VALUE), point)).toEqual({
       outcome: 'badAuth',
       reason: 'ECDSA verification failed',
     });
@@ -164,7 +162,7 @@ describe('signing', () => {
       const value = signPayload(prefix, privateKey);
       expect(value.length).toBeGreaterThanOrEqual(80);
       expect(value.length).toBeLessThanOrEqual(88);
-      expect(toHexString(value.subarray(0, 12))).toBe('30' + (value.length - 2).toString(16) + '06082a8648ce3d040302');
+      expect(toHex(value.subarray(0, 12))).toBe('30' + (value.length - 2).toString(16) + '06082a8648ce3d040302');
       expect(verifySignature(prefix, value, publicKey)).toEqual({ outcome: 'ok' });
     }
   });
@@ -178,12 +176,12 @@ describe('signing', () => {
       ],
       { lengthStyle: 'minimal' },
     );
-    expect(toHexString(prefix)).toBe(toHexString(vectorPrefix));
-    const key = privateKeyFromScalar(hex(SIG_TEST_PRIVATE_SCALAR));
+    expect(toHex(prefix)).toBe(toHex(vectorPrefix));
+    const key = privateKeyFromScalar(hexBytes(SIG_TEST_PRIVATE_SCALAR));
     for (const lengthStyle of ['minimal', 'agent'] as const) {
       const signed = appendSignature(prefix, key, { lengthStyle });
       expect(checkSignedPayload(signed, point, INSIDE)).toEqual({ outcome: 'ok' });
-      expect(toHexString(signed.subarray(0, 32))).toBe(toHexString(prefix));
+      expect(toHex(signed.subarray(0, 32))).toBe(toHex(prefix));
     }
   });
 });
@@ -227,12 +225,12 @@ describe('keys never leak into messages', () => {
   }
 
   it('loads an unencrypted P-256 PEM (PKCS#8 and SEC1)', async () => {
-    const key = privateKeyFromScalar(hex(SIG_TEST_PRIVATE_SCALAR));
+    const key = privateKeyFromScalar(hexBytes(SIG_TEST_PRIVATE_SCALAR));
     for (const type of ['pkcs8', 'sec1'] as const) {
       const path = join(dir, `nms-${type}.pem`);
       await writeFile(path, key.export({ type, format: 'pem' }));
       const loaded = await loadPrivateKeyPem(path);
-      expect(toHexString(publicKeyPoint(loaded))).toBe(SIG_TEST_PUBLIC_POINT);
+      expect(toHex(publicKeyPoint(loaded))).toBe(SIG_TEST_PUBLIC_POINT);
     }
   });
 
@@ -263,11 +261,11 @@ describe('keys never leak into messages', () => {
   });
 
   it('key objects and results print no key material', () => {
-    const key: KeyObject = privateKeyFromScalar(hex(SIG_TEST_PRIVATE_SCALAR));
+    const key: KeyObject = privateKeyFromScalar(hexBytes(SIG_TEST_PRIVATE_SCALAR));
     for (const text of [String(key), JSON.stringify(key), String(publicKeyFrom(point))]) {
       expect(text).not.toContain(SIG_TEST_PRIVATE_SCALAR.slice(0, 12));
       expect(text).not.toContain(SIG_TEST_PUBLIC_POINT.slice(2, 14));
-      expect(text).not.toContain(Buffer.from(hex(SIG_TEST_PRIVATE_SCALAR)).toString('base64url').slice(0, 12));
+      expect(text).not.toContain(Buffer.from(hexBytes(SIG_TEST_PRIVATE_SCALAR)).toString('base64url').slice(0, 12));
     }
     const result = JSON.stringify(checkSignedPayload(vector, point, 1));
     expect(result).not.toContain(SIG_TEST_PUBLIC_POINT.slice(2, 14));

@@ -1,21 +1,20 @@
 import { DecodeError } from '../../../core/errors.js';
 import { decodeTlvs, encodeTlvs, scanTlvs, type Tlv } from '../../../harness/csmp/tlv.js';
 import {
-  FND_RESPONSE_PAYLOAD,
   GET_INTERFACEMETRICS_PAYLOAD,
   GET_TLVINDEX_PAYLOAD,
-  REGISTER_PAYLOAD,
   VENDOR_TLV_SUBTYPE1,
-  hex,
-  toHexString,
 } from './vectors.js';
+import { FND_RESPONSE_PAYLOAD, REGISTER_PAYLOAD } from '../../support/register-vector.js';
+import { hexBytes } from '../../support/hex.js';
+import { toHex } from '../../../core/bytes.js';
 
 function headers(payload: Uint8Array, tlvs: Tlv[]): string[] {
-  return tlvs.map((t) => toHexString(payload.subarray(t.offset, t.valueOffset)));
+  return tlvs.map((t) => toHex(payload.subarray(t.offset, t.valueOffset)));
 }
 
 describe('decodeTlvs on csmp_register.pcap frame 1 (doc 8.3)', () => {
-  const payload = hex(REGISTER_PAYLOAD);
+  const payload = hexBytes(REGISTER_PAYLOAD);
   const tlvs = decodeTlvs(payload);
 
   it('is 595 bytes of 15 TLVs', () => {
@@ -34,31 +33,31 @@ describe('decodeTlvs on csmp_register.pcap frame 1 (doc 8.3)', () => {
 
   it('records the agent length quirk: every length took two bytes (94 00 = 20)', () => {
     expect(tlvs.every((t) => t.lengthBytes === 2)).toBe(true);
-    expect(toHexString(payload.subarray(1, 3))).toBe('9400');
+    expect(toHex(payload.subarray(1, 3))).toBe('9400');
     expect(tlvs[0]!.value.length).toBe(20);
   });
 
   it('returns values as views into the payload, not copies', () => {
     expect(tlvs[0]!.value.buffer).toBe(payload.buffer);
     expect(tlvs[0]!.value.byteOffset).toBe(payload.byteOffset + 3);
-    expect(toHexString(tlvs[0]!.value)).toBe('0801121030413030323746464645334232414232');
+    expect(toHex(tlvs[0]!.value)).toBe('0801121030413030323746464645334232414232');
   });
 
   it('re-encodes byte for byte in the agent length style', () => {
-    expect(toHexString(encodeTlvs(tlvs, { lengthStyle: 'agent' }))).toBe(REGISTER_PAYLOAD);
-    expect(toHexString(encodeTlvs(tlvs, { lengthStyle: 'preserve' }))).toBe(REGISTER_PAYLOAD);
+    expect(toHex(encodeTlvs(tlvs, { lengthStyle: 'agent' }))).toBe(REGISTER_PAYLOAD);
+    expect(toHex(encodeTlvs(tlvs, { lengthStyle: 'preserve' }))).toBe(REGISTER_PAYLOAD);
   });
 
   it('shrinks each header by one byte in the minimal style', () => {
     const minimal = encodeTlvs(tlvs, { lengthStyle: 'minimal' });
     expect(minimal.length).toBe(595 - 15);
-    expect(toHexString(minimal.subarray(0, 2))).toBe('0214');
+    expect(toHex(minimal.subarray(0, 2))).toBe('0214');
   });
 });
 
 describe('decodeTlvs on other captured payloads', () => {
   it('FND registration response: minimal lengths (doc 8.4)', () => {
-    const payload = hex(FND_RESPONSE_PAYLOAD);
+    const payload = hexBytes(FND_RESPONSE_PAYLOAD);
     const tlvs = decodeTlvs(payload);
     expect(tlvs.map((t) => [t.offset, t.type, t.value.length, t.lengthBytes])).toEqual([
       [0, 13, 9, 1],
@@ -67,18 +66,18 @@ describe('decodeTlvs on other captured payloads', () => {
       [30, 77, 88, 1],
     ]);
     expect(headers(payload, tlvs)).toEqual(['0d09', '0703', '4c0c', '4d58']);
-    expect(toHexString(encodeTlvs(tlvs, { lengthStyle: 'minimal' }))).toBe(FND_RESPONSE_PAYLOAD);
+    expect(toHex(encodeTlvs(tlvs, { lengthStyle: 'minimal' }))).toBe(FND_RESPONSE_PAYLOAD);
   });
 
   it('TlvIndex answer: length 65 as c1 00', () => {
-    const tlvs = decodeTlvs(hex(GET_TLVINDEX_PAYLOAD));
+    const tlvs = decodeTlvs(hexBytes(GET_TLVINDEX_PAYLOAD));
     expect(tlvs).toHaveLength(1);
     expect(tlvs[0]).toMatchObject({ type: 1, offset: 0, lengthBytes: 2, valueOffset: 3 });
     expect(tlvs[0]!.value.length).toBe(65);
   });
 
   it('table TLVs repeat their type', () => {
-    const tlvs = decodeTlvs(hex(GET_INTERFACEMETRICS_PAYLOAD));
+    const tlvs = decodeTlvs(hexBytes(GET_INTERFACEMETRICS_PAYLOAD));
     expect(tlvs.map((t) => [t.type, t.value.length])).toEqual([[23, 20], [23, 22]]);
   });
 
@@ -87,7 +86,7 @@ describe('decodeTlvs on other captured payloads', () => {
   });
 
   it('accepts a zero-length value and long non-minimal lengths', () => {
-    const tlvs = decodeTlvs(hex('1600 16 8080808000 4b 8100 ab'));
+    const tlvs = decodeTlvs(hexBytes('1600 16 8080808000 4b 8100 ab'));
     expect(tlvs.map((t) => [t.type, t.value.length, t.lengthBytes])).toEqual([
       [22, 0, 1],
       [22, 0, 5],
@@ -96,28 +95,28 @@ describe('decodeTlvs on other captured payloads', () => {
   });
 
   it('reads two-byte types (141 = 8d 01)', () => {
-    const tlvs = decodeTlvs(hex('8d01 02 0800'));
+    const tlvs = decodeTlvs(hexBytes('8d01 02 0800'));
     expect(tlvs[0]).toMatchObject({ type: 141, offset: 0, valueOffset: 3, lengthBytes: 1 });
   });
 });
 
 describe('vendor TLVs (doc 4.2)', () => {
   it('reads 7f | PEN | vendorType | Length in the agent layout', () => {
-    const payload = hex(VENDOR_TLV_SUBTYPE1 + VENDOR_TLV_SUBTYPE1.replace('08011220' + '01'.repeat(32), '08021220' + '02'.repeat(32)));
+    const payload = hexBytes(VENDOR_TLV_SUBTYPE1 + VENDOR_TLV_SUBTYPE1.replace('08011220' + '01'.repeat(32), '08021220' + '02'.repeat(32)));
     const tlvs = decodeTlvs(payload);
     expect(tlvs).toHaveLength(2);
     expect(tlvs[0]).toMatchObject({ type: 127, vendor: { pen: 5771, vendorType: 127 }, offset: 0, lengthBytes: 2, valueOffset: 6 });
     expect(tlvs[0]!.value.length).toBe(36);
     expect(tlvs[1]!.offset).toBe(42);
-    expect(toHexString(encodeTlvs(tlvs, { lengthStyle: 'agent' }))).toBe(toHexString(payload));
+    expect(toHex(encodeTlvs(tlvs, { lengthStyle: 'agent' }))).toBe(toHex(payload));
   });
 
   it('frames type 127 like any TLV in the draft layout', () => {
-    const tlvs = decodeTlvs(hex('7f 05 01 03 8b 2d 00'), { vendorLayout: 'draft' });
+    const tlvs = decodeTlvs(hexBytes('7f 05 01 03 8b 2d 00'), { vendorLayout: 'draft' });
     expect(tlvs).toHaveLength(1);
     expect(tlvs[0]!.vendor).toBeUndefined();
-    expect(toHexString(tlvs[0]!.value)).toBe('01038b2d00');
-    expect(toHexString(encodeTlvs(tlvs, { lengthStyle: 'minimal', vendorLayout: 'draft' }))).toBe('7f0501038b2d00');
+    expect(toHex(tlvs[0]!.value)).toBe('01038b2d00');
+    expect(toHex(encodeTlvs(tlvs, { lengthStyle: 'minimal', vendorLayout: 'draft' }))).toBe('7f0501038b2d00');
   });
 
   it('encoding type 127 in the agent layout needs a vendor id', () => {
@@ -144,7 +143,7 @@ describe('framing errors', () => {
   ])('%s → offset %d: %s', (bytes, offset, reason) => {
     let thrown: unknown;
     try {
-      decodeTlvs(hex(bytes));
+      decodeTlvs(hexBytes(bytes));
     } catch (e) {
       thrown = e;
     }
@@ -153,14 +152,14 @@ describe('framing errors', () => {
   });
 
   it('scanTlvs keeps what was framed before the fault', () => {
-    const payload = hex(REGISTER_PAYLOAD).subarray(0, 300);
+    const payload = hexBytes(REGISTER_PAYLOAD).subarray(0, 300);
     const scan = scanTlvs(payload);
     expect(scan.tlvs.map((t) => t.type)).toEqual([2, 18, 11, 12, 12, 16, 16, 16]);
     expect(scan.error).toMatchObject({ layer: 'tlv', offset: 299, reason: 'varint truncated after 1 bytes' });
   });
 
   it('scanTlvs on a clean payload has no error', () => {
-    expect(scanTlvs(hex(FND_RESPONSE_PAYLOAD)).error).toBeUndefined();
+    expect(scanTlvs(hexBytes(FND_RESPONSE_PAYLOAD)).error).toBeUndefined();
   });
 });
 
@@ -179,7 +178,7 @@ describe('encodeTlvs length styles', () => {
     [0, 'minimal', '1600'],
   ] as const)('%d bytes, %s → header %s', (n, lengthStyle, header) => {
     const out = encodeTlvs([{ type: 22, value: value(n) }], { lengthStyle });
-    expect(toHexString(out.subarray(0, header.length / 2))).toBe(header);
+    expect(toHex(out.subarray(0, header.length / 2))).toBe(header);
     expect(out.length).toBe(header.length / 2 + n);
   });
 
@@ -189,7 +188,7 @@ describe('encodeTlvs length styles', () => {
   });
 
   it('preserve keeps a wider length but never a too narrow one', () => {
-    expect(toHexString(encodeTlvs([{ type: 22, value: value(1), lengthBytes: 3 }], { lengthStyle: 'preserve' }))).toBe('16818000aa');
-    expect(toHexString(encodeTlvs([{ type: 22, value: value(200), lengthBytes: 1 }], { lengthStyle: 'preserve' }).subarray(0, 3))).toBe('16c801');
+    expect(toHex(encodeTlvs([{ type: 22, value: value(1), lengthBytes: 3 }], { lengthStyle: 'preserve' }))).toBe('16818000aa');
+    expect(toHex(encodeTlvs([{ type: 22, value: value(200), lengthBytes: 1 }], { lengthStyle: 'preserve' }).subarray(0, 3))).toBe('16c801');
   });
 });

@@ -2,26 +2,23 @@ import { DecodeError } from '../../../core/errors.js';
 import { decodePayload, buildPayload } from '../../../harness/csmp/payload.js';
 import { decodeTlvs } from '../../../harness/csmp/tlv.js';
 import { decodeValue, encodeValue, toJson, type DecodedTlv } from '../../../harness/csmp/value.js';
-import { REGISTER_FIRMWARE_IMAGE_INFO } from '../../support/register-vector.js';
+import { FND_RESPONSE_PAYLOAD, FND_RESPONSE_TLVS, REGISTER_PAYLOAD, REGISTER_TLVS } from '../../support/register-vector.js';
 import {
   CGMS_NOTIFICATION_CODE0,
-  FND_RESPONSE_PAYLOAD,
-  FND_SIGNATURE_VALUE,
   GET_CURRENTTIME_PAYLOAD,
   GET_INTERFACEMETRICS_PAYLOAD,
   GET_REPORTSUBSCRIBE_PAYLOAD,
   GET_RPLMETRICS_PAYLOAD,
   GET_TLVINDEX_PAYLOAD,
   GET_UPTIME_PAYLOAD,
-  REGISTER_PAYLOAD,
   TUTORIAL_HARDWAREDESC_VALUE,
   VENDOR_TLV_SUBTYPE1,
-  hex,
-  toHexString,
 } from './vectors.js';
+import { hexBytes } from '../../support/hex.js';
+import { toHex } from '../../../core/bytes.js';
 
 function values(payloadHex: string): DecodedTlv[] {
-  return decodeTlvs(hex(payloadHex)).map(decodeValue);
+  return decodeTlvs(hexBytes(payloadHex)).map(decodeValue);
 }
 
 function json(payloadHex: string): Record<string, unknown>[] {
@@ -30,137 +27,7 @@ function json(payloadHex: string): Record<string, unknown>[] {
 
 describe('registration frame 1 values (doc 8.3)', () => {
   it('decodes every TLV to the doc table, with hex bytes and no defaulted fields', () => {
-    expect(json(REGISTER_PAYLOAD)).toEqual([
-      { name: 'DeviceID', type: 1, id: '0A0027FFFE3B2AB2' },
-      { name: 'CurrentTime', posix: 1608173973, source: 0 },
-      {
-        name: 'HardwareDesc',
-        entPhysicalIndex: 1,
-        entPhysicalDescr: 'CSMP Agent Lib test node',
-        entPhysicalClass: 9,
-        entPhysicalName: 'lowpan',
-        entPhysicalHardwareRev: '1.0',
-        entPhysicalFirmwareRev: '1.0.0',
-        entPhysicalSerialNum: '0A0027FFFE3B2AB2',
-        entPhysicalMfgName: 'IOTG CRDC',
-        entPhysicalModelName: 'CSMP AGENT LIB',
-        entPhysicalFunction: 1,
-      },
-      { name: 'InterfaceDesc', ifIndex: 1, ifName: 'lo', ifDescr: 'Loopback', ifType: 24 },
-      { name: 'InterfaceDesc', ifIndex: 2, ifName: 'lowpan', ifDescr: 'Ieee154', ifType: 259, ifPhysAddress: '0a0027fffe3b2ab2' },
-      {
-        name: 'IPAddress',
-        ipAddressIndex: 1,
-        ipAddressAddrType: 2,
-        ipAddressAddr: '00000000000000000000000000000001',
-        ipAddressIfIndex: 1,
-        ipAddressType: 1,
-        ipAddressOrigin: 4,
-        ipAddressStatus: 1,
-        ipAddressPfxLen: 128,
-      },
-      {
-        name: 'IPAddress',
-        ipAddressIndex: 2,
-        ipAddressAddrType: 2,
-        ipAddressAddr: 'fe800000000000000207810900dc0c8d',
-        ipAddressIfIndex: 2,
-        ipAddressType: 1,
-        ipAddressOrigin: 5,
-        ipAddressStatus: 1,
-        ipAddressPfxLen: 128,
-      },
-      {
-        name: 'IPAddress',
-        ipAddressIndex: 3,
-        ipAddressAddrType: 2,
-        ipAddressAddr: '2001000a000b000c0000000000000009',
-        ipAddressIfIndex: 2,
-        ipAddressType: 1,
-        ipAddressOrigin: 4,
-        ipAddressStatus: 1,
-        ipAddressPfxLen: 64,
-      },
-      {
-        name: 'IPRoute',
-        inetCidrRouteIndex: 1,
-        inetCidrRouteDestType: 2,
-        inetCidrRouteDest: '00000000000000000000000000000000',
-        inetCidrRoutePfxLen: 0,
-        inetCidrRouteNextHopType: 4,
-        inetCidrRouteNextHop: 'fe800000000000000a0027fffe3b2ab1',
-        inetCidrRouteIfIndex: 2,
-      },
-      {
-        name: 'InterfaceMetrics',
-        ifIndex: 1,
-        ifAdminStatus: 1,
-        ifOperStatus: 1,
-        ifLastChange: 0,
-        ifInOctets: 0,
-        ifOutOctets: 0,
-        ifInDiscards: 0,
-        ifInErrors: 0,
-        ifOutDiscards: 0,
-        ifOutErrors: 0,
-      },
-      {
-        name: 'InterfaceMetrics',
-        ifIndex: 2,
-        ifAdminStatus: 1,
-        ifOperStatus: 9,
-        ifLastChange: 10,
-        ifInOctets: 1320,
-        ifOutOctets: 610,
-        ifInDiscards: 23,
-        ifInErrors: 0,
-        ifOutDiscards: 0,
-        ifOutErrors: 0,
-      },
-      {
-        name: 'IPRouteRPLMetrics',
-        inetCidrRouteIndex: 1,
-        instanceIndex: 1,
-        rank: 256,
-        hops: 1,
-        pathEtx: 2,
-        linkEtx: 2,
-        rssiForward: -69,
-        rssiReverse: -59,
-        lqiForward: 60,
-        lqiReverse: 8,
-        dagSize: 4,
-      },
-      {
-        name: 'WPANStatus',
-        ifIndex: 2,
-        SSID: '43524443',
-        panid: 1234,
-        master: false,
-        dot1xEnabled: false,
-        securityLevel: 1,
-        rank: 256,
-        beaconValid: true,
-        beaconVersion: 32695,
-        beaconAge: 253,
-        txPower: 28,
-        dagSize: 4,
-        metric: 1,
-        lastChanged: 10,
-        lastChangedReason: 0,
-      },
-      {
-        name: 'RPLInstance',
-        instanceIndex: 1,
-        instanceId: 170,
-        doDagId: '20010db8000000000000000000000000',
-        doDagVersionNumber: 206,
-        rank: 256,
-        parentCount: 1,
-        dagSize: 4,
-      },
-      { name: 'FirmwareImageInfo', ...REGISTER_FIRMWARE_IMAGE_INFO },
-    ]);
+    expect(json(REGISTER_PAYLOAD)).toEqual(REGISTER_TLVS);
   });
 
   it('keeps decoded values plain: Uint8Array bytes, numbers, nested objects', () => {
@@ -175,8 +42,8 @@ describe('registration frame 1 values (doc 8.3)', () => {
 
   it('re-encodes every value to the captured bytes, from values and from JSON', () => {
     for (const d of values(REGISTER_PAYLOAD)) {
-      expect(toHexString(encodeValue(d.type, d.value!))).toBe(toHexString(d.raw));
-      expect(toHexString(encodeValue(d.type, toJson(d).value!))).toBe(toHexString(d.raw));
+      expect(toHex(encodeValue(d.type, d.value!))).toBe(toHex(d.raw));
+      expect(toHex(encodeValue(d.type, toJson(d).value!))).toBe(toHex(d.raw));
     }
   });
 
@@ -185,18 +52,13 @@ describe('registration frame 1 values (doc 8.3)', () => {
       values(REGISTER_PAYLOAD).map((d) => ({ type: d.name, fields: toJson(d).value! })),
       { lengthStyle: 'agent' },
     );
-    expect(toHexString(rebuilt)).toBe(REGISTER_PAYLOAD);
+    expect(toHex(rebuilt)).toBe(REGISTER_PAYLOAD);
   });
 });
 
 describe('FND registration response values (doc 8.4)', () => {
   it('ReportSubscribe, SessionID, SignatureValidity and Signature', () => {
-    expect(json(FND_RESPONSE_PAYLOAD)).toEqual([
-      { name: 'ReportSubscribe', interval: 20, tlvid: ['2', '22'] },
-      { name: 'SessionID', id: '1' },
-      { name: 'SignatureValidity', notBefore: 1557295060, notAfter: 1667295060 },
-      { name: 'Signature', value: FND_SIGNATURE_VALUE },
-    ]);
+    expect(json(FND_RESPONSE_PAYLOAD)).toEqual(FND_RESPONSE_TLVS);
   });
 
   it('rebuilds byte for byte with minimal lengths', () => {
@@ -204,7 +66,7 @@ describe('FND registration response values (doc 8.4)', () => {
       values(FND_RESPONSE_PAYLOAD).map((d) => ({ type: d.type, fields: d.value! })),
       { lengthStyle: 'minimal' },
     );
-    expect(toHexString(rebuilt)).toBe(FND_RESPONSE_PAYLOAD);
+    expect(toHex(rebuilt)).toBe(FND_RESPONSE_PAYLOAD);
   });
 });
 
@@ -232,7 +94,7 @@ describe('GET answers (doc 8.5)', () => {
   });
 
   it('reads the tutorial HardwareDesc with its two-byte tag for field 17 (doc 5.4)', () => {
-    const d = decodeValue({ type: 11, value: hex(TUTORIAL_HARDWAREDESC_VALUE) });
+    const d = decodeValue({ type: 11, value: hexBytes(TUTORIAL_HARDWAREDESC_VALUE) });
     expect(toJson(d).value).toEqual({
       entPhysicalIndex: 1,
       entPhysicalDescr: 'IR530 - Single antenna w/ BBU',
@@ -250,21 +112,21 @@ describe('GET answers (doc 8.5)', () => {
 
 describe('wire rules of doc 4.4', () => {
   it('sint32 is zig-zag: 38 89 01 = rssiForward -69', () => {
-    expect(decodeValue({ type: 25, value: hex('388901') }).value).toEqual({ rssiForward: -69 });
-    expect(toHexString(encodeValue(25, { rssiForward: -69 }))).toBe('388901');
+    expect(decodeValue({ type: 25, value: hexBytes('388901') }).value).toEqual({ rssiForward: -69 });
+    expect(toHex(encodeValue(25, { rssiForward: -69 }))).toBe('388901');
   });
 
   it('negative int32 takes 10 bytes', () => {
     const bytes = encodeValue('WPANStatus', { txPower: -10 });
-    expect(toHexString(bytes)).toBe('58f6ffffffffffffffff01');
+    expect(toHex(bytes)).toBe('58f6ffffffffffffffff01');
     expect(bytes.length - 1).toBe(10);
     expect(decodeValue({ type: 35, value: bytes }).value).toEqual({ txPower: -10 });
   });
 
   it('CGMSNotification.tlvs: packed 1a 02 2a 38 = [42, 56]; unpacked accepted; packed emitted', () => {
-    expect(decodeValue({ type: 44, value: hex('08031a022a38') }).value).toEqual({ code: 3, tlvs: [42, 56] });
-    expect(decodeValue({ type: 44, value: hex('0803182a1838') }).value).toEqual({ code: 3, tlvs: [42, 56] });
-    expect(toHexString(encodeValue(44, { code: 3, tlvs: [42, 56] }))).toBe('08031a022a38');
+    expect(decodeValue({ type: 44, value: hexBytes('08031a022a38') }).value).toEqual({ code: 3, tlvs: [42, 56] });
+    expect(decodeValue({ type: 44, value: hexBytes('0803182a1838') }).value).toEqual({ code: 3, tlvs: [42, 56] });
+    expect(toHex(encodeValue(44, { code: 3, tlvs: [42, 56] }))).toBe('08031a022a38');
   });
 
   it('CGMSNotification code 0 as the agent sends it', () => {
@@ -272,17 +134,17 @@ describe('wire rules of doc 4.4', () => {
   });
 
   it('zero and false values on the wire stay present; absent fields stay absent', () => {
-    expect(decodeValue({ type: 18, value: hex('1800') }).value).toEqual({ source: 0 });
-    expect(decodeValue({ type: 35, value: hex('2000') }).value).toEqual({ master: false });
-    expect(decodeValue({ type: 2, value: hex('1200') }).value).toEqual({ id: '' });
+    expect(decodeValue({ type: 18, value: hexBytes('1800') }).value).toEqual({ source: 0 });
+    expect(decodeValue({ type: 35, value: hexBytes('2000') }).value).toEqual({ master: false });
+    expect(decodeValue({ type: 2, value: hexBytes('1200') }).value).toEqual({ id: '' });
     expect(decodeValue({ type: 43, value: new Uint8Array(0) }).value).toEqual({});
-    expect(toHexString(encodeValue(13, { interval: 0 }))).toBe('0800');
-    expect(toHexString(encodeValue(13, { interval: undefined, tlvid: [] }))).toBe('');
+    expect(toHex(encodeValue(13, { interval: 0 }))).toBe('0800');
+    expect(toHex(encodeValue(13, { interval: undefined, tlvid: [] }))).toBe('');
   });
 
   it('skips unknown field numbers and known numbers with the wrong wire type', () => {
-    expect(decodeValue({ type: 2, value: hex('0801 7805 8201 03 616263 1203 414243') }).value).toEqual({ type: 1, id: 'ABC' });
-    expect(decodeValue({ type: 2, value: hex('0a0100') }).value).toEqual({});
+    expect(decodeValue({ type: 2, value: hexBytes('0801 7805 8201 03 616263 1203 414243') }).value).toEqual({ type: 1, id: 'ABC' });
+    expect(decodeValue({ type: 2, value: hexBytes('0a0100') }).value).toEqual({});
   });
 
   it('keeps 64-bit numbers exact: numbers when safe, bigint / decimal text beyond 2^53', () => {
@@ -318,19 +180,19 @@ describe('vendor, unknown and damaged TLVs', () => {
   });
 
   it('keeps other vendor types raw', () => {
-    const d = decodeValue({ type: 127, vendor: { pen: 1233, vendorType: 9 }, value: hex('0102') });
+    const d = decodeValue({ type: 127, vendor: { pen: 1233, vendorType: 9 }, value: hexBytes('0102') });
     expect(d.value).toBeUndefined();
     expect(d.error).toBeUndefined();
     expect(toJson(d)).toEqual({ id: 'e1233.9', type: 127, name: 'Vendor', raw: '0102' });
   });
 
   it('keeps type 127 of the draft layout raw: its SubTLVs are not protobuf', () => {
-    const [d] = decodePayload(hex('7f 05 01 03 8b 2d 00'), { vendorLayout: 'draft' }).tlvs;
+    const [d] = decodePayload(hexBytes('7f 05 01 03 8b 2d 00'), { vendorLayout: 'draft' }).tlvs;
     expect(toJson(d!)).toEqual({ id: '127', type: 127, name: 'Vendor', offset: 0, raw: '01038b2d00' });
   });
 
   it('keeps unknown TLVs and TLVs without schema raw, never dropped', () => {
-    const { tlvs, error } = decodePayload(hex('e707 02 abcd 03 01 ff 16 02 080c'));
+    const { tlvs, error } = decodePayload(hexBytes('e707 02 abcd 03 01 ff 16 02 080c'));
     expect(error).toBeUndefined();
     expect(tlvs.map((t) => toJson(t))).toEqual([
       { id: '999', type: 999, name: 'Unknown', offset: 0, raw: 'abcd' },
@@ -342,7 +204,7 @@ describe('vendor, unknown and damaged TLVs', () => {
   it('an undecodable value keeps raw and carries a tlv-value error at its payload offset', () => {
     // FirmwareImageInfo whose fileHash declares 32 bytes but holds 1: the error points at the
     // first missing byte, payload offset 8 (value start) + 4.
-    const payload = hex('1682000801' + '4b8500' + '0801122031');
+    const payload = hexBytes('1682000801' + '4b8500' + '0801122031');
     const [, d] = decodePayload(payload).tlvs;
     expect(d!.value).toBeUndefined();
     expect(d!.error).toBeInstanceOf(DecodeError);
@@ -359,7 +221,7 @@ describe('vendor, unknown and damaged TLVs', () => {
   });
 
   it('decodePayload reports a framing fault after the TLVs it could frame', () => {
-    const { tlvs, error } = decodePayload(hex('1682000801 4b9400'));
+    const { tlvs, error } = decodePayload(hexBytes('1682000801 4b9400'));
     expect(tlvs.map((t) => t.name)).toEqual(['Uptime']);
     expect(error).toMatchObject({ layer: 'tlv', offset: 6 });
   });

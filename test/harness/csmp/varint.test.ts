@@ -1,6 +1,7 @@
 import { DecodeError } from '../../../core/errors.js';
 import { encodeVarint, readVarint, varintSize, writeVarint } from '../../../harness/csmp/varint.js';
-import { hex, toHexString } from './vectors.js';
+import { hexBytes } from '../../support/hex.js';
+import { toHex } from '../../../core/bytes.js';
 
 describe('readVarint', () => {
   it.each([
@@ -16,11 +17,11 @@ describe('readVarint', () => {
     ['ffffffff0f', 0xffffffff, 5],
     ['80808080808080808000', 0, 10],
   ])('%s → %d (%d bytes)', (bytes, value, length) => {
-    expect(readVarint(hex(bytes), 0)).toEqual({ value, length });
+    expect(readVarint(hexBytes(bytes), 0)).toEqual({ value, length });
   });
 
   it('reads at an offset', () => {
-    expect(readVarint(hex('00 00 94 00'), 2)).toEqual({ value: 20, length: 2 });
+    expect(readVarint(hexBytes('00 00 94 00'), 2)).toEqual({ value: 20, length: 2 });
   });
 
   it.each([
@@ -30,9 +31,9 @@ describe('readVarint', () => {
     ['8080808080808080808000', 0, 'varint longer than 10 bytes'],
     ['8080808010', 0, 'varint exceeds 32 bits'],
   ])('rejects %s', (bytes, offset, reason) => {
-    expect(() => readVarint(hex(bytes), 0)).toThrow(new DecodeError('tlv', offset, reason));
+    expect(() => readVarint(hexBytes(bytes), 0)).toThrow(new DecodeError('tlv', offset, reason));
     try {
-      readVarint(hex(bytes), 0);
+      readVarint(hexBytes(bytes), 0);
     } catch (e) {
       expect(e).toBeInstanceOf(DecodeError);
       expect((e as DecodeError).layer).toBe('tlv');
@@ -41,7 +42,7 @@ describe('readVarint', () => {
   });
 
   it('names the varint start as the offset', () => {
-    expect(() => readVarint(hex('01 02 ff'), 2)).toThrow(expect.objectContaining({ offset: 2, layer: 'tlv' }));
+    expect(() => readVarint(hexBytes('01 02 ff'), 2)).toThrow(expect.objectContaining({ offset: 2, layer: 'tlv' }));
   });
 });
 
@@ -56,21 +57,21 @@ describe('writeVarint', () => {
     [16384, '808001'],
     [0xffffffff, 'ffffffff0f'],
   ])('%d minimal → %s', (value, bytes) => {
-    expect(toHexString(encodeVarint(value))).toBe(bytes);
+    expect(toHex(encodeVarint(value))).toBe(bytes);
     expect(varintSize(value)).toBe(bytes.length / 2);
   });
 
   it('pads to the agent two-byte slot', () => {
-    expect(toHexString(encodeVarint(20, 2))).toBe('9400');
-    expect(toHexString(encodeVarint(8, 2))).toBe('8800');
-    expect(toHexString(encodeVarint(130, 2))).toBe('8201');
-    expect(toHexString(encodeVarint(0, 2))).toBe('8000');
+    expect(toHex(encodeVarint(20, 2))).toBe('9400');
+    expect(toHex(encodeVarint(8, 2))).toBe('8800');
+    expect(toHex(encodeVarint(130, 2))).toBe('8201');
+    expect(toHex(encodeVarint(0, 2))).toBe('8000');
   });
 
   it('returns the next offset', () => {
     const out = new Uint8Array(4);
     expect(writeVarint(out, 1, 20, 2)).toBe(3);
-    expect(toHexString(out)).toBe('00940000');
+    expect(toHex(out)).toBe('00940000');
   });
 
   it('refuses widths that cannot hold the value and values outside 32 bits', () => {

@@ -1,9 +1,10 @@
+import { toHex } from '../../../core/bytes.js';
 import { CoapTimeoutError } from '../../../harness/coap/errors.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { encodeCoap } from '../../../harness/coap/message.js';
 import { buildPayload } from '../../../harness/csmp/payload.js';
 import { checkSignedPayload } from '../../../harness/csmp/signature.js';
-import { FND, flush, hexOf, makeRig, NOW_S, TEST_CERT, tlvsOf, VIP, sessionId, currentTime, type Rig } from './scripted-device.js';
+import { FND, flush, makeRig, NOW_S, TEST_CERT, tlvsOf, VIP, sessionId, currentTime, type Rig } from './scripted-device.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -25,7 +26,7 @@ describe('client: GET', () => {
     const req = rig.served[0]!;
     expect([req.type, req.code, req.uriPath, req.uriQuery, req.token.length]).toEqual(['CON', '0.01', ['c'], ['q=75'], 0]);
     // doc 8.5 frame 35 without FND's token: 40 01 <mid> b1 63 44 71 3d 37 35
-    expect(hexOf(encodeCoap({ ...req, options: [] })).slice(8)).toBe('b16344713d3735');
+    expect(toHex(encodeCoap({ ...req, options: [] })).slice(8)).toBe('b16344713d3735');
     expect(a).toMatchObject({ device: 'meter1', code: '2.05', async: false, sentFrom: FND });
     expect(a.tlvs.map((t) => t.value)).toEqual([firmwareRow.fields]);
     expect(rig.nms.counters.get(FND)).toMatchObject({ sent: 1, inbound: { response: 1 } });
@@ -106,14 +107,14 @@ describe('client: POST', () => {
     expect(tlvs.map((t) => t.type)).toEqual([57, 8, 76, 77]);
     // GroupMatch{2, 317} + DescriptionRequest{"22"} (doc 8.7) + SignatureValidity{1700000000, 1900000000} (doc 8.8)
     const sigAt = tlvs[3]!.offset!;
-    expect(hexOf(req.payload.subarray(0, sigAt))).toBe('3905080210bd02' + '08040a023232' + '4c0c0880e2cfaa061080e6fe8907');
+    expect(toHex(req.payload.subarray(0, sigAt))).toBe('3905080210bd02' + '08040a023232' + '4c0c0880e2cfaa061080e6fe8907');
     // Signature{value}: 4d <len> 0a <len> 30 ..., the DER wrapper at most 88 bytes (doc 7.2).
     const value = tlvs[3]!.value!['value'] as Uint8Array;
     expect(value.length).toBeLessThanOrEqual(88);
-    expect(hexOf(req.payload.subarray(sigAt))).toBe(`4d${(value.length + 2).toString(16)}0a${value.length.toString(16)}${hexOf(value)}`);
-    expect(hexOf(value.subarray(0, 12))).toMatch(/^30..06082a8648ce3d040302$/);
+    expect(toHex(req.payload.subarray(sigAt))).toBe(`4d${(value.length + 2).toString(16)}0a${value.length.toString(16)}${toHex(value)}`);
+    expect(toHex(value.subarray(0, 12))).toMatch(/^30..06082a8648ce3d040302$/);
     expect(checkSignedPayload(req.payload, TEST_CERT, NOW_S)).toEqual({ outcome: 'ok' });
-    expect(hexOf(rig.nms.client.postPayload([{ type: 8, fields: { tlvid: ['22'] } }], { sign: false, groupMatch: { type: 2, id: 317 } }))).toBe(
+    expect(toHex(rig.nms.client.postPayload([{ type: 8, fields: { tlvid: ['22'] } }], { sign: false, groupMatch: { type: 2, id: 317 } }))).toBe(
       '3905080210bd0208040a023232',
     );
   });
@@ -126,7 +127,7 @@ describe('client: POST', () => {
     expect(tlvs.map((t) => [t.type, t.value?.['id']])).toEqual([[55, 317], [76, undefined], [77, undefined], [55, 243]]);
     // Everything before the tail is an ordinary signed POST, which still verifies.
     const tailAt = tlvs[3]!.offset!;
-    expect(hexOf(withTail.subarray(tailAt))).toBe('3705080210f301');
+    expect(toHex(withTail.subarray(tailAt))).toBe('3705080210f301');
     expect(checkSignedPayload(withTail.subarray(0, tailAt), TEST_CERT, NOW_S)).toEqual({ outcome: 'ok' });
   });
 

@@ -1,3 +1,4 @@
+import { toHex } from '../../../core/bytes.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { checkSignedPayload } from '../../../harness/csmp/signature.js';
 import type { Datagram } from '../../../drivers/link/types.js';
@@ -8,7 +9,6 @@ import {
   FND,
   flush,
   groupInfo,
-  hexOf,
   makeRig,
   METER,
   NOW_S,
@@ -39,7 +39,7 @@ describe('registration (POST /r)', () => {
     expect(tlvs[1]!.value).toEqual({ id: '1' });
     expect(tlvs[2]!.value).toEqual({ notBefore: 1_700_000_000, notAfter: 1_900_000_000 });
     // doc 8.8: the 32 signed bytes.
-    expect(hexOf(ack.payload.subarray(0, tlvs[3]!.offset))).toBe('0d0b088407120232321202333507030a01314c0c0880e2cfaa061080e6fe8907');
+    expect(toHex(ack.payload.subarray(0, tlvs[3]!.offset))).toBe('0d0b088407120232321202333507030a01314c0c0880e2cfaa061080e6fe8907');
     expect(checkSignedPayload(ack.payload, TEST_CERT, NOW_S)).toEqual({ outcome: 'ok' });
 
     const rec = rig.nms.devices.require('meter1');
@@ -97,7 +97,7 @@ describe('registration (POST /r)', () => {
     const tlvs = tlvsOf(ack.payload);
     expect(tlvs.map((t) => t.type)).toEqual([13, 7, 55, 76, 77]);
     expect(tlvs[2]!.value).toEqual({ type: 2, id: 317 });
-    expect(hexOf(ack.payload.subarray(tlvs[2]!.offset, tlvs[3]!.offset))).toBe('3705080210bd02');
+    expect(toHex(ack.payload.subarray(tlvs[2]!.offset, tlvs[3]!.offset))).toBe('3705080210bd02');
     const ev = rig.nms.events.log.find((e) => e.name === 'firmwareGroupMismatch');
     expect(ev).toMatchObject({
       message: 'Running firmware group on the device is id=243 but must be id=317. Sending GroupAssign.',

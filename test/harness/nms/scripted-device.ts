@@ -13,6 +13,8 @@ import { Nms, type NmsOptions } from '../../../harness/nms/nms.js';
 import { NmsSigner, type ValidityWindow } from '../../../harness/nms/signing.js';
 import { MemoryLink } from '../../support/memory-link.js';
 import { FakeClock } from '../../support/fake-clock.js';
+import { hexBytes } from '../../support/hex.js';
+import { SIG_TEST_PRIVATE_SCALAR } from '../csmp/vectors.js';
 
 export const FND = 'fd00::1';
 export const VIP = 'fd00::100';
@@ -22,14 +24,10 @@ export const EUI = '0A0027FFFE3B2AB2';
 export const NOW_S = 1_700_000_000;
 
 /** Test-only key of doc 8.8 and its certificate (test/harness/csmp/fixtures). */
-export const TEST_KEY = privateKeyFromScalar(Buffer.from('7132eebe80b85f49f2fed06882b6a67098615eae970ae3280291619ee2c85ce8', 'hex'));
+export const TEST_KEY = privateKeyFromScalar(hexBytes(SIG_TEST_PRIVATE_SCALAR));
 export const TEST_CERT = readFileSync(fileURLToPath(new URL('../csmp/fixtures/sig-vector-cert.pem', import.meta.url)), 'utf8');
 
 export const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-export function hexOf(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
 
 export interface Rig {
   clock: FakeClock;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AgentBench, fields, isPost, keys } from '../support/agent-bench.js';
 import { signed, tlvBytes } from '../support/nms-signer.js';
+import { toHex } from '../../../../core/bytes.js';
 
 const image = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31) & 0xff);
 const hash = Uint8Array.from(createHash('sha256').update(image).digest());
@@ -39,7 +40,7 @@ describe('firmware transfer far enough to move a meter between firmware images a
         expect(ack.code).toBe('2.01');
         const upload = fields(ack.payload).find((t) => t.type === 75 && t.value!['index'] === 2)!.value!;
         expect(upload['version']).toBe('6.0.1');
-        expect(Buffer.from(upload['bitmap'] as Uint8Array).toString('hex')).toBe('8000'); // block 0 of 10 (doc 6.7: 3a 02 80 00)
+        expect(toHex(upload['bitmap'] as Uint8Array)).toBe('8000'); // block 0 of 10 (doc 6.7: 3a 02 80 00)
       } else {
         expect(con(tlvBytes(items), 10 + i).code).toBe('2.01');
       }

@@ -1,17 +1,14 @@
-import { readPcapFile } from '../../../../drivers/pcap/reader.js';
-import { parseUdpPacket } from '../../../../drivers/ip/packet.js';
-import { decodeCoap } from '../../../../harness/coap/message.js';
 import { decodeTlvs } from '../../../../harness/csmp/tlv.js';
 import { decodeValue } from '../../../../harness/csmp/value.js';
 import { AgentBench, fields, isPost, keys } from '../support/agent-bench.js';
 import { signed, tlvBytes } from '../support/nms-signer.js';
-import { VECTORS } from '../../../support/vectors.js';
+import { hexBytes } from '../../../support/hex.js';
+import { REGISTER_PAYLOAD } from '../../../support/register-vector.js';
+import { toHex } from '../../../../core/bytes.js';
 
 
 function frame1Types(): { types: number[]; lengthBytes: number[] } {
-  const rec = readPcapFile(`${VECTORS}/csmp_register.pcap`).records[0]!;
-  const { udp } = parseUdpPacket(rec.ipv6!, { verifyChecksum: false });
-  const tlvs = decodeTlvs(decodeCoap(udp.payload).payload);
+  const tlvs = decodeTlvs(hexBytes(REGISTER_PAYLOAD));
   return { types: tlvs.map((t) => t.type), lengthBytes: tlvs.map((t) => t.lengthBytes) };
 }
 
@@ -31,7 +28,7 @@ describe('MeterAgent registration', () => {
     expect(d.dst).toBe('fd00::1');
     expect(d.dstPort).toBe(61628);
     expect(d.src).toBe('fd00::101');
-    expect(Buffer.from(d.payload.subarray(0, 7)).toString('hex')).toBe('40020000b172ff');
+    expect(toHex(d.payload.subarray(0, 7))).toBe('40020000b172ff');
 
     const ours = decodeTlvs(msg.payload);
     const ref = frame1Types();

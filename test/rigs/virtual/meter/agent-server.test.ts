@@ -1,9 +1,9 @@
 import { decodeCoap } from '../../../../harness/coap/message.js';
 import { AgentBench, fields, isPost, keys } from '../support/agent-bench.js';
 import { signed, tlvBytes } from '../support/nms-signer.js';
+import { toHex } from '../../../../core/bytes.js';
+import { hexBytes } from '../../../support/hex.js';
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
 
 function booted(opts?: ConstructorParameters<typeof AgentBench>[0]): AgentBench {
   const b = new AgentBench(opts);
@@ -16,7 +16,7 @@ describe('MeterAgent as CoAP server (csmp-protocol.md 3.5, 8.7)', () => {
     const b = booted();
     const ack = b.request({ type: 'CON', code: '0.01', messageId: 0x101, uriPath: ['c'] })!;
     expect(ack.code).toBe('2.05');
-    expect(hex(ack.payload).startsWith('01')).toBe(true);
+    expect(toHex(ack.payload).startsWith('01')).toBe(true);
     expect(fields(ack.payload)[0]!.value!['tlvid']).toEqual(['1', '2', '7', '55', '58', '13', '11', '12', '16', '17', '18', '22', '23', '25', '35', '53', '75', '76', '77', '79', '43']);
   });
 
@@ -53,26 +53,26 @@ describe('MeterAgent as CoAP server (csmp-protocol.md 3.5, 8.7)', () => {
     expect(b.request({ type: 'CON', code: '0.03', messageId: 5, uriPath: ['c'] })!.code).toBe('4.05');
     const vendor = get(['c', 'e5771.127']);
     expect(vendor.code).toBe('2.05');
-    expect(hex(vendor.payload).startsWith('7f8b2d7fa400080112200101')).toBe(true);
+    expect(toHex(vendor.payload).startsWith('7f8b2d7fa400080112200101')).toBe(true);
     expect(get(['c', '127']).payload.length).toBe(0);
   });
 
   test('token echo, malformed CON → 4.00, malformed NON dropped, short datagram → MID 0', () => {
     const b = booted();
-    const [tok] = b.raw(bytes('48 01 01 0f 01 02 03 04 05 06 07 08 b1 63 44 71 3d 32 32'));
-    expect(hex(tok!.payload).startsWith('6845010f0102030405060708ff168200')).toBe(true);
-    expect(hex(b.raw(bytes('40 01 0f ff f1 00'))[0]!.payload)).toBe('60800fff');
-    expect(hex(b.raw(bytes('40 01'))[0]!.payload)).toBe('60800000');
-    expect(hex(b.raw(bytes('4f 01 00 07 b1 63'))[0]!.payload)).toBe('60800007');
-    expect(hex(b.raw(bytes('40 01 00 08 b1 63 ff'))[0]!.payload)).toBe('60800008');
-    expect(b.raw(bytes('50 01 00 09 f1 00'))).toEqual([]);
+    const [tok] = b.raw(hexBytes('48 01 01 0f 01 02 03 04 05 06 07 08 b1 63 44 71 3d 32 32'));
+    expect(toHex(tok!.payload).startsWith('6845010f0102030405060708ff168200')).toBe(true);
+    expect(toHex(b.raw(hexBytes('40 01 0f ff f1 00'))[0]!.payload)).toBe('60800fff');
+    expect(toHex(b.raw(hexBytes('40 01'))[0]!.payload)).toBe('60800000');
+    expect(toHex(b.raw(hexBytes('4f 01 00 07 b1 63'))[0]!.payload)).toBe('60800007');
+    expect(toHex(b.raw(hexBytes('40 01 00 08 b1 63 ff'))[0]!.payload)).toBe('60800008');
+    expect(b.raw(hexBytes('50 01 00 09 f1 00'))).toEqual([]);
     // Still serving afterwards.
     expect(b.request({ type: 'CON', code: '0.01', messageId: 10, uriPath: ['c', '2'] })!.code).toBe('2.05');
   });
 
   test('POST DescriptionRequest is signature-exempt and answered in the 2.01 with SessionID? CurrentTime', () => {
     const b = booted();
-    const ack = b.request({ type: 'CON', code: '0.02', messageId: 0x101, uriPath: ['c'], payload: bytes('08 04 0a 02 32 32') })!;
+    const ack = b.request({ type: 'CON', code: '0.02', messageId: 0x101, uriPath: ['c'], payload: hexBytes('08 04 0a 02 32 32') })!;
     expect(ack.code).toBe('2.01');
     expect(fields(ack.payload).map((t) => t.type)).toEqual([22, 18]);
   });
@@ -92,16 +92,16 @@ describe('MeterAgent as CoAP server (csmp-protocol.md 3.5, 8.7)', () => {
 
   test('GroupMatch mismatch: CON 4.00; NON → CGMSNotification code 0 with the POST token', () => {
     const b = booted();
-    const body = bytes('39 05 08 02 10 bd 02 08 04 0a 02 32 32');
+    const body = hexBytes('39 05 08 02 10 bd 02 08 04 0a 02 32 32');
     expect(b.request({ type: 'CON', code: '0.02', messageId: 0x102, uriPath: ['c'], payload: body })!.code).toBe('4.00');
-    const out = b.raw(bytes('51 02 01 03 77 b1 63 ff 39 05 08 02 10 bd 02 08 04 0a 02 32 32'));
+    const out = b.raw(hexBytes('51 02 01 03 77 b1 63 ff 39 05 08 02 10 bd 02 08 04 0a 02 32 32'));
     expect(out.length).toBe(1);
     const n = decodeCoap(out[0]!.payload);
     expect(n.type).toBe('NON');
-    expect(hex(n.token)).toBe('77');
+    expect(toHex(n.token)).toBe('77');
     expect(out[0]!.dst).toBe('fd00::1');
     expect(out[0]!.dstPort).toBe(61628);
-    expect(hex(n.payload)).toBe('029400080112103041303032374646464533423241423' + '22c82000800');
+    expect(toHex(n.payload)).toBe('029400080112103041303032374646464533423241423' + '22c82000800');
   });
 
   test('unsupported TLVs: CON 4.04; NON → CGMSNotification code 3 listing them', () => {
@@ -115,7 +115,7 @@ describe('MeterAgent as CoAP server (csmp-protocol.md 3.5, 8.7)', () => {
     ]);
     b.request({ type: 'NON', code: '0.02', messageId: 0x10c, uriPath: ['c'], payload: signed(two, k, b.nowSec()) });
     const n = b.take(isPost('c'))!;
-    expect(hex(n.msg.payload).endsWith('2c86000803 1a022a38'.replace(' ', ''))).toBe(true);
+    expect(toHex(n.msg.payload).endsWith('2c86000803 1a022a38'.replace(' ', ''))).toBe(true);
   });
 
   test('signature outcomes move the CGMSStats counters the agent moves', () => {
@@ -157,7 +157,7 @@ describe('MeterAgent as CoAP server (csmp-protocol.md 3.5, 8.7)', () => {
 
   test('NON POST with output: asynchronous answer {outputs, SessionID?, CurrentTime}, no notification; NON GET of nothing: silence', () => {
     const b = booted();
-    b.request({ type: 'NON', code: '0.02', messageId: 0x300, token: Uint8Array.of(9), uriPath: ['c'], uriQuery: ['a=3'], payload: bytes('08 04 0a 02 32 32') });
+    b.request({ type: 'NON', code: '0.02', messageId: 0x300, token: Uint8Array.of(9), uriPath: ['c'], uriQuery: ['a=3'], payload: hexBytes('08 04 0a 02 32 32') });
     expect(b.out.length).toBe(0);
     const { msg } = b.until(isPost('c'), 10);
     expect(msg.token.length).toBe(0);
@@ -172,7 +172,7 @@ describe('MeterAgent as CoAP server (csmp-protocol.md 3.5, 8.7)', () => {
     const b = booted();
     const s = fields(b.request({ type: 'CON', code: '0.01', messageId: 1, uriPath: ['c'], uriQuery: ['q=43'] })!.payload)[0]!.value!;
     expect(s['registered']).toBe(false);
-    expect(hex(s['NMSAddr'] as Uint8Array)).toBe('fd000000000000000000000000000001');
+    expect(toHex(s['NMSAddr'] as Uint8Array)).toBe('fd000000000000000000000000000001');
     expect(s['lastRegReason']).toBe(1);
     expect(s['NMSCertValid']).toBe(true);
     expect(typeof s['nextReg']).toBe('number');

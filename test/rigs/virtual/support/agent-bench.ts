@@ -9,6 +9,7 @@ import { MemoryPlatform } from '../../../../rigs/virtual/meter/memory-platform.j
 import { DEFAULT_HARDWARE, type MeterIdentity, type MeterSettings } from '../../../../rigs/virtual/meter/platform.js';
 import { FakeDeviceTime } from './fake-device-time.js';
 import { testKeys, type TestKeys } from './nms-signer.js';
+import { toHex } from '../../../../core/bytes.js';
 
 export const NMS = 'fd00::1';
 export const METER = 'fd00::101';
@@ -87,7 +88,7 @@ export class AgentBench {
       if (hit) return hit;
       this.time.advance(100);
     }
-    throw new Error(`nothing matched within ${maxSec} device seconds; sent: ${this.out.map((d) => Buffer.from(d.payload).toString('hex')).join(' | ')}`);
+    throw new Error(`nothing matched within ${maxSec} device seconds; sent: ${this.out.map((d) => toHex(d.payload)).join(' | ')}`);
   }
 
   /** Removes and returns the first queued datagram that matches. */
