@@ -19,7 +19,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { codeName, isRequest, methodCode, type CoapMethod } from './codes.js';
 import { CoapClosedError, CoapResetError, CoapTimeoutError, type Peer } from './errors.js';
 import { ExpiringMap } from './expiring-map.js';
-import { decodeCoap, encodeCoap, type CoapMessage, type CoapMessageInit, type CoapOption } from './message.js';
+import { decodeCoap, encodeCoap, encodeCoapWithOptions, type CoapMessage, type CoapMessageInit, type CoapOption } from './message.js';
 
 /** RFC 7252 4.8.2 with default transmission parameters. */
 export const EXCHANGE_LIFETIME_MS = 247_000;
@@ -191,9 +191,8 @@ export class CoapEndpoint extends EventEmitter {
         uriQuery: [...(req.uriQuery ?? [])],
         payload: req.payload ?? new Uint8Array(0),
       };
-      bytes = encodeCoap({ ...msg, options: req.options ?? [] });
       // Report the options as they went out, Uri-Path and Uri-Query included.
-      msg.options = decodeCoap(bytes).options;
+      ({ bytes, options: msg.options } = encodeCoapWithOptions({ ...msg, options: req.options ?? [] }));
       const datagram = { src, dst: dst.address, srcPort: this.port, dstPort: dst.port, payload: bytes };
       if (!confirmable) {
         this.link.send(datagram);

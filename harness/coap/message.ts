@@ -147,6 +147,20 @@ export function decodeCoap(bytes: Uint8Array): CoapMessage {
  * to send deliberately malformed frames, build the bytes.
  */
 export function encodeCoap(msg: CoapMessageInit): Uint8Array {
+  return encode(msg, undefined);
+}
+
+/**
+ * encodeCoap, and the options as they went out: wire order, Uri-Path and Uri-Query included,
+ * values viewing the returned bytes (what decodeCoap of those bytes would report, without
+ * decoding them again).
+ */
+export function encodeCoapWithOptions(msg: CoapMessageInit): { bytes: Uint8Array; options: CoapOption[] } {
+  const options: CoapOption[] = [];
+  return { bytes: encode(msg, options), options };
+}
+
+function encode(msg: CoapMessageInit, written: CoapOption[] | undefined): Uint8Array {
   const token = msg.token ?? EMPTY;
   const payload = msg.payload ?? EMPTY;
   const typeIndex = TYPES.indexOf(msg.type);
@@ -198,6 +212,7 @@ export function encodeCoap(msg: CoapMessageInit): Uint8Array {
     pos = writeExt(out, pos, len);
     if (o.value !== undefined) out.set(o.value, pos);
     else writeText(out, pos, o.text!, len);
+    if (written) written.push({ number: o.number, value: out.subarray(pos, pos + len) });
     pos += len;
   }
   if (payload.length > 0) {

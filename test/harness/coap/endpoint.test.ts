@@ -79,6 +79,16 @@ describe('CoapEndpoint as client', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  test('the message a request resolves with reports the options as they went out, in wire order', async () => {
+    const { nms, devLink } = rig();
+    const arrived = nextDatagram(devLink);
+    const extra = [{ number: 60, value: hexBytes('01') }, { number: 4, value: hexBytes('aa bb') }, { number: 11, value: hexBytes('7a') }];
+    const sent = await nms.request(DEVICE, { method: 'POST', uriPath: ['c', 'é'], uriQuery: ['a=3'], options: extra, confirmable: false });
+    const wire = (await arrived).payload;
+    expect(sent.options).toEqual(decodeCoap(wire).options);
+    expect(sent.options.map((o) => [o.number, toHex(o.value, ' ')])).toEqual([[4, 'aa bb'], [11, '63'], [11, 'c3 a9'], [15, '61 3d 33'], [60, '01']]);
+  });
+
   test('timeout through the injected clock names request and peer; a later ACK is counted as late, not thrown', async () => {
     const { nms, devLink, clock } = rig();
     const answer = nms.request(DEVICE, { method: 'POST', uriPath: ['c'], payload: hexBytes('08 04 0a 02 32 32') }, { timeoutMs: 5000 });

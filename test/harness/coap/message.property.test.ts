@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DecodeError } from '../../../core/errors.js';
-import { decodeCoap, encodeCoap, type CoapMessage, type CoapOption, type CoapType } from '../../../harness/coap/message.js';
+import { decodeCoap, encodeCoap, encodeCoapWithOptions, type CoapMessage, type CoapOption, type CoapType } from '../../../harness/coap/message.js';
 import { GET_EXCHANGES } from './vectors.js';
 import { FND_RESPONSE_COAP, REGISTER_COAP } from '../../support/register-vector.js';
 import { hexBytes } from '../../support/hex.js';
@@ -103,6 +103,17 @@ describe('decodeCoap properties', () => {
 
   test('decode(encode(m)) deep-equals m for generated valid messages', () => {
     fc.assert(fc.property(validMessage, (m) => void expect(decodeCoap(encodeCoap(m))).toEqual(m)), { numRuns: 5_000 });
+  });
+
+  test('encodeCoapWithOptions writes what encodeCoap writes and reports the options decodeCoap would read back', () => {
+    fc.assert(
+      fc.property(validMessage, (m) => {
+        const { bytes, options } = encodeCoapWithOptions(m);
+        expect(bytes).toEqual(encodeCoap(m));
+        expect(options).toEqual(decodeCoap(bytes).options);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   test('whatever decodes re-encodes to the same bytes (the wire form is canonical) when its path and query are UTF-8', () => {
