@@ -145,6 +145,8 @@ export function rigSchema(): JsonSchema {
       },
       links: { type: 'array', minItems: 1, items: { oneOf: [slipLink, udpLink] } },
       devices: { type: 'array', minItems: 1, items: deviceSchema },
+      // The virtual rig validates its own section (rigs/virtual/config.ts); the published schema
+      // types it from there (harness/app/publish-schemas.ts).
       virtual: { type: 'object', description: 'Settings of the simulated dongle and meters (virtual rig only).' },
     },
     required: ['nms', 'links', 'devices'],
