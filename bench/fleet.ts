@@ -33,7 +33,7 @@ import type { Datagram } from '../drivers/link/types.js';
 import { decodeTlvs } from '../harness/csmp/tlv.js';
 import { publicKeyFrom } from '../harness/csmp/keys.js';
 import { loadPrivateKeyPem } from '../harness/nms/key-file.js';
-import { SIGNATURE_TLV } from '../harness/csmp/signature.js';
+import { TLV } from '../harness/csmp/tlv-ids.js';
 import { parseSignatureValue } from '../harness/csmp/asn1.js';
 import { decodeValue } from '../harness/csmp/value.js';
 import { Nms } from '../harness/nms/nms.js';
@@ -268,8 +268,8 @@ async function cryptoLimit(
   seconds: number,
 ): Promise<{ signedBytes: number; signPerSec: number; verifyPerSec: number; signVerifyPerSec: number }> {
   const now = Date.now();
-  const sample = registrationResponsePayload({ reportSubscribe: { interval: 900, tlvids: ['22', '35'] }, sessionId: '5000', groupAssign: [] }, signer, now);
-  const sigTlv = decodeTlvs(sample).find((t) => t.type === SIGNATURE_TLV)!;
+  const sample = registrationResponsePayload({ reportSubscribe: { interval: 900, tlvids: [String(TLV.Uptime), String(TLV.WPANStatus)] }, sessionId: '5000', groupAssign: [] }, signer, now);
+  const sigTlv = decodeTlvs(sample).find((t) => t.type === TLV.Signature)!;
   const prefix = sample.subarray(0, sigTlv.offset);
   const key = await loadPrivateKeyPem(KEY);
   const pub = publicKeyFrom(certPem);

@@ -10,6 +10,7 @@
  */
 import { execa } from 'execa';
 import type { DeviceSpec } from '../config/rig.js';
+import { TLV } from '../csmp/tlv-ids.js';
 import { firmwareMismatches, runningImage } from '../nms/firmware-image.js';
 import { normaliseEui64 } from '../nms/registration.js';
 import type { ClientAnswer } from '../nms/client.js';
@@ -60,18 +61,18 @@ async function checkDevice(b: OpenedBench, d: DeviceSpec, timeoutMs: number): Pr
     }
   };
   const [radio, consoleFinding, power] = await Promise.all([
-    ask(2).then((a) => radioFinding(a, eid)),
+    ask(TLV.DeviceID).then((a) => radioFinding(a, eid)),
     consoleCheck(b, d, timeoutMs),
     powerCheck(d),
   ]);
-  const firmware = radio.status === 'ok' ? firmwareFinding(await ask(75), d) : absent('not asked: the device did not answer on the radio');
+  const firmware = radio.status === 'ok' ? firmwareFinding(await ask(TLV.FirmwareImageInfo), d) : absent('not asked: the device did not answer on the radio');
   return { device: d.name, eid, radio, firmware, console: consoleFinding, power };
 }
 
 function radioFinding(a: ClientAnswer | string, eid: string): Finding {
   if (typeof a === 'string') return problem(a);
   if (!a.code.startsWith('2.')) return problem(`GET 2 answered ${a.code}`);
-  const id = a.tlvs.find((t) => t.type === 2)?.value?.['id'];
+  const id = a.tlvs.find((t) => t.type === TLV.DeviceID)?.value?.['id'];
   if (typeof id !== 'string') return problem(`GET 2 answered ${a.code} without a DeviceID${a.decodeError ? ` (the payload does not decode: ${a.decodeError})` : ''}`);
   const got = normaliseEui64(id);
   return got === eid ? ok(`DeviceID ${got}`) : problem(`DeviceID ${got}, but the rig says ${eid}: another device answers at this address`);
@@ -80,7 +81,7 @@ function radioFinding(a: ClientAnswer | string, eid: string): Finding {
 function firmwareFinding(a: ClientAnswer | string, d: DeviceSpec): Finding {
   if (typeof a === 'string') return problem(a);
   if (!a.code.startsWith('2.')) return problem(`GET 75 answered ${a.code}`);
-  const image = runningImage(a.tlvs.filter((t) => t.type === 75).map((t) => t.value ?? {}));
+  const image = runningImage(a.tlvs.filter((t) => t.type === TLV.FirmwareImageInfo).map((t) => t.value ?? {}));
   if (!image.slot) return problem(`GET 75 answered ${a.code} with no running slot`);
   const seen = `running ${JSON.stringify(image.version ?? null)} on ${JSON.stringify(image.hwId ?? null)}`;
   const wrong = firmwareMismatches(image, d.expected).map((m) => `${m.field} ${JSON.stringify(m.expected)}`);

@@ -8,7 +8,8 @@ import type protobuf from 'protobufjs';
 import { tlvCatalogue, type TlvCatalogueEntry } from './schema/catalogue.js';
 export { tlvTypes } from './schema/catalogue.js';
 import { csmpMessageType } from './schema/load.js';
-import { VENDOR_TLV_TYPE, type VendorId } from './tlv.js';
+import type { VendorId } from './tlv.js';
+import { TLV } from './tlv-ids.js';
 
 export const UNKNOWN_TLV_NAME = 'Unknown';
 
@@ -47,7 +48,7 @@ export function allTlvs(): readonly TlvInfo[] {
  * vendor type 127; other vendor types are vendor-defined and have no schema here.
  */
 export function messageTypeFor(type: number, vendor?: VendorId): protobuf.Type | undefined {
-  if (type === VENDOR_TLV_TYPE && vendor && vendor.vendorType !== AGENT_VENDOR_TYPE) return undefined;
+  if (type === TLV.Vendor && vendor && vendor.vendorType !== AGENT_VENDOR_TYPE) return undefined;
   let found = types.get(type);
   if (found === undefined) {
     const message = byId.get(type)?.message;

@@ -11,10 +11,11 @@ import type { DecodeError } from '../../core/errors.js';
 import { ECDSA_WITH_SHA256_OID, buildSignatureValue, parseSignatureValue } from './asn1.js';
 import { publicKeyFrom, type PublicKeyInput } from './keys.js';
 import { decodeTlvs, encodeTlvs, type Tlv, type TlvEncodeOptions } from './tlv.js';
+import { TLV } from './tlv-ids.js';
 import { decodeValue, encodeValue } from './value.js';
 
-export const SIGNATURE_VALIDITY_TLV = 76;
-export const SIGNATURE_TLV = 77;
+/** harness/nms names the SignatureValidity TLV by this constant. */
+export const SIGNATURE_VALIDITY_TLV = TLV.SignatureValidity;
 
 export type SignatureCheck =
   | { readonly outcome: 'ok' }
@@ -55,7 +56,7 @@ export function signatureCounter(outcome: SignatureOutcome): 'sigOk' | 'sigBadAu
 
 /** The first standard TLV 77 of a payload. */
 export function signatureTlv(tlvs: readonly Tlv[]): Tlv | undefined {
-  return tlvs.find((t) => t.type === SIGNATURE_TLV && !t.vendor);
+  return tlvs.find((t) => t.type === TLV.Signature && !t.vendor);
 }
 
 /** The bytes the signature covers: the payload up to the Signature TLV's type byte (doc 7.1). */
@@ -72,8 +73,8 @@ export function signPayload(prefix: Uint8Array, privateKey: KeyObject): Uint8Arr
 
 /** `prefix` followed by its Signature TLV: a ready signed payload. */
 export function appendSignature(prefix: Uint8Array, privateKey: KeyObject, opts: TlvEncodeOptions): Uint8Array {
-  const value = encodeValue(SIGNATURE_TLV, { value: signPayload(prefix, privateKey) });
-  const tlv = encodeTlvs([{ type: SIGNATURE_TLV, value }], opts);
+  const value = encodeValue(TLV.Signature, { value: signPayload(prefix, privateKey) });
+  const tlv = encodeTlvs([{ type: TLV.Signature, value }], opts);
   const out = new Uint8Array(prefix.length + tlv.length);
   out.set(prefix, 0);
   out.set(tlv, prefix.length);
@@ -143,7 +144,7 @@ export function checkSignedPayload(
   const sig = signatureTlv(tlvs);
   if (!sig) return { outcome: 'missingSignature', reason: 'no Signature TLV' };
 
-  const validityTlv = tlvs.filter((t) => t.type === SIGNATURE_VALIDITY_TLV && !t.vendor && t.offset < sig.offset).pop();
+  const validityTlv = tlvs.filter((t) => t.type === TLV.SignatureValidity && !t.vendor && t.offset < sig.offset).pop();
   const validity = validityTlv ? decodeValue(validityTlv) : undefined;
   if (validity && !validity.value) {
     return { outcome: 'missingValidity', reason: `SignatureValidity does not decode: ${validity.error?.message ?? 'no value'}` };

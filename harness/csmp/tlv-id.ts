@@ -8,7 +8,8 @@
  * Text errors are DecodeError('tlv', index, ...) where index counts characters.
  */
 import { DecodeError } from '../../core/errors.js';
-import { VENDOR_TLV_TYPE, type VendorId } from './tlv.js';
+import type { VendorId } from './tlv.js';
+import { TLV } from './tlv-ids.js';
 import { MAX_VARINT_VALUE } from './varint.js';
 
 export interface TlvId {
@@ -91,7 +92,7 @@ function parseAt(text: string, at: number, lenient: boolean): TlvId {
   if (vendor) {
     checkEnd(text, at + vendor[0].length, lenient);
     return {
-      type: VENDOR_TLV_TYPE,
+      type: TLV.Vendor,
       vendor: { pen: number(vendor[1]!, text, at + 1), vendorType: number(vendor[2]!, text, at + 2 + vendor[1]!.length) },
     };
   }

@@ -8,9 +8,8 @@
  * frame on the receive path. Error offsets count from the payload's first byte.
  */
 import { DecodeError } from '../../core/errors.js';
+import { TLV } from './tlv-ids.js';
 import { readVarint, varintSize, writeVarint } from './varint.js';
-
-export const VENDOR_TLV_TYPE = 127;
 
 export interface VendorId {
   /** IANA Private Enterprise Number (Cisco 5771). */
@@ -102,7 +101,7 @@ function frame(payload: Uint8Array, agentVendor: boolean, tlvs: Tlv[]): void {
     const type = readVarint(payload, pos);
     pos += type.length;
     let vendor: VendorId | undefined;
-    if (agentVendor && type.value === VENDOR_TLV_TYPE) {
+    if (agentVendor && type.value === TLV.Vendor) {
       const pen = readVarint(payload, pos);
       pos += pen.length;
       const vendorType = readVarint(payload, pos);
@@ -144,7 +143,7 @@ export function encodeTlvs(tlvs: readonly TlvInput[], opts: TlvEncodeOptions): U
   let pos = 0;
   tlvs.forEach((t, i) => {
     pos = writeVarint(out, pos, t.type);
-    if (t.type === VENDOR_TLV_TYPE && agentVendor) {
+    if (t.type === TLV.Vendor && agentVendor) {
       if (!t.vendor) throw new RangeError('TLV 127 needs vendor {pen, vendorType} in the agent layout');
       pos = writeVarint(out, pos, t.vendor.pen);
       pos = writeVarint(out, pos, t.vendor.vendorType);
@@ -164,7 +163,7 @@ export function encodeTlv(tlv: TlvInput, opts: TlvEncodeOptions): Uint8Array {
 
 function headerSize(t: TlvInput, agentVendor: boolean): number {
   let n = varintSize(t.type);
-  if (t.type === VENDOR_TLV_TYPE && agentVendor && t.vendor) {
+  if (t.type === TLV.Vendor && agentVendor && t.vendor) {
     n += varintSize(t.vendor.pen) + varintSize(t.vendor.vendorType);
   }
   return n;

@@ -12,7 +12,8 @@
 import protobuf from 'protobufjs';
 import { DecodeError } from '../../core/errors.js';
 import { messageTypeFor, tlvName, tlvType } from './registry.js';
-import { VENDOR_TLV_TYPE, type TlvInput, type VendorId } from './tlv.js';
+import type { TlvInput, VendorId } from './tlv.js';
+import { TLV } from './tlv-ids.js';
 import { fromHex, toHex } from '../../core/bytes.js';
 import { formatTlvId } from './tlv-id.js';
 
@@ -55,7 +56,7 @@ export function decodeValue(tlv: Tlvish): DecodedTlv {
   let error: DecodeError | undefined;
   const name = tlvName(tlv.type);
   // Type 127 framed without a vendor id is the draft layout, whose SubTLVs are not protobuf.
-  const type = tlv.type === VENDOR_TLV_TYPE && !tlv.vendor ? undefined : messageTypeFor(tlv.type, tlv.vendor);
+  const type = tlv.type === TLV.Vendor && !tlv.vendor ? undefined : messageTypeFor(tlv.type, tlv.vendor);
   if (type) {
     const reader = new protobuf.Reader(plainView(tlv.value));
     try {

@@ -2,6 +2,7 @@
 import { codeName } from '../coap/codes.js';
 import { parseSignatureValue } from '../csmp/asn1.js';
 import { formatTlv } from '../csmp/format.js';
+import { TLV } from '../csmp/tlv-ids.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import { toHex } from '../../core/bytes.js';
 import { DecodeError } from '../../core/errors.js';
@@ -57,7 +58,7 @@ const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 
 /** A Signature TLV is only useful to a reader with its ASN.1 wrapping spelled out (doc 7.2). */
 function signatureNote(t: DecodedTlv): string {
-  const value = t.type === 77 ? t.value?.value : undefined;
+  const value = t.type === TLV.Signature ? t.value?.value : undefined;
   if (!(value instanceof Uint8Array)) return '';
   try {
     const sig = parseSignatureValue(value);
