@@ -11,6 +11,7 @@
  * certification suite must be able to say which byte of a wrapper is wrong; the reference
  * agent itself checks much less (it skips the OID unread).
  */
+import { toHex } from '../../core/bytes.js';
 import { DecodeError } from '../../core/errors.js';
 
 export const ECDSA_WITH_SHA256_OID = '1.2.840.10045.4.3.2';
@@ -176,5 +177,5 @@ function derInteger(bytes: Uint8Array): number[] {
 }
 
 function hex(b: number): string {
-  return b.toString(16).padStart(2, '0');
+  return toHex(Uint8Array.of(b));
 }

@@ -3,6 +3,7 @@
  * the reproducible signature vector 8.8). The registration exchange is read from its capture:
  * test/support/register-vector.ts.
  */
+
 /** 8.5 GET /c?q=1: the 2.05 payload, TlvIndex with 17 ids. */
 export const GET_TLVINDEX_PAYLOAD =
   '01c1000a01310a01320a01370a0235350a0235380a0231330a0231310a0231320a0231360a0231370a0231' +
