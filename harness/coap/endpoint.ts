@@ -16,6 +16,7 @@ import type { Datagram, Link } from '../../drivers/link/types.js';
 import { DecodeError } from '../../core/errors.js';
 import { DropCounter } from '../../core/drop-counter.js';
 import { systemClock, type Clock } from '../../core/clock.js';
+import { sameBytes } from '../../core/bytes.js';
 import { codeName, isRequest, methodCode, type CoapMethod } from './codes.js';
 import { CoapClosedError, CoapResetError, CoapTimeoutError, type Peer } from './errors.js';
 import { ExpiringMap } from './expiring-map.js';
@@ -449,12 +450,6 @@ export function describeRequest(method: string, uriPath: readonly string[], uriQ
 
 function exchangeKey(address: string, port: number, mid: number): string {
   return `${address}|${port}|${mid}`;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function isPromiseLike<T>(v: T | Promise<T>): v is Promise<T> {

@@ -17,6 +17,7 @@ import type { CoapMessage } from '../coap/message.js';
 import { buildPayload, decodePayload, type TlvToBuild } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import type { Clock } from '../../core/clock.js';
+import { sameBytes } from '../../core/bytes.js';
 import type { ProcessingCounters } from './counters.js';
 import type { DeviceRecord, DeviceStates } from './device-state.js';
 import { EventTimeoutError, type NmsEvents } from './events.js';
@@ -105,10 +106,6 @@ function tlvIdText(id: TlvIdLike): string {
   const text = String(id);
   if (!/^(\d+|e\d+\.\d+)$/.test(text)) throw new RangeError(`not a TLV id: ${JSON.stringify(id)} (decimal, or e<PEN>.<type>)`);
   return text;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 export class NmsClient {

@@ -10,6 +10,7 @@
  * neither FND nor the reference agent checks them (doc 6.7), and fleets must stay small.
  */
 import type { FirmwareSlot } from './platform.js';
+import { sameBytes } from '../../../core/bytes.js';
 
 export const FW_OK = 0;
 export const FW_INCOMPATIBLE_HW = 1;
@@ -41,12 +42,6 @@ export interface TransferFields {
   version?: string;
   fileSize?: number;
   blockSize?: number;
-}
-
-export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export function runningSlot(slots: readonly FirmwareSlot[]): FirmwareSlot | undefined {

@@ -10,10 +10,11 @@
 import { decodeValue, encodeValue, type FieldMap } from '../../../harness/csmp/value.js';
 import type { TlvInput } from '../../../harness/csmp/tlv.js';
 import { parseTlvId } from '../../../harness/csmp/tlv-id.js';
+import { sameBytes } from '../../../core/bytes.js';
 import type { AgentTl } from './agent-tlv.js';
 import type { AgentContext, PostMode, PostResult } from './context.js';
 import { AgentCrash } from './device-time.js';
-import { FW_INCOMPLETE, FW_INVALID_REQUEST, FW_OK, FW_UNKNOWN_HASH, FirmwareManager, sameBytes } from './firmware.js';
+import { FW_INCOMPLETE, FW_INVALID_REQUEST, FW_OK, FW_UNKNOWN_HASH, FirmwareManager } from './firmware.js';
 import { CISCO_PEN, getTlv, VENDOR_TYPE } from './tlv-get.js';
 
 const MAX_SESSION_ID = 16;
