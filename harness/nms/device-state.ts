@@ -42,13 +42,6 @@ export interface KnownDevice {
   };
 }
 
-/** A group id of the rig's expectations as a number; undefined when absent or not a uint. */
-export function expectedGroup(v: number | string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : Number(v);
-  return Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff ? n : undefined;
-}
-
 export interface DeviceRecord {
   readonly device: KnownDevice;
   /** Upper-case EUI-64, FND's EID. */

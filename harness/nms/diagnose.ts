@@ -10,7 +10,8 @@
 import type { NmsEvent } from './events.js';
 import type { AddressCounters } from './counters.js';
 import type { DecodedTlv } from '../csmp/value.js';
-import { expectedGroup, type DeviceStateName, type KnownDevice } from './device-state.js';
+import type { DeviceStateName, KnownDevice } from './device-state.js';
+import { CONFIG_GROUP, expectedGroup, FIRMWARE_GROUP, groupsOf } from './groups.js';
 import type { FirewallState } from './firewall.js';
 import { firmwareMismatches, runningImage } from './firmware-image.js';
 import { canonicalIpv6 } from '../../drivers/ip/address.js';
@@ -95,9 +96,6 @@ export interface DiagnosisProbe {
   consoleConfigXml?: () => Promise<string | undefined>;
 }
 
-const FIRMWARE_GROUP = 2;
-const CONFIG_GROUP = 1;
-
 function fieldsOf(r: ProbeResult | undefined, type: number): Record<string, unknown>[] {
   return r && r.ok ? r.tlvs.filter((t) => t.type === type).map((t) => t.value ?? {}) : [];
 }
@@ -111,17 +109,6 @@ function ssidText(v: unknown): string {
   if (v === undefined || v === null) return 'absent';
   if (v instanceof Uint8Array) return `"${Buffer.from(v).toString('latin1')}" (${Buffer.from(v).toString('hex') || 'empty'})`;
   return JSON.stringify(v);
-}
-
-function groupsFrom(tlvs: DecodedTlv[] | undefined, tlvType: number): Map<number, number> {
-  const m = new Map<number, number>();
-  for (const t of tlvs ?? []) {
-    if (t.type !== tlvType) continue;
-    const type = Number(t.value?.['type']);
-    const id = Number(t.value?.['id']);
-    if (Number.isFinite(type) && Number.isFinite(id)) m.set(type, id);
-  }
-  return m;
 }
 
 /** DemoModeEnable inside DemoMode_Cfg of a DevCfgSchema document; undefined when the file does not say. */
@@ -313,7 +300,7 @@ export async function diagnose(facts: DiagnosisFacts, probe: DiagnosisProbe): Pr
 
   // Firmware group: what the device runs in vs what the rig expects.
   const groupsNow = await probe.get(58);
-  const groups = groupsNow.ok ? groupsFrom(groupsNow.tlvs, 58) : groupsFrom(facts.lastRegistration, 58);
+  const groups = groupsOf(groupsNow.ok ? groupsNow.tlvs : (facts.lastRegistration ?? []));
   const describeGroups = (m: Map<number, number>): string =>
     m.size === 0 ? 'no group' : [...m].map(([t, id]) => `type ${t} id ${id}`).join(', ');
   see('GET 58 GroupInfo', groupsNow.ok ? `${groupsNow.code}: ${describeGroups(groups)}` : `${resultText(groupsNow, () => '')}; from last /r: ${describeGroups(groups)}`);

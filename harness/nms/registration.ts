@@ -15,15 +15,13 @@ import type { Peer } from '../coap/errors.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import type { Clock } from '../../core/clock.js';
-import { expectedGroup, type DeviceRecord, type DeviceStates } from './device-state.js';
+import type { DeviceRecord, DeviceStates } from './device-state.js';
+import { CONFIG_GROUP, expectedGroup, FIRMWARE_GROUP, groupsOf } from './groups.js';
 import type { NmsEvents } from './events.js';
 import { registrationResponsePayload, TLV_SESSION_ID, type GroupId, type PayloadSigner } from './response-builder.js';
 
 export const TLV_DEVICE_ID = 2;
 export const TLV_CURRENT_TIME = 18;
-export const TLV_GROUP_INFO = 58;
-export const CONFIG_GROUP = 1;
-export const FIRMWARE_GROUP = 2;
 
 /** What goes into one device's 2.03. */
 export interface RegistrationSettings {
@@ -76,18 +74,6 @@ export function normaliseEui64(text: string): string {
 function deviceIdOf(t: DecodedTlv): string | undefined {
   const id = t.value?.['id'];
   return typeof id === 'string' ? normaliseEui64(id) : undefined;
-}
-
-/** The {type -> id} of the GroupInfo TLVs a device sent. */
-export function groupsOf(tlvs: readonly DecodedTlv[]): Map<number, number> {
-  const groups = new Map<number, number>();
-  for (const t of tlvs) {
-    if (t.type !== TLV_GROUP_INFO || !t.value) continue;
-    const type = t.value['type'];
-    const id = t.value['id'];
-    if (typeof type === 'number' && typeof id === 'number') groups.set(type, id);
-  }
-  return groups;
 }
 
 /** Device CurrentTime.posix minus NMS time, in whole seconds; undefined without a CurrentTime. */
