@@ -16,6 +16,7 @@ import { CoapTimeoutError } from '../coap/errors.js';
 import type { CoapMessage } from '../coap/message.js';
 import { buildPayload, decodePayload, type TlvToBuild } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
+import { TLV } from '../csmp/tlv-ids.js';
 import type { Clock } from '../../core/clock.js';
 import { sameBytes } from '../../core/bytes.js';
 import type { ProcessingCounters } from './counters.js';
@@ -26,7 +27,6 @@ import { SIGNATURE_FAILURE_HINT } from './reports.js';
 import type { GroupId } from './response-builder.js';
 import type { NmsSigner } from './signing.js';
 
-export const TLV_GROUP_MATCH = 57;
 /** csmp-agent-lib's delay when a= is missing or 0 (doc 3.3). */
 export const DEFAULT_ASYNC_SECONDS = 20;
 
@@ -153,7 +153,7 @@ export class NmsClient {
   /** The bytes post() sends: [GroupMatch] + items + [SignatureValidity + Signature]. */
   postPayload(items: readonly TlvToBuild[], opts: Pick<PostOptions, 'sign' | 'groupMatch' | 'afterSignature'> = {}): Uint8Array {
     const all: TlvToBuild[] = [];
-    if (opts.groupMatch) all.push({ type: TLV_GROUP_MATCH, fields: { type: opts.groupMatch.type, id: opts.groupMatch.id } });
+    if (opts.groupMatch) all.push({ type: TLV.GroupMatch, fields: { type: opts.groupMatch.type, id: opts.groupMatch.id } });
     all.push(...items);
     const body = buildPayload(all, { lengthStyle: 'minimal' });
     const sign = opts.sign ?? this.deps.signer !== undefined;
@@ -175,7 +175,7 @@ export class NmsClient {
    * answered a waiting NON request.
    */
   deliverAsync(rec: DeviceRecord, post: DevicePost): boolean {
-    const isNotification = post.tlvs.some((t) => t.type === 44);
+    const isNotification = post.tlvs.some((t) => t.type === TLV.CGMSNotification);
     const i = this.waiters.findIndex((w) =>
       w.rec === rec && (isNotification ? w.kind === 'post' && sameBytes(w.token, post.message.token) : true),
     );

@@ -14,14 +14,12 @@ import type { CoapResponse } from '../coap/endpoint.js';
 import type { Peer } from '../coap/errors.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
+import { TLV } from '../csmp/tlv-ids.js';
 import type { Clock } from '../../core/clock.js';
 import type { DeviceRecord, DeviceStates } from './device-state.js';
 import { CONFIG_GROUP, expectedGroup, FIRMWARE_GROUP, groupsOf } from './groups.js';
 import type { NmsEvents } from './events.js';
-import { registrationResponsePayload, TLV_SESSION_ID, type GroupId, type PayloadSigner } from './response-builder.js';
-
-export const TLV_DEVICE_ID = 2;
-export const TLV_CURRENT_TIME = 18;
+import { registrationResponsePayload, type GroupId, type PayloadSigner } from './response-builder.js';
 
 /** What goes into one device's 2.03. */
 export interface RegistrationSettings {
@@ -41,7 +39,7 @@ export interface RegistrationSettings {
 
 export const DEFAULT_REGISTRATION: RegistrationSettings = {
   reportIntervalS: 900,
-  reportTlvs: ['22', '35'],
+  reportTlvs: [String(TLV.Uptime), String(TLV.WPANStatus)],
   sign: true,
   cgmsSettings: false,
 };
@@ -78,7 +76,7 @@ function deviceIdOf(t: DecodedTlv): string | undefined {
 
 /** Device CurrentTime.posix minus NMS time, in whole seconds; undefined without a CurrentTime. */
 export function clockOffsetS(tlvs: readonly DecodedTlv[], nowMs: number): number | undefined {
-  const posix = tlvs.find((t) => t.type === TLV_CURRENT_TIME)?.value?.['posix'];
+  const posix = tlvs.find((t) => t.type === TLV.CurrentTime)?.value?.['posix'];
   return typeof posix === 'number' ? posix - Math.floor(nowMs / 1000) : undefined;
 }
 
@@ -102,7 +100,7 @@ export function handleRegistration(ctx: RegistrationContext, req: CoapMessage, f
   if (decoded.error) return reject('4.00', `payload does not decode (${decoded.error.message})`);
   const tlvs = decoded.tlvs;
 
-  const ids = tlvs.filter((t) => t.type === TLV_DEVICE_ID).map(deviceIdOf);
+  const ids = tlvs.filter((t) => t.type === TLV.DeviceID).map(deviceIdOf);
   if (ids.length === 0 || ids[0] === undefined) return reject('4.03', 'no DeviceID');
   const eid = ids[0];
   if (ids.length > 1) return reject('4.03', `duplicate DeviceID (${ids.length} DeviceID TLVs: ${ids.join(', ')})`, eid);
@@ -110,7 +108,7 @@ export function handleRegistration(ctx: RegistrationContext, req: CoapMessage, f
   if (!rec) return reject('4.03', `unknown DeviceID ${eid} (not in the inventory)`, eid);
   if (!ctx.inInventory(rec)) return reject('4.03', `unknown DeviceID ${eid} (${rec.device.name} is out of the inventory)`, eid, rec);
 
-  const sessions = new Set(tlvs.filter((t) => t.type === TLV_SESSION_ID).map((t) => String(t.value?.['id'])));
+  const sessions = new Set(tlvs.filter((t) => t.type === TLV.SessionID).map((t) => String(t.value?.['id'])));
   if (sessions.size > 1) return reject('4.04', `several SessionIDs (${[...sessions].join(', ')})`, eid, rec);
 
   const now = ctx.clock.now();

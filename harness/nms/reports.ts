@@ -16,14 +16,12 @@ import type { CoapMessage } from '../coap/message.js';
 import type { Peer } from '../coap/errors.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
+import { TLV } from '../csmp/tlv-ids.js';
 import type { Clock } from '../../core/clock.js';
 import type { InboundKind } from './counters.js';
 import type { DeviceRecord, DeviceStates } from './device-state.js';
 import type { NmsEvents } from './events.js';
-import { clockOffsetS, normaliseEui64, TLV_CURRENT_TIME, TLV_DEVICE_ID } from './registration.js';
-import { TLV_SESSION_ID } from './response-builder.js';
-
-export const TLV_CGMS_NOTIFICATION = 44;
+import { clockOffsetS, normaliseEui64 } from './registration.js';
 
 /** The hint FND's signatureFailure event gives (troubleshooting note, doc 7.6). */
 export const SIGNATURE_FAILURE_HINT = 'Verify the certificate setup and that the device and IoT-FND are time synchronized.';
@@ -51,9 +49,9 @@ export interface InboundOutcome {
 }
 
 function findDevice(devices: DeviceStates, tlvs: readonly DecodedTlv[], from: Peer): DeviceRecord | undefined {
-  const id = tlvs.find((t) => t.type === TLV_DEVICE_ID)?.value?.['id'];
+  const id = tlvs.find((t) => t.type === TLV.DeviceID)?.value?.['id'];
   if (typeof id === 'string') return devices.get(normaliseEui64(id));
-  const session = tlvs.find((t) => t.type === TLV_SESSION_ID)?.value?.['id'];
+  const session = tlvs.find((t) => t.type === TLV.SessionID)?.value?.['id'];
   if (typeof session === 'string') {
     const rec = devices.bySession(session);
     if (rec) return rec;
@@ -71,7 +69,7 @@ export function handleDevicePost(ctx: ReportsContext, req: CoapMessage, from: Pe
   rec.lastSource = { address: from.address, port: from.port, localAddress: to.address };
   const post: DevicePost = { message: req, tlvs, from, to, at: now };
 
-  const notification = tlvs.find((t) => t.type === TLV_CGMS_NOTIFICATION);
+  const notification = tlvs.find((t) => t.type === TLV.CGMSNotification);
   if (notification) {
     const code = Number(notification.value?.['code'] ?? -1);
     const failed = (notification.value?.['tlvs'] as number[] | undefined) ?? [];
@@ -102,7 +100,7 @@ export function handleDevicePost(ctx: ReportsContext, req: CoapMessage, from: Pe
   // Reports lead with SessionID then CurrentTime, or CurrentTime alone before a SessionID (6.4);
   // asynchronous answers lead with the requested or produced TLVs (3.6).
   const first = tlvs[0]?.type;
-  const isReport = first === TLV_SESSION_ID ? tlvs[1]?.type === TLV_CURRENT_TIME : first === TLV_CURRENT_TIME;
+  const isReport = first === TLV.SessionID ? tlvs[1]?.type === TLV.CurrentTime : first === TLV.CurrentTime;
   if (!isReport) {
     // Counted as an asynchronous answer even when nobody waits any more (it came late).
     ctx.deliverAsync(rec, post);

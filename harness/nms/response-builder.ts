@@ -13,11 +13,7 @@
  * it is only sent when a device's settings ask for it, and that is off by default.
  */
 import { buildPayload, type TlvToBuild } from '../csmp/payload.js';
-
-export const TLV_SESSION_ID = 7;
-export const TLV_REPORT_SUBSCRIBE = 13;
-export const TLV_CGMS_SETTINGS = 42;
-export const TLV_GROUP_ASSIGN = 55;
+import { TLV } from '../csmp/tlv-ids.js';
 
 /** Reference agent receive buffer (doc 10.1) less the 4-byte header and the payload marker of a TKL-0 ACK. */
 export const MAX_REGISTRATION_PAYLOAD = 1024 - 5;
@@ -62,13 +58,13 @@ export function registrationResponseItems(plan: RegistrationResponsePlan): TlvTo
     throw new RangeError(`SessionID must be 1-${MAX_SESSION_ID_BYTES} bytes (longer overflows csmp-agent-lib), got ${JSON.stringify(plan.sessionId)}`);
   }
   const items: TlvToBuild[] = [
-    { type: TLV_REPORT_SUBSCRIBE, fields: { interval, ...(tlvids.length > 0 ? { tlvid: [...tlvids] } : {}) } },
-    { type: TLV_SESSION_ID, fields: { id: plan.sessionId } },
+    { type: TLV.ReportSubscribe, fields: { interval, ...(tlvids.length > 0 ? { tlvid: [...tlvids] } : {}) } },
+    { type: TLV.SessionID, fields: { id: plan.sessionId } },
   ];
   if (plan.cgmsSettings) {
-    items.push({ type: TLV_CGMS_SETTINGS, fields: { ...plan.cgmsSettings } });
+    items.push({ type: TLV.CGMSSettings, fields: { ...plan.cgmsSettings } });
   }
-  for (const g of plan.groupAssign) items.push({ type: TLV_GROUP_ASSIGN, fields: { type: g.type, id: g.id } });
+  for (const g of plan.groupAssign) items.push({ type: TLV.GroupAssign, fields: { type: g.type, id: g.id } });
   return items;
 }
 

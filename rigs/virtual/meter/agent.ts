@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import type { Datagram } from '../../../drivers/link/types.js';
 import { encodeTlvs, type TlvInput } from '../../../harness/csmp/tlv.js';
 import { decodeValue, encodeValue } from '../../../harness/csmp/value.js';
+import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import { buildAck, buildPost, CON, Code, NON, parseRequest, parseResponse, text, type AgentRequest } from './agent-coap.js';
 import { walkTlvs, type AgentTl } from './agent-tlv.js';
 import type { AgentContext, AgentRam, GetResult, HandlerError } from './context.js';
@@ -29,7 +30,7 @@ import { GlibcRandom, trickleSeed } from './glibc-random.js';
 import { canonicalIpv6, eui64Bytes, isMulticast, linkLocalFromEui64, parseIpv6 } from './ipv6-address.js';
 import { OsalTimers } from './osal-timers.js';
 import type { FirmwareSlot, MeterIdentity, MeterPlatform, MeterSettings } from './platform.js';
-import { checkSignature, SIGNATURE, SIGNATURE_VALIDITY, type SignatureCheck, type SignaturePolicy } from './signature-check.js';
+import { checkSignature, type SignatureCheck, type SignaturePolicy } from './signature-check.js';
 import { newStats, type AgentStats } from './stats.js';
 import { agentTlvId, postTlv } from './tlv-post.js';
 import { defaultVendorValues, deviceId, getTlv, sessionAndTime } from './tlv-get.js';
@@ -54,8 +55,7 @@ const NOTIFY_COAP_ERROR = 1;
 const NOTIFY_SIGNATURE_ERROR = 2;
 const NOTIFY_PROCESSING_ERROR = 3;
 
-const GROUP_MATCH = 57;
-const EXEMPT = new Set([8, 67]); // DescriptionRequest, ImageBlock (doc 7.4)
+const EXEMPT = new Set<number>([TLV.DescriptionRequest, TLV.ImageBlock]); // doc 7.4
 const CLIENT_BUFFER = 1048; // cgmsagent g_outbuf
 const SERVER_BUFFER = 1024; // csmpserver OUTBUF_MAX
 const MAX_QUERY_IDS = 20;
@@ -65,7 +65,21 @@ const REBOOT_BOUND_SEC = 5;
 /** Bytes of IPv6 + UDP header per datagram, for the interface octet counters. */
 const HEADERS = 48;
 /** Registration TLVs in the order of csmp_register.pcap frame 1, with HEAD's GroupInfo and a non-zero ReportSubscribe where HEAD puts them. */
-const REGISTRATION_ORDER = [2, 18, 11, 12, 16, 17, 23, 25, 35, 58, 13, 53, 75];
+const REGISTRATION_ORDER = [
+  TLV.DeviceID,
+  TLV.CurrentTime,
+  TLV.HardwareDesc,
+  TLV.InterfaceDesc,
+  TLV.IPAddress,
+  TLV.IPRoute,
+  TLV.InterfaceMetrics,
+  TLV.IPRouteRPLMetrics,
+  TLV.WPANStatus,
+  TLV.GroupInfo,
+  TLV.ReportSubscribe,
+  TLV.RPLInstance,
+  TLV.FirmwareImageInfo,
+];
 
 export interface MeterAgentOptions {
   identity: MeterIdentity;
@@ -252,7 +266,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     const tlvs: TlvInput[] = [];
     const ctx = this.context();
     for (const type of REGISTRATION_ORDER) {
-      if (type === 13 && this.ram.report.interval === 0) continue;
+      if (type === TLV.ReportSubscribe && this.ram.report.interval === 0) continue;
       const got = getTlv(ctx, { type }, -1);
       if (got.ok) tlvs.push(...got.tlvs);
     }
@@ -316,7 +330,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     for (const tl of walkOrStop(payload)) {
       if (tl === undefined) return false;
       used = tl.end;
-      if (tl.type === SIGNATURE || tl.type === SIGNATURE_VALIDITY) continue;
+      if (tl.type === TLV.Signature || tl.type === TLV.SignatureValidity) continue;
       if (this.afterSignature(tl, check)) continue;
       if (!postTlv(ctx, payload, tl, 'registration').ok) return false;
     }
@@ -374,7 +388,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     const first = req.path[0];
     // strncmp(seg, "c", seg.len): "c" and an empty first segment both pass (doc 3.5: else 4.00).
     if (!first || !(first.length === 0 || (first.length === 1 && first[0] === 0x63))) return { code: Code.BAD_REQUEST, ...none };
-    let id: { type: number; vendor?: { pen: number; vendorType: number } } = { type: 1 };
+    let id: { type: number; vendor?: { pen: number; vendorType: number } } = { type: TLV.TlvIndex };
     let index = -1;
     const seg = req.path[1];
     if (seg) {
@@ -432,7 +446,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     let outSize = 0;
     for (const tl of walkOrStop(payload)) {
       if (tl === undefined) return fail(Code.BAD_REQUEST);
-      if (tl.type === SIGNATURE || tl.type === SIGNATURE_VALIDITY || tl.type === GROUP_MATCH) continue;
+      if (tl.type === TLV.Signature || tl.type === TLV.SignatureValidity || tl.type === TLV.GroupMatch) continue;
       if (this.afterSignature(tl, check)) continue;
       if (check.outcome === 'missing' && !EXEMPT.has(tl.type) && !unsignedOk) {
         this.counters.sigNoSignature++;
@@ -460,8 +474,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   private groupMatches(payload: Uint8Array): boolean {
     const groups = this.safeSettings().groups ?? {};
     for (const tl of walkTlvs(payload).tlvs) {
-      if (tl.type !== GROUP_MATCH) continue;
-      const f = decodeValue({ type: GROUP_MATCH, value: payload.subarray(tl.valueStart, tl.end) }).value;
+      if (tl.type !== TLV.GroupMatch) continue;
+      const f = decodeValue({ type: TLV.GroupMatch, value: payload.subarray(tl.valueStart, tl.end) }).value;
       const mine = f?.['type'] === 1 ? groups.config : f?.['type'] === 2 ? groups.firmware : undefined;
       if (!mine || mine !== f?.['id']) return false;
     }
@@ -522,8 +536,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   private notify(code: number, tlvs: number[], token: Uint8Array): void {
     this.ram.notification = { code, tlvs: tlvs.slice(0, MAX_NOTIFY_TLVS) };
     const ctx = this.context();
-    const body = encodeValue(44, code === NOTIFY_PROCESSING_ERROR ? { code, tlvs: this.ram.notification.tlvs } : { code });
-    this.sendRequest(NON, 'c', [deviceId(ctx), { type: 44, value: body }], token);
+    const body = encodeValue(TLV.CGMSNotification, code === NOTIFY_PROCESSING_ERROR ? { code, tlvs: this.ram.notification.tlvs } : { code });
+    this.sendRequest(NON, 'c', [deviceId(ctx), { type: TLV.CGMSNotification, value: body }], token);
   }
 
   private sendRequest(type: number, resource: 'r' | 'c', tlvs: TlvInput[], token: Uint8Array): void {

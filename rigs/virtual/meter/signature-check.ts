@@ -16,12 +16,11 @@
  */
 import { verify, type KeyObject } from 'node:crypto';
 import { decodeValue } from '../../../harness/csmp/value.js';
+import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import { findTlv, type AgentTl } from './agent-tlv.js';
 import { ClockUnreadable } from './device-time.js';
 import type { AgentStats } from './stats.js';
 
-export const SIGNATURE_VALIDITY = 76;
-export const SIGNATURE = 77;
 const SIGNATURE_MAX = 88;
 
 export type SignatureOutcome = 'unchecked' | 'missing' | 'error' | 'ok';
@@ -56,17 +55,17 @@ export function checkSignature(
   stats: AgentStats,
 ): SignatureCheck {
   if (!policy.requireSigned) return { outcome: 'unchecked' };
-  const sigTlv = findTlv(payload, SIGNATURE);
+  const sigTlv = findTlv(payload, TLV.Signature);
   if (!sigTlv) return { outcome: 'missing' };
-  const sig = decodeValue({ type: SIGNATURE, value: payload.subarray(sigTlv.valueStart, sigTlv.end) });
+  const sig = decodeValue({ type: TLV.Signature, value: payload.subarray(sigTlv.valueStart, sigTlv.end) });
   if (!sig.value) return { outcome: 'error', signatureTlv: sigTlv };
   const value = sig.value['value'];
   if (value instanceof Uint8Array) memory.signature = value.slice(0, SIGNATURE_MAX);
 
   if (policy.requireValidity) {
-    const vTlv = findTlv(payload, SIGNATURE_VALIDITY);
+    const vTlv = findTlv(payload, TLV.SignatureValidity);
     if (!vTlv) return { outcome: 'error', signatureTlv: sigTlv };
-    const v = decodeValue({ type: SIGNATURE_VALIDITY, value: payload.subarray(vTlv.valueStart, vTlv.end) });
+    const v = decodeValue({ type: TLV.SignatureValidity, value: payload.subarray(vTlv.valueStart, vTlv.end) });
     if (!v.value) return { outcome: 'error', signatureTlv: sigTlv };
     if (typeof v.value['notBefore'] === 'number') memory.notBefore = v.value['notBefore'];
     if (typeof v.value['notAfter'] === 'number') memory.notAfter = v.value['notAfter'];

@@ -9,6 +9,8 @@
  * flash are left out when the flash cannot supply them.
  */
 import { encodeValue } from '../../../harness/csmp/value.js';
+import { AGENT_VENDOR_TYPE } from '../../../harness/csmp/registry.js';
+import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import type { TlvInput } from '../../../harness/csmp/tlv.js';
 import type { TlvId } from '../../../harness/csmp/tlv-id.js';
 import type { AgentContext, GetResult } from './context.js';
@@ -18,10 +20,31 @@ import type { FirmwareSlot } from './platform.js';
 import { cgmsStatsFields } from './stats.js';
 
 export const CISCO_PEN = 5771;
-export const VENDOR_TYPE = 127;
 
 /** TlvIndex in the agent's own order (HEAD's 20 ids, doc 8.7) plus 43. 45 is served but not listed, as in the agent. */
-export const ADVERTISED_TLVS = ['1', '2', '7', '55', '58', '13', '11', '12', '16', '17', '18', '22', '23', '25', '35', '53', '75', '76', '77', '79', '43'];
+export const ADVERTISED_TLVS = [
+  TLV.TlvIndex,
+  TLV.DeviceID,
+  TLV.SessionID,
+  TLV.GroupAssign,
+  TLV.GroupInfo,
+  TLV.ReportSubscribe,
+  TLV.HardwareDesc,
+  TLV.InterfaceDesc,
+  TLV.IPAddress,
+  TLV.IPRoute,
+  TLV.CurrentTime,
+  TLV.Uptime,
+  TLV.InterfaceMetrics,
+  TLV.IPRouteRPLMetrics,
+  TLV.WPANStatus,
+  TLV.RPLInstance,
+  TLV.FirmwareImageInfo,
+  TLV.SignatureValidity,
+  TLV.Signature,
+  TLV.SignatureSettings,
+  TLV.CGMSStatus,
+].map(String);
 
 const tlv = (type: number, fields: Record<string, unknown>): TlvInput => ({ type, value: encodeValue(type, fields) });
 const ok = (tlvs: TlvInput[]): GetResult => ({ ok: true, tlvs });
@@ -30,81 +53,81 @@ const UNSUPPORTED: GetResult = { ok: false, error: 'unsupported' };
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 
 export function getTlv(ctx: AgentContext, id: TlvId, index: number): GetResult {
-  if (id.vendor || id.type === VENDOR_TYPE) return ok(vendorTlvs(ctx, id));
+  if (id.vendor || id.type === TLV.Vendor) return ok(vendorTlvs(ctx, id));
   switch (id.type) {
-    case 1:
-      return ok([tlv(1, { tlvid: ADVERTISED_TLVS })]);
-    case 2:
+    case TLV.TlvIndex:
+      return ok([tlv(TLV.TlvIndex, { tlvid: ADVERTISED_TLVS })]);
+    case TLV.DeviceID:
       return ok([deviceId(ctx)]);
-    case 7:
-      return ok(ctx.ram.sessionId ? [tlv(7, { id: String.fromCharCode(...ctx.ram.sessionId) })] : []);
-    case 11:
+    case TLV.SessionID:
+      return ok(ctx.ram.sessionId ? [tlv(TLV.SessionID, { id: String.fromCharCode(...ctx.ram.sessionId) })] : []);
+    case TLV.HardwareDesc:
       return ok([hardwareDesc(ctx)]);
-    case 12:
+    case TLV.InterfaceDesc:
       return ok(interfaceDesc(ctx));
-    case 13:
+    case TLV.ReportSubscribe:
       return ok([reportSubscribe(ctx)]);
-    case 16:
+    case TLV.IPAddress:
       return ok(ipAddresses(ctx));
-    case 17:
+    case TLV.IPRoute:
       return ok([ipRoute(ctx)]);
-    case 18: {
+    case TLV.CurrentTime: {
       const t = currentTime(ctx);
       return t ? ok([t]) : { ok: false, error: 'read' };
     }
-    case 22:
-      return ok([tlv(22, { sysUpTime: ctx.uptimeSec() })]);
-    case 23:
+    case TLV.Uptime:
+      return ok([tlv(TLV.Uptime, { sysUpTime: ctx.uptimeSec() })]);
+    case TLV.InterfaceMetrics:
       return ok(interfaceMetrics(ctx));
-    case 25:
+    case TLV.IPRouteRPLMetrics:
       return ok([rplMetrics(ctx)]);
-    case 35:
+    case TLV.WPANStatus:
       return ok([wpanStatus(ctx)]);
-    case 43:
-      return ok([tlv(43, ctx.cgmsStatus())]);
-    case 44: {
+    case TLV.CGMSStatus:
+      return ok([tlv(TLV.CGMSStatus, ctx.cgmsStatus())]);
+    case TLV.CGMSNotification: {
       const n = ctx.ram.notification;
-      return ok([tlv(44, n.code === 3 ? { code: n.code, tlvs: n.tlvs } : { code: n.code })]);
+      return ok([tlv(TLV.CGMSNotification, n.code === 3 ? { code: n.code, tlvs: n.tlvs } : { code: n.code })]);
     }
-    case 45:
-      return ok([tlv(45, cgmsStatsFields(ctx.stats))]);
-    case 53:
+    case TLV.CGMSStats:
+      return ok([tlv(TLV.CGMSStats, cgmsStatsFields(ctx.stats))]);
+    case TLV.RPLInstance:
       return ok([rplInstance(ctx)]);
-    case 55:
-    case 58:
+    case TLV.GroupAssign:
+    case TLV.GroupInfo:
       return ok(groupRows(ctx, id.type));
-    case 65:
+    case TLV.TransferRequest:
       return ok([]);
-    case 68: {
+    case TLV.LoadRequest: {
       const p = ctx.ram.pendingLoad;
-      return ok(p ? [tlv(68, { fileHash: p.hash, loadTime: p.loadTime })] : []);
+      return ok(p ? [tlv(TLV.LoadRequest, { fileHash: p.hash, loadTime: p.loadTime })] : []);
     }
-    case 75:
+    case TLV.FirmwareImageInfo:
       return ok(firmwareRows(ctx, index));
-    case 76: {
+    case TLV.SignatureValidity: {
       const s = ctx.ram.signature;
       const f: Record<string, number> = {};
       if (s.notBefore !== undefined) f['notBefore'] = s.notBefore;
       if (s.notAfter !== undefined) f['notAfter'] = s.notAfter;
-      return ok(Object.keys(f).length ? [tlv(76, f)] : []);
+      return ok(Object.keys(f).length ? [tlv(TLV.SignatureValidity, f)] : []);
     }
-    case 77:
-      return ok(ctx.ram.signature.signature ? [tlv(77, { value: ctx.ram.signature.signature })] : []);
-    case 79:
-      return ok([tlv(79, ctx.ram.signatureSettings)]);
+    case TLV.Signature:
+      return ok(ctx.ram.signature.signature ? [tlv(TLV.Signature, { value: ctx.ram.signature.signature })] : []);
+    case TLV.SignatureSettings:
+      return ok([tlv(TLV.SignatureSettings, ctx.ram.signatureSettings)]);
     default:
       return UNSUPPORTED;
   }
 }
 
 export function deviceId(ctx: AgentContext): TlvInput {
-  return tlv(2, { type: 1, id: ctx.identity.eui64.toUpperCase() });
+  return tlv(TLV.DeviceID, { type: 1, id: ctx.identity.eui64.toUpperCase() });
 }
 
 /** CurrentTime as the device reads its clock; undefined when the clock cannot be read. */
 export function currentTime(ctx: AgentContext): TlvInput | undefined {
   try {
-    return tlv(18, { posix: ctx.nowSec() >>> 0 });
+    return tlv(TLV.CurrentTime, { posix: ctx.nowSec() >>> 0 });
   } catch (e) {
     if (e instanceof ClockUnreadable) return undefined;
     throw e;
@@ -113,7 +136,7 @@ export function currentTime(ctx: AgentContext): TlvInput | undefined {
 
 export function sessionAndTime(ctx: AgentContext): TlvInput[] {
   const out: TlvInput[] = [];
-  if (ctx.ram.sessionId) out.push(tlv(7, { id: String.fromCharCode(...ctx.ram.sessionId) }));
+  if (ctx.ram.sessionId) out.push(tlv(TLV.SessionID, { id: String.fromCharCode(...ctx.ram.sessionId) }));
   const t = currentTime(ctx);
   if (t) out.push(t);
   return out;
@@ -121,13 +144,13 @@ export function sessionAndTime(ctx: AgentContext): TlvInput[] {
 
 export function reportSubscribe(ctx: AgentContext): TlvInput {
   const r = ctx.ram.report;
-  return tlv(13, r.ids.length ? { interval: r.interval, tlvid: r.ids } : { interval: r.interval });
+  return tlv(TLV.ReportSubscribe, r.ids.length ? { interval: r.interval, tlvid: r.ids } : { interval: r.interval });
 }
 
 function hardwareDesc(ctx: AgentContext): TlvInput {
   const h = ctx.identity.hardware;
   const running = ctx.slots().find((s) => s.isRunning);
-  return tlv(11, {
+  return tlv(TLV.HardwareDesc, {
     entPhysicalIndex: 1,
     entPhysicalDescr: h.descr,
     entPhysicalClass: 9,
@@ -143,14 +166,14 @@ function hardwareDesc(ctx: AgentContext): TlvInput {
 
 function interfaceDesc(ctx: AgentContext): TlvInput[] {
   return [
-    tlv(12, { ifIndex: 1, ifName: 'lo', ifDescr: 'Loopback', ifType: 24 }),
-    tlv(12, { ifIndex: 2, ifName: 'lowpan', ifDescr: 'Ieee154', ifType: 259, ifPhysAddress: ctx.eui }),
+    tlv(TLV.InterfaceDesc, { ifIndex: 1, ifName: 'lo', ifDescr: 'Loopback', ifType: 24 }),
+    tlv(TLV.InterfaceDesc, { ifIndex: 2, ifName: 'lowpan', ifDescr: 'Ieee154', ifType: 259, ifPhysAddress: ctx.eui }),
   ];
 }
 
 function ipAddresses(ctx: AgentContext): TlvInput[] {
   const row = (index: number, addr: string, ifIndex: number, origin: number, pfx: number) =>
-    tlv(16, {
+    tlv(TLV.IPAddress, {
       ipAddressIndex: index,
       ipAddressAddrType: 2,
       ipAddressAddr: parseIpv6(addr),
@@ -164,7 +187,7 @@ function ipAddresses(ctx: AgentContext): TlvInput[] {
 }
 
 function ipRoute(ctx: AgentContext): TlvInput {
-  return tlv(17, {
+  return tlv(TLV.IPRoute, {
     inetCidrRouteIndex: 1,
     inetCidrRouteDestType: 2,
     inetCidrRouteDest: new Uint8Array(16),
@@ -178,8 +201,8 @@ function ipRoute(ctx: AgentContext): TlvInput {
 function interfaceMetrics(ctx: AgentContext): TlvInput[] {
   const zero = { ifInOctets: 0, ifOutOctets: 0, ifInDiscards: 0, ifInErrors: 0, ifOutDiscards: 0, ifOutErrors: 0 };
   return [
-    tlv(23, { ifIndex: 1, ifAdminStatus: 1, ifOperStatus: 1, ifLastChange: 0, ...zero }),
-    tlv(23, {
+    tlv(TLV.InterfaceMetrics, { ifIndex: 1, ifAdminStatus: 1, ifOperStatus: 1, ifLastChange: 0, ...zero }),
+    tlv(TLV.InterfaceMetrics, {
       ifIndex: 2,
       ifAdminStatus: 1,
       ifOperStatus: 9,
@@ -193,7 +216,7 @@ function interfaceMetrics(ctx: AgentContext): TlvInput[] {
 }
 
 function rplMetrics(ctx: AgentContext): TlvInput {
-  return tlv(25, {
+  return tlv(TLV.IPRouteRPLMetrics, {
     inetCidrRouteIndex: 1,
     instanceIndex: 1,
     rank: 256,
@@ -210,7 +233,7 @@ function rplMetrics(ctx: AgentContext): TlvInput {
 
 function wpanStatus(ctx: AgentContext): TlvInput {
   const s = ctx.settings();
-  return tlv(35, {
+  return tlv(TLV.WPANStatus, {
     ifIndex: 2,
     ...(s.ssid !== undefined ? { SSID: s.ssid } : {}),
     ...(s.panId !== undefined ? { panid: s.panId } : {}),
@@ -233,7 +256,7 @@ function wpanStatus(ctx: AgentContext): TlvInput {
 function rplInstance(ctx: AgentContext): TlvInput {
   const dodag = parseIpv6(ctx.identity.address);
   dodag.fill(0, 8);
-  return tlv(53, { instanceIndex: 1, instanceId: 170, doDagId: dodag, doDagVersionNumber: 206, rank: 256, parentCount: 1, dagSize: ctx.dagSize });
+  return tlv(TLV.RPLInstance, { instanceIndex: 1, instanceId: 170, doDagId: dodag, doDagVersionNumber: 206, rank: 256, parentCount: 1, dagSize: ctx.dagSize });
 }
 
 function groupRows(ctx: AgentContext, type: number): TlvInput[] {
@@ -246,7 +269,7 @@ function groupRows(ctx: AgentContext, type: number): TlvInput[] {
 
 export function firmwareRow(ctx: AgentContext, s: FirmwareSlot): TlvInput {
   const bitmap = ctx.firmware.bitmapFor(s);
-  return tlv(75, {
+  return tlv(TLV.FirmwareImageInfo, {
     index: s.index,
     fileHash: s.fileHash ?? new Uint8Array(32),
     fileName: s.fileName ?? '',
@@ -273,9 +296,9 @@ function vendorTlvs(ctx: AgentContext, id: TlvId): TlvInput[] {
   return [...ctx.ram.vendor.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([subType, value]) => ({
-      type: VENDOR_TYPE,
-      vendor: { pen: CISCO_PEN, vendorType: VENDOR_TYPE },
-      value: encodeValue(VENDOR_TYPE, { subType, value }),
+      type: TLV.Vendor,
+      vendor: { pen: CISCO_PEN, vendorType: AGENT_VENDOR_TYPE },
+      value: encodeValue(TLV.Vendor, { subType, value }),
     }));
 }
 

@@ -10,12 +10,13 @@
 import { decodeValue, encodeValue, type FieldMap } from '../../../harness/csmp/value.js';
 import type { TlvInput } from '../../../harness/csmp/tlv.js';
 import { parseTlvId } from '../../../harness/csmp/tlv-id.js';
+import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import { sameBytes } from '../../../core/bytes.js';
 import type { AgentTl } from './agent-tlv.js';
 import type { AgentContext, PostMode, PostResult } from './context.js';
 import { AgentCrash } from './device-time.js';
 import { FW_INCOMPLETE, FW_INVALID_REQUEST, FW_OK, FW_UNKNOWN_HASH, FirmwareManager } from './firmware.js';
-import { CISCO_PEN, getTlv, VENDOR_TYPE } from './tlv-get.js';
+import { CISCO_PEN, getTlv } from './tlv-get.js';
 
 const MAX_SESSION_ID = 16;
 const MAX_REPORT_IDS = 15;
@@ -39,18 +40,18 @@ export function agentTlvId(text: string): { type: number; vendor?: { pen: number
 
 export function postTlv(ctx: AgentContext, payload: Uint8Array, tl: AgentTl, mode: PostMode): PostResult {
   const raw = payload.subarray(tl.valueStart, tl.end);
-  if (tl.type === VENDOR_TYPE) return vendor(ctx, tl, raw);
+  if (tl.type === TLV.Vendor) return vendor(ctx, tl, raw);
   const decoded = decodeValue({ type: tl.type, value: raw });
   const f = decoded.value;
   const server = mode === 'server';
   switch (tl.type) {
-    case 7: {
+    case TLV.SessionID: {
       if (!f) return READ_ERROR;
       const id = f['id'];
       if (typeof id === 'string') ctx.ram.sessionId = Uint8Array.from(id.slice(0, MAX_SESSION_ID), (c) => c.charCodeAt(0) & 0xff);
       return DONE;
     }
-    case 8: {
+    case TLV.DescriptionRequest: {
       if (!server) throw new AgentCrash('SIGSEGV', 'DescriptionRequest in a registration response (no output buffer)');
       if (!f) return READ_ERROR;
       const outputs: TlvInput[] = [];
@@ -62,7 +63,7 @@ export function postTlv(ctx: AgentContext, payload: Uint8Array, tl: AgentTl, mod
       }
       return { ok: true, outputs };
     }
-    case 13: {
+    case TLV.ReportSubscribe: {
       if (!f) return READ_ERROR;
       const previous = ctx.ram.report.interval;
       if (typeof f['interval'] === 'number') ctx.ram.report.interval = f['interval'];
@@ -71,17 +72,17 @@ export function postTlv(ctx: AgentContext, payload: Uint8Array, tl: AgentTl, mod
       ctx.reportIntervalChanged(previous);
       return DONE;
     }
-    case 18: {
+    case TLV.CurrentTime: {
       if (!f) return READ_ERROR;
       if (typeof f['posix'] === 'number') ctx.platform.setClock(f['posix']);
       return DONE;
     }
-    case 32: {
+    case TLV.RebootRequest: {
       if (!f || f['flag'] !== 0) return FAILED;
       ctx.scheduleReboot();
       return DONE;
     }
-    case 55: {
+    case TLV.GroupAssign: {
       if (!f) return READ_ERROR;
       const type = f['type'];
       const id = f['id'];
@@ -94,30 +95,30 @@ export function postTlv(ctx: AgentContext, payload: Uint8Array, tl: AgentTl, mod
       }
       return DONE;
     }
-    case 57:
+    case TLV.GroupMatch:
       // Consumed by the group check; accepted as a no-op where it is applied (2.03).
       return f ? DONE : READ_ERROR;
-    case 65:
+    case TLV.TransferRequest:
       if (!server) return FAILED;
       return transfer(ctx, f);
-    case 67: {
+    case TLV.ImageBlock: {
       if (!server || !f) return f ? FAILED : READ_ERROR;
       const okBlock = ctx.firmware.block(ctx.slots(), f['fileHash'] as Uint8Array | undefined, f['blockNum'] as number | undefined, f['blockData'] as Uint8Array | undefined);
       return okBlock ? DONE : FAILED;
     }
-    case 68:
+    case TLV.LoadRequest:
       if (!server) return FAILED;
       return load(ctx, f);
-    case 69: {
+    case TLV.CancelLoadRequest: {
       if (!server) return FAILED;
       if (!f) return READ_ERROR;
       const hash = f['fileHash'] as Uint8Array | undefined;
       const pending = ctx.ram.pendingLoad;
       const hit = pending !== undefined && sameBytes(pending.hash, hash);
       if (hit) ctx.cancelLoad();
-      return { ok: true, outputs: [tlv(73, { ...(hash ? { fileHash: hash } : {}), response: hit ? FW_OK : FW_UNKNOWN_HASH })] };
+      return { ok: true, outputs: [tlv(TLV.CancelLoadResponse, { ...(hash ? { fileHash: hash } : {}), response: hit ? FW_OK : FW_UNKNOWN_HASH })] };
     }
-    case 70: {
+    case TLV.SetBackupRequest: {
       if (!server) return FAILED;
       if (!f) return READ_ERROR;
       const hash = f['fileHash'] as Uint8Array | undefined;
@@ -127,9 +128,9 @@ export function postTlv(ctx: AgentContext, payload: Uint8Array, tl: AgentTl, mod
         response = ctx.firmware.complete(slots, hash) ? FW_OK : FW_INCOMPLETE;
         if (response === FW_OK) ctx.platform.saveFirmware(FirmwareManager.setBackup(slots, hash));
       }
-      return { ok: true, outputs: [tlv(74, { ...(hash ? { fileHash: hash } : {}), response })] };
+      return { ok: true, outputs: [tlv(TLV.SetBackupResponse, { ...(hash ? { fileHash: hash } : {}), response })] };
     }
-    case 79: {
+    case TLV.SignatureSettings: {
       if (!f) return READ_ERROR;
       const cert = f['cert'];
       if (cert instanceof Uint8Array && cert.length > 512) return FAILED;
@@ -142,7 +143,7 @@ export function postTlv(ctx: AgentContext, payload: Uint8Array, tl: AgentTl, mod
 }
 
 function vendor(ctx: AgentContext, tl: AgentTl, raw: Uint8Array): PostResult {
-  const f = decodeValue({ type: VENDOR_TYPE, ...(tl.vendor ? { vendor: tl.vendor } : {}), value: raw }).value;
+  const f = decodeValue({ type: TLV.Vendor, ...(tl.vendor ? { vendor: tl.vendor } : {}), value: raw }).value;
   if (!f) return READ_ERROR;
   if (tl.vendor?.pen !== CISCO_PEN) return DONE;
   const sub = f['subType'];
@@ -180,7 +181,7 @@ function transfer(ctx: AgentContext, f: FieldMap | undefined): PostResult {
   }
   // The library writes a TransferResponse only for a refusal (doc 6.7).
   const hash = f['fileHash'];
-  return { ok: true, outputs: [tlv(71, { ...(hash instanceof Uint8Array ? { fileHash: hash } : {}), response: result.code })] };
+  return { ok: true, outputs: [tlv(TLV.TransferResponse, { ...(hash instanceof Uint8Array ? { fileHash: hash } : {}), response: result.code })] };
 }
 
 function load(ctx: AgentContext, f: FieldMap | undefined): PostResult {
@@ -190,7 +191,7 @@ function load(ctx: AgentContext, f: FieldMap | undefined): PostResult {
   const slots = ctx.slots();
   const respond = (response: number, time?: number): PostResult => ({
     ok: true,
-    outputs: [tlv(72, { ...(hash ? { fileHash: hash } : {}), response, ...(time !== undefined ? { loadTime: time } : {}) })],
+    outputs: [tlv(TLV.LoadResponse, { ...(hash ? { fileHash: hash } : {}), response, ...(time !== undefined ? { loadTime: time } : {}) })],
   });
   if (!hash || !slots.some((s) => sameBytes(s.fileHash, hash))) return respond(FW_UNKNOWN_HASH);
   if (!ctx.firmware.complete(slots, hash)) return respond(FW_INCOMPLETE);
