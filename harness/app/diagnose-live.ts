@@ -5,7 +5,7 @@
  * is a diagnosis too.
  */
 import type { DeviceSpec } from '../config/rig.js';
-import type { Diagnosis } from '../nms/diagnose.js';
+import type { Diagnosis } from '../nms/diagnosis/result.js';
 import type { NmsEvent } from '../nms/events.js';
 import { CONFIG_READ, consoleCommand } from '../steps/device-control.js';
 import { diagnoseDevice } from '../steps/diagnosis.js';

@@ -41,7 +41,7 @@ export interface ExpectCounterParams { tlv: number; index?: number; field: strin
 export interface ExpectReplyParams { code: string; otherwise?: string }
 export interface ExpectDiagnosisParams { branch: DiagnosisBranchName; otherwise?: string }
 
-/** The branches of the CSMP registration troubleshooting flowchart (harness/nms/diagnose.ts), plus 'healthy'. */
+/** The branches of the CSMP registration troubleshooting flowchart (harness/nms/diagnosis), plus 'healthy'. */
 export const DIAGNOSIS_BRANCHES = [
   'registration',
   'firmware-group',

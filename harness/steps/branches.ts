@@ -3,7 +3,7 @@
  * it: failure messages, `hil diagnose` and `hil list` lead with it, the diagnosis's own cause and
  * fix follow.
  */
-import type { DiagnosisBranch } from '../nms/diagnose.js';
+import type { DiagnosisBranch } from '../nms/diagnosis/result.js';
 
 export const BRANCH_HEADLINE: Record<DiagnosisBranch, string> = {
   registration: 'registration does not complete',

@@ -1,5 +1,5 @@
 /**
- * Walks the troubleshooting flowchart (harness/nms/diagnose.ts) for one device of a bench.
+ * Walks the troubleshooting flowchart (harness/nms/diagnosis) for one device of a bench.
  *
  * A run keeps one NMS for many tests on many devices, so inside a test the facts are only what
  * happened since the test began (Nms.diagnosisFacts with a window): events, CGMS notifications
@@ -7,7 +7,9 @@
  * fixed) must not decide the branch of a later failure. GETs leave from the device's own request
  * address (reply-from) with a real-time bound per GET.
  */
-import { diagnose, WHOLE_HISTORY, type Diagnosis, type DiagnosisProbe, type DiagnosisWindow, type ProbeResult } from '../nms/diagnose.js';
+import { diagnose } from '../nms/diagnosis/diagnose.js';
+import { WHOLE_HISTORY, type DiagnosisProbe, type DiagnosisWindow, type ProbeResult } from '../nms/diagnosis/facts.js';
+import type { Diagnosis } from '../nms/diagnosis/result.js';
 import type { Bench } from './bench.js';
 import { CoapTimeoutError } from '../coap/errors.js';
 

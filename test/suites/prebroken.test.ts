@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { diagnoseLive } from '../../harness/app/diagnose-live.js';
 import { withBench } from '../../harness/app/one-shot.js';
 import { loadRig } from '../../harness/config/rig.js';
-import type { Diagnosis } from '../../harness/nms/diagnose.js';
+import type { Diagnosis } from '../../harness/nms/diagnosis/result.js';
 import { casesOf, runInProcess, SUITES, type CaseResult } from './support/run.js';
 import { tempDir, writeRig } from './support/rigs.js';
 

@@ -5,7 +5,7 @@ import { targetDevice, withBench } from '../../app/one-shot.js';
 import { loadRig } from '../../config/rig.js';
 import { parseDuration } from '../../../core/duration.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
-import type { Diagnosis } from '../../nms/diagnose.js';
+import type { Diagnosis } from '../../nms/diagnosis/result.js';
 import { BRANCH_HEADLINE } from '../../steps/branches.js';
 
 interface DiagnoseOptions {

@@ -1,69 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { buildPayload, decodePayload, type TlvToBuild } from '../../../harness/csmp/payload.js';
-import { diagnose, demoModeFromXml, type DiagnosisFacts, type DiagnosisProbe, type ProbeResult } from '../../../harness/nms/diagnose.js';
-import type { NmsEvent } from '../../../harness/nms/events.js';
-import { currentTime, deviceId, FND, flush, groupInfo, makeRig, METER, NOW_S, sessionId, VIP, type Rig } from './scripted-device.js';
-
-const meter = {
-  name: 'meter1',
-  eui64: '0A0027FFFE3B2AB2',
-  address: METER,
-  port: 61628,
-  expected: { firmwareVersion: '6.6.99', hwId: 'CSMP-HW', firmwareGroup: 317 },
-};
-
-function ok(...items: TlvToBuild[]): ProbeResult {
-  return { ok: true, code: '2.05', tlvs: decodePayload(buildPayload(items, { lengthStyle: 'agent' })).tlvs, nmsTimeS: NOW_S };
-}
-
-const healthyAnswers: Record<number, ProbeResult> = {
-  35: ok({ type: 35, fields: { ifIndex: 2, SSID: Buffer.from('CISCO') } }),
-  43: { ok: false, code: '4.04', error: 'error answer' },
-  18: ok({ type: 18, fields: { posix: NOW_S + 3 } }),
-  45: ok({ type: 45, fields: { sigOk: 2, sigBadAuth: 0, sigBadValidity: 0, regFails: 0 } }),
-  58: ok({ type: 58, fields: { type: 2, id: 317 } }),
-  75: ok({ type: 75, fields: { index: 1, version: '6.6.99', isRunning: true, hwInfo: { hwId: 'CSMP-HW' } } }, { type: 75, fields: { index: 2, version: '' } }),
-};
-
-function probe(over: Record<number, ProbeResult> = {}, xml?: string): DiagnosisProbe & { asked: number[] } {
-  const asked: number[] = [];
-  return {
-    asked,
-    get: async (id) => {
-      asked.push(id);
-      return over[id] ?? healthyAnswers[id] ?? { ok: false, error: 'timeout' };
-    },
-    ...(xml !== undefined ? { consoleConfigXml: async () => xml } : {}),
-  };
-}
-
-function event(name: NmsEvent['name'], message = name): NmsEvent {
-  return { seq: 1, at: 0, name, eventTypeId: 0, displayName: name, severity: 'INFO', message, device: 'meter1' };
-}
-
-function facts(over: Partial<DiagnosisFacts> = {}): DiagnosisFacts {
-  return {
-    device: meter,
-    eid: meter.eui64,
-    state: 'up',
-    registrationCount: 1,
-    reportCount: 3,
-    notificationCodes: [],
-    events: [event('registrationSuccess'), event('up')],
-    firewall: { inbound: false, outbound: false, droppedInbound: 0, droppedOutbound: 0, droppedFrom: {} },
-    addresses: [
-      { name: 'fnd', address: FND },
-      { name: 'vip', address: VIP },
-    ],
-    counters: {},
-    sendsFrom: FND,
-    misroutedAnswers: [],
-    validity: { beforeS: 600, afterS: 3600 },
-    signing: true,
-    cgmsSettingsInRegistration: false,
-    ...over,
-  };
-}
+import { buildPayload } from '../../../../harness/csmp/payload.js';
+import { diagnose } from '../../../../harness/nms/diagnosis/diagnose.js';
+import { demoModeFromXml } from '../../../../harness/nms/diagnosis/looks.js';
+import { currentTime, deviceId, FND, flush, groupInfo, makeRig, METER, NOW_S, sessionId, VIP, type Rig } from '../scripted-device.js';
+import { event, facts, healthyAnswers, ok, probe } from './scripted-facts.js';
 
 describe('diagnose on scripted evidence', () => {
   it('healthy: up, every check passes, evidence lists each look', async () => {
@@ -74,6 +14,18 @@ describe('diagnose on scripted evidence', () => {
     expect(d.evidence.map((e) => e.what)).toContain('GET 75 FirmwareImageInfo (running slot)');
     expect(d.evidence.find((e) => e.what === 'GET 43 CGMSStatus.NMSCertValid')!.seen).toMatch(/^4\.04: TLV 43 not supported/);
     expect(d.evidence.find((e) => e.what === 'GET 35 WPANStatus.SSID')!.seen).toBe('2.05: "CISCO" (434953434f)');
+  });
+
+  it('asks the device only what the checks up to the matching branch need', async () => {
+    const nmsOnly = probe();
+    expect((await diagnose(facts({ misroutedAnswers: [{ sentFrom: FND, arrivedAt: VIP, count: 1 }] }), nmsOnly)).branch).toBe('load-balancer');
+    expect(nmsOnly.asked).toEqual([]);
+    const cert = probe({ 43: ok({ type: 43, fields: { NMSCertValid: false } }) });
+    expect((await diagnose(facts({ state: 'registering' }), cert)).branch).toBe('nms-cert');
+    expect(cert.asked).toEqual([35, 43]);
+    const group = probe({ 58: ok({ type: 58, fields: { type: 2, id: 243 } }) });
+    expect((await diagnose(facts(), group)).branch).toBe('firmware-group');
+    expect(group.asked).toEqual([35, 43, 18, 45, 58]);
   });
 
   it('firewall: inbound drops from the device', async () => {

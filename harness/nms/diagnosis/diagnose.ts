@@ -1,0 +1,61 @@
+/**
+ * The CSMP registration troubleshooting flowchart (csmp-protocol.md 9), walked against one device.
+ *
+ * WALK lists the branch checks in the order they decide when several would match: what the NMS
+ * alone can tell (its firewall, misrouted answers, a refused registration) before the device is
+ * asked anything; flash corruption before the certificate (the flowchart's bad-certificate case
+ * needs the SSID present); clock skew before a signature rejected on its key; the specific
+ * branches before the catch-all registration one. Each check names the last look it needs; a
+ * look runs once, when the first check that needs it comes up, so what is asked and recorded as
+ * evidence stops at the branch that matched.
+ *
+ * The walk is pure over DiagnosisFacts + DiagnosisProbe, so each branch can be tested on scripted
+ * evidence; harness/steps/diagnosis.ts supplies the live ones.
+ */
+import { clockSkew } from './branches/clock-skew.js';
+import { demoMode } from './branches/demo-mode.js';
+import { firewallDropping, firewallSilentDevice } from './branches/firewall.js';
+import { firmwareGroup } from './branches/firmware-group.js';
+import { firmwareInfo } from './branches/firmware-info.js';
+import { flashCorruption } from './branches/flash-corruption.js';
+import { loadBalancer } from './branches/load-balancer.js';
+import { nmsCertInvalid, nmsSignatureRejected } from './branches/nms-cert.js';
+import { registrationRefused, registrationStalled } from './branches/registration.js';
+import type { DiagnosisFacts, DiagnosisProbe, Facts, LookName, Looked, UpTo } from './facts.js';
+import { lookUpTo, newFacts } from './looks.js';
+import { conclude, type Diagnosis } from './result.js';
+
+interface Step {
+  /** The last look the check needs (every look before it in LOOK_ORDER is made too). */
+  after: LookName;
+  check: (f: Facts) => Diagnosis | undefined;
+}
+
+function step<K extends LookName>(after: K, check: (f: Looked<UpTo<K>>) => Diagnosis | undefined): Step {
+  return { after, check: check as (f: Facts) => Diagnosis | undefined };
+}
+
+export const WALK: readonly Step[] = [
+  step('nms', firewallDropping),
+  step('nms', loadBalancer),
+  step('nms', registrationRefused),
+  step('status', firewallSilentDevice),
+  step('status', flashCorruption),
+  step('status', nmsCertInvalid),
+  step('console', demoMode),
+  step('signatures', clockSkew),
+  step('signatures', nmsSignatureRejected),
+  step('groups', firmwareGroup),
+  step('firmware', firmwareInfo),
+  step('firmware', registrationStalled),
+];
+
+export async function diagnose(given: DiagnosisFacts, probe: DiagnosisProbe): Promise<Diagnosis> {
+  const facts = newFacts(given);
+  for (const s of WALK) {
+    await lookUpTo(facts, probe, s.after);
+    const d = s.check(facts);
+    if (d) return d;
+  }
+  return conclude(facts, 'healthy', 'The device is up and every check of the flowchart passed.', 'Nothing to fix.');
+}

@@ -1,0 +1,223 @@
+/**
+ * The looks of the troubleshooting walk: what the NMS already saw (state, events, firewall and
+ * per-address counters), then what the device answers (GET 35, 43, 18, 45, 58, 75) and, where
+ * the runner can read it, the meter's console configuration XML. Every look is recorded as
+ * evidence, whichever branch is taken.
+ */
+import type { DecodedTlv } from '../../csmp/value.js';
+import { TLV } from '../../csmp/tlv-ids.js';
+import { canonicalIpv6 } from '../../../drivers/ip/address.js';
+import { runningImage } from '../firmware-image.js';
+import { CONFIG_GROUP, expectedGroup, groupsOf } from '../groups.js';
+import {
+  LOOK_ORDER,
+  type ConfigGroupLook,
+  type ConsoleLook,
+  type DiagnosisFacts,
+  type DiagnosisProbe,
+  type Facts,
+  type FirmwareLook,
+  type GroupsLook,
+  type LookName,
+  type Looked,
+  type NmsLook,
+  type ProbeResult,
+  type SignaturesLook,
+  type StatusLook,
+  type UpTo,
+} from './facts.js';
+
+type See = (what: string, seen: string) => void;
+
+function fieldsOf(r: ProbeResult | undefined, type: number): Record<string, unknown>[] {
+  return r && r.ok ? r.tlvs.filter((t) => t.type === type).map((t) => t.value ?? {}) : [];
+}
+
+function resultText(r: ProbeResult, describe: (tlvs: DecodedTlv[]) => string): string {
+  if (!r.ok) return r.code ? `${r.code} (${r.error})` : r.error;
+  return `${r.code}: ${describe(r.tlvs)}${r.decodeError ? `; the payload does not decode (${r.decodeError})` : ''}`;
+}
+
+function ssidText(v: unknown): string {
+  if (v === undefined || v === null) return 'absent';
+  if (v instanceof Uint8Array) return `"${Buffer.from(v).toString('latin1')}" (${Buffer.from(v).toString('hex') || 'empty'})`;
+  return JSON.stringify(v);
+}
+
+/** DemoModeEnable inside DemoMode_Cfg of a DevCfgSchema document; undefined when the file does not say. */
+export function demoModeFromXml(xml: string): boolean | undefined {
+  const section = /<DemoMode_Cfg\b[^>]*>([\s\S]*?)<\/DemoMode_Cfg>/i.exec(xml)?.[1] ?? xml;
+  const m = /<DemoModeEnable\b[^>]*>\s*([^<\s]*)\s*<\/DemoModeEnable>/i.exec(section);
+  if (!m) return undefined;
+  const v = m[1]!.toLowerCase();
+  return v === 'true' || v === '1' || v === 'yes';
+}
+
+function lookAtNms(given: DiagnosisFacts, see: See): NmsLook {
+  const dev = given.device;
+  const port = given.firewall;
+  const count = (name: string): number => given.events.filter((e) => e.name === name).length;
+  see('NMS device state', `${given.state} (registrations answered: ${given.registrationCount}, reports: ${given.reportCount})`);
+  see(
+    'NMS events for the device',
+    ['registrationSuccess', 'signatureFailure', 'registrationRejected', 'firmwareGroupMismatch', 'up', 'down']
+      .map((n) => `${n} x${count(n)}`)
+      .join(', '),
+  );
+  const droppedFromDevice = port.droppedFrom[canonicalIpv6(dev.address)] ?? 0;
+  see(
+    'NMS firewall',
+    `inbound ${port.inbound === false ? 'open' : `dropping (${port.inbound})`}, outbound ${port.outbound ? 'dropping' : 'open'}; dropped inbound ${port.droppedInbound} (${droppedFromDevice} from ${dev.address}), outbound ${port.droppedOutbound}`,
+  );
+  const perAddress = given.addresses
+    .map((a) => {
+      const c = given.counters[a.address];
+      return `${a.name} ${a.address}: handled ${c?.handled ?? 0} (${c?.byDevice[dev.name] ?? 0} from ${dev.name}), sent ${c?.sent ?? 0}`;
+    })
+    .join('; ');
+  see('per-address CSMP processing counters', `${perAddress || 'no NMS address'}; requests leave from ${given.sendsFrom}`);
+  const rejections = given.events.filter((e) => e.name === 'registrationRejected');
+  const lastRejection = rejections[rejections.length - 1];
+  return {
+    signatureFailures: count('signatureFailure'),
+    firmwareGroupMismatches: count('firmwareGroupMismatch'),
+    ...(lastRejection ? { lastRejection } : {}),
+    droppedFromDevice,
+    heardFromDevice: given.addresses.some((a) => (given.counters[a.address]?.byDevice[dev.name] ?? 0) > 0),
+  };
+}
+
+async function lookAtStatus(probe: DiagnosisProbe, see: See): Promise<StatusLook> {
+  const wpan = await probe.get(TLV.WPANStatus);
+  const wpanStatus = fieldsOf(wpan, TLV.WPANStatus)[0];
+  see('GET 35 WPANStatus.SSID', resultText(wpan, () => (wpanStatus ? ssidText(wpanStatus['SSID']) : 'no WPANStatus in the answer')));
+
+  const status = await probe.get(TLV.CGMSStatus);
+  const statusFields = fieldsOf(status, TLV.CGMSStatus)[0];
+  const certValid = statusFields?.['NMSCertValid'];
+  see(
+    'GET 43 CGMSStatus.NMSCertValid',
+    !status.ok && status.code === '4.04'
+      ? '4.04: TLV 43 not supported by this device (csmp-agent-lib does not implement it)'
+      : resultText(status, () => (statusFields ? (certValid === undefined ? 'absent' : String(certValid)) : 'no CGMSStatus in the answer')),
+  );
+  return { reachable: wpan.ok || wpan.code !== undefined, ...(wpanStatus ? { wpanStatus } : {}), certValid };
+}
+
+/** Only the meter's console configuration shows demo mode for certain. */
+async function lookAtConsole(probe: DiagnosisProbe, see: See): Promise<ConsoleLook> {
+  if (!probe.consoleConfigXml) {
+    see('console configuration (DevCfgSchema XML)', 'not available (no console reader for this device)');
+    return {};
+  }
+  let xml: string | undefined;
+  try {
+    xml = await probe.consoleConfigXml();
+  } catch (err) {
+    see('console configuration (DevCfgSchema XML)', `not readable: ${(err as Error).message}`);
+  }
+  if (xml === undefined) return {};
+  const demoMode = demoModeFromXml(xml);
+  see('console configuration DemoMode_Cfg/DemoModeEnable', demoMode === undefined ? 'not present in the XML' : String(demoMode));
+  return demoMode === undefined ? {} : { demoMode };
+}
+
+async function lookAtSignatures(given: DiagnosisFacts, probe: DiagnosisProbe, see: See): Promise<SignaturesLook> {
+  const time = await probe.get(TLV.CurrentTime);
+  const posix = fieldsOf(time, TLV.CurrentTime)[0]?.['posix'];
+  let offsetS = given.clockOffsetS;
+  // GET 18 is fresher than whatever the last /r or report said.
+  if (time.ok && typeof posix === 'number' && time.nmsTimeS !== undefined) offsetS = posix - time.nmsTimeS;
+  see('device clock (CurrentTime) minus NMS time', offsetS === undefined ? resultText(time, () => 'no CurrentTime') : `${offsetS} s`);
+
+  const stats = await probe.get(TLV.CGMSStats);
+  const statsFields = fieldsOf(stats, TLV.CGMSStats)[0];
+  see(
+    'GET 45 CGMSStats',
+    resultText(stats, () =>
+      statsFields ? `sigOk ${statsFields['sigOk'] ?? '-'}, sigBadAuth ${statsFields['sigBadAuth'] ?? '-'}, sigBadValidity ${statsFields['sigBadValidity'] ?? '-'}, regFails ${statsFields['regFails'] ?? '-'}` : 'no CGMSStats in the answer',
+    ),
+  );
+  const rejectedResponses = given.notificationCodes.filter((c) => c === 2).length;
+  if (rejectedResponses > 0) see('CGMSNotification code 2 (registration response rejected) from the device', `${rejectedResponses} time(s)`);
+  return {
+    ...(offsetS !== undefined ? { offsetS } : {}),
+    outsideWindow: offsetS !== undefined && given.signing && (offsetS < -given.validity.beforeS || offsetS > given.validity.afterS),
+    badValidity: Number(statsFields?.['sigBadValidity'] ?? 0),
+    badAuth: Number(statsFields?.['sigBadAuth'] ?? 0),
+    rejectedResponses,
+  };
+}
+
+async function lookAtGroups(given: DiagnosisFacts, probe: DiagnosisProbe, see: See): Promise<GroupsLook> {
+  const answer = await probe.get(TLV.GroupInfo);
+  const running = groupsOf(answer.ok ? answer.tlvs : (given.lastRegistration ?? []));
+  const described = running.size === 0 ? 'no group' : [...running].map(([t, id]) => `type ${t} id ${id}`).join(', ');
+  see('GET 58 GroupInfo', answer.ok ? `${answer.code}: ${described}` : `${resultText(answer, () => '')}; from last /r: ${described}`);
+  return { running };
+}
+
+function noteConfigGroup(given: DiagnosisFacts, groups: GroupsLook, see: See): ConfigGroupLook {
+  const running = groups.running.get(CONFIG_GROUP) ?? 0;
+  const expected = expectedGroup(given.device.expected?.configGroup);
+  if (expected !== undefined && running !== expected) see('configuration group', `device id=${running}, expected id=${expected}`);
+  return { running, ...(expected !== undefined ? { expected } : {}) };
+}
+
+async function lookAtFirmware(probe: DiagnosisProbe, see: See): Promise<FirmwareLook> {
+  const fw = await probe.get(TLV.FirmwareImageInfo);
+  const slots = fieldsOf(fw, TLV.FirmwareImageInfo);
+  const image = runningImage(slots);
+  const running = image.slot;
+  see(
+    'GET 75 FirmwareImageInfo (running slot)',
+    resultText(fw, () =>
+      running ? `slot ${running['index'] ?? '?'} version ${JSON.stringify(running['version'])}, hwId ${JSON.stringify(image.hwId)}` : `${slots.length} slot(s), none running`,
+    ),
+  );
+  return { answered: fw.ok, image };
+}
+
+/** Facts before any look. */
+export function newFacts(given: DiagnosisFacts): Facts {
+  return { given, evidence: [] };
+}
+
+/** Makes every look up to `last` (in LOOK_ORDER) that has not been made yet. */
+export async function lookUpTo<K extends LookName>(facts: Facts, probe: DiagnosisProbe, last: K): Promise<Looked<UpTo<K>>> {
+  const see: See = (what, seen) => {
+    facts.evidence.push({ what, seen });
+  };
+  const g = facts.given;
+  for (const name of LOOK_ORDER) {
+    if (facts[name] === undefined) {
+      switch (name) {
+        case 'nms':
+          facts.nms = lookAtNms(g, see);
+          break;
+        case 'status':
+          facts.status = await lookAtStatus(probe, see);
+          break;
+        case 'console':
+          facts.console = await lookAtConsole(probe, see);
+          break;
+        case 'signatures':
+          facts.signatures = await lookAtSignatures(g, probe, see);
+          break;
+        case 'groups':
+          facts.groups = await lookAtGroups(g, probe, see);
+          break;
+        case 'configGroup':
+          facts.configGroup = noteConfigGroup(g, facts.groups!, see);
+          break;
+        case 'firmware':
+          facts.firmware = await lookAtFirmware(probe, see);
+          break;
+        default:
+          name satisfies never;
+      }
+    }
+    if (name === last) break;
+  }
+  return facts as Looked<UpTo<K>>;
+}

@@ -1,0 +1,37 @@
+/** What a diagnosis says: the flowchart branch it lands in, what was looked at, the cause and the fix. */
+
+/** The branches of the CSMP registration troubleshooting flowchart (csmp-protocol.md 9), plus 'healthy'. */
+export type DiagnosisBranch =
+  | 'registration'
+  | 'firmware-group'
+  | 'firmware-info'
+  | 'nms-cert'
+  | 'flash-corruption'
+  | 'demo-mode'
+  | 'clock-skew'
+  | 'firewall'
+  | 'load-balancer'
+  | 'healthy';
+
+export interface Evidence {
+  what: string;
+  seen: string;
+}
+
+export interface Diagnosis {
+  branch: DiagnosisBranch;
+  evidence: Evidence[];
+  cause: string;
+  fix: string;
+}
+
+/** The diagnosis on everything looked at so far, plus what the branch itself points at. */
+export function conclude(
+  looked: { readonly evidence: readonly Evidence[] },
+  branch: DiagnosisBranch,
+  cause: string,
+  fix: string,
+  extra: readonly Evidence[] = [],
+): Diagnosis {
+  return { branch, evidence: [...looked.evidence, ...extra], cause, fix };
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import { firmwareGroup } from '../../../../../harness/nms/diagnosis/branches/firmware-group.js';
+import { event, facts, looked, meter, ok, probe, SEEN } from '../scripted-facts.js';
+
+describe('firmwareGroup', () => {
+  it('GroupInfo type 2 id 243 where 317 is expected, GroupAssign sent and rejected', async () => {
+    const f = await looked('groups', facts({ events: [event('firmwareGroupMismatch'), event('signatureFailure')] }), probe({ 58: ok({ type: 58, fields: { type: 2, id: 243 } }) }));
+    expect(firmwareGroup(f)).toEqual({
+      branch: 'firmware-group',
+      evidence: [
+        { what: 'NMS device state', seen: 'up (registrations answered: 1, reports: 3)' },
+        { what: 'NMS events for the device', seen: 'registrationSuccess x0, signatureFailure x1, registrationRejected x0, firmwareGroupMismatch x1, up x0, down x0' },
+        SEEN.firewallOpen,
+        SEEN.noCounters,
+        SEEN.ssid,
+        SEEN.no43,
+        SEEN.noConsole,
+        SEEN.clock,
+        SEEN.stats,
+        { what: 'GET 58 GroupInfo', seen: '2.05: type 2 id 243' },
+      ],
+      cause:
+        'Running firmware group on the device is id=243 but must be id=317; the NMS sent GroupAssign 1 time(s) and the device did not apply it (it rejects the signed response: Invalid CSMP Signature).',
+      fix: 'Let the device accept GroupAssign{type 2, id 317} (in the signed 2.03 or a signed unicast POST): fix whatever makes it reject signed messages, or move it to firmware group 317 in the NMS.',
+    });
+  });
+
+  it('no firmware group reported; GET 58 failing falls back to the last /r', async () => {
+    const lastRegistration = ok({ type: 58, fields: { type: 1, id: 42 } });
+    const f = await looked('groups', facts({ ...(lastRegistration.ok ? { lastRegistration: lastRegistration.tlvs } : {}) }), probe({ 58: { ok: false, error: 'timeout' } }));
+    expect(f.evidence[9]).toEqual({ what: 'GET 58 GroupInfo', seen: 'timeout; from last /r: type 1 id 42' });
+    expect(firmwareGroup(f)!.cause).toBe('Running firmware group on the device is not reported but must be id=317.');
+  });
+
+  it('is nothing when the group matches an expectation given as text, whatever the configuration group', async () => {
+    const asText = facts({ device: { ...meter, expected: { firmwareGroup: '317', configGroup: 42 } } });
+    expect(firmwareGroup(await looked('groups', asText, probe({ 58: ok({ type: 58, fields: { type: 2, id: 317 } }, { type: 58, fields: { type: 1, id: 5 } }) })))).toBeUndefined();
+  });
+});
