@@ -15,9 +15,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { NmsClient } from './client.js';
 import { ProcessingCounters } from './counters.js';
 import { DeviceStates, type DeviceRecord, type KnownDevice } from './device-state.js';
-import { diagnose } from './diagnosis/diagnose.js';
-import { WHOLE_HISTORY, type DiagnosisFacts, type DiagnosisProbe, type DiagnosisWindow, type ProbeResult } from './diagnosis/facts.js';
-import type { Diagnosis } from './diagnosis/result.js';
+import { WHOLE_HISTORY, type DiagnosisFacts, type DiagnosisWindow } from './diagnosis/facts.js';
 import { NmsEvents } from './events.js';
 import { Firewall, type FirewalledLink } from './firewall.js';
 import { DEFAULT_REGISTRATION, handleRegistration, normaliseEui64, type RegistrationSettings } from './registration.js';
@@ -99,13 +97,6 @@ interface LinkBinding {
   link: FirewalledLink;
   servers: CoapEndpoint[];
   client: CoapEndpoint;
-}
-
-export interface DiagnoseOptions {
-  /** The meter's DevCfgSchema XML through its console (the runner provides it where the board has one). */
-  consoleConfigXml?: () => Promise<string | undefined>;
-  /** Per GET; default 10 s. */
-  timeoutMs?: number;
 }
 
 export class Nms {
@@ -212,24 +203,6 @@ export class Nms {
     }
     this.bindings.clear();
     this.devices.stop();
-  }
-
-  /** Walks the troubleshooting flowchart against a live device, on all the NMS has seen of it. */
-  async diagnose(device: string, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
-    const rec = this.devices.require(device);
-    const probe: DiagnosisProbe = {
-      get: async (tlvId): Promise<ProbeResult> => {
-        try {
-          const a = await this.client.get(rec.device.name, tlvId, { timeoutMs: opts.timeoutMs ?? 10_000 });
-          if (!a.code.startsWith('2.')) return { ok: false, code: a.code, error: 'error answer' };
-          return { ok: true, code: a.code, tlvs: a.tlvs, ...(a.decodeError ? { decodeError: a.decodeError } : {}), nmsTimeS: Math.floor(this.clock.now() / 1000) };
-        } catch (e) {
-          return { ok: false, error: (e as Error).message };
-        }
-      },
-      ...(opts.consoleConfigXml ? { consoleConfigXml: opts.consoleConfigXml } : {}),
-    };
-    return diagnose(this.diagnosisFacts(device), probe);
   }
 
   /**

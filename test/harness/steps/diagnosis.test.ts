@@ -1,0 +1,75 @@
+/** The product's diagnosis path (what a failed step and `hil diagnose` run) against a scripted device on a real NMS. */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { parseRig } from '../../../harness/config/rig.js';
+import { buildPayload } from '../../../harness/csmp/payload.js';
+import { Bench } from '../../../harness/steps/bench.js';
+import { diagnoseDevice } from '../../../harness/steps/diagnosis.js';
+import { healthyAnswers } from '../nms/diagnosis/scripted-facts.js';
+import { currentTime, deviceId, FND, flush, groupInfo, makeRig, METER, NOW_S, sessionId, VIP, type Rig } from '../nms/scripted-device.js';
+
+/** The scripted rig's NMS as a bench; the rig file repeats what makeRig gave the NMS (its key files are not read). */
+function benchOf(r: Rig): Bench {
+  const rigFile = parseRig(
+    `name: scripted
+nms:
+  addresses:
+    - { name: fnd, address: '${FND}' }
+    - { name: vip, address: '${VIP}' }
+  signing: { key: 'nms-key.pem', cert: 'nms-cert.pem' }
+links:
+  - { name: nms, kind: udp, bind: '[${FND}]:61628' }
+devices:
+  - name: meter1
+    eui64: '0a0027fffe3b2ab2'
+    address: '${METER}'
+    link: nms
+    expected: { firmwareVersion: '6.6.99', hwId: 'CSMP-HW', firmwareGroup: 317 }
+    capabilities: []
+`,
+    'scripted.yaml',
+    { checkFiles: false },
+  );
+  return new Bench({ rig: rigFile, nms: r.nms, clock: r.clock, timeScale: 1 });
+}
+
+describe('diagnoseDevice against a live scripted device', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  it('lands in clock-skew for a device 2 h ahead that rejects the signed 2.03', async () => {
+    rig = await makeRig();
+    await rig.register([deviceId, currentTime(NOW_S + 7200), groupInfo(2, 317)]);
+    await rig.devicePost([deviceId, { type: 44, fields: { code: 2 } }]);
+    rig.answer((req) => {
+      const q = req.uriQuery[0];
+      if (q === 'q=35') return { code: '2.05', payload: buildPayload([{ type: 35, fields: { SSID: Buffer.from('CISCO') } }], { lengthStyle: 'agent' }) };
+      if (q === 'q=18') return { code: '2.05', payload: buildPayload([{ type: 18, fields: { posix: NOW_S + 7200 } }], { lengthStyle: 'agent' }) };
+      if (q === 'q=45') return { code: '2.05', payload: buildPayload([{ type: 45, fields: { sigBadValidity: 1 } }], { lengthStyle: 'agent' }) };
+      return { code: '4.04' };
+    });
+    const d = await diagnoseDevice(benchOf(rig), 'meter1');
+    expect(d.branch).toBe('clock-skew');
+  });
+
+  it('lands in healthy for an up device that answers as expected, and in load-balancer after an answer at the VIP', async () => {
+    rig = await makeRig();
+    await rig.register([deviceId, currentTime(), groupInfo(2, 317)]);
+    await rig.devicePost([sessionId('1'), currentTime()]);
+    rig.answer((req) => {
+      const id = Number(req.uriQuery[0]!.slice(2));
+      const r = healthyAnswers[id];
+      if (!r || !r.ok) return { code: '4.04' };
+      return { code: '2.05', payload: buildPayload(r.tlvs.map((t) => ({ type: t.type, raw: t.raw })), { lengthStyle: 'agent' }) };
+    });
+    expect((await diagnoseDevice(benchOf(rig), 'meter1')).branch).toBe('healthy');
+
+    const pending = rig.nms.client.get('meter1', 22, { confirmable: false, a: 1 });
+    await flush();
+    await rig.devicePost([{ type: 22, fields: { sysUpTime: 9 } }], VIP);
+    await pending;
+    expect((await diagnoseDevice(benchOf(rig), 'meter1')).branch).toBe('load-balancer');
+  });
+});
