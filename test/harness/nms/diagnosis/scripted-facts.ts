@@ -91,3 +91,8 @@ export const SEEN = {
   groups: { what: 'GET 58 GroupInfo', seen: '2.05: type 2 id 317' },
   firmware: { what: 'GET 75 FirmwareImageInfo (running slot)', seen: '2.05: slot 1 version "6.6.99", hwId "CSMP-HW"' },
 } as const;
+
+/** The looks' lines in runs, where a test leaves a whole look as it is. */
+export const QUIET_NMS = [SEEN.firewallOpen, SEEN.noCounters];
+export const HEALTHY_STATUS = [SEEN.ssid, SEEN.no43];
+export const HEALTHY_SIGNATURES = [SEEN.clock, SEEN.stats];

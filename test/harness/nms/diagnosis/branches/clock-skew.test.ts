@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { clockSkew } from '../../../../../harness/nms/diagnosis/branches/clock-skew.js';
 import { NOW_S } from '../../scripted-device.js';
-import { event, facts, looked, ok, probe, SEEN } from '../scripted-facts.js';
+import { event, facts, HEALTHY_STATUS, looked, ok, probe, QUIET_NMS, SEEN } from '../scripted-facts.js';
 
 const ahead = probe({ 18: ok({ type: 18, fields: { posix: NOW_S + 7200 } }), 45: ok({ type: 45, fields: { sigBadValidity: 3, regFails: 3 } }) });
 
@@ -13,10 +13,8 @@ describe('clockSkew', () => {
       evidence: [
         { what: 'NMS device state', seen: 'registering (registrations answered: 1, reports: 0)' },
         { what: 'NMS events for the device', seen: 'registrationSuccess x0, signatureFailure x1, registrationRejected x0, firmwareGroupMismatch x0, up x0, down x0' },
-        SEEN.firewallOpen,
-        SEEN.noCounters,
-        SEEN.ssid,
-        SEEN.no43,
+        ...QUIET_NMS,
+        ...HEALTHY_STATUS,
         SEEN.noConsole,
         { what: 'device clock (CurrentTime) minus NMS time', seen: '7200 s' },
         { what: 'GET 45 CGMSStats', seen: '2.05: sigOk -, sigBadAuth -, sigBadValidity 3, regFails 3' },

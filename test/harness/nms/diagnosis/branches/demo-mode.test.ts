@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { demoMode } from '../../../../../harness/nms/diagnosis/branches/demo-mode.js';
-import { facts, looked, ok, probe, SEEN } from '../scripted-facts.js';
+import { facts, HEALTHY_STATUS, looked, ok, probe, QUIET_NMS, SEEN } from '../scripted-facts.js';
 
 const xml = (v: string): string => `<DevCfgSchema><DemoMode_Cfg><DemoModeEnable>${v}</DemoModeEnable></DemoMode_Cfg></DevCfgSchema>`;
 const FIX = 'Have the meter vendor disable demo mode in the meter configuration (DemoModeEnable false) and reload it.';
@@ -12,10 +12,8 @@ describe('demoMode', () => {
       evidence: [
         { what: 'NMS device state', seen: 'up (registrations answered: 1, reports: 3)' },
         SEEN.upEvents,
-        SEEN.firewallOpen,
-        SEEN.noCounters,
-        SEEN.ssid,
-        SEEN.no43,
+        ...QUIET_NMS,
+        ...HEALTHY_STATUS,
         { what: 'console configuration DemoMode_Cfg/DemoModeEnable', seen: 'true' },
       ],
       cause: 'The meter runs in demo mode (DevCfgSchema DemoMode_Cfg/DemoModeEnable = true).',
@@ -30,10 +28,8 @@ describe('demoMode', () => {
       evidence: [
         { what: 'NMS device state', seen: 'up (registrations answered: 1, reports: 3)' },
         SEEN.upEvents,
-        SEEN.firewallOpen,
-        SEEN.noCounters,
-        SEEN.ssid,
-        SEEN.no43,
+        ...QUIET_NMS,
+        ...HEALTHY_STATUS,
         SEEN.noConsole,
         { what: 'GET 35 WPANStatus.demoModeEnabled', seen: 'true' },
       ],

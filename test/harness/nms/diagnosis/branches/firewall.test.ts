@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { firewallDropping, firewallSilentDevice } from '../../../../../harness/nms/diagnosis/branches/firewall.js';
 import { ProcessingCounters } from '../../../../../harness/nms/counters.js';
 import { FND, METER } from '../../scripted-device.js';
-import { facts, looked, SEEN } from '../scripted-facts.js';
+import { facts, HEALTHY_STATUS, looked, SEEN } from '../scripted-facts.js';
 
 const OPEN_PORT =
   'Open the CSMP port on the NMS host firewall (inbound UDP 61628 for csmp-agent-lib devices, 61624 for the meters of the troubleshooting note), or disable firewalld on the FND host; then check that /r and reports arrive.';
@@ -56,8 +56,7 @@ describe('firewallSilentDevice', () => {
         { what: 'NMS events for the device', seen: 'registrationSuccess x0, signatureFailure x0, registrationRejected x0, firmwareGroupMismatch x0, up x0, down x0' },
         { what: 'NMS firewall', seen: 'inbound dropping (csmp-port), outbound open; dropped inbound 0 (0 from fd00::2), outbound 0' },
         SEEN.noCounters,
-        SEEN.ssid,
-        SEEN.no43,
+        ...HEALTHY_STATUS,
       ],
       cause: 'The device answers the NMS but nothing it sends (/r, reports) reaches the NMS, and the NMS firewall is dropping inbound CSMP (csmp-port).',
       fix: 'Open inbound UDP 61628 (61624 for meters) on the NMS host firewall, or disable firewalld on the FND host.',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { firmwareGroup } from '../../../../../harness/nms/diagnosis/branches/firmware-group.js';
-import { event, facts, looked, meter, ok, probe, SEEN } from '../scripted-facts.js';
+import { event, facts, HEALTHY_SIGNATURES, HEALTHY_STATUS, looked, meter, ok, probe, QUIET_NMS, SEEN } from '../scripted-facts.js';
 
 describe('firmwareGroup', () => {
   it('GroupInfo type 2 id 243 where 317 is expected, GroupAssign sent and rejected', async () => {
@@ -10,13 +10,10 @@ describe('firmwareGroup', () => {
       evidence: [
         { what: 'NMS device state', seen: 'up (registrations answered: 1, reports: 3)' },
         { what: 'NMS events for the device', seen: 'registrationSuccess x0, signatureFailure x1, registrationRejected x0, firmwareGroupMismatch x1, up x0, down x0' },
-        SEEN.firewallOpen,
-        SEEN.noCounters,
-        SEEN.ssid,
-        SEEN.no43,
+        ...QUIET_NMS,
+        ...HEALTHY_STATUS,
         SEEN.noConsole,
-        SEEN.clock,
-        SEEN.stats,
+        ...HEALTHY_SIGNATURES,
         { what: 'GET 58 GroupInfo', seen: '2.05: type 2 id 243' },
       ],
       cause:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { firmwareInfo } from '../../../../../harness/nms/diagnosis/branches/firmware-info.js';
-import { facts, looked, meter, ok, probe, SEEN } from '../scripted-facts.js';
+import { facts, HEALTHY_SIGNATURES, HEALTHY_STATUS, looked, meter, ok, probe, QUIET_NMS, SEEN } from '../scripted-facts.js';
 
 const FIX = 'Load the expected image (matching the hwId in the NMS device-type metadata) onto the device, or correct the expected firmware in the rig/NMS.';
 const wrongImage = probe({ 75: ok({ type: 75, fields: { index: 1, version: '6.6.98', isRunning: true, hwInfo: { hwId: 'csmp-hw' } } }) });
@@ -12,13 +12,10 @@ describe('firmwareInfo', () => {
       evidence: [
         { what: 'NMS device state', seen: 'up (registrations answered: 1, reports: 3)' },
         SEEN.upEvents,
-        SEEN.firewallOpen,
-        SEEN.noCounters,
-        SEEN.ssid,
-        SEEN.no43,
+        ...QUIET_NMS,
+        ...HEALTHY_STATUS,
         SEEN.noConsole,
-        SEEN.clock,
-        SEEN.stats,
+        ...HEALTHY_SIGNATURES,
         SEEN.groups,
         { what: 'GET 75 FirmwareImageInfo (running slot)', seen: '2.05: slot 1 version "6.6.98", hwId "csmp-hw"' },
       ],

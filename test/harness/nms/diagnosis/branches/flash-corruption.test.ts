@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { flashCorruption } from '../../../../../harness/nms/diagnosis/branches/flash-corruption.js';
-import { facts, looked, ok, probe, SEEN } from '../scripted-facts.js';
+import { facts, looked, ok, probe, QUIET_NMS, SEEN } from '../scripted-facts.js';
 
 describe('flashCorruption', () => {
   it('WPANStatus answers without its SSID, CGMSStatus without NMSCertValid', async () => {
@@ -10,8 +10,7 @@ describe('flashCorruption', () => {
       evidence: [
         { what: 'NMS device state', seen: 'registering (registrations answered: 1, reports: 3)' },
         SEEN.upEvents,
-        SEEN.firewallOpen,
-        SEEN.noCounters,
+        ...QUIET_NMS,
         { what: 'GET 35 WPANStatus.SSID', seen: '2.05: absent' },
         { what: 'GET 43 CGMSStatus.NMSCertValid', seen: '2.05: absent' },
       ],

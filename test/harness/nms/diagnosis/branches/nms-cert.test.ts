@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { nmsCertInvalid, nmsSignatureRejected } from '../../../../../harness/nms/diagnosis/branches/nms-cert.js';
-import { event, facts, looked, ok, probe, SEEN } from '../scripted-facts.js';
+import { event, facts, HEALTHY_STATUS, looked, ok, probe, QUIET_NMS, SEEN } from '../scripted-facts.js';
 
 describe('nmsCertInvalid', () => {
   it('NMSCertValid false while the SSID is present', async () => {
@@ -10,8 +10,7 @@ describe('nmsCertInvalid', () => {
       evidence: [
         { what: 'NMS device state', seen: 'registering (registrations answered: 1, reports: 3)' },
         SEEN.upEvents,
-        SEEN.firewallOpen,
-        SEEN.noCounters,
+        ...QUIET_NMS,
         SEEN.ssid,
         { what: 'GET 43 CGMSStatus.NMSCertValid', seen: '2.05: false' },
       ],
@@ -37,10 +36,8 @@ describe('nmsSignatureRejected', () => {
       evidence: [
         { what: 'NMS device state', seen: 'registering (registrations answered: 1, reports: 0)' },
         SEEN.upEvents,
-        SEEN.firewallOpen,
-        SEEN.noCounters,
-        SEEN.ssid,
-        SEEN.no43,
+        ...QUIET_NMS,
+        ...HEALTHY_STATUS,
         SEEN.noConsole,
         SEEN.clock,
         { what: 'GET 45 CGMSStats', seen: '2.05: sigOk -, sigBadAuth 2, sigBadValidity 0, regFails -' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { registrationRefused, registrationStalled } from '../../../../../harness/nms/diagnosis/branches/registration.js';
-import { event, facts, looked, probe, SEEN } from '../scripted-facts.js';
+import { event, facts, HEALTHY_SIGNATURES, HEALTHY_STATUS, looked, probe, QUIET_NMS, SEEN } from '../scripted-facts.js';
 
 const REJECTED = 'Registration from [fd00::2]:46790 rejected with 4.03: unknown DeviceID 0A0027FFFE3B2AB3 (not in the inventory).';
 
@@ -13,8 +13,7 @@ describe('registrationRefused', () => {
       evidence: [
         { what: 'NMS device state', seen: 'unheard (registrations answered: 0, reports: 0)' },
         { what: 'NMS events for the device', seen: 'registrationSuccess x0, signatureFailure x0, registrationRejected x1, firmwareGroupMismatch x0, up x0, down x0' },
-        SEEN.firewallOpen,
-        SEEN.noCounters,
+        ...QUIET_NMS,
         { what: 'registration rejected by the NMS', seen: REJECTED },
       ],
       cause: `The NMS refuses the device's registration: ${REJECTED}`,
@@ -42,13 +41,10 @@ describe('registrationStalled', () => {
       evidence: [
         { what: 'NMS device state', seen: 'registering (registrations answered: 1, reports: 0)' },
         SEEN.upEvents,
-        SEEN.firewallOpen,
-        SEEN.noCounters,
-        SEEN.ssid,
-        SEEN.no43,
+        ...QUIET_NMS,
+        ...HEALTHY_STATUS,
         SEEN.noConsole,
-        SEEN.clock,
-        SEEN.stats,
+        ...HEALTHY_SIGNATURES,
         { what: 'CGMSNotification code 2 (registration response rejected) from the device', seen: '1 time(s)' },
         SEEN.groups,
         SEEN.firmware,
