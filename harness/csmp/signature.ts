@@ -14,9 +14,6 @@ import { decodeTlvs, encodeTlvs, type Tlv, type TlvEncodeOptions } from './tlv.j
 import { TLV } from './tlv-ids.js';
 import { decodeValue, encodeValue } from './value.js';
 
-/** harness/nms names the SignatureValidity TLV by this constant. */
-export const SIGNATURE_VALIDITY_TLV = TLV.SignatureValidity;
-
 export type SignatureCheck =
   | { readonly outcome: 'ok' }
   | { readonly outcome: 'badAuth'; readonly reason: string; readonly error?: DecodeError }

@@ -14,7 +14,8 @@ import { ConfigError, ResourceError } from '../../core/errors.js';
 import { publicKeyFrom, type PublicKeyInput } from '../csmp/keys.js';
 import { loadPrivateKeyPem } from './key-file.js';
 import { buildPayload } from '../csmp/payload.js';
-import { appendSignature, checkSignedPayload, SIGNATURE_VALIDITY_TLV, type SignatureCheck } from '../csmp/signature.js';
+import { appendSignature, checkSignedPayload, type SignatureCheck } from '../csmp/signature.js';
+import { TLV } from '../csmp/tlv-ids.js';
 import type { PayloadSigner } from './response-builder.js';
 
 export interface ValidityWindow {
@@ -77,7 +78,7 @@ export class NmsSigner implements PayloadSigner {
 
   /** `body` + SignatureValidity + Signature (over body and validity), minimal lengths. */
   sign(body: Uint8Array, nowMs: number): Uint8Array {
-    const validity = buildPayload([{ type: SIGNATURE_VALIDITY_TLV, fields: this.window(nowMs) }], { lengthStyle: 'minimal' });
+    const validity = buildPayload([{ type: TLV.SignatureValidity, fields: this.window(nowMs) }], { lengthStyle: 'minimal' });
     const prefix = new Uint8Array(body.length + validity.length);
     prefix.set(body, 0);
     prefix.set(validity, body.length);
