@@ -32,6 +32,7 @@ import { CoapTimeoutError } from '../coap/errors.js';
 import { formatTlv } from '../csmp/format.js';
 import type { TlvToBuild } from '../csmp/payload.js';
 import { fromHex } from '../../core/bytes.js';
+import { RawSendUnsupportedError } from '../../drivers/link/errors.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Diagnosis } from '../nms/diagnose.js';
@@ -382,9 +383,12 @@ export class CsmpStepExecutor implements StepExecutor {
     if (!link) throw new ConfigError(`device '${dev.name}'`, `inject: link '${dev.link}' is not open`);
     const layer = String(p.options['layer'] ?? 'coap');
     if (layer === 'ipv6') {
-      const raw = link as unknown as { sendRaw?: (b: Uint8Array) => void };
-      if (typeof raw.sendRaw !== 'function') throw new ConfigError(`link '${dev.link}'`, 'inject layer ipv6: this link carries datagrams, not raw IPv6 packets');
-      raw.sendRaw(bytes);
+      try {
+        link.sendRaw(bytes);
+      } catch (e) {
+        if (e instanceof RawSendUnsupportedError) throw new ConfigError(`link '${dev.link}'`, 'inject layer ipv6: this link carries datagrams, not raw IPv6 packets');
+        throw e;
+      }
     } else if (layer === 'coap' || layer === 'udp') {
       link.send({ src: this.bench.sources.addressFor(dev.name), dst: dev.address, srcPort: this.bench.nms.clientPort, dstPort: dev.port, payload: bytes });
     } else {

@@ -9,12 +9,13 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Datagram, Link, LinkFrame } from '../../../../drivers/link/types.js';
-import { buildUdpPacket } from '../../../../drivers/ip/packet.js';
-import { canonicalIpv6 } from '../../../../drivers/ip/address.js';
+import { buildUdpPacket, parseUdpPacket } from '../../../../drivers/ip/packet.js';
+import { canonicalIpv6, formatIpv6 } from '../../../../drivers/ip/address.js';
 import { parseRig, type Rig } from '../../../../harness/config/rig.js';
 import { parseSuite, type Suite } from '../../../../harness/config/suite.js';
 import { publicKeyFrom } from '../../../../harness/csmp/keys.js';
 import { DropCounter } from '../../../../core/drop-counter.js';
+import { DecodeError } from '../../../../core/errors.js';
 import { nmsFromRig } from '../../../../harness/nms/from-rig.js';
 import type { Nms } from '../../../../harness/nms/nms.js';
 import type { Attachment, TestCase } from '../../../../harness/model/run-model.js';
@@ -110,9 +111,30 @@ export class MeshLink extends EventEmitter implements Link {
     if (node) queueMicrotask(() => node({ ...d, payload: d.payload.slice() }));
   }
 
+  /** The packet as given; a node hears it when it is a UDP datagram with a good checksum, as a meter's stack would. */
+  sendRaw(ipv6: Uint8Array): void {
+    this.emit('frame', { direction: 'out', ipv6, at: Date.now() } satisfies LinkFrame);
+    let d: Datagram;
+    try {
+      const { ip, udp } = parseUdpPacket(ipv6);
+      if (!udp.checksumOk) return this.drop('udp: bad checksum');
+      d = { src: formatIpv6(ip.src), dst: formatIpv6(ip.dst), srcPort: udp.srcPort, dstPort: udp.dstPort, payload: udp.payload.slice() };
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      return this.drop(`${e.layer}: ${e.reason}`);
+    }
+    const node = this.nodes.get(d.dst);
+    if (node) queueMicrotask(() => node(d));
+  }
+
   private fromNode(d: Datagram): void {
     this.emit('frame', { direction: 'in', ipv6: buildUdpPacket(d), at: Date.now() } satisfies LinkFrame);
     this.emit('datagram', { ...d, src: canonicalIpv6(d.src), dst: canonicalIpv6(d.dst) });
+  }
+
+  private drop(reason: string): void {
+    this.drops.count(reason);
+    this.emit('drop', { layer: 'mesh', reason });
   }
 }
 
