@@ -32,6 +32,7 @@ import { CoapTimeoutError } from '../coap/errors.js';
 import { formatTlv } from '../csmp/format.js';
 import type { TlvToBuild } from '../csmp/payload.js';
 import { fromHex } from '../../core/bytes.js';
+import { ConsoleCommandError } from '../../drivers/console/errors.js';
 import { RawSendUnsupportedError } from '../../drivers/link/errors.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import { ConfigError } from '../../core/errors.js';
@@ -233,10 +234,10 @@ export class CsmpStepExecutor implements StepExecutor {
     try {
       output = await con.run(command, { signal: ctx.signal, timeoutMs: Math.max(100, this.remainingMs(ctx, started) - 250) });
     } catch (e) {
-      if ((e as Error).name === 'ConsoleCommandError') {
+      if (e instanceof ConsoleCommandError) {
         fail(`the board refused '${command}'`, {
           expected: `'${command}' accepted`,
-          seen: (e as Error).message,
+          seen: e.message,
           likelyCause: `the board's console does not accept the rig's '${p.capability}' command`,
           fix: `Check console.commands.${p.capability} of device '${ctx.device.name}' in ${this.bench.rig.file} against the board's command set.`,
         });
