@@ -31,4 +31,11 @@ export interface Link extends EventEmitter {
   open(): Promise<void>;
   close(): Promise<void>;
   send(d: Datagram): void;
+  /**
+   * Puts `ipv6` on the wire as one packet, exactly as given (no checksum fixed, no header
+   * checked): robustness tests inject deliberately broken packets. A link that has no raw
+   * packets to send (kernel UDP sockets, an in-memory datagram pair) throws
+   * RawSendUnsupportedError and sends nothing.
+   */
+  sendRaw(ipv6: Uint8Array): void;
 }

@@ -10,6 +10,10 @@
  *
  * Drops (counted in `drops`, announced as 'drop' { layer: 'udp', reason }):
  *   'udp: bind failed' | 'udp: send failed' | 'udp: send queue full' | 'udp: socket error' | 'udp: link closed'
+ *
+ * Raw IPv6 (sendRaw): refused with RawSendUnsupportedError, nothing sent or counted. A UDP socket
+ * gives the kernel a payload and an address, and the kernel writes the IPv6 and UDP headers; a
+ * packet whose headers are the point (a robustness test's broken one) needs a SLIP link.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -17,6 +21,7 @@ import { ResourceError } from '../../core/errors.js';
 import { DropCounter } from '../../core/drop-counter.js';
 import { canonicalIpv6 } from '../ip/address.js';
 import { buildUdpPacket } from '../ip/packet.js';
+import { RawSendUnsupportedError } from '../link/errors.js';
 import type { Datagram, Link, LinkFrame } from '../link/types.js';
 
 export interface UdpEndpoint {
@@ -128,6 +133,10 @@ export class UdpLink extends EventEmitter implements Link {
       return;
     }
     this.transmit(e, d);
+  }
+
+  sendRaw(_ipv6: Uint8Array): never {
+    throw new RawSendUnsupportedError(this.name, 'a UDP link sends through kernel sockets, which write the IPv6 and UDP headers themselves');
   }
 
   private transmit(e: Entry, d: Datagram): void {

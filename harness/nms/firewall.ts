@@ -172,6 +172,14 @@ export class FirewalledLink extends EventEmitter implements Link {
     if (this.firewall.admitOutbound(d)) this.inner.send(d);
   }
 
+  /**
+   * Passes straight to the inner link: the firewall judges the NMS's datagrams, and a raw packet
+   * is a test's own injection (often deliberately unparseable), not NMS traffic.
+   */
+  sendRaw(ipv6: Uint8Array): void {
+    this.inner.sendRaw(ipv6);
+  }
+
   detach(): void {
     this.inner.off('datagram', this.onDatagram);
     for (const [ev, fn] of this.forwarders) this.inner.off(ev, fn);

@@ -1,12 +1,18 @@
+/**
+ * One attempt of one test, in phases: session setup, the suite's setup and the test's steps
+ * (until one fails), the suite's teardown and the session's restore (always), and the result.
+ * The test's own phases stop on its timeout or the first interrupt; cleanup runs whatever
+ * happened, bounded by its own limits, and only a second interrupt cuts it short.
+ */
 import type { Rig } from '../config/rig.js';
 import { stepImpliedMs, type Step } from '../config/steps.js';
 import type { Reporter } from '../model/reporter.js';
-import { InterruptedError, StepTimeoutError, TestTimeoutError } from './abort-reasons.js';
-import { runBounded } from './bounded.js';
-import type { DeviceSession, HookContext, StepContext, StepExecutor, StepOutcome } from './executor.js';
-import type { Attachment, Failure, RecordPhase, StepRecord, TestResult, TestStatus } from '../model/run-model.js';
+import type { Attachment, Failure, StepRecord, TestResult, TestStatus } from '../model/run-model.js';
+import { TestTimeoutError } from './abort-reasons.js';
+import type { DeviceSession, HookContext, StepExecutor } from './executor.js';
 import type { ResolvedRunOptions } from './options.js';
 import type { PlannedTest } from './plan.js';
+import { recordStep, type RecordSpec, type RecordTarget, type Work } from './step-record.js';
 
 export interface AttemptEnv {
   rig: Rig;
@@ -26,19 +32,123 @@ export interface AttemptOutcome {
   deviceBroken?: Failure;
 }
 
-interface RecordSpec {
-  phase: RecordPhase;
-  index: number;
-  of: number;
-  text: string;
-  where?: string;
+/** What the phases of one attempt share. */
+interface Attempt extends RecordTarget {
+  readonly env: AttemptEnv;
+  readonly planned: PlannedTest;
+  readonly retry: number;
+  /** Aborts the test's own phases: its timeout or the first interrupt. */
+  readonly testSignal: AbortSignal;
+  /** Per-attempt scratch shared by the steps (StepContext.memory). */
+  readonly memory: Map<string, unknown>;
+  /** Ends the test timeout and the link to the run's interrupt, before cleanup. */
+  endTestLimits(): void;
 }
 
-type Work = (signal: AbortSignal, log: (line: string) => void, attach: (a: Attachment) => void) => Promise<StepOutcome | void>;
+export async function runAttempt(env: AttemptEnv, planned: PlannedTest, retry: number): Promise<AttemptOutcome> {
+  const a = begin(env, planned, retry);
+  if (await sessionSetup(a)) await testSteps(a);
+  a.endTestLimits();
+  await teardown(a);
+  const deviceBroken = await sessionRestore(a);
+  a.result.duration = a.clock.now() - a.result.startTime;
+  return deviceBroken ? { result: a.result, deviceBroken } : { result: a.result };
+}
 
-function label(r: RecordSpec): string {
-  if (r.phase === 'session') return `session ${r.text}`;
-  return `${r.phase === 'test' ? '' : `${r.phase} `}step ${r.index} (${r.text})`;
+function begin(env: AttemptEnv, planned: PlannedTest, retry: number): Attempt {
+  const { clock } = env.options;
+  const { testCase, spec } = planned;
+  const startTime = clock.now();
+  const result: TestResult = { testId: testCase.id, retry, status: 'passed', willRetry: false, startTime, duration: 0, steps: [], attachments: [] };
+  env.reporter.onTestBegin?.(testCase, { retry, startTime });
+  const test = new AbortController();
+  const onRunAbort = (): void => test.abort(env.runSignal.reason);
+  if (env.runSignal.aborted) onRunAbort();
+  else env.runSignal.addEventListener('abort', onRunAbort, { once: true });
+  const testTimer = spec.timeoutMs === undefined ? undefined : clock.setTimeout(() => test.abort(new TestTimeoutError(spec.timeoutMs!)), spec.timeoutMs);
+  return {
+    env,
+    planned,
+    retry,
+    clock,
+    reporter: env.reporter,
+    testCase,
+    result,
+    testSignal: test.signal,
+    memory: new Map(),
+    endTestLimits() {
+      if (testTimer !== undefined) clock.clearTimeout(testTimer);
+      env.runSignal.removeEventListener('abort', onRunAbort);
+    },
+  };
+}
+
+/** Whether the test may go on: no session, or its setup passed. */
+async function sessionSetup(a: Attempt): Promise<boolean> {
+  const session = a.env.session;
+  if (!session?.setup) return true;
+  const rec = await runHook(a, 'setup', a.env.options.hookTimeoutMs, a.testSignal, (signal, log, attach) => session.setup!(a.planned.device, hookContext(a, signal, log, attach)));
+  if (rec.status === 'passed') return true;
+  noteFailure(a, rec);
+  return false;
+}
+
+/** The suite's setup steps, then the test's, until one does not pass. */
+async function testSteps(a: Attempt): Promise<void> {
+  const { suite, spec } = a.planned;
+  for (const list of [suite.setup, spec.steps]) {
+    for (const step of list) {
+      const rec = await runStep(a, step, list.length, a.testSignal, a.env.options.stepTimeoutMs + stepImpliedMs(step));
+      if (rec.status !== 'passed' && rec.status !== 'skipped') {
+        noteFailure(a, rec);
+        return;
+      }
+    }
+  }
+}
+
+/** The suite's teardown steps, every one of them: a failure here is the bench's, not the device's. */
+async function teardown(a: Attempt): Promise<void> {
+  const { teardown } = a.planned.suite;
+  const { hookTimeoutMs, stepTimeoutMs } = a.env.options;
+  for (const step of teardown) {
+    const rec = await runStep(a, step, teardown.length, a.env.forceSignal, Math.max(hookTimeoutMs, stepTimeoutMs + stepImpliedMs(step)));
+    if (rec.status !== 'passed' && rec.status !== 'skipped') noteFailure(a, rec, rec.status === 'interrupted' ? 'interrupted' : 'error');
+  }
+}
+
+/** The session's restore; the failure when it failed (the device is then unusable). */
+async function sessionRestore(a: Attempt): Promise<Failure | undefined> {
+  const session = a.env.session;
+  if (!session?.restore) return undefined;
+  const rec = await runHook(a, 'restore', a.env.options.hookTimeoutMs, a.env.forceSignal, (signal, log, attach) => session.restore!(a.planned.device, hookContext(a, signal, log, attach)));
+  if (rec.status === 'passed' || !rec.failure) return undefined;
+  noteFailure(a, rec, rec.status === 'interrupted' ? 'interrupted' : 'error');
+  return rec.failure;
+}
+
+function runStep(a: Attempt, step: Step, of: number, parent: AbortSignal, timeoutMs: number): Promise<StepRecord> {
+  const spec: RecordSpec = { phase: step.phase, index: step.index, of, text: step.text, where: step.where };
+  const { device, suite, spec: test, testCase } = a.planned;
+  return recordStep(a, spec, timeoutMs, parent, (signal, log, attach) =>
+    a.env.executor.execute(step, { rig: a.env.rig, device, suite, test, testCase, retry: a.retry, signal, timeoutMs, memory: a.memory, log, attach }),
+  );
+}
+
+function runHook(a: Attempt, text: 'setup' | 'restore', timeoutMs: number, parent: AbortSignal, work: Work): Promise<StepRecord> {
+  return recordStep(a, { phase: 'session', index: 1, of: 1, text }, timeoutMs, parent, work);
+}
+
+function hookContext(a: Attempt, signal: AbortSignal, log: (l: string) => void, attach: (x: Attachment) => void): HookContext {
+  return { rig: a.env.rig, testCase: a.testCase, signal, log, attach };
+}
+
+/** The first failure decides the test's status and failure. */
+function noteFailure(a: Attempt, rec: StepRecord, status: TestStatus = testStatusOf(rec)): void {
+  if (a.result.status === 'passed' && rec.failure) {
+    a.result.status = status;
+    a.result.failure = rec.failure;
+  }
 }
 
 function testStatusOf(rec: StepRecord): TestStatus {
@@ -55,156 +165,3 @@ function testStatusOf(rec: StepRecord): TestStatus {
       return 'passed';
   }
 }
-
-/** One attempt of one test: session setup, suite setup, steps, teardown, restore. */
-export async function runAttempt(env: AttemptEnv, planned: PlannedTest, retry: number): Promise<AttemptOutcome> {
-  const { clock } = env.options;
-  const { testCase, suite, spec, device } = planned;
-  const startTime = clock.now();
-  const result: TestResult = { testId: testCase.id, retry, status: 'passed', willRetry: false, startTime, duration: 0, steps: [], attachments: [] };
-  env.reporter.onTestBegin?.(testCase, { retry, startTime });
-
-  const testController = new AbortController();
-  const onRunAbort = (): void => testController.abort(env.runSignal.reason);
-  if (env.runSignal.aborted) onRunAbort();
-  else env.runSignal.addEventListener('abort', onRunAbort, { once: true });
-  const testTimer =
-    spec.timeoutMs === undefined ? undefined : clock.setTimeout(() => testController.abort(new TestTimeoutError(spec.timeoutMs!)), spec.timeoutMs);
-  const memory = new Map<string, unknown>();
-
-  const hookContext = (signal: AbortSignal, log: (l: string) => void, attach: (a: Attachment) => void): HookContext => ({
-    rig: env.rig,
-    testCase,
-    signal,
-    log,
-    attach,
-  });
-
-  const record = async (spec: RecordSpec, timeoutMs: number, parent: AbortSignal, work: Work): Promise<StepRecord> => {
-    env.reporter.onStepBegin?.(testCase, { phase: spec.phase, index: spec.index, text: spec.text, of: spec.of });
-    const rec: StepRecord = { phase: spec.phase, index: spec.index, text: spec.text, status: 'passed', startTime: clock.now(), duration: 0, logs: [], attachments: [] };
-    if (spec.where) rec.where = spec.where;
-    let open = true;
-    // Lines logged by a step that ignored its abort and keeps going belong to no record.
-    const log = (line: string): void => {
-      if (open) rec.logs.push(`[${((clock.now() - startTime) / 1000).toFixed(3)}s] ${line}`);
-    };
-    const attach = (a: Attachment): void => {
-      if (!open) return;
-      rec.attachments.push(a);
-      result.attachments.push(a);
-    };
-    const settled = await runBounded((signal) => work(signal, log, attach), {
-      parent,
-      timeoutMs,
-      clock,
-      timeoutReason: () => new StepTimeoutError(timeoutMs),
-    });
-    open = false;
-    rec.duration = clock.now() - rec.startTime;
-    const at = { phase: spec.phase, index: spec.index, text: spec.text, ...(spec.where ? { where: spec.where } : {}) };
-    const what = label(spec);
-    if (settled.state === 'returned') {
-      const out = settled.value ?? { status: 'passed' };
-      if (out.message && out.status !== 'failed' && out.status !== 'error') rec.logs.push(out.message);
-      rec.status = out.status;
-      if (out.status === 'failed' || out.status === 'error') {
-        const failure: Failure = { kind: out.status === 'failed' ? 'expectation' : 'error', message: `${what}: ${out.message ?? (out.status === 'failed' ? 'expectation not met' : 'error')}`, step: at };
-        for (const k of ['expected', 'seen', 'likelyCause', 'fix'] as const) if (out[k] !== undefined) failure[k] = out[k];
-        rec.failure = failure;
-      }
-    } else if (settled.state === 'threw') {
-      const e = settled.error;
-      rec.status = 'error';
-      rec.failure = { kind: 'error', message: `${what}: ${e instanceof Error ? e.message : String(e)}`, step: at };
-      if (e instanceof Error && e.stack) rec.failure.stack = e.stack;
-    } else {
-      const reason = settled.reason;
-      if (reason instanceof StepTimeoutError) {
-        rec.status = 'timedOut';
-        rec.failure = { kind: 'timeout', message: `${what} ${reason.message}`, step: at };
-      } else if (reason instanceof TestTimeoutError) {
-        rec.status = 'timedOut';
-        rec.failure = { kind: 'timeout', message: `${reason.message} during ${what}`, step: at };
-      } else {
-        rec.status = 'interrupted';
-        const why = reason instanceof InterruptedError ? reason.message : 'aborted';
-        rec.failure = { kind: 'interrupted', message: `${why} during ${what}`, step: at };
-      }
-    }
-    result.steps.push(rec);
-    env.reporter.onStepEnd?.(testCase, rec);
-    return rec;
-  };
-
-  const noteFailure = (rec: StepRecord, status: TestStatus = testStatusOf(rec)): void => {
-    if (result.status === 'passed' && rec.failure) {
-      result.status = status;
-      result.failure = rec.failure;
-    }
-  };
-
-  const runStep = (step: Step, of: number, parent: AbortSignal, timeoutMs: number): Promise<StepRecord> =>
-    record({ phase: step.phase, index: step.index, of, text: step.text, where: step.where }, timeoutMs, parent, (signal, log, attach) => {
-      const ctx: StepContext = {
-        rig: env.rig,
-        device,
-        suite,
-        test: spec,
-        testCase,
-        retry,
-        signal,
-        timeoutMs,
-        memory,
-        log,
-        attach,
-      };
-      return env.executor.execute(step, ctx);
-    });
-
-  let proceed = true;
-  const session = env.session;
-  if (session?.setup) {
-    const rec = await record({ phase: 'session', index: 1, of: 1, text: 'setup' }, env.options.hookTimeoutMs, testController.signal, (signal, log, attach) =>
-      session.setup!(device, hookContext(signal, log, attach)),
-    );
-    if (rec.status !== 'passed') {
-      proceed = false;
-      noteFailure(rec);
-    }
-  }
-
-  for (const list of [suite.setup, spec.steps]) {
-    for (const step of list) {
-      if (!proceed) break;
-      const rec = await runStep(step, list.length, testController.signal, env.options.stepTimeoutMs + stepImpliedMs(step));
-      if (rec.status !== 'passed' && rec.status !== 'skipped') {
-        proceed = false;
-        noteFailure(rec);
-      }
-    }
-  }
-  if (testTimer !== undefined) clock.clearTimeout(testTimer);
-  env.runSignal.removeEventListener('abort', onRunAbort);
-
-  // Cleanup runs whatever happened, bounded by its own limits; only a second interrupt cuts it short.
-  for (const step of suite.teardown) {
-    const rec = await runStep(step, suite.teardown.length, env.forceSignal, Math.max(env.options.hookTimeoutMs, env.options.stepTimeoutMs + stepImpliedMs(step)));
-    if (rec.status !== 'passed' && rec.status !== 'skipped') noteFailure(rec, rec.status === 'interrupted' ? 'interrupted' : 'error');
-  }
-
-  let deviceBroken: Failure | undefined;
-  if (session?.restore) {
-    const rec = await record({ phase: 'session', index: 1, of: 1, text: 'restore' }, env.options.hookTimeoutMs, env.forceSignal, (signal, log, attach) =>
-      session.restore!(device, hookContext(signal, log, attach)),
-    );
-    if (rec.status !== 'passed' && rec.failure) {
-      deviceBroken = rec.failure;
-      noteFailure(rec, rec.status === 'interrupted' ? 'interrupted' : 'error');
-    }
-  }
-
-  result.duration = clock.now() - startTime;
-  return deviceBroken ? { result, deviceBroken } : { result };
-}
-

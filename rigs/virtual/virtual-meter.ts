@@ -10,6 +10,7 @@ import { VirtualBoard } from './board/board.js';
 import type { BoardClock } from './board/clock.js';
 import { FlashPlatform } from './board/flash-platform.js';
 import type { Flash, FlashImage } from './board/flash.js';
+import type { BoardHooks } from './board/hooks.js';
 import type { MeterConfig } from './config.js';
 import { MeterAgent, RegReason } from './meter/agent.js';
 import { FaultSet } from './meter/faults.js';
@@ -91,16 +92,7 @@ export class VirtualMeter {
       dagSize: o.dagSize,
       portSeed: o.portSeed,
     });
-    board.setHooks({
-      onPowerOn: () => agent.boot(RegReason.coldStart),
-      onPowerOff: () => agent.shutdown(),
-      onReboot: () => agent.reboot(RegReason.administrative),
-      statsProvider: () => ({
-        state: agent.crash ? `crashed (${agent.crash.message})` : agent.state,
-        ...agent.stats,
-        clientPort: agent.clientPort,
-      }),
-    });
+    board.setHooks(agentOnBoard(agent));
     return new VirtualMeter(board, c, agent);
   }
 
@@ -130,6 +122,20 @@ export class VirtualMeter {
     this.agent.close();
     await this.board.stop();
   }
+}
+
+/** How the board drives the agent running on it: power boots and stops it, the console reboots it and asks its stats. */
+export function agentOnBoard(agent: MeterAgent): BoardHooks {
+  return {
+    onPowerOn: () => agent.boot(RegReason.coldStart),
+    onPowerOff: () => agent.shutdown(),
+    onReboot: () => agent.reboot(RegReason.administrative),
+    statsProvider: () => ({
+      state: agent.crash ? `crashed (${agent.crash.message})` : agent.state,
+      ...agent.stats,
+      clientPort: agent.clientPort,
+    }),
+  };
 }
 
 /** What the factory programs: DevCfgSchema fields, the NMS certificate, the firmware slots. */

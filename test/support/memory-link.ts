@@ -4,9 +4,10 @@
  *
  * Delivery is asynchronous (a microtask), like a real link: a sender never sees its peer's
  * reaction inside its own send() call. Payloads are copied, as a network would.
- * No 'frame' events: there is no IPv6 packet here to capture.
+ * No 'frame' events: there is no IPv6 packet here to capture, and none to send (sendRaw refuses).
  */
 import { EventEmitter } from 'node:events';
+import { RawSendUnsupportedError } from '../../drivers/link/errors.js';
 import type { Datagram, Link } from '../../drivers/link/types.js';
 import { DropCounter } from '../../core/drop-counter.js';
 
@@ -59,6 +60,10 @@ export class MemoryLink extends EventEmitter implements Link {
       if (!peer.isOpen) return peer.dropOwn('link closed');
       peer.emit('datagram', copy);
     });
+  }
+
+  sendRaw(_ipv6: Uint8Array): never {
+    throw new RawSendUnsupportedError(this.name, 'an in-memory pair carries datagrams, not IPv6 packets');
   }
 
   private dropOwn(reason: string): void {

@@ -1,4 +1,5 @@
-import { parseUdpPacket } from '../../../drivers/ip/packet.js';
+import { buildUdpPacket, parseUdpPacket } from '../../../drivers/ip/packet.js';
+import { RawSendUnsupportedError } from '../../../drivers/link/errors.js';
 import type { Datagram, LinkFrame } from '../../../drivers/link/types.js';
 import { UdpLink } from '../../../drivers/udp/udp-link.js';
 import { next } from '../support/helpers.js';
@@ -63,5 +64,23 @@ describe('UdpLink on ::1', () => {
     expect(() => new UdpLink({ bind: [] })).toThrow(/"bind"/);
     expect(() => new UdpLink({ bind: [{ address: 'localhost', port: 1 }] })).toThrow(/"bind\[0\]\.address"/);
     expect(() => new UdpLink({ bind: [{ address: '::1', port: 70000 }] })).toThrow(/"bind\[0\]\.port"/);
+  });
+
+  test('a raw IPv6 packet is refused with a typed error: the kernel writes the headers, nothing goes out', async () => {
+    const frames: LinkFrame[] = [];
+    fnd.on('frame', (f: LinkFrame) => frames.push(f));
+    const packet = buildUdpPacket({ src: '::1', dst: '::1', srcPort: fnd.boundPorts[0]!, dstPort: agent.boundPorts[0]!, payload: Buffer.from('raw') });
+    let refused: unknown;
+    try {
+      fnd.sendRaw(packet);
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(RawSendUnsupportedError);
+    expect((refused as RawSendUnsupportedError).message).toBe(
+      'fnd: cannot send a raw IPv6 packet: a UDP link sends through kernel sockets, which write the IPv6 and UDP headers themselves',
+    );
+    expect(frames).toEqual([]);
+    expect(fnd.drops.snapshot()).toEqual({});
   });
 });

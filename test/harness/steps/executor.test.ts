@@ -1,21 +1,14 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
-import { CsmpStepExecutor } from '../../../harness/steps/executor.js';
-import { contextFor, memoryBench, suiteOf, type MemoryBench } from './support/memory-bench.js';
+import { describe, expect, test } from '@jest/globals';
+import { memoryBenchPerTest, registrationSuite } from './support/memory-bench.js';
 import { reportText, runOnMemory } from './support/run-memory.js';
 
-let mb: MemoryBench | undefined;
-afterEach(async () => {
-  await mb?.stop();
-  mb = undefined;
-});
-
-const suite = (tests: string, extra = ''): string => `suite: s\nbranch: registration\n${extra}tests:\n${tests}`;
+const openBench = memoryBenchPerTest();
 
 describe('a healthy meter through the real scheduler', () => {
   test('registers anew after a power cycle: state, event and counters of this boot', async () => {
-    mb = await memoryBench({ meters: 1 });
+    const mb = await openBench({ meters: 1 });
     const res = await runOnMemory(mb, [
-      suite(`  - name: boot
+      registrationSuite(`  - name: boot
     steps:
       - power: cycle
       - nms: expect-registration
@@ -32,9 +25,9 @@ describe('a healthy meter through the real scheduler', () => {
   });
 
   test('a state from before a power step does not count, and restore switches the board on again', async () => {
-    mb = await memoryBench({ meters: 1 });
+    const mb = await openBench({ meters: 1 });
     const res = await runOnMemory(mb, [
-      suite(`  - name: off
+      registrationSuite(`  - name: off
     steps:
       - expect-state: { state: up, within: 2m }
       - power: off
@@ -52,9 +45,9 @@ describe('a healthy meter through the real scheduler', () => {
   });
 
   test('rows, dotted fields and rig values; a miss reports expected, seen and the suite\'s meaning', async () => {
-    mb = await memoryBench({ meters: 1 });
+    const mb = await openBench({ meters: 1 });
     const res = await runOnMemory(mb, [
-      suite(`  - name: fw
+      registrationSuite(`  - name: fw
     steps:
       - get: 75
       - expect: { tlv: 75, row: { isRunning: true }, field: version, equals: "\${expected.firmwareVersion}" }
@@ -77,9 +70,9 @@ describe('a healthy meter through the real scheduler', () => {
   });
 
   test('expect-reply judges the answer; without it a refused POST fails the post', async () => {
-    mb = await memoryBench({ meters: 1 });
+    const mb = await openBench({ meters: 1 });
     const res = await runOnMemory(mb, [
-      suite(`  - name: checked
+      registrationSuite(`  - name: checked
     steps:
       - post: { tlvs: { "55": { type: 2, id: 317 } }, signed: false }
       - expect-reply: 4.03
@@ -97,9 +90,9 @@ describe('a healthy meter through the real scheduler', () => {
   });
 
   test('expect-state for: fails when the device leaves the state in time', async () => {
-    mb = await memoryBench({ meters: 1 });
+    const mb = await openBench({ meters: 1 });
     const res = await runOnMemory(mb, [
-      suite(`  - name: stays
+      registrationSuite(`  - name: stays
     steps:
       - expect-state: { state: up, within: 2m }
       - firewall: drop inbound
@@ -112,63 +105,9 @@ describe('a healthy meter through the real scheduler', () => {
   });
 });
 
-describe('failures name the flowchart branch', () => {
-  test('a meter whose clock is 2 h ahead: branch, evidence and fix in the failure', async () => {
-    mb = await memoryBench({ meters: 1, clockSkewMs: { 'meter-1': 2 * 3600_000 } });
-    const res = await runOnMemory(mb, [
-      suite(`  - name: boot
-    steps:
-      - power: cycle
-      - expect-state: { state: up, within: 2m }
-`),
-    ]);
-    const f = res.get('s @ meter-1 › boot')!.result.failure!;
-    expect(f.message).toMatch(/meter-1 is registering, not up, after 2m — flowchart branch clock-skew: device clock skewed: NMS signatures rejected/);
-    expect(f.likelyCause).toMatch(/^clock-skew: The device clock is 7[0-9]{3} s ahead of the NMS, outside the SignatureValidity window \(-600 s \.\. \+3600 s\)/);
-    expect(f.fix).toMatch(/time synchronized/);
-    expect(f.seen).toMatch(/evidence \(troubleshooting flowchart\):\n {2}NMS device state: registering/);
-    expect(f.seen).toMatch(/GET 45 CGMSStats: 2\.05: sigOk 0, sigBadAuth 0, sigBadValidity [1-9]/);
-  });
-
-  test('expect-diagnosis reads the configuration XML through the console', async () => {
-    mb = await memoryBench({ meters: 1 });
-    const res = await runOnMemory(mb, [
-      suite(`  - name: demo
-    steps:
-      - expect-state: { state: up, within: 2m }
-      - console: demo-mode on
-      - expect-diagnosis: demo-mode
-      - console: demo-mode off
-      - expect-diagnosis: healthy
-`),
-    ]);
-    const r = res.get('s @ meter-1 › demo')!;
-    expect(r.result.status).toBe('passed');
-    const text = reportText(r);
-    expect(text).toContain('evidence: console configuration DemoMode_Cfg/DemoModeEnable: true');
-    expect(text).toContain('flowchart: demo-mode: meter left in demo mode; contact the meter vendor. The meter runs in demo mode (DevCfgSchema DemoMode_Cfg/DemoModeEnable = true).');
-    expect(mb.meters.get('meter-1')!.console.lines).toEqual(['demo on', 'show config', 'demo off', 'show config']);
-  });
-
-  test('a mismatching diagnosis says where the flowchart went instead', async () => {
-    mb = await memoryBench({ meters: 1 });
-    const res = await runOnMemory(mb, [
-      suite(`  - name: cert
-    steps:
-      - expect-state: { state: up, within: 2m }
-      - expect-diagnosis: { branch: nms-cert, otherwise: no damage }
-`),
-    ]);
-    const f = res.get('s @ meter-1 › cert')!.result.failure!;
-    expect(f.message).toBe('step 2 (expect-diagnosis: nms-cert): the flowchart ends in healthy: no fault found: the device is up and every check passed — expected nms-cert');
-    expect(f.expected).toBe('nms-cert: NMS certificate on the meter is bad or was copied wrongly');
-    expect(f.likelyCause).toBe('no damage');
-  });
-});
-
 describe('devices in parallel do not disturb each other', () => {
   test("one meter's firewall and request address leave the other alone, and are undone after the test", async () => {
-    mb = await memoryBench({ meters: 2 });
+    const mb = await openBench({ meters: 2 });
     const res = await runOnMemory(mb, [
       `suite: fw\nbranch: firewall\ntests:\n  - name: block\n    steps:\n      - expect-state: { state: up, within: 2m }\n      - reply-from: vip\n      - firewall: drop inbound\n      - expect-state: { state: down, within: 10m }\n      - expect-diagnosis: firewall\n`,
     ], { device: ['meter-1'] });
@@ -182,7 +121,7 @@ describe('devices in parallel do not disturb each other', () => {
   });
 
   test('answers arriving at the other NMS address are a load-balancer diagnosis for that device only', async () => {
-    mb = await memoryBench({ meters: 2 });
+    const mb = await openBench({ meters: 2 });
     const res = await runOnMemory(mb, [
       `suite: lb\nbranch: load-balancer\ntests:\n  - name: vip\n    steps:\n      - expect-state: { state: up, within: 2m }\n      - reply-from: vip\n      - post: { tlvs: { "55": { type: 2, id: 317 } }, signed: true, confirmable: false }\n      - expect-diagnosis: load-balancer\n  - name: after\n    steps:\n      - expect-diagnosis: healthy\n`,
     ]);
@@ -191,60 +130,5 @@ describe('devices in parallel do not disturb each other', () => {
       // The next test's window starts after the misrouted answer: no load-balancer verdict left over.
       expect(res.get(`lb @ ${d} › after`)!.result.status).toBe('passed');
     }
-  });
-});
-
-describe('a faulty meter: what the firmware did wrong', () => {
-  test('an answer sent to the configured NMS address instead of the requester is found on the wire', async () => {
-    mb = await memoryBench({ meters: 1, faults: { 'meter-1': ['reply-to-nms-address'] } });
-    const res = await runOnMemory(mb, [suite(`  - name: get\n    steps:\n      - reply-from: vip\n      - get: 18\n`)], {}, { requestTimeoutMs: 300 });
-    const f = res.get('s @ meter-1 › get')!.result.failure!;
-    expect(f.message).toBe('step 2 (get: 18): GET 18: meter-1 answered, but to [fd00::1]:61628 instead of [fd00::2]:62590 where the request came from');
-    expect(f.seen).toMatch(/^the device sent ACK 2\.05 \(MID \d+\) from \[fd00:77::101\]:61628 to \[fd00::1\]:61628$/);
-    expect(f.likelyCause).toMatch(/load-balancer VIP case/);
-  });
-});
-
-describe('raw frames and waits', () => {
-  test('inject sends the bytes as a datagram from the NMS; wait lets rig time pass', async () => {
-    mb = await memoryBench({ meters: 1 });
-    const frames: string[] = [];
-    mb.link.on('frame', (f: { direction: string; ipv6: Uint8Array }) => frames.push(`${f.direction} ${Buffer.from(f.ipv6.subarray(48, 50)).toString('hex')}`));
-    const ex = new CsmpStepExecutor(mb.bench);
-    // CON GET /c?q=18, MID 0x1234: the meter answers ACK 2.05 (60 45) with the same MID.
-    const s = suiteOf(suite('  - name: t\n    steps:\n      - inject: { hex: "40 01 12 34 b1 63 44 71 3d 31 38" }\n      - wait: 1m\n'));
-    const ctx = contextFor(mb, s, 'meter-1');
-    expect(await ex.execute(s.tests[0]!.steps[0]!, ctx)).toEqual({ status: 'passed' });
-    const before = mb.clock.now();
-    expect(await ex.execute(s.tests[0]!.steps[1]!, ctx)).toEqual({ status: 'passed' });
-    expect(mb.clock.now() - before).toBeGreaterThanOrEqual(60_000);
-    expect(frames).toContain('out 4001');
-    expect(frames).toContain('in 6045');
-    expect(ctx.logs).toEqual(['injected 11 bytes (coap) toward meter-1']);
-  });
-});
-
-describe('step errors are the bench\'s, not the device\'s', () => {
-  test('a console capability the board model has no template for', async () => {
-    mb = await memoryBench({ meters: 1 });
-    const ex = new CsmpStepExecutor(mb.bench);
-    const s = suiteOf(suite('  - name: t\n    steps:\n      - console: frobnicate now\n      - expect-event: { name: nosuch, within: 1s }\n'));
-    const ctx = contextFor(mb, s, 'meter-1');
-    const out = await ex.execute(s.tests[0]!.steps[0]!, ctx);
-    expect(out.status).toBe('error');
-    expect(out.message).toMatch(/console\.commands has no 'frobnicate' template \(has: clock-set, /);
-    const ev = await ex.execute(s.tests[0]!.steps[1]!, ctx);
-    expect(ev).toMatchObject({ status: 'error' });
-    expect(ev.message).toMatch(/no event named 'nosuch'/);
-  });
-
-  test('a board that refuses the command fails the step and says which rig entry to check', async () => {
-    mb = await memoryBench({ meters: 1 });
-    const ex = new CsmpStepExecutor(mb.bench, { diagnoseOnFailure: false });
-    const s = suiteOf(suite('  - name: t\n    steps:\n      - console: clock-set soon\n'));
-    const out = await ex.execute(s.tests[0]!.steps[0]!, contextFor(mb, s, 'meter-1'));
-    expect(out.status).toBe('failed');
-    expect(out.message).toBe("the board refused 'date offset soon'");
-    expect(out.fix).toMatch(/console\.commands\.clock-set of device 'meter-1' in memory\.rig\.yaml/);
   });
 });

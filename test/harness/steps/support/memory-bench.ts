@@ -1,20 +1,21 @@
 /**
  * A bench in memory for executor and session tests: the harness's NMS on a MeshLink, virtual
- * meter agents (the same MeterAgent the virtual rig runs) behind it, a fake console per meter
- * that understands the virtual board's commands, and power switching the agent off and on. No
- * ptys, no processes: a test runs in tens of milliseconds of real time.
+ * meter agents (the same MeterAgent the virtual rig runs) behind it, each on a board with the
+ * virtual rig's real flash, clock, power and console CLI (memory-board.ts). No ptys, no
+ * processes: a test runs in tens of milliseconds of real time.
  *
  * Everything runs on one TimeScale (default 600 device seconds per real second).
  */
+import { afterEach } from '@jest/globals';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Datagram, Link, LinkFrame } from '../../../../drivers/link/types.js';
-import { buildUdpPacket } from '../../../../drivers/ip/packet.js';
-import { canonicalIpv6 } from '../../../../drivers/ip/address.js';
+import { buildUdpPacket, parseUdpPacket } from '../../../../drivers/ip/packet.js';
+import { canonicalIpv6, formatIpv6 } from '../../../../drivers/ip/address.js';
 import { parseRig, type Rig } from '../../../../harness/config/rig.js';
 import { parseSuite, type Suite } from '../../../../harness/config/suite.js';
-import { publicKeyFrom } from '../../../../harness/csmp/keys.js';
 import { DropCounter } from '../../../../core/drop-counter.js';
+import { DecodeError } from '../../../../core/errors.js';
 import { nmsFromRig } from '../../../../harness/nms/from-rig.js';
 import type { Nms } from '../../../../harness/nms/nms.js';
 import type { Attachment, TestCase } from '../../../../harness/model/run-model.js';
@@ -23,35 +24,15 @@ import { Bench } from '../../../../harness/steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../../../../harness/steps/device-control.js';
 import { FrameLog } from '../../../../harness/steps/frame-log.js';
 import { BOARD_CONSOLE_COMMANDS } from '../../../../rigs/virtual/rig.js';
+import type { FlashImage } from '../../../../rigs/virtual/board/flash.js';
+import { FlashPlatform } from '../../../../rigs/virtual/board/flash-platform.js';
+import type { BoardHooks } from '../../../../rigs/virtual/board/hooks.js';
 import { MeterAgent } from '../../../../rigs/virtual/meter/agent.js';
 import { FaultSet, type FaultName } from '../../../../rigs/virtual/meter/faults.js';
-import { MemoryPlatform } from '../../../../rigs/virtual/meter/memory-platform.js';
-import { DEFAULT_HARDWARE, type MeterSettings } from '../../../../rigs/virtual/meter/platform.js';
-import type { DeviceTime } from '../../../../rigs/virtual/meter/device-time.js';
+import { DEFAULT_HARDWARE } from '../../../../rigs/virtual/meter/platform.js';
 import { TimeScale } from '../../../../rigs/virtual/time-scale.js';
-
-/** A board clock on the rig's time line: true time plus a skew (what `date offset` sets). */
-export class SkewedClock implements DeviceTime {
-  constructor(
-    private readonly base: TimeScale,
-    public skewMs = 0,
-  ) {}
-  now(): number {
-    return this.base.now() + this.skewMs;
-  }
-  monotonic(): number {
-    return this.base.monotonic();
-  }
-  set(ms: number): void {
-    this.skewMs = ms - this.base.now();
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    return this.base.setTimeout(fn, ms);
-  }
-  clearTimeout(handle: unknown): void {
-    this.base.clearTimeout(handle);
-  }
-}
+import { agentOnBoard } from '../../../../rigs/virtual/virtual-meter.js';
+import { memoryBoard, type MemoryBoard } from './memory-board.js';
 
 export const KEY = `${process.cwd()}/rigs/virtual/keys/nms-key.pem`;
 export const CERT = `${process.cwd()}/rigs/virtual/keys/nms-cert.pem`;
@@ -60,16 +41,18 @@ const commands = Object.entries(BOARD_CONSOLE_COMMANDS)
   .map(([k, v]) => `        ${k}: '${v}'`)
   .join('\n');
 
+const eui64 = (n: number): string => `00173bfffe00000${n}`;
+
 export function rigYaml(meters: number): string {
   const devices = Array.from({ length: meters }, (_, i) => {
     const n = i + 1;
     return `  - name: meter-${n}
-    eui64: '00173bfffe00000${n}'
+    eui64: '${eui64(n)}'
     address: 'fd00:77::10${n}'
     link: mesh
     console:
       path: 'memory:meter-${n}'
-      prompt: 'meter> '
+      prompt: 'meter-${eui64(n)}> '
       errorPattern: '^Error: '
       commands:
 ${commands}
@@ -110,17 +93,37 @@ export class MeshLink extends EventEmitter implements Link {
     if (node) queueMicrotask(() => node({ ...d, payload: d.payload.slice() }));
   }
 
+  /** The packet as given; a node hears it when it is a UDP datagram with a good checksum, as a meter's stack would. */
+  sendRaw(ipv6: Uint8Array): void {
+    this.emit('frame', { direction: 'out', ipv6, at: Date.now() } satisfies LinkFrame);
+    let d: Datagram;
+    try {
+      const { ip, udp } = parseUdpPacket(ipv6);
+      if (!udp.checksumOk) return this.drop('udp: bad checksum');
+      d = { src: formatIpv6(ip.src), dst: formatIpv6(ip.dst), srcPort: udp.srcPort, dstPort: udp.dstPort, payload: udp.payload.slice() };
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      return this.drop(`${e.layer}: ${e.reason}`);
+    }
+    const node = this.nodes.get(d.dst);
+    if (node) queueMicrotask(() => node(d));
+  }
+
   private fromNode(d: Datagram): void {
     this.emit('frame', { direction: 'in', ipv6: buildUdpPacket(d), at: Date.now() } satisfies LinkFrame);
     this.emit('datagram', { ...d, src: canonicalIpv6(d.src), dst: canonicalIpv6(d.dst) });
+  }
+
+  private drop(reason: string): void {
+    this.drops.count(reason);
+    this.emit('drop', { layer: 'mesh', reason });
   }
 }
 
 export interface MemoryMeter {
   name: string;
   agent: MeterAgent;
-  platform: MemoryPlatform;
-  clock: SkewedClock;
+  board: MemoryBoard;
   console: DeviceConsole & { lines: string[] };
   power: DevicePower & { switched: string[] };
 }
@@ -129,8 +132,6 @@ export interface MemoryBenchOptions {
   meters?: number;
   scale?: number;
   faults?: Record<string, FaultName[]>;
-  /** Settings overrides per meter (the pre-broken meter cases). */
-  settings?: Record<string, Partial<MeterSettings>>;
   clockSkewMs?: Record<string, number>;
 }
 
@@ -146,6 +147,17 @@ export interface MemoryBench {
 
 const certPem = readFileSync(CERT, 'utf8');
 
+/** What the factory programs into every memory meter. */
+const IMAGE: FlashImage = {
+  config: { ssid: 'CRDC', panId: 1234, txPower: 28, demoMode: false, configGroup: 42, firmwareGroup: 317 },
+  nmsCertPem: certPem,
+  firmware: [
+    { index: 1, fileName: 'meter-fw-5.6.21', version: '5.6.21', fileHash: new Uint8Array(32).fill(0x11), fileSize: 305408, blockSize: 1024, isRunning: true, hwId: 'RFLAN/3.60/3.80' },
+    { index: 2, fileName: '', version: '', fileHash: new Uint8Array(32), fileSize: 0, blockSize: 0, hwId: '' },
+    { index: 3, fileName: 'meter-fw-5.6.21', version: '5.6.21', fileHash: new Uint8Array(32).fill(0x11), fileSize: 305408, blockSize: 1024, isDefault: true, hwId: 'RFLAN/3.60/3.80' },
+  ],
+};
+
 export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBench> {
   const rig = parseRig(rigYaml(o.meters ?? 2), 'memory.rig.yaml');
   const clock = new TimeScale(o.scale ?? 600);
@@ -157,26 +169,16 @@ export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBen
   const meters = new Map<string, MemoryMeter>();
   const consoles = new Map<string, DeviceConsole>();
   const powers = new Map<string, DevicePower>();
-  const key = publicKeyFrom(certPem);
   for (const d of rig.devices) {
-    const dclock = new SkewedClock(clock, o.clockSkewMs?.[d.name] ?? 0);
-    const platform = new MemoryPlatform(
-      {
-        ssid: new TextEncoder().encode('CRDC'),
-        panId: 1234,
-        txPower: 28,
-        demoMode: false,
-        nms: { publicKey: key, valid: true },
-        groups: { config: 42, firmware: 317 },
-        firmware: [
-          { index: 1, fileName: 'meter-fw-5.6.21', version: '5.6.21', fileHash: new Uint8Array(32).fill(0x11), fileSize: 305408, blockSize: 1024, isRunning: true, hwId: 'RFLAN/3.60/3.80' },
-          { index: 2, fileName: '', version: '', fileHash: new Uint8Array(32), fileSize: 0, blockSize: 0, hwId: '' },
-          { index: 3, fileName: 'meter-fw-5.6.21', version: '5.6.21', fileHash: new Uint8Array(32).fill(0x11), fileSize: 305408, blockSize: 1024, isDefault: true, hwId: 'RFLAN/3.60/3.80' },
-        ],
-        ...(o.settings?.[d.name] ?? {}),
-      },
-      (posix) => dclock.set(posix * 1000),
-    );
+    const faults = o.faults?.[d.name] ?? [];
+    let hooks: BoardHooks = {};
+    const board = await memoryBoard({
+      device: d,
+      image: IMAGE,
+      clock: clock.boardClock(o.clockSkewMs?.[d.name] ?? 0),
+      hooks: () => hooks,
+      stickyDemoMode: faults.includes('demo-mode-sticky'),
+    });
     let send: (x: Datagram) => void = () => {};
     const agent = new MeterAgent({
       identity: {
@@ -192,17 +194,16 @@ export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBen
         parentLinkLocal: 'fe80::1',
         slotSize: 512 * 1024,
       },
-      platform,
-      time: dclock,
+      platform: new FlashPlatform(board.flash, board.clock),
+      time: board.clock,
       send: (x) => send(x),
-      faults: new FaultSet(o.faults?.[d.name] ?? []),
+      faults: new FaultSet(faults),
     });
+    hooks = agentOnBoard(agent);
     send = link.attach(d.address, (x) => agent.receive(x));
-    const con = fakeConsole(agent, platform, dclock, key);
-    const power = fakePower(agent);
-    consoles.set(d.name, con);
-    powers.set(d.name, power);
-    meters.set(d.name, { name: d.name, agent, platform, clock: dclock, console: con, power });
+    consoles.set(d.name, board.console);
+    powers.set(d.name, board.powerControl);
+    meters.set(d.name, { name: d.name, agent, board, console: board.console, power: board.powerControl });
     agent.boot();
   }
   const bench = new Bench({ rig, nms, clock, timeScale: clock.scale, links: new Map([['mesh', link]]), frames, consoles, powers });
@@ -216,75 +217,11 @@ export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBen
     async stop() {
       frames.stop();
       await nms.stop();
-      for (const m of meters.values()) m.agent.close();
-      clock.clearAll();
-    },
-  };
-}
-
-function configXml(p: MemoryPlatform): string {
-  const s = p.settings();
-  return [
-    '<DevCfgSchema>',
-    `  <DemoMode_Cfg><DemoModeEnable>${s.demoMode === true}</DemoModeEnable></DemoMode_Cfg>`,
-    '</DevCfgSchema>',
-  ].join('\n');
-}
-
-/** The virtual board's console commands, on the in-memory board. */
-function fakeConsole(agent: MeterAgent, p: MemoryPlatform, clock: SkewedClock, key: ReturnType<typeof publicKeyFrom>): DeviceConsole & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    async run(command) {
-      lines.push(command);
-      const [cmd, ...args] = command.split(' ');
-      const arg = args.join(' ');
-      const fail = (why: string): never => {
-        const e = new Error(`console: '${command}' failed: ${why}`);
-        e.name = 'ConsoleCommandError';
-        throw e;
-      };
-      switch (cmd) {
-        case 'date':
-          if (args[0] === 'offset') {
-            const m = /^([+-]?)(\d+)(h|m|s)?$/.exec(args[1] ?? '') ?? fail('bad offset');
-            const unit = { h: 3600, m: 60, s: 1 }[(m![3] ?? 's') as 'h' | 'm' | 's'];
-            clock.skewMs = (m![1] === '-' ? -1 : 1) * Number(m![2]) * unit * 1000;
-            return `offset ${clock.skewMs / 1000} s`;
-          }
-          return String(Math.floor(clock.now() / 1000));
-        case 'demo':
-          p.stored = { ...p.stored, demoMode: arg === 'on' };
-          return `DemoMode_Cfg/DemoModeEnable = ${arg === 'on'}`;
-        case 'show':
-          return p.corrupted ? fail('configuration unreadable') : configXml(p);
-        case 'flash':
-          p.corrupted = arg === 'corrupt';
-          return `flash ${arg}`;
-        case 'cert':
-          if (args[0] === 'damage') p.stored = { ...p.stored, nms: { valid: false } };
-          else if (args[0] === 'install') p.stored = { ...p.stored, nms: { publicKey: key, valid: true } };
-          return `cert ${args[0]}`;
-        case 'reboot':
-          agent.reboot();
-          return '';
-        default:
-          return fail(`Error: unknown command '${command}'`);
+      for (const m of meters.values()) {
+        m.agent.close();
+        await m.board.close();
       }
-    },
-  };
-}
-
-function fakePower(agent: MeterAgent): DevicePower & { switched: string[] } {
-  const switched: string[] = [];
-  return {
-    switched,
-    async switch(op, opts) {
-      switched.push(op);
-      if (op !== 'on') agent.shutdown();
-      if (op === 'cycle') opts?.afterOff?.();
-      if (op !== 'off') agent.boot();
+      clock.clearAll();
     },
   };
 }
@@ -311,6 +248,19 @@ export function contextFor(mb: MemoryBench, suite: Suite, device: string, testIn
     logs,
     attachments,
   };
+}
+
+/** A suite of the registration branch around `tests` (YAML list items). */
+export const registrationSuite = (tests: string, extra = ''): string => `suite: s\nbranch: registration\n${extra}tests:\n${tests}`;
+
+/** Opens a bench for the test that asks, and stops it after that test. Call at the top of a test file. */
+export function memoryBenchPerTest(): (o?: MemoryBenchOptions) => Promise<MemoryBench> {
+  let mb: MemoryBench | undefined;
+  afterEach(async () => {
+    await mb?.stop();
+    mb = undefined;
+  });
+  return async (o) => (mb = await memoryBench(o));
 }
 
 export function suiteOf(yaml: string): Suite {

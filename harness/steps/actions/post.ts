@@ -1,0 +1,48 @@
+/**
+ * `post: { tlvs, signed, confirmable, afterSignature }`: writes TLVs to the device, signed by the
+ * NMS or not. A refusal fails the step unless expect-reply judges it next: for a CON POST the
+ * response code, for a NON POST (answered asynchronously) a CGMSNotification with code 3.
+ */
+import { ConfigError } from '../../../core/errors.js';
+import type { PostParams } from '../../config/steps.js';
+import type { TlvToBuild } from '../../csmp/payload.js';
+import { TLV } from '../../csmp/tlv-ids.js';
+import type { StepOutcome } from '../../runner/executor.js';
+import { nmsRequest } from '../nms-request.js';
+import { tlvLines } from '../outcome.js';
+import { rigVariables, substitute } from '../rig-values.js';
+import { replyIsChecked, requestTimeout, type StepRun } from '../step-run.js';
+
+/** CGMSNotification code "processing error" (csmp-protocol.md 5.2, TLV 44; 3.5 case 4: a TLV the device could not apply). */
+const PROCESSING_ERROR = 3;
+
+export async function post(p: PostParams, run: StepRun): Promise<StepOutcome> {
+  const { bench, ctx, attempt } = run;
+  const { nms } = bench;
+  if (p.signed && !nms.signing) throw new ConfigError(`rig ${bench.rig.name}`, 'post signed: the NMS has no signing key (nms.signing)');
+  const vars = rigVariables(bench.rig, ctx.device);
+  const build = (tlvs: Record<string, unknown>): TlvToBuild[] =>
+    Object.entries(tlvs).map(([type, fields]) => ({
+      type: Number(type),
+      fields: substitute(fields ?? {}, vars, `${ctx.device.name}: post`) as Record<string, unknown>,
+    }));
+  const items = build(p.tlvs);
+  const tail = p.afterSignature ? build(p.afterSignature) : [];
+  const what = `${p.confirmable ? 'CON' : 'NON'} POST ${Object.keys(p.tlvs).join('+')}${p.signed ? ' signed' : ' unsigned'}${tail.length ? ` + ${Object.keys(p.afterSignature!).join('+')} after the signature` : ''}`;
+  const answer = await nmsRequest(run, what, Date.now(), () =>
+    nms.client.post(ctx.device.name, items, { sign: p.signed, confirmable: p.confirmable, afterSignature: tail, timeoutMs: requestTimeout(run) }),
+  );
+  attempt.reply = { what, code: answer.code, tlvs: answer.tlvs };
+  ctx.log(`${what} → ${answer.code}${answer.async ? ` (asynchronous, at ${answer.arrivedAt})` : ''}: ${tlvLines(answer.tlvs)}`);
+  const notification = answer.tlvs.find((t) => t.type === TLV.CGMSNotification)?.value?.['code'];
+  const refused = p.confirmable ? !answer.code.startsWith('2.') : notification === PROCESSING_ERROR;
+  if (refused && !replyIsChecked(run)) {
+    return {
+      status: 'failed',
+      message: `${what} refused: ${p.confirmable ? answer.code : `CGMSNotification code ${PROCESSING_ERROR} (processing error)`}`,
+      expected: `${what} accepted (${p.confirmable ? '2.01/2.04' : 'CGMSNotification code 0'})`,
+      seen: `${answer.code}: ${tlvLines(answer.tlvs)}`,
+    };
+  }
+  return { status: 'passed' };
+}

@@ -1,0 +1,7 @@
+/** `wait: <duration>`: lets rig time pass (scaled on the virtual rig). */
+import type { WaitParams } from '../../config/steps.js';
+import type { StepRun } from '../step-run.js';
+
+export function wait(p: WaitParams, { bench, ctx }: StepRun): Promise<void> {
+  return bench.sleep(p.ms, ctx.signal);
+}

@@ -1,0 +1,63 @@
+/**
+ * What the steps of one attempt of a test remember between them (kept in StepContext.memory):
+ * where the test began on the NMS's event log and clock, the last value read per TLV and the first
+ * (counter baselines), the last answer to a get/post, and where the last power step happened (a
+ * state or registration seen before it does not count after it).
+ */
+import type { DiagnosisWindow } from '../nms/diagnosis/facts.js';
+import type { DecodedTlv } from '../csmp/value.js';
+import type { StepContext } from '../runner/executor.js';
+import type { Bench } from './bench.js';
+import type { Row } from './values.js';
+
+/** One GET of one TLV, with its instances as rows. */
+export interface Read {
+  what: string;
+  code: string;
+  rows: Row[];
+  tlvs: DecodedTlv[];
+}
+
+/** The device's answer to a get or post: what expect-reply judges. */
+export interface Reply {
+  what: string;
+  code: string;
+  tlvs: DecodedTlv[];
+}
+
+export interface AttemptMemory {
+  window: DiagnosisWindow;
+  /** Set by power steps: states and registrations from before it do not count. */
+  fresh?: { seq: number; at: number };
+  reads: Map<number, Read>;
+  firstReads: Map<number, Read>;
+  reply?: Reply;
+  /** The NMS client's request counts for the device when the attempt began. */
+  requests: { sent: number; unanswered: number };
+}
+
+const MEMORY_KEY = 'steps.attempt';
+
+/** The attempt's memory, begun at its first step. */
+export function attemptMemory(bench: Bench, ctx: StepContext): AttemptMemory {
+  let a = ctx.memory.get(MEMORY_KEY) as AttemptMemory | undefined;
+  if (!a) {
+    const { nms, clock } = bench;
+    a = {
+      window: { eventSeq: nms.events.mark(), atMs: clock.now(), misroutes: nms.misrouteSnapshot(ctx.device.name) },
+      reads: new Map(),
+      firstReads: new Map(),
+      requests: nms.client.requestStats(ctx.device.name),
+    };
+    ctx.memory.set(MEMORY_KEY, a);
+  }
+  return a;
+}
+
+/** From here on the board counts as newly booted (a power step, a console reboot). */
+export function markNewBoot(bench: Bench, a: AttemptMemory): void {
+  a.fresh = { seq: bench.nms.events.mark(), at: bench.clock.now() };
+}
+
+/** The events that count: since the test began, or since its last power or restart step (a new boot). */
+export const eventsSince = (a: AttemptMemory): number => Math.max(a.window.eventSeq, a.fresh?.seq ?? 0);

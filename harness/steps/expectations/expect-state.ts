@@ -1,0 +1,44 @@
+/**
+ * `expect-state: { state, within, for }`: the device reaches a state in the NMS within a time (anew
+ * since the last power step, if there was one) and, with `for`, stays in it that long.
+ */
+import { formatDuration } from '../../../core/duration.js';
+import type { ExpectStateParams } from '../../config/steps.js';
+import type { StepOutcome } from '../../runner/executor.js';
+import { blameOtherwise } from '../outcome.js';
+import { transitionsSeen } from '../seen.js';
+import type { StepRun } from '../step-run.js';
+import { abortable, waitTransition } from '../waits.js';
+
+export async function expectState(p: ExpectStateParams, { bench, ctx, attempt }: StepRun): Promise<StepOutcome> {
+  const rec = bench.nms.devices.require(ctx.device.name);
+  const freshAt = attempt.fresh?.at;
+  const counts = (): boolean => rec.state === p.state && (freshAt === undefined || rec.since >= freshAt);
+  const more = blameOtherwise(p.otherwise);
+  const history = (): string => transitionsSeen(rec, attempt.window.atMs);
+  if (!counts()) {
+    const reached = await abortable(ctx.signal, waitTransition(bench, rec, (t) => t.to === p.state, p.withinMs));
+    if (!reached) {
+      return {
+        status: 'failed',
+        message: `${rec.device.name} is ${rec.state}${freshAt !== undefined && rec.state === p.state ? ' (not anew since the power step)' : ''}, not ${p.state}, after ${formatDuration(p.withinMs)}`,
+        expected: `${p.state} within ${formatDuration(p.withinMs)}`,
+        seen: `${rec.state}; ${history()}`,
+        ...more,
+      };
+    }
+  }
+  if (p.forMs !== undefined) {
+    const left = await abortable(ctx.signal, waitTransition(bench, rec, (t) => t.from === p.state, p.forMs));
+    if (left) {
+      return {
+        status: 'failed',
+        message: `${rec.device.name} left ${p.state} for ${left.to} (${left.reason}) before ${formatDuration(p.forMs)} had passed`,
+        expected: `${p.state} for ${formatDuration(p.forMs)}`,
+        seen: history(),
+        ...more,
+      };
+    }
+  }
+  return { status: 'passed', message: `${rec.device.name} is ${rec.state}${p.forMs !== undefined ? ` and stayed ${formatDuration(p.forMs)}` : ''}` };
+}
