@@ -208,7 +208,7 @@ export class CsmpStepExecutor implements StepExecutor {
 
   private async power(p: PowerParams, ctx: StepContext, a: Attempt): Promise<void> {
     const power = this.bench.power(ctx.device.name);
-    if (!power) throw new ConfigError(`device '${ctx.device.name}'`, 'power: the rig gives this device no power control');
+    if (!power) throw new ConfigError(`device '${ctx.device.name}'`, 'missing', 'power: the rig gives this device no power control');
     // Marked between off and on for a cycle: marked before the off, a registration still in flight
     // from before (a board busy re-registering) would count as the rebooted board's; marked after
     // the on, a fast board's first /r could be missed. Other switches are marked before.
@@ -221,7 +221,7 @@ export class CsmpStepExecutor implements StepExecutor {
 
   private async console(p: ConsoleParams, ctx: StepContext, a: Attempt, started: number): Promise<void> {
     const con = this.bench.console(ctx.device.name);
-    if (!con) throw new ConfigError(`device '${ctx.device.name}'`, 'console: the rig gives this device no console');
+    if (!con) throw new ConfigError(`device '${ctx.device.name}'`, 'missing', 'console: the rig gives this device no console');
     const vars = this.vars(ctx.device);
     const args = String(substitute(p.args, vars, ctx.device.name));
     const command = consoleCommand(ctx.device, p.capability, args, vars);
@@ -297,7 +297,7 @@ export class CsmpStepExecutor implements StepExecutor {
 
   private async post(p: PostParams, step: Step, ctx: StepContext, a: Attempt, started: number): Promise<StepOutcome> {
     const { nms } = this.bench;
-    if (p.signed && !nms.signing) throw new ConfigError(`rig ${this.bench.rig.name}`, 'post signed: the NMS has no signing key (nms.signing)');
+    if (p.signed && !nms.signing) throw new ConfigError(`rig ${this.bench.rig.name}`, 'missing', 'post signed: the NMS has no signing key (nms.signing)');
     const vars = this.vars(ctx.device);
     const build = (tlvs: Record<string, unknown>): TlvToBuild[] =>
       Object.entries(tlvs).map(([type, fields]) => ({
@@ -379,16 +379,16 @@ export class CsmpStepExecutor implements StepExecutor {
     const bytes = fromHex(p.hex)!;
     const dev = ctx.device;
     const link = this.bench.link(dev.link);
-    if (!link) throw new ConfigError(`device '${dev.name}'`, `inject: link '${dev.link}' is not open`);
+    if (!link) throw new ConfigError(`device '${dev.name}'`, 'reference', `inject: link '${dev.link}' is not open`);
     const layer = String(p.options['layer'] ?? 'coap');
     if (layer === 'ipv6') {
       const raw = link as unknown as { sendRaw?: (b: Uint8Array) => void };
-      if (typeof raw.sendRaw !== 'function') throw new ConfigError(`link '${dev.link}'`, 'inject layer ipv6: this link carries datagrams, not raw IPv6 packets');
+      if (typeof raw.sendRaw !== 'function') throw new ConfigError(`link '${dev.link}'`, 'unsupported', 'inject layer ipv6: this link carries datagrams, not raw IPv6 packets');
       raw.sendRaw(bytes);
     } else if (layer === 'coap' || layer === 'udp') {
       link.send({ src: this.bench.sources.addressFor(dev.name), dst: dev.address, srcPort: this.bench.nms.clientPort, dstPort: dev.port, payload: bytes });
     } else {
-      throw new ConfigError(`device '${dev.name}'`, `inject: layer '${layer}' is not one of coap, ipv6`);
+      throw new ConfigError(`device '${dev.name}'`, 'value', `inject: layer '${layer}' is not one of coap, ipv6`);
     }
     ctx.log(`injected ${bytes.length} bytes (${layer}) toward ${dev.name}`);
   }
@@ -443,7 +443,7 @@ export class CsmpStepExecutor implements StepExecutor {
 
   private async expectEvent(p: ExpectEventParams, ctx: StepContext, a: Attempt): Promise<StepOutcome> {
     if (!Object.hasOwn(EVENT_TYPES, p.name)) {
-      throw new ConfigError(ctx.test.where, `expect-event: no event named '${p.name}' (events: ${Object.keys(EVENT_TYPES).join(', ')})`);
+      throw new ConfigError(ctx.test.where, 'value', `expect-event: no event named '${p.name}' (events: ${Object.keys(EVENT_TYPES).join(', ')})`);
     }
     const dev = ctx.device.name;
     const name = p.name as EventName;
