@@ -163,6 +163,7 @@ export class Console {
       const known = Object.keys(this.opts.commands);
       throw new ConfigError(
         `device '${this.board}': console.commands`,
+        'reference',
         `no command template for capability '${capability}' (have: ${known.length ? known.join(', ') : 'none'})`,
       );
     }
@@ -181,7 +182,7 @@ export class Console {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.pending?.settle(new ResourceError(`console ${this.board}`, `closed while '${this.pending.command}' was running`));
+    this.pending?.settle(new ResourceError(`console ${this.board}`, 'state', `closed while '${this.pending.command}' was running`));
     const line = this.line;
     this.line = undefined;
     await line?.close();
@@ -236,7 +237,7 @@ export class Console {
       const text = command + this.opts.lineEnding;
       this.log.add('tx', text);
       line.write(new TextEncoder().encode(text)).catch((e: unknown) => {
-        p.settle(e instanceof Error ? e : new ResourceError(`console ${this.board}`, String(e)));
+        p.settle(e instanceof Error ? e : new ResourceError(`console ${this.board}`, 'io', String(e)));
       });
     });
   }
@@ -261,7 +262,7 @@ export class Console {
     if (this.state === 'closed') return;
     this.state = 'lost';
     this.lostReason = err;
-    this.pending?.settle(new ResourceError(`console ${this.board}`, `console lost while '${this.pending.command}' was running: ${err.message}`, { cause: err }));
+    this.pending?.settle(new ResourceError(`console ${this.board}`, 'lost', `console lost while '${this.pending.command}' was running: ${err.message}`, { cause: err }));
   }
 
   private cleanOutput(raw: string, command: string): string {
@@ -281,7 +282,7 @@ export class Console {
   private requireOpen(what: string): void {
     if (this.state === 'open') return;
     const why = this.state === 'lost' && this.lostReason ? ` (${this.lostReason.message})` : '';
-    throw new ResourceError(`console ${this.board}`, `${what} called while the console is ${this.state}${why}`);
+    throw new ResourceError(`console ${this.board}`, this.state === 'lost' ? 'lost' : 'state', `${what} called while the console is ${this.state}${why}`);
   }
 }
 

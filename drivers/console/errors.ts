@@ -1,8 +1,11 @@
 /**
  * What can go wrong running one console command. Both errors name the board and the command and
  * quote what the board said, so a report line is enough to start debugging without the
- * transcript. A lost or closed console is a ResourceError (harness/errors.ts).
+ * transcript. A lost or closed console is a ResourceError (core/errors.ts).
  */
+
+/** What went wrong with a command the board received: it answered with an error, or not in time. */
+export type ConsoleErrorCode = 'command-failed' | 'timeout';
 
 /** Longest quote of board output in a message; the transcript keeps everything. */
 const QUOTE_CHARS = 400;
@@ -15,6 +18,7 @@ export function quote(text: string): string {
 /** The board answered, and the answer matched the error pattern. */
 export class ConsoleCommandError extends Error {
   override readonly name = 'ConsoleCommandError';
+  readonly code: ConsoleErrorCode = 'command-failed';
   constructor(
     readonly board: string,
     readonly command: string,
@@ -29,6 +33,7 @@ export class ConsoleCommandError extends Error {
 /** The prompt (or the expected pattern) did not come in time. */
 export class ConsoleTimeoutError extends Error {
   override readonly name = 'ConsoleTimeoutError';
+  readonly code: ConsoleErrorCode = 'timeout';
   constructor(
     readonly board: string,
     readonly command: string,

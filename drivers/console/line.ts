@@ -4,7 +4,7 @@
  * a USB adapter gets the same hang-up watchdog. What this adds for the console: errors that name
  * the console's path, an open timeout, and writes as promises.
  */
-import { ResourceError } from '../../core/errors.js';
+import { ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { parseEndpoint } from '../serial/config.js';
 import { serialConnector } from '../serial/serial-transport.js';
 import { tcpConnector } from '../serial/tcp-transport.js';
@@ -30,14 +30,14 @@ export const openConsoleLine: ConsoleConnector = (path, baudRate, h, openTimeout
     const ep = parseEndpoint(path);
     connector = ep.kind === 'tcp' ? tcpConnector(ep.host, ep.port) : serialConnector({ path, baudRate });
   } catch (e) {
-    return Promise.reject(new ResourceError(path, (e as Error).message));
+    return Promise.reject(new ResourceError(path, 'unavailable', (e as Error).message));
   }
   const verb = path.startsWith('tcp://') ? 'connect' : 'open';
   const opened = connector({
     data: (b) => h.data(b),
-    lost: (err) => h.lost(new ResourceError(path, withoutPath(path, err.message), { cause: err })),
+    lost: (err) => h.lost(new ResourceError(path, 'lost', withoutPath(path, err.message), { cause: err })),
   }).then(consoleLine(path), (e: Error) => {
-    throw new ResourceError(path, `cannot ${verb}: ${e.message}`, { cause: e });
+    throw new ResourceError(path, resourceCodeOf(e), `cannot ${verb}: ${e.message}`, { cause: e });
   });
   return bounded(path, openTimeoutMs, opened, (line) => void line.close());
 };
@@ -53,8 +53,8 @@ function consoleLine(path: string): (t: Transport) => ConsoleLine {
     return {
       write: (bytes) =>
         new Promise((res, rej) => {
-          if (closed) return rej(new ResourceError(path, 'write on a closed line'));
-          t.write(bytes, (e) => (e ? rej(new ResourceError(path, `write failed: ${e.message}`, { cause: e })) : res()));
+          if (closed) return rej(new ResourceError(path, 'state', 'write on a closed line'));
+          t.write(bytes, (e) => (e ? rej(new ResourceError(path, 'io', `write failed: ${e.message}`, { cause: e })) : res()));
         }),
       close: () => {
         // A wedged USB adapter can sit in close(); the console is given up either way.
@@ -70,7 +70,7 @@ function bounded<T>(what: string, ms: number, p: Promise<T>, onLate: (v: T) => v
     let done = false;
     const t = setTimeout(() => {
       done = true;
-      reject(new ResourceError(what, `not open after ${ms} ms`));
+      reject(new ResourceError(what, 'timeout', `not open after ${ms} ms`));
     }, ms);
     p.then(
       (v) => {

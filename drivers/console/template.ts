@@ -11,17 +11,19 @@
  * variable or a value outside a choice is a ConfigError naming the template, so a lab sees which
  * rig entry to fix before anything is sent to a board.
  */
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, type ConfigErrorCode } from '../../core/errors.js';
 
 export type TemplateValue = string | number | boolean | bigint;
 export type TemplateVars = Readonly<Record<string, TemplateValue | undefined>>;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+type Fail = (code: ConfigErrorCode, reason: string) => ConfigError;
+
 export function renderTemplate(template: string, vars: TemplateVars, where = 'console command template'): string {
   let out = '';
   let i = 0;
-  const fail = (reason: string) => new ConfigError(where, `template '${template}': ${reason}`);
+  const fail: Fail = (code, reason) => new ConfigError(where, code, `template '${template}': ${reason}`);
   while (i < template.length) {
     const c = template[i]!;
     if ((c === '{' || c === '}') && template[i + 1] === c) {
@@ -29,14 +31,14 @@ export function renderTemplate(template: string, vars: TemplateVars, where = 'co
       i += 2;
       continue;
     }
-    if (c === '}') throw fail(`unmatched '}' at character ${i}`);
+    if (c === '}') throw fail('syntax', `unmatched '}' at character ${i}`);
     if (c !== '{') {
       out += c;
       i++;
       continue;
     }
     const close = template.indexOf('}', i + 1);
-    if (close < 0) throw fail(`unclosed '{' at character ${i}`);
+    if (close < 0) throw fail('syntax', `unclosed '{' at character ${i}`);
     const body = template.slice(i + 1, close);
     out += body.includes('|') ? choice(body, vars, fail) : variable(body, vars, fail);
     i = close + 1;
@@ -51,24 +53,24 @@ export function templateVariables(template: string): string[] {
   return [...names];
 }
 
-function variable(name: string, vars: TemplateVars, fail: (r: string) => ConfigError): string {
-  if (!NAME.test(name)) throw fail(`'{${name}}' is not a variable name`);
+function variable(name: string, vars: TemplateVars, fail: Fail): string {
+  if (!NAME.test(name)) throw fail('syntax', `'{${name}}' is not a variable name`);
   const v = vars[name];
-  if (v === undefined) throw fail(`needs variable '${name}' (given: ${given(vars)})`);
+  if (v === undefined) throw fail('missing', `needs variable '${name}' (given: ${given(vars)})`);
   return String(v);
 }
 
-function choice(body: string, vars: TemplateVars, fail: (r: string) => ConfigError): string {
+function choice(body: string, vars: TemplateVars, fail: Fail): string {
   const options = body.split('|');
-  if (options.some((o) => o.length === 0)) throw fail(`'{${body}}' has an empty choice`);
+  if (options.some((o) => o.length === 0)) throw fail('syntax', `'{${body}}' has an empty choice`);
   const v = vars['args'];
-  if (v === undefined) throw fail(`choice '{${body}}' needs variable 'args' (given: ${given(vars)})`);
+  if (v === undefined) throw fail('missing', `choice '{${body}}' needs variable 'args' (given: ${given(vars)})`);
   if (typeof v === 'boolean') {
-    if (options.length !== 2) throw fail(`a true/false value needs a choice of exactly two words, not '{${body}}'`);
+    if (options.length !== 2) throw fail('value', `a true/false value needs a choice of exactly two words, not '{${body}}'`);
     return v ? options[0]! : options[1]!;
   }
   const s = String(v);
-  if (!options.includes(s)) throw fail(`'${s}' is not one of ${options.map((o) => `'${o}'`).join(', ')}`);
+  if (!options.includes(s)) throw fail('value', `'${s}' is not one of ${options.map((o) => `'${o}'`).join(', ')}`);
   return s;
 }
 

@@ -52,16 +52,16 @@ export interface Ipv6ParseOptions {
   trailing?: 'reject' | 'ignore';
 }
 
-/** Parses an IPv6 packet. Throws DecodeError('ipv6', offset, reason) on a structural fault. */
+/** Parses an IPv6 packet. Throws DecodeError('ipv6', offset, code, reason) on a structural fault. */
 export function parseIpv6(b: Uint8Array, opts: Ipv6ParseOptions = {}): Ipv6Packet {
-  if (b.length < IPV6_HEADER_LEN) throw new DecodeError('ipv6', b.length, 'truncated header');
+  if (b.length < IPV6_HEADER_LEN) throw new DecodeError('ipv6', b.length, 'truncated', 'truncated header');
   const version = b[0]! >> 4;
-  if (version !== 6) throw new DecodeError('ipv6', 0, 'version is not 6');
+  if (version !== 6) throw new DecodeError('ipv6', 0, 'unsupported', 'version is not 6');
   const payloadLength = (b[field.PAYLOAD_LENGTH]! << 8) | b[field.PAYLOAD_LENGTH + 1]!;
   const available = b.length - IPV6_HEADER_LEN;
-  if (payloadLength > available) throw new DecodeError('ipv6', field.PAYLOAD_LENGTH, 'payload length exceeds packet');
+  if (payloadLength > available) throw new DecodeError('ipv6', field.PAYLOAD_LENGTH, 'truncated', 'payload length exceeds packet');
   if (payloadLength < available && opts.trailing !== 'ignore') {
-    throw new DecodeError('ipv6', IPV6_HEADER_LEN + payloadLength, 'bytes after payload');
+    throw new DecodeError('ipv6', IPV6_HEADER_LEN + payloadLength, 'trailing-bytes', 'bytes after payload');
   }
   const end = IPV6_HEADER_LEN + payloadLength;
   const nextHeader = b[field.NEXT_HEADER]!;
@@ -69,9 +69,9 @@ export function parseIpv6(b: Uint8Array, opts: Ipv6ParseOptions = {}): Ipv6Packe
   let protocol = nextHeader;
   let at = IPV6_HEADER_LEN;
   while (SKIPPABLE.has(protocol)) {
-    if (at + 8 > end) throw new DecodeError('ipv6', at, 'truncated extension header');
+    if (at + 8 > end) throw new DecodeError('ipv6', at, 'truncated', 'truncated extension header');
     const len = (b[at + 1]! + 1) * 8;
-    if (at + len > end) throw new DecodeError('ipv6', at + 1, 'extension header exceeds payload');
+    if (at + len > end) throw new DecodeError('ipv6', at + 1, 'truncated', 'extension header exceeds payload');
     protocol = b[at]!;
     at += len;
   }

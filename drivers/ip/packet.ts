@@ -61,7 +61,7 @@ export interface UdpPacket {
  */
 export function parseUdpPacket(b: Uint8Array, opts: Ipv6ParseOptions & UdpParseOptions = {}): UdpPacket {
   const ip = parseIpv6(b, opts);
-  if (ip.protocol !== NEXT_HEADER_UDP) throw new DecodeError('ipv6', 6, 'next header is not UDP');
+  if (ip.protocol !== NEXT_HEADER_UDP) throw new DecodeError('ipv6', 6, 'unsupported', 'next header is not UDP');
   return { ip, udp: parseUdp(ip.payload, ip.src, ip.dst, opts) };
 }
 

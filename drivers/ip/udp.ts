@@ -36,15 +36,15 @@ export interface UdpParseOptions {
 
 /**
  * Parses the UDP segment that is the whole IPv6 payload. `src`/`dst` are the IPv6 addresses for the
- * pseudo-header. Throws DecodeError('udp', offset, reason) on a structural fault; a wrong checksum
+ * pseudo-header. Throws DecodeError('udp', offset, code, reason) on a structural fault; a wrong checksum
  * is not structural.
  */
 export function parseUdp(seg: Uint8Array, src: Uint8Array, dst: Uint8Array, opts: UdpParseOptions = {}): UdpDatagram {
-  if (seg.length < UDP_HEADER_LEN) throw new DecodeError('udp', seg.length, 'truncated header');
+  if (seg.length < UDP_HEADER_LEN) throw new DecodeError('udp', seg.length, 'truncated', 'truncated header');
   const length = (seg[field.LENGTH]! << 8) | seg[field.LENGTH + 1]!;
-  if (length < UDP_HEADER_LEN) throw new DecodeError('udp', field.LENGTH, 'length below header size');
+  if (length < UDP_HEADER_LEN) throw new DecodeError('udp', field.LENGTH, 'bad-value', 'length below header size');
   // IPv6 has no padding after UDP, so both lengths must agree (a jumbogram would have length 0: refused above).
-  if (length !== seg.length) throw new DecodeError('udp', field.LENGTH, 'length disagrees with IPv6 payload length');
+  if (length !== seg.length) throw new DecodeError('udp', field.LENGTH, 'inconsistent', 'length disagrees with IPv6 payload length');
   const checksum = (seg[field.CHECKSUM]! << 8) | seg[field.CHECKSUM + 1]!;
   let checksumOk: boolean | undefined;
   if (opts.verifyChecksum !== false) {

@@ -56,7 +56,7 @@ export function readPcapPartial(bytes: Uint8Array): { file: PcapFile; error?: un
 }
 
 function readClassic(bytes: Uint8Array, records: PcapRecord[], onHeader: (h: Omit<PcapFile, 'records'>) => void): void {
-  if (bytes.length < GLOBAL_HEADER_LEN) throw new DecodeError('pcap', bytes.length, 'truncated global header');
+  if (bytes.length < GLOBAL_HEADER_LEN) throw new DecodeError('pcap', bytes.length, 'truncated', 'truncated global header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const m = view.getUint32(0, true);
   const mBig = view.getUint32(0, false);
@@ -69,10 +69,10 @@ function readClassic(bytes: Uint8Array, records: PcapRecord[], onHeader: (h: Omi
     littleEndian = false;
     nanosecond = mBig === MAGIC.NANO;
   } else {
-    throw new DecodeError('pcap', 0, `unknown magic 0x${mBig.toString(16).padStart(8, '0')}`);
+    throw new DecodeError('pcap', 0, 'bad-value', `unknown magic 0x${mBig.toString(16).padStart(8, '0')}`);
   }
   const major = view.getUint16(4, littleEndian);
-  if (major !== 2) throw new DecodeError('pcap', 4, `unsupported version ${major}`);
+  if (major !== 2) throw new DecodeError('pcap', 4, 'unsupported', `unsupported version ${major}`);
   const snaplen = view.getUint32(16, littleEndian);
   // The upper bits of the link type field carry FCS flags in newer files; the type is the low 28 bits.
   const linkType = view.getUint32(20, littleEndian) & 0x0fffffff;
@@ -83,17 +83,17 @@ function readClassic(bytes: Uint8Array, records: PcapRecord[], onHeader: (h: Omi
   while (at < bytes.length) {
     const index = records.length + 1;
     if (bytes.length - at < RECORD_HEADER_LEN) {
-      throw new DecodeError('pcap', at, `record ${index}: truncated record header (${bytes.length - at} of ${RECORD_HEADER_LEN} bytes)`);
+      throw new DecodeError('pcap', at, 'truncated', `record ${index}: truncated record header (${bytes.length - at} of ${RECORD_HEADER_LEN} bytes)`);
     }
     const sec = view.getUint32(at, littleEndian);
     const frac = view.getUint32(at + 4, littleEndian);
     const caplen = view.getUint32(at + 8, littleEndian);
     const origlen = view.getUint32(at + 12, littleEndian);
-    if (frac >= (nanosecond ? 1e9 : 1e6)) throw new DecodeError('pcap', at + 4, `record ${index}: sub-second field ${frac} out of range`);
-    if (caplen > MAX_RECORD) throw new DecodeError('pcap', at + 8, `record ${index}: captured length ${caplen} is implausible`);
+    if (frac >= (nanosecond ? 1e9 : 1e6)) throw new DecodeError('pcap', at + 4, 'bad-value', `record ${index}: sub-second field ${frac} out of range`);
+    if (caplen > MAX_RECORD) throw new DecodeError('pcap', at + 8, 'too-large', `record ${index}: captured length ${caplen} is implausible`);
     const start = at + RECORD_HEADER_LEN;
     if (start + caplen > bytes.length) {
-      throw new DecodeError('pcap', at, `record ${index}: truncated (header says ${caplen} bytes, ${bytes.length - start} remain)`);
+      throw new DecodeError('pcap', at, 'truncated', `record ${index}: truncated (header says ${caplen} bytes, ${bytes.length - start} remain)`);
     }
     const data = bytes.subarray(start, start + caplen);
     const time = sec * 1000 + frac * fraction;

@@ -1,4 +1,8 @@
-export type PowerFailure = 'exit-code' | 'signal' | 'timeout' | 'spawn';
+/**
+ * How a power command failed: it exited non-zero ('exit-code'), died of a signal ('signal'), ran
+ * past its timeout and was killed ('timeout'), or could not be started ('spawn').
+ */
+export type PowerErrorCode = 'exit-code' | 'signal' | 'timeout' | 'spawn';
 
 /** A power command failed. Names the device, the action and the exact command, and quotes its output. */
 export class PowerError extends Error {
@@ -7,10 +11,10 @@ export class PowerError extends Error {
     readonly device: string,
     readonly action: string,
     readonly command: string,
-    readonly failure: PowerFailure,
+    readonly code: PowerErrorCode,
     readonly detail: { exitCode?: number; signal?: string; timeoutMs?: number; output: string },
   ) {
-    super(`power ${device}: ${action} command '${command}' ${describe(failure, detail)}${detail.output ? `; output: ${JSON.stringify(tail(detail.output))}` : ''}`);
+    super(`power ${device}: ${action} command '${command}' ${describe(code, detail)}${detail.output ? `; output: ${JSON.stringify(tail(detail.output))}` : ''}`);
   }
 
   get exitCode(): number | undefined {
@@ -22,7 +26,7 @@ export class PowerError extends Error {
   }
 }
 
-function describe(f: PowerFailure, d: PowerError['detail']): string {
+function describe(f: PowerErrorCode, d: PowerError['detail']): string {
   switch (f) {
     case 'exit-code':
       return `exited with code ${d.exitCode}`;

@@ -15,7 +15,7 @@
 import { EventEmitter } from 'node:events';
 import { realpathSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { ResourceError } from '../../core/errors.js';
+import { ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { DropCounter } from '../../core/drop-counter.js';
 import { checkSerialConfig, type Endpoint, type ReconnectConfig, type SerialConfig } from './config.js';
 import { PortLock } from './port-lock.js';
@@ -66,7 +66,7 @@ export class ByteStream extends EventEmitter {
    * or cannot be opened now (a device absent at start is a rig problem to report, not to wait out).
    */
   async open(): Promise<void> {
-    if (this.state !== 'idle' && this.state !== 'closed') throw new ResourceError(this.name, `open() while ${this.state}`);
+    if (this.state !== 'idle' && this.state !== 'closed') throw new ResourceError(this.name, 'state', `open() while ${this.state}`);
     this.state = 'opening';
     try {
       this.lock = PortLock.acquire(this.name, [primaryKey(this.endpoint)], this.lockDir);
@@ -80,7 +80,7 @@ export class ByteStream extends EventEmitter {
       this.lock.release();
       this.lock = undefined;
       this.state = 'idle';
-      throw new ResourceError(this.name, `cannot open: ${(e as Error).message}`, { cause: e });
+      throw new ResourceError(this.name, resourceCodeOf(e), `cannot open: ${(e as Error).message}`, { cause: e });
     }
     if ((this.state as State) !== 'up') return; // close() came first
     this.emit('up');

@@ -102,16 +102,16 @@ function takeFile(resource: string, key: string, file: string): void {
       fd = openSync(file, 'wx');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new ResourceError(resource, `cannot create lock file ${file}: ${(e as Error).message}`, { cause: e });
+        throw new ResourceError(resource, 'io', `cannot create lock file ${file}: ${(e as Error).message}`, { cause: e });
       }
       const holder = readHolder(file);
       if (holder && isAlive(holder, file)) {
         const who = holder.pid === process.pid ? `this process (pid ${holder.pid})` : `pid ${holder.pid}`;
-        throw new ResourceError(resource, `in use by ${who} since ${holder.since}: ${holder.command} (lock file ${file})`);
+        throw new ResourceError(resource, 'busy', `in use by ${who} since ${holder.since}: ${holder.command} (lock file ${file})`);
       }
       // A lock mid-write reads as unparsable; only remove one old enough not to be that.
       if (!holder && round === 0 && Date.now() - mtimeOf(file) < 1000) {
-        throw new ResourceError(resource, `in use: lock file ${file} is being written by another process`);
+        throw new ResourceError(resource, 'busy', `in use: lock file ${file} is being written by another process`);
       }
       try {
         unlinkSync(file);
@@ -128,7 +128,7 @@ function takeFile(resource: string, key: string, file: string): void {
     return;
   }
   const holder = readHolder(file);
-  throw new ResourceError(resource, `in use by pid ${holder?.pid ?? 'unknown'} (lock file ${file})`);
+  throw new ResourceError(resource, 'busy', `in use by pid ${holder?.pid ?? 'unknown'} (lock file ${file})`);
 }
 
 function readHolder(file: string): LockHolder | undefined {

@@ -17,7 +17,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { ResourceError } from '../../core/errors.js';
+import { ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { DropCounter } from '../../core/drop-counter.js';
 import { canonicalIpv6 } from '../ip/address.js';
 import { buildUdpPacket } from '../ip/packet.js';
@@ -186,7 +186,7 @@ export class UdpLink extends EventEmitter implements Link {
       } catch {
         // not bound
       }
-      throw new ResourceError(`udp [${address}]:${port}`, `cannot bind: ${(err as Error).message}`, { cause: err });
+      throw new ResourceError(`udp [${address}]:${port}`, resourceCodeOf(err), `cannot bind: ${(err as Error).message}`, { cause: err });
     }
     this.sockets.set(key(address, e.port), e);
     this.configured.push(e);

@@ -30,6 +30,6 @@ function regex(source: string, flags: string, where: string): RegExp {
   try {
     return new RegExp(source, [...new Set(flags)].join(''));
   } catch (e) {
-    throw new ConfigError(where, `invalid regular expression: ${(e as Error).message}`);
+    throw new ConfigError(where, 'value', `invalid regular expression: ${(e as Error).message}`);
   }
 }

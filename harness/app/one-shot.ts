@@ -38,7 +38,7 @@ export function targetDevice(rig: Rig, target: string, port?: number): { rig: Ri
   const byName = rig.devices.find((d) => d.name === target || (/^[0-9a-f]{16}$/.test(eui) && d.eui64 === eui));
   if (byName) return { rig, device: byName };
   if (!isIPv6(target)) {
-    throw new ConfigError(target, `not a device of rig ${rig.name} (devices: ${rig.devices.map((d) => d.name).join(', ')}), an EUI-64 or an IPv6 address`);
+    throw new ConfigError(target, 'reference', `not a device of rig ${rig.name} (devices: ${rig.devices.map((d) => d.name).join(', ')}), an EUI-64 or an IPv6 address`);
   }
   const address = canonicalIpv6(target);
   const known = rig.devices.find((d) => canonicalIpv6(d.address) === address);

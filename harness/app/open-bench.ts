@@ -138,6 +138,6 @@ function makeLink(spec: LinkSpec, localAddresses: string[], lockDir: string | un
     return new SlipLink({ name: spec.name, path: spec.path, baudRate: spec.baudRate, localAddresses, ...(lockDir ? { lockDir } : {}) });
   }
   const m = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(spec.bind) ?? /^([0-9A-Fa-f:.]+)$/.exec(spec.bind);
-  if (!m) throw new ConfigError(`link '${spec.name}'`, `bind '${spec.bind}' is not '[address]:port' or an address`);
+  if (!m) throw new ConfigError(`link '${spec.name}'`, 'value', `bind '${spec.bind}' is not '[address]:port' or an address`);
   return new UdpLink({ name: spec.name, bind: [{ address: m[1]!, port: m[2] !== undefined ? Number(m[2]) : 61628 }] });
 }

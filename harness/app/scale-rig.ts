@@ -8,8 +8,8 @@ import type { DeviceSpec, Rig } from '../config/rig.js';
 import { ConfigError } from '../../core/errors.js';
 
 export function withMeters(rig: Rig, count: number): Rig {
-  if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ConfigError('--meters', `must be a whole number from 1 to 1000, got ${count}`);
-  if (!rig.virtual) throw new ConfigError(rig.file, '--meters needs a rig with a virtual section');
+  if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ConfigError('--meters', 'value', `must be a whole number from 1 to 1000, got ${count}`);
+  if (!rig.virtual) throw new ConfigError(rig.file, 'missing', '--meters needs a rig with a virtual section');
   const model = rig.devices[0]!;
   const base = /^(.*?)(\d+)$/.exec(model.name);
   const prefix = base ? base[1]! : `${model.name}-`;

@@ -293,7 +293,7 @@ export class CoapEndpoint extends EventEmitter {
     try {
       msg = decodeCoap(d.payload);
     } catch (e) {
-      const err = e instanceof DecodeError ? e : new DecodeError('coap', 0, `decoder failure: ${String(e)}`);
+      const err = e instanceof DecodeError ? e : new DecodeError('coap', 0, 'internal', `decoder failure: ${String(e)}`);
       this.drop(d, err.reason, err);
       return;
     }

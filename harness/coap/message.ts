@@ -62,23 +62,23 @@ const utf8 = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
 /**
- * Decodes one datagram. Throws only DecodeError('coap', offset, reason), offset counted from the
+ * Decodes one datagram. Throws only DecodeError('coap', offset, code, reason), offset counted from the
  * first byte of `bytes`. Token, option values and payload are views into `bytes`, not copies:
  * copy them if the buffer will be reused.
  */
 export function decodeCoap(bytes: Uint8Array): CoapMessage {
   const n = bytes.length;
-  if (n < 4) throw new DecodeError('coap', 0, `header truncated: ${n} of 4 bytes`);
+  if (n < 4) throw new DecodeError('coap', 0, 'truncated', `header truncated: ${n} of 4 bytes`);
   const b0 = bytes[0]!;
   const version = b0 >> 6;
-  if (version !== 1) throw new DecodeError('coap', 0, `version ${version}, expected 1`);
+  if (version !== 1) throw new DecodeError('coap', 0, 'unsupported', `version ${version}, expected 1`);
   const tkl = b0 & 0x0f;
-  if (tkl > MAX_TOKEN_LENGTH) throw new DecodeError('coap', 0, `token length ${tkl} exceeds ${MAX_TOKEN_LENGTH}`);
+  if (tkl > MAX_TOKEN_LENGTH) throw new DecodeError('coap', 0, 'bad-value', `token length ${tkl} exceeds ${MAX_TOKEN_LENGTH}`);
   const code = bytes[1]!;
   // RFC 7252 4.1: an Empty message is exactly 4 bytes; anything more is a format error.
-  if (code === 0 && tkl !== 0) throw new DecodeError('coap', 0, `empty message (0.00) with token length ${tkl}`);
-  if (n < 4 + tkl) throw new DecodeError('coap', 4, `token truncated: ${n - 4} of ${tkl} bytes`);
-  if (code === 0 && n > 4) throw new DecodeError('coap', 4, `empty message (0.00) with ${n - 4} bytes after the header`);
+  if (code === 0 && tkl !== 0) throw new DecodeError('coap', 0, 'inconsistent', `empty message (0.00) with token length ${tkl}`);
+  if (n < 4 + tkl) throw new DecodeError('coap', 4, 'truncated', `token truncated: ${n - 4} of ${tkl} bytes`);
+  if (code === 0 && n > 4) throw new DecodeError('coap', 4, 'trailing-bytes', `empty message (0.00) with ${n - 4} bytes after the header`);
 
   const base = bytes.byteOffset;
   const buf = bytes.buffer;
@@ -92,33 +92,33 @@ export function decodeCoap(bytes: Uint8Array): CoapMessage {
     const start = pos;
     const head = bytes[pos++]!;
     if (head === PAYLOAD_MARKER) {
-      if (pos === n) throw new DecodeError('coap', start, 'payload marker with no payload');
+      if (pos === n) throw new DecodeError('coap', start, 'bad-value', 'payload marker with no payload');
       payload = new Uint8Array(buf, base + pos, n - pos);
       break;
     }
     let delta = head >> 4;
     let len = head & 0x0f;
-    if (delta === 15) throw new DecodeError('coap', start, 'option delta nibble 15');
-    if (len === 15) throw new DecodeError('coap', start, 'option length nibble 15');
+    if (delta === 15) throw new DecodeError('coap', start, 'bad-value', 'option delta nibble 15');
+    if (len === 15) throw new DecodeError('coap', start, 'bad-value', 'option length nibble 15');
     if (delta === 13) {
-      if (pos + 1 > n) throw new DecodeError('coap', start, 'option delta truncated');
+      if (pos + 1 > n) throw new DecodeError('coap', start, 'truncated', 'option delta truncated');
       delta = 13 + bytes[pos++]!;
     } else if (delta === 14) {
-      if (pos + 2 > n) throw new DecodeError('coap', start, 'option delta truncated');
+      if (pos + 2 > n) throw new DecodeError('coap', start, 'truncated', 'option delta truncated');
       delta = 269 + ((bytes[pos]! << 8) | bytes[pos + 1]!);
       pos += 2;
     }
     if (len === 13) {
-      if (pos + 1 > n) throw new DecodeError('coap', start, 'option length truncated');
+      if (pos + 1 > n) throw new DecodeError('coap', start, 'truncated', 'option length truncated');
       len = 13 + bytes[pos++]!;
     } else if (len === 14) {
-      if (pos + 2 > n) throw new DecodeError('coap', start, 'option length truncated');
+      if (pos + 2 > n) throw new DecodeError('coap', start, 'truncated', 'option length truncated');
       len = 269 + ((bytes[pos]! << 8) | bytes[pos + 1]!);
       pos += 2;
     }
     number += delta;
-    if (number > 0xffff) throw new DecodeError('coap', start, `option number ${number} exceeds 65535`);
-    if (pos + len > n) throw new DecodeError('coap', start, `option ${number} value truncated: ${n - pos} of ${len} bytes`);
+    if (number > 0xffff) throw new DecodeError('coap', start, 'too-large', `option number ${number} exceeds 65535`);
+    if (pos + len > n) throw new DecodeError('coap', start, 'truncated', `option ${number} value truncated: ${n - pos} of ${len} bytes`);
     const value = new Uint8Array(buf, base + pos, len);
     pos += len;
     options.push({ number, value });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, type ConfigErrorCode } from '../../core/errors.js';
 import { rigSchema, CSMP_PORT, DEFAULT_BAUD_RATE, DEFAULT_POWER_TIMEOUT_MS } from './rig-schema.js';
 import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { compileSchema } from './validator.js';
@@ -96,7 +96,7 @@ export async function loadRig(file: string, opts: LoadRigOptions = {}): Promise<
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, `cannot read rig file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(file, 'file', `cannot read rig file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parseRig(text, file, opts);
 }
@@ -108,7 +108,7 @@ export function parseRig(text: string, file: string, opts: LoadRigOptions = {}):
   const validate = compileSchema(schema);
   if (!validate(raw)) {
     const p = explainSchemaErrors(validate.errors ?? [], { isStep: () => false, usageAt: () => undefined });
-    throw src.error(p.path, `${label(raw, p.atKey ? p.path.slice(0, -1) : p.path)}${p.reason}`, { key: p.atKey });
+    throw src.error(p.path, 'schema', `${label(raw, p.atKey ? p.path.slice(0, -1) : p.path)}${p.reason}`, { key: p.atKey });
   }
   const rig = normalize(raw, file);
   checkSemantics(rig, src, opts);
@@ -177,51 +177,51 @@ function normalize(raw: RawRig, file: string): Rig {
 }
 
 function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
-  const fail = (path: PathSegment[], reason: string): never => {
-    throw src.error(path, reason);
+  const fail = (path: PathSegment[], code: ConfigErrorCode, reason: string): never => {
+    throw src.error(path, code, reason);
   };
 
   const nmsNames = new Set<string>();
   rig.nms.addresses.forEach((a, i) => {
-    if (nmsNames.has(a.name)) fail(['nms', 'addresses', i, 'name'], `nms.addresses: '${a.name}' is listed twice`);
+    if (nmsNames.has(a.name)) fail(['nms', 'addresses', i, 'name'], 'conflict', `nms.addresses: '${a.name}' is listed twice`);
     nmsNames.add(a.name);
-    if (!isIPv6(a.address)) fail(['nms', 'addresses', i, 'address'], `nms.addresses: '${a.address}' is not an IPv6 address`);
+    if (!isIPv6(a.address)) fail(['nms', 'addresses', i, 'address'], 'value', `nms.addresses: '${a.address}' is not an IPv6 address`);
   });
-  if (!nmsNames.has('fnd')) fail(['nms', 'addresses'], "nms.addresses: needs an address named 'fnd'");
+  if (!nmsNames.has('fnd')) fail(['nms', 'addresses'], 'missing', "nms.addresses: needs an address named 'fnd'");
   if (opts.checkFiles !== false) {
     for (const which of ['key', 'cert'] as const) {
       const path = rig.nms.signing[which];
-      if (!existsSync(path)) fail(['nms', 'signing', which], `nms.signing.${which}: file not found: ${path}`);
+      if (!existsSync(path)) fail(['nms', 'signing', which], 'file', `nms.signing.${which}: file not found: ${path}`);
     }
   }
 
   const linkNames = new Set<string>();
   rig.links.forEach((l, i) => {
-    if (linkNames.has(l.name)) fail(['links', i, 'name'], `link '${l.name}' is defined twice`);
+    if (linkNames.has(l.name)) fail(['links', i, 'name'], 'conflict', `link '${l.name}' is defined twice`);
     linkNames.add(l.name);
     if (l.kind === 'slip' && l.path.startsWith('tcp://') && !/^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):[0-9]{1,5}$/.test(l.path))
-      fail(['links', i, 'path'], `link '${l.name}': path '${l.path}' is not tcp://host:port`);
+      fail(['links', i, 'path'], 'value', `link '${l.name}': path '${l.path}' is not tcp://host:port`);
   });
 
   const seen = { name: new Map<string, number>(), eui64: new Map<string, number>(), address: new Map<string, number>() };
   rig.devices.forEach((d, i) => {
     for (const key of ['name', 'eui64', 'address'] as const) {
       const other = seen[key].get(d[key]);
-      if (other !== undefined) fail(['devices', i, key], `device '${d.name}': ${key} ${d[key]} is also used by device '${rig.devices[other]!.name}'`);
+      if (other !== undefined) fail(['devices', i, key], 'conflict', `device '${d.name}': ${key} ${d[key]} is also used by device '${rig.devices[other]!.name}'`);
       seen[key].set(d[key], i);
     }
-    if (!isIPv6(d.address)) fail(['devices', i, 'address'], `device '${d.name}': '${d.address}' is not an IPv6 address`);
+    if (!isIPv6(d.address)) fail(['devices', i, 'address'], 'value', `device '${d.name}': '${d.address}' is not an IPv6 address`);
     if (!linkNames.has(d.link))
-      fail(['devices', i, 'link'], `device '${d.name}': link '${d.link}' is not defined (links: ${[...linkNames].join(', ')})`);
+      fail(['devices', i, 'link'], 'reference', `device '${d.name}': link '${d.link}' is not defined (links: ${[...linkNames].join(', ')})`);
     if (d.capabilities.includes('console') && !d.console)
-      fail(['devices', i, 'capabilities'], `device '${d.name}': capability 'console' needs a console section`);
+      fail(['devices', i, 'capabilities'], 'missing', `device '${d.name}': capability 'console' needs a console section`);
     if (d.capabilities.includes('power') && !d.power)
-      fail(['devices', i, 'capabilities'], `device '${d.name}': capability 'power' needs a power section`);
+      fail(['devices', i, 'capabilities'], 'missing', `device '${d.name}': capability 'power' needs a power section`);
     if (d.console?.errorPattern !== undefined) {
       try {
         new RegExp(d.console.errorPattern);
       } catch (e) {
-        fail(['devices', i, 'console', 'errorPattern'], `device '${d.name}': console.errorPattern: invalid regular expression: ${(e as Error).message}`);
+        fail(['devices', i, 'console', 'errorPattern'], 'value', `device '${d.name}': console.errorPattern: invalid regular expression: ${(e as Error).message}`);
       }
     }
   });

@@ -57,7 +57,7 @@ export async function loadSuite(file: string): Promise<Suite> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, `cannot read suite file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(file, 'file', `cannot read suite file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parseSuite(text, file);
 }
@@ -85,7 +85,7 @@ export async function loadSuites(paths: readonly string[]): Promise<Suite[]> {
   for (const file of files) {
     const suite = await loadSuite(file);
     const other = byName.get(suite.name);
-    if (other) throw new ConfigError(`${file}:1:1`, `suite '${suite.name}' is also defined in ${other.file}`);
+    if (other) throw new ConfigError(`${file}:1:1`, 'conflict', `suite '${suite.name}' is also defined in ${other.file}`);
     byName.set(suite.name, suite);
     suites.push(suite);
   }
@@ -132,19 +132,19 @@ export function parseSuite(text: string, file: string): Suite {
       },
     });
     const owner = p.atKey ? p.path.slice(0, -1) : p.path;
-    throw src.error(p.path, `${label(raw, owner)}${p.reason}`, { key: p.atKey });
+    throw src.error(p.path, 'schema', `${label(raw, owner)}${p.reason}`, { key: p.atKey });
   }
 
   const steps = (list: RawStep[] | undefined, phase: StepPhase, base: PathSegment[]): Step[] =>
     (list ?? []).map((rawStep, i) => {
       const name = Object.keys(rawStep)[0]!;
-      if (!isStepName(name)) throw src.error([...base, i], `${stepLabel(phase, i)}: unknown action '${name}'`);
+      if (!isStepName(name)) throw src.error([...base, i], 'schema', `${stepLabel(phase, i)}: unknown action '${name}'`);
       const path = [...base, i, name];
       try {
         return normalizeStep(name, rawStep[name], { index: i + 1, phase, where: src.where([...base, i], { key: false }) });
       } catch (e) {
         if (!(e instanceof StepValueProblem)) throw e;
-        throw src.error([...path, ...e.path], `${stepLabel(phase, i)}: ${name}: ${e.reason}`);
+        throw src.error([...path, ...e.path], 'value', `${stepLabel(phase, i)}: ${name}: ${e.reason}`);
       }
     });
 
@@ -161,7 +161,7 @@ export function parseSuite(text: string, file: string): Suite {
 
   const names = new Set<string>();
   raw.tests.forEach((t, i) => {
-    if (names.has(t.name)) throw src.error(['tests', i, 'name'], `test '${t.name}' is defined twice`);
+    if (names.has(t.name)) throw src.error(['tests', i, 'name'], 'conflict', `test '${t.name}' is defined twice`);
     names.add(t.name);
     const test: TestSpec = {
       name: t.name,

@@ -1,5 +1,5 @@
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, type ConfigErrorCode } from '../../core/errors.js';
 
 export type PathSegment = string | number;
 
@@ -29,7 +29,7 @@ export class YamlSource {
     if (first) {
       const pos = lines.linePos(first.pos[0]);
       const reason = first.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
-      throw new ConfigError(`${file}:${pos.line}:${pos.col}`, `YAML: ${reason}`);
+      throw new ConfigError(`${file}:${pos.line}:${pos.col}`, 'syntax', `YAML: ${reason}`);
     }
     return new YamlSource(file, doc, lines, doc.toJS({ maxAliasCount: 1000 }));
   }
@@ -68,8 +68,8 @@ export class YamlSource {
     return `${this.file}:${line}:${col}`;
   }
 
-  error(path: readonly PathSegment[], reason: string, opts: { key?: boolean } = {}): ConfigError {
-    return new ConfigError(this.where(path, opts), reason);
+  error(path: readonly PathSegment[], code: ConfigErrorCode, reason: string, opts: { key?: boolean } = {}): ConfigError {
+    return new ConfigError(this.where(path, opts), code, reason);
   }
 
   private deref(node: unknown): unknown {

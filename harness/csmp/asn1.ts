@@ -35,7 +35,7 @@ export interface SignatureValue {
 /** Parses a Signature.value; offsets in errors count from the value's first byte. */
 export function parseSignatureValue(value: Uint8Array): SignatureValue {
   if (value.length > MAX_SIGNATURE_VALUE_BYTES) {
-    throw new DecodeError('asn1', MAX_SIGNATURE_VALUE_BYTES, `signature value is ${value.length} bytes, at most ${MAX_SIGNATURE_VALUE_BYTES} allowed`);
+    throw new DecodeError('asn1', MAX_SIGNATURE_VALUE_BYTES, 'too-large', `signature value is ${value.length} bytes, at most ${MAX_SIGNATURE_VALUE_BYTES} allowed`);
   }
   // Contents first, left-over bytes last: a length that is too short then shows up as the
   // element it cut, which says more than "n bytes left over".
@@ -43,8 +43,8 @@ export function parseSignatureValue(value: Uint8Array): SignatureValue {
   const oidEl = element(value, outer.start, OBJECT_IDENTIFIER, 'algorithm OID', outer.end);
   const oid = decodeOid(value, oidEl.start, oidEl.end);
   const bits = element(value, oidEl.end, BIT_STRING, 'BIT STRING', outer.end);
-  if (bits.start >= bits.end) throw new DecodeError('asn1', bits.start, 'BIT STRING has no unused-bits byte');
-  if (value[bits.start] !== 0) throw new DecodeError('asn1', bits.start, `BIT STRING declares ${value[bits.start]} unused bits, expected 0`);
+  if (bits.start >= bits.end) throw new DecodeError('asn1', bits.start, 'bad-value', 'BIT STRING has no unused-bits byte');
+  if (value[bits.start] !== 0) throw new DecodeError('asn1', bits.start, 'bad-value', `BIT STRING declares ${value[bits.start]} unused bits, expected 0`);
   const sigStart = bits.start + 1;
   const { r, s, end: sigEnd } = parseEcdsaDer(value, sigStart, bits.end);
   end(value, sigEnd, bits.end, 'BIT STRING');
@@ -59,7 +59,8 @@ export function buildSignatureValue(ecdsaDer: Uint8Array, oid = ECDSA_WITH_SHA25
     const { end: sigEnd } = parseEcdsaDer(ecdsaDer, 0, ecdsaDer.length);
     end(ecdsaDer, sigEnd, ecdsaDer.length, 'ECDSA signature');
   } catch (e) {
-    throw new RangeError(`not a DER ECDSA-Sig-Value: ${(e as DecodeError).message}`);
+    if (!(e instanceof DecodeError)) throw e;
+    throw new RangeError(`not a DER ECDSA-Sig-Value: ${e.message}`);
   }
   const oidBytes = encodeOid(oid);
   const bitString = 1 + ecdsaDer.length;
@@ -99,55 +100,55 @@ interface Element {
 }
 
 function element(bytes: Uint8Array, at: number, tag: number, what: string, limit = bytes.length): Element {
-  if (at >= limit) throw new DecodeError('asn1', at, `${what} missing`);
+  if (at >= limit) throw new DecodeError('asn1', at, 'truncated', `${what} missing`);
   if (bytes[at] !== tag) {
-    throw new DecodeError('asn1', at, `${what}: expected tag ${hex(tag)}, found ${hex(bytes[at]!)}`);
+    throw new DecodeError('asn1', at, 'bad-value', `${what}: expected tag ${hex(tag)}, found ${hex(bytes[at]!)}`);
   }
-  if (at + 1 >= limit) throw new DecodeError('asn1', at + 1, `${what}: length missing`);
+  if (at + 1 >= limit) throw new DecodeError('asn1', at + 1, 'truncated', `${what}: length missing`);
   const len = bytes[at + 1]!;
-  if (len >= 0x80) throw new DecodeError('asn1', at + 1, `${what}: long-form length ${hex(len)} not allowed`);
+  if (len >= 0x80) throw new DecodeError('asn1', at + 1, 'bad-value', `${what}: long-form length ${hex(len)} not allowed`);
   const start = at + 2;
   if (start + len > limit) {
-    throw new DecodeError('asn1', at + 1, `${what}: length ${len} runs past the end (${limit - start} bytes left)`);
+    throw new DecodeError('asn1', at + 1, 'truncated', `${what}: length ${len} runs past the end (${limit - start} bytes left)`);
   }
   return { start, end: start + len };
 }
 
 function end(bytes: Uint8Array, at: number, expected: number, what: string): void {
   if (at !== expected) {
-    throw new DecodeError('asn1', at, `${expected - at} bytes left over inside ${what}`);
+    throw new DecodeError('asn1', at, 'trailing-bytes', `${expected - at} bytes left over inside ${what}`);
   }
 }
 
 function integer(bytes: Uint8Array, at: number, limit: number, what: string): Element {
   const el = element(bytes, at, INTEGER, `INTEGER ${what}`, limit);
   const len = el.end - el.start;
-  if (len === 0) throw new DecodeError('asn1', at + 1, `INTEGER ${what} is empty`);
+  if (len === 0) throw new DecodeError('asn1', at + 1, 'bad-value', `INTEGER ${what} is empty`);
   const first = bytes[el.start]!;
-  if (first & 0x80) throw new DecodeError('asn1', el.start, `INTEGER ${what} is negative`);
+  if (first & 0x80) throw new DecodeError('asn1', el.start, 'bad-value', `INTEGER ${what} is negative`);
   if (len > 1 && first === 0 && !(bytes[el.start + 1]! & 0x80)) {
-    throw new DecodeError('asn1', el.start, `INTEGER ${what} has a superfluous leading 00`);
+    throw new DecodeError('asn1', el.start, 'bad-value', `INTEGER ${what} has a superfluous leading 00`);
   }
   return el;
 }
 
 function decodeOid(bytes: Uint8Array, from: number, to: number): string {
-  if (from === to) throw new DecodeError('asn1', from, 'OID is empty');
+  if (from === to) throw new DecodeError('asn1', from, 'bad-value', 'OID is empty');
   const arcs: number[] = [];
   let arc = 0;
   let arcStart = from;
   for (let i = from; i < to; i++) {
     const b = bytes[i]!;
-    if (i === arcStart && b === 0x80) throw new DecodeError('asn1', i, 'OID arc has a superfluous leading 80');
+    if (i === arcStart && b === 0x80) throw new DecodeError('asn1', i, 'bad-value', 'OID arc has a superfluous leading 80');
     arc = arc * 128 + (b & 0x7f);
-    if (arc > Number.MAX_SAFE_INTEGER) throw new DecodeError('asn1', arcStart, 'OID arc too large');
+    if (arc > Number.MAX_SAFE_INTEGER) throw new DecodeError('asn1', arcStart, 'too-large', 'OID arc too large');
     if (!(b & 0x80)) {
       arcs.push(arc);
       arc = 0;
       arcStart = i + 1;
     }
   }
-  if (arcStart !== to) throw new DecodeError('asn1', arcStart, 'OID ends inside an arc');
+  if (arcStart !== to) throw new DecodeError('asn1', arcStart, 'truncated', 'OID ends inside an arc');
   const first = arcs[0]!;
   const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
   return [...head, ...arcs.slice(1)].join('.');

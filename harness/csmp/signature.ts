@@ -7,7 +7,7 @@
  * missingSignature count nothing in TLV 45 but answer 4.01 / 4.03.
  */
 import { sign, verify, type KeyObject } from 'node:crypto';
-import type { DecodeError } from '../../core/errors.js';
+import { DecodeError } from '../../core/errors.js';
 import { ECDSA_WITH_SHA256_OID, buildSignatureValue, parseSignatureValue } from './asn1.js';
 import { publicKeyFrom, type PublicKeyInput } from './keys.js';
 import { decodeTlvs, encodeTlvs, type Tlv, type TlvEncodeOptions } from './tlv.js';
@@ -93,8 +93,8 @@ export function verifySignature(
   try {
     parsed = parseSignatureValue(signatureValue);
   } catch (e) {
-    const error = e as DecodeError;
-    return { outcome: 'badAuth', reason: `malformed signature value: ${error.message}`, error };
+    if (!(e instanceof DecodeError)) throw e;
+    return { outcome: 'badAuth', reason: `malformed signature value: ${e.message}`, error: e };
   }
   if ((opts?.checkAlgorithm ?? true) && parsed.oid !== ECDSA_WITH_SHA256_OID) {
     return { outcome: 'badAuth', reason: `algorithm ${parsed.oid} is not ecdsa-with-SHA256` };

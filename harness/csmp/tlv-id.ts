@@ -5,7 +5,7 @@
  *   standard: decimal, no padding        "1", "75", "313"
  *   vendor:   "e<PEN>.<vendorType>"      "e5771.127"  (TLV type 127)
  *
- * Text errors are DecodeError('tlv', index, ...) where index counts characters.
+ * Text errors are DecodeError('tlv', index, code, reason) where index counts characters.
  */
 import { DecodeError } from '../../core/errors.js';
 import type { VendorId } from './tlv.js';
@@ -98,7 +98,8 @@ function parseAt(text: string, at: number, lenient: boolean): TlvId {
   }
   const decimal = DECIMAL.exec(rest);
   if (!decimal) {
-    throw new DecodeError('tlv', at, rest === '' ? 'empty TLV id' : `TLV id ${JSON.stringify(rest)} is not a number or e<PEN>.<type>`);
+    if (rest === '') throw new DecodeError('tlv', at, 'truncated', 'empty TLV id');
+    throw new DecodeError('tlv', at, 'bad-value', `TLV id ${JSON.stringify(rest)} is not a number or e<PEN>.<type>`);
   }
   checkEnd(text, at + decimal[0].length, lenient);
   return { type: number(decimal[0], text, at) };
@@ -106,12 +107,12 @@ function parseAt(text: string, at: number, lenient: boolean): TlvId {
 
 function checkEnd(text: string, end: number, lenient: boolean): void {
   if (!lenient && end < text.length) {
-    throw new DecodeError('tlv', end, `unexpected ${JSON.stringify(text.slice(end))} after TLV id`);
+    throw new DecodeError('tlv', end, 'trailing-bytes', `unexpected ${JSON.stringify(text.slice(end))} after TLV id`);
   }
 }
 
 function number(digits: string, text: string, at: number): number {
   const n = Number(digits);
-  if (n > MAX_VARINT_VALUE) throw new DecodeError('tlv', at, `TLV id number ${digits} exceeds 32 bits`);
+  if (n > MAX_VARINT_VALUE) throw new DecodeError('tlv', at, 'too-large', `TLV id number ${digits} exceeds 32 bits`);
   return n;
 }

@@ -116,6 +116,7 @@ function frame(payload: Uint8Array, agentVendor: boolean, tlvs: Tlv[]): void {
       throw new DecodeError(
         'tlv',
         lengthAt,
+        'truncated',
         `TLV ${type.value} at byte ${offset} declares ${length.value} value bytes, ${left} left`,
       );
     }

@@ -7,10 +7,10 @@
  * or "" (doc 4.4); an empty repeated field is absent too, as on the wire.
  *
  * decodeValue never throws: a TLV without schema or with a value that does not decode keeps
- * its raw bytes, and the second case carries a DecodeError('tlv-value', ...).
+ * its raw bytes, and the second case carries a DecodeError('tlv-value', offset, code, reason).
  */
 import protobuf from 'protobufjs';
-import { DecodeError } from '../../core/errors.js';
+import { DecodeError, type DecodeErrorCode } from '../../core/errors.js';
 import { messageTypeFor, tlvName, tlvType } from './registry.js';
 import type { TlvInput, VendorId } from './tlv.js';
 import { TLV } from './tlv-ids.js';
@@ -44,7 +44,7 @@ export interface DecodedTlvJson {
   readonly value?: JsonObject;
   /** The value bytes as lowercase hex. */
   readonly raw: string;
-  readonly error?: { readonly layer: string; readonly offset: number; readonly reason: string };
+  readonly error?: { readonly layer: string; readonly offset: number; readonly code: DecodeErrorCode; readonly reason: string };
 }
 
 type Tlvish = TlvInput & { readonly offset?: number; readonly valueOffset?: number };
@@ -63,10 +63,21 @@ export function decodeValue(tlv: Tlvish): DecodedTlv {
       value = converterFor(type)(type.decode(reader));
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      error = new DecodeError('tlv-value', (tlv.valueOffset ?? 0) + reader.pos, `${name}: ${reason}`);
+      error = new DecodeError('tlv-value', (tlv.valueOffset ?? 0) + reader.pos, protobufCode(reason), `${name}: ${reason}`);
     }
   }
   return { type: tlv.type, vendor: tlv.vendor, name, value, raw: tlv.value, error, offset: tlv.offset };
+}
+
+/**
+ * protobufjs says what failed only in text: "index out of range: …" when a length or field runs
+ * past the value, "max depth exceeded" for nesting beyond its limit, "invalid wire type …",
+ * "illegal tag …" or "invalid … encoding" for bytes that are not protobuf.
+ */
+function protobufCode(reason: string): DecodeErrorCode {
+  if (reason.startsWith('index out of range')) return 'truncated';
+  if (reason.startsWith('max depth')) return 'too-large';
+  return 'bad-value';
 }
 
 /**
@@ -90,7 +101,7 @@ export function toJson(decoded: DecodedTlv): DecodedTlvJson {
     ...(decoded.offset !== undefined ? { offset: decoded.offset } : {}),
     ...(decoded.value ? { value: valueToJson(decoded.value) } : {}),
     raw: toHex(decoded.raw),
-    ...(error ? { error: { layer: error.layer, offset: error.offset, reason: error.reason } } : {}),
+    ...(error ? { error: { layer: error.layer, offset: error.offset, code: error.code, reason: error.reason } } : {}),
   };
 }
 

@@ -24,17 +24,17 @@ export function readVarint(bytes: Uint8Array, offset: number, layer: DecodeLayer
   for (let i = 0; i < MAX_VARINT_BYTES; i++) {
     const at = offset + i;
     if (at >= bytes.length) {
-      throw new DecodeError(layer, offset, i === 0 ? 'varint missing' : `varint truncated after ${i} bytes`);
+      throw new DecodeError(layer, offset, 'truncated', i === 0 ? 'varint missing' : `varint truncated after ${i} bytes`);
     }
     const b = bytes[at]!;
     value += (b & 0x7f) * scale;
     if (b < 0x80) {
-      if (value > MAX_VARINT_VALUE) throw new DecodeError(layer, offset, 'varint exceeds 32 bits');
+      if (value > MAX_VARINT_VALUE) throw new DecodeError(layer, offset, 'too-large', 'varint exceeds 32 bits');
       return { value, length: i + 1 };
     }
     scale *= 128;
   }
-  throw new DecodeError(layer, offset, `varint longer than ${MAX_VARINT_BYTES} bytes`);
+  throw new DecodeError(layer, offset, 'too-large', `varint longer than ${MAX_VARINT_BYTES} bytes`);
 }
 
 /** Bytes of the minimal encoding of `value`. */

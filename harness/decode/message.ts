@@ -38,7 +38,7 @@ export function decodeIpv6Message(packet: Uint8Array, opts: Ipv6ParseOptions = {
   }
   const addresses = { src: formatIpv6(ip.src), dst: formatIpv6(ip.dst) };
   if (ip.protocol !== NEXT_HEADER_UDP) {
-    return { ...addresses, tlvs: [], error: new DecodeError('ipv6', 6, `next header ${ip.protocol} is not UDP`) };
+    return { ...addresses, tlvs: [], error: new DecodeError('ipv6', 6, 'unsupported', `next header ${ip.protocol} is not UDP`) };
   }
   let udp;
   try {
@@ -68,5 +68,5 @@ export function decodeCoapMessage(bytes: Uint8Array): CsmpMessage {
 function asDecodeError(e: unknown, layer: 'ipv6' | 'udp' | 'coap'): DecodeError {
   if (e instanceof DecodeError) return e;
   // A non-DecodeError here is a bug in a decoder; keep the run alive and say so.
-  return new DecodeError(layer, 0, `internal decoder fault: ${e instanceof Error ? e.message : String(e)}`);
+  return new DecodeError(layer, 0, 'internal', `internal decoder fault: ${e instanceof Error ? e.message : String(e)}`);
 }

@@ -50,7 +50,7 @@ export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<str
     const { id: _id, offset: _offset, ...rest } = toJson(t);
     return t.vendor ? { ...rest, vendor: t.vendor.pen, vendorType: t.vendor.vendorType } : rest;
   });
-  if (m.error) out.error = { layer: m.error.layer, offset: m.error.offset, reason: m.error.reason };
+  if (m.error) out.error = { layer: m.error.layer, offset: m.error.offset, code: m.error.code, reason: m.error.reason };
   return out;
 }
 
@@ -65,6 +65,7 @@ function signatureNote(t: DecodedTlv): string {
     const alg = sig.oid === ECDSA_WITH_SHA256 ? 'ecdsa-with-SHA256' : `OID ${sig.oid}`;
     return `\n      ASN.1: SEQUENCE { ${alg}, BIT STRING { SEQUENCE { r ${sig.r.length} bytes ${toHex(sig.r)}, s ${sig.s.length} bytes ${toHex(sig.s)} } } }`;
   } catch (e) {
-    return e instanceof DecodeError ? `\n      ASN.1: ! ${e.message}` : '';
+    if (e instanceof DecodeError) return `\n      ASN.1: ! ${e.message}`;
+    throw e;
   }
 }

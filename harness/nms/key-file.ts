@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ConfigError, ResourceError } from '../../core/errors.js';
+import { ConfigError, ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { requireP256 } from '../csmp/keys.js';
 
 /** Reads an unencrypted PEM private key (PKCS#8 or SEC1) that must be ECDSA P-256. */
@@ -14,18 +14,18 @@ export async function loadPrivateKeyPem(path: string): Promise<KeyObject> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new ResourceError(path, `cannot read private key file (${code})`);
+    throw new ResourceError(path, resourceCodeOf(e), `cannot read private key file (${code})`);
   }
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: text, format: 'pem' });
   } catch {
-    throw new ConfigError(path, 'not an unencrypted PEM private key');
+    throw new ConfigError(path, 'value', 'not an unencrypted PEM private key');
   }
   try {
     requireP256(key, 'private key');
   } catch {
-    throw new ConfigError(path, 'private key is not ECDSA P-256 (prime256v1)');
+    throw new ConfigError(path, 'value', 'private key is not ECDSA P-256 (prime256v1)');
   }
   return key;
 }

@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import type { KeyObject } from 'node:crypto';
-import { ConfigError, ResourceError } from '../../core/errors.js';
+import { ConfigError, ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { publicKeyFrom, type PublicKeyInput } from '../csmp/keys.js';
 import { loadPrivateKeyPem } from './key-file.js';
 import { buildPayload } from '../csmp/payload.js';
@@ -41,19 +41,19 @@ export class NmsSigner implements PayloadSigner {
 
   constructor(opts: SigningOptions) {
     Object.defineProperty(this, 'key', { value: opts.privateKey, enumerable: false });
-    if (opts.privateKey.type !== 'private') throw new ConfigError('nms.signing.key', 'not a private key');
+    if (opts.privateKey.type !== 'private') throw new ConfigError('nms.signing.key', 'value', 'not a private key');
     this.validity = { ...DEFAULT_VALIDITY, ...opts.validity };
     if (!(this.validity.beforeS >= 0 && this.validity.afterS >= 0)) throw new RangeError('validity window bounds must be >= 0');
     try {
       this.publicKey = publicKeyFrom(opts.certificate ?? opts.privateKey);
     } catch (e) {
-      throw new ConfigError('nms.signing.cert', (e as Error).message);
+      throw new ConfigError('nms.signing.cert', 'value', (e as Error).message);
     }
     // A key that does not match the certificate would make every device fail every signature;
     // say so at start-up instead of through a stream of signatureFailure events.
     const probe = this.sign(Uint8Array.of(0x07, 0x01, 0x0a), 1_700_000_000_000);
     if (checkSignedPayload(probe, this.publicKey, 1_700_000_000).outcome !== 'ok') {
-      throw new ConfigError('nms.signing', 'the private key does not match the certificate');
+      throw new ConfigError('nms.signing', 'conflict', 'the private key does not match the certificate');
     }
   }
 
@@ -65,7 +65,7 @@ export class NmsSigner implements PayloadSigner {
       try {
         certificate = await readFile(certPath, 'utf8');
       } catch (e) {
-        throw new ResourceError(certPath, `cannot read certificate file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+        throw new ResourceError(certPath, resourceCodeOf(e), `cannot read certificate file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
     }
     return new NmsSigner({ privateKey, ...(certificate !== undefined ? { certificate } : {}), ...(validity ? { validity } : {}) });

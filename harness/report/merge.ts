@@ -14,7 +14,7 @@ function readLog(file: string): ShardLog {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, `cannot read event log: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(file, 'file', `cannot read event log: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -26,17 +26,17 @@ function readLog(file: string): ShardLog {
     } catch {
       // A shard killed mid-write tears at most its last line; anything else is corruption.
       if (i === lines.length - 1 && i > 0) return;
-      throw new ConfigError(`${file}:${i + 1}`, 'not a JSON event');
+      throw new ConfigError(`${file}:${i + 1}`, 'syntax', 'not a JSON event');
     }
     if (i === 0) {
-      if (value.type !== 'header' || value.format !== EVENT_LOG_FORMAT) throw new ConfigError(`${file}:1`, `not a ${EVENT_LOG_FORMAT} log`);
+      if (value.type !== 'header' || value.format !== EVENT_LOG_FORMAT) throw new ConfigError(`${file}:1`, 'value', `not a ${EVENT_LOG_FORMAT} log`);
       if (typeof value.version !== 'number' || value.version > EVENT_LOG_VERSION)
-        throw new ConfigError(`${file}:1`, `format version ${value.version} is newer than this csmp-hil reads (${EVENT_LOG_VERSION}); upgrade to merge it`);
+        throw new ConfigError(`${file}:1`, 'unsupported', `format version ${value.version} is newer than this csmp-hil reads (${EVENT_LOG_VERSION}); upgrade to merge it`);
       return;
     }
     events.push(value as RunEvent);
   });
-  if (!events.some((e) => e.type === 'begin')) throw new ConfigError(file, 'event log has no begin event');
+  if (!events.some((e) => e.type === 'begin')) throw new ConfigError(file, 'missing', 'event log has no begin event');
   return { file, events };
 }
 
@@ -105,7 +105,7 @@ export async function replayEvents(events: readonly RunEvent[], reporter: Report
   const tests = new Map<string, TestCase>();
   const test = (id: string): TestCase => {
     const t = tests.get(id);
-    if (!t) throw new ConfigError('event log', `event for unknown test ${id}`);
+    if (!t) throw new ConfigError('event log', 'reference', `event for unknown test ${id}`);
     return t;
   };
   for (const e of events) {

@@ -27,7 +27,7 @@ export function parseReporterList(text: string): ReporterSpec[] {
       const [kind, file] = item.split('=', 2) as [string, string | undefined];
       if (kind === 'junit' || kind === 'events') return { kind, outputFile: file || DEFAULT_OUTPUT[kind] };
       if ((kind === 'tap' || kind === 'progress') && file === undefined) return { kind };
-      throw new ConfigError('--reporter', `'${item}' is not one of junit[=file], events[=file], tap, progress`);
+      throw new ConfigError('--reporter', 'value', `'${item}' is not one of junit[=file], events[=file], tap, progress`);
     });
 }
 

@@ -54,7 +54,7 @@ export class DeviceLocks {
         this.held.push(path);
         return;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ResourceError(`device ${device.name}`, `cannot create lock ${path}`, { cause: e });
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ResourceError(`device ${device.name}`, 'io', `cannot create lock ${path}`, { cause: e });
       }
       let holder: LockRecord | undefined;
       try {
@@ -65,6 +65,7 @@ export class DeviceLocks {
       if (holder && (holder.host !== mine.host || alive(holder.pid)))
         throw new ResourceError(
           `device ${device.name}`,
+          'busy',
           `in use by pid ${holder.pid} on ${holder.host} (rig ${holder.rig}, since ${holder.since}); lock ${path}`,
         );
       try {
@@ -73,7 +74,7 @@ export class DeviceLocks {
         // Someone else removed it first; the next attempt sorts out who wins.
       }
     }
-    throw new ResourceError(`device ${device.name}`, `lock ${path} keeps being taken`);
+    throw new ResourceError(`device ${device.name}`, 'busy', `lock ${path} keeps being taken`);
   }
 
   /** Idempotent; removes only locks this process still owns. */

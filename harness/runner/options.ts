@@ -46,7 +46,7 @@ export const DEFAULT_HOOK_TIMEOUT_MS = 120_000;
 export function resolveRunOptions(o: RunOptions = {}): ResolvedRunOptions {
   const positive = (name: string, v: number | undefined, dflt: number, min: number): number => {
     if (v === undefined) return dflt;
-    if (!Number.isInteger(v) || v < min) throw new ConfigError(name, `must be an integer ≥ ${min} (got ${v})`);
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(name, 'value', `must be an integer ≥ ${min} (got ${v})`);
     return v;
   };
   let grep: RegExp | undefined;
@@ -54,7 +54,7 @@ export function resolveRunOptions(o: RunOptions = {}): ResolvedRunOptions {
     try {
       grep = new RegExp(o.grep);
     } catch (e) {
-      throw new ConfigError('--grep', (e as Error).message);
+      throw new ConfigError('--grep', 'value', (e as Error).message);
     }
   } else grep = o.grep;
   const resolved: ResolvedRunOptions = {

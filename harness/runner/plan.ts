@@ -49,7 +49,7 @@ function skipReason(rig: Rig, device: DeviceSpec, caps: string[], nmsAddresses: 
 export function planTests(rig: Rig, suites: readonly Suite[], opts: ResolvedRunOptions): PlannedTest[] {
   const unknown = (flag: string, asked: readonly string[] | undefined, have: string[]): void => {
     const missing = (asked ?? []).filter((n) => !have.includes(n));
-    if (missing.length) throw new ConfigError(flag, `no ${flag.slice(2)} named ${quoteList(missing)} (have: ${have.join(', ')})`);
+    if (missing.length) throw new ConfigError(flag, 'reference', `no ${flag.slice(2)} named ${quoteList(missing)} (have: ${have.join(', ')})`);
   };
   unknown('--device', opts.device, rig.devices.map((d) => d.name));
   unknown('--suite', opts.suite, suites.map((s) => s.name));

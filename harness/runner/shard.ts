@@ -8,7 +8,7 @@ export interface ShardSpec {
 
 export function parseShard(text: string): ShardSpec {
   const m = /^([1-9][0-9]*)\/([1-9][0-9]*)$/.exec(text.trim());
-  if (!m || Number(m[1]) > Number(m[2])) throw new ConfigError('--shard', `'${text}' is not i/n with 1 ≤ i ≤ n`);
+  if (!m || Number(m[1]) > Number(m[2])) throw new ConfigError('--shard', 'value', `'${text}' is not i/n with 1 ≤ i ≤ n`);
   return { index: Number(m[1]), total: Number(m[2]) };
 }
 

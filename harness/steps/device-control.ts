@@ -45,7 +45,7 @@ export const CONFIG_READ = 'show-config';
  */
 export function consoleCommand(device: DeviceSpec, capability: string, args: string, vars: Readonly<Record<string, string>> = {}): string {
   if (capability === 'console') {
-    if (!args) throw new ConfigError(`device '${device.name}'`, "console: needs a command line ('console: console <command>')");
+    if (!args) throw new ConfigError(`device '${device.name}'`, 'missing', "console: needs a command line ('console: console <command>')");
     return args;
   }
   const template = device.console?.commands[capability];
@@ -53,6 +53,7 @@ export function consoleCommand(device: DeviceSpec, capability: string, args: str
     const known = Object.keys(device.console?.commands ?? {});
     throw new ConfigError(
       `device '${device.name}'`,
+      'reference',
       `console.commands has no '${capability}' template (has: ${known.join(', ') || 'none'})`,
     );
   }

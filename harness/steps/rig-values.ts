@@ -45,7 +45,7 @@ export function rigVariables(rig: Rig, device: DeviceSpec): Record<string, strin
 
 function lookup(name: string, vars: Record<string, string>, where: string): string {
   const v = vars[name];
-  if (v === undefined) throw new ConfigError(where, `\${${name}} is not known here (known: ${Object.keys(vars).sort().join(', ')})`);
+  if (v === undefined) throw new ConfigError(where, 'reference', `\${${name}} is not known here (known: ${Object.keys(vars).sort().join(', ')})`);
   return v;
 }
 

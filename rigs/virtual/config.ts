@@ -265,12 +265,12 @@ export function parseVirtualSection(rig: Rig): VirtualConfig {
   const validate = compileSchema(schema);
   if (!validate(raw)) {
     const e = validate.errors?.[0];
-    throw new ConfigError(where(e?.instancePath.replace(/^\//, '').replace(/\//g, '.') ?? ''), e?.message ?? 'invalid');
+    throw new ConfigError(where(e?.instancePath.replace(/^\//, '').replace(/\//g, '.') ?? ''), 'schema', e?.message ?? 'invalid');
   }
   const slipLinks = rig.links.filter((l) => l.kind === 'slip');
   const linkName = raw.dongle?.link ?? slipLinks[0]?.name;
   const link = slipLinks.find((l) => l.name === linkName);
-  if (!link || link.kind !== 'slip') throw new ConfigError(where('dongle.link'), `no SLIP link named '${linkName ?? ''}' in links`);
+  if (!link || link.kind !== 'slip') throw new ConfigError(where('dongle.link'), 'reference', `no SLIP link named '${linkName ?? ''}' in links`);
   const d = raw.defaults ?? {};
   const dongle: DongleConfig = {
     link: link.name,
@@ -281,14 +281,14 @@ export function parseVirtualSection(rig: Rig): VirtualConfig {
     maxFrame: raw.dongle?.maxFrame ?? 2048,
   };
   const epochMs = raw.epoch === undefined ? undefined : Date.parse(raw.epoch);
-  if (epochMs !== undefined && Number.isNaN(epochMs)) throw new ConfigError(where('epoch'), `not a date-time: ${raw.epoch}`);
+  if (epochMs !== undefined && Number.isNaN(epochMs)) throw new ConfigError(where('epoch'), 'value', `not a date-time: ${raw.epoch}`);
   const rawMeters = raw.meters ?? rig.devices.filter((dev) => dev.link === link.name).map((dev) => ({ name: dev.name }));
   const meters = rawMeters.map((m, i) => meterConfig(rig, m, d, dongle, (p) => where(`meters[${i}]${p ? `.${p}` : ''}`)));
   const seen = new Map<string, string>();
   for (const m of meters) {
     for (const key of [m.name, m.eui64, m.address]) {
       const other = seen.get(key);
-      if (other !== undefined) throw new ConfigError(where('meters'), `meter '${m.name}' shares ${key} with meter '${other}'`);
+      if (other !== undefined) throw new ConfigError(where('meters'), 'conflict', `meter '${m.name}' shares ${key} with meter '${other}'`);
       seen.set(key, m.name);
     }
   }
@@ -298,25 +298,25 @@ export function parseVirtualSection(rig: Rig): VirtualConfig {
 function meterConfig(rig: Rig, m: RawMeter, d: NonNullable<RawVirtual['defaults']>, dongle: DongleConfig, where: (p: string) => string): MeterConfig {
   const dev = rig.devices.find((x) => x.name === m.name);
   const eui64 = (m.eui64 ?? dev?.eui64)?.replace(/[:-]/g, '').toLowerCase();
-  if (!eui64) throw new ConfigError(where('eui64'), `meter '${m.name}' is not a device of the rig and has no eui64`);
-  if (dev && eui64 !== dev.eui64) throw new ConfigError(where('eui64'), `meter '${m.name}': eui64 differs from the device's ${dev.eui64}`);
+  if (!eui64) throw new ConfigError(where('eui64'), 'missing', `meter '${m.name}' is not a device of the rig and has no eui64`);
+  if (dev && eui64 !== dev.eui64) throw new ConfigError(where('eui64'), 'conflict', `meter '${m.name}': eui64 differs from the device's ${dev.eui64}`);
   const addressText = m.address ?? dev?.address;
-  if (!addressText || !isIPv6(addressText)) throw new ConfigError(where('address'), `meter '${m.name}' needs an IPv6 address`);
+  if (!addressText || !isIPv6(addressText)) throw new ConfigError(where('address'), 'value', `meter '${m.name}' needs an IPv6 address`);
   const address = canonicalIpv6(addressText);
-  if (dev && address !== canonicalIpv6(dev.address)) throw new ConfigError(where('address'), `meter '${m.name}': address differs from the device's ${dev.address}`);
-  if (dev && dev.link !== dongle.link) throw new ConfigError(where('name'), `device '${m.name}' is on link '${dev.link}', not the dongle's '${dongle.link}'`);
+  if (dev && address !== canonicalIpv6(dev.address)) throw new ConfigError(where('address'), 'conflict', `meter '${m.name}': address differs from the device's ${dev.address}`);
+  if (dev && dev.link !== dongle.link) throw new ConfigError(where('name'), 'conflict', `device '${m.name}' is on link '${dev.link}', not the dongle's '${dongle.link}'`);
   const nms = m.nms ?? 'fnd';
-  if (!rig.nms.addresses.some((a) => a.name === nms)) throw new ConfigError(where('nms'), `the rig has no NMS address named '${nms}'`);
+  if (!rig.nms.addresses.some((a) => a.name === nms)) throw new ConfigError(where('nms'), 'reference', `the rig has no NMS address named '${nms}'`);
   const faults: FaultName[] = [];
   for (const f of m.faults ?? []) if (isFaultName(f)) faults.push(f);
   const regInterval = m.regInterval ?? d.regInterval ?? { min: 10, max: 20 };
-  if (regInterval.max < regInterval.min) throw new ConfigError(where('regInterval'), 'max must not be below min');
+  if (regInterval.max < regInterval.min) throw new ConfigError(where('regInterval'), 'value', 'max must not be below min');
   const ini = m.initial ?? {};
   const expected = dev?.expected;
   const firmware: FirmwareSlot[] = ini.firmware
     ? ini.firmware.map(slotFromRaw)
     : defaultFirmware(expected?.firmwareVersion ?? '1.0.0', expected?.hwId ?? 'HIL-VMETER');
-  if (firmware.filter((s) => s.isRunning).length !== 1) throw new ConfigError(where('initial.firmware'), 'exactly one slot must be running');
+  if (firmware.filter((s) => s.isRunning).length !== 1) throw new ConfigError(where('initial.firmware'), 'value', 'exactly one slot must be running');
   const groups: { config?: number; firmware?: number } = {};
   const fwGroup = ini.groups?.firmware ?? numeric(expected?.firmwareGroup);
   const cfgGroup = ini.groups?.config ?? numeric(expected?.configGroup);

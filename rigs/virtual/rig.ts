@@ -17,7 +17,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Datagram } from '../../drivers/link/types.js';
 import type { ConsoleSpec, PowerSpec, Rig } from '../../harness/config/rig.js';
-import { ResourceError } from '../../core/errors.js';
+import { ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { parseVirtualSection, type VirtualConfig } from './config.js';
 import { VirtualDongle } from './dongle/dongle.js';
 import { linkLocalFromEui64, eui64Bytes } from './meter/ipv6-address.js';
@@ -180,6 +180,6 @@ async function readNmsCert(certPath: string): Promise<string> {
   try {
     return await readFile(certPath, 'utf8');
   } catch (e) {
-    throw new ResourceError(certPath, `cannot read the NMS certificate to provision the meters (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ResourceError(certPath, resourceCodeOf(e), `cannot read the NMS certificate to provision the meters (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }

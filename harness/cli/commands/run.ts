@@ -44,16 +44,16 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
       let meters: number | undefined;
       try {
         if (opts.meters !== undefined) {
-          if (!/^[0-9]+$/.test(opts.meters)) throw new ConfigError('--meters', `'${opts.meters}' is not a whole number`);
+          if (!/^[0-9]+$/.test(opts.meters)) throw new ConfigError('--meters', 'value', `'${opts.meters}' is not a whole number`);
           meters = Number(opts.meters);
         }
         if (opts.retries !== undefined) {
-          if (!/^[0-9]+$/.test(opts.retries)) throw new ConfigError('--retries', `'${opts.retries}' is not a whole number`);
+          if (!/^[0-9]+$/.test(opts.retries)) throw new ConfigError('--retries', 'value', `'${opts.retries}' is not a whole number`);
           retries = Number(opts.retries);
         }
         if (opts.stepTimeout !== undefined) {
           stepTimeoutMs = parseDuration(opts.stepTimeout);
-          if (stepTimeoutMs === undefined) throw new ConfigError('--step-timeout', `'${opts.stepTimeout}' is not a duration (use e.g. 30s, 2m)`);
+          if (stepTimeoutMs === undefined) throw new ConfigError('--step-timeout', 'value', `'${opts.stepTimeout}' is not a duration (use e.g. 30s, 2m)`);
         }
         if (opts.shard !== undefined) shard = parseShard(opts.shard);
       } catch (e) {

@@ -36,9 +36,9 @@ export function registerSim(program: Command, exit: (code: number) => never | vo
       let rig: Rig;
       try {
         rig = await loadRig(opts.rig ?? defaultRigFile());
-        if (!rig.virtual) throw new ConfigError(rig.file, 'this rig has no virtual section: nothing to simulate');
+        if (!rig.virtual) throw new ConfigError(rig.file, 'missing', 'this rig has no virtual section: nothing to simulate');
         if (opts.meters !== undefined) {
-          if (!/^[0-9]+$/.test(opts.meters)) throw new ConfigError('--meters', `'${opts.meters}' is not a whole number`);
+          if (!/^[0-9]+$/.test(opts.meters)) throw new ConfigError('--meters', 'value', `'${opts.meters}' is not a whole number`);
           rig = withMeters(rig, Number(opts.meters));
         }
         mkdirSync(opts.dir, { recursive: true });

@@ -21,7 +21,7 @@ const LOGGED_LINES = 40;
 export async function consoleStep(p: ConsoleParams, run: StepRun): Promise<void> {
   const { bench, ctx, attempt } = run;
   const con = bench.console(ctx.device.name);
-  if (!con) throw new ConfigError(`device '${ctx.device.name}'`, 'console: the rig gives this device no console');
+  if (!con) throw new ConfigError(`device '${ctx.device.name}'`, 'missing', 'console: the rig gives this device no console');
   const vars = rigVariables(bench.rig, ctx.device);
   const args = String(substitute(p.args, vars, ctx.device.name));
   const command = consoleCommand(ctx.device, p.capability, args, vars);

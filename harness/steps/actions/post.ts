@@ -19,7 +19,7 @@ const PROCESSING_ERROR = 3;
 export async function post(p: PostParams, run: StepRun): Promise<StepOutcome> {
   const { bench, ctx, attempt } = run;
   const { nms } = bench;
-  if (p.signed && !nms.signing) throw new ConfigError(`rig ${bench.rig.name}`, 'post signed: the NMS has no signing key (nms.signing)');
+  if (p.signed && !nms.signing) throw new ConfigError(`rig ${bench.rig.name}`, 'missing', 'post signed: the NMS has no signing key (nms.signing)');
   const vars = rigVariables(bench.rig, ctx.device);
   const build = (tlvs: Record<string, unknown>): TlvToBuild[] =>
     Object.entries(tlvs).map(([type, fields]) => ({

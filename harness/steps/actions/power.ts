@@ -6,7 +6,7 @@ import type { StepRun } from '../step-run.js';
 
 export async function power(p: PowerParams, { bench, ctx, attempt }: StepRun): Promise<void> {
   const control = bench.power(ctx.device.name);
-  if (!control) throw new ConfigError(`device '${ctx.device.name}'`, 'power: the rig gives this device no power control');
+  if (!control) throw new ConfigError(`device '${ctx.device.name}'`, 'missing', 'power: the rig gives this device no power control');
   // Marked between off and on for a cycle: marked before the off, a registration still in flight
   // from before (a board busy re-registering) would count as the rebooted board's; marked after
   // the on, a fast board's first /r could be missed. Other switches are marked before.

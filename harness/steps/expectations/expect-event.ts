@@ -12,7 +12,7 @@ import { abortable } from '../waits.js';
 
 export async function expectEvent(p: ExpectEventParams, { bench, ctx, attempt }: StepRun): Promise<StepOutcome> {
   if (!Object.hasOwn(EVENT_TYPES, p.name)) {
-    throw new ConfigError(ctx.test.where, `expect-event: no event named '${p.name}' (events: ${Object.keys(EVENT_TYPES).join(', ')})`);
+    throw new ConfigError(ctx.test.where, 'value', `expect-event: no event named '${p.name}' (events: ${Object.keys(EVENT_TYPES).join(', ')})`);
   }
   const dev = ctx.device.name;
   const name = p.name as EventName;

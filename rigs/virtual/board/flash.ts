@@ -20,7 +20,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { ResourceError } from '../../../core/errors.js';
+import { ResourceError, resourceCodeOf } from '../../../core/errors.js';
 import { writeFileAtomic } from '../../../core/atomic-write.js';
 import { ConfigValueError, DEV_CFG_FIELDS, checkValue, emitDevConfig, fieldForKey, parseDevConfig, valueFromText, type DevConfig, type DevConfigField } from './dev-cfg.js';
 import { emitFirmwareSlots, parseFirmwareSlots, type FirmwareSlot } from './firmware-slots.js';
@@ -77,7 +77,7 @@ export class Flash {
   /** A flash formatted earlier (a board keeps its flash across power cycles and runs). */
   static open(dir: string): Flash {
     if (!existsSync(join(dir, FLASH_FILES.config)) && !existsSync(join(dir, BACKUP))) {
-      throw new ResourceError(dir, 'no flash here (format it first)');
+      throw new ResourceError(dir, 'missing', 'no flash here (format it first)');
     }
     return new Flash(dir);
   }
@@ -163,7 +163,7 @@ export class Flash {
   /** Breaks the stored certificate so it no longer parses; the rest of flash is untouched. */
   damageCert(): void {
     const pem = this.text('nmsCert');
-    if (pem === undefined) throw new ResourceError(this.path('nmsCert'), 'no readable NMS certificate to damage');
+    if (pem === undefined) throw new ResourceError(this.path('nmsCert'), 'missing', 'no readable NMS certificate to damage');
     this.write('nmsCert', damagePem(pem));
   }
 
@@ -205,7 +205,7 @@ export class Flash {
     try {
       image = JSON.parse(readFileSync(join(this.dir, BACKUP), 'utf8')) as typeof image;
     } catch (e) {
-      throw new ResourceError(join(this.dir, BACKUP), `cannot read the backup image (${(e as NodeJS.ErrnoException).code ?? 'not JSON'})`);
+      throw new ResourceError(join(this.dir, BACKUP), resourceCodeOf(e), `cannot read the backup image (${(e as NodeJS.ErrnoException).code ?? 'not JSON'})`);
     }
     for (const name of Object.keys(FLASH_FILES) as FlashFile[]) {
       const b64 = image.files?.[name];

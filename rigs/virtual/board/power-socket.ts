@@ -8,7 +8,7 @@
  */
 import { existsSync, lstatSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ResourceError } from '../../../core/errors.js';
+import { ResourceError, resourceCodeOf } from '../../../core/errors.js';
 import type { BoardPower } from './power.js';
 
 /** sun_path is 108 bytes on Linux, NUL included. */
@@ -26,7 +26,7 @@ export class PowerSocket {
 
   static async listen(path: string, power: BoardPower): Promise<PowerSocket> {
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
-      throw new ResourceError(path, `unix socket path is ${Buffer.byteLength(path)} bytes, the limit is ${MAX_SOCKET_PATH}: use a shorter run folder`);
+      throw new ResourceError(path, 'limit', `unix socket path is ${Buffer.byteLength(path)} bytes, the limit is ${MAX_SOCKET_PATH}: use a shorter run folder`);
     }
     // A socket file left by a killed run would make listen() fail with EADDRINUSE.
     if (existsSync(path) && lstatSync(path).isSocket()) rmSync(path);
@@ -34,7 +34,7 @@ export class PowerSocket {
     const ps = new PowerSocket(path, server);
     server.on('connection', (s) => ps.serve(s, power));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => reject(new ResourceError(path, `cannot listen: ${e.message}`, { cause: e })));
+      server.once('error', (e) => reject(new ResourceError(path, resourceCodeOf(e), `cannot listen: ${e.message}`, { cause: e })));
       server.listen(path, () => resolve());
     });
     return ps;

@@ -14,7 +14,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyFrom } from '../../../harness/csmp/keys.js';
-import { ResourceError } from '../../../core/errors.js';
+import { ResourceError, resourceCodeOf } from '../../../core/errors.js';
 import { MeterAgent, type AgentState } from '../meter/agent.js';
 import { FaultSet, type FaultName } from '../meter/faults.js';
 import { canonicalIpv6 } from '../meter/ipv6-address.js';
@@ -141,9 +141,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     await Promise.all(sockets.map(closeQuietly));
     clock.clearAll();
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EMFILE') throw new ResourceError('fleet', `out of file descriptors after ${meters.length} meters: raise \`ulimit -n\` or lower count`, { cause: e });
+    if (code === 'EMFILE') throw new ResourceError('fleet', 'limit', `out of file descriptors after ${meters.length} meters: raise \`ulimit -n\` or lower count`, { cause: e });
     const port = opts.basePort === 0 ? 0 : opts.basePort + meters.length;
-    throw new ResourceError('fleet', `cannot bind meter socket ${meters.length} ([${bind}]:${port}): ${(e as Error).message}`, { cause: e });
+    throw new ResourceError('fleet', resourceCodeOf(e), `cannot bind meter socket ${meters.length} ([${bind}]:${port}): ${(e as Error).message}`, { cause: e });
   }
   for (const m of meters) m.agent.boot();
   return new Fleet(clock, meters, sockets);

@@ -8,7 +8,8 @@
  * observed `/r` at 0, 17 and 36 s, which this generator gives.
  *
  * Written from the published algorithm (Park–Miller seeding of 31 words, 310 discarded outputs,
- * r[i] = r[i-31] + r[i-3] mod 2^32, output r >> 1); test/virtual checks it against libc itself.
+ * r[i] = r[i-31] + r[i-3] mod 2^32, output r >> 1); test/rigs/virtual/meter/glibc-random.test.ts
+ * checks it against libc itself.
  */
 const DEGREE = 31;
 const SEPARATION = 3;

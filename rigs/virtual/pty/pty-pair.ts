@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
-import { ResourceError } from '../../../core/errors.js';
+import { ResourceError, resourceCodeOf } from '../../../core/errors.js';
 
 // The helper is plain Python and is not compiled: find it in the source tree whether this module
 // runs from source (jest) or from dist/.
@@ -45,10 +45,10 @@ export class PtyPair extends EventEmitter {
         }
       };
       const onExit = (code: number | null) =>
-        reject(new ResourceError('pty', `pty helper exited (${code}) before announcing a path: ${err.trim()}`));
+        reject(new ResourceError('pty', 'unavailable', `pty helper exited (${code}) before announcing a path: ${err.trim()}`));
       child.stderr.on('data', onData);
       child.once('exit', onExit);
-      child.once('error', (e) => reject(new ResourceError('pty', `cannot start python3 for the pty helper: ${e.message}`, { cause: e })));
+      child.once('error', (e) => reject(new ResourceError('pty', resourceCodeOf(e), `cannot start python3 for the pty helper: ${e.message}`, { cause: e })));
     });
   }
 

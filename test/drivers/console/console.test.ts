@@ -1,7 +1,7 @@
 import { Console } from '../../../drivers/console/console.js';
 import { ConsoleCommandError, ConsoleTimeoutError } from '../../../drivers/console/errors.js';
 import { renderTranscript } from '../../../drivers/console/transcript.js';
-import { ConfigError, ResourceError } from '../../../core/errors.js';
+import { expectConfigRejection, expectErrorLike, expectResourceRejection } from '../../support/errors.js';
 import { MemoryBoardLine } from './memory-line.js';
 
 const PROMPT = 'meter> ';
@@ -34,7 +34,7 @@ describe('Console (in-memory line)', () => {
     const err = await c.run('frob').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConsoleCommandError);
     const e = err as ConsoleCommandError;
-    expect([e.board, e.command, e.output, e.errorLine]).toEqual(['meter-1', 'frob', "Error: unknown command 'frob'", "Error: unknown command 'frob'"]);
+    expect([e.code, e.board, e.command, e.output, e.errorLine]).toEqual(['command-failed', 'meter-1', 'frob', "Error: unknown command 'frob'", "Error: unknown command 'frob'"]);
     expect(e.message).toBe(`console meter-1: 'frob' failed: "Error: unknown command 'frob'" (output: "Error: unknown command 'frob'")`);
     await c.close();
   });
@@ -45,7 +45,7 @@ describe('Console (in-memory line)', () => {
       if (t === 'slow\r\n') board.send('working...');
     };
     const err = await c.run('slow', { timeoutMs: 50 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConsoleTimeoutError);
+    expectErrorLike(err, ConsoleTimeoutError, { code: 'timeout', board: 'meter-1', command: 'slow', timeoutMs: 50, seen: 'working...' });
     expect((err as ConsoleTimeoutError).message).toBe(`console meter-1: 'slow' got no prompt "meter> " within 50 ms; seen: "working..."`);
     board.onWrite = () => board.send('ok\r\nmeter> ');
     expect((await c.run('fast')).output).toBe('ok');
@@ -83,8 +83,9 @@ describe('Console (in-memory line)', () => {
     expect((await c.runCapability('clock-set', { epoch: 1716840000 })).output).toBe('done');
     expect((await c.runCapability('demo-mode', { args: true })).output).toBe('done');
     expect(board.written).toEqual(['date set 1716840000\r', 'config demo on\r']);
-    await expect(c.runCapability('clock-set', {})).rejects.toThrow(new ConfigError("device 'meter-1': console.commands.clock-set", "template 'date set {epoch}': needs variable 'epoch' (given: none)"));
-    await expect(c.runCapability('cert-swap')).rejects.toThrow("no command template for capability 'cert-swap' (have: clock-set, demo-mode)");
+    await expectConfigRejection(c.runCapability('clock-set', {}), { where: "device 'meter-1': console.commands.clock-set", code: 'missing' });
+    const none = await expectConfigRejection(c.runCapability('cert-swap'), { where: "device 'meter-1': console.commands", code: 'reference' });
+    expect(none.reason).toBe("no command template for capability 'cert-swap' (have: clock-set, demo-mode)");
     await c.close();
   });
 
@@ -127,15 +128,16 @@ describe('Console (in-memory line)', () => {
     const { c } = await open();
     const running = c.run('hang', { timeoutMs: 10_000 });
     await c.close();
-    await expect(running).rejects.toThrow(new ResourceError('console meter-1', "closed while 'hang' was running"));
-    await expect(c.run('date')).rejects.toThrow("console meter-1: run('date') called while the console is closed");
+    await expectResourceRejection(running, { resource: 'console meter-1', code: 'state' });
+    await expectResourceRejection(c.run('date'), { resource: 'console meter-1', code: 'state', reason: "run('date') called while the console is closed" });
     await c.close();
 
     const second = await open();
     const pending = second.c.run('date', { timeoutMs: 10_000 });
     second.board.handlers!.lost(new Error('device disconnected'));
-    await expect(pending).rejects.toThrow("console meter-1: console lost while 'date' was running: device disconnected");
-    await expect(second.c.run('date')).rejects.toThrow('called while the console is lost (device disconnected)');
+    const lost = await expectResourceRejection(pending, { resource: 'console meter-1', code: 'lost' });
+    expect(lost.reason).toContain('device disconnected');
+    await expectResourceRejection(second.c.run('date'), { resource: 'console meter-1', code: 'lost' });
     await second.c.close();
   });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DecodeError } from '../../../core/errors.js';
+import type { DecodeErrorCode, DecodeLayer } from '../../../core/errors.js';
 import { canonicalIpv6, formatIpv6, parseIpv6Address } from '../../../drivers/ip/address.js';
 import { parseIpv6 } from '../../../drivers/ip/ipv6.js';
 import { buildUdpPacket, describePacket, parseUdpPacket } from '../../../drivers/ip/packet.js';
@@ -7,6 +7,7 @@ import { parseUdp, udpChecksum } from '../../../drivers/ip/udp.js';
 import { FRAME5 } from '../support/helpers.js';
 import { hexBytes } from '../../support/hex.js';
 import { toHex } from '../../../core/bytes.js';
+import { checkDecodeError, expectDecodeError } from '../../support/errors.js';
 
 describe('IPv6 address text', () => {
   test.each([
@@ -108,22 +109,23 @@ describe('IPv6 + UDP on csmp_get frame 5 (csmp-protocol.md 8.2)', () => {
 });
 
 describe('typed decode errors', () => {
-  const cases: [string, () => unknown, string, number, string][] = [
-    ['IPv6 shorter than its header', () => parseIpv6(FRAME5.subarray(0, 39)), 'ipv6', 39, 'truncated header'],
-    ['version 4', () => parseIpv6(Uint8Array.from([0x45, ...FRAME5.subarray(1)])), 'ipv6', 0, 'version is not 6'],
-    ['payload length beyond the packet', () => parseIpv6(FRAME5.subarray(0, 58)), 'ipv6', 4, 'payload length exceeds packet'],
-    ['bytes after the payload', () => parseIpv6(Uint8Array.from([...FRAME5, 0])), 'ipv6', 59, 'bytes after payload'],
-    ['UDP shorter than its header', () => parseUdp(hexBytes('f4 7e f0'), FRAME5.subarray(8, 24), FRAME5.subarray(24, 40)), 'udp', 3, 'truncated header'],
-    ['UDP length below 8', () => parseUdpPacket(patch(FRAME5, 44, [0, 7])), 'udp', 4, 'length below header size'],
-    ['UDP length disagreeing with IPv6', () => parseUdpPacket(patch(FRAME5, 44, [0, 18])), 'udp', 4, 'length disagrees with IPv6 payload length'],
-    ['next header not UDP', () => parseUdpPacket(patch(FRAME5, 6, [58])), 'ipv6', 6, 'next header is not UDP'],
-    ['truncated hop-by-hop header', () => parseIpv6(hopByHop(4)), 'ipv6', 40, 'truncated extension header'],
+  const cases: [string, () => unknown, DecodeLayer, number, DecodeErrorCode][] = [
+    ['IPv6 shorter than its header', () => parseIpv6(FRAME5.subarray(0, 39)), 'ipv6', 39, 'truncated'],
+    ['version 4', () => parseIpv6(Uint8Array.from([0x45, ...FRAME5.subarray(1)])), 'ipv6', 0, 'unsupported'],
+    ['payload length beyond the packet', () => parseIpv6(FRAME5.subarray(0, 58)), 'ipv6', 4, 'truncated'],
+    ['bytes after the payload', () => parseIpv6(Uint8Array.from([...FRAME5, 0])), 'ipv6', 59, 'trailing-bytes'],
+    ['UDP shorter than its header', () => parseUdp(hexBytes('f4 7e f0'), FRAME5.subarray(8, 24), FRAME5.subarray(24, 40)), 'udp', 3, 'truncated'],
+    ['UDP length below 8', () => parseUdpPacket(patch(FRAME5, 44, [0, 7])), 'udp', 4, 'bad-value'],
+    ['UDP length disagreeing with IPv6', () => parseUdpPacket(patch(FRAME5, 44, [0, 18])), 'udp', 4, 'inconsistent'],
+    ['next header not UDP', () => parseUdpPacket(patch(FRAME5, 6, [58])), 'ipv6', 6, 'unsupported'],
+    ['truncated hop-by-hop header', () => parseIpv6(hopByHop(4)), 'ipv6', 40, 'truncated'],
   ];
-  test.each(cases)('%s', (_, f, layer, offset, reason) => {
-    let err: unknown;
-    try { f(); } catch (e) { err = e; }
-    expect(err).toBeInstanceOf(DecodeError);
-    expect({ ...(err as DecodeError) }).toEqual({ layer, offset, reason, name: 'DecodeError' });
+  test.each(cases)('%s', (_, f, layer, offset, code) => {
+    expectDecodeError(f, { layer, code, offset });
+  });
+
+  test('the message names layer, reason and offset', () => {
+    expect(expectDecodeError(() => parseIpv6(FRAME5.subarray(0, 12)), { layer: 'ipv6', code: 'truncated' }).message).toBe('ipv6: truncated header at byte 12');
   });
 
   test('hop-by-hop and destination options are skipped to reach UDP', () => {
@@ -156,8 +158,7 @@ describe('IPv6/UDP properties', () => {
     try {
       parseUdpPacket(b);
     } catch (e) {
-      expect(e).toBeInstanceOf(DecodeError);
-      expect(['ipv6', 'udp']).toContain((e as DecodeError).layer);
+      checkDecodeError(e, ['ipv6', 'udp'], b.length);
     }
     expect(typeof describePacket(b)).toBe('string');
   };

@@ -6,6 +6,7 @@ import { PowerControl } from '../../../drivers/power/power-control.js';
 import { BoardPower } from '../../../rigs/virtual/board/power.js';
 import { virtualPowerCommands } from '../../../rigs/virtual/board/power-commands.js';
 import { PowerSocket } from '../../../rigs/virtual/board/power-socket.js';
+import { expectErrorLike, rejection } from '../../support/errors.js';
 
 /** Whether `pid` has exited (a zombie counts: no PID 1 may reap it in a container) within `ms`. */
 async function gone(pid: number, ms: number): Promise<boolean> {
@@ -47,7 +48,7 @@ describe('PowerControl (real commands through execa)', () => {
     const err = await p.on().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PowerError);
     const e = err as PowerError;
-    expect([e.device, e.action, e.command, e.failure, e.exitCode]).toEqual(['meter-1', 'on', 'false', 'exit-code', 1]);
+    expect([e.device, e.action, e.command, e.code, e.exitCode]).toEqual(['meter-1', 'on', 'false', 'exit-code', 1]);
     expect(e.message).toBe("power meter-1: on command 'false' exited with code 1");
     const withOutput = (await new PowerControl('meter-2', { on: 'echo relay busy; exit 3', off: 'true', timeoutMs: 5000 }).on().catch((x: unknown) => x)) as PowerError;
     expect(withOutput.message).toBe(`power meter-2: on command 'echo relay busy; exit 3' exited with code 3; output: "relay busy"`);
@@ -60,10 +61,9 @@ describe('PowerControl (real commands through execa)', () => {
     const started = performance.now();
     const err = (await p.on().catch((e: unknown) => e)) as PowerError;
     expect(err).toBeInstanceOf(PowerError);
-    expect([err.failure, err.command]).toEqual(['timeout', 'sleep 5']);
-    expect(err.message).toBe("power meter-1: on command 'sleep 5' did not finish within 200 ms (killed)");
+    expect([err.code, err.command, err.detail.timeoutMs]).toEqual(['timeout', 'sleep 5', 200]);
     const err2 = (await p.off().catch((e: unknown) => e)) as PowerError;
-    expect(err2.failure).toBe('timeout');
+    expect(err2.code).toBe('timeout');
     expect(performance.now() - started).toBeLessThan(3000);
     const pid = Number(readFileSync(pidFile, 'utf8'));
     expect(await gone(pid, 2000)).toBe(true);
@@ -88,7 +88,7 @@ describe('PowerControl (real commands through execa)', () => {
   test('a failing off stops a cycle before on', async () => {
     const log = join(dir, 'log');
     const p = new PowerControl('meter-1', { on: `echo on >> ${log}`, off: 'exit 2', timeoutMs: 5000, cycleOffMs: 0 });
-    await expect(p.cycle()).rejects.toThrow("power meter-1: off command 'exit 2' exited with code 2");
+    expectErrorLike(await rejection(p.cycle()), PowerError, { device: 'meter-1', action: 'off', code: 'exit-code', exitCode: 2 });
     expect(() => readFileSync(log)).toThrow();
   });
 
@@ -108,7 +108,7 @@ describe('PowerControl (real commands through execa)', () => {
       expect(events).toEqual(['off', 'on']);
       const gone = new PowerControl('meter-9', virtualPowerCommands(join(dir, 'nothing.sock'), 1000));
       const err = (await gone.on().catch((e: unknown) => e)) as PowerError;
-      expect([err.failure, err.exitCode]).toEqual(['exit-code', 3]);
+      expect([err.code, err.exitCode]).toEqual(['exit-code', 3]);
       expect(err.output).toMatch(/^power-cli: cannot reach .*nothing\.sock: connect ENOENT/);
     } finally {
       await sock.close();

@@ -3,19 +3,15 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ResourceError } from '../../../core/errors.js';
+import type { ResourceError } from '../../../core/errors.js';
+import { expectResourceRejection } from '../../support/errors.js';
 import { createByteStream } from '../../../drivers/serial/byte-stream.js';
 import { lockFileFor } from '../../../drivers/serial/port-lock.js';
 import { PtyPair } from '../../../rigs/virtual/pty/pty-pair.js';
 
-async function refusal(p: Promise<unknown>): Promise<ResourceError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ResourceError) return e;
-    throw e;
-  }
-  throw new Error('open() was not refused');
+/** The port is held: a ResourceError 'busy'. */
+function refusal(p: Promise<unknown>): Promise<ResourceError> {
+  return expectResourceRejection(p, { code: 'busy' });
 }
 
 describe('exclusive use of a port', () => {

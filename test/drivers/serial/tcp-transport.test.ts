@@ -9,6 +9,7 @@ import { SlipLink } from '../../../drivers/link/slip-link.js';
 import type { Datagram } from '../../../drivers/link/types.js';
 import { slipEncode } from '../../../drivers/slip/slip-encode.js';
 import { PtyPair } from '../../../rigs/virtual/pty/pty-pair.js';
+import { expectResourceRejection } from '../../support/errors.js';
 import { bytesUntil, FRAME5, next, within } from '../support/helpers.js';
 
 const ser2net = spawnSync('sh', ['-c', 'command -v ser2net'], { encoding: 'utf8' }).stdout.trim();
@@ -90,7 +91,7 @@ describeIf('SlipLink over tcp:// through a real ser2net (raw mode)', () => {
     await link.open();
     try {
       const refused = new SlipLink({ path: url, localAddresses: ['2018::2'] }).open();
-      await expect(refused).rejects.toThrow(`in use by this process (pid ${process.pid})`);
+      await expectResourceRejection(refused, { resource: url, code: 'busy' });
 
       // Harness -> device first: ser2net opens the tty only once a client has connected, and bytes
       // the device sent before that are gone (the tty is flushed on open). A frame arriving at the

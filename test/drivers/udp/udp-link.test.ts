@@ -2,6 +2,7 @@ import { buildUdpPacket, parseUdpPacket } from '../../../drivers/ip/packet.js';
 import { RawSendUnsupportedError } from '../../../drivers/link/errors.js';
 import type { Datagram, LinkFrame } from '../../../drivers/link/types.js';
 import { UdpLink } from '../../../drivers/udp/udp-link.js';
+import { expectResourceRejection } from '../../support/errors.js';
 import { next } from '../support/helpers.js';
 
 describe('UdpLink on ::1', () => {
@@ -60,7 +61,7 @@ describe('UdpLink on ::1', () => {
 
   test('a port already bound is a ResourceError at open(); bad config is a TypeError naming the option', async () => {
     const clash = new UdpLink({ bind: [{ address: '::1', port: agent.boundPorts[0]! }] });
-    await expect(clash.open()).rejects.toThrow(/^udp \[::1\]:\d+: cannot bind: .*EADDRINUSE/);
+    await expectResourceRejection(clash.open(), { resource: `udp [::1]:${agent.boundPorts[0]!}`, code: 'busy' });
     expect(() => new UdpLink({ bind: [] })).toThrow(/"bind"/);
     expect(() => new UdpLink({ bind: [{ address: 'localhost', port: 1 }] })).toThrow(/"bind\[0\]\.address"/);
     expect(() => new UdpLink({ bind: [{ address: '::1', port: 70000 }] })).toThrow(/"bind\[0\]\.port"/);

@@ -15,6 +15,7 @@ import type { Attachment } from '../../../harness/model/run-model.js';
 import type { HookContext } from '../../../harness/runner/executor.js';
 import { processesMentioning } from '../cli/support/cli.js';
 import { MemoryLink } from '../../support/memory-link.js';
+import { expectConfigError, expectResourceRejection } from '../../support/errors.js';
 import { casesOf, runInProcess } from '../../suites/support/run.js';
 import { tempDir, writeRig } from '../../suites/support/rigs.js';
 
@@ -57,7 +58,8 @@ describe('openBench on the virtual rig', () => {
         }
       }),
     );
-    await expect(openBench(rig, { runDir, lockDir: join(tmp.dir, 'locks') })).rejects.toThrow(/no-such-tty/);
+    const e = await expectResourceRejection(openBench(rig, { runDir, lockDir: join(tmp.dir, 'locks') }), { code: 'missing' });
+    expect(e.resource).toContain('no-such-tty');
     expect(existsSync(join(tmp.dir, 'locks')) ? readdirSync(join(tmp.dir, 'locks')) : []).toEqual([]);
   });
 });
@@ -182,6 +184,6 @@ describe('withMeters', () => {
     ]);
     expect((rig.virtual as { meters: { name: string }[] }).meters.map((m) => m.name)).toEqual(['meter-1', 'meter-2', 'meter-3', 'meter-4', 'meter-5', 'meter-6']);
     expect(withMeters(rig, 1).devices).toHaveLength(1);
-    expect(() => withMeters(rig, 0)).toThrow(/--meters: must be a whole number from 1 to 1000/);
+    expectConfigError(() => withMeters(rig, 0), { where: '--meters', code: 'value' });
   });
 });

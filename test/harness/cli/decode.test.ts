@@ -89,4 +89,10 @@ describe('hil decode', () => {
     expect(r.code).toBe(1);
     expect(r.out.join('\n')).toContain('! coap: token length 9 exceeds 8 at byte 0');
   });
+
+  test('--json gives the fault as layer, offset, code and reason', () => {
+    const r = decode(undefined, { hex: '49010001', json: true });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out[0]!).error).toEqual({ layer: 'coap', offset: 0, code: 'bad-value', reason: 'token length 9 exceeds 8' });
+  });
 });

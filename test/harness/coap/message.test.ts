@@ -1,22 +1,13 @@
-import { DecodeError } from '../../../core/errors.js';
+import type { DecodeErrorCode } from '../../../core/errors.js';
 import { codeClass, codeName, isRequest, isResponse, methodCode } from '../../../harness/coap/codes.js';
 import { decodeCoap, encodeCoap, type CoapMessage } from '../../../harness/coap/message.js';
 import { GET_EXCHANGES } from './vectors.js';
 import { FND_RESPONSE_COAP, REGISTER_COAP } from '../../support/register-vector.js';
 import { hexBytes } from '../../support/hex.js';
 import { toHex } from '../../../core/bytes.js';
+import { expectDecodeError } from '../../support/errors.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
-
-function decodeError(bytes: Uint8Array): DecodeError {
-  try {
-    decodeCoap(bytes);
-  } catch (e) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  throw new Error(`decoded without error: ${toHex(bytes, ' ')}`);
-}
 
 describe('decodeCoap on the documented vectors', () => {
   test('41 01 00 01 01 b1 63 43 71 3d 32 is CON GET MID 1, token 01, /c?q=2 (8.2)', () => {
@@ -108,35 +99,41 @@ describe('decodeCoap on the documented vectors', () => {
   test('a view into a larger buffer decodes with offsets relative to the view', () => {
     const big = hexBytes('ff ff ff 41 01 00 01 01 b1 63 43 71 3d 32 ee');
     expect(decodeCoap(big.subarray(3, 14)).uriQuery).toEqual(['q=2']);
-    expect(decodeError(big.subarray(3, 9)).offset).toBe(5);
+    expectDecodeError(() => decodeCoap(big.subarray(3, 9)), { layer: 'coap', code: 'truncated', offset: 5 });
   });
 });
 
 describe('decodeCoap rejects RFC 7252 format errors with the offset', () => {
-  test.each<[string, string, number, string]>([
-    ['empty datagram', '', 0, 'header truncated: 0 of 4 bytes'],
-    ['3-byte datagram', '40 01 00', 0, 'header truncated: 3 of 4 bytes'],
-    ['version 2', '80 01 00 00', 0, 'version 2, expected 1'],
-    ['version 0', '00 01 00 00', 0, 'version 0, expected 1'],
-    ['TKL 9', '49 01 00 00 01 02 03 04 05 06 07 08 09', 0, 'token length 9 exceeds 8'],
-    ['TKL 15', '4f 01 00 00', 0, 'token length 15 exceeds 8'],
-    ['token cut short', '42 01 00 01 aa', 4, 'token truncated: 1 of 2 bytes'],
-    ['Empty message with a token', '41 00 00 01 01', 0, 'empty message (0.00) with token length 1'],
-    ['Empty message with bytes after it', '60 00 00 01 ff 01', 4, 'empty message (0.00) with 2 bytes after the header'],
-    ['option delta nibble 15 (8.7 quirk frame)', '40 01 0f ff f1 00', 4, 'option delta nibble 15'],
-    ['option length nibble 15', '40 01 00 01 bf', 4, 'option length nibble 15'],
-    ['payload marker with no payload', '40 01 00 01 b1 63 ff', 6, 'payload marker with no payload'],
-    ['POST /r with a marker and nothing after it', '40 02 00 00 b1 72 ff', 6, 'payload marker with no payload'],
-    ['option value cut short', '40 01 00 01 b3 63', 4, 'option 11 value truncated: 1 of 3 bytes'],
-    ['option value cut short after a token', '41 01 00 01 01 b1 63 43 71 3d', 7, 'option 15 value truncated: 2 of 3 bytes'],
-    ['1-byte extended delta missing', '40 01 00 01 d1', 4, 'option delta truncated'],
-    ['2-byte extended delta cut short', '40 01 00 01 e1 00', 4, 'option delta truncated'],
-    ['1-byte extended length missing', '40 01 00 01 1d', 4, 'option length truncated'],
-    ['2-byte extended length cut short', '40 01 00 01 1e 00', 4, 'option length truncated'],
-    ['option number beyond 16 bits', '40 01 00 01 e0 ff ff', 4, 'option number 65804 exceeds 65535'],
-  ])('%s', (_what, bytes, offset, reason) => {
-    const e = decodeError(hexBytes(bytes));
-    expect({ layer: e.layer, offset: e.offset, reason: e.reason }).toEqual({ layer: 'coap', offset, reason });
+  test.each<[string, string, number, DecodeErrorCode]>([
+    ['empty datagram', '', 0, 'truncated'],
+    ['3-byte datagram', '40 01 00', 0, 'truncated'],
+    ['version 2', '80 01 00 00', 0, 'unsupported'],
+    ['version 0', '00 01 00 00', 0, 'unsupported'],
+    ['TKL 9', '49 01 00 00 01 02 03 04 05 06 07 08 09', 0, 'bad-value'],
+    ['TKL 15', '4f 01 00 00', 0, 'bad-value'],
+    ['token cut short', '42 01 00 01 aa', 4, 'truncated'],
+    ['Empty message with a token', '41 00 00 01 01', 0, 'inconsistent'],
+    ['Empty message with bytes after it', '60 00 00 01 ff 01', 4, 'trailing-bytes'],
+    ['option delta nibble 15 (8.7 quirk frame)', '40 01 0f ff f1 00', 4, 'bad-value'],
+    ['option length nibble 15', '40 01 00 01 bf', 4, 'bad-value'],
+    ['payload marker with no payload', '40 01 00 01 b1 63 ff', 6, 'bad-value'],
+    ['POST /r with a marker and nothing after it', '40 02 00 00 b1 72 ff', 6, 'bad-value'],
+    ['option value cut short', '40 01 00 01 b3 63', 4, 'truncated'],
+    ['option value cut short after a token', '41 01 00 01 01 b1 63 43 71 3d', 7, 'truncated'],
+    ['1-byte extended delta missing', '40 01 00 01 d1', 4, 'truncated'],
+    ['2-byte extended delta cut short', '40 01 00 01 e1 00', 4, 'truncated'],
+    ['1-byte extended length missing', '40 01 00 01 1d', 4, 'truncated'],
+    ['2-byte extended length cut short', '40 01 00 01 1e 00', 4, 'truncated'],
+    ['option number beyond 16 bits', '40 01 00 01 e0 ff ff', 4, 'too-large'],
+  ])('%s', (_what, bytes, offset, code) => {
+    expectDecodeError(() => decodeCoap(hexBytes(bytes)), { layer: 'coap', code, offset });
+  });
+
+  test('the reason says what was wrong in the frame\'s own numbers', () => {
+    expect(expectDecodeError(() => decodeCoap(hexBytes('49 01 00 00')), { layer: 'coap', code: 'bad-value' }).message).toBe('coap: token length 9 exceeds 8 at byte 0');
+    expect(expectDecodeError(() => decodeCoap(hexBytes('41 01 00 01 01 b1 63 43 71 3d')), { layer: 'coap', code: 'truncated' }).message).toBe(
+      'coap: option 15 value truncated: 2 of 3 bytes at byte 7',
+    );
   });
 });
 

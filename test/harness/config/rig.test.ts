@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../core/errors.js';
 import { loadRig, parseRig } from '../../../harness/config/rig.js';
+import { expectConfigError, expectConfigRejection, expectErrorLike, thrown } from '../../support/errors.js';
 
 const FILE = 'rigs/bench.yaml';
 
@@ -28,75 +29,69 @@ function rig(device: string[] = [], extra: string[] = []): string {
   ].join('\n');
 }
 
-function errorOf(text: string): string {
-  try {
-    parseRig(text, FILE, { checkFiles: false });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
+/** The ConfigError a rig text gives, as the fields a test compares. */
+function errorOf(text: string): { where: string; code: string; reason: string } {
+  const { where, code, reason } = expectErrorLike(thrown(() => parseRig(text, FILE, { checkFiles: false })), ConfigError, {});
+  return { where, code, reason };
 }
 
 describe('rig loader errors name file:line:col and what is wrong', () => {
-  test('undefined link', () => {
-    expect(errorOf(rig(['    link: dongle-2', '    capabilities: []']))).toBe(
-      "rigs/bench.yaml:14:11: device 'meter-1': link 'dongle-2' is not defined (links: dongle)",
-    );
+  test('undefined link, with the links there are', () => {
+    expect(errorOf(rig(['    link: dongle-2', '    capabilities: []']))).toEqual({
+      where: 'rigs/bench.yaml:14:11',
+      code: 'reference',
+      reason: "device 'meter-1': link 'dongle-2' is not defined (links: dongle)",
+    });
   });
 
-  test('unknown device property', () => {
-    expect(errorOf(rig(['    link: dongle', '    capabilities: []', '    consol: {}']))).toBe(
-      "rigs/bench.yaml:16:5: device 'meter-1': unknown property 'consol' (expected one of name, eui64, address, link, port, console, power, expected, capabilities)",
-    );
+  test('unknown device property, with the properties there are', () => {
+    expect(errorOf(rig(['    link: dongle', '    capabilities: []', '    consol: {}']))).toEqual({
+      where: 'rigs/bench.yaml:16:5',
+      code: 'schema',
+      reason: "device 'meter-1': unknown property 'consol' (expected one of name, eui64, address, link, port, console, power, expected, capabilities)",
+    });
   });
 
   test('bad eui64', () => {
-    expect(errorOf(rig().replace('00:17:3B:00:00:00:00:01', '00:17:3B'))).toBe(
-      "rigs/bench.yaml:11:12: device 'meter-1': eui64: '00:17:3B' is not valid: expected an EUI-64 of 16 hex digits, optionally in pairs separated by ':' or '-'",
-    );
+    expect(errorOf(rig().replace('00:17:3B:00:00:00:00:01', '00:17:3B'))).toMatchObject({ where: 'rigs/bench.yaml:11:12', code: 'schema' });
   });
 
   test('unknown link kind', () => {
-    expect(errorOf(rig().replace('kind: slip', 'kind: serial'))).toBe("rigs/bench.yaml:7:11: link 'dongle': kind: 'serial' is not one of slip, udp");
+    expect(errorOf(rig().replace('kind: slip', 'kind: serial'))).toMatchObject({ where: 'rigs/bench.yaml:7:11', code: 'schema' });
   });
 
   test('a slip link without a path', () => {
-    expect(errorOf(rig().replace('    path: /dev/ttyUSB0\n', ''))).toBe("rigs/bench.yaml:6:5: link 'dongle': missing property 'path'");
+    expect(errorOf(rig().replace('    path: /dev/ttyUSB0\n', ''))).toMatchObject({ where: 'rigs/bench.yaml:6:5', code: 'schema' });
   });
 
   test('device port outside 61628/61624', () => {
-    expect(errorOf(rig(['    link: dongle', '    port: 5683', '    capabilities: []']))).toBe(
-      "rigs/bench.yaml:15:11: device 'meter-1': port: 5683 is not one of 61628, 61624",
-    );
+    expect(errorOf(rig(['    link: dongle', '    port: 5683', '    capabilities: []']))).toMatchObject({ where: 'rigs/bench.yaml:15:11', code: 'schema' });
   });
 
   test('power capability without power commands', () => {
-    expect(errorOf(rig(['    link: dongle', '    capabilities: [power]']))).toBe(
-      "rigs/bench.yaml:15:19: device 'meter-1': capability 'power' needs a power section",
-    );
+    expect(errorOf(rig(['    link: dongle', '    capabilities: [power]']))).toMatchObject({ where: 'rigs/bench.yaml:15:19', code: 'missing' });
   });
 
   test('device address must be IPv6', () => {
-    expect(errorOf(rig().replace('"2001:db8::1"', '10.0.0.1'))).toBe("rigs/bench.yaml:12:14: device 'meter-1': '10.0.0.1' is not an IPv6 address");
+    expect(errorOf(rig().replace('"2001:db8::1"', '10.0.0.1'))).toMatchObject({ where: 'rigs/bench.yaml:12:14', code: 'value' });
   });
 
   test('eui64 compared after normalisation', () => {
     const second = ['  - name: meter-2', '    eui64: 00173b0000000001', '    address: "2001:db8::2"', '    link: dongle', '    expected: { firmwareVersion: "1", hwId: A, firmwareGroup: 1 }', '    capabilities: []'];
-    expect(errorOf(rig([], second))).toBe("rigs/bench.yaml:17:12: device 'meter-2': eui64 00173b0000000001 is also used by device 'meter-1'");
+    expect(errorOf(rig([], second))).toMatchObject({ where: 'rigs/bench.yaml:17:12', code: 'conflict' });
   });
 
   test('tcp:// path needs host:port', () => {
-    expect(errorOf(rig().replace('/dev/ttyUSB0', 'tcp://rack7'))).toBe("rigs/bench.yaml:8:11: link 'dongle': path 'tcp://rack7' is not tcp://host:port");
+    expect(errorOf(rig().replace('/dev/ttyUSB0', 'tcp://rack7'))).toMatchObject({ where: 'rigs/bench.yaml:8:11', code: 'value' });
   });
 
   test('a bad console errorPattern', () => {
     const device = ['    link: dongle', '    capabilities: [console]', '    console: { path: /dev/ttyUSB1, prompt: "> ", errorPattern: "[" }'];
-    expect(errorOf(rig(device))).toMatch(/^rigs\/bench\.yaml:16:64: device 'meter-1': console\.errorPattern: invalid regular expression: /);
+    expect(errorOf(rig(device))).toMatchObject({ where: 'rigs/bench.yaml:16:64', code: 'value' });
   });
 
   test('nms needs an fnd address', () => {
-    expect(errorOf(rig().replace('name: fnd', 'name: vip'))).toBe("rigs/bench.yaml:3:5: nms.addresses: needs an address named 'fnd'");
+    expect(errorOf(rig().replace('name: fnd', 'name: vip'))).toMatchObject({ where: 'rigs/bench.yaml:3:5', code: 'missing' });
   });
 
   test('missing signing files are found when checkFiles is on', () => {
@@ -104,7 +99,7 @@ describe('rig loader errors name file:line:col and what is wrong', () => {
     try {
       writeFileSync(join(dir, 'k.pem'), 'key');
       const file = join(dir, 'bench.yaml');
-      expect(() => parseRig(rig(), file)).toThrow(`${file}:4:32: nms.signing.cert: file not found: ${join(dir, 'c.pem')}`);
+      expectConfigError(() => parseRig(rig(), file), { where: `${file}:4:32`, code: 'file' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -135,7 +130,7 @@ describe('rig loader results', () => {
         expected: { firmwareVersion: '6.2.19', hwId: 'A', firmwareGroup: '1001' },
         capabilities: [],
       });
-      await expect(loadRig(join(dir, 'nope.yaml'))).rejects.toThrow(`${join(dir, 'nope.yaml')}: cannot read rig file: ENOENT`);
+      await expectConfigRejection(loadRig(join(dir, 'nope.yaml')), { where: join(dir, 'nope.yaml'), code: 'file' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,17 +4,14 @@ import { join } from 'node:path';
 import { ConfigError } from '../../../core/errors.js';
 import { loadSuites, parseSuite, requirementsOf } from '../../../harness/config/suite.js';
 import { STEP_NAMES } from '../../../harness/config/steps.js';
+import { expectConfigRejection, expectErrorLike, thrown } from '../../support/errors.js';
 
 const FILE = 'suites/clock-skew.yaml';
 
-function errorOf(text: string): string {
-  try {
-    parseSuite(text, FILE);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
+/** The ConfigError a suite text gives, as the fields a test compares. */
+function errorOf(text: string): { where: string; code: string; reason: string } {
+  const { where, code, reason } = expectErrorLike(thrown(() => parseSuite(text, FILE)), ConfigError, {});
+  return { where, code, reason };
 }
 
 /** A suite whose test steps are the given lines; steps start on line 6, at column 9 after "      - ". */
@@ -24,92 +21,96 @@ function withSteps(...lines: string[]): string {
 
 describe('suite loader errors name file:line:col and what is wrong', () => {
   test('unknown action', () => {
-    expect(errorOf(withSteps('power: cycle', 'wait: 5s', 'powr-cycle: now'))).toBe(
-      `suites/clock-skew.yaml:8:9: step 3: unknown action 'powr-cycle' (expected one of ${STEP_NAMES.join(', ')})`,
-    );
+    expect(errorOf(withSteps('power: cycle', 'wait: 5s', 'powr-cycle: now'))).toEqual({
+      where: 'suites/clock-skew.yaml:8:9',
+      code: 'schema',
+      reason: `step 3: unknown action 'powr-cycle' (expected one of ${STEP_NAMES.join(', ')})`,
+    });
   });
 
   test('value outside an enum points at the value', () => {
-    expect(errorOf(withSteps('power: of'))).toBe("suites/clock-skew.yaml:6:16: step 1: power: 'of' is not one of on, off, cycle");
+    expect(errorOf(withSteps('power: of'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:16', code: 'schema' });
   });
 
   test('bad duration', () => {
-    expect(errorOf(withSteps('wait: 5 s'))).toBe(
-      "suites/clock-skew.yaml:6:15: step 1: wait: '5 s' is not a duration (use e.g. 500ms, 60s, 2m, 1h)",
-    );
+    expect(errorOf(withSteps('wait: 5 s'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:15', code: 'schema' });
   });
 
   test('a value fitting no form of a step shows the usage', () => {
-    expect(errorOf(withSteps('get: abc'))).toBe("suites/clock-skew.yaml:6:14: step 1: get: expected <tlv> | {tlv, index?} (found 'abc')");
+    expect(errorOf(withSteps('get: abc'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:14',
+      code: 'schema',
+      reason: "step 1: get: expected <tlv> | {tlv, index?} (found 'abc')",
+    });
   });
 
   test('the deepest problem wins inside an object form', () => {
-    expect(errorOf(withSteps('get: { tlv: x }'))).toBe("suites/clock-skew.yaml:6:21: step 1: get.tlv: must be an integer (found 'x')");
+    expect(errorOf(withSteps('get: { tlv: x }'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:21',
+      code: 'schema',
+      reason: "step 1: get.tlv: must be an integer (found 'x')",
+    });
   });
 
   test('expect needs exactly one operator', () => {
-    expect(errorOf(withSteps('expect: { tlv: 43, field: NMSCertValid }'))).toBe(
-      'suites/clock-skew.yaml:6:17: step 1: expect: needs exactly one of equals, notEquals, absent, present, matches, gte, lte',
-    );
+    expect(errorOf(withSteps('expect: { tlv: 43, field: NMSCertValid }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:17', code: 'schema' });
   });
 
   test('a step with two keys', () => {
-    expect(errorOf(withSteps('{ power: on, wait: 5s }'))).toBe('suites/clock-skew.yaml:6:9: step 1: a step has exactly one key (found power, wait)');
+    expect(errorOf(withSteps('{ power: on, wait: 5s }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:9', code: 'schema' });
   });
 
   test('a bare word is not a step', () => {
-    expect(errorOf(withSteps('power-cycle'))).toBe(
-      "suites/clock-skew.yaml:6:9: step 1: a step is a mapping with one key, like 'power: cycle' (found 'power-cycle')",
-    );
+    expect(errorOf(withSteps('power-cycle'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:9',
+      code: 'schema',
+      reason: "step 1: a step is a mapping with one key, like 'power: cycle' (found 'power-cycle')",
+    });
   });
 
   test('an unknown property of a step value', () => {
-    expect(errorOf(withSteps('expect-event: { name: x, within: 1s, withn: 2s }'))).toBe(
-      "suites/clock-skew.yaml:6:46: step 1: expect-event: unknown property 'withn' (expected one of name, within, otherwise)",
-    );
+    expect(errorOf(withSteps('expect-event: { name: x, within: 1s, withn: 2s }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:46', code: 'schema' });
   });
 
   test('invalid regular expression is found after the schema', () => {
-    expect(errorOf(withSteps('expect: { tlv: 75, field: v, matches: "(" }'))).toBe(
-      'suites/clock-skew.yaml:6:47: step 1: expect: invalid regular expression: Invalid regular expression: /(/: Unterminated group',
-    );
+    expect(errorOf(withSteps('expect: { tlv: 75, field: v, matches: "(" }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:47', code: 'value' });
   });
 
   test('odd number of hex digits in inject', () => {
-    expect(errorOf(withSteps('inject: { hex: "60 0" }'))).toBe('suites/clock-skew.yaml:6:24: step 1: inject: hex: odd number of hex digits (3)');
+    expect(errorOf(withSteps('inject: { hex: "60 0" }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:24', code: 'value' });
   });
 
   test('setup steps are labelled as such', () => {
     const text = ['suite: s', 'branch: b', 'setup:', '  - power: cycle', '  - nms: expect-reg', 'tests:', '  - { name: a, steps: [ { wait: 1s } ] }', ''].join('\n');
-    expect(errorOf(text)).toBe("suites/clock-skew.yaml:5:10: setup step 2: nms: 'expect-reg' is not one of expect-registration, remove-from-inventory, add-to-inventory");
+    expect(errorOf(text)).toEqual({
+      where: 'suites/clock-skew.yaml:5:10',
+      code: 'schema',
+      reason: "setup step 2: nms: 'expect-reg' is not one of expect-registration, remove-from-inventory, add-to-inventory",
+    });
   });
 
   test('missing top-level property', () => {
-    expect(errorOf('suite: s\ntests:\n  - { name: a, steps: [ { wait: 1s } ] }\n')).toBe(
-      "suites/clock-skew.yaml:1:1: missing property 'branch'",
-    );
+    expect(errorOf('suite: s\ntests:\n  - { name: a, steps: [ { wait: 1s } ] }\n')).toMatchObject({ where: 'suites/clock-skew.yaml:1:1', code: 'schema' });
   });
 
   test('a test without steps is named', () => {
-    expect(errorOf('suite: s\nbranch: b\ntests:\n  - name: lonely\n    timeout: 5m\n')).toBe(
-      "suites/clock-skew.yaml:4:5: test 'lonely': missing property 'steps'",
-    );
+    expect(errorOf('suite: s\nbranch: b\ntests:\n  - name: lonely\n    timeout: 5m\n')).toEqual({
+      where: 'suites/clock-skew.yaml:4:5',
+      code: 'schema',
+      reason: "test 'lonely': missing property 'steps'",
+    });
   });
 
   test('a bad test timeout', () => {
-    expect(errorOf('suite: s\nbranch: b\ntests:\n  - name: t\n    timeout: soon\n    steps: [ { wait: 1s } ]\n')).toBe(
-      "suites/clock-skew.yaml:5:14: test 't': timeout: 'soon' is not a duration (use e.g. 500ms, 60s, 2m, 1h)",
-    );
+    expect(errorOf('suite: s\nbranch: b\ntests:\n  - name: t\n    timeout: soon\n    steps: [ { wait: 1s } ]\n')).toMatchObject({ where: 'suites/clock-skew.yaml:5:14', code: 'schema' });
   });
 
   test('duplicate test names', () => {
-    expect(errorOf('suite: s\nbranch: b\ntests:\n  - { name: t, steps: [ { wait: 1s } ] }\n  - { name: t, steps: [ { wait: 2s } ] }\n')).toBe(
-      "suites/clock-skew.yaml:5:13: test 't' is defined twice",
-    );
+    expect(errorOf('suite: s\nbranch: b\ntests:\n  - { name: t, steps: [ { wait: 1s } ] }\n  - { name: t, steps: [ { wait: 2s } ] }\n')).toMatchObject({ where: 'suites/clock-skew.yaml:5:13', code: 'conflict' });
   });
 
   test('YAML syntax errors keep their position', () => {
-    expect(errorOf('suite: s\nsuite: t\n')).toBe('suites/clock-skew.yaml:2:1: YAML: Map keys must be unique');
+    expect(errorOf('suite: s\nsuite: t\n')).toMatchObject({ where: 'suites/clock-skew.yaml:2:1', code: 'syntax' });
   });
 });
 
@@ -179,8 +180,8 @@ describe('suite loader results', () => {
       writeFileSync(join(dir, 'notes.txt'), 'ignored');
       expect((await loadSuites([dir])).map((s) => s.name)).toEqual(['a', 'b']);
       writeFileSync(join(dir, 'c.yaml'), 'suite: a\nbranch: x\ntests: [ { name: t, steps: [ { wait: 1s } ] } ]\n');
-      await expect(loadSuites([dir])).rejects.toThrow(`${join(dir, 'c.yaml')}:1:1: suite 'a' is also defined in ${join(dir, 'a.yml')}`);
-      await expect(loadSuites([join(dir, 'missing.yaml')])).rejects.toThrow(`${join(dir, 'missing.yaml')}: cannot read suite file: ENOENT`);
+      await expectConfigRejection(loadSuites([dir]), { where: `${join(dir, 'c.yaml')}:1:1`, code: 'conflict', reason: `suite 'a' is also defined in ${join(dir, 'a.yml')}` });
+      await expectConfigRejection(loadSuites([join(dir, 'missing.yaml')]), { where: join(dir, 'missing.yaml'), code: 'file' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

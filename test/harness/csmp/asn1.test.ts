@@ -1,4 +1,4 @@
-import { DecodeError } from '../../../core/errors.js';
+import { expectDecodeError } from '../../support/errors.js';
 import {
   ECDSA_WITH_SHA256_OID,
   buildSignatureValue,
@@ -37,22 +37,26 @@ describe('parseSignatureValue', () => {
   // Each row edits FND's wrapper; offsets count from the wrapper's first byte.
   const fnd = FND_SIGNATURE_VALUE;
   it.each([
-    ['wrong outer tag', '31' + fnd.slice(2), 0, 'signature SEQUENCE: expected tag 30, found 31'],
-    ['long-form outer length', '3081' + fnd.slice(4), 1, 'signature SEQUENCE: long-form length 81 not allowed'],
-    ['outer length too long', '3055' + fnd.slice(4), 1, 'signature SEQUENCE: length 85 runs past the end (84 bytes left)'],
-    ['trailing byte', fnd + '00', 86, '1 bytes left over inside signature value'],
-    ['no OID', '3000', 2, 'algorithm OID missing'],
-    ['OID tag', fnd.slice(0, 4) + '05' + fnd.slice(6), 2, 'algorithm OID: expected tag 06, found 05'],
-    ['OID with a padded arc', fnd.slice(0, 8) + '80' + fnd.slice(10), 4, 'OID arc has a superfluous leading 80'],
-    ['OID ending inside an arc', fnd.slice(0, 22) + '82' + fnd.slice(24), 11, 'OID ends inside an arc'],
-    ['bit string tag', fnd.slice(0, 24) + '04' + fnd.slice(26), 12, 'BIT STRING: expected tag 03, found 04'],
-    ['unused bits', fnd.slice(0, 28) + '01' + fnd.slice(30), 14, 'BIT STRING declares 1 unused bits, expected 0'],
-    ['ECDSA sequence tag', fnd.slice(0, 30) + '31' + fnd.slice(32), 15, 'ECDSA-Sig-Value: expected tag 30, found 31'],
-    ['r tag', fnd.slice(0, 34) + '03' + fnd.slice(36), 17, 'INTEGER r: expected tag 02, found 03'],
-    ['r with a superfluous 00', fnd.slice(0, 36) + '2100' + '00' + fnd.slice(42), 19, 'INTEGER r has a superfluous leading 00'],
-  ])('%s', (_what, text, offset, reason) => {
-    expect(() => parseSignatureValue(hexBytes(text))).toThrow(DecodeError);
-    expect(() => parseSignatureValue(hexBytes(text))).toThrow(expect.objectContaining({ layer: 'asn1', offset, reason }));
+    ['wrong outer tag', '31' + fnd.slice(2), 0, 'bad-value'],
+    ['long-form outer length', '3081' + fnd.slice(4), 1, 'bad-value'],
+    ['outer length too long', '3055' + fnd.slice(4), 1, 'truncated'],
+    ['trailing byte', fnd + '00', 86, 'trailing-bytes'],
+    ['no OID', '3000', 2, 'truncated'],
+    ['OID tag', fnd.slice(0, 4) + '05' + fnd.slice(6), 2, 'bad-value'],
+    ['OID with a padded arc', fnd.slice(0, 8) + '80' + fnd.slice(10), 4, 'bad-value'],
+    ['OID ending inside an arc', fnd.slice(0, 22) + '82' + fnd.slice(24), 11, 'truncated'],
+    ['bit string tag', fnd.slice(0, 24) + '04' + fnd.slice(26), 12, 'bad-value'],
+    ['unused bits', fnd.slice(0, 28) + '01' + fnd.slice(30), 14, 'bad-value'],
+    ['ECDSA sequence tag', fnd.slice(0, 30) + '31' + fnd.slice(32), 15, 'bad-value'],
+    ['r tag', fnd.slice(0, 34) + '03' + fnd.slice(36), 17, 'bad-value'],
+    ['r with a superfluous 00', fnd.slice(0, 36) + '2100' + '00' + fnd.slice(42), 19, 'bad-value'],
+  ] as const)('%s', (_what, text, offset, code) => {
+    expectDecodeError(() => parseSignatureValue(hexBytes(text)), { layer: 'asn1', code, offset });
+  });
+
+  it('names the element and what was found, in DER terms', () => {
+    const tag = expectDecodeError(() => parseSignatureValue(hexBytes(fnd.slice(0, 34) + '03' + fnd.slice(36))), { layer: 'asn1', code: 'bad-value', offset: 17 });
+    expect(tag.message).toBe('asn1: INTEGER r: expected tag 02, found 03 at byte 17');
   });
 
   /** A wrapper around `ecdsa` (hex) with FND's OID: the ECDSA-Sig-Value starts at byte 15. */
@@ -64,16 +68,16 @@ describe('parseSignatureValue', () => {
   }
 
   it.each([
-    ['negative r', '3006 020180 020101', 19, 'INTEGER r is negative'],
-    ['empty r', '3005 0200 020101', 18, 'INTEGER r is empty'],
-    ['s with a superfluous 00', '3007 020101 0202007f', 22, 'INTEGER s has a superfluous leading 00'],
-    ['empty s', '3005 020101 0200', 21, 'INTEGER s is empty'],
-    ['missing s', '3003 020101', 20, 'INTEGER s missing'],
-    ['bytes after s', '3008 020101 020101 0000', 23, '2 bytes left over inside ECDSA-Sig-Value'],
-    ['bytes after the ECDSA-Sig-Value', '3006 020101 020101 00', 23, '1 bytes left over inside BIT STRING'],
-    ['r past its SEQUENCE', '3003 020201 020101', 18, 'INTEGER r: length 2 runs past the end (1 bytes left)'],
-  ])('%s', (_what, ecdsa, offset, reason) => {
-    expect(() => parseSignatureValue(hexBytes(wrapper(ecdsa)))).toThrow(expect.objectContaining({ layer: 'asn1', offset, reason }));
+    ['negative r', '3006 020180 020101', 19, 'bad-value'],
+    ['empty r', '3005 0200 020101', 18, 'bad-value'],
+    ['s with a superfluous 00', '3007 020101 0202007f', 22, 'bad-value'],
+    ['empty s', '3005 020101 0200', 21, 'bad-value'],
+    ['missing s', '3003 020101', 20, 'truncated'],
+    ['bytes after s', '3008 020101 020101 0000', 23, 'trailing-bytes'],
+    ['bytes after the ECDSA-Sig-Value', '3006 020101 020101 00', 23, 'trailing-bytes'],
+    ['r past its SEQUENCE', '3003 020201 020101', 18, 'truncated'],
+  ] as const)('%s', (_what, ecdsa, offset, code) => {
+    expectDecodeError(() => parseSignatureValue(hexBytes(wrapper(ecdsa))), { layer: 'asn1', code, offset });
   });
 
   it('accepts the smallest well-formed wrapper', () => {
@@ -82,19 +86,17 @@ describe('parseSignatureValue', () => {
   });
 
   it('reports an empty BIT STRING', () => {
-    expect(() => parseSignatureValue(hexBytes('300c 06082a8648ce3d040302 0300'))).toThrow(
-      expect.objectContaining({ offset: 14, reason: 'BIT STRING has no unused-bits byte' }),
-    );
+    expectDecodeError(() => parseSignatureValue(hexBytes('300c 06082a8648ce3d040302 0300')), { layer: 'asn1', code: 'bad-value', offset: 14 });
   });
 
   it('rejects anything longer than 88 bytes (agent buffer, Wireshark max_size)', () => {
     const long = new Uint8Array(89).fill(0x30);
-    expect(() => parseSignatureValue(long)).toThrow(expect.objectContaining({ layer: 'asn1', offset: 88 }));
+    expectDecodeError(() => parseSignatureValue(long), { layer: 'asn1', code: 'too-large', offset: 88 });
   });
 
   it('reports a missing length byte and an empty input', () => {
-    expect(() => parseSignatureValue(hexBytes('30'))).toThrow(expect.objectContaining({ offset: 1, reason: 'signature SEQUENCE: length missing' }));
-    expect(() => parseSignatureValue(new Uint8Array(0))).toThrow(expect.objectContaining({ offset: 0, reason: 'signature SEQUENCE missing' }));
+    expectDecodeError(() => parseSignatureValue(hexBytes('30')), { layer: 'asn1', code: 'truncated', offset: 1 });
+    expectDecodeError(() => parseSignatureValue(new Uint8Array(0)), { layer: 'asn1', code: 'truncated', offset: 0 });
   });
 });
 

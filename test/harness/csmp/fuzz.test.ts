@@ -1,11 +1,12 @@
 /**
  * Property tests for every CSMP decoder: arbitrary and mutated bytes give a value or a
- * DecodeError, never another exception; encoders round-trip. fast-check prints the seed and the
+ * DecodeError of the decoder's layer with a code from the union, never another exception;
+ * encoders round-trip. fast-check prints the seed and the
  * shrunk counter-example of any failure; replay with { seed, path } in fc.assert.
  */
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import { DecodeError } from '../../../core/errors.js';
+import { DECODE_ERROR_CODES, DecodeError, type DecodeLayer } from '../../../core/errors.js';
 import { buildSignatureValue, ecdsaDerFromIntegers, parseSignatureValue } from '../../../harness/csmp/asn1.js';
 import { formatPayload } from '../../../harness/csmp/format.js';
 import { decodePayload } from '../../../harness/csmp/payload.js';
@@ -21,17 +22,17 @@ import {
 } from './vectors.js';
 import { FND_RESPONSE_PAYLOAD, FND_SIGNATURE_VALUE, REGISTER_PAYLOAD } from '../../support/register-vector.js';
 import { hexBytes } from '../../support/hex.js';
+import { checkDecodeError } from '../../support/errors.js';
 
 const bytes = (maxLength = 64) => fc.uint8Array({ maxLength });
 const uint32 = fc.integer({ min: 0, max: 0xffffffff });
 
-/** Runs `fn` and accepts a result or a DecodeError of `layers`; anything else fails the property. */
-function valueOrDecodeError<T>(fn: () => T, ...layers: string[]): T | DecodeError {
+/** Runs `fn` and accepts a result or a DecodeError of `layers` with a code of the union; anything else fails the property. */
+function valueOrDecodeError<T>(fn: () => T, ...layers: DecodeLayer[]): T | DecodeError {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof DecodeError && layers.includes(e.layer)) return e;
-    throw e;
+    return checkDecodeError(e, layers);
   }
 }
 
@@ -165,6 +166,7 @@ describe('TLV values, for every TLV of the registry', () => {
           if (d.value === undefined) {
             expect(d.error).toBeInstanceOf(DecodeError);
             expect(d.error!.layer).toBe('tlv-value');
+            expect(DECODE_ERROR_CODES).toContain(d.error!.code);
             expect(d.error!.offset).toBeGreaterThanOrEqual(10);
             expect(d.error!.offset).toBeLessThanOrEqual(10 + value.length);
           } else {
@@ -179,8 +181,10 @@ describe('TLV values, for every TLV of the registry', () => {
   it('mutated real frames through framing, values, JSON and the printer never throw', () => {
     fc.assert(
       fc.property(anyRealMutation, (b) => {
-        const { tlvs } = decodePayload(b);
+        const { tlvs, error } = decodePayload(b);
+        if (error) checkDecodeError(error, ['tlv'], b.length);
         for (const d of tlvs) {
+          if (d.error) checkDecodeError(d.error, ['tlv-value'], b.length);
           const j = toJson(d);
           expect(j.value !== undefined || j.error !== undefined || !messageTypeFor(d.type, d.vendor)).toBe(true);
         }

@@ -1,4 +1,4 @@
-import { DecodeError } from '../../../core/errors.js';
+import { expectDecodeError } from '../../support/errors.js';
 import { formatTlvId, formatTlvIdList, parseTlvId, parseTlvIdList, sameTlvId } from '../../../harness/csmp/tlv-id.js';
 
 const CISCO_VENDOR = { type: 127, vendor: { pen: 5771, vendorType: 127 } };
@@ -21,15 +21,14 @@ describe('parseTlvId', () => {
   });
 
   it.each([
-    ['', 0, 'empty TLV id'],
-    ['abc', 0, 'TLV id "abc" is not a number or e<PEN>.<type>'],
-    ['22abc', 2, 'unexpected "abc" after TLV id'],
-    ['e5771', 0, 'TLV id "e5771" is not a number or e<PEN>.<type>'],
-    ['-1', 0, 'TLV id "-1" is not a number or e<PEN>.<type>'],
-    ['4294967296', 0, 'TLV id number 4294967296 exceeds 32 bits'],
-  ])('rejects %j at %d', (text, offset, reason) => {
-    expect(() => parseTlvId(text)).toThrow(DecodeError);
-    expect(() => parseTlvId(text)).toThrow(expect.objectContaining({ layer: 'tlv', offset, reason }));
+    ['', 0, 'truncated'],
+    ['abc', 0, 'bad-value'],
+    ['22abc', 2, 'trailing-bytes'],
+    ['e5771', 0, 'bad-value'],
+    ['-1', 0, 'bad-value'],
+    ['4294967296', 0, 'too-large'],
+  ] as const)('rejects %j at %d: %s', (text, offset, code) => {
+    expectDecodeError(() => parseTlvId(text), { layer: 'tlv', code, offset });
   });
 });
 
@@ -48,11 +47,11 @@ describe('parseTlvIdList', () => {
 
   it('the agent does not split on "+" (doc 8.7: q=2+22 answers DeviceID only)', () => {
     expect(parseTlvIdList('2+22', { plusSeparates: false, lenient: true })).toEqual([{ type: 2 }]);
-    expect(() => parseTlvIdList('2+22', { plusSeparates: false })).toThrow(expect.objectContaining({ offset: 1 }));
+    expectDecodeError(() => parseTlvIdList('2+22', { plusSeparates: false }), { layer: 'tlv', code: 'trailing-bytes', offset: 1 });
   });
 
   it('reports the character offset of a bad item', () => {
-    expect(() => parseTlvIdList('2 x 22')).toThrow(expect.objectContaining({ layer: 'tlv', offset: 2 }));
+    expectDecodeError(() => parseTlvIdList('2 x 22'), { layer: 'tlv', code: 'bad-value', offset: 2 });
   });
 
   it('formats lists with a chosen separator', () => {

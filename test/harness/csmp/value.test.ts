@@ -208,22 +208,28 @@ describe('vendor, unknown and damaged TLVs', () => {
     const [, d] = decodePayload(payload).tlvs;
     expect(d!.value).toBeUndefined();
     expect(d!.error).toBeInstanceOf(DecodeError);
-    expect(d!.error).toMatchObject({ layer: 'tlv-value', offset: 12 });
-    expect(d!.error!.reason).toMatch(/^FirmwareImageInfo: index out of range/);
+    expect(d!.error).toMatchObject({ layer: 'tlv-value', offset: 12, code: 'truncated' });
+    expect(d!.error!.reason).toMatch(/^FirmwareImageInfo: /);
     expect(toJson(d!)).toEqual({
       id: '75',
       type: 75,
       name: 'FirmwareImageInfo',
       offset: 5,
       raw: '0801122031',
-      error: { layer: 'tlv-value', offset: d!.error!.offset, reason: d!.error!.reason },
+      error: { layer: 'tlv-value', offset: 12, code: 'truncated', reason: d!.error!.reason },
     });
+  });
+
+  it('protobuf bytes that are not protobuf at all are a bad-value; a length past the value is truncated', () => {
+    // 7f: field 15, wire type 7, which does not exist; 12 05: fileHash declares 5 bytes and has none.
+    expect(decodeValue({ type: 75, value: hexBytes('7f'), valueOffset: 3 }).error).toMatchObject({ layer: 'tlv-value', code: 'bad-value', offset: 4 });
+    expect(decodeValue({ type: 75, value: hexBytes('1205') }).error).toMatchObject({ layer: 'tlv-value', code: 'truncated', offset: 2 });
   });
 
   it('decodePayload reports a framing fault after the TLVs it could frame', () => {
     const { tlvs, error } = decodePayload(hexBytes('1682000801 4b9400'));
     expect(tlvs.map((t) => t.name)).toEqual(['Uptime']);
-    expect(error).toMatchObject({ layer: 'tlv', offset: 6 });
+    expect(error).toMatchObject({ layer: 'tlv', offset: 6, code: 'truncated' });
   });
 });
 

@@ -1,4 +1,4 @@
-import { DecodeError } from '../../../core/errors.js';
+import { expectDecodeError } from '../../support/errors.js';
 import { encodeVarint, readVarint, varintSize, writeVarint } from '../../../harness/csmp/varint.js';
 import { hexBytes } from '../../support/hex.js';
 import { toHex } from '../../../core/bytes.js';
@@ -25,24 +25,17 @@ describe('readVarint', () => {
   });
 
   it.each([
-    ['', 0, 'varint missing'],
-    ['94', 0, 'varint truncated after 1 bytes'],
-    ['ffff', 0, 'varint truncated after 2 bytes'],
-    ['8080808080808080808000', 0, 'varint longer than 10 bytes'],
-    ['8080808010', 0, 'varint exceeds 32 bits'],
-  ])('rejects %s', (bytes, offset, reason) => {
-    expect(() => readVarint(hexBytes(bytes), 0)).toThrow(new DecodeError('tlv', offset, reason));
-    try {
-      readVarint(hexBytes(bytes), 0);
-    } catch (e) {
-      expect(e).toBeInstanceOf(DecodeError);
-      expect((e as DecodeError).layer).toBe('tlv');
-      expect((e as DecodeError).reason).toBe(reason);
-    }
+    ['', 'truncated'],
+    ['94', 'truncated'],
+    ['ffff', 'truncated'],
+    ['8080808080808080808000', 'too-large'],
+    ['8080808010', 'too-large'],
+  ] as const)('rejects %s: %s', (bytes, code) => {
+    expectDecodeError(() => readVarint(hexBytes(bytes), 0), { layer: 'tlv', code, offset: 0 });
   });
 
   it('names the varint start as the offset', () => {
-    expect(() => readVarint(hexBytes('01 02 ff'), 2)).toThrow(expect.objectContaining({ offset: 2, layer: 'tlv' }));
+    expectDecodeError(() => readVarint(hexBytes('01 02 ff'), 2), { layer: 'tlv', code: 'truncated', offset: 2 });
   });
 });
 

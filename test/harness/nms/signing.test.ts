@@ -8,6 +8,7 @@ import { inspect } from 'node:util';
 import { parseRig } from '../../../harness/config/rig.js';
 import { nmsFromRig } from '../../../harness/nms/from-rig.js';
 import { NmsSigner } from '../../../harness/nms/signing.js';
+import { expectConfigError } from '../../support/errors.js';
 import { TEST_CERT, TEST_KEY } from './scripted-device.js';
 
 describe('NmsSigner', () => {
@@ -23,7 +24,8 @@ describe('NmsSigner', () => {
 
   it('refuses a key that does not match the certificate, without naming the key', () => {
     const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
-    expect(() => new NmsSigner({ privateKey: other, certificate: TEST_CERT })).toThrow('nms.signing: the private key does not match the certificate');
+    const e = expectConfigError(() => new NmsSigner({ privateKey: other, certificate: TEST_CERT }), { where: 'nms.signing', code: 'conflict' });
+    expect(e.message).not.toContain(other.export({ format: 'jwk' }).d!.slice(0, 12));
   });
 });
 

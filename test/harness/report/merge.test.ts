@@ -9,6 +9,7 @@ import { Run } from '../../../harness/runner/run.js';
 import { FakeExecutor } from '../runner/support/fake-executor.js';
 import { fakeRig, suite } from '../runner/support/fixtures.js';
 import { FakeClock } from '../../support/fake-clock.js';
+import { expectConfigError } from '../../support/errors.js';
 import { RecordingReporter } from '../runner/support/recording-reporter.js';
 import { validateJUnit, xpath } from './support/xmllint.js';
 
@@ -68,11 +69,11 @@ test('a torn last line is ignored; a shard with no end makes the merge interrupt
 test('logs from a newer format or of another kind are refused with their line', () => {
   const newer = join(dir, 'newer.jsonl');
   writeFileSync(newer, '{"type":"header","format":"csmp-hil-events","version":99}\n');
-  expect(() => mergeEventLogs([newer])).toThrow(`${newer}:1: format version 99 is newer than this csmp-hil reads (1); upgrade to merge it`);
+  expectConfigError(() => mergeEventLogs([newer]), { where: `${newer}:1`, code: 'unsupported' });
   const other = join(dir, 'other.jsonl');
   writeFileSync(other, '{"hello":1}\n');
-  expect(() => mergeEventLogs([other])).toThrow(`${other}:1: not a csmp-hil-events log`);
+  expectConfigError(() => mergeEventLogs([other]), { where: `${other}:1`, code: 'value' });
   const broken = join(dir, 'broken.jsonl');
   writeFileSync(broken, '{"type":"header","format":"csmp-hil-events","version":1}\nnot json\n{"type":"begin"}\n');
-  expect(() => mergeEventLogs([broken])).toThrow(`${broken}:2: not a JSON event`);
+  expectConfigError(() => mergeEventLogs([broken]), { where: `${broken}:2`, code: 'syntax' });
 });

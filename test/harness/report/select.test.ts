@@ -3,6 +3,7 @@ import { JUnitReporter } from '../../../harness/report/junit.js';
 import { ProgressReporter } from '../../../harness/report/progress.js';
 import { createReporters, parseReporterList } from '../../../harness/report/select.js';
 import { TapReporter } from '../../../harness/report/tap.js';
+import { expectConfigError } from '../../support/errors.js';
 import { Collector } from './support/collect.js';
 
 test('parseReporterList', () => {
@@ -11,7 +12,7 @@ test('parseReporterList', () => {
     { kind: 'tap' },
     { kind: 'events', outputFile: 'reports/events.jsonl' },
   ]);
-  expect(() => parseReporterList('html')).toThrow("--reporter: 'html' is not one of junit[=file], events[=file], tap, progress");
+  expectConfigError(() => parseReporterList('html'), { where: '--reporter', code: 'value' });
 });
 
 test('TAP owns stdout, so progress goes to stderr; a terminal reporter is added when none prints', () => {

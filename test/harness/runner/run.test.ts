@@ -260,7 +260,7 @@ describe('device sessions', () => {
     const calls: string[] = [];
     const session: DeviceSession = {
       async setup() {
-        throw new ResourceError('console meter-1', 'no prompt');
+        throw new ResourceError('console meter-1', 'timeout', 'no prompt');
       },
       async restore() {
         calls.push('restore');
@@ -279,7 +279,7 @@ describe('device sessions', () => {
     let closed = 0;
     const session: DeviceSession = {
       async open() {
-        throw new ResourceError('/dev/ttyUSB0', 'port busy');
+        throw new ResourceError('/dev/ttyUSB0', 'busy', 'port busy');
       },
       async close() {
         closed++;

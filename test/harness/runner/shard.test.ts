@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { filterForShard, parseShard } from '../../../harness/runner/shard.js';
 import { Run } from '../../../harness/runner/run.js';
 import { FakeExecutor } from './support/fake-executor.js';
+import { expectConfigError } from '../../support/errors.js';
 import { fakeRig, suite } from './support/fixtures.js';
 
 interface Item {
@@ -81,7 +82,7 @@ describe('filterForShard', () => {
 
 test('parseShard', () => {
   expect(parseShard('2/4')).toEqual({ index: 2, total: 4 });
-  for (const bad of ['0/4', '5/4', '2', 'a/b', '1/0']) expect(() => parseShard(bad)).toThrow(`--shard: '${bad}' is not i/n with 1 ≤ i ≤ n`);
+  for (const bad of ['0/4', '5/4', '2', 'a/b', '1/0']) expectConfigError(() => parseShard(bad), { where: '--shard', code: 'value' });
 });
 
 test('a Run on a shard plans only its tests; shardBy device keeps each device on one shard', () => {

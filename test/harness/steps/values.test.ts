@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseRig } from '../../../harness/config/rig.js';
-import { ConfigError } from '../../../core/errors.js';
+import { expectConfigError } from '../../support/errors.js';
 import { rigVariables, substitute } from '../../../harness/steps/rig-values.js';
 import { fieldAt, matchingRows, sameValue, valueText } from '../../../harness/steps/values.js';
 import { rigYaml } from './support/memory-bench.js';
@@ -52,7 +52,7 @@ describe('rig values in suites', () => {
   });
 
   test('an unknown name is a ConfigError listing the known ones', () => {
-    expect(() => substitute('${expected.version}', vars, 'suites/x.yaml:3:5')).toThrow(ConfigError);
-    expect(() => substitute('${expected.version}', vars, 'suites/x.yaml:3:5')).toThrow(/suites\/x\.yaml:3:5: \$\{expected\.version\} is not known here \(known: device\.address, /);
+    const e = expectConfigError(() => substitute('${expected.version}', vars, 'suites/x.yaml:3:5'), { where: 'suites/x.yaml:3:5', code: 'reference' });
+    expect(e.reason).toMatch(/^\$\{expected\.version\} is not known here \(known: device\.address, /);
   });
 });

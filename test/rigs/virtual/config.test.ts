@@ -1,5 +1,5 @@
 import { loadRig, parseRig } from '../../../harness/config/rig.js';
-import { ConfigError } from '../../../core/errors.js';
+import { expectConfigError } from '../../support/errors.js';
 import { compileSchema } from '../../../harness/config/validator.js';
 import { parseSignedDuration, parseVirtualSection, virtualSectionSchema } from '../../../rigs/virtual/config.js';
 
@@ -58,15 +58,15 @@ describe('the virtual section of a rig file', () => {
   });
 
   test.each([
-    ['unknown fault', '  meters: [{ name: m1, faults: [explode] }]'],
-    ['unknown key', '  colour: blue'],
-    ['background meter without eui64', '  meters: [{ name: bg }]'],
-    ['eui64 differs from the device', "  meters: [{ name: m1, eui64: '00173bfffe0000ff' }]"],
-    ['bad skew', "  meters: [{ name: m1, initial: { clockSkew: 'soon' } }]"],
-    ['two running slots', '  meters: [{ name: m1, initial: { firmware: [{ index: 1, running: true }, { index: 2, running: true }] } }]'],
-    ['no such link', '  dongle: { link: nope }'],
-  ])('%s is a ConfigError', (_name, virtual) => {
-    expect(() => parse(virtual)).toThrow(ConfigError);
+    ['unknown fault', '  meters: [{ name: m1, faults: [explode] }]', 'schema'],
+    ['unknown key', '  colour: blue', 'schema'],
+    ['background meter without eui64', '  meters: [{ name: bg }]', 'missing'],
+    ['eui64 differs from the device', "  meters: [{ name: m1, eui64: '00173bfffe0000ff' }]", 'conflict'],
+    ['bad skew', "  meters: [{ name: m1, initial: { clockSkew: 'soon' } }]", 'schema'],
+    ['two running slots', '  meters: [{ name: m1, initial: { firmware: [{ index: 1, running: true }, { index: 2, running: true }] } }]', 'value'],
+    ['no such link', '  dongle: { link: nope }', 'reference'],
+  ] as const)('%s is a ConfigError %s', (_name, virtual, code) => {
+    expectConfigError(() => parse(virtual), { code });
   });
 
   test('the schema fragment compiles under the harness validator', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCoap } from '../../../harness/coap/message.js';
 import { decodeTlvs } from '../../../harness/csmp/tlv.js';
-import { DecodeError } from '../../../core/errors.js';
+import { expectDecodeError } from '../../support/errors.js';
 import { loadRig } from '../../../harness/config/rig.js';
 import { VirtualRig } from '../../../rigs/virtual/rig.js';
 import { MiniNms } from './support/mini-nms.js';
@@ -55,7 +55,7 @@ describe('faulty models from the rig file, over the radio', () => {
 
   test('malformed-tlvs: answers whose last TLV overruns the payload', async () => {
     const ack = await nms.request('fd00:77::103', { code: '0.01', uriPath: ['c', '22'] });
-    expect(() => decodeTlvs(ack.payload)).toThrow(DecodeError);
+    expectDecodeError(() => decodeTlvs(ack.payload), { layer: 'tlv', code: 'truncated' });
   });
 
   test('drop-every-nth (2): every second request in is lost', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoardPower } from '../../../../rigs/virtual/board/power.js';
 import { PowerSocket } from '../../../../rigs/virtual/board/power-socket.js';
+import { expectResourceRejection } from '../../../support/errors.js';
 
 /** Sends lines on one connection and collects one answer per line. */
 function converse(path: string, lines: string[]): Promise<string[]> {
@@ -60,6 +61,6 @@ describe('PowerSocket', () => {
     const second = await PowerSocket.listen(join(dir, 'power.sock'), power);
     expect(await converse(second.path, ['status'])).toEqual(['ok off']);
     await second.close();
-    await expect(PowerSocket.listen(join(dir, 'x'.repeat(120)), power)).rejects.toThrow(/unix socket path is \d+ bytes, the limit is 107/);
+    await expectResourceRejection(PowerSocket.listen(join(dir, 'x'.repeat(120)), power), { resource: join(dir, 'x'.repeat(120)), code: 'limit' });
   });
 });

@@ -17,6 +17,7 @@ import { VirtualBoard } from '../../../../rigs/virtual/board/board.js';
 import { Flash } from '../../../../rigs/virtual/board/flash.js';
 import { BoardPower } from '../../../../rigs/virtual/board/power.js';
 import { EUI, image, PROMPT } from './support/board-fixture.js';
+import { expectErrorLike, expectResourceRejection } from '../../../support/errors.js';
 
 const BASE = Date.UTC(2024, 4, 27, 20, 0, 0);
 
@@ -55,9 +56,8 @@ describe('Console and PowerControl against a VirtualBoard', () => {
   });
 
   test('an error answer → ConsoleCommandError naming board and command', async () => {
-    const err = (await console_.run('frob', { timeoutMs: 2000 }).catch((e: unknown) => e)) as ConsoleCommandError;
-    expect(err).toBeInstanceOf(ConsoleCommandError);
-    expect(err.message).toBe(`console meter-1: 'frob' failed: "Error: unknown command 'frob'" (output: "Error: unknown command 'frob'")`);
+    const err = await console_.run('frob', { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expectErrorLike(err, ConsoleCommandError, { code: 'command-failed', board: 'meter-1', command: 'frob', errorLine: "Error: unknown command 'frob'" });
     // The console is still in step afterwards.
     expect((await console_.run('date')).output).toBe('1716840000 2024-05-27T20:00:00Z');
   });
@@ -67,8 +67,7 @@ describe('Console and PowerControl against a VirtualBoard', () => {
     await power.off();
     expect(board.power.isOn).toBe(false);
     const err = (await console_.run('date', { timeoutMs: 300 }).catch((e: unknown) => e)) as ConsoleTimeoutError;
-    expect(err).toBeInstanceOf(ConsoleTimeoutError);
-    expect([err.board, err.command, err.seen]).toEqual(['meter-1', 'date', '']);
+    expectErrorLike(err, ConsoleTimeoutError, { code: 'timeout', board: 'meter-1', command: 'date', seen: '' });
     expect(err.message).toBe(`console meter-1: 'date' got no prompt ${JSON.stringify(PROMPT)} within 300 ms; the board sent nothing`);
     // Armed before the action; the prompt after the banner says the board is ready.
     const booted = console_.waitFor(undefined, { timeoutMs: 2000 });
@@ -151,6 +150,6 @@ describe('Console over tcp:// (a serial server in raw mode)', () => {
     await new Promise<void>((r) => server.close(() => r()));
     server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    await expect(Console.open({ board: 'meter-1', path: `tcp://127.0.0.1:${port}`, prompt: PROMPT })).rejects.toThrow(`tcp://127.0.0.1:${port}: cannot connect: connect ECONNREFUSED`);
+    await expectResourceRejection(Console.open({ board: 'meter-1', path: `tcp://127.0.0.1:${port}`, prompt: PROMPT }), { resource: `tcp://127.0.0.1:${port}`, code: 'refused' });
   });
 });

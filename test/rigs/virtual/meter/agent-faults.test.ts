@@ -1,5 +1,5 @@
 import { decodeTlvs } from '../../../../harness/csmp/tlv.js';
-import { DecodeError } from '../../../../core/errors.js';
+import { expectDecodeError } from '../../../support/errors.js';
 import { FAULTS } from '../../../../rigs/virtual/meter/faults.js';
 import { AgentBench, fields, isPost, keys, NMS, type BenchOptions } from '../support/agent-bench.js';
 import { signed, tlvBytes } from '../support/nms-signer.js';
@@ -163,9 +163,9 @@ describe('faulty device models behave as named', () => {
   test('malformed-tlvs: the last TLV of what it sends overruns the payload', () => {
     const b = booted({ faults: ['malformed-tlvs'] });
     const ack = b.request({ type: 'CON', code: '0.01', messageId: 1, uriPath: ['c', '2'] })!;
-    expect(() => decodeTlvs(ack.payload)).toThrow(DecodeError);
+    expectDecodeError(() => decodeTlvs(ack.payload), { layer: 'tlv', code: 'truncated' });
     const reg = b.until(isPost('r'));
-    expect(() => decodeTlvs(reg.msg.payload)).toThrow(DecodeError);
+    expectDecodeError(() => decodeTlvs(reg.msg.payload), { layer: 'tlv', code: 'truncated' });
   });
 
   test('apply-after-signature: TLVs after the Signature are applied (healthy: ignored)', () => {
