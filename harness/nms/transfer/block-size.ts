@@ -16,6 +16,8 @@ export const MAX_BLOCK_SIZE = 1024;
 export const MAX_BLOCKS = 1024;
 
 export interface BlockMessageShape {
+  /** Bytes of the file hash each ImageBlock carries (default 32). */
+  hashBytes?: number;
   /** GroupMatch {type 2, id} first (group transfers). */
   groupId?: number;
   /** Uri-Query options (group transfers send a=). */
@@ -27,7 +29,7 @@ export interface BlockMessageShape {
 export function blockMessageSize(shape: BlockMessageShape, dataLength: number, blockNum = MAX_BLOCKS - 1): number {
   const items: TlvToBuild[] = [];
   if (shape.groupId !== undefined) items.push({ type: TLV.GroupMatch, fields: { type: 2, id: shape.groupId } });
-  items.push(imageBlockItem(new Uint8Array(32), blockNum, new Uint8Array(dataLength)), DESCRIBE_FIRMWARE);
+  items.push(imageBlockItem(new Uint8Array(shape.hashBytes ?? 32), blockNum, new Uint8Array(dataLength)), DESCRIBE_FIRMWARE);
   const payload = buildPayload(items, { lengthStyle: 'minimal' });
   return encodeCoap({ type: 'NON', code: '0.02', messageId: 0, token: new Uint8Array(shape.tokenLength ?? 0), uriPath: ['c'], uriQuery: [...(shape.uriQuery ?? [])], payload }).length;
 }

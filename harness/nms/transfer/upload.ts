@@ -23,9 +23,10 @@ import { CoapTimeoutError } from '../../coap/errors.js';
 import { FIRMWARE_RESPONSE } from '../../csmp/firmware-response.js';
 import { buildPayload, type TlvToBuild } from '../../csmp/payload.js';
 import { TLV } from '../../csmp/tlv-ids.js';
+import type { ClientAnswer } from '../client.js';
 import type { Nms } from '../nms.js';
 import { chooseBlockSize, MAX_CSMP_MESSAGE, type BlockMessageShape } from './block-size.js';
-import { DESCRIBE_FIRMWARE, imageBlockItem, sendTransferRequest, transferRequestItem } from './commands.js';
+import { answerOf, DESCRIBE_FIRMWARE, imageBlockItem, transferRequestItem } from './commands.js';
 import type { TransferEvent } from './events.js';
 import type { FirmwareImage } from './image.js';
 import { LinkPacer } from './pacer.js';
@@ -55,6 +56,13 @@ export interface UploadOptions {
   a?: number;
   /** Clock ms to wait for each CON answer (default 10 000). */
   requestTimeoutMs?: number;
+  /**
+   * Bytes of the file hash each ImageBlock carries, 4 to 32 (default 8). The reference agent,
+   * on every platform it ships for, takes any prefix of at least 4 bytes (MIN_HASH_COMPARE_LEN,
+   * csmp-protocol.md 6.7); the draft's field is the whole hash. 8 bytes still tell two images
+   * apart and leave 24 more bytes per block for the image: about 2 % of the line.
+   */
+  blockHashBytes?: number;
   /** hwInfo.hwId of the TransferRequest (default: the image header's hwid). */
   hwId?: string;
   /** Blocks between progress DescriptionRequests (default a tenth of the image). */
@@ -99,6 +107,8 @@ const FRAME_OVERHEAD = 40 + 8 + 2;
 /** CoAP bytes of a request besides its payload: header, Uri-Path "c", payload marker. */
 const COAP_OVERHEAD = 4 + 2 + 1;
 const GET_BYTES = FRAME_OVERHEAD + COAP_OVERHEAD + 5;
+/** SignatureValidity and Signature TLVs of a signed POST. */
+const SIGNATURE_BYTES = 100;
 
 interface DeviceState {
   name: string;
@@ -120,79 +130,81 @@ export async function uploadImage(deps: RolloutDeps, image: FirmwareImage, targe
   const timeout = { timeoutMs: opts.requestTimeoutMs ?? 10_000 };
   const hash = opts.tamper?.fileHash ?? image.hash;
   const group = target.group;
-  const shape: BlockMessageShape = group ? { groupId: group.id, uriQuery: [`a=${opts.a ?? 1}`], tokenLength: 1 } : {};
+  const hashBytes = opts.blockHashBytes ?? 8;
+  if (!Number.isInteger(hashBytes) || hashBytes < 4 || hashBytes > 32) throw new RangeError(`blockHashBytes must be 4 to 32, got ${hashBytes}`);
+  const blockHash = hash.subarray(0, hashBytes);
+  const shape: BlockMessageShape = group ? { hashBytes, groupId: group.id, uriQuery: [`a=${opts.a ?? 1}`], tokenLength: 1 } : { hashBytes };
   const pacer = new LinkPacer(clock, { ...(opts.lineRate !== undefined ? { bytesPerSecond: opts.lineRate } : {}), maxInFlight: group ? 1 : (opts.maxInFlight ?? 8) });
   const sent: number[] = [];
   let lineBytes = 0;
   const aborted = (): boolean => opts.signal?.aborted === true;
 
   const states: DeviceState[] = target.devices.map((name) => ({ name, status: 'sending', missing: new Set(), heldAtStart: 0, stalled: 0 }));
-  let blockSize = opts.blockSize;
-  // 1. What each device holds already.
-  const existing = new Map<string, FirmwareSlotInfo | undefined>();
-  for (const s of states) {
-    lineBytes += GET_BYTES;
-    try {
-      const slot = slotHolding(await readFirmwareSlots(client, s.name, timeout), hash);
-      existing.set(s.name, slot);
-      if (slot && !slot.isRunning && slot.bitmap && slot.blockSize) blockSize ??= slot.blockSize;
-    } catch (e) {
-      Object.assign(s, { status: 'failed', reason: `cannot read its FirmwareImageInfo: ${(e as Error).message}` });
-    }
-  }
-  blockSize = chooseBlockSize(image.bytes.length, shape, blockSize);
-  const blocks = Math.ceil(image.bytes.length / blockSize);
-  emit({ type: 'start', devices: [...target.devices], blocks, blockSize, bytes: image.bytes.length, ...(group ? { group: group.id } : {}) });
-
-  for (const s of states) {
-    if (s.status !== 'sending') continue;
-    const slot = existing.get(s.name);
-    if (slot?.isRunning) {
-      Object.assign(s, { status: 'running', slot });
-      continue;
-    }
-    if (slot && (slot.fileSize ?? 0) === image.bytes.length && (slot.bitmap || slot.blockSize === blockSize)) {
-      if (slot.bitmap && slot.blockSize !== blockSize) {
-        Object.assign(s, { status: 'failed', slot, reason: `an upload of this image with ${slot.blockSize}-byte blocks is under way; this one uses ${blockSize}` });
-        continue;
-      }
-      // A slot without a bitmap holds the image complete (the reference agent hides it then).
-      s.missing = new Set(slotMissing({ ...slot, bitmap: slot.bitmap ?? new Uint8Array(Math.ceil(blocks / 8)).fill(0xff) }, blocks));
-      s.heldAtStart = blocks - s.missing.size;
-      s.slot = slot;
-      emit({ type: 'resume', device: s.name, held: s.heldAtStart, blocks });
-      continue;
-    }
+  let blockSize = chooseBlockSize(image.bytes.length, shape, opts.blockSize);
+  let blocks = Math.ceil(image.bytes.length / blockSize);
+  // 1. TransferRequest with DescriptionRequest{"75"} in the same POST: the answer says whether the
+  //    device took it and, in its FirmwareImageInfo, what it holds of the image already. A device
+  //    that holds part of it refuses the request as a duplicate (11; the reference agent answers
+  //    2.01 as for any request) and keeps what it has: the transfer resumes from its bitmap.
+  // The devices are asked in parallel: their answers cross the line while other requests do.
+  const start = async (s: DeviceState): Promise<void> => {
     const item = transferRequestItem(image, blockSize, { ...(opts.hwId !== undefined ? { hwId: opts.hwId } : {}), fileHash: hash });
-    lineBytes += FRAME_OVERHEAD + COAP_OVERHEAD + 200;
-    let answer: Awaited<ReturnType<typeof sendTransferRequest>>;
+    lineBytes += wireBytes([item, DESCRIBE_FIRMWARE], undefined, {}) + SIGNATURE_BYTES;
+    let a: ClientAnswer;
     try {
-      answer = await sendTransferRequest(client, s.name, item, timeout);
+      a = await client.post(s.name, [item, DESCRIBE_FIRMWARE], timeout);
     } catch (e) {
       if (!(e instanceof CoapTimeoutError)) throw e;
       Object.assign(s, { status: 'failed', reason: `no answer to the TransferRequest: ${e.message}` });
-      continue;
+      return;
     }
+    const answer = answerOf(a, TLV.TransferResponse, true);
     emit({ type: 'transfer-request', device: s.name, ok: answer.ok, name: answer.name });
-    if (answer.response === FIRMWARE_RESPONSE.DUP_XFER) {
-      // A transfer of this image the slot table did not show: read again and go on from there.
-      const again = slotHolding(await readFirmwareSlots(client, s.name, timeout), hash);
-      s.missing = new Set(again ? slotMissing(again, blocks) : [...Array(blocks).keys()]);
+    if (a.code !== '2.01') {
+      Object.assign(s, { status: 'refused', reason: answer.describe });
+      return;
+    }
+    let rows = firmwareSlots(a.tlvs);
+    if (rows.length === 0) rows = await readFirmwareSlots(client, s.name, timeout).catch(() => []);
+    const slot = slotHolding(rows, hash);
+    if (slot) s.slot = slot;
+    if (slot?.isRunning || answer.response === FIRMWARE_RESPONSE.MATCH_RUN_XFER) {
+      s.status = 'running';
+      return;
+    }
+    if (slot?.bitmap) {
+      if (slot.blockSize !== undefined && slot.blockSize !== blockSize) {
+        if (group || !(slot.blockSize > 0)) {
+          Object.assign(s, { status: 'failed', reason: `an upload of this image with ${slot.blockSize}-byte blocks is under way; this one uses ${blockSize}` });
+          return;
+        }
+        blockSize = slot.blockSize;
+        blocks = Math.ceil(image.bytes.length / blockSize);
+      }
+      s.missing = new Set(slotMissing(slot, blocks));
       s.heldAtStart = blocks - s.missing.size;
-      continue;
+      if (s.heldAtStart > 0) emit({ type: 'resume', device: s.name, held: s.heldAtStart, blocks });
+      return;
     }
-    if (!answer.ok) {
-      Object.assign(s, { status: 'refused', reason: answer.describe, ...(answer.response !== undefined ? { response: answer.response } : {}) });
-      continue;
+    if (slot && (slot.fileSize ?? 0) === image.bytes.length) {
+      // Stored whole: the reference agent stops showing the bitmap once an upload is complete.
+      return;
     }
-    s.missing = new Set([...Array(blocks).keys()]);
-  }
+    Object.assign(s, {
+      status: 'refused',
+      reason: answer.response !== undefined ? answer.describe : `${s.name} answered 2.01 but no slot holds the image: it did not take the TransferRequest`,
+      ...(answer.response !== undefined ? { response: answer.response } : {}),
+    });
+  };
+  await Promise.all(states.map(start));
+
+  emit({ type: 'start', devices: [...target.devices], blocks, blockSize, bytes: image.bytes.length, ...(group ? { group: group.id } : {}) });
 
   // 2. Rounds of blocks until nobody lacks any.
   const maxRounds = opts.maxRounds ?? 5;
   const progressEvery = Math.max(1, opts.progressEvery ?? Math.ceil(blocks / 10));
   const blockData = (n: number): Uint8Array => {
-    const data = image.bytes.subarray(n * blockSize!, (n + 1) * blockSize!);
+    const data = image.bytes.subarray(n * blockSize, (n + 1) * blockSize);
     return opts.tamper?.block ? opts.tamper.block(n, data) : data;
   };
   const sending = () => states.filter((s) => s.status === 'sending');
@@ -212,7 +224,7 @@ export async function uploadImage(deps: RolloutDeps, image: FirmwareImage, targe
         const union = [...new Set(active.flatMap((s) => [...s.missing]))].sort((x, y) => x - y);
         for (const n of union) {
           if (aborted()) break;
-          const items = [imageBlockItem(hash, n, blockData(n))];
+          const items = [imageBlockItem(blockHash, n, blockData(n))];
           const bytes = wireBytes(items, group.id, shape);
           await pacer.acquire(bytes);
           pacer.done();
@@ -221,19 +233,18 @@ export async function uploadImage(deps: RolloutDeps, image: FirmwareImage, targe
           lineBytes += bytes;
           emit({ type: 'block', block: n, round: rounds, bytes });
         }
-        for (const s of active) await refresh(s);
+        await Promise.all(active.map(refresh));
       } else {
         const s = active[0]!;
         const order = [...s.missing].sort((x, y) => x - y);
         const inFlight = new Set<Promise<void>>();
+        const acked = new Set<number>();
         let confirmed = false;
         for (let i = 0; i < order.length && !aborted(); i++) {
           const n = order[i]!;
           const last = i === order.length - 1;
-          // The round's last block waits for every earlier answer: its bitmap then accounts for all of them.
-          if (last) await Promise.all(inFlight);
           const describe = last || (i + 1) % progressEvery === 0;
-          const items: TlvToBuild[] = [imageBlockItem(hash, n, blockData(n)), ...(describe ? [DESCRIBE_FIRMWARE] : [])];
+          const items: TlvToBuild[] = [imageBlockItem(blockHash, n, blockData(n)), ...(describe ? [DESCRIBE_FIRMWARE] : [])];
           const bytes = wireBytes(items, undefined, shape);
           await pacer.acquire(bytes);
           const at = clock.now();
@@ -243,6 +254,7 @@ export async function uploadImage(deps: RolloutDeps, image: FirmwareImage, targe
           const p = client.post(s.name, items, { sign: false, ...timeout }).then(
             (a) => {
               pacer.done(clock.now() - at);
+              if (a.code === '2.01') acked.add(n);
               if (a.code === '2.01' && describe) {
                 update(s, firmwareSlots(a.tlvs));
                 confirmed ||= last;
@@ -257,7 +269,10 @@ export async function uploadImage(deps: RolloutDeps, image: FirmwareImage, targe
           inFlight.add(tracked);
         }
         await Promise.all(inFlight);
-        if (!confirmed) await refresh(s);
+        // The last block's bitmap normally accounts for every earlier block (one line, in order);
+        // a block the device acknowledged that the bitmap does not show was overtaken on the
+        // mesh: the device is asked again rather than sent the block twice.
+        if (!confirmed || [...s.missing].some((n) => acked.has(n))) await refresh(s);
       }
       for (const s of active) {
         if (s.status !== 'sending') continue;
