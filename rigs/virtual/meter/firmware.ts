@@ -177,7 +177,14 @@ export class FirmwareManager {
     const slots = this.env.slots();
     if (!slots.some((s) => sameBytes(s.fileHash, hash) && holdsImage(s))) return;
     const target = slots.find((s) => sameBytes(s.fileHash, hash) && !s.isDefault) ?? slots.find((s) => sameBytes(s.fileHash, hash))!;
-    this.env.save(slots.map((s) => ({ ...s, isRunning: s.index === target.index })));
+    // The running image is no upload any more: its row loses the download state and bitmap.
+    this.env.save(
+      slots.map((s) => {
+        if (s.index !== target.index) return { ...s, isRunning: false };
+        const { transfer: _t, received: _r, ...image } = s;
+        return { ...image, isRunning: true };
+      }),
+    );
   }
 
   /** `loses-upload-slot-on-power-loss`: an upload in progress does not survive the power cut. */
