@@ -1,3 +1,4 @@
+import { toHex } from '../../../core/bytes.js';
 import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import type { Command } from 'commander';
@@ -72,7 +73,7 @@ export function registerUpgrade(program: Command, exit: (code: number) => never 
       try {
         outcome = await withBench(rig, devices, async (b) => {
           progress = new TransferProgress({ stream: process.stderr });
-          progress.line(`${image.fileName}: version ${image.version}, hardware ${image.hwId}, ${image.bytes.length} bytes, sha256 ${Buffer.from(image.hash).toString('hex')}`);
+          progress.line(`${image.fileName}: version ${image.version}, hardware ${image.hwId}, ${image.bytes.length} bytes, sha256 ${toHex(image.hash)}`);
           try {
             return await upgrade(b, {
               devices,
