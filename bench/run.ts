@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { benchFleet } from './fleet.js';
+import { benchRollout } from './rollout.js';
 import { benchSuiteRun } from './suite-run.js';
 import { benchWire } from './wire.js';
 
@@ -17,5 +18,7 @@ const wire = await benchWire(vectors, log);
 log(`  target: ≥100,000 decodes/s (${wire.decodePerSec >= 100_000 ? 'met' : 'NOT met'}), ≥10× tshark with a CSMP dissector (${wire.ratio === undefined ? 'not measured' : wire.ratio >= 10 ? 'met' : 'NOT met'})`);
 const fleet = await benchFleet(log);
 log(`  target: ≥2,000 registrations/s (${fleet.registrationsPerSec >= 2_000 ? 'met' : 'NOT met'}), peak RSS <1 GB (${fleet.peakRssMB < 1024 ? 'met' : 'NOT met'})`);
+const rollout = await benchRollout(log);
+log(`  target: goodput ≥85 % of the line (${rollout.goodputShare >= 0.85 ? 'met' : 'NOT met'}), group of 4 ≤1.2× one (${rollout.groupRatio <= 1.2 ? 'met' : 'NOT met'})`);
 const [one, four] = benchSuiteRun(root, log);
 log(`  target: 4 meters <60 s (${four!.wallSec < 60 ? 'met' : 'NOT met'}), ≤1.5× the time of 1 (${(four!.wallSec / one!.wallSec).toFixed(2)}×: ${four!.wallSec <= 1.5 * one!.wallSec ? 'met' : 'NOT met'})`);

@@ -26,7 +26,7 @@
  * - Encoders are not decoders: a value that cannot be put on the wire is the caller's bug and a
  *   TypeError or RangeError naming the field.
  */
-export type DecodeLayer = 'pcap' | 'pcapng' | 'slip' | 'ipv6' | 'udp' | 'coap' | 'tlv' | 'tlv-value' | 'asn1';
+export type DecodeLayer = 'pcap' | 'pcapng' | 'slip' | 'ipv6' | 'udp' | 'coap' | 'tlv' | 'tlv-value' | 'asn1' | 'firmware-image';
 
 /**
  * Why bytes did not decode:

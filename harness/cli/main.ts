@@ -8,6 +8,7 @@ import { registerMerge } from './commands/merge.js';
 import { registerRequest } from './commands/request.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
+import { registerUpgrade } from './commands/upgrade.js';
 import { registerWireshark } from './commands/wireshark.js';
 
 // `hil decode big.pcap | head` closes stdout early; that is the reader's choice, not a failure.
@@ -35,6 +36,7 @@ registerRequest(program, exit);
 registerDiagnose(program, exit);
 registerCheck(program, exit);
 registerSim(program, exit);
+registerUpgrade(program, exit);
 registerMerge(program, exit);
 registerDecode(program);
 registerWireshark(program, exit);

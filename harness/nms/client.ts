@@ -150,6 +150,25 @@ export class NmsClient {
     return answer;
   }
 
+  /**
+   * NON POST of `items` to a group address (multicast) on the link that reaches `via`, a member
+   * of the group, at its CSMP port: GroupMatch first (doc 6.6), a= for the members' answers
+   * (default 20 s). Nothing is awaited: each member answers the NMS's /c on its own, a
+   * CGMSNotification carrying this request's token when the POST produced no output (doc 3.5).
+   * Resolves with the message once it is handed to the link.
+   */
+  async postToGroup(via: string, address: string, items: readonly TlvToBuild[], opts: { groupMatch: GroupId; a?: number; sign?: boolean }): Promise<CoapMessage> {
+    const rec = this.deps.devices.require(via);
+    const endpoint = this.deps.endpointFor(rec);
+    const from = this.deps.sourceAddress();
+    const a = opts.a ?? DEFAULT_ASYNC_SECONDS;
+    if (!Number.isInteger(a) || a < 0) throw new RangeError(`a= must be whole seconds >= 0, got ${a}`);
+    const payload = this.postPayload(items, { groupMatch: opts.groupMatch, ...(opts.sign !== undefined ? { sign: opts.sign } : {}) });
+    this.deps.counters.outbound(from, 'request');
+    const token = Uint8Array.of(endpoint.peekMessageId() & 0xff);
+    return endpoint.request({ address, port: rec.device.port }, { method: 'POST', uriPath: ['c'], uriQuery: [`a=${a}`], payload, confirmable: false, token }, { from });
+  }
+
   /** The bytes post() sends: [GroupMatch] + items + [SignatureValidity + Signature]. */
   postPayload(items: readonly TlvToBuild[], opts: Pick<PostOptions, 'sign' | 'groupMatch' | 'afterSignature'> = {}): Uint8Array {
     const all: TlvToBuild[] = [];

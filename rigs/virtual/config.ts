@@ -10,7 +10,7 @@
  *     seed: 7                  # mesh loss/jitter and ephemeral ports repeat per seed
  *     epoch: 2024-05-27T20:00:00Z   # device and NMS time at start (default: the host clock)
  *     dongle: { link: dongle0, baudRate: 115200, latencyMs: 5, jitterMs: 0, lossRate: 0 }
- *     defaults: { regInterval: { min: 10, max: 20 }, signatures: { post: true, response: true } }
+ *     defaults: { regInterval: { min: 10, max: 20 }, signatures: { post: true, response: true }, slotSize: 30720 }
  *     meters:
  *       - name: meter-1        # a device of `devices`
  *         faults: [ignore-group-assign]
@@ -72,6 +72,8 @@ export interface MeterConfig {
   faultOptions: FaultOptions;
   hop: { latencyMs: number; jitterMs: number; lossRate: number };
   hardware: HardwareFacts;
+  /** Upload slot capacity in bytes (TransferRequest fileSize limit). */
+  slotSize: number;
   initial: MeterInitialState;
   /** Whether the meter is a device of the rig (has a console and power) or only mesh background. */
   device: boolean;
@@ -133,6 +135,9 @@ const firmwareSlot: JsonSchema = {
   additionalProperties: false,
 };
 const groupId = { type: 'integer', minimum: 0, maximum: 4294967295 };
+/** The reference agent's Linux sample (OSAL_CSMP_FWMGMT_SLOTIMG_SIZE); its EFR32 and Renesas builds take 512 KiB. */
+export const DEFAULT_SLOT_SIZE = 30 * 1024;
+const slotSize = { type: 'integer', minimum: 1, description: 'Upload slot capacity in bytes: the largest image a TransferRequest may announce (Linux sample 30720, EFR32/Renesas 524288).' };
 
 export function virtualSectionSchema(): JsonSchema {
   return {
@@ -155,7 +160,7 @@ export function virtualSectionSchema(): JsonSchema {
       defaults: {
         type: 'object',
         description: 'Applied to every meter unless it says otherwise.',
-        properties: { regInterval: interval, signatures, ...hop },
+        properties: { regInterval: interval, signatures, slotSize, ...hop },
         additionalProperties: false,
       },
       meters: {
@@ -178,6 +183,7 @@ export function virtualSectionSchema(): JsonSchema {
             regInterval: interval,
             signatures,
             hardware,
+            slotSize,
             ...hop,
             initial: {
               type: 'object',
@@ -227,6 +233,7 @@ interface RawMeter extends RawHop {
   regInterval?: { min: number; max: number };
   signatures?: { post?: boolean; response?: boolean };
   hardware?: Partial<HardwareFacts>;
+  slotSize?: number;
   initial?: {
     poweredOn?: boolean;
     demoMode?: boolean;
@@ -241,13 +248,13 @@ interface RawMeter extends RawHop {
   };
 }
 /** A slot in the rig file: as flash stores it, but `running`/`default` and no loadTime. */
-type RawSlot = Omit<StoredSlot, 'isRunning' | 'isDefault' | 'loadTime'> & { running?: boolean; default?: boolean };
+type RawSlot = Omit<StoredSlot, 'isRunning' | 'isDefault' | 'loadTime' | 'transfer' | 'received'> & { running?: boolean; default?: boolean };
 interface RawVirtual {
   timeScale?: number;
   seed?: number;
   epoch?: string;
   dongle?: RawHop & { link?: string; baudRate?: number; maxFrame?: number };
-  defaults?: RawHop & { regInterval?: { min: number; max: number }; signatures?: { post?: boolean; response?: boolean } };
+  defaults?: RawHop & { regInterval?: { min: number; max: number }; signatures?: { post?: boolean; response?: boolean }; slotSize?: number };
   meters?: RawMeter[];
 }
 
@@ -339,6 +346,7 @@ function meterConfig(rig: Rig, m: RawMeter, d: NonNullable<RawVirtual['defaults'
       lossRate: m.lossRate ?? d.lossRate ?? dongle.lossRate,
     },
     hardware: { ...DEFAULT_HARDWARE, ...(m.hardware ?? {}) },
+    slotSize: m.slotSize ?? d.slotSize ?? DEFAULT_SLOT_SIZE,
     initial: {
       poweredOn: ini.poweredOn ?? true,
       demoMode: ini.demoMode ?? false,

@@ -81,7 +81,7 @@ export class VirtualMeter {
       signatures: c.signatures,
       hardware: c.hardware,
       parentLinkLocal: o.parentLinkLocal,
-      slotSize: 512 * 1024,
+      slotSize: c.slotSize,
     };
     const agent = new MeterAgent({
       identity,

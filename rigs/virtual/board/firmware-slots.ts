@@ -8,14 +8,20 @@ import { fromHex, toHex } from '../../../core/bytes.js';
 
 export type { FirmwareSlot };
 
-/** A slot as JSON holds it: the hash as hex. */
-export type StoredSlot = Omit<FirmwareSlot, 'fileHash'> & { fileHash?: string };
+/** A slot as JSON holds it: the hash and the block bitmap as hex. */
+export type StoredSlot = Omit<FirmwareSlot, 'fileHash' | 'received'> & { fileHash?: string; received?: string };
+
+const TRANSFER_STATES: readonly string[] = ['download', 'complete', 'bad-hash'];
 
 export function emitFirmwareSlots(slots: readonly FirmwareSlot[]): string {
   const stored: StoredSlot[] = slots.map((s) => {
     if (!Number.isInteger(s.index) || s.index < 1) throw new TypeError(`firmware slot index must be a positive integer, got ${s.index}`);
-    const { fileHash, ...rest } = s;
-    return fileHash ? { ...rest, fileHash: toHex(fileHash) } : { ...rest };
+    const { fileHash, received, ...rest } = s;
+    return {
+      ...rest,
+      ...(fileHash ? { fileHash: toHex(fileHash) } : {}),
+      ...(received ? { received: toHex(received) } : {}),
+    };
   });
   return `${JSON.stringify({ slots: stored }, null, 2)}\n`;
 }
@@ -40,6 +46,9 @@ export function parseFirmwareSlots(text: string): FirmwareSlot[] | undefined {
     for (const k of ['isRunning', 'isDefault'] as const) if (typeof r[k] === 'boolean') slot[k] = r[k] as boolean;
     const fileHash = typeof r['fileHash'] === 'string' ? fromHex(r['fileHash']) : undefined;
     if (fileHash) slot.fileHash = fileHash;
+    if (typeof r['transfer'] === 'string' && TRANSFER_STATES.includes(r['transfer'])) slot.transfer = r['transfer'] as FirmwareSlot['transfer'];
+    const received = typeof r['received'] === 'string' ? fromHex(r['received']) : undefined;
+    if (received) slot.received = received;
     out.push(slot);
   }
   return out;

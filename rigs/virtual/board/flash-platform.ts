@@ -3,7 +3,7 @@
  * file flash and the board clock: what the CSMP agent reads for its TLVs comes from the same
  * files the console changes, absent fields included.
  */
-import type { FirmwareSlot, GroupIds, MeterPlatform, MeterSettings } from '../meter/platform.js';
+import type { FirmwareSlot, GroupIds, ImageStore, MeterPlatform, MeterSettings } from '../meter/platform.js';
 import type { BoardClock } from './clock.js';
 import type { Flash } from './flash.js';
 
@@ -12,6 +12,10 @@ export class FlashPlatform implements MeterPlatform {
     readonly flash: Flash,
     readonly clock: BoardClock,
   ) {}
+
+  get images(): ImageStore {
+    return this.flash.images;
+  }
 
   settings(): MeterSettings {
     const r = this.flash.read();

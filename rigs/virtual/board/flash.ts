@@ -5,6 +5,7 @@
  *   <dir>/nms-cert.pem     the NMS certificate the meter trusts
  *   <dir>/nms-key.pub.pem  the NMS public key extracted from it at install time
  *   <dir>/firmware.json    firmware slot metadata (firmware-slots.ts)
+ *   <dir>/image-<n>.bin    the bytes of slot n's image, when it was uploaded (image-files.ts)
  *   <dir>/backup.img       a dump of the above, taken at format time and before each corrupt()
  *
  * `read()` decodes what is there and nothing else: a file that is missing, is not valid UTF-8
@@ -24,6 +25,7 @@ import { ResourceError, resourceCodeOf } from '../../../core/errors.js';
 import { writeFileAtomic } from '../../../core/atomic-write.js';
 import { ConfigValueError, DEV_CFG_FIELDS, checkValue, emitDevConfig, fieldForKey, parseDevConfig, valueFromText, type DevConfig, type DevConfigField } from './dev-cfg.js';
 import { emitFirmwareSlots, parseFirmwareSlots, type FirmwareSlot } from './firmware-slots.js';
+import { ImageFiles } from './image-files.js';
 import { damagePem, inspectCert, parsePublicKeyPem, publicKeyPem, type NmsCertInfo } from './nms-cert.js';
 
 export const FLASH_FILES = {
@@ -59,8 +61,12 @@ export { ConfigValueError };
 
 export class Flash {
   private cache: FlashReading | undefined;
+  /** Image bytes per slot; not part of backup.img (images are large and have their own hash). */
+  readonly images: ImageFiles;
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string) {
+    this.images = new ImageFiles(dir);
+  }
 
   /** Programs a fresh flash in `dir` (created if needed) and takes the first backup. */
   static format(dir: string, image: FlashImage): Flash {
@@ -70,6 +76,7 @@ export class Flash {
     for (const name of ['nmsCert', 'nmsKey'] as const) rmSync(f.path(name), { force: true });
     if (image.nmsCertPem !== undefined) f.installCert(image.nmsCertPem);
     f.write('firmware', emitFirmwareSlots(image.firmware ?? []));
+    f.images.eraseAll();
     f.backup();
     return f;
   }

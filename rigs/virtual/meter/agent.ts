@@ -25,6 +25,7 @@ import { walkTlvs, type AgentTl } from './agent-tlv.js';
 import type { AgentContext, AgentRam, GetResult, HandlerError } from './context.js';
 import { AgentCrash, ClockUnreadable, type DeviceTime } from './device-time.js';
 import { FaultSet } from './faults.js';
+import { bootLoader } from './boot-loader.js';
 import { FirmwareManager } from './firmware.js';
 import { GlibcRandom, trickleSeed } from './glibc-random.js';
 import { canonicalIpv6, eui64Bytes, isMulticast, linkLocalFromEui64, parseIpv6 } from './ipv6-address.js';
@@ -140,7 +141,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     this.linkLocal = linkLocalFromEui64(this.eui);
     this.dagSize = opts.dagSize ?? 1;
     this.portRng = new GlibcRandom(opts.portSeed ?? (trickleSeed(this.eui) ^ 0x5a5a) + 1);
-    this.firmware = new FirmwareManager(opts.identity.slotSize);
+    this.firmware = this.newFirmware();
     this.timers = new OsalTimers(this.time, this.rng, trickleSeed(this.eui), (e) => this.fault(e));
   }
 
@@ -164,12 +165,16 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     return this.identity.clientPort === 'server' ? this.identity.serverPort : this.ephemeralPort;
   }
 
-  /** Power on (or agent start): RAM state is new, flash is read, registration starts. */
+  /**
+   * Power on (or agent start): RAM state is new, the boot loader checks the running image (and
+   * falls back when it does not start), flash is read, registration starts.
+   */
   boot(reason: number = RegReason.coldStart): void {
     if (this.current !== 'off' && this.current !== 'crashed') this.shutdown();
     this.counters = newStats();
     this.ram = freshRam();
-    this.firmware = new FirmwareManager(this.identity.slotSize);
+    this.firmware = this.newFirmware();
+    if (reason === RegReason.coldStart && this.faults.has('loses-upload-slot-on-power-loss')) this.firmware.loseUploadInProgress();
     this.messageId = 0;
     this.received = 0;
     this.pendingAsync = undefined;
@@ -179,6 +184,13 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     // A new process gets a new ephemeral client port from the OS.
     this.ephemeralPort = 32768 + (this.portRng.random() % (60999 - 32768 + 1));
     this.bootAt = this.time.monotonic();
+    const slots = this.safeSettings().firmware ?? [];
+    const boot = bootLoader(slots, this.platform.images, !this.faults.has('no-fallback-when-image-fails'));
+    if (!boot.boots) {
+      this.fault(new AgentCrash('no-bootable-image', boot.reason));
+      return;
+    }
+    if (boot.fellBack) this.platform.saveFirmware(boot.slots);
     this.setState('registering');
     this.guard(() => this.startRegistration());
   }
@@ -617,9 +629,19 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   private activate(hash: Uint8Array): void {
     this.timers.stop('lrq');
     this.ram.pendingLoad = undefined;
-    const slots = this.safeSettings().firmware ?? [];
-    this.platform.saveFirmware(FirmwareManager.activate(slots, hash));
+    if (!this.faults.has('reports-old-version-after-load')) this.firmware.activate(hash);
     this.reboot(RegReason.administrative);
+  }
+
+  private newFirmware(): FirmwareManager {
+    return new FirmwareManager({
+      slots: () => this.safeSettings().firmware ?? [],
+      save: (slots) => this.platform.saveFirmware(slots),
+      images: this.platform.images,
+      slotSize: this.identity.slotSize,
+      faults: this.faults,
+      pendingLoad: () => this.ram.pendingLoad?.hash,
+    });
   }
 
   // ---- plumbing ----

@@ -18,11 +18,14 @@ export class ClockUnreadable extends Error {
   override readonly name = 'ClockUnreadable';
 }
 
-/** The simulated agent process died the way the reference agent does (SIGFPE, SIGSEGV). */
+/**
+ * The simulated agent process died the way the reference agent does (SIGFPE, SIGSEGV), or the
+ * boot loader found no image it could start ('no-bootable-image'): silent until power-cycled.
+ */
 export class AgentCrash extends Error {
   override readonly name = 'AgentCrash';
   constructor(
-    readonly signal: 'SIGFPE' | 'SIGSEGV',
+    readonly signal: 'SIGFPE' | 'SIGSEGV' | 'no-bootable-image',
     readonly reason: string,
   ) {
     super(`${signal}: ${reason}`);

@@ -17,6 +17,14 @@ export const FAULTS = {
   'apply-after-signature': 'applies TLVs placed after the Signature TLV (which the signature does not cover)',
   'give-up-registration': 'stops sending registrations after N unanswered attempts in a row (faultOptions.regAttempts, default 3) until the next boot',
   'demo-mode-sticky': "the console's 'demo off' answers as if done, but DemoModeEnable stays true in the configuration file",
+  'accepts-bad-hash': 'marks an uploaded image complete without checking its SHA-256 against the announced hash: a corrupted or mislabelled image becomes loadable',
+  'loses-upload-slot-on-power-loss': 'an upload in progress is gone after a power cut: the transfer starts over instead of resuming',
+  'loads-at-wrong-time': 'activates an accepted LoadRequest within seconds, whatever its load time',
+  'no-fallback-when-image-fails': 'when a new image does not boot it keeps trying it (silent, never registers) instead of starting the backup image',
+  'reports-old-version-after-load': 'reboots for a load but FirmwareImageInfo still shows the old image running',
+  'accepts-wrong-hardware': "accepts a TransferRequest whose hwInfo.hwId is not the running image's",
+  'ignores-cancel-load': 'answers CancelLoadRequest with OK but loads the image anyway',
+  'crashes-without-hwinfo': "a TransferRequest without hwInfo kills the agent (SIGSEGV), as the reference sample's does",
 } as const;
 
 export type FaultName = keyof typeof FAULTS;

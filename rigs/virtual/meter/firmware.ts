@@ -1,38 +1,37 @@
 /**
- * Firmware slots and the transfer flow (csmp-protocol.md 6.7): TransferRequest starts an
- * upload into the upload slot, ImageBlocks fill its bitmap, LoadRequest schedules activation,
- * CancelLoadRequest and SetBackupRequest as the reference sample does them.
+ * Firmware slots and the transfer flow of a virtual meter (csmp-protocol.md 6.7), as the
+ * reference agent's Linux sample does them, with the checks a correct device adds where the
+ * sample skips them:
  *
- * Response codes: 0 OK, 1 incompatible hardware, 2 image incomplete, 3 unknown hash, 4 file
- * too big, 6 invalid request, 7 invalid block size, 11 duplicate transfer, 12 hash matches the
- * running image, 13 hash matches the backup image. Slot facts live in flash (they survive power
- * cycles); the block bitmap of an upload in progress lives in RAM. Image bytes are not kept:
- * neither FND nor the reference agent checks them (doc 6.7), and fleets must stay small.
+ * - TransferRequest: hwInfo.hwId present (else 1) and equal to the running image's (else 1: the
+ *   sample only checks presence), hash of 32 bytes (6), 0 < size <= slot size (4), 0 < block
+ *   size <= 1024 with every block inside the 1024-bit bitmap (7), no load pending on the upload
+ *   slot (8), not the image already uploading (11), running (12) or backed up (13). Accepted:
+ *   the upload slot is erased and described, its bitmap empty.
+ * - ImageBlock: its hash prefix (>= 4 bytes) names the upload slot, data <= block size; the
+ *   block is written to flash and marked. When the last one is in, the image's SHA-256 is
+ *   checked against the announced hash: 'complete', or 'bad-hash' (the sample has the status
+ *   but never computes the hash; `accepts-bad-hash` models that).
+ * - Load: complete → 0, bad hash → 5, partial → 2, running → 9, backup or another stored image
+ *   → 0, else 3. Set backup: copies a complete or running image to the backup slot.
+ *
+ * Everything lives in flash (slot table, bitmap, image bytes), so power loss mid-transfer keeps
+ * what was written; `loses-upload-slot-on-power-loss` models a meter that does not.
+ * Slots follow an A/B scheme: uploads go to a slot that is neither running nor the backup, and a
+ * load makes that slot the running one, leaving the old image where it was.
  */
-import type { FirmwareSlot } from './platform.js';
+import { createHash } from 'node:crypto';
 import { sameBytes } from '../../../core/bytes.js';
-
-export const FW_OK = 0;
-export const FW_INCOMPATIBLE_HW = 1;
-export const FW_INCOMPLETE = 2;
-export const FW_UNKNOWN_HASH = 3;
-export const FW_TOO_BIG = 4;
-export const FW_INVALID_REQUEST = 6;
-export const FW_INVALID_BLOCK_SIZE = 7;
-export const FW_DUPLICATE = 11;
-export const FW_MATCHES_RUNNING = 12;
-export const FW_MATCHES_BACKUP = 13;
+import { encodeBitmap, markBlock, missingBlocks } from '../../../harness/csmp/image/block-bitmap.js';
+import { FIRMWARE_RESPONSE as FW } from '../../../harness/csmp/firmware-response.js';
+import type { FaultSet } from './faults.js';
+import type { FirmwareSlot, ImageStore } from './platform.js';
 
 const MAX_BLOCK = 1024;
 const MAX_BLOCKS = 1024;
+/** csmp-agent-lib MIN_HASH_COMPARE_LEN. */
+const MIN_HASH_PREFIX = 4;
 export const UPLOAD_SLOT = 2;
-
-export interface Upload {
-  hash: Uint8Array;
-  blocks: number;
-  received: Uint8Array;
-  count: number;
-}
 
 export interface TransferFields {
   hwId?: string;
@@ -42,6 +41,17 @@ export interface TransferFields {
   version?: string;
   fileSize?: number;
   blockSize?: number;
+}
+
+/** What the firmware logic reads and writes of the meter. */
+export interface FirmwareEnv {
+  slots(): FirmwareSlot[];
+  save(slots: FirmwareSlot[]): void;
+  images: ImageStore;
+  slotSize: number;
+  faults: FaultSet;
+  /** The image a scheduled load will activate, if any (RAM, as in the sample). */
+  pendingLoad(): Uint8Array | undefined;
 }
 
 export function runningSlot(slots: readonly FirmwareSlot[]): FirmwareSlot | undefined {
@@ -61,87 +71,141 @@ export function uploadSlotIndex(slots: readonly FirmwareSlot[]): number {
   return other ? other.index : Math.max(0, ...slots.map((s) => s.index)) + 1;
 }
 
+/** An empty slot as the sample reports one: zero hash, empty names. */
+export function emptySlot(index: number): FirmwareSlot {
+  return { index, fileName: '', version: '', fileHash: new Uint8Array(32), fileSize: 0, blockSize: 0, hwId: '' };
+}
+
+/** A stored image (not an empty slot). */
+export function holdsImage(s: FirmwareSlot): boolean {
+  return (s.fileSize ?? 0) > 0 && !!s.fileHash && s.fileHash.some((b) => b !== 0);
+}
+
 export class FirmwareManager {
-  /** Upload in progress or finished since boot (RAM). */
-  upload: Upload | undefined;
+  constructor(private readonly env: FirmwareEnv) {}
 
-  constructor(private readonly slotSize: number) {}
-
-  /** Validates a TransferRequest and, on OK, resets the upload slot. Returns the response code and new slots. */
-  transfer(slots: FirmwareSlot[], req: TransferFields, expectedHwId: string | undefined): { code: number; slots: FirmwareSlot[] } {
-    const keep = { code: 0, slots };
-    if (req.hwId === undefined || (expectedHwId !== undefined && req.hwId !== expectedHwId)) return { ...keep, code: FW_INCOMPATIBLE_HW };
-    if (!req.fileHash || req.fileHash.length !== 32) return { ...keep, code: FW_INVALID_REQUEST };
-    if (sameBytes(req.fileHash, runningSlot(slots)?.fileHash)) return { ...keep, code: FW_MATCHES_RUNNING };
-    if (sameBytes(req.fileHash, backupSlot(slots)?.fileHash)) return { ...keep, code: FW_MATCHES_BACKUP };
-    const uploadIndex = uploadSlotIndex(slots);
-    if (sameBytes(req.fileHash, slots.find((s) => s.index === uploadIndex)?.fileHash) || sameBytes(req.fileHash, this.upload?.hash))
-      return { ...keep, code: FW_DUPLICATE };
+  /** Validates a TransferRequest; on OK erases and describes the upload slot. Returns the response code. */
+  transfer(req: TransferFields): number {
+    const slots = this.env.slots();
+    const running = runningSlot(slots);
+    if (req.hwId === undefined) return FW.INCOMPATIBLE_HW;
+    if (!this.env.faults.has('accepts-wrong-hardware') && running?.hwId !== undefined && running.hwId !== '' && req.hwId !== running.hwId) return FW.INCOMPATIBLE_HW;
+    if (!req.fileHash || req.fileHash.length !== 32) return FW.INVALID_REQ;
     const size = req.fileSize ?? 0;
-    if (size === 0 || size > this.slotSize) return { ...keep, code: FW_TOO_BIG };
+    if (size === 0 || size > this.env.slotSize) return FW.FILE_SIZE_TOO_BIG;
     const block = req.blockSize ?? 0;
-    if (block === 0 || block > MAX_BLOCK || block * MAX_BLOCKS < size) return { ...keep, code: FW_INVALID_BLOCK_SIZE };
+    if (block === 0 || block > MAX_BLOCK || block * MAX_BLOCKS < size) return FW.INVALID_BLOCK_SIZE;
+    const index = uploadSlotIndex(slots);
+    const upload = slots.find((s) => s.index === index);
+    const pending = this.env.pendingLoad();
+    if (pending && upload && sameBytes(pending, upload.fileHash)) return FW.PENDING_REBOOT;
+    if (upload && sameBytes(req.fileHash, upload.fileHash)) return FW.DUP_XFER;
+    if (sameBytes(req.fileHash, running?.fileHash)) return FW.MATCH_RUN_XFER;
+    if (sameBytes(req.fileHash, backupSlot(slots)?.fileHash)) return FW.MATCH_BAK_XFER;
+    this.env.images.erase(index);
     const blocks = Math.ceil(size / block);
-    this.upload = { hash: req.fileHash.slice(), blocks, received: new Uint8Array(Math.ceil(blocks / 8)), count: 0 };
     const slot: FirmwareSlot = {
-      index: uploadIndex,
+      index,
       fileHash: req.fileHash.slice(),
       fileName: req.fileName ?? '',
       version: req.version ?? '',
       fileSize: size,
       blockSize: block,
-      isRunning: false,
-      isDefault: false,
       hwId: req.hwId,
       ...(req.vendorHwId !== undefined ? { vendorHwId: req.vendorHwId } : {}),
+      transfer: 'download',
+      received: encodeBitmap([], blocks),
     };
-    return { code: FW_OK, slots: [...slots.filter((s) => s.index !== uploadIndex), slot].sort((a, b) => a.index - b.index) };
+    this.env.save(replaceSlot(slots, slot));
+    return FW.OK;
   }
 
-  /** Stores one ImageBlock; false when it does not belong to the upload (handler error). */
-  block(slots: readonly FirmwareSlot[], hash: Uint8Array | undefined, blockNum: number | undefined, data: Uint8Array | undefined): boolean {
-    const up = this.upload;
-    if (!up || !hash || hash.length < 4 || blockNum === undefined || !data) return false;
-    for (let i = 0; i < Math.min(hash.length, up.hash.length); i++) if (hash[i] !== up.hash[i]) return false;
-    const slot = slots.find((s) => sameBytes(s.fileHash, up.hash));
-    if (!slot || data.length > (slot.blockSize ?? 0) || blockNum >= up.blocks) return false;
-    const byte = blockNum >> 3;
-    const bit = 0x80 >> (blockNum & 7);
-    if (!(up.received[byte]! & bit)) {
-      up.received[byte] = up.received[byte]! | bit;
-      up.count++;
-    }
+  /** Stores one ImageBlock; false when it does not belong to the upload (a handler error). */
+  block(hash: Uint8Array | undefined, blockNum: number | undefined, data: Uint8Array | undefined): boolean {
+    if (!hash || hash.length < MIN_HASH_PREFIX || hash.length > 32 || blockNum === undefined || !data) return false;
+    const slots = this.env.slots();
+    const slot = slots.find((s) => s.transfer !== undefined && s.fileHash !== undefined && hash.every((b, i) => s.fileHash![i] === b));
+    if (!slot || !slot.received) return false;
+    const size = slot.blockSize ?? 0;
+    const blocks = Math.ceil((slot.fileSize ?? 0) / Math.max(1, size));
+    if (data.length > size || blockNum >= blocks) return false;
+    // A block already written changes nothing (the sample skips it too).
+    if (slot.transfer !== 'download') return true;
+    const received = slot.received.slice();
+    if (!markBlock(received, blockNum)) return true;
+    this.env.images.write(slot.index, blockNum * size, data);
+    const next: FirmwareSlot = { ...slot, received };
+    if (missingBlocks(received, blocks).length === 0) next.transfer = this.verify(next) ? 'complete' : 'bad-hash';
+    this.env.save(replaceSlot(slots, next));
     return true;
   }
 
-  /** Whether the image with `hash` is complete in some slot (a finished upload, or a stored image). */
-  complete(slots: readonly FirmwareSlot[], hash: Uint8Array): boolean {
-    if (this.upload && sameBytes(this.upload.hash, hash)) return this.upload.count === this.upload.blocks;
-    return slots.some((s) => sameBytes(s.fileHash, hash) && (s.fileSize ?? 0) > 0);
-  }
-
-  /** Bitmap to show in FirmwareImageInfo while a download is in progress. */
+  /** The bitmap FirmwareImageInfo shows for a slot: while it holds an upload, in progress or done. */
   bitmapFor(slot: FirmwareSlot): Uint8Array | undefined {
-    const up = this.upload;
-    if (!up || !sameBytes(slot.fileHash, up.hash) || up.count === up.blocks) return undefined;
-    return up.received.slice(0, Math.min(up.received.length, 128));
+    return slot.transfer !== undefined ? slot.received : undefined;
   }
 
-  /** Makes the slot holding `hash` the running one. */
-  static activate(slots: readonly FirmwareSlot[], hash: Uint8Array): FirmwareSlot[] {
-    return slots.map((s) => {
-      const { loadTime: _drop, ...rest } = s;
-      return { ...rest, isRunning: sameBytes(s.fileHash, hash) };
-    });
+  /** LoadRequest's answer for `hash`, and the slot it would activate when 0. */
+  loadCheck(hash: Uint8Array | undefined): { code: number; slot?: FirmwareSlot } {
+    const slot = hash && hash.length === 32 ? this.env.slots().find((s) => sameBytes(s.fileHash, hash) && holdsImage(s)) : undefined;
+    if (!slot) return { code: FW.UNKNOWN_HASH };
+    if (slot.isRunning) return { code: FW.IMAGE_RUNNING };
+    if (slot.transfer === 'download') return { code: FW.IMAGE_INCOMPLETE };
+    if (slot.transfer === 'bad-hash') return { code: FW.SIGNATURE_FAILED };
+    return { code: FW.OK, slot };
   }
 
-  /** Copies the image `hash` into the backup (default) slot. */
-  static setBackup(slots: readonly FirmwareSlot[], hash: Uint8Array): FirmwareSlot[] {
-    const source = slots.find((s) => sameBytes(s.fileHash, hash));
-    if (!source) return [...slots];
-    const backup = backupSlot(slots) ?? { index: Math.max(0, ...slots.map((s) => s.index)) + 1 };
-    const copy: FirmwareSlot = { ...source, index: backup.index, isDefault: true, isRunning: false };
-    delete copy.loadTime;
-    return [...slots.filter((s) => s.index !== backup.index), copy].sort((a, b) => a.index - b.index);
+  /** SetBackupRequest: copies a complete or running image into the backup slot. Returns the response code. */
+  setBackup(hash: Uint8Array | undefined): number {
+    const slots = this.env.slots();
+    const source = hash && hash.length === 32 ? slots.find((s) => sameBytes(s.fileHash, hash) && holdsImage(s)) : undefined;
+    if (!source) return FW.UNKNOWN_HASH;
+    if (source.transfer === 'download') return FW.IMAGE_INCOMPLETE;
+    if (source.transfer === 'bad-hash') return FW.SIGNATURE_FAILED;
+    const target = backupSlot(slots)?.index ?? slots.find((s) => s.isDefault)?.index ?? Math.max(0, ...slots.map((s) => s.index)) + 1;
+    if (target === source.index) return FW.OK;
+    const pending = this.env.pendingLoad();
+    if (pending && sameBytes(pending, slots.find((s) => s.index === target)?.fileHash)) return FW.PENDING_REBOOT;
+    this.env.images.copy(source.index, target);
+    const { transfer: _t, received: _r, loadTime: _l, ...image } = source;
+    this.env.save(replaceSlot(slots, { ...image, index: target, isDefault: true, isRunning: false }));
+    return FW.OK;
   }
+
+  /** The boot loader is told to start `hash` at the next boot (the load timer fired). */
+  activate(hash: Uint8Array): void {
+    const slots = this.env.slots();
+    if (!slots.some((s) => sameBytes(s.fileHash, hash) && holdsImage(s))) return;
+    const target = slots.find((s) => sameBytes(s.fileHash, hash) && !s.isDefault) ?? slots.find((s) => sameBytes(s.fileHash, hash))!;
+    // The running image is no upload any more: its row loses the download state and bitmap.
+    this.env.save(
+      slots.map((s) => {
+        if (s.index !== target.index) return { ...s, isRunning: false };
+        const { transfer: _t, received: _r, ...image } = s;
+        return { ...image, isRunning: true };
+      }),
+    );
+  }
+
+  /** `loses-upload-slot-on-power-loss`: an upload in progress does not survive the power cut. */
+  loseUploadInProgress(): void {
+    const slots = this.env.slots();
+    const lost = slots.filter((s) => s.transfer === 'download');
+    if (lost.length === 0) return;
+    for (const s of lost) this.env.images.erase(s.index);
+    this.env.save(slots.map((s) => (s.transfer === 'download' ? emptySlot(s.index) : s)));
+  }
+
+  private verify(slot: FirmwareSlot): boolean {
+    if (this.env.faults.has('accepts-bad-hash')) return true;
+    const bytes = this.env.images.read(slot.index);
+    const size = slot.fileSize ?? 0;
+    if (!bytes || bytes.length < size) return false;
+    const digest = createHash('sha256').update(bytes.subarray(0, size)).digest();
+    return sameBytes(new Uint8Array(digest), slot.fileHash);
+  }
+}
+
+export function replaceSlot(slots: readonly FirmwareSlot[], slot: FirmwareSlot): FirmwareSlot[] {
+  return [...slots.filter((s) => s.index !== slot.index), slot].sort((a, b) => a.index - b.index);
 }

@@ -21,6 +21,24 @@ export interface FirmwareSlot {
   vendorHwId?: string;
   /** POSIX seconds of a scheduled load. */
   loadTime?: number;
+  /**
+   * State of an image uploaded through CSMP (the reference agent's FWHDR_STATUS download,
+   * complete, bad hash); absent for an image the factory programmed.
+   */
+  transfer?: 'download' | 'complete' | 'bad-hash';
+  /** Blocks written so far, one bit each, most significant bit first (while `transfer` is set). */
+  received?: Uint8Array;
+}
+
+/** The bytes of the images in flash, per slot; a slot the factory programmed may have none. */
+export interface ImageStore {
+  /** Writes `data` at `offset` of slot `index`'s image, as a flash page write: what was written stays. */
+  write(index: number, offset: number, data: Uint8Array): void;
+  /** The bytes written to the slot so far, or undefined when it holds none. */
+  read(index: number): Uint8Array | undefined;
+  erase(index: number): void;
+  /** Slot `to` gets a copy of slot `from`'s bytes (none when `from` has none). */
+  copy(from: number, to: number): void;
 }
 
 export interface GroupIds {
@@ -55,6 +73,7 @@ export interface MeterPlatform {
   settings(): MeterSettings;
   saveGroups(groups: GroupIds): void;
   saveFirmware(slots: FirmwareSlot[]): void;
+  readonly images: ImageStore;
   /** CurrentTime POST (doc 5.4): set the board clock to `posix` seconds. */
   setClock(posix: number): void;
 }
@@ -85,7 +104,7 @@ export interface MeterIdentity {
   hardware: HardwareFacts;
   /** Address of its mesh parent / border router (IPRoute next hop). */
   parentLinkLocal: string;
-  /** Upload slot capacity in bytes (TransferRequest fileSize limit). */
+  /** Upload slot capacity in bytes (TransferRequest fileSize limit; Linux sample 30 KiB, EFR32/Renesas 512 KiB). */
   slotSize: number;
 }
 

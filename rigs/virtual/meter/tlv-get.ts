@@ -269,6 +269,9 @@ function groupRows(ctx: AgentContext, type: number): TlvInput[] {
 
 export function firmwareRow(ctx: AgentContext, s: FirmwareSlot): TlvInput {
   const bitmap = ctx.firmware.bitmapFor(s);
+  const pending = ctx.ram.pendingLoad;
+  // The sample shows its current load time on the row of the slot it will load (g_curloadslot).
+  const loadTime = pending && s.fileHash && pending.hash.every((b, i) => s.fileHash![i] === b) && !s.isRunning ? pending.loadTime : s.loadTime;
   return tlv(TLV.FirmwareImageInfo, {
     index: s.index,
     fileHash: s.fileHash ?? new Uint8Array(32),
@@ -279,7 +282,7 @@ export function firmwareRow(ctx: AgentContext, s: FirmwareSlot): TlvInput {
     ...(bitmap ? { bitmap } : {}),
     ...(s.isDefault ? { isDefault: true } : {}),
     ...(s.isRunning ? { isRunning: true } : {}),
-    ...(s.loadTime !== undefined ? { loadTime: s.loadTime } : {}),
+    ...(loadTime !== undefined ? { loadTime } : {}),
     hwInfo: { hwId: s.hwId ?? '', ...(s.vendorHwId !== undefined ? { vendorHwId: s.vendorHwId } : {}) },
   });
 }

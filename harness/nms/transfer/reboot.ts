@@ -1,0 +1,50 @@
+/**
+ * After a LoadRequest: when the device reboots and registers again, and what it then runs.
+ * Nothing here assumes a time: the reference agent arms its load timer as a trickle timer with
+ * both bounds equal to the delay, so it fires anywhere between half and twice the delay
+ * (csmp-protocol.md 6.7), and a draft-conformant device loads at the load time itself. The NMS
+ * waits for the registration, then asks the device how long it has been up.
+ */
+import { TLV } from '../../csmp/tlv-ids.js';
+import { firmwareSlots, type FirmwareSlotInfo } from './slots.js';
+import type { RolloutDeps } from './upload.js';
+
+export interface Reregistration {
+  device: string;
+  /** Clock ms of the registration the NMS answered. */
+  registeredAt: number;
+  /** Clock ms the device booted, from its Uptime (TLV 22) read right after; absent when it did not answer. */
+  bootedAt?: number;
+  /** The FirmwareImageInfo rows of that registration. */
+  slots: FirmwareSlotInfo[];
+}
+
+/** The device's clock now, as the NMS last saw it (its CurrentTime against the NMS clock), in POSIX seconds. */
+export function deviceNowSec(deps: RolloutDeps, device: string): number {
+  const offset = deps.nms.devices.require(device).clockOffsetS ?? 0;
+  return Math.floor(deps.clock.now() / 1000) + offset;
+}
+
+/** Where the reference agent's load timer may fire for a load `delaySec` ahead, as clock ms from `sentAt`. */
+export function loadWindow(sentAt: number, delaySec: number): { earliest: number; latest: number } {
+  return { earliest: sentAt + (delaySec * 1000) / 2, latest: sentAt + delaySec * 2000 };
+}
+
+/**
+ * Waits for the device's next registration after event `since` (NmsEvents.mark()), for at most
+ * `timeoutMs` of clock time; rejects with EventTimeoutError when none comes.
+ */
+export async function waitForRegistration(deps: RolloutDeps, device: string, opts: { since: number; timeoutMs: number; uptimeTimeoutMs?: number }): Promise<Reregistration> {
+  const { nms, clock } = deps;
+  const e = await nms.events.waitForEvent('registrationRequest', opts.timeoutMs, { device, since: opts.since });
+  const rec = nms.devices.require(device);
+  const out: Reregistration = { device: rec.device.name, registeredAt: e.at, slots: firmwareSlots(rec.lastRegistration ?? []) };
+  try {
+    const a = await nms.client.get(device, TLV.Uptime, { timeoutMs: opts.uptimeTimeoutMs ?? 10_000 });
+    const up = a.tlvs.find((t) => t.type === TLV.Uptime)?.value?.['sysUpTime'];
+    if (a.code === '2.05' && typeof up === 'number') out.bootedAt = clock.now() - up * 1000;
+  } catch {
+    // Registered but silent to a GET: the registration alone still answers what it runs.
+  }
+  return out;
+}
