@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EventLogReporter } from '../../../harness/report/event-log.js';
 import { JUnitReporter } from '../../../harness/report/junit.js';
 import { mergeEventLogs, replayEvents } from '../../../harness/report/merge.js';
@@ -11,6 +11,7 @@ import { fakeRig, suite } from '../runner/support/fixtures.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { RecordingReporter } from '../runner/support/recording-reporter.js';
 import { validateJUnit, xpath } from './support/xmllint.js';
+import { casesOf } from '../../suites/support/run.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-merge-'))));
@@ -46,10 +47,9 @@ test('JUnit from merged shard logs equals the sum of the shards and validates', 
   // The same run unsharded gives the same testcases with the same verdicts.
   const whole = join(dir, 'whole.xml');
   await new Run({ rig, suites, executor: executor(), reporter: new JUnitReporter({ outputFile: whole }), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
-  const verdicts = async (f: string): Promise<string[]> =>
-    (await xpath(f, '//testcase/@*[name()="classname" or name()="name" or name()="status"]')).split('\n').map((l) => l.trim());
-  const group = (v: string[]): string[] => v.reduce<string[]>((acc, attr, i) => (i % 3 === 0 ? [...acc, attr] : [...acc.slice(0, -1), `${acc[acc.length - 1]} ${attr}`]), []).sort();
-  expect(group(await verdicts(out))).toEqual(group(await verdicts(whole)));
+  const verdicts = (f: string): string[] => casesOf(readFileSync(f, 'utf8')).map((c) => `${c.suite} @ ${c.device} › ${c.name}: ${c.status}`).sort();
+  expect(verdicts(out)).toEqual(verdicts(whole));
+  expect(verdicts(out)).toHaveLength(9);
 });
 
 test('a torn last line is ignored; a shard with no end makes the merge interrupted', async () => {
@@ -68,11 +68,40 @@ test('a torn last line is ignored; a shard with no end makes the merge interrupt
 test('logs from a newer format or of another kind are refused with their line', () => {
   const newer = join(dir, 'newer.jsonl');
   writeFileSync(newer, '{"type":"header","format":"csmp-hil-events","version":99}\n');
-  expect(() => mergeEventLogs([newer])).toThrow(`${newer}:1: format version 99 is newer than this csmp-hil reads (1); upgrade to merge it`);
+  expect(() => mergeEventLogs([newer])).toThrow(`${newer}:1: format version 99 is newer than this csmp-hil reads (2); upgrade to merge it`);
   const other = join(dir, 'other.jsonl');
   writeFileSync(other, '{"hello":1}\n');
   expect(() => mergeEventLogs([other])).toThrow(`${other}:1: not a csmp-hil-events log`);
   const broken = join(dir, 'broken.jsonl');
   writeFileSync(broken, '{"type":"header","format":"csmp-hil-events","version":1}\nnot json\n{"type":"begin"}\n');
   expect(() => mergeEventLogs([broken])).toThrow(`${broken}:2: not a JSON event`);
+});
+
+test('attachments: the log holds them relative to its folder, and the merge copies them beside the merged reports', async () => {
+  const shardDir = join(dir, 'moved', 'shard-1');
+  const log = join(shardDir, 'events.jsonl');
+  const pcap = join(shardDir, 'attachments', 'baseline', 'meter-1', 'reads.pcap');
+  const s = suite('baseline', 'tests: [ { name: reads, steps: [ { get: 75 } ] } ]');
+  const ex = new FakeExecutor().when('get: 75', async (_s, ctx) => {
+    mkdirSync(dirname(pcap), { recursive: true });
+    writeFileSync(pcap, 'pcap bytes');
+    ctx.attach({ name: 'meter-1.pcap', path: pcap, contentType: 'application/vnd.tcpdump.pcap' });
+    return { status: 'passed' };
+  });
+  await new Run({ rig: fakeRig([{ name: 'meter-1' }]), suites: [s], executor: ex, reporter: new EventLogReporter({ outputFile: log }) }).start();
+  const testEnd = readFileSync(log, 'utf8').split('\n').find((l) => l.includes('"type":"testEnd"'))!;
+  expect(JSON.parse(testEnd).result.attachments).toEqual([{ name: 'meter-1.pcap', path: 'attachments/baseline/meter-1/reads.pcap', contentType: 'application/vnd.tcpdump.pcap' }]);
+
+  // Moved, as a CI artifact is, then merged elsewhere: the copy is where the merged results say.
+  const moved = join(dir, 'artifact');
+  renameSync(join(dir, 'moved'), moved);
+  const merged = join(dir, 'merged');
+  const events = mergeEventLogs([join(moved, 'shard-1', 'events.jsonl')], { attachmentsInto: merged });
+  const end = events.find((e) => e.type === 'testEnd')!;
+  const copy = join(merged, 'attachments', 'baseline', 'meter-1', 'reads.pcap');
+  expect(end.type === 'testEnd' && end.result.attachments.map((a) => a.path)).toEqual([copy]);
+  expect(readFileSync(copy, 'utf8')).toBe('pcap bytes');
+  const junit = join(merged, 'junit.xml');
+  await replayEvents(events, new JUnitReporter({ outputFile: junit }));
+  expect(await xpath(junit, 'string(//system-out)')).toContain('[[ATTACHMENT|attachments/baseline/meter-1/reads.pcap]]');
 });

@@ -11,7 +11,11 @@ test('parseReporterList', () => {
     { kind: 'tap' },
     { kind: 'events', outputFile: 'reports/events.jsonl' },
   ]);
-  expect(() => parseReporterList('html')).toThrow("--reporter: 'html' is not one of junit[=file], events[=file], tap, progress");
+  expect(parseReporterList('html,pcap=a')).toEqual([
+    { kind: 'html', outputFile: 'reports/report.html' },
+    { kind: 'pcap', dir: 'a' },
+  ]);
+  expect(() => parseReporterList('xml')).toThrow("--reporter: 'xml' is not one of junit[=file], html[=file], events[=file], pcap[=dir], tap, progress");
 });
 
 test('TAP owns stdout, so progress goes to stderr; a terminal reporter is added when none prints', () => {
