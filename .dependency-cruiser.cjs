@@ -61,6 +61,13 @@ module.exports = {
       to: { path: '^(drivers|rigs)/|^harness/(nms|steps|runner|app|cli)/' },
     },
     {
+      name: 'evidence-is-files-and-signatures',
+      comment: 'Certification evidence (DSSE envelope, in-toto statement, bundle hashes) is read and checked without a rig: it never reaches drivers, the NMS, steps, the runner or the app.',
+      severity: 'error',
+      from: { path: '^harness/evidence/' },
+      to: { path: '^(drivers|rigs)/|^harness/(nms|steps|runner|app|cli|report)/' },
+    },
+    {
       name: 'model-is-a-contract',
       comment: 'The run model and the reporter contract are data shapes both runner and reporters import; they import neither.',
       severity: 'error',
