@@ -25,6 +25,17 @@ export interface HtmlOptions {
 }
 
 const key = (testId: string, retry: number): string => `${testId}#${retry}`;
+/** A rewrite this slow (ms) means a big report: later ones are spaced. */
+const SLOW_WRITE_MS = 50;
+
+/**
+ * Whether a rewrite is due at `now`, given when the last one ended and what it cost. A rewrite is
+ * the whole file: once one takes long (a big run), they are spaced so that writing stays under a
+ * tenth of the time. Small reports are rewritten after every test.
+ */
+export function writeDue(last: { at: number; cost: number }, now: number): boolean {
+  return last.cost < SLOW_WRITE_MS || now - last.at >= last.cost * 9;
+}
 
 /**
  * One self-contained HTML file (no network: scripts, styles and data inline) that opens from
@@ -33,9 +44,9 @@ const key = (testId: string, retry: number): string => `${testId}#${retry}`;
  * power actions and NMS changes. Each finished test's data is rendered to JSON once and kept as a
  * block the page parses only when the test is opened, so big runs stay quick to open.
  *
- * Rewritten atomically after every test, so an interrupted run leaves a readable report; on big
- * runs a rewrite that costs more than a tenth of the time since the last one waits for a later
- * test (the run's end always writes).
+ * Rewritten atomically after every test, so an interrupted run leaves a readable report; once a
+ * rewrite takes 50 ms or more (a big run), the next waits until nine times that has passed, so
+ * writing stays under a tenth of the run (the run's end, interrupted or not, always writes).
  */
 export class HtmlReporter implements Reporter {
   readonly name = 'html';
@@ -144,8 +155,7 @@ export class HtmlReporter implements Reporter {
   private write(force: boolean): void {
     if (!this.info) return;
     const start = this.now();
-    // A rewrite is the whole file: on a long run, space them so writing stays under a tenth of the time.
-    if (!force && start - this.lastWrite.at < this.lastWrite.cost * 9) {
+    if (!force && !writeDue(this.lastWrite, start)) {
       this.dirty = true;
       return;
     }
@@ -162,7 +172,8 @@ export class HtmlReporter implements Reporter {
     };
     writeFileAtomic(this.options.outputFile, renderPage(data, this.blocks));
     this.dirty = false;
-    this.lastWrite = { at: this.now(), cost: this.now() - start };
+    const end = this.now();
+    this.lastWrite = { at: end, cost: end - start };
   }
 
   /** Whether a rewrite was put off (tests). */

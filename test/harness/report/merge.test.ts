@@ -105,3 +105,23 @@ test('attachments: the log holds them relative to its folder, and the merge copi
   await replayEvents(events, new JUnitReporter({ outputFile: junit }));
   expect(await xpath(junit, 'string(//system-out)')).toContain('[[ATTACHMENT|attachments/baseline/meter-1/reads.pcap]]');
 });
+
+test('observations are logged and replayed as they happened', async () => {
+  const log = join(dir, 'obs.jsonl');
+  const w = new EventLogReporter({ outputFile: log });
+  const info = { rig: { name: 'r', file: 'r.yaml' }, startTime: 0, tests: [], retries: 0, bail: false };
+  const frame = { at: 1, direction: 'in' as const, link: 'dongle0', device: 'meter-1', testId: 't', retry: 0, tlvs: [], hex: '60' };
+  const line = { at: 2, device: 'meter-1', direction: 'rx' as const, text: 'meter> ' };
+  const power = { at: 3, device: 'meter-1', op: 'cycle' as const, outcome: 'done' as const };
+  const change = { at: 4, kind: 'state' as const, deviceAt: 40, device: 'meter-1', name: 'up → registering', message: 'POST /r' };
+  w.onBegin(info);
+  w.onFrame(frame);
+  w.onConsoleLine(line);
+  w.onPower(power);
+  w.onNmsChange(change);
+  w.onEnd({ status: 'passed', startTime: 0, duration: 5, counts: { passed: 0, failed: 0, flaky: 0, skipped: 0, interrupted: 0, error: 0 } });
+  const got: unknown[] = [];
+  await replayEvents(mergeEventLogs([log]), { onFrame: (f) => void got.push(f), onConsoleLine: (l) => void got.push(l), onPower: (p) => void got.push(p), onNmsChange: (c) => void got.push(c) });
+  expect(got).toEqual([frame, line, power, change]);
+  expect(readFileSync(log, 'utf8').split('\n')[0]).toBe('{"type":"header","format":"csmp-hil-events","version":2}');
+});
