@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { benchFleet } from './fleet.js';
 import { benchSuiteRun } from './suite-run.js';
 import { benchWire } from './wire.js';
+import { benchReportSize } from './report-size.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const vectors = join(root, 'test', 'fixtures', 'vectors');
@@ -19,3 +20,5 @@ const fleet = await benchFleet(log);
 log(`  target: ≥2,000 registrations/s (${fleet.registrationsPerSec >= 2_000 ? 'met' : 'NOT met'}), peak RSS <1 GB (${fleet.peakRssMB < 1024 ? 'met' : 'NOT met'})`);
 const [one, four] = benchSuiteRun(root, log);
 log(`  target: 4 meters <60 s (${four!.wallSec < 60 ? 'met' : 'NOT met'}), ≤1.5× the time of 1 (${(four!.wallSec / one!.wallSec).toFixed(2)}×: ${four!.wallSec <= 1.5 * one!.wallSec ? 'met' : 'NOT met'})`);
+const report = benchReportSize(vectors, log);
+log(`  target: HTML of a nightly ≤64 MB (${report.fileMB <= 64 ? 'met' : 'NOT met'})`);

@@ -319,6 +319,10 @@ export const CLIENT_JS = String.raw`(function () {
     if (a.framesDropped) wrap.appendChild(h('p', { class: 'note', text: a.framesDropped + ' more frames were not kept in the report; the pcap has the rest.' }));
     return wrap;
   }
+  // One field a line, its value as compact JSON: "interval: 60", "tlvid: ["22","35"]".
+  function fieldLines(value) {
+    return Object.keys(value).map(function (k) { return k + ': ' + JSON.stringify(value[k]); }).join('\n');
+  }
   function hexDump(hex) {
     var lines = [];
     for (var i = 0; i < hex.length; i += 32) {
@@ -354,7 +358,7 @@ export const CLIENT_JS = String.raw`(function () {
         h('thead', null, h('tr', null, [h('th', { text: 'TLV' }), h('th', { text: 'fields' }), h('th', { text: 'bytes' })])),
         h('tbody', null, d.tlvs.map(function (t) {
           var id = t.vendor !== undefined ? t.vendor + '.' + t.vendorType : String(t.type);
-          var value = t.value ? JSON.stringify(t.value, null, 1) : t.error ? '! ' + t.error.reason : '';
+          var value = t.value ? fieldLines(t.value) : t.error ? '! ' + t.error.reason : '';
           return h('tr', null, [h('td', { text: '[' + id + '/' + t.name + ']' }), h('td', null, h('pre', { text: value })), h('td', null, h('code', { text: t.raw }))]);
         })),
       ]));

@@ -51,8 +51,8 @@ svg.seq .msg { cursor: pointer; outline: none; } svg.seq .msg:hover .label, svg.
 svg.seq .sig-bad .label { fill: var(--fail); } svg.seq .sig-bad .arrow { stroke: var(--fail); }
 .frame { border: 1px solid var(--line); border-radius: 4px; padding: 8px 12px; margin-top: 8px; }
 .frame h4 { margin: 0 0 4px; } .frame .sig-1 { color: var(--pass); } .frame .sig-2 { color: var(--fail); } .frame .sig-3 { color: var(--mute); }
-table.tlvs { border-collapse: collapse; font-size: 12px; } .tlvs td, .tlvs th { border: 1px solid var(--line); padding: 2px 6px; vertical-align: top; text-align: left; }
-.tlvs pre { margin: 0; white-space: pre-wrap; } .tlvs code { word-break: break-all; font-size: 11px; }
+table.tlvs { border-collapse: collapse; font-size: 12px; width: 100%; table-layout: fixed; } .tlvs th:first-child { width: 16em; } .tlvs th:last-child { width: 40%; } .tlvs td, .tlvs th { border: 1px solid var(--line); padding: 2px 6px; vertical-align: top; text-align: left; }
+.tlvs pre { margin: 0; white-space: pre-wrap; word-break: break-all; } .tlvs code { word-break: break-all; font-size: 11px; }
 pre.hex, pre.logs, pre.step-failure { font: 12px var(--mono); background: var(--soft); padding: 6px 8px; overflow-x: auto; margin: 4px 0; }
 table.timeline { border-collapse: collapse; font-size: 12px; width: 100%; }
 .timeline td { padding: 1px 8px; border-bottom: 1px solid var(--soft); vertical-align: top; }

@@ -177,7 +177,7 @@ describe('a failing run', () => {
     expect(fields[3]).toMatch(/^ACK 2\.03 Valid MID \d+(?: token [0-9a-f]+)? · \d+-byte payload$/);
     expect(fields[4]).toBe('verified');
     expect(await pane.locator('table.tlvs tbody td:first-child').allTextContents()).toEqual(['[13/ReportSubscribe]', '[7/SessionID]', '[76/SignatureValidity]', '[77/Signature]']);
-    expect(JSON.parse((await pane.locator('table.tlvs tbody tr').first().locator('pre').textContent())!)).toEqual({ interval: 60, tlvid: ['22', '35'] });
+    expect(await pane.locator('table.tlvs tbody tr').first().locator('pre').textContent()).toBe('interval: 60\ntlvid: ["22","35"]');
     const hex = (await pane.locator('pre.hex').textContent())!.split('\n');
     // An IPv6 header from fd00::1: version 6, next header 17 (UDP), hop limit 64.
     expect(hex[0]).toMatch(/^0000 {2}60 00 00 00 [0-9a-f]{2} [0-9a-f]{2} 11 40 fd 00 00 00 00 00 00 00$/);
@@ -226,9 +226,10 @@ describe('a failing run', () => {
     ]);
     await t.locator('.tab', { hasText: 'attempt 2' }).click();
     if (process.env.HIL_SCREENSHOT) {
-      await t.locator('svg.seq g.msg', { has: page.locator('.label', { hasText: 'ACK 2.03 Valid' }) }).first().click();
-      await page.locator('.test').first().locator('.test-head').click();
-      await page.screenshot({ path: process.env.HIL_SCREENSHOT, fullPage: false, clip: { x: 0, y: 0, width: 1400, height: 1400 } });
+      // The README's picture: the summary, the failure opened, its exchange and one decoded message.
+      await t.locator('svg.seq g.msg', { has: page.locator('.label', { hasText: 'ACK 2.03 Valid' }) }).nth(1).click();
+      const pane = await t.locator('.frame').boundingBox();
+      await page.screenshot({ path: process.env.HIL_SCREENSHOT, fullPage: true, clip: { x: 0, y: 0, width: 1400, height: Math.ceil(pane!.y + Math.min(pane!.height, 420)) } });
     }
   });
 

@@ -1,3 +1,5 @@
+import vm from 'node:vm';
+import { CLIENT_JS } from '../../../harness/report/html/client.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HistoryReporter, readHistory } from '../../../harness/report/history.js';
@@ -139,4 +141,8 @@ test('arrow labels: type, code, path and TLV names, repeats counted, damage said
   expect(frameLabel({ ...f, coap: { ...f.coap!, uriQuery: ['q=75'] }, tlvs: [], error: { layer: 'tlv', offset: 60, reason: 'truncated' } })).toBe('NON POST /c?q=75 · ! tlv: truncated');
   const { coap: _c, ...bare } = f;
   expect(frameLabel({ ...bare, error: { layer: 'udp', offset: 40, reason: 'bad length' } })).toBe('udp: bad length');
+});
+
+test('the page script is valid JavaScript (the browser tests read it in Chromium)', () => {
+  expect(() => new vm.Script(CLIENT_JS, { filename: 'report-client.js' })).not.toThrow();
 });

@@ -45,7 +45,7 @@ describe('the virtual section of a rig file', () => {
       const rig = parseRig(base('  firmwareImage: fw.bin\n  meters: [{ name: m1 }]'), join(dir, 'rig.yaml'), { checkFiles: false });
       const slots = parseVirtualSection(rig).meters[0]!.initial.firmware;
       const hash = createHash('sha256').update(image).digest('hex');
-      expect(slots.map((x) => [x.index, Buffer.from(x.fileHash).toString('hex'), x.fileSize, x.isRunning ?? false, x.isDefault ?? false])).toEqual([
+      expect(slots.map((x) => [x.index, Buffer.from(x.fileHash ?? []).toString('hex'), x.fileSize, x.isRunning ?? false, x.isDefault ?? false])).toEqual([
         [1, hash, 777, true, false],
         [2, '00'.repeat(32), 0, false, false],
         [3, hash, 777, false, true],
