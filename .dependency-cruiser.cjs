@@ -3,7 +3,7 @@
  * ARCHITECTURE.md explains each layer; a rule here is the machine form of a sentence there.
  */
 const IO = '^(node:)?(fs|fs/promises|net|dgram|child_process|tty|worker_threads|http|https|readline)$|^(serialport|@serialport/.*|execa)$';
-const PURE_CODECS = '^(drivers/ip/|drivers/slip/slip-(decoder|encode)\\.ts|drivers/pcap/(format|record|link-layer|pcap-records|pcapng-records)\\.ts|harness/coap/(message|codes|errors)\\.ts|harness/csmp/|harness/decode/(message|render)\\.ts)';
+const PURE_CODECS = '^(drivers/ip/|drivers/slip/slip-(decoder|encode)\\.ts|core/pcap-format\\.ts|drivers/pcap/(record|link-layer|pcap-records|pcapng-records)\\.ts|harness/coap/(message|codes|errors)\\.ts|harness/csmp/|harness/decode/(message|render|frame-event)\\.ts)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -25,7 +25,7 @@ module.exports = {
     },
     {
       name: 'core-imports-nothing-of-ours',
-      comment: 'core/ is the vocabulary every layer shares (errors, clock, bytes, durations, atomic write); it stands below all of them.',
+      comment: 'core/ is the vocabulary every layer shares (errors, clock, bytes, durations, atomic write, the pcap file format); it stands below all of them.',
       severity: 'error',
       from: { path: '^core/' },
       to: { path: '^(harness|drivers|rigs|bench|test)/' },
@@ -59,6 +59,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^harness/report/' },
       to: { path: '^(drivers|rigs)/|^harness/(nms|steps|runner|app|cli)/' },
+    },
+    {
+      name: 'evidence-is-files-and-signatures',
+      comment: 'Certification evidence (DSSE envelope, in-toto statement, bundle hashes) is read and checked without a rig: it never reaches drivers, the NMS, steps, the runner or the app.',
+      severity: 'error',
+      from: { path: '^harness/evidence/' },
+      to: { path: '^(drivers|rigs)/|^harness/(nms|steps|runner|app|cli|report)/' },
     },
     {
       name: 'model-is-a-contract',

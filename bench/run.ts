@@ -8,6 +8,7 @@ import { benchFleet } from './fleet.js';
 import { benchRollout } from './rollout.js';
 import { benchSuiteRun } from './suite-run.js';
 import { benchWire } from './wire.js';
+import { benchReportSize } from './report-size.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const vectors = join(root, 'test', 'fixtures', 'vectors');
@@ -22,3 +23,5 @@ const rollout = await benchRollout(log);
 log(`  target: goodput ≥85 % of the line (${rollout.goodputShare >= 0.85 ? 'met' : 'NOT met'}), group of 4 ≤1.2× one (${rollout.groupRatio <= 1.2 ? 'met' : 'NOT met'})`);
 const [one, four] = benchSuiteRun(root, log);
 log(`  target: 4 meters <60 s (${four!.wallSec < 60 ? 'met' : 'NOT met'}), ≤1.5× the time of 1 (${(four!.wallSec / one!.wallSec).toFixed(2)}×: ${four!.wallSec <= 1.5 * one!.wallSec ? 'met' : 'NOT met'})`);
+const report = benchReportSize(vectors, log);
+log(`  target: HTML of a nightly ≤64 MB (${report.fileMB <= 64 ? 'met' : 'NOT met'})`);

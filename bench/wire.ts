@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { buildUdpPacket } from '../drivers/ip/packet.js';
 import { parseIpv6 } from '../drivers/ip/ipv6.js';
 import { parseUdp } from '../drivers/ip/udp.js';
-import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../drivers/pcap/format.js';
+import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../core/pcap-format.js';
 import { readPcapFile } from '../drivers/pcap/reader.js';
 import { SlipDecoder } from '../drivers/slip/slip-decoder.js';
 import { slipEncode } from '../drivers/slip/slip-encode.js';

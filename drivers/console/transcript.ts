@@ -57,17 +57,23 @@ export class Transcript {
   }
 }
 
+export interface TranscriptLine {
+  /** Arrival of the line's first character. */
+  at: number;
+  dir: 'tx' | 'rx';
+  /** Without its line end; control characters other than line ends shown as \xNN. */
+  text: string;
+}
+
 /**
- * Plain text, one line per console line: `<ISO time> > command` for what the harness sent and
- * `<ISO time> < text` for what the board said, stamped with the arrival of the line's first
- * character. Control characters other than line ends are shown as \xNN; a line with no end yet
- * (a prompt) is printed as it is.
+ * The transcript as console lines, each stamped with the arrival of its first character. A line
+ * with no end yet (a prompt) is a line as it is.
  */
-export function renderTranscript(entries: readonly TranscriptEntry[]): string {
-  const out: string[] = [];
-  let pending: { at: number; dir: 'tx' | 'rx'; text: string } | undefined;
+export function transcriptLines(entries: readonly TranscriptEntry[]): TranscriptLine[] {
+  const out: TranscriptLine[] = [];
+  let pending: TranscriptLine | undefined;
   const flush = () => {
-    if (pending) out.push(`${new Date(pending.at).toISOString()} ${pending.dir === 'tx' ? '>' : '<'} ${visible(pending.text)}`);
+    if (pending) out.push({ ...pending, text: visible(pending.text) });
     pending = undefined;
   };
   for (const e of entries) {
@@ -84,6 +90,15 @@ export function renderTranscript(entries: readonly TranscriptEntry[]): string {
     });
   }
   flush();
+  return out;
+}
+
+/**
+ * Plain text, one line per console line: `<ISO time> > command` for what the harness sent and
+ * `<ISO time> < text` for what the board said (transcriptLines).
+ */
+export function renderTranscript(entries: readonly TranscriptEntry[]): string {
+  const out = transcriptLines(entries).map((l) => `${new Date(l.at).toISOString()} ${l.dir === 'tx' ? '>' : '<'} ${l.text}`);
   return out.length ? out.join('\n') + '\n' : '';
 }
 

@@ -2,8 +2,8 @@
  * A Link over SLIP on a serial byte stream (local tty, ser2net, pty): the harness is a userspace
  * IPv6/UDP host with one or more local addresses (the FND address, a VIP) on the dongle's line.
  *
- * Receive path, per frame: SLIP decode → 'frame' (every packet, for captures) → IPv6 parse →
- * destination filter → UDP parse and checksum → 'datagram'. Every rejection is counted in `drops`
+ * Receive path, per frame: SLIP decode → IPv6 parse → destination filter → UDP parse and checksum
+ * → 'frame' (every packet, for captures, with the parse when it succeeded) → 'datagram'. Every rejection is counted in `drops`
  * under a reason and announced as 'drop' ({ layer, reason }):
  *   'slip: bad escape' | 'slip: oversize frame' | 'slip: unterminated frame'
  *   'ipv6: <DecodeError reason>' | 'udp: <DecodeError reason>'   (truncation, version, lengths)
@@ -104,19 +104,22 @@ export class SlipLink extends EventEmitter implements Link {
 
   /** Sends one UDP datagram as IPv6 (hop limit 64 unless configured) with a correct checksum. */
   send(d: Datagram): void {
-    this.sendRaw(
-      buildUdpPacket({ src: d.src, dst: d.dst, srcPort: d.srcPort, dstPort: d.dstPort, payload: d.payload, hopLimit: this.hopLimit }),
-    );
+    const ipv6 = buildUdpPacket({ src: d.src, dst: d.dst, srcPort: d.srcPort, dstPort: d.dstPort, payload: d.payload, hopLimit: this.hopLimit });
+    this.transmit(ipv6, d);
   }
 
   /** Sends bytes as one SLIP frame, unchecked: robustness tests inject deliberately broken packets. */
   sendRaw(ipv6: Uint8Array): void {
+    this.transmit(ipv6, undefined);
+  }
+
+  private transmit(ipv6: Uint8Array, datagram: Datagram | undefined): void {
     if (!this.stream.isUp) {
       // No 'frame': nothing crossed the link.
       this.drop('serial', SERIAL_DROP.whileDown);
       return;
     }
-    const f: LinkFrame = { direction: 'out', ipv6, at: Date.now() };
+    const f: LinkFrame = { direction: 'out', ipv6, at: Date.now(), ...(datagram ? { datagram } : {}) };
     this.emit('frame', f);
     this.stream.write(slipEncode(ipv6));
   }
@@ -151,29 +154,34 @@ export class SlipLink extends EventEmitter implements Link {
   }
 
   private receive(frame: Uint8Array): void {
-    this.emit('frame', { direction: 'in', ipv6: frame, at: Date.now() } satisfies LinkFrame);
     const d = this.decode(frame);
+    // The frame goes out first and carries the parse: captures see every packet, valid or not, and
+    // nothing above parses IPv6 and UDP again.
+    this.emit('frame', { direction: 'in', ipv6: frame, at: Date.now(), ...('datagram' in d ? { datagram: d.datagram } : {}) } satisfies LinkFrame);
     // Emitted outside decode's try: a DecodeError thrown by a listener (CoAP, TLV) is not a link drop.
-    if (d) this.emit('datagram', d);
+    if ('datagram' in d) this.emit('datagram', d.datagram);
+    else this.drop(d.layer, d.reason);
   }
 
-  private decode(frame: Uint8Array): Datagram | undefined {
+  private decode(frame: Uint8Array): { datagram: Datagram } | { layer: string; reason: string } {
     try {
       const ip = parseIpv6(frame);
-      if (!this.isLocal(frame)) return this.drop('ipv6', 'not-for-us');
-      if (ip.protocol !== NEXT_HEADER_UDP) return this.drop('ipv6', 'not-udp');
+      if (!this.isLocal(frame)) return { layer: 'ipv6', reason: 'not-for-us' };
+      if (ip.protocol !== NEXT_HEADER_UDP) return { layer: 'ipv6', reason: 'not-udp' };
       const udp = parseUdp(ip.payload, ip.src, ip.dst);
-      if (!udp.checksumOk) return this.drop('udp', 'udp: bad checksum');
+      if (!udp.checksumOk) return { layer: 'udp', reason: 'udp: bad checksum' };
       return {
-        src: formatIpv6(ip.src),
-        dst: formatIpv6(ip.dst),
-        srcPort: udp.srcPort,
-        dstPort: udp.dstPort,
-        payload: udp.payload,
+        datagram: {
+          src: formatIpv6(ip.src),
+          dst: formatIpv6(ip.dst),
+          srcPort: udp.srcPort,
+          dstPort: udp.dstPort,
+          payload: udp.payload,
+        },
       };
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
-      return this.drop(e.layer, `${e.layer}: ${e.reason}`);
+      return { layer: e.layer, reason: `${e.layer}: ${e.reason}` };
     }
   }
 

@@ -10,11 +10,16 @@ export interface Datagram {
   payload: Uint8Array;
 }
 
-/** A raw IPv6 packet that crossed the link, for pcap writers. `at` is ms since the epoch. */
+/**
+ * A raw IPv6 packet that crossed the link, for captures and reports. `at` is ms since the epoch.
+ * `datagram` is the link's own parse of it, when the packet was a valid UDP datagram to or from one
+ * of the link's addresses: the layers above decode CoAP from it rather than parse IPv6 again.
+ */
 export interface LinkFrame {
   direction: 'in' | 'out';
   ipv6: Uint8Array;
   at: number;
+  datagram?: Datagram;
 }
 
 /**

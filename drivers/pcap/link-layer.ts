@@ -1,5 +1,5 @@
 /** Finds the IPv6 packet inside one captured frame, or says why there is none. */
-import { LINKTYPE } from './format.js';
+import { LINKTYPE } from '../../core/pcap-format.js';
 
 const ETH_HEADER_LEN = 14;
 const ETHERTYPE_IPV6 = 0x86dd;

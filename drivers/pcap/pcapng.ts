@@ -10,7 +10,7 @@
  * the damage when DecodeError('pcapng', offset, code, reason) is thrown.
  */
 import { DecodeError, type DecodeErrorCode } from '../../core/errors.js';
-import { PCAPNG_MAGIC } from './format.js';
+import { PCAPNG_MAGIC } from '../../core/pcap-format.js';
 import { extractIpv6 } from './link-layer.js';
 import type { PcapRecord } from './record.js';
 

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DecodeError } from '../../core/errors.js';
-import { GLOBAL_HEADER_LEN, MAGIC, PCAPNG_MAGIC, RECORD_HEADER_LEN } from './format.js';
+import { GLOBAL_HEADER_LEN, MAGIC, PCAPNG_MAGIC, RECORD_HEADER_LEN } from '../../core/pcap-format.js';
 import { extractIpv6 } from './link-layer.js';
 import { readPcapng } from './pcapng.js';
 import type { PcapRecord } from './record.js';

@@ -144,6 +144,7 @@ export class UdpLink extends EventEmitter implements Link {
       direction: 'out',
       ipv6: buildUdpPacket({ src: e.address === '::' ? d.src : e.address, dst: d.dst, srcPort: e.port, dstPort: d.dstPort, payload: d.payload, hopLimit: this.hopLimit }),
       at: Date.now(),
+      datagram: { ...d, src: e.address === '::' ? d.src : e.address, srcPort: e.port },
     };
     e.socket.send(d.payload, d.dstPort, d.dst, (err) => {
       if (err) this.drop(UDP_DROP.sendFailed);
@@ -226,6 +227,7 @@ export class UdpLink extends EventEmitter implements Link {
       direction: 'in',
       ipv6: buildUdpPacket({ src, dst: e.address, srcPort: rinfo.port, dstPort: e.port, payload, hopLimit: this.hopLimit }),
       at: Date.now(),
+      datagram: d,
     } satisfies LinkFrame);
     this.emit('datagram', d);
   }

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { Console } from '../../drivers/console/console.js';
-import { renderTranscript } from '../../drivers/console/transcript.js';
+import { renderTranscript, transcriptLines } from '../../drivers/console/transcript.js';
 import { consoleOptionsFromSpec } from './console-from-rig.js';
 import { SlipLink } from '../../drivers/link/slip-link.js';
 import type { Link } from '../../drivers/link/types.js';
@@ -23,6 +23,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { Bench } from '../steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../steps/device-control.js';
 import { FrameLog } from '../steps/frame-log.js';
+import { BenchObservations } from './bench-observations.js';
 import type { ConsoleLog } from './captures.js';
 
 /**
@@ -50,6 +51,8 @@ export interface OpenedBench {
   /** Raw links by name (captures listen here, before the firewall). */
   links: ReadonlyMap<string, Link>;
   consoleLogs: ReadonlyMap<string, ConsoleLog>;
+  /** Frames (decoded once), power actions and NMS changes as report events. */
+  observations: BenchObservations;
   virtual: VirtualRig | undefined;
   close(): Promise<void>;
 }
@@ -97,9 +100,12 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     await nms.start([...links.values()]);
     undo.push(() => nms.stop());
 
+    const observations = new BenchObservations(rig);
+    for (const l of links.values()) observations.watchLink(l);
+    observations.watchNms(nms);
+    undo.push(() => observations.stop());
     const frames = new FrameLog();
-    for (const l of links.values()) frames.watch(l);
-    undo.push(() => frames.stop());
+    observations.on('frame', (f) => frames.add(f));
 
     const wanted = new Set(opts.devices ?? rig.devices.map((d) => d.name));
     const consoles = new Map<string, DeviceConsole>();
@@ -113,20 +119,26 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
         consoles.set(d.name, {
           run: async (command, o = {}) => (await con.run(command, o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {})).output,
         });
-        consoleLogs.set(d.name, { textSince: (ms) => renderTranscript(con.transcript().filter((e) => e.at >= ms)) });
+        consoleLogs.set(d.name, {
+          textSince: (ms) => renderTranscript(con.transcript().filter((e) => e.at >= ms)),
+          linesSince: (ms) => transcriptLines(con.transcript().filter((e) => e.at >= ms)),
+        });
       }
       if (d.power) {
         const p = new PowerControl(d.name, { on: d.power.on, off: d.power.off, ...(d.power.cycle ? { cycle: d.power.cycle } : {}), ...(d.power.offMs !== undefined ? { cycleOffMs: d.power.offMs } : {}), timeoutMs: d.power.timeoutMs });
-        powers.set(d.name, {
-          switch: async (op, opts) => {
-            await (op === 'on' ? p.on() : op === 'off' ? p.off() : p.cycle(opts?.afterOff ? { afterOff: opts.afterOff } : {}));
-          },
-        });
+        powers.set(
+          d.name,
+          observations.observedPower(d.name, {
+            switch: async (op, opts) => {
+              await (op === 'on' ? p.on() : op === 'off' ? p.off() : p.cycle(opts?.afterOff ? { afterOff: opts.afterOff } : {}));
+            },
+          }),
+        );
       }
     }
 
     const bench = new Bench({ rig, nms, clock, timeScale, links, frames, consoles, powers });
-    return { rig, bench, nms, links, consoleLogs, virtual, close };
+    return { rig, bench, nms, links, consoleLogs, observations, virtual, close };
   } catch (e) {
     await close();
     throw e;

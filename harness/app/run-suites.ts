@@ -14,17 +14,20 @@ import { loadRig, type Rig } from '../config/rig.js';
 import { withMeters } from './scale-rig.js';
 import { loadSuites, type Suite } from '../config/suite.js';
 import { ConfigError, ResourceError } from '../../core/errors.js';
-import { createReporters, parseReporterList, type ReporterSpec } from '../report/select.js';
+import { createReporters, parseReporterList, type ReporterSpec, type ReportSettings } from '../report/select.js';
+import { startupLine } from '../report/terminal.js';
 import { Multiplexer } from '../model/multiplexer.js';
 import { exitCodeFor } from '../runner/exit-code.js';
 import type { RunOptions } from '../runner/options.js';
 import { Run } from '../runner/run.js';
 import { handleSignals, type SignalHandling } from '../runner/signals.js';
 import type { RunSummary } from '../model/run-model.js';
+import type { Reporter } from '../model/reporter.js';
 import { CsmpStepExecutor } from '../steps/executor.js';
 import { BenchSession } from '../steps/session.js';
 import { TestCaptures } from './captures.js';
-import { openBench } from './open-bench.js';
+import { openBench, type OpenedBench } from './open-bench.js';
+import { RunObserver } from './run-observer.js';
 
 export interface RunSuitesOptions {
   rigFile: string;
@@ -32,8 +35,23 @@ export interface RunSuitesOptions {
   meters?: number;
   suitePaths: readonly string[];
   reportsDir: string;
-  /** --reporter value: 'junit,tap,progress,events' with optional '=file' for junit/events. */
+  /** --reporter value: 'junit,html,tap,progress,events' with optional '=file' for junit/html/events. */
   reporters?: string;
+  /** The HTML report beside JUnit (default true; --no-html). */
+  html?: boolean;
+  /** Cross-reporter settings: JUnit attachment paths, history folder, extra report files. */
+  report?: ReportSettings;
+  /** Where the virtual rig keeps its ptys, sockets and flash files; default the reports folder. */
+  runDir?: string;
+  /**
+   * Runs once the bench is open, before any test: a reason to refuse the run (certification's
+   * firmware check), or undefined to go on. A refused run runs no test and exits 1.
+   */
+  preflight?: (opened: OpenedBench) => Promise<string | undefined>;
+  /** Changes to the loaded rig before it opens (certification gives virtual meters the image under test). */
+  adjustRig?: (rig: Rig) => Rig;
+  /** Listeners besides the selected reporters (certification collects the verdicts). */
+  extraReporters?: readonly Reporter[];
   run?: Omit<RunOptions, 'clock' | 'lockDir'>;
   stdout?: Writable & { isTTY?: boolean; columns?: number };
   stderr?: Writable & { isTTY?: boolean; columns?: number };
@@ -45,17 +63,36 @@ export interface RunSuitesResult {
   exitCode: number;
   summary?: RunSummary;
   junitFile: string;
+  /** The HTML report, when one was written. */
+  htmlFile?: string;
+  /** Why preflight refused the run. */
+  refused?: string;
 }
 
-/** Reporter specs with junit always on, and default files inside the reports folder. */
-export function reporterSpecs(text: string | undefined, reportsDir: string): ReporterSpec[] {
+const FILE_NAMES = { junit: 'junit.xml', html: 'report.html', events: 'events.jsonl' } as const;
+
+/**
+ * Reporter specs with JUnit always on, HTML on unless `html` is false, the per-test pcap writer
+ * when `pcap` (a live run; a merge copies the shards' pcaps instead), and default files inside the
+ * reports folder.
+ */
+export function reporterSpecs(text: string | undefined, reportsDir: string, opts: { html?: boolean; pcap?: boolean } = {}): ReporterSpec[] {
   const items = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const specs = parseReporterList(items.join(','));
   items.forEach((item, i) => {
     const s = specs[i]!;
-    if ((s.kind === 'junit' || s.kind === 'events') && !item.includes('=')) s.outputFile = join(reportsDir, s.kind === 'junit' ? 'junit.xml' : 'events.jsonl');
+    if ((s.kind === 'junit' || s.kind === 'events' || s.kind === 'html') && !item.includes('=')) s.outputFile = join(reportsDir, FILE_NAMES[s.kind]);
+    if (s.kind === 'pcap' && !item.includes('=')) s.dir = join(reportsDir, 'attachments');
   });
-  if (!specs.some((s) => s.kind === 'junit')) specs.unshift({ kind: 'junit', outputFile: join(reportsDir, 'junit.xml') });
+  if (!specs.some((s) => s.kind === 'junit')) specs.unshift({ kind: 'junit', outputFile: join(reportsDir, FILE_NAMES.junit) });
+  if (opts.html !== false && !specs.some((s) => s.kind === 'html')) specs.splice(specs.findIndex((s) => s.kind === 'junit') + 1, 0, { kind: 'html', outputFile: join(reportsDir, FILE_NAMES.html) });
+  if (opts.html === false) return withPcap(specs.filter((s) => s.kind !== 'html'), reportsDir, opts.pcap);
+  return withPcap(specs, reportsDir, opts.pcap);
+}
+
+function withPcap(specs: ReporterSpec[], reportsDir: string, pcap: boolean | undefined): ReporterSpec[] {
+  if (pcap && !specs.some((s) => s.kind === 'pcap')) specs.push({ kind: 'pcap', dir: join(reportsDir, 'attachments') });
+  if (!pcap) return specs.filter((s) => s.kind !== 'pcap');
   return specs;
 }
 
@@ -76,9 +113,10 @@ async function loadAndRun(o: RunSuitesOptions, signals: SignalHandling): Promise
   let rig: Rig;
   let suites: Suite[];
   try {
-    specs = reporterSpecs(o.reporters, o.reportsDir);
+    specs = reporterSpecs(o.reporters, o.reportsDir, { pcap: true, ...(o.html !== undefined ? { html: o.html } : {}) });
     rig = await loadRig(o.rigFile);
     if (o.meters !== undefined) rig = withMeters(rig, o.meters);
+    if (o.adjustRig) rig = o.adjustRig(rig);
     suites = await loadSuites(o.suitePaths);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof ResourceError) {
@@ -88,6 +126,9 @@ async function loadAndRun(o: RunSuitesOptions, signals: SignalHandling): Promise
     throw e;
   }
   const junitFile = (specs.find((s) => s.kind === 'junit') as { outputFile: string }).outputFile;
+  const htmlSpec = specs.find((s) => s.kind === 'html') as { outputFile: string } | undefined;
+  const files = { junitFile, ...(htmlSpec ? { htmlFile: htmlSpec.outputFile } : {}) };
+  const attachmentsDir = (specs.find((s) => s.kind === 'pcap') as { dir: string }).dir;
   // Hardware boards are shared between runs and racks; the virtual rig's are this run's own.
   const lockDir = rig.virtual ? undefined : join(tmpdir(), 'csmp-hil-locks');
   const runOptions: RunOptions = { ...o.run, ...(lockDir ? { lockDir } : {}) };
@@ -99,33 +140,51 @@ async function loadAndRun(o: RunSuitesOptions, signals: SignalHandling): Promise
   } catch (e) {
     if (e instanceof ConfigError) {
       say(e.message);
-      return { exitCode: 2, junitFile };
+      return { exitCode: 2, ...files };
     }
     throw e;
   }
   const active = [...new Set(planned.tests.filter((t) => !t.skipReason).map((t) => t.device.name))];
+  // At once: opening a rig takes seconds, and a person should see what is about to happen.
+  stderr.write(
+    `${startupLine({
+      rig: { name: rig.name, file: o.rigFile },
+      devices: [...new Set(planned.tests.map((t) => t.device.name))],
+      suites: [...new Set(planned.tests.map((t) => t.suite.name))],
+      tests: planned.tests.length,
+    })}\n`,
+  );
 
   let opened;
   try {
-    opened = await openBench(rig, { runDir: o.reportsDir, devices: active });
+    opened = await openBench(rig, { runDir: o.runDir ?? o.reportsDir, devices: active });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof ResourceError || (e as NodeJS.ErrnoException).code !== undefined) {
       say(`cannot open the rig ${rig.name}: ${(e as Error).message}`);
-      return { exitCode: 2, junitFile };
+      return { exitCode: 2, ...files };
     }
     throw e;
   }
 
+  let observer: RunObserver | undefined;
   try {
-    const captures = new TestCaptures(join(o.reportsDir, 'attachments'), opened.links, opened.consoleLogs);
+    const refused = o.preflight ? await o.preflight(opened) : undefined;
+    if (refused !== undefined) {
+      say(refused);
+      return { exitCode: 1, ...files, refused };
+    }
+    const reporters = new Multiplexer([...createReporters(specs, { stdout, stderr }, o.report ?? {}), ...(o.extraReporters ?? [])], (l) => void stderr.write(`${l}\n`));
+    observer = new RunObserver(opened.observations, reporters);
+    const captures = new TestCaptures(attachmentsDir, opened.consoleLogs, observer);
     const session = new BenchSession(opened.bench, captures);
     const executor = new CsmpStepExecutor(opened.bench);
-    const reporters = createReporters(specs, { stdout, stderr });
-    const run = new Run({ rig: opened.rig, suites, executor, session, reporter: new Multiplexer(reporters, (l) => void stderr.write(`${l}\n`)), options: runOptions });
+    // The observer hears which test runs where before the reporters do, and feeds them the bench's observations.
+    const run = new Run({ rig: opened.rig, suites, executor, session, reporter: new Multiplexer([observer, reporters]), options: runOptions });
     signals.attach(run);
     const summary = await run.start();
-    return { exitCode: exitCodeFor(summary, signals.received), summary, junitFile };
+    return { exitCode: exitCodeFor(summary, signals.received), summary, ...files };
   } finally {
+    observer?.stop();
     await opened.close();
   }
 }

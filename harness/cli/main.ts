@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCertify } from './commands/certify.js';
 import { registerCheck } from './commands/check.js';
 import { registerDecode } from './commands/decode.js';
 import { registerDiagnose } from './commands/diagnose.js';
@@ -9,6 +10,7 @@ import { registerRequest } from './commands/request.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
 import { registerUpgrade } from './commands/upgrade.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWireshark } from './commands/wireshark.js';
 
 // `hil decode big.pcap | head` closes stdout early; that is the reader's choice, not a failure.
@@ -38,6 +40,8 @@ registerCheck(program, exit);
 registerSim(program, exit);
 registerUpgrade(program, exit);
 registerMerge(program, exit);
+registerCertify(program, exit);
+registerVerify(program, exit);
 registerDecode(program);
 registerWireshark(program, exit);
 

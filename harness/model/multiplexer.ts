@@ -1,3 +1,4 @@
+import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from './observations.js';
 import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from './run-model.js';
 import type { HarnessError, Reporter, StepStart } from './reporter.js';
 
@@ -33,6 +34,18 @@ export class Multiplexer implements Reporter {
   }
   onTestEnd(test: TestCase, result: TestResult): void {
     this.each('onTestEnd', (r) => r.onTestEnd?.(test, result));
+  }
+  onFrame(frame: FrameEvent): void {
+    this.each('onFrame', (r) => r.onFrame?.(frame));
+  }
+  onConsoleLine(line: ConsoleLineEvent): void {
+    this.each('onConsoleLine', (r) => r.onConsoleLine?.(line));
+  }
+  onPower(action: PowerEvent): void {
+    this.each('onPower', (r) => r.onPower?.(action));
+  }
+  onNmsChange(change: NmsChangeEvent): void {
+    this.each('onNmsChange', (r) => r.onNmsChange?.(change));
   }
   onError(error: HarnessError): void {
     this.each('onError', (r) => r.onError?.(error));

@@ -5,7 +5,12 @@
  * starts (missing capability, not run after --bail or an interrupt) gets onTestEnd without
  * onTestBegin. Tests on different devices interleave. All arguments are plain JSON data, which is what
  * lets the event log replay a run into any reporter.
+ *
+ * Observations (onFrame, onConsoleLine, onPower, onNmsChange) come from the bench, not the runner,
+ * between onBegin and onEnd; one that belongs to a test names it (testId, retry) and arrives before
+ * that attempt's onTestEnd, except console lines, which the bench hands over as the attempt ends.
  */
+import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from './observations.js';
 import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from './run-model.js';
 
 export interface StepStart {
@@ -29,6 +34,10 @@ export interface Reporter {
   onStepBegin?(test: TestCase, step: StepStart): void;
   onStepEnd?(test: TestCase, step: StepRecord): void;
   onTestEnd?(test: TestCase, result: TestResult): void;
+  onFrame?(frame: FrameEvent): void;
+  onConsoleLine?(line: ConsoleLineEvent): void;
+  onPower?(action: PowerEvent): void;
+  onNmsChange?(change: NmsChangeEvent): void;
   /** A problem outside any test (port busy, session close failed). */
   onError?(error: HarnessError): void;
   /** May flush asynchronously; the run waits for it. */

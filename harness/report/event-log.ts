@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from '../model/run-model.js';
+import { dirname, relative, resolve } from 'node:path';
+import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from '../model/observations.js';
+import type { Attachment, RunInfo, RunSummary, StepRecord, TestCase, TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type EventLogHeader, type RunEvent } from './events.js';
 import type { HarnessError, Reporter, StepStart } from '../model/reporter.js';
 
@@ -11,12 +12,16 @@ export interface EventLogOptions {
 /**
  * Writes every event as one JSON line, appended as it happens: a killed shard leaves every event but
  * perhaps a torn last line, which the merge ignores. `hil merge` replays these files into any reporter.
+ * Attachment paths are written relative to the log's folder (format version 2).
  */
 export class EventLogReporter implements Reporter {
   readonly name = 'events';
   private fd: number | undefined;
+  private readonly base: string;
 
-  constructor(private readonly options: EventLogOptions) {}
+  constructor(private readonly options: EventLogOptions) {
+    this.base = dirname(resolve(options.outputFile));
+  }
 
   onBegin(info: RunInfo): void {
     mkdirSync(dirname(this.options.outputFile), { recursive: true });
@@ -32,10 +37,23 @@ export class EventLogReporter implements Reporter {
     this.event({ type: 'stepBegin', testId: test.id, step });
   }
   onStepEnd(test: TestCase, step: StepRecord): void {
-    this.event({ type: 'stepEnd', testId: test.id, step });
+    this.event({ type: 'stepEnd', testId: test.id, step: { ...step, attachments: this.relative(step.attachments) } });
   }
   onTestEnd(test: TestCase, result: TestResult): void {
-    this.event({ type: 'testEnd', testId: test.id, result });
+    const steps = result.steps.map((s) => ({ ...s, attachments: this.relative(s.attachments) }));
+    this.event({ type: 'testEnd', testId: test.id, result: { ...result, steps, attachments: this.relative(result.attachments) } });
+  }
+  onFrame(frame: FrameEvent): void {
+    this.event({ type: 'frame', frame });
+  }
+  onConsoleLine(line: ConsoleLineEvent): void {
+    this.event({ type: 'console', line });
+  }
+  onPower(action: PowerEvent): void {
+    this.event({ type: 'power', action });
+  }
+  onNmsChange(change: NmsChangeEvent): void {
+    this.event({ type: 'nms', change });
   }
   onError(error: HarnessError): void {
     this.event({ type: 'error', error });
@@ -44,6 +62,10 @@ export class EventLogReporter implements Reporter {
     this.event({ type: 'end', summary });
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  private relative(list: readonly Attachment[]): Attachment[] {
+    return list.map((a) => ({ ...a, path: relative(this.base, resolve(a.path)) }));
   }
 
   private event(e: RunEvent): void {

@@ -1,9 +1,15 @@
+import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from '../model/observations.js';
 import type { RunInfo, RunSummary, StepRecord, TestResult } from '../model/run-model.js';
 import type { HarnessError, StepStart } from '../model/reporter.js';
 
-/** The event log's first line names its format, so `hil merge` can refuse what it does not know. */
+/**
+ * The event log's first line names its format, so `hil merge` can refuse what it does not know.
+ * Version 2 added the observations (frame, console, power, nms) and made attachment paths relative
+ * to the log's own folder, so a shard's folder can be moved (a CI artifact) and still merged.
+ * Version 1 logs are read as they are: no observations, paths as written.
+ */
 export const EVENT_LOG_FORMAT = 'csmp-hil-events';
-export const EVENT_LOG_VERSION = 1;
+export const EVENT_LOG_VERSION = 2;
 
 export interface EventLogHeader {
   type: 'header';
@@ -18,6 +24,9 @@ export type RunEvent =
   | { type: 'stepBegin'; testId: string; step: StepStart }
   | { type: 'stepEnd'; testId: string; step: StepRecord }
   | { type: 'testEnd'; testId: string; result: TestResult }
+  | { type: 'frame'; frame: FrameEvent }
+  | { type: 'console'; line: ConsoleLineEvent }
+  | { type: 'power'; action: PowerEvent }
+  | { type: 'nms'; change: NmsChangeEvent }
   | { type: 'error'; error: HarnessError }
   | { type: 'end'; summary: RunSummary };
-

@@ -1,13 +1,21 @@
 import { hostname } from 'node:os';
+import { dirname, relative, resolve } from 'node:path';
 import { create } from 'xmlbuilder2';
-import type { RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
+import type { Failure, RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import type { Reporter } from '../model/reporter.js';
 import { xmlSafe } from './sanitize.js';
 import { failureDetails, stepLog } from './step-log.js';
 
+/** What attachment paths in system-out are relative to: the JUnit file's folder (Jenkins), or the project root (GitLab). */
+export type AttachmentBase = 'junit' | 'project';
+
 export interface JUnitOptions {
   outputFile: string;
+  /** Default 'junit'. */
+  attachmentPaths?: AttachmentBase;
+  /** The folder 'project' paths are relative to; default the working directory. */
+  projectRoot?: string;
 }
 
 type XMLBuilder = ReturnType<typeof create>;
@@ -17,25 +25,40 @@ interface SuiteGroup {
   tests: TestCase[];
 }
 
-const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
 
 /**
- * JUnit XML for Jenkins/GitLab: one <testsuite> per suite per device ("clock-skew @ meter-1") with the
- * rig, device and firmware as properties. The whole file is rewritten atomically after every test,
- * so a run killed at any moment leaves a valid report of what finished. Validated against the
- * Jenkins junit-4 XSD, which is why a skip reason is the text of <skipped> (the XSD allows no
- * attribute there; Jenkins reads the text).
+ * JUnit XML for every consumer: one <testsuite> per suite per device ("clock-skew @ meter-1") with
+ * the rig, device and firmware as properties, valid against both the Jenkins xUnit plugin's
+ * junit-10.xsd and Surefire's test report schema (each <testsuite> on its own), so Jenkins (JUnit
+ * and xUnit plugins), GitLab and Surefire-style tools all read it. That is why:
+ * - a testcase has no status attribute, and its children come in Surefire's order;
+ * - retries are Surefire's elements: a test that passed after failing gets a flakyFailure (or
+ *   flakyError) per failed attempt; one that never passed has its last attempt as <failure> or
+ *   <error> and each earlier one as rerunFailure/rerunError, each with its own step log;
+ * - suite start time and host are properties (Surefire's schema has no such attributes);
+ * - the root time is the run's wall time, not the sum of the suites, which run in parallel.
+ * Attachments are `[[ATTACHMENT|path]]` lines in system-out (Jenkins attachments plugin, GitLab),
+ * relative to the JUnit file's folder by default or to the project root for GitLab.
+ * The whole file is rewritten atomically after every test, so a run killed at any moment leaves a
+ * valid report of what finished.
  */
 export class JUnitReporter implements Reporter {
   readonly name = 'junit';
   private info: RunInfo | undefined;
   private readonly groups = new Map<string, SuiteGroup>();
   private readonly attempts = new Map<string, TestResult[]>();
+  private lastEnd = 0;
+  private wallMs: number | undefined;
+  private readonly pathBase: string;
 
-  constructor(private readonly options: JUnitOptions) {}
+  constructor(private readonly options: JUnitOptions) {
+    this.pathBase = options.attachmentPaths === 'project' ? resolve(options.projectRoot ?? process.cwd()) : dirname(resolve(options.outputFile));
+  }
 
   onBegin(info: RunInfo): void {
     this.info = info;
+    this.lastEnd = info.startTime;
     for (const t of info.tests) {
       const name = `${t.suite.name} @ ${t.device.name}`;
       const group = this.groups.get(name) ?? { name, tests: [] };
@@ -49,10 +72,12 @@ export class JUnitReporter implements Reporter {
     const list = this.attempts.get(test.id) ?? [];
     // A replayed log may repeat a test (a shard re-run); a new first attempt starts its history again.
     this.attempts.set(test.id, result.retry === 0 ? [result] : [...list, result]);
+    this.lastEnd = Math.max(this.lastEnd, result.startTime + result.duration);
     if (!result.willRetry) this.write();
   }
 
-  onEnd(_summary: RunSummary): void {
+  onEnd(summary: RunSummary): void {
+    this.wallMs = summary.duration;
     this.write();
   }
 
@@ -63,9 +88,8 @@ export class JUnitReporter implements Reporter {
 
   /** Renders the current state; exposed for tests and for `hil merge`. */
   render(): string {
-    const totals = { tests: 0, failures: 0, errors: 0, time: 0 };
+    const totals = { tests: 0, failures: 0, errors: 0 };
     const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { name: xmlSafe(this.info?.rig.name ?? 'csmp-hil') });
-    let id = 0;
     for (const group of this.groups.values()) {
       const done = group.tests.map((t) => [t, this.finished(t)] as const).filter((x): x is readonly [TestCase, TestResult[]] => !!x[1]);
       if (!done.length) continue;
@@ -81,8 +105,6 @@ export class JUnitReporter implements Reporter {
       totals.tests += stats.tests;
       totals.failures += stats.failures;
       totals.errors += stats.errors;
-      totals.time += time;
-      const first = group.tests[0]!;
       const suite = root.ele('testsuite', {
         name: xmlSafe(group.name),
         tests: String(stats.tests),
@@ -90,18 +112,16 @@ export class JUnitReporter implements Reporter {
         errors: String(stats.errors),
         skipped: String(stats.skipped),
         time: seconds(time),
-        timestamp: new Date(Math.min(...finals.map((r) => r.startTime))).toISOString(),
-        hostname: xmlSafe(hostname()),
-        id: String(id++),
       });
-      this.properties(suite, first);
+      this.properties(suite, group.tests[0]!, new Date(Math.min(...finals.map((r) => r.startTime))).toISOString());
       for (const [test, attempts] of done) this.testcase(suite, group.name, test, attempts);
     }
-    root.att({ tests: String(totals.tests), failures: String(totals.failures), errors: String(totals.errors), time: seconds(totals.time) });
+    const wall = this.wallMs ?? this.lastEnd - (this.info?.startTime ?? this.lastEnd);
+    root.att({ tests: String(totals.tests), failures: String(totals.failures), errors: String(totals.errors), time: seconds(wall) });
     return root.end({ prettyPrint: true });
   }
 
-  private properties(suite: XMLBuilder, t: TestCase): void {
+  private properties(suite: XMLBuilder, t: TestCase, timestamp: string): void {
     const props: [string, string][] = [
       ['rig', t.rig],
       ['suite', t.suite.name],
@@ -114,6 +134,8 @@ export class JUnitReporter implements Reporter {
       ['firmwareVersion', t.device.firmwareVersion],
       ['hwId', t.device.hwId],
       ['firmwareGroup', t.device.firmwareGroup],
+      ['timestamp', timestamp],
+      ['hostname', hostname()],
     ];
     const shard = this.info?.shard;
     if (shard) props.push(['shard', `${shard.index}/${shard.total}`]);
@@ -123,21 +145,22 @@ export class JUnitReporter implements Reporter {
 
   private testcase(suite: XMLBuilder, className: string, test: TestCase, attempts: TestResult[]): void {
     const r = attempts[attempts.length - 1]!;
+    const earlier = attempts.slice(0, -1).filter((a) => a.status !== 'passed' && a.status !== 'skipped');
     const flaky = r.status === 'passed' && attempts.length > 1;
-    const tc = suite.ele('testcase', {
-      name: xmlSafe(test.name),
-      classname: xmlSafe(className),
-      time: seconds(r.duration),
-      status: flaky ? 'flaky' : r.status,
-    });
+    const tc = suite.ele('testcase', { name: xmlSafe(test.name), classname: xmlSafe(className), time: seconds(r.duration) });
     const f = r.failure;
-    if (r.status === 'skipped') tc.ele('skipped').txt(xmlSafe(r.skipReason ?? 'skipped'));
-    if ((r.status === 'error' || r.status === 'interrupted') && f) {
-      tc.ele('error', { message: xmlSafe(f.message), type: r.status === 'interrupted' ? 'interrupted' : f.kind }).txt(xmlSafe(f.stack ?? f.message));
+    const isError = (a: TestResult): boolean => a.status === 'error' || a.status === 'interrupted';
+    // Surefire's schema fixes the order: failure, rerunFailure*, flakyFailure*, skipped, error, rerunError*, flakyError*, system-out.
+    if (r.status === 'failed' && f) tc.ele('failure', { message: xmlSafe(f.message), type: f.kind }).txt(xmlSafe(failureText(f)));
+    if (!flaky) for (const a of earlier.filter((a) => !isError(a))) this.attempt(tc, 'rerunFailure', a);
+    if (flaky) for (const a of earlier.filter((a) => !isError(a))) this.attempt(tc, 'flakyFailure', a);
+    if (r.status === 'skipped') {
+      const reason = xmlSafe(r.skipReason ?? 'skipped');
+      tc.ele('skipped', { message: reason }).txt(reason);
     }
-    if (r.status === 'failed' && f) {
-      tc.ele('failure', { message: xmlSafe(f.message), type: f.kind }).txt(xmlSafe([f.message, ...failureDetails(f)].join('\n')));
-    }
+    if (isError(r) && f) tc.ele('error', { message: xmlSafe(f.message), type: r.status === 'interrupted' ? 'interrupted' : f.kind }).txt(xmlSafe(f.stack ?? f.message));
+    if (!flaky) for (const a of earlier.filter(isError)) this.attempt(tc, 'rerunError', a);
+    if (flaky) for (const a of earlier.filter(isError)) this.attempt(tc, 'flakyError', a);
 
     const out: string[] = [];
     if (attempts.length > 1) {
@@ -145,14 +168,31 @@ export class JUnitReporter implements Reporter {
       out.push(`attempt ${r.retry + 1}: ${r.status}${flaky ? ' (flaky)' : ''}`, '');
     }
     out.push(...stepLog(r));
-    // Jenkins' attachments plugin picks these up from system-out.
-    for (const a of r.attachments) out.push(`[[ATTACHMENT|${a.path}]]`);
+    out.push(...this.attachmentLines(r));
     // A text node, not CDATA: pretty printing would indent between CDATA pieces, and as text the
     // `>` of a device's `]]>` is escaped like any other markup.
     if (out.length) tc.ele('system-out').txt(xmlSafe(`${out.join('\n')}\n`));
   }
 
+  /** An earlier attempt as Surefire records a re-run: its failure, and its own step log and files. */
+  private attempt(tc: XMLBuilder, element: 'rerunFailure' | 'rerunError' | 'flakyFailure' | 'flakyError', a: TestResult): void {
+    const f = a.failure ?? { kind: 'error', message: a.status };
+    const el = tc.ele(element, { message: xmlSafe(f.message), type: a.status === 'interrupted' ? 'interrupted' : f.kind });
+    el.ele('stackTrace').txt(xmlSafe(f.stack ?? failureText(f)));
+    const out = [`attempt ${a.retry + 1}: ${a.status}`, ...stepLog(a), ...this.attachmentLines(a)];
+    el.ele('system-out').txt(xmlSafe(`${out.join('\n')}\n`));
+  }
+
+  // Jenkins' attachments plugin and GitLab pick these up from system-out.
+  private attachmentLines(r: TestResult): string[] {
+    return r.attachments.map((a) => `[[ATTACHMENT|${relative(this.pathBase, resolve(a.path))}]]`);
+  }
+
   private write(): void {
     writeFileAtomic(this.options.outputFile, this.render());
   }
+}
+
+function failureText(f: Failure): string {
+  return [f.message, ...failureDetails(f)].join('\n');
 }

@@ -1,12 +1,24 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
-import { countKey, emptyCounts, statusOfCounts, type RunInfo, type RunStatus, type RunSummary, type TestCase, type TestResult } from '../model/run-model.js';
+import { countKey, emptyCounts, statusOfCounts, type Attachment, type RunInfo, type RunStatus, type RunSummary, type TestCase, type TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type RunEvent } from './events.js';
 import type { Reporter } from '../model/reporter.js';
+import { AttachmentCopier } from './merge-attachments.js';
 
 interface ShardLog {
   file: string;
+  version: number;
   events: RunEvent[];
+}
+
+export interface MergeOptions {
+  /**
+   * Copy every attachment that exists into this folder (keeping its path below the shard's log
+   * folder) and point the merged results at the copies, so merged reports name files that exist
+   * beside them. Without it, paths point into the shards' folders.
+   */
+  attachmentsInto?: string;
 }
 
 function readLog(file: string): ShardLog {
@@ -19,6 +31,7 @@ function readLog(file: string): ShardLog {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const events: RunEvent[] = [];
+  let version = 1;
   lines.forEach((line, i) => {
     let value: { type?: string; format?: string; version?: number };
     try {
@@ -32,12 +45,22 @@ function readLog(file: string): ShardLog {
       if (value.type !== 'header' || value.format !== EVENT_LOG_FORMAT) throw new ConfigError(`${file}:1`, 'value', `not a ${EVENT_LOG_FORMAT} log`);
       if (typeof value.version !== 'number' || value.version > EVENT_LOG_VERSION)
         throw new ConfigError(`${file}:1`, 'unsupported', `format version ${value.version} is newer than this csmp-hil reads (${EVENT_LOG_VERSION}); upgrade to merge it`);
+      version = value.version;
       return;
     }
     events.push(value as RunEvent);
   });
   if (!events.some((e) => e.type === 'begin')) throw new ConfigError(file, 'missing', 'event log has no begin event');
-  return { file, events };
+  return { file, version, events };
+}
+
+/** Attachment paths as they are on this machine: version 2 logs hold them relative to their own folder. */
+function resolveAttachments(log: ShardLog, map: (a: Attachment, log: ShardLog) => string): void {
+  const fix = (list: Attachment[]): Attachment[] => list.map((a) => ({ ...a, path: map(a, log) }));
+  for (const e of log.events) {
+    if (e.type === 'stepEnd') e.step = { ...e.step, attachments: fix(e.step.attachments) };
+    if (e.type === 'testEnd') e.result = { ...e.result, steps: e.result.steps.map((s) => ({ ...s, attachments: fix(s.attachments) })), attachments: fix(e.result.attachments) };
+  }
 }
 
 const SEVERITY: RunStatus[] = ['passed', 'failed', 'interrupted', 'error'];
@@ -47,8 +70,13 @@ const SEVERITY: RunStatus[] = ['passed', 'failed', 'interrupted', 'error'];
  * each shard's test events in file order, and a single end whose counts are recomputed from the final
  * results. A shard that never reached its end (killed) makes the merged run 'interrupted'.
  */
-export function mergeEventLogs(files: readonly string[]): RunEvent[] {
+export function mergeEventLogs(files: readonly string[], opts: MergeOptions = {}): RunEvent[] {
   const logs = files.map(readLog);
+  const copier = opts.attachmentsInto !== undefined ? new AttachmentCopier(opts.attachmentsInto) : undefined;
+  logs.forEach((log, i) => {
+    const here = (a: Attachment, l: ShardLog): string => (l.version >= 2 ? resolve(dirname(l.file), a.path) : a.path);
+    resolveAttachments(log, (a, l) => (copier ? copier.copy(here(a, l), l.version >= 2 ? a.path : undefined, i + 1) : here(a, l)));
+  });
   const infos = logs.map((l) => (l.events.find((e) => e.type === 'begin') as { info: RunInfo }).info);
   const tests = new Map<string, TestCase>();
   for (const info of infos) for (const t of info.tests) if (!tests.has(t.id)) tests.set(t.id, t);
@@ -125,6 +153,18 @@ export async function replayEvents(events: readonly RunEvent[], reporter: Report
         break;
       case 'testEnd':
         reporter.onTestEnd?.(test(e.testId), e.result);
+        break;
+      case 'frame':
+        reporter.onFrame?.(e.frame);
+        break;
+      case 'console':
+        reporter.onConsoleLine?.(e.line);
+        break;
+      case 'power':
+        reporter.onPower?.(e.action);
+        break;
+      case 'nms':
+        reporter.onNmsChange?.(e.change);
         break;
       case 'error':
         reporter.onError?.(e.error);

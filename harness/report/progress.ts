@@ -4,12 +4,30 @@ import { formatDuration } from '../../core/duration.js';
 import type { RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
 import type { HarnessError, Reporter, StepStart } from '../model/reporter.js';
 import { lineSafe } from './sanitize.js';
+import { paint, type Paint } from './terminal.js';
+import { PCAP_TYPE } from './attachment-paths.js';
+
+export interface ReportFile {
+  /** "JUnit", "HTML", "bundle" … */
+  label: string;
+  path: string;
+}
 
 export interface ProgressOptions {
   stream?: Writable & { isTTY?: boolean; columns?: number };
   /** Defaults to the stream's own isTTY. */
   tty?: boolean;
+  /** Decided by the caller (terminal.ts colourWanted); default off. */
+  colour?: boolean;
+  /** Named in the closing block. */
+  reports?: readonly ReportFile[];
   now?: () => number;
+}
+
+interface FailureLine {
+  title: string;
+  reason: string;
+  pcap?: string;
 }
 
 interface DeviceLine {
@@ -23,8 +41,10 @@ const MARK: Record<TestResult['status'], string> = { passed: '✓', failed: '✗
 
 /**
  * Live progress for a person watching: on a TTY one line per device (current test, step, elapsed),
- * redrawn in place with log-update; elsewhere (CI logs, pipes) one plain line per finished test.
- * Failures are always printed as permanent lines so they survive the live area.
+ * redrawn in place with log-update, with every finished test printed above it (passes dimmed and
+ * cut to the terminal width); elsewhere (CI logs, pipes) one plain line per finished test.
+ * The run ends with a closing block: each failure with its one-line reason and pcap, the report
+ * files, and the summary line last.
  */
 export class ProgressReporter implements Reporter {
   readonly name = 'progress';
@@ -35,11 +55,16 @@ export class ProgressReporter implements Reporter {
   private live: ReturnType<typeof createLogUpdate> | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private width = 8;
+  private readonly paint: Paint;
+  private readonly reports: readonly ReportFile[];
+  private readonly failures: FailureLine[] = [];
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
     this.tty = options.tty ?? this.stream.isTTY === true;
     this.now = options.now ?? Date.now;
+    this.paint = paint(options.colour ?? false);
+    this.reports = options.reports ?? [];
   }
 
   onBegin(info: RunInfo): void {
@@ -84,13 +109,20 @@ export class ProgressReporter implements Reporter {
       delete d.current;
     }
     const flaky = result.status === 'passed' && result.retry > 0 ? ' (flaky)' : '';
-    const head = `${MARK[result.status]} ${test.device.name.padEnd(this.width)}  ${test.suite.name} › ${test.name}`;
+    const p = this.paint;
+    const head = `${test.device.name.padEnd(this.width)}  ${test.suite.name} › ${test.name}`;
     if (result.status === 'skipped') {
-      if (!this.tty) this.print(`${head}  skipped: ${result.skipReason ?? ''}`);
+      if (!this.tty) this.print(`${MARK.skipped} ${head}  skipped: ${result.skipReason ?? ''}`);
     } else if (result.status === 'passed') {
-      if (!this.tty) this.print(`${head}  ${formatDuration(result.duration)}${flaky}`);
+      const line = `${MARK.passed} ${head}  ${formatDuration(result.duration)}${flaky}`;
+      // On a terminal a pass is one dimmed line that never wraps; the failures stand out.
+      if (this.tty) this.print(p.dim(lineSafe(line).slice(0, this.columns())), true);
+      else this.print(`${p.green(MARK.passed)}${line.slice(MARK.passed.length)}`);
     } else {
-      this.print(`${head}  ${formatDuration(result.duration)}  ${result.failure?.message ?? result.status}`);
+      const reason = result.failure?.message ?? result.status;
+      this.print(`${p.red(MARK[result.status])} ${head}  ${formatDuration(result.duration)}  ${reason}`);
+      const pcap = result.attachments.find((a) => a.contentType === PCAP_TYPE)?.path;
+      this.failures.push({ title: test.title, reason, ...(pcap !== undefined ? { pcap } : {}) });
     }
     this.draw();
   }
@@ -104,6 +136,7 @@ export class ProgressReporter implements Reporter {
     this.draw();
     this.live?.done();
     this.live = undefined;
+    const p = this.paint;
     const c = summary.counts;
     const parts = [`${c.passed} passed`, `${c.failed} failed`];
     if (c.error) parts.push(`${c.error} errors`);
@@ -111,12 +144,27 @@ export class ProgressReporter implements Reporter {
     if (c.skipped) parts.push(`${c.skipped} skipped`);
     if (c.interrupted) parts.push(`${c.interrupted} interrupted`);
     const tail = summary.message ? ` — ${summary.message}` : '';
-    this.stream.write(`${summary.status}: ${parts.join(', ')} in ${formatDuration(summary.duration)}${tail}\n`);
+    const lines: string[] = [];
+    if (this.failures.length) {
+      lines.push('', p.bold(`${this.failures.length === 1 ? 'failure' : `${this.failures.length} failures`}:`));
+      for (const f of this.failures) {
+        lines.push(`  ${p.red('✗')} ${lineSafe(f.title)}`, `      ${lineSafe(oneLine(f.reason))}`);
+        if (f.pcap !== undefined) lines.push(`      pcap: ${lineSafe(f.pcap)}`);
+      }
+    }
+    if (this.reports.length) {
+      const w = Math.max(...this.reports.map((r) => r.label.length));
+      lines.push('', p.bold('reports:'), ...this.reports.map((r) => `  ${r.label.padEnd(w)}  ${lineSafe(r.path)}`));
+    }
+    if (lines.length) lines.push('');
+    const colour = summary.status === 'passed' ? p.green : p.red;
+    lines.push(`${colour(`${summary.status}:`)} ${parts.join(', ')} in ${formatDuration(summary.duration)}${tail}`);
+    this.stream.write(`${lines.join('\n')}\n`);
   }
 
   /** The live area, one line per device, cut to the terminal width so a line never wraps. */
   frame(): string {
-    const columns = Math.max(20, (this.stream.columns ?? 80) - 1);
+    const columns = this.columns();
     const now = this.now();
     return [...this.devices]
       .map(([name, d]) => {
@@ -132,12 +180,32 @@ export class ProgressReporter implements Reporter {
       .join('\n');
   }
 
+  private columns(): number {
+    return Math.max(20, (this.stream.columns ?? 80) - 1);
+  }
+
   private draw(): void {
     this.live?.(this.frame());
   }
 
-  private print(line: string): void {
-    if (this.live) this.live.persist(lineSafe(line));
-    else this.stream.write(`${lineSafe(line)}\n`);
+  /** `safe`: already made safe (and perhaps coloured) by the caller. */
+  private print(line: string, safe = false): void {
+    const text = safe ? line : lineSafeKeepingColour(line);
+    if (this.live) this.live.persist(text);
+    else this.stream.write(`${text}\n`);
   }
+}
+
+/** The first line of a message, cut to a readable length: the full text is in the reports. */
+function oneLine(text: string): string {
+  const first = text.split('\n')[0] ?? '';
+  return first.length > 240 ? `${first.slice(0, 239)}…` : first;
+}
+
+// Our own colour codes survive; anything else a device said is made visible by lineSafe.
+const OWN_SGR = /\x1b\[(?:3[129]|2|22|1)m/g;
+function lineSafeKeepingColour(line: string): string {
+  const parts = line.split(OWN_SGR);
+  const codes = line.match(OWN_SGR) ?? [];
+  return parts.map((part, i) => lineSafe(part) + (codes[i] ?? '')).join('');
 }

@@ -1,21 +1,33 @@
 import type { Writable } from 'node:stream';
 import { ConfigError } from '../../core/errors.js';
 import { EventLogReporter } from './event-log.js';
-import { JUnitReporter } from './junit.js';
-import { ProgressReporter } from './progress.js';
+import { HistoryReporter, readHistory } from './history.js';
+import { HtmlReporter } from './html/reporter.js';
+import { JUnitReporter, type AttachmentBase } from './junit.js';
+import { PcapReporter } from './pcap.js';
+import { ProgressReporter, type ReportFile } from './progress.js';
 import type { Reporter } from '../model/reporter.js';
 import { TapReporter } from './tap.js';
+import { colourWanted, type ColourEnvironment } from './terminal.js';
 
 export type ReporterSpec =
   | { kind: 'junit'; outputFile: string }
+  | { kind: 'html'; outputFile: string }
   | { kind: 'events'; outputFile: string }
+  | { kind: 'pcap'; dir: string }
   | { kind: 'tap' }
   | { kind: 'progress' };
 
-export const DEFAULT_OUTPUT: Record<'junit' | 'events', string> = {
+type FileKind = 'junit' | 'html' | 'events';
+
+export const DEFAULT_OUTPUT: Record<FileKind, string> = {
   junit: 'reports/junit.xml',
+  html: 'reports/report.html',
   events: 'reports/events.jsonl',
 };
+export const DEFAULT_ATTACHMENTS = 'reports/attachments';
+
+const KNOWN = 'junit[=file], html[=file], events[=file], pcap[=dir], tap, progress';
 
 /** "junit=reports/a.xml,tap,progress" → specs; the CLI's --reporter value. */
 export function parseReporterList(text: string): ReporterSpec[] {
@@ -25,30 +37,70 @@ export function parseReporterList(text: string): ReporterSpec[] {
     .filter(Boolean)
     .map((item): ReporterSpec => {
       const [kind, file] = item.split('=', 2) as [string, string | undefined];
-      if (kind === 'junit' || kind === 'events') return { kind, outputFile: file || DEFAULT_OUTPUT[kind] };
+      if (kind === 'junit' || kind === 'events' || kind === 'html') return { kind, outputFile: file || DEFAULT_OUTPUT[kind] };
+      if (kind === 'pcap') return { kind, dir: file || DEFAULT_ATTACHMENTS };
       if ((kind === 'tap' || kind === 'progress') && file === undefined) return { kind };
-      throw new ConfigError('--reporter', 'value', `'${item}' is not one of junit[=file], events[=file], tap, progress`);
+      throw new ConfigError('--reporter', 'value', `'${item}' is not one of ${KNOWN}`);
     });
 }
 
 export interface ReporterEnvironment {
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean; columns?: number };
+  /** NO_COLOR / FORCE_COLOR / TERM; default process.env. */
+  env?: ColourEnvironment;
 }
+
+/** Settings that concern several reporters, decided here once. */
+export interface ReportSettings {
+  /** JUnit attachment paths relative to the JUnit file (default) or to the project root. */
+  attachmentPaths?: AttachmentBase;
+  /** The project root for 'project' paths; default the working directory. */
+  projectRoot?: string;
+  /** Folder of history.jsonl: earlier runs feed the HTML trend, this run is appended at its end. */
+  historyDir?: string;
+  /** Further files the closing block names (a certification bundle). */
+  extraReports?: readonly ReportFile[];
+}
+
+const LABEL: Record<FileKind, string> = { junit: 'JUnit', html: 'HTML', events: 'events' };
 
 /**
  * Every reporter option is decided here, once; reporters read no environment of their own. TAP owns
  * stdout when asked for, so progress then goes to stderr. When nothing would show a person what is
  * happening, progress is added on stderr, first, so a reporter stuck in onEnd cannot hide the result.
+ * File writers that others link to (pcap) come before the reports that name them.
  */
-export function createReporters(specs: readonly ReporterSpec[], env: ReporterEnvironment = { stdout: process.stdout, stderr: process.stderr }): Reporter[] {
+export function createReporters(
+  specs: readonly ReporterSpec[],
+  env: ReporterEnvironment = { stdout: process.stdout, stderr: process.stderr },
+  settings: ReportSettings = {},
+): Reporter[] {
   const tapOnStdout = specs.some((s) => s.kind === 'tap');
+  const vars = env.env ?? process.env;
+  const files: ReportFile[] = [
+    ...specs.flatMap((s) => (s.kind === 'junit' || s.kind === 'html' || s.kind === 'events' ? [{ label: LABEL[s.kind], path: s.outputFile }] : [])),
+    ...(settings.extraReports ?? []),
+  ];
+  const progress = (stream: ReporterEnvironment['stdout']): ProgressReporter =>
+    new ProgressReporter({ stream, colour: colourWanted(stream, vars), reports: files });
   const reporters: Reporter[] = [];
-  if (!specs.some((s) => s.kind === 'tap' || s.kind === 'progress')) reporters.push(new ProgressReporter({ stream: env.stderr }));
+  if (!specs.some((s) => s.kind === 'tap' || s.kind === 'progress')) reporters.push(progress(env.stderr));
+  for (const s of specs) if (s.kind === 'pcap') reporters.push(new PcapReporter({ dir: s.dir }));
+  const history = settings.historyDir !== undefined ? readHistory(settings.historyDir) : [];
   for (const s of specs) {
     switch (s.kind) {
       case 'junit':
-        reporters.push(new JUnitReporter({ outputFile: s.outputFile }));
+        reporters.push(
+          new JUnitReporter({
+            outputFile: s.outputFile,
+            ...(settings.attachmentPaths ? { attachmentPaths: settings.attachmentPaths } : {}),
+            ...(settings.projectRoot !== undefined ? { projectRoot: settings.projectRoot } : {}),
+          }),
+        );
+        break;
+      case 'html':
+        reporters.push(new HtmlReporter({ outputFile: s.outputFile, history }));
         break;
       case 'events':
         reporters.push(new EventLogReporter({ outputFile: s.outputFile }));
@@ -57,9 +109,12 @@ export function createReporters(specs: readonly ReporterSpec[], env: ReporterEnv
         reporters.push(new TapReporter({ stream: env.stdout }));
         break;
       case 'progress':
-        reporters.push(new ProgressReporter({ stream: tapOnStdout ? env.stderr : env.stdout }));
+        reporters.push(progress(tapOnStdout ? env.stderr : env.stdout));
+        break;
+      case 'pcap':
         break;
     }
   }
+  if (settings.historyDir !== undefined) reporters.push(new HistoryReporter(settings.historyDir));
   return reporters;
 }

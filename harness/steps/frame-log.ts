@@ -9,6 +9,7 @@ import { formatIpv6 } from '../../drivers/ip/address.js';
 import { NEXT_HEADER_UDP, parseIpv6 } from '../../drivers/ip/ipv6.js';
 import { parseUdp } from '../../drivers/ip/udp.js';
 import { decodeCoap } from '../coap/message.js';
+import type { FrameEvent } from '../model/observations.js';
 
 export interface SeenMessage {
   at: number;
@@ -28,7 +29,13 @@ export class FrameLog {
 
   constructor(private readonly capacity = 500) {}
 
-  /** Starts recording a link's frames; `stop()` detaches from every link. */
+  /** Records a frame the bench's frame tap already decoded (the app feeds every link's frames here). */
+  add(f: FrameEvent): void {
+    if (!f.coap || f.src === undefined || f.dst === undefined || f.srcPort === undefined || f.dstPort === undefined) return;
+    this.push({ at: f.at, direction: f.direction, src: f.src, dst: f.dst, srcPort: f.srcPort, dstPort: f.dstPort, type: f.coap.type, code: f.coap.code, messageId: f.coap.messageId });
+  }
+
+  /** Starts recording a link's frames itself (benches without a frame tap); `stop()` detaches from every link. */
   watch(link: Link): void {
     const onFrame = (f: LinkFrame): void => this.record(f);
     link.on('frame', onFrame);
@@ -58,7 +65,7 @@ export class FrameLog {
       if (ip.protocol !== NEXT_HEADER_UDP) return;
       const udp = parseUdp(ip.payload, ip.src, ip.dst);
       const coap = decodeCoap(udp.payload);
-      this.seen.push({
+      this.push({
         at: f.at,
         direction: f.direction,
         src: formatIpv6(ip.src),
@@ -72,6 +79,10 @@ export class FrameLog {
     } catch {
       return;
     }
+  }
+
+  private push(m: SeenMessage): void {
+    this.seen.push(m);
     if (this.seen.length > this.capacity) this.seen.splice(0, this.seen.length - this.capacity);
   }
 }

@@ -9,6 +9,7 @@
  *     timeScale: 60            # device seconds per real second (1 = real time)
  *     seed: 7                  # mesh loss/jitter and ephemeral ports repeat per seed
  *     epoch: 2024-05-27T20:00:00Z   # device and NMS time at start (default: the host clock)
+ *     firmwareImage: fw/meter-5.6.21.bin   # the meters run this file: FirmwareImageInfo reports its SHA-256
  *     dongle: { link: dongle0, baudRate: 115200, latencyMs: 5, jitterMs: 0, lossRate: 0 }
  *     defaults: { regInterval: { min: 10, max: 20 }, signatures: { post: true, response: true }, slotSize: 30720 }
  *     meters:
@@ -17,7 +18,9 @@
  *         initial: { clockSkew: '-2h', groups: { firmware: 243 } }
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { fromHex } from '../../core/bytes.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Rig } from '../../harness/config/rig.js';
@@ -147,6 +150,11 @@ export function virtualSectionSchema(): JsonSchema {
       timeScale: { type: 'number', exclusiveMinimum: 0, description: 'Device seconds per real second (60: a minute takes a second).' },
       seed: { type: 'integer', minimum: 0, description: 'Seed of mesh loss, jitter and ephemeral ports.' },
       epoch: { type: 'string', minLength: 1, description: 'Device and NMS time at start (ISO 8601); default the host clock.' },
+      firmwareImage: {
+        type: 'string',
+        minLength: 1,
+        description: "A firmware image file (path relative to the rig file) the meters run: their running and backup slots report its SHA-256 and size. A meter's own initial.firmware wins.",
+      },
       dongle: {
         type: 'object',
         properties: {
@@ -253,6 +261,7 @@ interface RawVirtual {
   timeScale?: number;
   seed?: number;
   epoch?: string;
+  firmwareImage?: string;
   dongle?: RawHop & { link?: string; baudRate?: number; maxFrame?: number };
   defaults?: RawHop & { regInterval?: { min: number; max: number }; signatures?: { post?: boolean; response?: boolean }; slotSize?: number };
   meters?: RawMeter[];
@@ -290,7 +299,8 @@ export function parseVirtualSection(rig: Rig): VirtualConfig {
   const epochMs = raw.epoch === undefined ? undefined : Date.parse(raw.epoch);
   if (epochMs !== undefined && Number.isNaN(epochMs)) throw new ConfigError(where('epoch'), 'value', `not a date-time: ${raw.epoch}`);
   const rawMeters = raw.meters ?? rig.devices.filter((dev) => dev.link === link.name).map((dev) => ({ name: dev.name }));
-  const meters = rawMeters.map((m, i) => meterConfig(rig, m, d, dongle, (p) => where(`meters[${i}]${p ? `.${p}` : ''}`)));
+  const image = raw.firmwareImage === undefined ? undefined : imageFacts(resolve(dirname(rig.file), raw.firmwareImage), where('firmwareImage'));
+  const meters = rawMeters.map((m, i) => meterConfig(rig, m, d, dongle, (p) => where(`meters[${i}]${p ? `.${p}` : ''}`), image));
   const seen = new Map<string, string>();
   for (const m of meters) {
     for (const key of [m.name, m.eui64, m.address]) {
@@ -302,7 +312,30 @@ export function parseVirtualSection(rig: Rig): VirtualConfig {
   return { timeScale: raw.timeScale ?? 1, seed: raw.seed ?? 1, epochMs, dongle, meters };
 }
 
-function meterConfig(rig: Rig, m: RawMeter, d: NonNullable<RawVirtual['defaults']>, dongle: DongleConfig, where: (p: string) => string): MeterConfig {
+/** The SHA-256 and size of a firmware image file the virtual meters are to run. */
+export interface ImageFacts {
+  hash: Uint8Array;
+  size: number;
+}
+
+function imageFacts(file: string, where: string): ImageFacts {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(where, 'file', `cannot read firmware image ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { hash: Uint8Array.from(createHash('sha256').update(bytes).digest()), size: bytes.length };
+}
+
+function meterConfig(
+  rig: Rig,
+  m: RawMeter,
+  d: NonNullable<RawVirtual['defaults']>,
+  dongle: DongleConfig,
+  where: (p: string) => string,
+  image: ImageFacts | undefined,
+): MeterConfig {
   const dev = rig.devices.find((x) => x.name === m.name);
   const eui64 = (m.eui64 ?? dev?.eui64)?.replace(/[:-]/g, '').toLowerCase();
   if (!eui64) throw new ConfigError(where('eui64'), 'missing', `meter '${m.name}' is not a device of the rig and has no eui64`);
@@ -322,7 +355,7 @@ function meterConfig(rig: Rig, m: RawMeter, d: NonNullable<RawVirtual['defaults'
   const expected = dev?.expected;
   const firmware: FirmwareSlot[] = ini.firmware
     ? ini.firmware.map(slotFromRaw)
-    : defaultFirmware(expected?.firmwareVersion ?? '1.0.0', expected?.hwId ?? 'HIL-VMETER');
+    : defaultFirmware(expected?.firmwareVersion ?? '1.0.0', expected?.hwId ?? 'HIL-VMETER', image);
   if (firmware.filter((s) => s.isRunning).length !== 1) throw new ConfigError(where('initial.firmware'), 'value', 'exactly one slot must be running');
   const groups: { config?: number; firmware?: number } = {};
   const fwGroup = ini.groups?.firmware ?? numeric(expected?.firmwareGroup);
@@ -384,14 +417,18 @@ function slotFromRaw(s: RawSlot): FirmwareSlot {
   };
 }
 
-/** Three slots like the reference agent (running, empty upload, default backup of the same image). */
-export function defaultFirmware(version: string, hwId: string): FirmwareSlot[] {
-  const hash = fakeHash(`${hwId}/${version}`);
+/**
+ * Three slots like the reference agent (running, empty upload, default backup of the same image).
+ * Without an image file the hash is a stand-in derived from hardware and version.
+ */
+export function defaultFirmware(version: string, hwId: string, image?: ImageFacts): FirmwareSlot[] {
+  const hash = image ? image.hash.slice() : fakeHash(`${hwId}/${version}`);
+  const size = image ? image.size : 305408;
   const name = `meter-fw-${version}`;
   return [
-    { index: 1, fileName: name, version, fileHash: hash, fileSize: 305408, blockSize: 1024, isRunning: true, hwId },
+    { index: 1, fileName: name, version, fileHash: hash, fileSize: size, blockSize: 1024, isRunning: true, hwId },
     { index: 2, fileName: '', version: '', fileHash: new Uint8Array(32), fileSize: 0, blockSize: 0, hwId: '' },
-    { index: 3, fileName: name, version, fileHash: hash.slice(), fileSize: 305408, blockSize: 1024, isDefault: true, hwId },
+    { index: 3, fileName: name, version, fileHash: hash.slice(), fileSize: size, blockSize: 1024, isDefault: true, hwId },
   ];
 }
 

@@ -32,6 +32,7 @@ test('each rule catches the import it forbids', async () => {
     'codecs-do-no-io: harness/csmp/tlv.ts -> fs',
     'core-imports-nothing-of-ours: core/clock.ts -> harness/runner/run.ts',
     'drivers-stand-below-the-harness: drivers/serial/port.ts -> harness/errors/thing.ts',
+    'evidence-is-files-and-signatures: harness/evidence/verify.ts -> harness/nms/nms.ts',
     'model-is-a-contract: harness/model/run-model.ts -> harness/runner/run.ts',
     'no-cycles: rigs/virtual/board/board.ts -> rigs/virtual/meter/agent.ts',
     'no-folder-cycles: rigs/virtual/board -> rigs/virtual/meter',

@@ -4,6 +4,7 @@ import { runSuites } from '../../app/run-suites.js';
 import { parseDuration } from '../../../core/duration.js';
 import { ConfigError } from '../../../core/errors.js';
 import { parseShard } from '../../runner/shard.js';
+import type { AttachmentBase } from '../../report/junit.js';
 
 interface RunCliOptions {
   rig?: string;
@@ -17,6 +18,16 @@ interface RunCliOptions {
   shard?: string;
   stepTimeout?: string;
   meters?: string;
+  html: boolean;
+  history?: string;
+  attachmentPaths?: string;
+}
+
+/** --attachment-paths: 'junit' or 'project'; undefined leaves the default. */
+export function parseAttachmentPaths(text: string | undefined): AttachmentBase | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'junit' || text === 'project') return text;
+  throw new ConfigError('--attachment-paths', 'value', `'${text}' is not 'junit' or 'project'`);
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -28,7 +39,10 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .argument('[suites...]', 'suite files or folders (default: every suite in suites/)')
     .option('--rig <file>', 'rig file (default: rigs/virtual.yaml, the virtual rig)')
     .option('--reports <dir>', 'folder for junit.xml, attachments and the virtual rig', DEFAULT_REPORTS_DIR)
-    .option('--reporter <list>', 'reporters: junit[=file],tap,progress,events[=file] (JUnit is always written)')
+    .option('--reporter <list>', 'reporters: junit[=file],html[=file],tap,progress,events[=file] (JUnit, HTML and per-test pcaps are always written)')
+    .option('--no-html', 'do not write the HTML report')
+    .option('--history <dir>', 'append this run to <dir>/history.jsonl and show each test\'s trend in the HTML report')
+    .option('--attachment-paths <base>', "JUnit attachment paths relative to the JUnit file ('junit', default) or to the project root ('project', for GitLab)")
     .option('--grep <regex>', "only tests whose 'suite @ device › test' title matches")
     .option('--device <name>', 'only this device (repeatable, or comma-separated)', collect, [])
     .option('--suite <name>', 'only this suite (repeatable, or comma-separated)', collect, [])
@@ -42,6 +56,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
       let stepTimeoutMs: number | undefined;
       let shard;
       let meters: number | undefined;
+      let attachmentPaths: AttachmentBase | undefined;
       try {
         if (opts.meters !== undefined) {
           if (!/^[0-9]+$/.test(opts.meters)) throw new ConfigError('--meters', 'value', `'${opts.meters}' is not a whole number`);
@@ -56,6 +71,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
           if (stepTimeoutMs === undefined) throw new ConfigError('--step-timeout', 'value', `'${opts.stepTimeout}' is not a duration (use e.g. 30s, 2m)`);
         }
         if (opts.shard !== undefined) shard = parseShard(opts.shard);
+        attachmentPaths = parseAttachmentPaths(opts.attachmentPaths);
       } catch (e) {
         process.stderr.write(`hil run: ${(e as Error).message}\n`);
         return exit(2);
@@ -66,6 +82,8 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
         suitePaths: paths.length ? paths : [defaultSuitesDir()],
         reportsDir: opts.reports,
         ...(opts.reporter !== undefined ? { reporters: opts.reporter } : {}),
+        html: opts.html,
+        report: { ...(attachmentPaths ? { attachmentPaths } : {}), ...(opts.history !== undefined ? { historyDir: opts.history } : {}) },
         run: {
           ...(opts.grep !== undefined ? { grep: opts.grep } : {}),
           ...(opts.device.length ? { device: opts.device } : {}),

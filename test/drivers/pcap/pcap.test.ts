@@ -6,7 +6,7 @@ import { checkDecodeError, expectDecodeError } from '../../support/errors.js';
 import { formatIpv6 } from '../../../drivers/ip/address.js';
 import { parseUdpPacket } from '../../../drivers/ip/packet.js';
 import { udpChecksum } from '../../../drivers/ip/udp.js';
-import { encodeGlobalHeader, encodePcap, encodeRecord, LINKTYPE } from '../../../drivers/pcap/format.js';
+import { encodeGlobalHeader, encodePcap, encodeRecord, LINKTYPE } from '../../../core/pcap-format.js';
 import { readPcap, readPcapFile } from '../../../drivers/pcap/reader.js';
 import { FRAME5, VECTORS } from '../support/helpers.js';
 import { hexBytes } from '../../support/hex.js';

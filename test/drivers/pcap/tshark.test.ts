@@ -7,7 +7,7 @@ import { buildUdpPacket } from '../../../drivers/ip/packet.js';
 import { SlipLink } from '../../../drivers/link/slip-link.js';
 import { writeFileSync } from 'node:fs';
 import type { LinkFrame } from '../../../drivers/link/types.js';
-import { encodePcap } from '../../../drivers/pcap/format.js';
+import { encodePcap } from '../../../core/pcap-format.js';
 import { readPcapFile } from '../../../drivers/pcap/reader.js';
 import { slipEncode } from '../../../drivers/slip/slip-encode.js';
 import { PtyPair } from '../../../rigs/virtual/pty/pty-pair.js';

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { buildUdpPacket } from '../../../drivers/ip/packet.js';
 import type { LinkFrame } from '../../../drivers/link/types.js';
 import { readPcap } from '../../../drivers/pcap/reader.js';
-import { TestCaptures, slug } from '../../../harness/app/captures.js';
+import { TestCaptures } from '../../../harness/app/captures.js';
+import { BenchObservations } from '../../../harness/app/bench-observations.js';
+import { RunObserver } from '../../../harness/app/run-observer.js';
+import { slug } from '../../../harness/report/attachment-paths.js';
+import { PcapReporter } from '../../../harness/report/pcap.js';
+import { Multiplexer } from '../../../harness/model/multiplexer.js';
+import type { FrameEvent } from '../../../harness/model/observations.js';
+import type { Link } from '../../../drivers/link/types.js';
+import type { Rig } from '../../../harness/config/rig.js';
+import type { TestCase } from '../../../harness/model/run-model.js';
 import { openBench } from '../../../harness/app/open-bench.js';
 import { reporterSpecs } from '../../../harness/app/run-suites.js';
 import { withMeters } from '../../../harness/app/scale-rig.js';
@@ -66,43 +75,77 @@ describe('openBench on the virtual rig', () => {
 
 describe('per-test captures', () => {
   const device = { name: 'meter-1', address: 'fd00:77::101', link: 'mesh' } as DeviceSpec;
+  const rig = {
+    nms: { addresses: [{ name: 'fnd', address: 'fd00::1' }], signing: { key: '', cert: join(tmp.dir, 'no-cert.pem') } },
+    devices: [device, { name: 'meter-2', address: 'fd00:77::102', link: 'mesh' }],
+  } as unknown as Rig;
   const frame = (src: string, dst: string, at: number, direction: 'in' | 'out' = 'in'): LinkFrame => ({
     direction,
     at,
     ipv6: buildUdpPacket({ src, dst, srcPort: 61628, dstPort: 61628, payload: Uint8Array.of(0x50, 0x02, 0, 1) }),
   });
 
-  test("the device's frames of the test span, as a pcap, and its console log, attached", () => {
-    const [link] = MemoryLink.pair(['mesh', 'other']);
+  test("the device's frames of the attempt, as a pcap the pcap reporter writes, and its console log, attached", () => {
+    const link = Object.assign(new EventEmitter(), { name: 'mesh' }) as unknown as Link;
     const dir = join(tmp.dir, 'cap');
-    const captures = new TestCaptures(dir, new Map([['mesh', link]]), new Map([['meter-1', { textSince: () => '2024-01-01T00:00:00.000Z > date\n' }]]));
+    const observations = new BenchObservations(rig);
+    observations.watchLink(link);
+    const pcap = new PcapReporter({ dir });
+    const seen: FrameEvent[] = [];
+    const out = new Multiplexer([pcap, { onFrame: (f) => void seen.push(f) }]);
+    const observer = new RunObserver(observations, out);
+    const lines = [{ at: 2001, dir: 'tx' as const, text: 'date' }];
+    const captures = new TestCaptures(dir, new Map([['meter-1', { textSince: () => '2024-01-01T00:00:00.000Z > date\n', linesSince: () => lines }]]), observer);
     const attached: Attachment[] = [];
-    const ctx = {
-      testCase: { id: 'x', name: 'a/b test', suite: { name: 'clock-skew' } },
-      log: () => {},
-      attach: (a: Attachment) => attached.push(a),
-    } as unknown as HookContext;
+    const logged: string[] = [];
+    const tc = { id: 'x', name: 'a/b test', suite: { name: 'clock-skew' }, device: { name: 'meter-1', link: 'mesh' } } as unknown as TestCase;
+    const ctx = { testCase: tc, log: (l: string) => logged.push(l), attach: (a: Attachment) => attached.push(a) } as unknown as HookContext;
+    const begin = (retry: number): void => {
+      observer.onTestBegin(tc, { retry });
+      out.onTestBegin(tc, { retry, startTime: 0 });
+    };
+    const end = (retry: number): void => {
+      observer.onTestEnd(tc);
+      out.onTestEnd(tc, { testId: 'x', retry, status: 'passed', willRetry: false, startTime: 0, duration: 0, steps: [], attachments: [] });
+    };
     link.emit('frame', frame('fd00:77::101', 'fd00::1', 1000));
+    begin(0);
     captures.testStart(device, ctx);
     link.emit('frame', frame('fd00:77::101', 'fd00::1', 2000));
     link.emit('frame', frame('fd00:77::102', 'fd00::1', 2001));
     link.emit('frame', frame('fd00::1', 'fd00:77::101', 2002, 'out'));
     link.emit('frame', { direction: 'in', at: 2003, ipv6: Uint8Array.of(1, 2, 3) } satisfies LinkFrame);
     captures.testEnd(device, ctx);
+    end(0);
     link.emit('frame', frame('fd00:77::101', 'fd00::1', 3000));
-    const pcap = join(dir, 'clock-skew', 'meter-1', 'a-b-test.pcap');
+    const file = join(dir, 'clock-skew', 'meter-1', 'a-b-test.pcap');
     expect(attached).toEqual([
-      { name: 'meter-1.pcap', path: pcap, contentType: 'application/vnd.tcpdump.pcap' },
+      { name: 'meter-1.pcap', path: file, contentType: 'application/vnd.tcpdump.pcap' },
       { name: 'meter-1.console.log', path: join(dir, 'clock-skew', 'meter-1', 'a-b-test.console.log'), contentType: 'text/plain' },
     ]);
-    const read = readPcap(readFileSync(pcap));
-    expect(read.records.map((r) => r.time)).toEqual([2000, 2002, 2003]);
+    // Its own frames, the frames of no device (damaged) while it runs; not meter-2's, nor those outside the attempt.
+    expect(readPcap(readFileSync(file)).records.map((r) => r.time)).toEqual([2000, 2002, 2003]);
+    expect(seen.map((f) => [f.at, f.device ?? '-', f.testId ?? '-', f.from ?? '-', f.to ?? '-'])).toEqual([
+      [1000, 'meter-1', '-', 'meter-1', 'fnd'],
+      [2000, 'meter-1', 'x', 'meter-1', 'fnd'],
+      [2001, 'meter-2', '-', 'meter-2', 'fnd'],
+      [2002, 'meter-1', 'x', 'fnd', 'meter-1'],
+      [2003, 'meter-1', 'x', '-', '-'],
+      [3000, 'meter-1', '-', 'meter-1', 'fnd'],
+    ]);
+    expect(seen[4]!.error).toEqual({ layer: 'ipv6', offset: 3, reason: 'truncated header' });
     expect(readFileSync(attached[1]!.path, 'utf8')).toBe('2024-01-01T00:00:00.000Z > date\n');
+    expect(logged).toEqual(['captured 3 frames and the console log']);
     // A retry gets its own files.
+    begin(1);
     captures.testStart(device, ctx);
     captures.testEnd(device, ctx);
+    end(1);
     expect(attached[2]!.path).toBe(join(dir, 'clock-skew', 'meter-1', 'a-b-test.retry1.pcap'));
+    expect(readPcap(readFileSync(attached[2]!.path)).records).toEqual([]);
     expect(readdirSync(join(dir, 'clock-skew', 'meter-1')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    observer.stop();
+    observations.stop();
   });
 
   test('names from free text', () => {
@@ -113,9 +156,13 @@ describe('per-test captures', () => {
 
 describe('runSuites', () => {
   test('junit is always written, inside the reports folder unless a file is named', () => {
-    expect(reporterSpecs(undefined, 'r')).toEqual([{ kind: 'junit', outputFile: 'r/junit.xml' }]);
-    expect(reporterSpecs('tap,events', 'r')).toEqual([{ kind: 'junit', outputFile: 'r/junit.xml' }, { kind: 'tap' }, { kind: 'events', outputFile: 'r/events.jsonl' }]);
-    expect(reporterSpecs('junit=out/j.xml,progress', 'r')).toEqual([{ kind: 'junit', outputFile: 'out/j.xml' }, { kind: 'progress' }]);
+    const html = { kind: 'html', outputFile: 'r/report.html' };
+    expect(reporterSpecs(undefined, 'r')).toEqual([{ kind: 'junit', outputFile: 'r/junit.xml' }, html]);
+    expect(reporterSpecs('tap,events', 'r')).toEqual([{ kind: 'junit', outputFile: 'r/junit.xml' }, html, { kind: 'tap' }, { kind: 'events', outputFile: 'r/events.jsonl' }]);
+    expect(reporterSpecs('junit=out/j.xml,progress', 'r')).toEqual([{ kind: 'junit', outputFile: 'out/j.xml' }, html, { kind: 'progress' }]);
+    // A live run writes the per-test pcaps; --no-html leaves the HTML out.
+    expect(reporterSpecs('html=x.html', 'r', { pcap: true })).toEqual([{ kind: 'junit', outputFile: 'r/junit.xml' }, { kind: 'html', outputFile: 'x.html' }, { kind: 'pcap', dir: 'r/attachments' }]);
+    expect(reporterSpecs(undefined, 'r', { html: false })).toEqual([{ kind: 'junit', outputFile: 'r/junit.xml' }]);
   });
 
   test('a bad rig is exit 2 with the reason', async () => {
@@ -166,7 +213,7 @@ describe('runSuites', () => {
       'skipped refuses an unsigned POST',
       'skipped keeps trying while the NMS turns it away, and registers once it may',
     ]);
-    expect(r.junit.match(/<skipped>not run: received SIGTERM before the first test<\/skipped>/g)).toHaveLength(4);
+    expect(r.junit.match(/<skipped message="not run: received SIGTERM before the first test">not run: received SIGTERM before the first test<\/skipped>/g)).toHaveLength(4);
     expect(r.stderr).toMatch(/^interrupted: 0 passed, 0 failed, 4 skipped in \d+ms — received SIGTERM before the first test$/m);
   }, 60_000);
 });

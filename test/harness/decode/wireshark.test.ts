@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildUdpPacket } from '../../../drivers/ip/packet.js';
-import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../../drivers/pcap/format.js';
+import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../../core/pcap-format.js';
 import { encodeCoap } from '../../../harness/coap/message.js';
 import { csmpDissectorLua, tsharkCsmpArgs, writeWiresharkFiles } from '../../../harness/decode/wireshark.js';
 import { tlvCatalogue } from '../../../harness/csmp/schema/catalogue.js';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { JUnitReporter } from '../../../harness/report/junit.js';
 import { Multiplexer } from '../../../harness/model/multiplexer.js';
@@ -47,7 +47,7 @@ function hostileExecutor(): FakeExecutor {
     });
 }
 
-test('hostile device strings still give a report valid against the Jenkins XSD, with the right elements', async () => {
+test('hostile device strings still give a report valid against junit-10.xsd and Surefire\'s schema, with the right elements', async () => {
   const file = join(dir, 'junit.xml');
   const rig = fakeRig([{ name: 'meter-1' }, { name: 'meter-2', capabilities: ['console', 'power', 'clock-set'] }]);
   await new Run({ rig, suites: [mixed], executor: hostileExecutor(), reporter: new JUnitReporter({ outputFile: file }), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
@@ -73,7 +73,8 @@ test('hostile device strings still give a report valid against the Jenkins XSD, 
   expect(await xpath(file, `string(${tc('needs a clock')}/skipped)`)).toBe("meter-1 lacks capability 'clock-set' (has: console, power)");
 
   const out = await xpath(file, `string(${tc('passes')}/system-out)`);
-  expect(out).toContain('[[ATTACHMENT|/var/hil/reports/passes.pcap]]');
+  // Relative to the JUnit file's folder, as Jenkins resolves them.
+  expect(out).toContain(`[[ATTACHMENT|${relative(dir, '/var/hil/reports/passes.pcap')}]]`);
   // Control characters become visible escapes, ANSI colours vanish, markup stays text.
   expect(out).toContain('console: bell\\x07 end]]> <script>alert(1)</script> & "q" red \\u{d800}');
   const failureText = await xpath(file, `string(${tc('expectation fails')}/failure)`);
@@ -103,24 +104,78 @@ test('the file is rewritten after every test, so it is valid while the run is st
   expect(await xpath(file, 'count(//testcase)')).toBe('2');
 });
 
-test('flaky tests pass with their earlier attempts in system-out; interrupted tests are <error type="interrupted">', async () => {
+test('retries as Surefire records them: flakyFailure per failed attempt of a flaky test, rerunFailure/rerunError for one that never passed; interrupted tests are <error type="interrupted">', async () => {
   const file = join(dir, 'junit.xml');
-  const s = suite('fi', 'tests:', '  - { name: flaky, steps: [ { get: 1 } ] }', '  - { name: stuck, steps: [ { nms: expect-registration } ] }', '  - { name: never, steps: [ { get: 3 } ] }');
+  const s = suite(
+    'fi',
+    'tests:',
+    '  - { name: flaky, steps: [ { get: 1 } ] }',
+    '  - { name: always, steps: [ { get: 2 } ] }',
+    '  - { name: stuck, steps: [ { nms: expect-registration } ] }',
+    '  - { name: never, steps: [ { get: 3 } ] }',
+  );
   const executor = new FakeExecutor()
     .when('get: 1', async (_s, ctx) => (ctx.retry === 0 ? { status: 'failed', message: 'first try' } : { status: 'passed' }))
+    .when('get: 2', async (_s, ctx) => {
+      if (ctx.retry === 1) throw new Error('port gone');
+      return { status: 'failed', message: `try ${ctx.retry + 1}` };
+    })
     .when('nms: expect-registration', untilAborted);
-  const run = new Run({ rig: fakeRig([{ name: 'm' }]), suites: [s], executor, reporter: new JUnitReporter({ outputFile: file }), options: { retries: 1 } });
+  const run = new Run({ rig: fakeRig([{ name: 'm' }]), suites: [s], executor, reporter: new JUnitReporter({ outputFile: file }), options: { retries: 2 } });
   const done = run.start();
-  await executor.started(3);
+  await executor.started(6);
   run.interrupt('received SIGINT');
   await done;
-  expect((await validateJUnit(file)).exitCode).toBe(0);
-  expect(await xpath(file, 'string(//testcase[@name="flaky"]/@status)')).toBe('flaky');
-  expect(await xpath(file, 'count(//testcase[@name="flaky"]/failure)')).toBe('0');
-  expect(await xpath(file, 'string(//testcase[@name="flaky"]/system-out)')).toMatch(/^attempt 1: failed: step 1 \(get: 1\): first try\nattempt 2: passed \(flaky\)\n/);
-  expect(await xpath(file, 'string(//testcase[@name="stuck"]/error/@type)')).toBe('interrupted');
-  expect(await xpath(file, 'string(//testcase[@name="stuck"]/error/@message)')).toBe('received SIGINT during step 1 (nms: expect-registration)');
-  expect(await xpath(file, 'string(//testcase[@name="never"]/skipped)')).toBe('not run: received SIGINT');
+  expect(await validateJUnit(file)).toEqual({ exitCode: 0, stderr: `${file} validates` });
+  const tc = (name: string): string => `//testcase[@name="${name}"]`;
+  expect(await xpath(file, `count(${tc('flaky')}/@status)`)).toBe('0');
+  expect(await xpath(file, `count(${tc('flaky')}/*[self::failure or self::error])`)).toBe('0');
+  expect(await xpath(file, `string(${tc('flaky')}/flakyFailure/@message)`)).toBe('step 1 (get: 1): first try');
+  expect(await xpath(file, `string(${tc('flaky')}/flakyFailure/stackTrace)`)).toMatch(/^step 1 \(get: 1\): first try\n/);
+  expect(await xpath(file, `string(${tc('flaky')}/flakyFailure/system-out)`)).toMatch(/^attempt 1: failed\nFAILED  step 1: get: 1 /);
+  expect(await xpath(file, `string(${tc('flaky')}/system-out)`)).toMatch(/^attempt 1: failed: step 1 \(get: 1\): first try\nattempt 2: passed \(flaky\)\n/);
+  // The verdict is the last attempt; the earlier ones follow in Surefire's element order.
+  expect(await xpath(file, `string(${tc('always')}/failure/@message)`)).toBe('step 1 (get: 2): try 3');
+  expect((await xpath(file, `${tc('always')}/*`)).match(/<([\w-]+)/g)).toEqual(['<failure', '<rerunFailure', '<stackTrace', '<system-out', '<rerunError', '<stackTrace', '<system-out', '<system-out']);
+  expect(await xpath(file, `string(${tc('always')}/rerunFailure/@message)`)).toBe('step 1 (get: 2): try 1');
+  expect(await xpath(file, `string(${tc('always')}/rerunError/@message)`)).toBe('step 1 (get: 2): port gone');
+  expect(await xpath(file, `string(${tc('stuck')}/error/@type)`)).toBe('interrupted');
+  expect(await xpath(file, `string(${tc('stuck')}/error/@message)`)).toBe('received SIGINT during step 1 (nms: expect-registration)');
+  expect(await xpath(file, `string(${tc('never')}/skipped)`)).toBe('not run: received SIGINT');
+  expect(await xpath(file, `string(${tc('never')}/skipped/@message)`)).toBe('not run: received SIGINT');
+});
+
+test('the root time is the wall time of the run (suites on different devices overlap), each suite its own sum', async () => {
+  const file = join(dir, 'junit.xml');
+  const clock = new FakeClock(1_700_000_000_000);
+  const s = suite('w', 'tests:', '  - { name: one, steps: [ { get: 1 } ] }');
+  const aDone = gate();
+  // Both devices start together; a takes 5 s, b waits for a: 5 s each, 5 s of wall time.
+  const executor = new FakeExecutor().when('get: 1', async (_s, ctx) => {
+    if (ctx.device.name === 'a') {
+      clock.advance(5000);
+      aDone.open();
+    } else await aDone.promise;
+    return { status: 'passed' };
+  });
+  await new Run({ rig: fakeRig([{ name: 'a' }, { name: 'b' }]), suites: [s], executor, reporter: new JUnitReporter({ outputFile: file }), options: { clock } }).start();
+  expect(await xpath(file, 'concat(//testsuite[@name="w @ a"]/@time, " ", //testsuite[@name="w @ b"]/@time)')).toBe('5.000 5.000');
+  expect(await xpath(file, 'string(/testsuites/@time)')).toBe('5.000');
+});
+
+test('attachment paths relative to the JUnit file by default, to the project root on request (GitLab)', async () => {
+  const s = suite('p', 'tests:', '  - { name: one, steps: [ { get: 1 } ] }');
+  const executor = (): FakeExecutor =>
+    new FakeExecutor().when('get: 1', async (_s, ctx) => {
+      ctx.attach({ name: 'm.pcap', path: join(dir, 'reports', 'attachments', 'p', 'm', 'one.pcap'), contentType: 'application/vnd.tcpdump.pcap' });
+      return { status: 'passed' };
+    });
+  const nested = join(dir, 'reports', 'junit.xml');
+  await new Run({ rig: fakeRig([{ name: 'm' }]), suites: [s], executor: executor(), reporter: new JUnitReporter({ outputFile: nested }) }).start();
+  expect(await xpath(nested, 'string(//system-out)')).toContain('[[ATTACHMENT|attachments/p/m/one.pcap]]');
+  const gitlab = join(dir, 'reports', 'gitlab.xml');
+  await new Run({ rig: fakeRig([{ name: 'm' }]), suites: [s], executor: executor(), reporter: new JUnitReporter({ outputFile: gitlab, attachmentPaths: 'project', projectRoot: dir }) }).start();
+  expect(await xpath(gitlab, 'string(//system-out)')).toContain('[[ATTACHMENT|reports/attachments/p/m/one.pcap]]');
 });
 
 test('a run killed with SIGTERM leaves a valid report with the finished tests and the interrupted one', async () => {

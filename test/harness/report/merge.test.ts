@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EventLogReporter } from '../../../harness/report/event-log.js';
 import { JUnitReporter } from '../../../harness/report/junit.js';
 import { mergeEventLogs, replayEvents } from '../../../harness/report/merge.js';
@@ -12,6 +12,7 @@ import { FakeClock } from '../../support/fake-clock.js';
 import { expectConfigError } from '../../support/errors.js';
 import { RecordingReporter } from '../runner/support/recording-reporter.js';
 import { validateJUnit, xpath } from './support/xmllint.js';
+import { casesOf } from '../../suites/support/run.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-merge-'))));
@@ -47,10 +48,9 @@ test('JUnit from merged shard logs equals the sum of the shards and validates', 
   // The same run unsharded gives the same testcases with the same verdicts.
   const whole = join(dir, 'whole.xml');
   await new Run({ rig, suites, executor: executor(), reporter: new JUnitReporter({ outputFile: whole }), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
-  const verdicts = async (f: string): Promise<string[]> =>
-    (await xpath(f, '//testcase/@*[name()="classname" or name()="name" or name()="status"]')).split('\n').map((l) => l.trim());
-  const group = (v: string[]): string[] => v.reduce<string[]>((acc, attr, i) => (i % 3 === 0 ? [...acc, attr] : [...acc.slice(0, -1), `${acc[acc.length - 1]} ${attr}`]), []).sort();
-  expect(group(await verdicts(out))).toEqual(group(await verdicts(whole)));
+  const verdicts = (f: string): string[] => casesOf(readFileSync(f, 'utf8')).map((c) => `${c.suite} @ ${c.device} › ${c.name}: ${c.status}`).sort();
+  expect(verdicts(out)).toEqual(verdicts(whole));
+  expect(verdicts(out)).toHaveLength(9);
 });
 
 test('a torn last line is ignored; a shard with no end makes the merge interrupted', async () => {
@@ -76,4 +76,53 @@ test('logs from a newer format or of another kind are refused with their line', 
   const broken = join(dir, 'broken.jsonl');
   writeFileSync(broken, '{"type":"header","format":"csmp-hil-events","version":1}\nnot json\n{"type":"begin"}\n');
   expectConfigError(() => mergeEventLogs([broken]), { where: `${broken}:2`, code: 'syntax' });
+});
+
+test('attachments: the log holds them relative to its folder, and the merge copies them beside the merged reports', async () => {
+  const shardDir = join(dir, 'moved', 'shard-1');
+  const log = join(shardDir, 'events.jsonl');
+  const pcap = join(shardDir, 'attachments', 'baseline', 'meter-1', 'reads.pcap');
+  const s = suite('baseline', 'tests: [ { name: reads, steps: [ { get: 75 } ] } ]');
+  const ex = new FakeExecutor().when('get: 75', async (_s, ctx) => {
+    mkdirSync(dirname(pcap), { recursive: true });
+    writeFileSync(pcap, 'pcap bytes');
+    ctx.attach({ name: 'meter-1.pcap', path: pcap, contentType: 'application/vnd.tcpdump.pcap' });
+    return { status: 'passed' };
+  });
+  await new Run({ rig: fakeRig([{ name: 'meter-1' }]), suites: [s], executor: ex, reporter: new EventLogReporter({ outputFile: log }) }).start();
+  const testEnd = readFileSync(log, 'utf8').split('\n').find((l) => l.includes('"type":"testEnd"'))!;
+  expect(JSON.parse(testEnd).result.attachments).toEqual([{ name: 'meter-1.pcap', path: 'attachments/baseline/meter-1/reads.pcap', contentType: 'application/vnd.tcpdump.pcap' }]);
+
+  // Moved, as a CI artifact is, then merged elsewhere: the copy is where the merged results say.
+  const moved = join(dir, 'artifact');
+  renameSync(join(dir, 'moved'), moved);
+  const merged = join(dir, 'merged');
+  const events = mergeEventLogs([join(moved, 'shard-1', 'events.jsonl')], { attachmentsInto: merged });
+  const end = events.find((e) => e.type === 'testEnd')!;
+  const copy = join(merged, 'attachments', 'baseline', 'meter-1', 'reads.pcap');
+  expect(end.type === 'testEnd' && end.result.attachments.map((a) => a.path)).toEqual([copy]);
+  expect(readFileSync(copy, 'utf8')).toBe('pcap bytes');
+  const junit = join(merged, 'junit.xml');
+  await replayEvents(events, new JUnitReporter({ outputFile: junit }));
+  expect(await xpath(junit, 'string(//system-out)')).toContain('[[ATTACHMENT|attachments/baseline/meter-1/reads.pcap]]');
+});
+
+test('observations are logged and replayed as they happened', async () => {
+  const log = join(dir, 'obs.jsonl');
+  const w = new EventLogReporter({ outputFile: log });
+  const info = { rig: { name: 'r', file: 'r.yaml' }, startTime: 0, tests: [], retries: 0, bail: false };
+  const frame = { at: 1, direction: 'in' as const, link: 'dongle0', device: 'meter-1', testId: 't', retry: 0, tlvs: [], hex: '60' };
+  const line = { at: 2, device: 'meter-1', direction: 'rx' as const, text: 'meter> ' };
+  const power = { at: 3, device: 'meter-1', op: 'cycle' as const, outcome: 'done' as const };
+  const change = { at: 4, kind: 'state' as const, deviceAt: 40, device: 'meter-1', name: 'up → registering', message: 'POST /r' };
+  w.onBegin(info);
+  w.onFrame(frame);
+  w.onConsoleLine(line);
+  w.onPower(power);
+  w.onNmsChange(change);
+  w.onEnd({ status: 'passed', startTime: 0, duration: 5, counts: { passed: 0, failed: 0, flaky: 0, skipped: 0, interrupted: 0, error: 0 } });
+  const got: unknown[] = [];
+  await replayEvents(mergeEventLogs([log]), { onFrame: (f) => void got.push(f), onConsoleLine: (l) => void got.push(l), onPower: (p) => void got.push(p), onNmsChange: (c) => void got.push(c) });
+  expect(got).toEqual([frame, line, power, change]);
+  expect(readFileSync(log, 'utf8').split('\n')[0]).toBe('{"type":"header","format":"csmp-hil-events","version":2}');
 });

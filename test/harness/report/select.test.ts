@@ -12,7 +12,12 @@ test('parseReporterList', () => {
     { kind: 'tap' },
     { kind: 'events', outputFile: 'reports/events.jsonl' },
   ]);
-  expectConfigError(() => parseReporterList('html'), { where: '--reporter', code: 'value' });
+  expect(parseReporterList('html,pcap=a')).toEqual([
+    { kind: 'html', outputFile: 'reports/report.html' },
+    { kind: 'pcap', dir: 'a' },
+  ]);
+  expectConfigError(() => parseReporterList('xml'), { where: '--reporter', code: 'value' });
+  expect(() => parseReporterList('xml')).toThrow("--reporter: 'xml' is not one of junit[=file], html[=file], events[=file], pcap[=dir], tap, progress");
 });
 
 test('TAP owns stdout, so progress goes to stderr; a terminal reporter is added when none prints', () => {

@@ -1,3 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadRig, parseRig } from '../../../harness/config/rig.js';
 import { expectConfigError } from '../../support/errors.js';
 import { compileSchema } from '../../../harness/config/validator.js';
@@ -31,6 +35,26 @@ describe('the virtual section of a rig file', () => {
     expect(m.signatures).toEqual({ post: true, response: true });
     expect(m.initial.groups).toEqual({ firmware: 317, config: 42 });
     expect(m.initial.firmware.find((s) => s.isRunning)).toMatchObject({ version: '5.6.21', hwId: 'RFLAN/3.60/3.80' });
+  });
+
+  test('firmwareImage: the meters run that file, their running and backup slots report its SHA-256 and size', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hil-fw-'));
+    try {
+      const image = randomBytes(777);
+      writeFileSync(join(dir, 'fw.bin'), image);
+      const rig = parseRig(base('  firmwareImage: fw.bin\n  meters: [{ name: m1 }]'), join(dir, 'rig.yaml'), { checkFiles: false });
+      const slots = parseVirtualSection(rig).meters[0]!.initial.firmware;
+      const hash = createHash('sha256').update(image).digest('hex');
+      expect(slots.map((x) => [x.index, Buffer.from(x.fileHash ?? []).toString('hex'), x.fileSize, x.isRunning ?? false, x.isDefault ?? false])).toEqual([
+        [1, hash, 777, true, false],
+        [2, '00'.repeat(32), 0, false, false],
+        [3, hash, 777, false, true],
+      ]);
+      const missing = parseRig(base('  firmwareImage: none.bin'), join(dir, 'rig.yaml'), { checkFiles: false });
+      expect(() => parseVirtualSection(missing)).toThrow(`${join(dir, 'rig.yaml')}: virtual.firmwareImage: cannot read firmware image ${join(dir, 'none.bin')}: ENOENT`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('knobs and faults per meter; a background meter needs its own identity', () => {

@@ -1,6 +1,10 @@
 /**
  * Classic libpcap file format (not pcapng): a 24-byte global header, then records of a 16-byte
  * header and the captured bytes. https://www.tcpdump.org/manpages/pcap-savefile.5.txt
+ *
+ * In core/ because two layers that may not meet both need it: drivers/pcap reads captures, and
+ * harness/report writes the per-test pcap from frame events (reporters know no drivers). Pure:
+ * bytes in, bytes out.
  */
 
 export const GLOBAL_HEADER_LEN = 24;

@@ -1,0 +1,199 @@
+/**
+ * `hil certify` as a function: run the certification set against a rig and write one evidence
+ * bundle (bundle-layout.ts) whose signed manifest binds every verdict to the firmware image.
+ *
+ * Before any test the devices are asked, through the NMS, which image they run (TLV 75): a device
+ * that runs another image, or does not say, fails the certification and no test runs. On a virtual
+ * rig the meters are given the image under test first (their FirmwareImageInfo then reports its
+ * SHA-256), unless the rig file already says which image they run.
+ *
+ * Certified means: every device runs the image, and every test of the set passed (a pass after a
+ * retry counts, and is listed as flaky). Exit 0 certified, 1 not certified, 2 could not run.
+ * The lab key signs the manifest and is never written or printed anywhere.
+ */
+import { readFileSync, readdirSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { ConfigError, ResourceError } from '../../core/errors.js';
+import { loadRig, type Rig } from '../config/rig.js';
+import { DEFAULT_SET, loadSuiteSet, type SuiteSet } from '../config/suite-set.js';
+import { loadSuite } from '../config/suite.js';
+import { ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, REPORTS_DIR } from '../evidence/bundle-layout.js';
+import { envelope, keyId } from '../evidence/dsse.js';
+import { hashFile, listFiles, sha256Hex } from '../evidence/files.js';
+import { loadLabKey, type LabKey } from '../evidence/signing-key.js';
+import { PAYLOAD_TYPE, statement, type CertificationPredicate, type DeviceEvidence, type Verdict } from '../evidence/statement.js';
+import type { Reporter } from '../model/reporter.js';
+import type { RunSummary, TestCase, TestResult } from '../model/run-model.js';
+import type { RunOptions } from '../runner/options.js';
+import { packageRoot } from './defaults.js';
+import { deviceIdentity } from './device-identity.js';
+import { runSuites } from './run-suites.js';
+
+export interface CertifyOptions {
+  rigFile: string;
+  firmwareFile: string;
+  keyFile?: string;
+  /** The bundle folder; must not exist or be empty. */
+  outDir: string;
+  suitesDir: string;
+  /** Default suites/sets/certification.yaml. */
+  setFile?: string;
+  run?: Pick<RunOptions, 'retries' | 'stepTimeoutMs'>;
+  stdout?: Writable & { isTTY?: boolean; columns?: number };
+  stderr?: Writable & { isTTY?: boolean; columns?: number };
+  signals?: NodeJS.Process;
+}
+
+export interface CertifyResult {
+  exitCode: number;
+  certified: boolean;
+  reasons: string[];
+  bundle: string;
+}
+
+/** Final results per test, for the manifest's verdicts. */
+class VerdictCollector implements Reporter {
+  readonly name = 'verdicts';
+  readonly tests: TestCase[] = [];
+  readonly attempts = new Map<string, TestResult[]>();
+  onBegin(info: { tests: TestCase[] }): void {
+    this.tests.push(...info.tests);
+  }
+  onTestEnd(test: TestCase, result: TestResult): void {
+    const list = result.retry === 0 ? [] : (this.attempts.get(test.id) ?? []);
+    this.attempts.set(test.id, [...list, result]);
+  }
+  verdicts(): Verdict[] {
+    return this.tests.map((t) => {
+      const list = this.attempts.get(t.id) ?? [];
+      const last = list[list.length - 1];
+      const outcome = !last ? 'not run' : last.status === 'passed' && list.length > 1 ? 'flaky' : last.status;
+      const message = last?.failure?.message ?? last?.skipReason;
+      return { test: t.title, suite: t.suite.name, device: t.device.name, outcome, attempts: list.length, ...(message !== undefined ? { message } : {}) };
+    });
+  }
+}
+
+export async function certify(o: CertifyOptions): Promise<CertifyResult> {
+  const stderr = o.stderr ?? process.stderr;
+  const say = (line: string): void => void stderr.write(`hil certify: ${line}\n`);
+  const fail = (message: string): CertifyResult => {
+    say(message);
+    return { exitCode: 2, certified: false, reasons: [message], bundle: o.outDir };
+  };
+
+  let key: LabKey | undefined;
+  let image: Buffer;
+  let set: SuiteSet;
+  let rig: Rig;
+  let suiteNames: string[];
+  try {
+    if (existsSync(o.outDir) && readdirSync(o.outDir).length) throw new ConfigError(o.outDir, 'conflict', 'the bundle folder must be new or empty: a bundle holds one certification run and nothing else');
+    // The key first: a run of many minutes must not end in a bundle that cannot be signed.
+    if (o.keyFile !== undefined) key = loadLabKey(o.keyFile);
+    try {
+      image = readFileSync(o.firmwareFile);
+    } catch (e) {
+      throw new ConfigError(`--firmware ${o.firmwareFile}`, 'file', `cannot read the image: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    set = await loadSuiteSet(o.setFile ?? DEFAULT_SET(o.suitesDir), o.suitesDir);
+    rig = await loadRig(o.rigFile);
+    suiteNames = await Promise.all(set.suites.map(async (s) => (await loadSuite(s.file)).name));
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ResourceError) return fail(e.message);
+    throw e;
+  }
+  const imageSha = sha256Hex(image);
+  mkdirSync(o.outDir, { recursive: true });
+  const reportsDir = join(o.outDir, REPORTS_DIR);
+  const runDir = mkdtempSync(join(tmpdir(), 'hil-certify-'));
+  const collector = new VerdictCollector();
+  let devices: DeviceEvidence[] = [];
+  let summary: RunSummary | undefined;
+  let refused: string | undefined;
+  let exitCode: number;
+  try {
+    const r = await runSuites({
+      rigFile: o.rigFile,
+      suitePaths: set.suites.map((s) => s.file),
+      reportsDir,
+      runDir,
+      reporters: 'events',
+      ...(o.stdout ? { stdout: o.stdout } : {}),
+      stderr,
+      ...(o.signals ? { signals: o.signals } : {}),
+      run: { ...o.run },
+      report: { extraReports: [{ label: 'bundle', path: o.outDir }] },
+      extraReporters: [collector],
+      adjustRig: (r) => withImage(r, resolve(o.firmwareFile)),
+      preflight: async (opened) => {
+        devices = await Promise.all(opened.rig.devices.map((d) => deviceIdentity(opened, d, imageSha)));
+        const wrong = devices.filter((d) => d.problem !== undefined);
+        return wrong.length ? `not certifying: ${wrong.map((d) => `${d.name} ${d.problem}`).join('; ')}` : undefined;
+      },
+    });
+    summary = r.summary;
+    refused = r.refused;
+    exitCode = r.exitCode;
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+  if (exitCode === 2 && !refused) return { exitCode: 2, certified: false, reasons: ['the run could not start'], bundle: o.outDir };
+
+  const verdicts = collector.verdicts();
+  const reasons: string[] = [];
+  if (refused !== undefined) reasons.push(refused);
+  for (const d of devices) if (d.problem !== undefined && refused === undefined) reasons.push(`${d.name} ${d.problem}`);
+  const bad = verdicts.filter((v) => v.outcome !== 'passed' && v.outcome !== 'flaky');
+  if (refused === undefined && !verdicts.length) reasons.push('no test of the set ran');
+  if (bad.length) reasons.push(`${bad.length} of ${verdicts.length} tests did not pass: ${bad.slice(0, 5).map((v) => `${v.test} (${v.outcome})`).join('; ')}${bad.length > 5 ? '; …' : ''}`);
+  if (summary && summary.status !== 'passed') reasons.push(`the run ended ${summary.status}${summary.message ? `: ${summary.message}` : ''}`);
+  const certified = reasons.length === 0;
+
+  const predicate: CertificationPredicate = {
+    verdict: certified ? 'certified' : 'not certified',
+    reasons,
+    firmware: { file: basename(o.firmwareFile), digest: { sha256: imageSha }, size: image.length },
+    devices,
+    rig: { name: rig.name, file: basename(o.rigFile), digest: { sha256: sha256Hex(readFileSync(o.rigFile)) } },
+    harness: harnessIdentity(),
+    suiteSet: { name: set.name, version: set.version, file: basename(set.file), digest: { sha256: set.sha256 } },
+    suites: set.suites.map((s, i) => ({ name: suiteNames[i]!, file: basename(s.file), digest: { sha256: s.sha256 } })),
+    ...(summary
+      ? { run: { startTime: new Date(summary.startTime).toISOString(), durationMs: summary.duration, status: summary.status, counts: { ...summary.counts } } }
+      : {}),
+    verdicts,
+    files: existsSync(reportsDir) ? listFiles(o.outDir).map((p) => hashFile(o.outDir, p)) : [],
+  };
+  const st = statement(basename(o.firmwareFile), predicate);
+  const payload = Buffer.from(JSON.stringify(st), 'utf8');
+  writeFileAtomic(join(o.outDir, ENVELOPE_FILE), `${JSON.stringify(envelope(PAYLOAD_TYPE, payload, key), null, 2)}\n`);
+  writeFileAtomic(join(o.outDir, MANIFEST_FILE), `${JSON.stringify(st, null, 2)}\n`);
+  if (key) writeFileAtomic(join(o.outDir, PUBLIC_KEY_FILE), key.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+
+  const out = o.stdout ?? process.stdout;
+  out.write(`${certified ? 'certified' : 'NOT certified'}: ${basename(o.firmwareFile)} (SHA-256 ${imageSha}) on rig ${rig.name}, ${set.name} set v${set.version}\n`);
+  for (const r of reasons) out.write(`  - ${r}\n`);
+  out.write(`bundle: ${o.outDir} (${predicate.files.length} files by SHA-256; ${key ? `manifest signed by key ${keyId(key.publicKey)}` : 'NOT signed: no --key'})\n`);
+  if (exitCode > 128) return { exitCode, certified: false, reasons, bundle: o.outDir };
+  return { exitCode: certified ? 0 : 1, certified, reasons, bundle: o.outDir };
+}
+
+/** On a virtual rig, the meters run the image under test unless the rig already says what they run. */
+function withImage(rig: Rig, imageFile: string): Rig {
+  const v = rig.virtual as { firmwareImage?: string; meters?: { initial?: { firmware?: unknown } }[] } | undefined;
+  if (!v || v.firmwareImage !== undefined || (v.meters ?? []).some((m) => m.initial?.firmware !== undefined)) return rig;
+  return { ...rig, virtual: { ...rig.virtual, firmwareImage: imageFile } };
+}
+
+function harnessIdentity(): { name: string; version: string } {
+  try {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name?: string; version?: string };
+    return { name: pkg.name ?? 'csmp-hil', version: pkg.version ?? 'unknown' };
+  } catch {
+    return { name: 'csmp-hil', version: 'unknown' };
+  }
+}

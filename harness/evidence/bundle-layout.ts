@@ -1,0 +1,14 @@
+/**
+ * A certification bundle folder:
+ *
+ *   manifest.dsse.json   DSSE envelope; its payload is the in-toto Statement (the signed manifest)
+ *   manifest.json        the same Statement, indented, for people (checked against the signed one)
+ *   signer.pub.pem       the public key that signed (the lab key's; absent when unsigned)
+ *   reports/             junit.xml, report.html, events.jsonl, attachments/… (each listed by SHA-256)
+ */
+export const ENVELOPE_FILE = 'manifest.dsse.json';
+export const MANIFEST_FILE = 'manifest.json';
+export const PUBLIC_KEY_FILE = 'signer.pub.pem';
+export const REPORTS_DIR = 'reports';
+/** Files of the bundle that the manifest cannot list (itself, its signature, the key). */
+export const BUNDLE_OWN_FILES: readonly string[] = [ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE];

@@ -1,0 +1,152 @@
+/**
+ * `hil verify` as a function: is this bundle what was signed? The signature over the manifest
+ * (with the given public key, or the one inside the bundle), the readable manifest against the
+ * signed one, every listed file by SHA-256 and size, no file added, and optionally the firmware
+ * image against the manifest's subject. Each problem names what changed.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keyId, verifyEnvelope, type DsseEnvelope } from './dsse.js';
+import { hashFile, listFiles, sha256Hex } from './files.js';
+import { BUNDLE_OWN_FILES, ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
+import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type Statement } from './statement.js';
+
+export interface VerifyOptions {
+  /** The lab's public key; without it the key inside the bundle is used (integrity, not origin). */
+  publicKey?: KeyObject;
+  /** The firmware image, checked against the manifest's subject. */
+  firmware?: Uint8Array;
+}
+
+export interface VerifyResult {
+  /** Empty when the bundle is intact and signed. */
+  problems: string[];
+  statement?: Statement;
+  /** The key that verified the signature, and where it came from. */
+  keyid?: string;
+  keySource?: 'given' | 'bundle';
+  /** The folder holds no readable envelope: nothing to verify. */
+  notABundle?: boolean;
+}
+
+export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResult {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const p = join(dir, name);
+    return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+  };
+  const envText = read(ENVELOPE_FILE);
+  if (envText === undefined) return { problems: [`${ENVELOPE_FILE}: missing (not a certification bundle)`], notABundle: true };
+  let env: DsseEnvelope;
+  try {
+    env = JSON.parse(envText) as DsseEnvelope;
+  } catch {
+    return { problems: [`${ENVELOPE_FILE}: not JSON`], notABundle: true };
+  }
+  if (env.payloadType !== PAYLOAD_TYPE) problems.push(`${ENVELOPE_FILE}: payloadType is ${JSON.stringify(env.payloadType)}, not ${PAYLOAD_TYPE}`);
+
+  let key = opts.publicKey;
+  let keySource: VerifyResult['keySource'] = key ? 'given' : undefined;
+  if (!key) {
+    const pem = read(PUBLIC_KEY_FILE);
+    if (pem !== undefined) {
+      try {
+        key = createPublicKey(pem);
+        keySource = 'bundle';
+      } catch {
+        problems.push(`${PUBLIC_KEY_FILE}: not a public key`);
+      }
+    }
+  }
+  const result: VerifyResult = { problems };
+  if (!key) problems.push(`${ENVELOPE_FILE}: cannot check the signature: no --pub given and no ${PUBLIC_KEY_FILE} in the bundle`);
+  else {
+    const check = verifyEnvelope(env, key);
+    if (check.ok) {
+      result.keyid = check.keyid;
+      if (keySource) result.keySource = keySource;
+    } else problems.push(`${ENVELOPE_FILE}: ${check.reason}`);
+    if (keySource === 'given' && read(PUBLIC_KEY_FILE) !== undefined) {
+      try {
+        const enclosed = keyId(createPublicKey(read(PUBLIC_KEY_FILE)!));
+        if (enclosed !== keyId(key)) problems.push(`${PUBLIC_KEY_FILE}: is not the key given with --pub (the bundle names another signer)`);
+      } catch {
+        problems.push(`${PUBLIC_KEY_FILE}: not a public key`);
+      }
+    }
+  }
+
+  let st: Statement;
+  try {
+    st = JSON.parse(Buffer.from(env.payload ?? '', 'base64').toString('utf8')) as Statement;
+  } catch {
+    problems.push(`${ENVELOPE_FILE}: the payload is not a JSON statement`);
+    return result;
+  }
+  if (st._type !== STATEMENT_TYPE || st.predicateType !== PREDICATE_TYPE || !st.predicate || !Array.isArray(st.predicate.files)) {
+    problems.push(`${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement`);
+    return result;
+  }
+  result.statement = st;
+
+  const readable = read(MANIFEST_FILE);
+  if (readable === undefined) problems.push(`${MANIFEST_FILE}: missing`);
+  else {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readable);
+    } catch {
+      parsed = undefined;
+      problems.push(`${MANIFEST_FILE}: not JSON`);
+    }
+    if (parsed !== undefined) {
+      const diffs = differences(st, parsed, '');
+      for (const d of diffs.slice(0, 5)) problems.push(`${MANIFEST_FILE}: ${d}`);
+      if (diffs.length > 5) problems.push(`${MANIFEST_FILE}: … and ${diffs.length - 5} more differences from the signed manifest`);
+    }
+  }
+
+  const listed = new Set<string>();
+  for (const f of st.predicate.files) {
+    listed.add(f.path);
+    if (!existsSync(join(dir, ...f.path.split('/')))) {
+      problems.push(`${f.path}: missing`);
+      continue;
+    }
+    const now = hashFile(dir, f.path);
+    if (now.digest.sha256 !== f.digest.sha256) problems.push(`${f.path}: changed (SHA-256 ${now.digest.sha256}, the manifest says ${f.digest.sha256})`);
+    else if (now.size !== f.size) problems.push(`${f.path}: changed (${now.size} bytes, the manifest says ${f.size})`);
+  }
+  for (const path of listFiles(dir)) if (!listed.has(path) && !BUNDLE_OWN_FILES.includes(path)) problems.push(`${path}: not in the manifest (added after signing)`);
+
+  if (opts.firmware) {
+    const got = sha256Hex(opts.firmware);
+    const want = st.subject[0]?.digest.sha256;
+    if (got !== want) problems.push(`--firmware: the image's SHA-256 is ${got}, the bundle certifies ${want}`);
+  }
+  return result;
+}
+
+/** Where the readable manifest `b` differs from the signed one `a`: 'predicate.verdict is "certified", signed "not certified"'. */
+function differences(a: unknown, b: unknown, path: string): string[] {
+  if (a === b) return [];
+  const here = path || '(the whole manifest)';
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return [`${here} is ${JSON.stringify(b)}, signed ${JSON.stringify(a)}`];
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const out: string[] = [];
+    if (a.length !== b.length) out.push(`${here} has ${b.length} entries, signed ${a.length}`);
+    for (let i = 0; i < Math.min(a.length, b.length); i++) out.push(...differences(a[i], b[i], `${path}[${i}]`));
+    return out;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
+    const p = path ? `${path}.${k}` : k;
+    if (!(k in bo)) out.push(`${p} is missing, signed ${JSON.stringify(ao[k])}`);
+    else if (!(k in ao)) out.push(`${p} was added: ${JSON.stringify(bo[k])}`);
+    else out.push(...differences(ao[k], bo[k], p));
+  }
+  return out;
+}
