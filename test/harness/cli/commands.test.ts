@@ -1,10 +1,14 @@
 /** hil list, request, diagnose, sim and wireshark through the built CLI, with exact output. */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, writeRig } from '../../suites/support/rigs.js';
 import { ensureBuilt, hil, MAIN, processesMentioning, ROOT, startHil } from './support/cli.js';
+
+// Each test starts `hil` processes that open a whole virtual rig; on a busy 2-core CI machine that
+// alone can take most of the default 30 s. The limit is a hang guard, not a speed check.
+jest.setTimeout(120_000);
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

@@ -2,7 +2,7 @@
  * `hil run` end to end through the built CLI, as the README's main-job command: the default
  * virtual rig (4 meters), every suite, reports in a temporary folder.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +11,10 @@ import { validateJUnit } from '../report/support/xmllint.js';
 import { casesOf } from '../../suites/support/run.js';
 import { tempDir, writeRig } from '../../suites/support/rigs.js';
 import { ensureBuilt, hil, processesMentioning, ROOT, startHil, until, type CliResult } from './support/cli.js';
+
+// Each test starts `hil` processes that open a whole virtual rig; on a busy 2-core CI machine that
+// alone can take most of the default 30 s. The limit is a hang guard, not a speed check.
+jest.setTimeout(120_000);
 
 const BRANCHES = ['registration', 'firmware-group', 'firmware-info', 'nms-cert', 'flash-corruption', 'demo-mode', 'clock-skew', 'firewall', 'load-balancer'];
 
