@@ -37,7 +37,9 @@ export class RecordingHealth {
     const n = this.failures.get(what) ?? 0;
     this.failures.set(what, n + 1);
     if (n > 0) return;
-    const message = `cannot record results: ${what}: ${describe(e)}; the run goes on and will end with exit code ${RESULTS_NOT_RECORDED}`;
+    const why = describe(e);
+    // A ResourceError already names its file: said once.
+    const message = `cannot record results: ${why.startsWith(what) ? why : `${what}: ${why}`}; the run goes on and will end with exit code ${RESULTS_NOT_RECORDED}`;
     this.say(message);
     this.notify?.({ message });
   }
@@ -56,7 +58,21 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-const EVENTS = ['onBegin', 'onTestBegin', 'onStepBegin', 'onStepEnd', 'onTestEnd', 'onError', 'onEnd'] as const;
+/** Every event of the contract: a new one the guard did not pass on would silently starve reporters (the type says when one is missing). */
+const EVENT_SET: Record<Exclude<keyof Reporter, 'name'>, true> = {
+  onBegin: true,
+  onTestBegin: true,
+  onStepBegin: true,
+  onStepEnd: true,
+  onTestEnd: true,
+  onFrame: true,
+  onConsoleLine: true,
+  onPower: true,
+  onNmsChange: true,
+  onError: true,
+  onEnd: true,
+};
+const EVENTS = Object.keys(EVENT_SET) as (keyof typeof EVENT_SET)[];
 
 /**
  * `r` with every event guarded: a throw (or rejection) is a recording failure of `what`, told to
