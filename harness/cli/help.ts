@@ -31,7 +31,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['0', 'every test passed (flaky and skipped tests included)'],
       ['1', 'a test failed or ended in error'],
       ['2', 'the harness could not run: usage, rig or suite file, the reports folder or a device in use, the rig would not open'],
-      ['3', 'results could not be recorded (a report or attachment write failed: disk full, read-only); do not trust the reports'],
+      ['3', 'reserved: the rig failed while no test failed (rig fault only)'],
+      ['4', 'results could not be recorded (a report or attachment write failed: disk full, read-only); do not trust the reports'],
       STOPPED,
     ],
   },
@@ -70,6 +71,14 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: ['hil decode capture.pcapng', 'hil decode capture.pcap --json | jq .tlvs', "hil decode --hex '58 02 ...'"],
     codes: [['0', 'decoded'], ['1', '--hex: the message does not decode'], ['2', 'usage error, or a file that cannot be read or is not a capture (everything before the damage is printed)']],
   },
+  certify: {
+    examples: ['hil certify --firmware meter-fw-6.0.1.img', 'hil certify --firmware meter-fw-6.0.1.img --rig rigs/bench-3.yaml --key lab-key.pem --out bundle'],
+    codes: [['0', 'certified: every certification test passed'], ['1', 'not certified (a test failed, or the firmware on the devices is not the image)'], USAGE, STOPPED],
+  },
+  verify: {
+    examples: ['hil verify bundle', 'hil verify bundle --pub lab-pub.pem --firmware meter-fw-6.0.1.img'],
+    codes: [['0', 'intact: signature and every file check out'], ['1', 'refused (each change named)'], ['2', 'usage error, or not a bundle']],
+  },
   wireshark: {
     examples: ['hil wireshark --out wireshark'],
     codes: [['0', 'written'], ['2', 'usage error, or the folder cannot be written']],
@@ -83,7 +92,7 @@ function render(h: CommandHelp, name: string): string {
   if (h.examples.length) lines.push('Examples:', ...h.examples.map((e) => `  ${e}`), '');
   const width = Math.max(...h.codes.map(([c]) => c.length));
   lines.push('Exit codes:', ...h.codes.map(([c, what]) => `  ${c.padEnd(width)}  ${what}`));
-  if (name === 'run' || name === 'list' || name === 'check' || name === 'request' || name === 'diagnose' || name === 'sim' || name === 'upgrade') {
+  if (['run', 'list', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'certify'].includes(name)) {
     lines.push('', 'Defaults: --rig from $HIL_RIG, else hil.config.yaml (rig:), else rigs/virtual.yaml; see the README, Configuration.');
   }
   return `${lines.join('\n')}\n`;
@@ -102,8 +111,8 @@ Examples:
   hil <command> --help         usage, examples and exit codes of a command
 
 Exit codes (every command): 0 success, 1 tests failed / device not ready / problem found,
-2 usage error or the harness could not run, 3 results could not be recorded (hil run),
-128+n stopped by signal n (129 also when the parent process went away).
+2 usage error or the harness could not run, 3 reserved (rig fault only), 4 results could not be
+recorded (hil run), 128+n stopped by signal n (129 also when the parent process went away).
 
 Configuration: $HIL_RIG, $HIL_REPORTS, $HIL_CONFIG or ./hil.config.yaml (rig, suites, reports).
 `;
