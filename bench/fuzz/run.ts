@@ -62,6 +62,8 @@ function fuzzOne(name: string): Promise<Totals> {
         clearTimeout(timer);
         if (m.done !== undefined) {
           reached = m.done;
+          // A long job says where it is, so a stopped one still gives its figures.
+          if (reached % 100_000 === 0) process.stderr.write(`${name}: ${reached.toLocaleString('en')} inputs, ${t.escapes} escapes and ${t.hangs} hangs so far\n`);
           timer = setTimeout(stalled, STALL_MS);
           return;
         }
