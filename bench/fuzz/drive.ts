@@ -21,7 +21,11 @@ export interface DriveResult {
   maxMs: number;
 }
 
-export function drive(target: FuzzTarget, seed: number, from: number, to: number, slowMs = 1000, onBatch?: (done: number) => void): DriveResult {
+/**
+ * `current`, when given, holds the index of the input being decoded (shared with the fuzz job's
+ * watchdog, which names the exact input of a hang).
+ */
+export function drive(target: FuzzTarget, seed: number, from: number, to: number, slowMs = 1000, onBatch?: (done: number) => void, current?: Int32Array): DriveResult {
   const out: DriveResult = { inputs: 0, escapes: 0, slow: 0, samples: [], maxMs: 0 };
   // The first call compiles schemas and warms the JIT: not the input's time.
   for (const s of target.seeds) {
@@ -33,6 +37,7 @@ export function drive(target: FuzzTarget, seed: number, from: number, to: number
   }
   for (let i = from; i < to; i++) {
     const input = fuzzInput(target.seeds, seed, i);
+    if (current) Atomics.store(current, 0, i);
     const t0 = performance.now();
     try {
       target.run(input);

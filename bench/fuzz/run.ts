@@ -2,8 +2,8 @@
  * `npm run fuzz`: every decoder (pcap, pcapng, SLIP, IPv6/UDP, CoAP, TLV, YAML config) over
  * 1,000,000 mutated inputs each (`--inputs N` to change), two decoders at a time in worker threads.
  * Counts escapes (a throw other than the decoder's typed error) and hangs: an input over 1 s is
- * slow, and a worker that reports no progress for 60 s is stopped and counted as a hang (its batch
- * is skipped and the run goes on). Exit 1 when any escape or hang was seen. Input i is a function
+ * slow, and an input still decoding after 10 s is a hang: its worker is stopped, the input named
+ * and skipped, and the run goes on. Exit 1 when any escape or hang was seen. Input i is a function
  * of (--seed, i) alone (mutate.ts), so a finding is reproduced from its index.
  */
 import { Worker } from 'node:worker_threads';
@@ -25,7 +25,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
-const STALL_MS = 60_000;
+const STALL_MS = 10_000;
 
 interface Totals {
   name: string;
@@ -48,25 +48,30 @@ function fuzzOne(name: string): Promise<Totals> {
         return done(t);
       }
       let reached = start;
-      const w = new Worker(worker, { workerData: { name, seed, from: start, to: inputs } });
-      let timer = setTimeout(stalled, STALL_MS);
-      function stalled(): void {
-        // The input that hangs is somewhere in the batch after the last progress: skip that batch.
+      const current = new Int32Array(new SharedArrayBuffer(4));
+      // -1 until the worker has loaded and begun (loading is not decoding).
+      current[0] = -1;
+      const w = new Worker(worker, { workerData: { name, seed, from: start, to: inputs, current: current.buffer } });
+      // The input being decoded, looked at every STALL_MS: the same one twice is a hang.
+      let seen = -1;
+      const timer = setInterval(() => {
+        const now = Atomics.load(current, 0);
+        if (now !== seen || now < 0) return void (seen = now);
+        clearInterval(timer);
         t.hangs++;
-        t.inputs += reached - start;
-        t.samples.push({ hang: `inputs ${reached}..${reached + 5000}` });
+        t.inputs += now - start + 1;
+        t.samples.push({ hang: `input ${now}` });
         void w.terminate();
-        from(reached + 5000);
-      }
+        from(now + 1);
+      }, STALL_MS);
       w.on('message', (m: { done?: number; result?: Omit<Totals, 'name' | 'hangs' | 'seconds'> }) => {
-        clearTimeout(timer);
         if (m.done !== undefined) {
           reached = m.done;
           // A long job says where it is, so a stopped one still gives its figures.
-          if (reached % 100_000 === 0) process.stderr.write(`${name}: ${reached.toLocaleString('en')} inputs, ${t.escapes} escapes and ${t.hangs} hangs so far\n`);
-          timer = setTimeout(stalled, STALL_MS);
+          if (reached % 100_000 === 0) process.stderr.write(`${name}: ${reached.toLocaleString('en')} inputs, ${t.hangs} hangs so far\n`);
           return;
         }
+        clearInterval(timer);
         const r = m.result!;
         t.inputs += r.inputs;
         t.escapes += r.escapes;
@@ -76,11 +81,12 @@ function fuzzOne(name: string): Promise<Totals> {
         from(inputs);
       });
       w.on('error', (e) => {
-        clearTimeout(timer);
+        clearInterval(timer);
+        const at = Math.max(start, Atomics.load(current, 0));
         t.escapes++;
-        t.inputs += reached - start;
-        t.samples.push({ worker: String(e) });
-        from(reached + 5000);
+        t.inputs += at - start + 1;
+        t.samples.push({ worker: String(e), input: at });
+        from(at + 1);
       });
     };
     from(0);
