@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { ensureBuilt, hil, MAIN, ROOT, startHil, until } from '../harness/cli/support/cli.js';
 
-jest.setTimeout(180_000);
+jest.setTimeout(240_000);
 
 let dir: string;
 beforeAll(() => ensureBuilt());
@@ -40,7 +40,7 @@ describe('signals (item 3)', () => {
   test('SIGHUP during a test: exit 129 and a valid JUnit, the helper processes gone', async () => {
     const reports = join(dir, 'r');
     const h = startHil([...RUN, '--reports', reports]);
-    await until(() => testBegun(reports), 90_000, 'the first test to begin');
+    await until(() => testBegun(reports), 150_000, 'the first test to begin');
     h.child.kill('SIGHUP');
     const r = await h.exited;
     expect(r.code).toBe(129);
@@ -54,7 +54,7 @@ describe('signals (item 3)', () => {
     // A shell stands in for npx: it starts hil and is then killed with SIGKILL, which hil never sees.
     const sh = spawn('sh', ['-c', `"${process.execPath}" "${MAIN}" ${RUN.join(' ')} --reports "${reports}" >/dev/null 2>&1 & echo $!; wait`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
     const pid = Number(await new Promise<string>((resolve) => sh.stdout.once('data', (b: Buffer) => resolve(b.toString().trim()))));
-    await until(() => testBegun(reports), 90_000, 'the first test to begin');
+    await until(() => testBegun(reports), 150_000, 'the first test to begin');
     sh.kill('SIGKILL');
     await until(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z', 60_000, 'the orphaned hil to exit');
     xmllint(join(reports, 'junit.xml'));
@@ -68,7 +68,7 @@ describe('two runs on one reports folder (item 1)', () => {
     const reports = join(dir, 'r');
     // Every suite on one meter: long enough that the second run has loaded while the first still runs.
     const first = startHil(['run', '--device', 'meter-1', '--reporter', 'events', '--reports', reports]);
-    await until(() => testBegun(reports), 90_000, 'the first run to begin a test');
+    await until(() => testBegun(reports), 150_000, 'the first run to begin a test');
     const sockets = (): string[] => readdirSync(join(reports, 'rig', 'meters', 'meter-1')).filter((f) => f.endsWith('.sock')).sort();
     const before = sockets();
     const second = await hil([...RUN, '--reports', reports]);
