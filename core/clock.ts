@@ -10,8 +10,12 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+// Sums of accepted durations (a step's limit plus its own wait) can pass what a Node.js timer holds;
+// beyond it the timer would fire at once, so it is held at the longest instead (never early).
+const LONGEST_TIMER_MS = 2_147_483_647;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setTimeout: (fn, ms) => setTimeout(fn, Math.min(ms, LONGEST_TIMER_MS)),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

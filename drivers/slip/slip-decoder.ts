@@ -7,7 +7,8 @@
  *   escape pair, so the buffer is discarded and everything up to the next END is skipped.
  * - A bad escape (ESC followed by anything but ESC_END/ESC_ESC) drops the whole frame: a harness must
  *   not hand a silently altered frame up (RFC 1055's "keep the byte" would).
- * Every drop is counted by reason and announced as a 'drop' event ({ layer: 'slip', reason }).
+ * Every drop is counted by reason, with the bytes it held, and announced as a 'drop' event
+ * ({ layer: 'slip', reason }).
  *
  * Why not @serialport/parser-slip-encoder's SlipDecoder: it grows its buffer with one
  * Buffer.concat per byte (quadratic), has no size cap and emits the partial frame on a bad escape.
@@ -53,6 +54,8 @@ export class SlipDecoder extends DelimiterParser {
   override _transform(chunk: Buffer, encoding: BufferEncoding, cb: TransformCallback): void {
     if (this.discarding) {
       const end = chunk.indexOf(END);
+      // The bytes of the frame being skipped belong to the drop already counted.
+      this.drops.count(SLIP_DROP.oversize, 0, end < 0 ? chunk.length : end + 1);
       if (end < 0) return cb();
       chunk = chunk.subarray(end + 1);
       this.discarding = false;
@@ -60,15 +63,16 @@ export class SlipDecoder extends DelimiterParser {
     // DelimiterParser's _transform is synchronous: it has pushed every complete frame when it returns.
     super._transform(chunk, encoding, () => {});
     if (this.buffer.length > 2 * this.maxFrame) {
+      const held = this.buffer.length;
       this.buffer = EMPTY;
       this.discarding = true;
-      this.countDrop(SLIP_DROP.oversize);
+      this.countDrop(SLIP_DROP.oversize, held);
     }
     cb();
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.buffer.length > 0 || this.discarding) this.countDrop(SLIP_DROP.unterminated);
+    if (this.buffer.length > 0 || this.discarding) this.countDrop(SLIP_DROP.unterminated, this.buffer.length);
     this.reset(false);
     cb();
   }
@@ -78,7 +82,7 @@ export class SlipDecoder extends DelimiterParser {
    * gluing the head to the next device's first frame would corrupt both. Counted when `count`.
    */
   reset(count = true): void {
-    if (count && (this.buffer.length > 0 || this.discarding)) this.countDrop(SLIP_DROP.unterminated);
+    if (count && (this.buffer.length > 0 || this.discarding)) this.countDrop(SLIP_DROP.unterminated, this.buffer.length);
     this.buffer = EMPTY;
     this.discarding = false;
   }
@@ -95,10 +99,10 @@ export class SlipDecoder extends DelimiterParser {
     if (raw.length === 0) return undefined;
     const esc = raw.indexOf(ESC);
     if (esc < 0) {
-      if (raw.length > this.maxFrame) return this.countDrop(SLIP_DROP.oversize);
+      if (raw.length > this.maxFrame) return this.countDrop(SLIP_DROP.oversize, raw.length);
       return raw;
     }
-    if (esc > this.maxFrame) return this.countDrop(SLIP_DROP.oversize);
+    if (esc > this.maxFrame) return this.countDrop(SLIP_DROP.oversize, raw.length);
     const out = Buffer.allocUnsafe(Math.min(raw.length, this.maxFrame));
     raw.copy(out, 0, 0, esc);
     let o = esc;
@@ -108,16 +112,16 @@ export class SlipDecoder extends DelimiterParser {
         const next = raw[++i];
         if (next === ESC_END) b = END;
         else if (next === ESC_ESC) b = ESC;
-        else return this.countDrop(SLIP_DROP.badEscape);
+        else return this.countDrop(SLIP_DROP.badEscape, raw.length);
       }
-      if (o === this.maxFrame) return this.countDrop(SLIP_DROP.oversize);
+      if (o === this.maxFrame) return this.countDrop(SLIP_DROP.oversize, raw.length);
       out[o++] = b;
     }
     return out.subarray(0, o);
   }
 
-  private countDrop(reason: string): undefined {
-    this.drops.count(reason);
+  private countDrop(reason: string, bytes: number): undefined {
+    this.drops.count(reason, 1, bytes);
     this.emit('drop', { layer: 'slip', reason });
     return undefined;
   }

@@ -4,9 +4,11 @@
  * attempt's pcap named in its attachments (the pcap reporter writes it from the frame events).
  * Both are attached to the result, so JUnit and HTML list them and an interrupted test still gets
  * them.
+ * A console log that cannot be written (disk full, read-only) is told to `onWriteFailure` and
+ * left out of the attachments; the test goes on.
  *
- *   <reports>/attachments/<suite>/<device>/<test>.pcap
- *   <reports>/attachments/<suite>/<device>/<test>.console.log
+ *   <reports>/attachments/<suite>/<device>/<test>-<id>.pcap          (report/attachment-paths.ts)
+ *   <reports>/attachments/<suite>/<device>/<test>-<id>.console.log
  */
 import type { TranscriptLine } from '../../drivers/console/transcript.js';
 import type { DeviceSpec } from '../config/rig.js';
@@ -15,6 +17,8 @@ import type { HookContext } from '../runner/executor.js';
 import type { SessionHooks } from '../steps/session.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import type { RunObserver } from './run-observer.js';
+
+export { slug } from '../report/attachment-paths.js';
 
 /** What a console offers for logs: its transcript since a wall-clock time, as text and as lines. */
 export interface ConsoleLog {
@@ -25,11 +29,14 @@ export interface ConsoleLog {
 export class TestCaptures implements SessionHooks {
   private readonly started = new Map<string, number>();
   private readonly attempts = new Map<string, number>();
+  /** Which test holds each file base this run: a second test meeting it gets a longer id. */
+  private readonly bases = new Map<string, string>();
 
   constructor(
     private readonly dir: string,
     private readonly consoles: ReadonlyMap<string, ConsoleLog>,
     private readonly observer?: RunObserver,
+    private readonly onWriteFailure: (path: string, error: unknown) => void = () => {},
   ) {}
 
   testStart(device: DeviceSpec, _ctx: HookContext): void {
@@ -48,12 +55,22 @@ export class TestCaptures implements SessionHooks {
     const con = this.consoles.get(device.name);
     if (con) {
       const log = `${base}.console.log`;
-      writeFileAtomic(log, con.textSince(since));
-      ctx.attach({ name: `${device.name}.console.log`, path: log, contentType: CONSOLE_LOG_TYPE });
+      if (this.save(log, con.textSince(since), ctx)) ctx.attach({ name: `${device.name}.console.log`, path: log, contentType: CONSOLE_LOG_TYPE });
       this.observer?.consoleLines(device.name, con.linesSince(since));
     }
     const frames = this.observer?.framesOf(device.name);
     ctx.log(`captured ${frames !== undefined ? `${frames} frames` : 'the frames'}${con ? ' and the console log' : ''}`);
+  }
+
+  private save(path: string, data: string | Uint8Array, ctx: HookContext): boolean {
+    try {
+      writeFileAtomic(path, data);
+      return true;
+    } catch (e) {
+      ctx.log(`not saved: ${(e as Error).message}`);
+      this.onWriteFailure(path, e);
+      return false;
+    }
   }
 
   close(): Promise<void> {

@@ -1,11 +1,14 @@
 /**
- * Where the default rig and suites are: `rigs/virtual.yaml` and `suites/` of the working
- * directory when it has them (a clone, a lab's own checkout), else those shipped with the
- * package (`npx hil run` from anywhere).
+ * Where a command's rig, suites and reports are when the command line does not say. Highest
+ * first: the environment (`HIL_RIG`, `HIL_REPORTS`), the lab's `hil.config.yaml`
+ * (harness/config/hil-config.ts), then `rigs/virtual.yaml`, `suites/` and `reports/` of the working
+ * directory when it has them (a clone, a lab's own checkout), else the rig and suites shipped with
+ * the package (`npx hil run` from anywhere).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadHilConfig, type HilConfig } from '../config/hil-config.js';
 
 /** The package root, whether this module runs from source or from dist/. */
 export function packageRoot(): string {
@@ -22,6 +25,14 @@ function pick(rel: string): string {
   return r.startsWith('..') ? shipped : r;
 }
 
-export const defaultRigFile = (): string => pick(join('rigs', 'virtual.yaml'));
-export const defaultSuitesDir = (): string => pick('suites');
+/** The lab's hil.config.yaml, read on first use; a broken one is a ConfigError there (exit 2). */
+function config(): HilConfig | undefined {
+  return loadHilConfig();
+}
+
+export const defaultRigFile = (): string => process.env.HIL_RIG || config()?.rig || pick(join('rigs', 'virtual.yaml'));
+export const defaultSuitesDir = (): string => config()?.suites?.[0] ?? pick('suites');
+/** Every default suite path (a config file may list several). */
+export const defaultSuitePaths = (): string[] => config()?.suites ?? [pick('suites')];
+export const defaultReportsDir = (): string => process.env.HIL_REPORTS || config()?.reports || DEFAULT_REPORTS_DIR;
 export const DEFAULT_REPORTS_DIR = 'reports';

@@ -41,6 +41,8 @@ export interface OpenBenchOptions {
   reportIntervalS?: number;
   /** Serial port lock directory for hardware rigs (default: drivers/serial's). */
   lockDir?: string;
+  /** Trouble the bench survives but a person should hear of (the virtual rig's flash kept in memory). */
+  onWarning?: (line: string) => void;
 }
 
 export interface OpenedBench {
@@ -78,7 +80,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     let timeScale = 1;
     let lockDir = opts.lockDir;
     if (rig.virtual) {
-      virtual = await VirtualRig.start(rig, join(opts.runDir, 'rig'));
+      virtual = await VirtualRig.start(rig, join(opts.runDir, 'rig'), opts.onWarning ? { onWarning: opts.onWarning } : {});
       undo.push(() => virtual!.stop());
       rig = virtual.resolveRig(rig);
       clock = virtual.clock;

@@ -1,8 +1,15 @@
 /**
- * `hil run` as a function: load the rig and the suites, open the bench, run every selected test
- * (devices in parallel, one test at a time per device), report, close everything, and say which
- * exit code the process should end with (0 all passed, 1 some failed, 2 the harness could not
- * run, 128+n interrupted by signal n).
+ * `hil run` as a function: load the rig and the suites, plan, take the reports folder (and a
+ * hardware rig's devices), clear what an earlier run left there, open the bench, run every selected
+ * test (devices in parallel, one test at a time per device), report, close everything, and say
+ * which exit code the process should end with:
+ *
+ *   0 all passed · 1 some failed · 2 the harness could not run · 3 rig fault only (reserved) · 4 results
+ *   could not be recorded (a report or attachment write failed) · 128+n stopped by signal n (129 also when orphaned)
+ *
+ * Order matters: nothing in the reports folder is created or touched before the folder is locked,
+ * so a second run on the same folder is refused without harming the first (its virtual rig, ptys
+ * and power sockets live there).
  *
  * Reports go under one folder: junit.xml, the per-test attachments, and the virtual rig's own
  * files (rig/). Nothing the run creates lives anywhere else.
@@ -10,24 +17,30 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { loadRig, type Rig } from '../config/rig.js';
-import { withMeters } from './scale-rig.js';
-import { loadSuites, type Suite } from '../config/suite.js';
+import { describeHolders, otherPortHolders } from '../../drivers/serial/port-holders.js';
+import type { Rig } from '../config/rig.js';
+import type { Suite } from '../config/suite.js';
 import { ConfigError, ResourceError } from '../../core/errors.js';
-import { createReporters, parseReporterList, type ReporterSpec, type ReportSettings } from '../report/select.js';
+import { createReporters, parseReporterList, writesStdout, type ReporterSpec, type ReportSettings } from '../report/select.js';
 import { startupLine } from '../report/terminal.js';
 import { Multiplexer } from '../model/multiplexer.js';
+import type { Reporter } from '../model/reporter.js';
+import { DeviceLocks } from '../runner/device-lock.js';
 import { exitCodeFor } from '../runner/exit-code.js';
 import type { RunOptions } from '../runner/options.js';
 import { Run } from '../runner/run.js';
-import { handleSignals, type SignalHandling } from '../runner/signals.js';
-import type { RunSummary } from '../model/run-model.js';
-import type { Reporter } from '../model/reporter.js';
+import type { RunSummary, TestCase, TestResult } from '../model/run-model.js';
 import { CsmpStepExecutor } from '../steps/executor.js';
 import { BenchSession } from '../steps/session.js';
 import { TestCaptures } from './captures.js';
 import { openBench, type OpenedBench } from './open-bench.js';
+import { planRun } from './plan-run.js';
 import { RunObserver } from './run-observer.js';
+import { plannedRig } from './planned-rig.js';
+import { ProcessStop, type SignalSource } from './process-stop.js';
+import { guardRecording, RecordingHealth, RESULTS_NOT_RECORDED } from './recording.js';
+import { clearEarlierRun } from './reports-folder.js';
+import { lockFolder, type FolderLock } from './reports-lock.js';
 
 export interface RunSuitesOptions {
   rigFile: string;
@@ -35,7 +48,7 @@ export interface RunSuitesOptions {
   meters?: number;
   suitePaths: readonly string[];
   reportsDir: string;
-  /** --reporter value: 'junit,html,tap,progress,events' with optional '=file' for junit/html/events. */
+  /** --reporter value: 'junit,html,tap,progress,events,pcap' with optional '=file' ('-' for stdout: tap, events). */
   reporters?: string;
   /** The HTML report beside JUnit (default true; --no-html). */
   html?: boolean;
@@ -55,8 +68,12 @@ export interface RunSuitesOptions {
   run?: Omit<RunOptions, 'clock' | 'lockDir'>;
   stdout?: Writable & { isTTY?: boolean; columns?: number };
   stderr?: Writable & { isTTY?: boolean; columns?: number };
-  /** Default process; tests pass an emitter to send signals without killing jest. */
-  signals?: NodeJS.Process;
+  /** The process's stop wrapper (the CLI's, installed before anything loaded). */
+  stop?: ProcessStop;
+  /** Without `stop`: where signals come from (default process; tests pass an emitter). */
+  signals?: SignalSource;
+  /** Whether something else (`hil run --json`) owns stdout: no reporter may write there. */
+  stdoutTaken?: boolean;
 }
 
 export interface RunSuitesResult {
@@ -67,6 +84,10 @@ export interface RunSuitesResult {
   htmlFile?: string;
   /** Why preflight refused the run. */
   refused?: string;
+  /** Every test of this run with its final attempt, for `--json`. */
+  tests?: { test: TestCase; result: TestResult | undefined }[];
+  /** Writes that failed, by what failed (exit code 4). */
+  unrecorded?: Record<string, number>;
 }
 
 const FILE_NAMES = { junit: 'junit.xml', html: 'report.html', events: 'events.jsonl' } as const;
@@ -96,95 +117,193 @@ function withPcap(specs: ReporterSpec[], reportsDir: string, pcap: boolean | und
   return specs;
 }
 
+/** At most one writer on stdout: two would interleave into something no consumer reads. */
+export function checkStdoutOwners(specs: readonly ReporterSpec[], stdoutTaken: boolean): void {
+  const owners: string[] = specs.filter(writesStdout).map((s) => (s.kind === 'tap' ? 'tap' : 'events=-'));
+  if (stdoutTaken) owners.push('--json');
+  if (owners.length > 1) throw new ConfigError('--reporter', 'conflict', `${owners.join(' and ')} would both write to standard output; send one to a file`);
+}
+
 export async function runSuites(o: RunSuitesOptions): Promise<RunSuitesResult> {
-  const signals = handleSignals(o.signals ?? process);
+  const stop = o.stop ?? new ProcessStop(o.signals ?? process, { parentPollMs: 0 });
   try {
-    return await loadAndRun(o, signals);
+    return await loadAndRun(o, stop);
   } finally {
-    signals.dispose();
+    if (!o.stop) stop.dispose();
   }
 }
 
-async function loadAndRun(o: RunSuitesOptions, signals: SignalHandling): Promise<RunSuitesResult> {
-  const stdout = o.stdout ?? process.stdout;
+interface Loaded {
+  specs: ReporterSpec[];
+  rig: Rig;
+  suites: Suite[];
+  tests: readonly TestCase[];
+  runOptions: RunOptions;
+  /** Devices with a test to run. */
+  active: string[];
+  files: { junitFile: string; htmlFile?: string };
+}
+
+async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSuitesResult> {
   const stderr = o.stderr ?? process.stderr;
   const say = (line: string): void => void stderr.write(`hil run: ${line}\n`);
-  let specs: ReporterSpec[];
-  let rig: Rig;
-  let suites: Suite[];
+  let loaded: Loaded;
   try {
-    specs = reporterSpecs(o.reporters, o.reportsDir, { pcap: true, ...(o.html !== undefined ? { html: o.html } : {}) });
-    rig = await loadRig(o.rigFile);
-    if (o.meters !== undefined) rig = withMeters(rig, o.meters);
-    if (o.adjustRig) rig = o.adjustRig(rig);
-    suites = await loadSuites(o.suitePaths);
+    loaded = await load(o);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof ResourceError) {
       say(e.message);
-      return { exitCode: 2, junitFile: join(o.reportsDir, 'junit.xml') };
+      return { exitCode: 2, junitFile: join(o.reportsDir, FILE_NAMES.junit) };
     }
     throw e;
   }
-  const junitFile = (specs.find((s) => s.kind === 'junit') as { outputFile: string }).outputFile;
-  const htmlSpec = specs.find((s) => s.kind === 'html') as { outputFile: string } | undefined;
-  const files = { junitFile, ...(htmlSpec ? { htmlFile: htmlSpec.outputFile } : {}) };
-  const attachmentsDir = (specs.find((s) => s.kind === 'pcap') as { dir: string }).dir;
-  // Hardware boards are shared between runs and racks; the virtual rig's are this run's own.
-  const lockDir = rig.virtual ? undefined : join(tmpdir(), 'csmp-hil-locks');
-  const runOptions: RunOptions = { ...o.run, ...(lockDir ? { lockDir } : {}) };
+  const files = loaded.files;
 
-  // Plan first with a stand-in executor: bad --device/--suite/--grep/--shard is exit 2 before any port is opened.
-  let planned: Run;
+  // The folder first: a refused run must not have touched the running one's rig or reports.
+  let folder: FolderLock;
   try {
-    planned = new Run({ rig, suites, executor: { execute: async () => ({ status: 'error' }) }, options: runOptions });
+    folder = lockFolder(o.reportsDir, `hil run ${process.argv.slice(3).join(' ')}`.trim());
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ResourceError) {
+      say(`reports folder ${e.message}`);
+      return { exitCode: 2, ...files };
+    }
+    throw e;
+  }
+  const unlock = stop.atExit(() => folder.release());
+  let devices: DeviceLocks | undefined;
+  try {
+    if (folder.tookOverFrom) say(`took over the lock of ${o.reportsDir} left by pid ${folder.tookOverFrom.pid} (${folder.tookOverFrom.command}, since ${folder.tookOverFrom.since}), which is no longer running`);
+    // A hardware rig's boards are shared between runs and racks; the virtual rig's are this run's own.
+    if (!loaded.rig.virtual && loaded.active.length) {
+      const specs = loaded.rig.devices.filter((d) => loaded.active.includes(d.name));
+      devices = DeviceLocks.acquire(join(tmpdir(), 'csmp-hil-locks'), loaded.rig.name, specs);
+    }
+    const cleared = clearEarlierRun(o.reportsDir, loaded.specs.flatMap((s) => ('outputFile' in s && s.outputFile ? [s.outputFile] : [])));
+    if (cleared.removed.length) say(`cleared what an earlier run left in ${o.reportsDir}: ${cleared.removed.join(', ')}`);
+    return await openAndRun(o, stop, loaded, say);
+  } catch (e) {
+    if (e instanceof ResourceError) {
       say(e.message);
       return { exitCode: 2, ...files };
     }
     throw e;
+  } finally {
+    devices?.release();
+    folder.release();
+    unlock();
   }
-  const active = [...new Set(planned.tests.filter((t) => !t.skipReason).map((t) => t.device.name))];
+}
+
+/** Everything read and checked before the reports folder is touched; ConfigError/ResourceError are exit 2. */
+async function load(o: RunSuitesOptions): Promise<Loaded> {
+  const specs = reporterSpecs(o.reporters, o.reportsDir, { pcap: true, ...(o.html !== undefined ? { html: o.html } : {}) });
+  checkStdoutOwners(specs, o.stdoutTaken ?? false);
+  const runOptions: RunOptions = { ...o.run };
+  // Planned as --list shows it: bad --device/--suite/--grep/--shard is exit 2 before anything is opened.
+  const { rig, suites, tests } = await planRun({
+    rigFile: o.rigFile,
+    suitePaths: o.suitePaths,
+    run: runOptions,
+    ...(o.meters !== undefined ? { meters: o.meters } : {}),
+    ...(o.adjustRig ? { adjustRig: o.adjustRig } : {}),
+  });
+  const active = [...new Set(tests.filter((t) => !t.skipReason).map((t) => t.device.name))];
+  const junitFile = (specs.find((s) => s.kind === 'junit') as { outputFile: string }).outputFile;
+  const htmlSpec = specs.find((s) => s.kind === 'html') as { outputFile: string } | undefined;
+  return { specs, rig, suites, tests, runOptions, active, files: { junitFile, ...(htmlSpec ? { htmlFile: htmlSpec.outputFile } : {}) } };
+}
+
+async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say: (line: string) => void): Promise<RunSuitesResult> {
+  const stdout = o.stdout ?? process.stdout;
+  const stderr = o.stderr ?? process.stderr;
+  const files = l.files;
   // At once: opening a rig takes seconds, and a person should see what is about to happen.
   stderr.write(
     `${startupLine({
-      rig: { name: rig.name, file: o.rigFile },
-      devices: [...new Set(planned.tests.map((t) => t.device.name))],
-      suites: [...new Set(planned.tests.map((t) => t.suite.name))],
-      tests: planned.tests.length,
+      rig: { name: l.rig.name, file: o.rigFile },
+      devices: [...new Set(l.tests.map((t) => t.device.name))],
+      suites: [...new Set(l.tests.map((t) => t.suite.name))],
+      tests: l.tests.length,
     })}\n`,
   );
+  const health = new RecordingHealth(say);
+  // Progress is for people, not a record of the run: its trouble is logged, not counted.
+  const selected: Reporter[] = createReporters(l.specs, { stdout, stderr }, o.report ?? {}).map((r) => (r.name === 'progress' ? r : guardRecording(r, reporterLabel(r, l.specs), health)));
+  const reporters = new Multiplexer([...selected, ...(o.extraReporters ?? [])], (line) => void stderr.write(`${line}\n`));
+  health.tell((e) => reporters.onError(e));
+  const attachmentsDir = (l.specs.find((s) => s.kind === 'pcap') as { dir: string }).dir;
 
-  let opened;
-  try {
-    opened = await openBench(rig, { runDir: o.runDir ?? o.reportsDir, devices: active });
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof ResourceError || (e as NodeJS.ErrnoException).code !== undefined) {
-      say(`cannot open the rig ${rig.name}: ${(e as Error).message}`);
-      return { exitCode: 2, ...files };
+  let opened: OpenedBench | undefined;
+  // Stopped while loading: the run starts interrupted without opening the bench, and its JUnit
+  // lists every test as not run.
+  if (!stop.signal.aborted) {
+    try {
+      opened = await openBench(l.rig, { runDir: o.runDir ?? o.reportsDir, devices: l.active, onWarning: say });
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof ResourceError || (e as NodeJS.ErrnoException).code !== undefined) {
+        say(`cannot open the rig ${l.rig.name}: ${(e as Error).message}`);
+        return { exitCode: 2, ...files };
+      }
+      throw e;
     }
-    throw e;
   }
-
   let observer: RunObserver | undefined;
   try {
-    const refused = o.preflight ? await o.preflight(opened) : undefined;
-    if (refused !== undefined) {
-      say(refused);
-      return { exitCode: 1, ...files, refused };
+    if (opened) {
+      const refused = o.preflight ? await o.preflight(opened) : undefined;
+      if (refused !== undefined) {
+        say(refused);
+        return { exitCode: 1, ...files, refused };
+      }
+      await warnSharedPorts(opened.rig, say);
     }
-    const reporters = new Multiplexer([...createReporters(specs, { stdout, stderr }, o.report ?? {}), ...(o.extraReporters ?? [])], (l) => void stderr.write(`${l}\n`));
-    observer = new RunObserver(opened.observations, reporters);
-    const captures = new TestCaptures(attachmentsDir, opened.consoleLogs, observer);
-    const session = new BenchSession(opened.bench, captures);
-    const executor = new CsmpStepExecutor(opened.bench);
-    // The observer hears which test runs where before the reporters do, and feeds them the bench's observations.
-    const run = new Run({ rig: opened.rig, suites, executor, session, reporter: new Multiplexer([observer, reporters]), options: runOptions });
-    signals.attach(run);
-    const summary = await run.start();
-    return { exitCode: exitCodeFor(summary, signals.received), summary, ...files };
+    let run: Run;
+    if (opened) {
+      observer = new RunObserver(opened.observations, reporters);
+      const captures = new TestCaptures(attachmentsDir, opened.consoleLogs, observer, (_path, e) => health.failed('attachments', e));
+      // The observer hears which test runs where before the reporters do, and feeds them the bench's observations.
+      run = new Run({ rig: opened.rig, suites: l.suites, executor: new CsmpStepExecutor(opened.bench), session: new BenchSession(opened.bench, captures), reporter: new Multiplexer([observer, reporters]), options: l.runOptions });
+    } else {
+      run = new Run({ rig: plannedRig(l.rig), suites: l.suites, executor: { execute: async () => ({ status: 'error' }) }, reporter: reporters, options: l.runOptions });
+    }
+    const interrupt = (): void => run.interrupt(stop.reason ?? 'stopped');
+    if (stop.signal.aborted) run.interrupt(`${stop.reason ?? 'stopped'} before the first test`);
+    stop.signal.addEventListener('abort', interrupt);
+    stop.force.addEventListener('abort', interrupt);
+    let summary: RunSummary;
+    try {
+      summary = await run.start();
+    } finally {
+      stop.signal.removeEventListener('abort', interrupt);
+      stop.force.removeEventListener('abort', interrupt);
+    }
+    const closing = health.summary();
+    if (closing) say(closing);
+    const results = run.results();
+    return {
+      exitCode: summary.status !== 'error' && !health.ok ? RESULTS_NOT_RECORDED : exitCodeFor(summary, stop.received),
+      summary,
+      ...files,
+      tests: run.tests.map((test) => ({ test, result: results.get(test.id)?.at(-1) })),
+      ...(health.ok ? {} : { unrecorded: Object.fromEntries(health.counts()) }),
+    };
   } finally {
     observer?.stop();
-    await opened.close();
+    await opened?.close();
+  }
+}
+
+function reporterLabel(r: Reporter, specs: readonly ReporterSpec[]): string {
+  const spec = specs.find((s) => s.kind === r.name);
+  return spec && 'outputFile' in spec && spec.outputFile ? spec.outputFile : (r.name ?? 'reporter');
+}
+
+/** A second process on a serial link's device takes frames meant for the harness: say so before the first test. */
+async function warnSharedPorts(rig: Rig, say: (line: string) => void): Promise<void> {
+  for (const l of rig.links) {
+    if (l.kind !== 'slip' || l.path.startsWith('tcp://')) continue;
+    const holders = await otherPortHolders(l.path);
+    if (holders.length) say(`warning: ${l.path} (link ${l.name}) is also open in ${describeHolders(holders)}: it can read or write frames meant for the harness`);
   }
 }

@@ -1,54 +1,44 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { registerCertify } from './commands/certify.js';
-import { registerCheck } from './commands/check.js';
-import { registerDecode } from './commands/decode.js';
-import { registerDiagnose } from './commands/diagnose.js';
-import { registerList } from './commands/list.js';
-import { registerMerge } from './commands/merge.js';
-import { registerRequest } from './commands/request.js';
-import { registerRun } from './commands/run.js';
-import { registerSim } from './commands/sim.js';
-import { registerUpgrade } from './commands/upgrade.js';
-import { registerVerify } from './commands/verify.js';
-import { registerWireshark } from './commands/wireshark.js';
-
-// `hil decode big.pcap | head` closes stdout early; that is the reader's choice, not a failure.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
-
 /**
- * Commands that open ports end by exiting with their code: a board driver or a library timer left
- * running must not keep a finished run alive (stdout and stderr are synchronous on Linux, so
- * nothing written is lost).
+ * The `hil` entry. Its first instruction installs the process's stop handling (SIGINT, SIGTERM,
+ * SIGHUP; harness/app/process-stop.ts) and only then loads the program: loading takes a few
+ * hundred milliseconds, and a signal in that window used to end the process with no report at all.
+ * Nothing here may import more than the stop wrapper.
  */
-const exit = (code: number): never => process.exit(code);
+import { ProcessStop } from '../app/process-stop.js';
 
-const program = new Command();
-program
-  .name('hil')
-  .description('csmp-hil: hardware-in-the-loop tests for CSMP radios and meters, playing the FND head-end')
-  .showHelpAfterError();
+const stop = new ProcessStop(process);
 
-registerRun(program, exit);
-registerList(program, exit);
-registerRequest(program, exit);
-registerDiagnose(program, exit);
-registerCheck(program, exit);
-registerSim(program, exit);
-registerUpgrade(program, exit);
-registerMerge(program, exit);
-registerCertify(program, exit);
-registerVerify(program, exit);
-registerDecode(program);
-registerWireshark(program, exit);
-
-// Commander rejects on bad usage with exit 1; the harness reserves 1 for "tests failed", so usage
-// errors exit 2 like every other "could not run" condition.
-program.exitOverride((err) => {
-  process.exit(err.exitCode === 0 ? 0 : 2);
+// `hil decode big.pcap | head` closes stdout early: that is the reader's choice, not a failure.
+// For a command that started something it is a stop (its at-exit cleanups still run).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') return;
+  if (stop.signal.aborted || !running()) process.exit(0);
+  stop.trigger('SIGPIPE', 'standard output was closed');
 });
+// Progress and messages have nowhere else to go; a closed stderr must not end a run.
+process.stderr.on('error', () => {});
 
-await program.parseAsync(process.argv);
+let starting = false;
+const running = (): boolean => starting;
+
+// The last resort: an error no code path expected still stops the process the orderly way
+// (reports say the run did not complete, locks and temporary folders are removed), exit 2.
+let crashed = false;
+const crash = (e: unknown): void => {
+  if (crashed) return;
+  crashed = true;
+  try {
+    process.stderr.write(`hil: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  } catch {
+    // stderr is gone
+  }
+  process.exit(2);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+const { runCli } = await import('./program.js');
+await runCli(process.argv, stop, () => {
+  starting = true;
+});

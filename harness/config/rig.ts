@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { ConfigError, type ConfigErrorCode } from '../../core/errors.js';
+import type { ConfigErrorCode } from '../../core/errors.js';
+import { readConfigText } from './config-text.js';
 import { rigSchema, CSMP_PORT, DEFAULT_BAUD_RATE, DEFAULT_POWER_TIMEOUT_MS } from './rig-schema.js';
 import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { compileSchema } from './validator.js';
+import { looksLikeKeyMaterial } from './secret-text.js';
 import { YamlSource, type PathSegment } from './yaml-source.js';
 
 export interface NmsAddress {
@@ -92,13 +93,7 @@ export interface LoadRigOptions {
 const schema = rigSchema();
 
 export async function loadRig(file: string, opts: LoadRigOptions = {}): Promise<Rig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, 'file', `cannot read rig file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseRig(text, file, opts);
+  return parseRig(readConfigText(file, 'rig file'), file, opts);
 }
 
 /** Validates and normalises a rig; every problem is a ConfigError at file:line:col. */
@@ -188,6 +183,11 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
     if (!isIPv6(a.address)) fail(['nms', 'addresses', i, 'address'], 'value', `nms.addresses: '${a.address}' is not an IPv6 address`);
   });
   if (!nmsNames.has('fnd')) fail(['nms', 'addresses'], 'missing', "nms.addresses: needs an address named 'fnd'");
+  const rawSigning = (src.value as RawRig).nms.signing;
+  for (const which of ['key', 'cert'] as const) {
+    if (looksLikeKeyMaterial(rawSigning[which]))
+      fail(['nms', 'signing', which], 'value', `nms.signing.${which}: holds PEM text instead of a path; write it to a file and give the file's path (the text is not shown)`);
+  }
   if (opts.checkFiles !== false) {
     for (const which of ['key', 'cert'] as const) {
       const path = rig.nms.signing[which];

@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { DURATION_PATTERN } from '../../core/duration.js';
 import type { PathSegment } from './yaml-source.js';
+import { shownText } from './secret-text.js';
 
 /** One schema violation, reduced to the most useful thing to tell a person, and where to point. */
 export interface SchemaProblem {
@@ -34,7 +35,7 @@ function shown(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'string') return shownText(value);
   return String(value);
 }
 

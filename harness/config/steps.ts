@@ -3,7 +3,7 @@
  * Schema, the loader's normalisation, the capability check and `hil list` all read this table, so a
  * new step is added here once and nowhere else.
  */
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../../core/duration.js';
+import { DURATION_PATTERN, durationProblem, formatDuration, parseDuration } from '../../core/duration.js';
 
 export type JsonSchema = Record<string, unknown>;
 export type StepKind = 'action' | 'expectation';
@@ -138,7 +138,24 @@ const coapCode: JsonSchema = {
 const codeText = (v: unknown): string => (typeof v === 'number' ? v.toFixed(2) : String(v));
 
 type Obj = Record<string, unknown>;
-const ms = (text: unknown): number => parseDuration(String(text))!;
+/** A schema-valid duration in ms; one past what a timer can wait is refused where it is written. */
+function ms(text: unknown, path: (string | number)[] = []): number {
+  const problem = durationProblem(String(text));
+  if (problem) throw new StepValueProblem(problem, path);
+  return parseDuration(String(text))!;
+}
+
+/** CSMP TLV types are varints of at most 32 bits (csmp-protocol.md 4.1). */
+const MAX_TLV_TYPE = 0xffff_ffff;
+
+/** TLV number → value maps of a post: every key a TLV type the wire can carry. */
+function tlvMap(value: unknown, key: string): Record<string, unknown> {
+  const map = value as Record<string, unknown>;
+  for (const type of Object.keys(map)) {
+    if (!(Number(type) >= 1 && Number(type) <= MAX_TLV_TYPE)) throw new StepValueProblem(`TLV type ${type.length > 20 ? `${type.slice(0, 20)}…` : type} is not 1 to ${MAX_TLV_TYPE} (a 32-bit varint)`, [key, type]);
+  }
+  return map;
+}
 
 function compileRegex(source: string, path: (string | number)[]): void {
   try {
@@ -252,8 +269,8 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
     },
     normalize: (raw) => {
       const o = raw as Obj;
-      const p: PostParams = { tlvs: o.tlvs as Record<string, unknown>, signed: o.signed === true, confirmable: o.confirmable !== false };
-      if (o.afterSignature !== undefined) p.afterSignature = o.afterSignature as Record<string, unknown>;
+      const p: PostParams = { tlvs: tlvMap(o.tlvs, 'tlvs'), signed: o.signed === true, confirmable: o.confirmable !== false };
+      if (o.afterSignature !== undefined) p.afterSignature = tlvMap(o.afterSignature, 'afterSignature');
       return p;
     },
     describe: (p) =>
@@ -360,7 +377,7 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
       required: ['name', 'within'],
       additionalProperties: false,
     },
-    normalize: (raw) => withOtherwise<ExpectEventParams>({ name: String((raw as Obj).name), withinMs: ms((raw as Obj).within) }, raw),
+    normalize: (raw) => withOtherwise<ExpectEventParams>({ name: String((raw as Obj).name), withinMs: ms((raw as Obj).within, ['within']) }, raw),
     describe: (p) => `expect-event: ${p.name} within ${formatDuration(p.withinMs)}`,
     impliedMs: (p) => p.withinMs,
   },
@@ -384,8 +401,8 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
     normalize: (raw) => {
       const o = raw as Obj;
       // "unknown" is what the issue and FND's inventory call a device never heard from.
-      const p: ExpectStateParams = { state: o.state === 'unknown' ? 'unheard' : String(o.state), withinMs: ms(o.within) };
-      if (o.for !== undefined) p.forMs = ms(o.for);
+      const p: ExpectStateParams = { state: o.state === 'unknown' ? 'unheard' : String(o.state), withinMs: ms(o.within, ['within']) };
+      if (o.for !== undefined) p.forMs = ms(o.for, ['for']);
       return withOtherwise(p, raw);
     },
     describe: (p) => `expect-state: ${p.state} within ${formatDuration(p.withinMs)}${p.forMs === undefined ? '' : ` for ${formatDuration(p.forMs)}`}`,

@@ -1,5 +1,12 @@
 import { DURATION_PATTERN } from '../../core/duration.js';
-import { stepSchema, type JsonSchema } from './steps.js';
+import { DIAGNOSIS_BRANCHES, stepSchema, type JsonSchema } from './steps.js';
+
+/**
+ * What a suite may name as its branch: a branch of the registration troubleshooting flowchart, or
+ * one of the kinds of suite that check no single branch. A misspelt branch would file a suite's
+ * results under a branch no report shows.
+ */
+export const SUITE_BRANCHES: readonly string[] = [...DIAGNOSIS_BRANCHES.filter((b) => b !== 'healthy'), 'baseline', 'security', 'robustness', 'timing'];
 
 export function suiteSchema(): JsonSchema {
   const requires: JsonSchema = {
@@ -15,7 +22,7 @@ export function suiteSchema(): JsonSchema {
     type: 'object',
     properties: {
       suite: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Suite name, unique among loaded suites.' },
-      branch: { type: 'string', minLength: 1, description: "Flowchart branch id, e.g. 'clock-skew'." },
+      branch: { enum: [...SUITE_BRANCHES], description: "Flowchart branch id, e.g. 'clock-skew' (or baseline, security, robustness, timing)." },
       description: { type: 'string' },
       requires,
       setup: { $ref: '#/definitions/steps', description: 'Steps run before each test (after the device session is set up).' },

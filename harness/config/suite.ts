@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
-import { parseDuration } from '../../core/duration.js';
+import { durationProblem, parseDuration } from '../../core/duration.js';
+import { readConfigText } from './config-text.js';
 import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { isStepName, normalizeStep, STEPS, StepValueProblem, stepNeeds, type Step, type StepPhase } from './steps.js';
 import { suiteSchema } from './suite-schema.js';
@@ -53,13 +54,7 @@ interface RawSuite {
 const schema = suiteSchema();
 
 export async function loadSuite(file: string): Promise<Suite> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, 'file', `cannot read suite file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseSuite(text, file);
+  return parseSuite(readConfigText(file, 'suite file'), file);
 }
 
 /**
@@ -170,7 +165,11 @@ export function parseSuite(text: string, file: string): Suite {
       where: src.where(['tests', i]),
     };
     if (t.description !== undefined) test.description = t.description;
-    if (t.timeout !== undefined) test.timeoutMs = parseDuration(t.timeout)!;
+    if (t.timeout !== undefined) {
+      const problem = durationProblem(t.timeout);
+      if (problem) throw src.error(['tests', i, 'timeout'], 'value', `test '${t.name}': timeout: ${problem}`);
+      test.timeoutMs = parseDuration(t.timeout)!;
+    }
     suite.tests.push(test);
   });
   return suite;

@@ -5,10 +5,13 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, ResourceError, resourceCodeOf } from '../../core/errors.js';
+import { looksLikeKeyMaterial } from '../config/secret-text.js';
 import { requireP256 } from '../csmp/keys.js';
 
 /** Reads an unencrypted PEM private key (PKCS#8 or SEC1) that must be ECDSA P-256. */
 export async function loadPrivateKeyPem(path: string): Promise<KeyObject> {
+  // The path ends up in every message below: it must not be the key itself.
+  if (looksLikeKeyMaterial(path)) throw new ConfigError('nms.signing.key', 'value', 'holds PEM text instead of a path to a key file (the text is not shown)');
   let text: string;
   try {
     text = await readFile(path, 'utf8');

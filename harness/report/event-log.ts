@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from '../model/observations.js';
 import type { Attachment, RunInfo, RunSummary, StepRecord, TestCase, TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type EventLogHeader, type RunEvent } from './events.js';
@@ -7,6 +8,8 @@ import type { HarnessError, Reporter, StepStart } from '../model/reporter.js';
 
 export interface EventLogOptions {
   outputFile: string;
+  /** Write the lines here instead of the file (`--reporter events=-`: stdout). */
+  stream?: Writable;
 }
 
 /**
@@ -24,8 +27,10 @@ export class EventLogReporter implements Reporter {
   }
 
   onBegin(info: RunInfo): void {
-    mkdirSync(dirname(this.options.outputFile), { recursive: true });
-    this.fd = openSync(this.options.outputFile, 'w');
+    if (!this.options.stream) {
+      mkdirSync(dirname(this.options.outputFile), { recursive: true });
+      this.fd = openSync(this.options.outputFile, 'w');
+    }
     const header: EventLogHeader = { type: 'header', format: EVENT_LOG_FORMAT, version: EVENT_LOG_VERSION };
     this.line(header);
     this.event({ type: 'begin', info });
@@ -73,6 +78,10 @@ export class EventLogReporter implements Reporter {
   }
 
   private line(value: unknown): void {
+    if (this.options.stream) {
+      this.options.stream.write(`${JSON.stringify(value)}\n`);
+      return;
+    }
     if (this.fd === undefined) return;
     // One write per line: with O_APPEND semantics not needed (single writer), a kill can tear only the last.
     writeSync(this.fd, `${JSON.stringify(value)}\n`);

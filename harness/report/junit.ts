@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { create } from 'xmlbuilder2';
 import type { Failure, RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import type { Reporter } from '../model/reporter.js';
+import type { HarnessError, Reporter } from '../model/reporter.js';
 import { xmlSafe } from './sanitize.js';
 import { failureDetails, stepLog } from './step-log.js';
 
@@ -42,6 +42,12 @@ const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
  * relative to the JUnit file's folder by default or to the project root for GitLab.
  * The whole file is rewritten atomically after every test, so a run killed at any moment leaves a
  * valid report of what finished.
+ *
+ * The file never says "passed" for a run that did not finish recording: until onEnd, it carries an
+ * <error> testcase "run completed and recorded" in a `csmp-hil` testsuite, so a run that was killed
+ * or whose last write failed (disk full, read-only) leaves a red report, not the green one of the
+ * tests that had finished. Harness errors (onError: results not recorded, a port lost) are
+ * <error> testcases there too.
  */
 export class JUnitReporter implements Reporter {
   readonly name = 'junit';
@@ -51,6 +57,8 @@ export class JUnitReporter implements Reporter {
   private lastEnd = 0;
   private wallMs: number | undefined;
   private readonly pathBase: string;
+  private readonly runErrors: HarnessError[] = [];
+  private ended = false;
 
   constructor(private readonly options: JUnitOptions) {
     this.pathBase = options.attachmentPaths === 'project' ? resolve(options.projectRoot ?? process.cwd()) : dirname(resolve(options.outputFile));
@@ -76,8 +84,14 @@ export class JUnitReporter implements Reporter {
     if (!result.willRetry) this.write();
   }
 
+  onError(error: HarnessError): void {
+    this.runErrors.push(error);
+    this.write();
+  }
+
   onEnd(summary: RunSummary): void {
     this.wallMs = summary.duration;
+    this.ended = true;
     this.write();
   }
 
@@ -116,9 +130,36 @@ export class JUnitReporter implements Reporter {
       this.properties(suite, group.tests[0]!, new Date(Math.min(...finals.map((r) => r.startTime))).toISOString());
       for (const [test, attempts] of done) this.testcase(suite, group.name, test, attempts);
     }
+    const runCases = this.runCases();
+    if (runCases.length) {
+      const suite = root.ele('testsuite', {
+        name: 'csmp-hil',
+        tests: String(runCases.length),
+        failures: '0',
+        errors: String(runCases.length),
+        skipped: '0',
+        time: '0.000',
+      });
+      for (const c of runCases) suite.ele('testcase', { name: c.name, classname: 'csmp-hil', time: '0.000' }).ele('error', { message: xmlSafe(c.message), type: c.type }).txt(xmlSafe(c.message));
+      totals.tests += runCases.length;
+      totals.errors += runCases.length;
+    }
     const wall = this.wallMs ?? this.lastEnd - (this.info?.startTime ?? this.lastEnd);
     root.att({ tests: String(totals.tests), failures: String(totals.failures), errors: String(totals.errors), time: seconds(wall) });
     return root.end({ prettyPrint: true });
+  }
+
+  /** The run's own verdicts: not ended yet, harness errors. */
+  private runCases(): { name: string; type: string; message: string }[] {
+    const cases = this.runErrors.map((e, i) => ({ name: `harness error ${i + 1}`, type: 'harness', message: e.message }));
+    if (!this.ended) {
+      cases.unshift({
+        name: 'run completed and recorded',
+        type: 'incomplete',
+        message: 'the run has not ended: it is still running, was killed, or could not write its last results',
+      });
+    }
+    return cases;
   }
 
   private properties(suite: XMLBuilder, t: TestCase, timestamp: string): void {

@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../../core/errors.js';
+import { readFileBounded } from '../../core/bounded-read.js';
+import { ConfigError, ResourceError } from '../../core/errors.js';
 import { countKey, emptyCounts, statusOfCounts, type Attachment, type RunInfo, type RunStatus, type RunSummary, type TestCase, type TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type RunEvent } from './events.js';
 import type { Reporter } from '../model/reporter.js';
 import { AttachmentCopier } from './merge-attachments.js';
+
+/** Far above a nightly's event log (a few MB); past it a file is refused rather than read until memory runs out. */
+const MAX_EVENT_LOG_BYTES = 1 << 30;
 
 interface ShardLog {
   file: string;
@@ -24,9 +27,11 @@ export interface MergeOptions {
 function readLog(file: string): ShardLog {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Bounded: a path may name /dev/zero or a pipe that never ends.
+    text = readFileBounded(file, MAX_EVENT_LOG_BYTES).toString('utf8');
   } catch (e) {
-    throw new ConfigError(file, 'file', `cannot read event log: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const why = e instanceof ResourceError && e.code === 'limit' ? e.reason : ((e as { cause?: NodeJS.ErrnoException }).cause?.code ?? (e as Error).message);
+    throw new ConfigError(file, 'file', `cannot read event log: ${why}`);
   }
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();

@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SyncFileStream } from './sync-file-stream.js';
 import type { Writable } from 'node:stream';
 import { ConfigError } from '../../core/errors.js';
 import { EventLogReporter } from './event-log.js';
@@ -10,12 +13,15 @@ import type { Reporter } from '../model/reporter.js';
 import { TapReporter } from './tap.js';
 import { colourWanted, type ColourEnvironment } from './terminal.js';
 
+/** `-` as a stream reporter's file: standard output. */
+export const STDOUT = '-';
+
 export type ReporterSpec =
   | { kind: 'junit'; outputFile: string }
   | { kind: 'html'; outputFile: string }
   | { kind: 'events'; outputFile: string }
   | { kind: 'pcap'; dir: string }
-  | { kind: 'tap' }
+  | { kind: 'tap'; outputFile?: string }
   | { kind: 'progress' };
 
 type FileKind = 'junit' | 'html' | 'events';
@@ -27,7 +33,7 @@ export const DEFAULT_OUTPUT: Record<FileKind, string> = {
 };
 export const DEFAULT_ATTACHMENTS = 'reports/attachments';
 
-const KNOWN = 'junit[=file], html[=file], events[=file], pcap[=dir], tap, progress';
+const KNOWN = 'junit[=file], html[=file], events[=file|-], pcap[=dir], tap[=file|-], progress';
 
 /** "junit=reports/a.xml,tap,progress" → specs; the CLI's --reporter value. */
 export function parseReporterList(text: string): ReporterSpec[] {
@@ -37,11 +43,20 @@ export function parseReporterList(text: string): ReporterSpec[] {
     .filter(Boolean)
     .map((item): ReporterSpec => {
       const [kind, file] = item.split('=', 2) as [string, string | undefined];
+      // JUnit is rewritten whole after every test: it needs a file, a stream cannot be rewritten.
+      if (kind === 'junit' && file === STDOUT) throw new ConfigError('--reporter', 'value', "junit is rewritten after every test and needs a file; use tap or events=- for standard output");
+      if (kind === 'html' && file === STDOUT) throw new ConfigError('--reporter', 'value', 'html is rewritten as the run goes and needs a file');
       if (kind === 'junit' || kind === 'events' || kind === 'html') return { kind, outputFile: file || DEFAULT_OUTPUT[kind] };
       if (kind === 'pcap') return { kind, dir: file || DEFAULT_ATTACHMENTS };
-      if ((kind === 'tap' || kind === 'progress') && file === undefined) return { kind };
+      if (kind === 'tap') return file ? { kind, outputFile: file } : { kind };
+      if (kind === 'progress' && file === undefined) return { kind };
       throw new ConfigError('--reporter', 'value', `'${item}' is not one of ${KNOWN}`);
     });
+}
+
+/** Whether a reporter writes to standard output (machine output; progress stays on stderr). */
+export function writesStdout(s: ReporterSpec): boolean {
+  return (s.kind === 'tap' && (s.outputFile === undefined || s.outputFile === STDOUT)) || (s.kind === 'events' && s.outputFile === STDOUT);
 }
 
 export interface ReporterEnvironment {
@@ -66,20 +81,20 @@ export interface ReportSettings {
 const LABEL: Record<FileKind, string> = { junit: 'JUnit', html: 'HTML', events: 'events' };
 
 /**
- * Every reporter option is decided here, once; reporters read no environment of their own. TAP owns
- * stdout when asked for, so progress then goes to stderr. When nothing would show a person what is
- * happening, progress is added on stderr, first, so a reporter stuck in onEnd cannot hide the result.
- * File writers that others link to (pcap) come before the reports that name them.
+ * Every reporter option is decided here, once; reporters read no environment of their own. One
+ * stream each: progress is for people and always on stderr; stdout carries machine output (TAP, the
+ * event stream with `events=-`). When nothing would show a person what is happening, progress is
+ * added, first, so a reporter stuck in onEnd cannot hide the result. File writers that others link
+ * to (pcap) come before the reports that name them.
  */
 export function createReporters(
   specs: readonly ReporterSpec[],
   env: ReporterEnvironment = { stdout: process.stdout, stderr: process.stderr },
   settings: ReportSettings = {},
 ): Reporter[] {
-  const tapOnStdout = specs.some((s) => s.kind === 'tap');
   const vars = env.env ?? process.env;
   const files: ReportFile[] = [
-    ...specs.flatMap((s) => (s.kind === 'junit' || s.kind === 'html' || s.kind === 'events' ? [{ label: LABEL[s.kind], path: s.outputFile }] : [])),
+    ...specs.flatMap((s) => (s.kind === 'junit' || s.kind === 'html' || (s.kind === 'events' && s.outputFile !== STDOUT) ? [{ label: LABEL[s.kind], path: s.outputFile }] : [])),
     ...(settings.extraReports ?? []),
   ];
   const progress = (stream: ReporterEnvironment['stdout']): ProgressReporter =>
@@ -103,13 +118,13 @@ export function createReporters(
         reporters.push(new HtmlReporter({ outputFile: s.outputFile, history }));
         break;
       case 'events':
-        reporters.push(new EventLogReporter({ outputFile: s.outputFile }));
+        reporters.push(new EventLogReporter({ outputFile: s.outputFile, ...(s.outputFile === STDOUT ? { stream: env.stdout } : {}) }));
         break;
       case 'tap':
-        reporters.push(new TapReporter({ stream: env.stdout }));
+        reporters.push(new TapReporter({ stream: writesStdout(s) ? env.stdout : fileStream(s.outputFile!) }));
         break;
       case 'progress':
-        reporters.push(progress(tapOnStdout ? env.stderr : env.stdout));
+        reporters.push(progress(env.stderr));
         break;
       case 'pcap':
         break;
@@ -117,4 +132,9 @@ export function createReporters(
   }
   if (settings.historyDir !== undefined) reporters.push(new HistoryReporter(settings.historyDir));
   return reporters;
+}
+
+function fileStream(path: string): SyncFileStream {
+  mkdirSync(dirname(path), { recursive: true });
+  return new SyncFileStream(path);
 }

@@ -6,7 +6,8 @@ import type { HarnessError, Reporter } from '../model/reporter.js';
 import { lineSafe } from './sanitize.js';
 
 export interface TapOptions {
-  stream?: Writable;
+  /** Where the TAP goes (stdout by default, or a file: report/sync-file-stream.ts). */
+  stream?: Pick<Writable, 'write'>;
 }
 
 /**
@@ -16,7 +17,7 @@ export interface TapOptions {
  */
 export class TapReporter implements Reporter {
   readonly name = 'tap';
-  private readonly stream: Writable;
+  private readonly stream: Pick<Writable, 'write'>;
   private n = 0;
   private group: string | undefined;
 

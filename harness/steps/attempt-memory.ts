@@ -8,6 +8,7 @@ import type { DiagnosisWindow } from '../nms/diagnosis/facts.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import type { StepContext } from '../runner/executor.js';
 import type { Bench } from './bench.js';
+import { linkDrops, type LinkDrops } from './link-trouble.js';
 import type { Row } from './values.js';
 
 /** One GET of one TLV, with its instances as rows. */
@@ -34,6 +35,8 @@ export interface AttemptMemory {
   reply?: Reply;
   /** The NMS client's request counts for the device when the attempt began. */
   requests: { sent: number; unanswered: number };
+  /** What the device's link had dropped when the attempt began (link-trouble.ts). */
+  linkDrops: LinkDrops;
 }
 
 const MEMORY_KEY = 'steps.attempt';
@@ -48,6 +51,7 @@ export function attemptMemory(bench: Bench, ctx: StepContext): AttemptMemory {
       reads: new Map(),
       firstReads: new Map(),
       requests: nms.client.requestStats(ctx.device.name),
+      linkDrops: linkDrops(bench, ctx.device.link),
     };
     ctx.memory.set(MEMORY_KEY, a);
   }

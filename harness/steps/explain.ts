@@ -8,6 +8,7 @@
  *   branch, evidence, cause and fix are reported — explainByFlowchart. That is what makes a
  *   baseline test against a broken meter name the branch.
  */
+import { describeLinkDrops, linkDrops } from './link-trouble.js';
 import { formatDuration } from '../../core/duration.js';
 import { CoapTimeoutError } from '../coap/errors.js';
 import { TLV } from '../csmp/tlv-ids.js';
@@ -95,9 +96,10 @@ export function failUnanswered({ bench, ctx, attempt }: StepRun, what: string, s
   const sent = now.sent - attempt.requests.sent;
   const lost = now.unanswered - attempt.requests.unanswered;
   const partial = sent > lost && lost > 0;
-  return fail(`${what}: no answer from ${dev.name} within ${waited}`, {
+  const dropped = describeLinkDrops(attempt.linkDrops, linkDrops(bench, dev.link));
+  return fail(`${what}: no answer from ${dev.name} within ${waited}${dropped ? ` (${dropped})` : ''}`, {
     expected: `an answer from [${dev.address}]:${dev.port} to ${asked}`,
-    seen: `nothing from the device on the link${partial ? `; in this test ${lost} of ${sent} requests to ${dev.name} went unanswered, the others were answered` : ''}`,
+    seen: `nothing from the device on the link${partial ? `; in this test ${lost} of ${sent} requests to ${dev.name} went unanswered, the others were answered` : ''}${dropped ? `; ${dropped}` : ''}`,
     ...(partial
       ? {
           likelyCause: `Requests or answers are lost between the NMS and ${dev.name}: the device answers some requests and not others (a lossy RF mesh or dongle, or firmware that drops frames).`,

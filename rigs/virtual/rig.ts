@@ -17,6 +17,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Datagram } from '../../drivers/link/types.js';
 import type { ConsoleSpec, PowerSpec, Rig } from '../../harness/config/rig.js';
+import { systemReason } from '../../core/atomic-write.js';
 import { ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { parseVirtualSection, type VirtualConfig } from './config.js';
 import { VirtualDongle } from './dongle/dongle.js';
@@ -61,6 +62,11 @@ export interface VirtualRigDescription {
 export interface VirtualRigOptions {
   /** Use this instead of parsing `rig.virtual`. */
   config?: VirtualConfig;
+  /**
+   * Trouble the simulation survives but a person should hear of, one line each: a meter's flash
+   * kept in memory because the host's disk refused a write. Said once per meter.
+   */
+  onWarning?: (line: string) => void;
 }
 
 export class VirtualRig {
@@ -88,6 +94,12 @@ export class VirtualRig {
 
     const meters = new Map<string, VirtualMeter>();
     const sim = new VirtualRig(config, clock, dongle, pty, meters, runDir);
+    const warned = new Set<string>();
+    const flashWriteFailed = (meter: string) => (file: string, e: unknown): void => {
+      if (warned.has(meter)) return;
+      warned.add(meter);
+      opts.onWarning?.(`virtual rig: ${meter}: the disk refused a flash write (${file}: ${systemReason(e)}); this meter's flash is kept in memory from now on`);
+    };
     try {
       const dagSize = config.meters.length + 1;
       // Boards start in parallel (each spawns its console pty helper); the mesh is joined in rig-file order.
@@ -105,6 +117,7 @@ export class VirtualRig {
             dagSize,
             portSeed: (config.seed * 7919 + i + 1) >>> 0,
             parentLinkLocal: BORDER_ROUTER_LINK_LOCAL,
+            onFlashWriteFailure: flashWriteFailed(m.name),
           });
           return { meter, attach: () => (send = dongle.attach({ name: m.name, addresses: [m.address, linkLocalFromEui64(eui64Bytes(m.eui64))], deliver: (d) => meter.deliver(d) }, m.hop)) };
         }),
@@ -153,8 +166,7 @@ export class VirtualRig {
           commands: { ...BOARD_CONSOLE_COMMANDS, ...(dev.console?.commands ?? {}) },
         };
         const power: PowerSpec = meter.board.powerCommands();
-        const capabilities = [...new Set([...dev.capabilities, ...Object.keys(BOARD_CONSOLE_COMMANDS), 'console', 'power'])];
-        return { ...dev, console, power, capabilities };
+        return { ...dev, console, power, capabilities: boardCapabilities(dev.capabilities) };
       }),
     };
   }
@@ -173,6 +185,21 @@ export class VirtualRig {
     this.clock.clearAll();
     await this.pty.close();
   }
+}
+
+/** A virtual meter's capabilities: those the rig file lists, and what every virtual board offers. */
+export function boardCapabilities(listed: readonly string[]): string[] {
+  return [...new Set([...listed, ...Object.keys(BOARD_CONSOLE_COMMANDS), 'console', 'power'])];
+}
+
+/**
+ * The rig as a run will see it once the simulation has started (resolveRig), without starting
+ * it: each device that is a virtual meter has the board's capabilities. Planning, `hil list
+ * --rig` and `hil run --list` use this, so what they predict is what `hil run` does.
+ */
+export function plannedVirtualRig(rig: Rig): Rig {
+  const meters = new Set(parseVirtualSection(rig).meters.map((m) => m.name));
+  return { ...rig, devices: rig.devices.map((d) => (meters.has(d.name) ? { ...d, capabilities: boardCapabilities(d.capabilities) } : d)) };
 }
 
 /** The NMS certificate every meter's flash is programmed with. */

@@ -28,6 +28,8 @@ export interface VirtualMeterOptions {
   dagSize: number;
   portSeed: number;
   parentLinkLocal: string;
+  /** The host's disk refused a write to this board's flash (kept in memory from then on). */
+  onFlashWriteFailure?: (file: string, error: unknown) => void;
 }
 
 /** The board's flash view plus the NMS address the configuration document holds. */
@@ -67,6 +69,7 @@ export class VirtualMeter {
       clock: o.clock,
       poweredOn: c.initial.poweredOn,
       stickyDemoMode: c.faults.includes('demo-mode-sticky'),
+      ...(o.onFlashWriteFailure ? { onFlashWriteFailure: o.onFlashWriteFailure } : {}),
     });
     if (c.initial.certDamaged) board.flash.damageCert();
     if (c.initial.flashCorrupted) board.flash.corrupt();

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { checkPassed, checkRig, type DeviceCheck } from '../../app/check-rig.js';
 import { defaultRigFile } from '../../app/defaults.js';
 import { withBench } from '../../app/one-shot.js';
-import { parseDuration } from '../../../core/duration.js';
+import { Stopped } from '../../app/process-stop.js';
+import { processStop } from '../cli-context.js';
+import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { loadRig } from '../../config/rig.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 
@@ -21,16 +23,22 @@ export function registerCheck(program: Command, exit: (code: number) => never | 
     .option('--timeout <duration>', 'real time each GET and console prompt may take', '5s')
     .action(async (opts: CheckCliOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil check: ${s}\n`);
-      const timeoutMs = parseDuration(opts.timeout);
-      if (timeoutMs === undefined) {
-        err(`--timeout: '${opts.timeout}' is not a duration (e.g. 5s)`);
+      const problem = durationProblem(opts.timeout);
+      if (problem) {
+        err(`--timeout: ${problem}`);
         return exit(2);
       }
+      const timeoutMs = parseDuration(opts.timeout)!;
+      const stop = processStop();
       let rows: DeviceCheck[];
       try {
         const rig = await loadRig(opts.rig ?? defaultRigFile());
-        rows = await withBench(rig, rig.devices.map((d) => d.name), (b) => checkRig(b, { timeoutMs }));
+        rows = await withBench(rig, rig.devices.map((d) => d.name), (b) => checkRig(b, { timeoutMs }), { stop });
       } catch (e) {
+        if (e instanceof Stopped) {
+          err(`stopped: ${e.message}`);
+          return exit(stop.exitCode());
+        }
         if (e instanceof ConfigError || e instanceof ResourceError) {
           err(e.message);
           return exit(2);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileBounded } from '../../../core/bounded-read.js';
 import { fromHex } from '../../../core/bytes.js';
+import { ResourceError } from '../../../core/errors.js';
 import { readPcapPartial } from '../../../drivers/pcap/reader.js';
 import { decodeCoapMessage, decodeIpv6Message, type CsmpMessage } from '../../decode/message.js';
 import { renderJson, renderText, type MessageContext } from '../../decode/render.js';
@@ -26,6 +27,12 @@ export function registerDecode(program: Command): void {
     });
 }
 
+/**
+ * Captures are read whole; past this a file is refused rather than read until memory runs out
+ * (`hil decode /dev/zero` grew by 200 MB a second). Lab captures of a test run are megabytes.
+ */
+export const MAX_CAPTURE_BYTES = 512 << 20;
+
 /** Returns the exit code: 0 decoded, 2 the input could not be read or was not what it claimed. */
 export function runDecode(file: string | undefined, opts: DecodeOptions, out: (s: string) => void, err: (s: string) => void): number {
   const emit = (m: CsmpMessage, ctx: MessageContext) => out(opts.json ? JSON.stringify(renderJson(m, ctx)) : renderText(m, ctx));
@@ -45,9 +52,10 @@ export function runDecode(file: string | undefined, opts: DecodeOptions, out: (s
   }
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readFileBounded(file, MAX_CAPTURE_BYTES);
   } catch (e) {
-    err(`hil decode: ${file}: ${(e as Error).message}`);
+    if (!(e instanceof ResourceError)) throw e;
+    err(`hil decode: ${e.message}${e.code === 'limit' ? ` (split it with editcap -c, or decode a part)` : ''}`);
     return 2;
   }
   const ports = new Set(opts.ports.split(',').map((p) => Number(p.trim())));

@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { defaultRigFile } from '../../app/defaults.js';
 import { diagnoseLive } from '../../app/diagnose-live.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
+import { Stopped } from '../../app/process-stop.js';
+import { processStop } from '../cli-context.js';
 import { loadRig } from '../../config/rig.js';
-import { parseDuration } from '../../../core/duration.js';
+import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 import type { Diagnosis } from '../../nms/diagnosis/result.js';
 import { BRANCH_HEADLINE } from '../../steps/branches.js';
@@ -24,11 +26,13 @@ export function registerDiagnose(program: Command, exit: (code: number) => never
     .option('--wait <duration>', 'rig time to let the device register and report first (ends early once it has)', '2m')
     .action(async (target: string, opts: DiagnoseOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil diagnose: ${s}\n`);
-      const waitMs = parseDuration(opts.wait);
-      if (waitMs === undefined) {
-        err(`--wait: '${opts.wait}' is not a duration (e.g. 2m)`);
+      const problem = durationProblem(opts.wait);
+      if (problem) {
+        err(`--wait: ${problem}`);
         return exit(2);
       }
+      const waitMs = parseDuration(opts.wait)!;
+      const stop = processStop();
       let d: Diagnosis;
       let name: string;
       let eid: string;
@@ -37,8 +41,12 @@ export function registerDiagnose(program: Command, exit: (code: number) => never
         const t = targetDevice(loaded, target);
         name = t.device.name;
         eid = t.device.eui64.toUpperCase();
-        d = await withBench(t.rig, [t.device.name], (b) => diagnoseLive(b, t.device, waitMs));
+        d = await withBench(t.rig, [t.device.name], (b) => diagnoseLive(b, t.device, waitMs), { stop });
       } catch (e) {
+        if (e instanceof Stopped) {
+          err(`stopped: ${e.message}`);
+          return exit(stop.exitCode());
+        }
         if (e instanceof ConfigError || e instanceof ResourceError) {
           err(e.message);
           return exit(2);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { defaultSuitesDir } from '../../app/defaults.js';
+import { defaultSuitePaths } from '../../app/defaults.js';
+import { plannedRig } from '../../app/planned-rig.js';
 import { loadRig, type Rig } from '../../config/rig.js';
 import { stepVocabulary } from '../../config/steps.js';
 import { loadSuites, requirementsOf, type Suite } from '../../config/suite.js';
@@ -18,7 +19,7 @@ export function registerList(program: Command, exit: (code: number) => never | v
     .command('list')
     .description('list suites and their tests with the capabilities each needs (--steps: the step vocabulary)')
     .argument('[suites...]', 'suite files or folders (default: every suite in suites/)')
-    .option('--rig <file>', 'also say which devices of this rig would skip each test, and why')
+    .option('--rig <file>', 'also say which devices of this rig would skip each test, and why (the same plan as hil run --list)')
     .option('--json', 'one JSON document')
     .option('--steps', 'list the steps a suite may use instead')
     .action(async (paths: string[], opts: ListOptions) => {
@@ -29,11 +30,12 @@ export function registerList(program: Command, exit: (code: number) => never | v
         else for (const r of rows) out(`${r.name.padEnd(17)} ${r.kind.padEnd(11)} ${r.name}: ${r.usage}\n${' '.repeat(30)}${r.description}`);
         return exit(0);
       }
-      let suites: Suite[];
-      let rig: Rig | undefined;
+      let rows: ListedSuite[];
       try {
-        suites = await loadSuites(paths.length ? paths : [defaultSuitesDir()]);
-        if (opts.rig) rig = await loadRig(opts.rig, { checkFiles: false });
+        const suites: Suite[] = await loadSuites(paths.length ? paths : defaultSuitePaths());
+        // The rig as a run sees it (a virtual rig's boards included), so the skips are the run's.
+        const rig: Rig | undefined = opts.rig ? plannedRig(await loadRig(opts.rig, { checkFiles: false })) : undefined;
+        rows = listing(suites, rig);
       } catch (e) {
         if (e instanceof ConfigError || e instanceof ResourceError) {
           process.stderr.write(`hil list: ${e.message}\n`);
@@ -41,7 +43,6 @@ export function registerList(program: Command, exit: (code: number) => never | v
         }
         throw e;
       }
-      const rows = listing(suites, rig);
       if (opts.json) out(JSON.stringify(rows, null, 2));
       else out(renderListing(rows));
       return exit(0);

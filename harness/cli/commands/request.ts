@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { defaultRigFile } from '../../app/defaults.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
+import { Stopped } from '../../app/process-stop.js';
+import { processStop } from '../cli-context.js';
 import { codeName } from '../../coap/codes.js';
 import { loadRig, type DeviceSpec } from '../../config/rig.js';
-import { parseDuration } from '../../../core/duration.js';
+import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { formatTlv } from '../../csmp/format.js';
 import { toJson } from '../../csmp/value.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
@@ -29,11 +31,13 @@ export function registerRequest(program: Command, exit: (code: number) => never 
     .option('--port <port>', 'device CSMP port for an address not in the rig (61628 or 61624)')
     .action(async (target: string, tlvs: string[], opts: RequestOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil request: ${s}\n`);
-      const timeoutMs = parseDuration(opts.timeout);
-      if (timeoutMs === undefined) {
-        err(`--timeout: '${opts.timeout}' is not a duration (e.g. 10s)`);
+      const problem = durationProblem(opts.timeout);
+      if (problem) {
+        err(`--timeout: ${problem}`);
         return exit(2);
       }
+      const timeoutMs = parseDuration(opts.timeout)!;
+      const stop = processStop();
       const bad = tlvs.filter((t) => !/^(\d+|e\d+\.\d+)$/.test(t));
       if (bad.length) {
         err(`not a TLV id: ${bad.join(', ')} (decimal, or e<PEN>.<type>)`);
@@ -45,8 +49,12 @@ export function registerRequest(program: Command, exit: (code: number) => never 
         const loaded = await loadRig(opts.rig ?? defaultRigFile());
         const t = targetDevice(loaded, target, opts.port ? Number(opts.port) : undefined);
         device = t.device;
-        answer = await withBench(t.rig, [], (b) => b.nms.client.get(t.device.name, tlvs, { timeoutMs: b.bench.toClockMs(timeoutMs) }));
+        answer = await withBench(t.rig, [], (b) => b.nms.client.get(t.device.name, tlvs, { timeoutMs: b.bench.toClockMs(timeoutMs) }), { stop });
       } catch (e) {
+        if (e instanceof Stopped) {
+          err(`stopped: ${e.message}`);
+          return exit(stop.exitCode());
+        }
         if (e instanceof ConfigError || e instanceof ResourceError) {
           err(e.message);
           return exit(2);

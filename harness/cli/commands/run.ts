@@ -1,14 +1,18 @@
 import type { Command } from 'commander';
-import { DEFAULT_REPORTS_DIR, defaultRigFile, defaultSuitesDir } from '../../app/defaults.js';
-import { runSuites } from '../../app/run-suites.js';
-import { parseDuration } from '../../../core/duration.js';
-import { ConfigError } from '../../../core/errors.js';
+import { defaultReportsDir, defaultRigFile, defaultSuitePaths } from '../../app/defaults.js';
+import { planRun, type PlannedRun } from '../../app/plan-run.js';
+import { runSuites, type RunSuitesResult } from '../../app/run-suites.js';
+import { durationProblem, parseDuration } from '../../../core/duration.js';
+import { ConfigError, ResourceError } from '../../../core/errors.js';
+import type { RunOptions } from '../../runner/options.js';
 import { parseShard } from '../../runner/shard.js';
 import type { AttachmentBase } from '../../report/junit.js';
+import { processStop } from '../cli-context.js';
+import { runSummaryJson } from '../run-json.js';
 
 interface RunCliOptions {
   rig?: string;
-  reports: string;
+  reports?: string;
   reporter?: string;
   grep?: string;
   device: string[];
@@ -21,6 +25,8 @@ interface RunCliOptions {
   html: boolean;
   history?: string;
   attachmentPaths?: string;
+  list?: boolean;
+  json?: boolean;
 }
 
 /** --attachment-paths: 'junit' or 'project'; undefined leaves the default. */
@@ -36,10 +42,10 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
   program
     .command('run')
     .description('run suites against a rig: every device in parallel, reports in the reports folder')
-    .argument('[suites...]', 'suite files or folders (default: every suite in suites/)')
-    .option('--rig <file>', 'rig file (default: rigs/virtual.yaml, the virtual rig)')
-    .option('--reports <dir>', 'folder for junit.xml, attachments and the virtual rig', DEFAULT_REPORTS_DIR)
-    .option('--reporter <list>', 'reporters: junit[=file],html[=file],tap,progress,events[=file] (JUnit, HTML and per-test pcaps are always written)')
+    .argument('[suites...]', 'suite files or folders (default: every suite in suites/, or hil.config.yaml suites:)')
+    .option('--rig <file>', 'rig file (default: $HIL_RIG, hil.config.yaml rig:, else rigs/virtual.yaml, the virtual rig)')
+    .option('--reports <dir>', 'folder for junit.xml, attachments and the virtual rig (default: $HIL_REPORTS, hil.config.yaml reports:, else reports)')
+    .option('--reporter <list>', "reporters: junit[=file],html[=file],tap[=file],progress,events[=file] ('-' as file: stdout for tap and events; JUnit, HTML and per-test pcaps are always written; progress is on stderr)")
     .option('--no-html', 'do not write the HTML report')
     .option('--history <dir>', 'append this run to <dir>/history.jsonl and show each test\'s trend in the HTML report')
     .option('--attachment-paths <base>', "JUnit attachment paths relative to the JUnit file ('junit', default) or to the project root ('project', for GitLab)")
@@ -51,49 +57,106 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--shard <i/n>', 'run shard i of n (suites × devices dealt evenly)')
     .option('--meters <n>', 'virtual rig only: run with n meters instead of the rig file\'s')
     .option('--step-timeout <duration>', "limit of one step, e.g. '30s' (a step's own wait/within is added)")
+    .option('--list', 'print what would run on this rig, and why each other test would be skipped; open nothing')
+    .option('--json', 'print a JSON summary of the run on stdout when it ends (with --list: the plan)')
     .action(async (paths: string[], opts: RunCliOptions) => {
-      let retries: number | undefined;
-      let stepTimeoutMs: number | undefined;
-      let shard;
+      const err = (s: string): void => void process.stderr.write(`hil run: ${s}\n`);
+      let run: Omit<RunOptions, 'clock' | 'lockDir'>;
       let meters: number | undefined;
       let attachmentPaths: AttachmentBase | undefined;
+      let rigFile: string;
+      let suitePaths: string[];
+      let reportsDir: string;
       try {
-        if (opts.meters !== undefined) {
-          if (!/^[0-9]+$/.test(opts.meters)) throw new ConfigError('--meters', 'value', `'${opts.meters}' is not a whole number`);
-          meters = Number(opts.meters);
-        }
-        if (opts.retries !== undefined) {
-          if (!/^[0-9]+$/.test(opts.retries)) throw new ConfigError('--retries', 'value', `'${opts.retries}' is not a whole number`);
-          retries = Number(opts.retries);
-        }
-        if (opts.stepTimeout !== undefined) {
-          stepTimeoutMs = parseDuration(opts.stepTimeout);
-          if (stepTimeoutMs === undefined) throw new ConfigError('--step-timeout', 'value', `'${opts.stepTimeout}' is not a duration (use e.g. 30s, 2m)`);
-        }
-        if (opts.shard !== undefined) shard = parseShard(opts.shard);
+        ({ run, meters } = runOptions(opts));
         attachmentPaths = parseAttachmentPaths(opts.attachmentPaths);
+        rigFile = opts.rig ?? defaultRigFile();
+        suitePaths = paths.length ? paths : defaultSuitePaths();
+        reportsDir = opts.reports ?? defaultReportsDir();
       } catch (e) {
-        process.stderr.write(`hil run: ${(e as Error).message}\n`);
+        if (!(e instanceof ConfigError)) throw e;
+        err(e.message);
         return exit(2);
       }
-      const result = await runSuites({
-        rigFile: opts.rig ?? defaultRigFile(),
+      if (opts.list) {
+        let plan: PlannedRun;
+        try {
+          plan = await planRun({ rigFile, suitePaths, run, ...(meters !== undefined ? { meters } : {}) });
+        } catch (e) {
+          if (!(e instanceof ConfigError || e instanceof ResourceError)) throw e;
+          err(e.message);
+          return exit(2);
+        }
+        process.stdout.write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : `${renderPlan(plan, reportsDir)}\n`);
+        return exit(0);
+      }
+      const result: RunSuitesResult = await runSuites({
+        rigFile,
         ...(meters !== undefined ? { meters } : {}),
-        suitePaths: paths.length ? paths : [defaultSuitesDir()],
-        reportsDir: opts.reports,
+        suitePaths,
+        reportsDir,
         ...(opts.reporter !== undefined ? { reporters: opts.reporter } : {}),
         html: opts.html,
         report: { ...(attachmentPaths ? { attachmentPaths } : {}), ...(opts.history !== undefined ? { historyDir: opts.history } : {}) },
-        run: {
-          ...(opts.grep !== undefined ? { grep: opts.grep } : {}),
-          ...(opts.device.length ? { device: opts.device } : {}),
-          ...(opts.suite.length ? { suite: opts.suite } : {}),
-          ...(retries !== undefined ? { retries } : {}),
-          ...(opts.bail ? { bail: true } : {}),
-          ...(shard ? { shard } : {}),
-          ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
-        },
+        run,
+        stop: processStop(),
+        stdoutTaken: opts.json === true,
       });
+      if (opts.json) process.stdout.write(`${JSON.stringify(runSummaryJson(result, reportsDir), null, 2)}\n`);
       return exit(result.exitCode);
     });
+}
+
+function runOptions(opts: RunCliOptions): { run: Omit<RunOptions, 'clock' | 'lockDir'>; meters?: number } {
+  const whole = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^[0-9]+$/.test(v)) throw new ConfigError(flag, 'value', `'${v}' is not a whole number`);
+    return Number(v);
+  };
+  const meters = whole('--meters', opts.meters);
+  const retries = whole('--retries', opts.retries);
+  let stepTimeoutMs: number | undefined;
+  if (opts.stepTimeout !== undefined) {
+    const problem = durationProblem(opts.stepTimeout);
+    if (problem) throw new ConfigError('--step-timeout', 'value', problem);
+    stepTimeoutMs = parseDuration(opts.stepTimeout);
+  }
+  const run: Omit<RunOptions, 'clock' | 'lockDir'> = {
+    ...(opts.grep !== undefined ? { grep: opts.grep } : {}),
+    ...(opts.device.length ? { device: opts.device } : {}),
+    ...(opts.suite.length ? { suite: opts.suite } : {}),
+    ...(retries !== undefined ? { retries } : {}),
+    ...(opts.bail ? { bail: true } : {}),
+    ...(opts.shard !== undefined ? { shard: parseShard(opts.shard) } : {}),
+    ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
+  };
+  return { run, ...(meters !== undefined ? { meters } : {}) };
+}
+
+export function renderPlan(plan: PlannedRun, reportsDir: string): string {
+  const runs = plan.tests.filter((t) => !t.skipReason);
+  const devices = new Set(runs.map((t) => t.device.name));
+  const width = Math.max(8, ...plan.tests.map((t) => t.device.name.length));
+  const lines = [`rig ${plan.rig.name} (${plan.rig.file}): ${runs.length} of ${plan.tests.length} tests would run on ${devices.size} device${devices.size === 1 ? '' : 's'}; reports in ${reportsDir}`];
+  for (const t of plan.tests) {
+    const head = `${t.skipReason ? 'skip' : 'run '}  ${t.device.name.padEnd(width)}  ${t.suite.name} › ${t.name}`;
+    lines.push(t.skipReason ? `${head}  — ${t.skipReason}` : head);
+  }
+  return lines.join('\n');
+}
+
+function planJson(plan: PlannedRun): unknown {
+  return {
+    rig: { name: plan.rig.name, file: plan.rig.file },
+    tests: plan.tests.map((t) => ({
+      id: t.id,
+      title: t.title,
+      suite: t.suite.name,
+      device: t.device.name,
+      test: t.name,
+      run: !t.skipReason,
+      ...(t.skipReason ? { skipReason: t.skipReason } : {}),
+      requires: t.requires,
+    })),
+  };
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { defaultRigFile } from '../../app/defaults.js';
+import { lockFolder, type FolderLock } from '../../app/reports-lock.js';
 import { withMeters } from '../../app/scale-rig.js';
 import { loadRig, type Rig } from '../../config/rig.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 import { VirtualRig } from '../../../rigs/virtual/rig.js';
+import { processStop } from '../cli-context.js';
 
 interface SimOptions {
   rig?: string;
@@ -16,24 +17,17 @@ export function registerSim(program: Command, exit: (code: number) => never | vo
   program
     .command('sim')
     .description('start the virtual rig on its own: prints the dongle and console pty paths; Ctrl-C stops everything')
-    .option('--rig <file>', 'rig file with a virtual section (default: rigs/virtual.yaml)')
+    .option('--rig <file>', 'rig file with a virtual section (default: $HIL_RIG, hil.config.yaml rig:, else rigs/virtual.yaml)')
     .option('--meters <n>', 'number of meters (default: those of the rig file)')
-    .option('--dir <dir>', 'run folder for the ptys, power sockets and flash files', '.runs/sim')
+    .option('--dir <dir>', 'run folder for the ptys, power sockets and flash files (locked while the rig runs)', '.runs/sim')
     .action(async (opts: SimOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil sim: ${s}\n`);
-      // Listening from the start: a Ctrl-C while the rig starts stops it once started, and whoever
-      // reads the line that invites Ctrl-C may signal before the next statement runs.
-      const stopped = new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      // The process's stop handling listens from the start: a Ctrl-C while the rig starts stops it
+      // once started, and whoever reads the line that invites Ctrl-C may signal at once.
+      const stop = processStop();
       let sim: VirtualRig;
       let rig: Rig;
+      let lock: FolderLock;
       try {
         rig = await loadRig(opts.rig ?? defaultRigFile());
         if (!rig.virtual) throw new ConfigError(rig.file, 'missing', 'this rig has no virtual section: nothing to simulate');
@@ -41,9 +35,20 @@ export function registerSim(program: Command, exit: (code: number) => never | vo
           if (!/^[0-9]+$/.test(opts.meters)) throw new ConfigError('--meters', 'value', `'${opts.meters}' is not a whole number`);
           rig = withMeters(rig, Number(opts.meters));
         }
-        mkdirSync(opts.dir, { recursive: true });
-        sim = await VirtualRig.start(rig, opts.dir);
+        // Another sim or run in the same folder would have its ptys and power sockets replaced.
+        lock = lockFolder(opts.dir, `hil sim ${process.argv.slice(3).join(' ')}`.trim());
       } catch (e) {
+        if (e instanceof ConfigError || e instanceof ResourceError) {
+          err(e.message);
+          return exit(2);
+        }
+        throw e;
+      }
+      stop.atExit(() => lock.release());
+      try {
+        sim = await VirtualRig.start(rig, opts.dir, { onWarning: (line) => err(line) });
+      } catch (e) {
+        lock.release();
         if (e instanceof ConfigError || e instanceof ResourceError) {
           err(e.message);
           return exit(2);
@@ -62,8 +67,9 @@ export function registerSim(program: Command, exit: (code: number) => never | vo
         out(parts.join('  '));
       }
       out('Ctrl-C stops the rig.');
-      await stopped;
+      if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
       await sim.stop();
+      lock.release();
       out('stopped');
       return exit(0);
     });

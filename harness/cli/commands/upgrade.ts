@@ -1,13 +1,15 @@
 import { toHex } from '../../../core/bytes.js';
-import { readFile } from 'node:fs/promises';
+import { readFileBounded } from '../../../core/bounded-read.js';
 import { isIPv6 } from 'node:net';
 import type { Command } from 'commander';
 import { defaultRigFile } from '../../app/defaults.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
+import { Stopped } from '../../app/process-stop.js';
+import { processStop } from '../cli-context.js';
 import { upgrade, type LoadWhen, type UpgradeOutcome } from '../../app/upgrade.js';
 import { loadRig, type Rig } from '../../config/rig.js';
 import { parseDuration } from '../../../core/duration.js';
-import { ConfigError, DecodeError, ResourceError, resourceCodeOf } from '../../../core/errors.js';
+import { ConfigError, DecodeError, ResourceError } from '../../../core/errors.js';
 import { describeFirmwareResponse } from '../../csmp/firmware-response.js';
 import { firmwareImage, type FirmwareImage } from '../../nms/transfer/image.js';
 import { describeSlot } from '../../nms/transfer/slots.js';
@@ -65,9 +67,8 @@ export function registerUpgrade(program: Command, exit: (code: number) => never 
         throw e;
       }
 
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort('interrupted');
-      process.once('SIGINT', onSignal);
+      // The first signal winds the transfer down (it resumes on the next run); a second cuts it short.
+      const stop = processStop();
       let outcome: UpgradeOutcome;
       let progress: TransferProgress | undefined;
       try {
@@ -88,16 +89,18 @@ export function registerUpgrade(program: Command, exit: (code: number) => never 
           } finally {
             progress.done();
           }
-        });
+        }, { stop, windsDown: true });
       } catch (e) {
+        if (e instanceof Stopped) {
+          err(`stopped: ${e.message}`);
+          return exit(stop.exitCode());
+        }
         if (e instanceof ConfigError || e instanceof ResourceError) {
           err(e.message);
           return exit(2);
         }
         err((e as Error).message);
         return exit(1);
-      } finally {
-        process.off('SIGINT', onSignal);
       }
 
       const out = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -111,7 +114,7 @@ export function registerUpgrade(program: Command, exit: (code: number) => never 
         if (!slots) out(`${d.device}: FirmwareImageInfo not read (no answer)`);
         else for (const s of slots) out(`  ${describeSlot(s)}`);
       }
-      if (stop.signal.aborted) return exit(130);
+      if (stop.signal.aborted) return exit(stop.exitCode());
       return exit(outcome.ok ? 0 : 1);
     });
 }
@@ -148,10 +151,15 @@ function targets(rig: Rig, text: string, group: boolean): { rig: Rig; devices: s
   return { rig: r, devices };
 }
 
+/** Far above any meter's upload slot; a path naming /dev/zero or a pipe is refused past it. */
+const MAX_IMAGE_BYTES = 64 << 20;
+
 async function readImage(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return new Uint8Array(readFileBounded(path, MAX_IMAGE_BYTES));
   } catch (e) {
-    throw new ResourceError(path, resourceCodeOf(e), `cannot read the image file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (!(e instanceof ResourceError)) throw e;
+    const why = e.code === 'limit' ? e.reason : ((e.cause as NodeJS.ErrnoException | undefined)?.code ?? 'error');
+    throw new ResourceError(path, e.code, `cannot read the image file (${why})`);
   }
 }

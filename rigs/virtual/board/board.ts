@@ -39,6 +39,8 @@ export interface VirtualBoardOptions {
   poweredOn?: boolean;
   /** Fault model demo-mode-sticky: the console's 'demo off' never reaches flash. */
   stickyDemoMode?: boolean;
+  /** The host's disk refused a flash write; the board keeps that file in memory (flash.ts). */
+  onFlashWriteFailure?: (file: string, error: unknown) => void;
 }
 
 export class VirtualBoard {
@@ -64,12 +66,13 @@ export class VirtualBoard {
     if (!/^[0-9a-f]{16}$/.test(eui64)) throw new TypeError(`board ${o.name}: "eui64" must be 16 hex digits, got '${o.eui64}'`);
     const flashDir = join(o.dir, 'flash');
     let flash: Flash;
-    if (o.reformat) flash = Flash.format(flashDir, o.image);
+    const flashOptions = o.onFlashWriteFailure ? { onWriteFailure: o.onFlashWriteFailure } : {};
+    if (o.reformat) flash = Flash.format(flashDir, o.image, flashOptions);
     else {
       try {
-        flash = Flash.open(flashDir);
+        flash = Flash.open(flashDir, flashOptions);
       } catch {
-        flash = Flash.format(flashDir, o.image);
+        flash = Flash.format(flashDir, o.image, flashOptions);
       }
     }
     const clock = o.clock instanceof BoardClock ? o.clock : new BoardClock(o.clock);

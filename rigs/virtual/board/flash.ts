@@ -8,6 +8,10 @@
  *   <dir>/image-<n>.bin    the bytes of slot n's image, when it was uploaded (image-files.ts)
  *   <dir>/backup.img       a dump of the above, taken at format time and before each corrupt()
  *
+ * When the host's disk refuses a write (full, read-only, I/O error), the board goes on with that
+ * file held in memory: a simulated meter must not misbehave because the lab's disk filled up,
+ * or the run would blame the firmware for the host. `onWriteFailure` hears of it once per file.
+ *
  * `read()` decodes what is there and nothing else: a file that is missing, is not valid UTF-8
  * (erased flash reads 0xFF) or does not parse gives absent fields. Nothing reports "corrupted";
  * that is for the harness to infer, as FND operators do from NULL fields (csmp-protocol.md 9).
@@ -56,6 +60,11 @@ export interface FlashReading {
   firmware?: FirmwareSlot[];
 }
 
+export interface FlashOptions {
+  /** The disk refused a write of `file`; from now on it lives in memory. Told once per file. */
+  onWriteFailure?: (file: string, error: unknown) => void;
+}
+
 export type { DevConfig, DevConfigField, FirmwareSlot, NmsCertInfo };
 export { ConfigValueError };
 
@@ -63,15 +72,20 @@ export class Flash {
   private cache: FlashReading | undefined;
   /** Image bytes per slot; not part of backup.img (images are large and have their own hash). */
   readonly images: ImageFiles;
+  /** Files the disk refused, by name: their contents from then on (undefined: removed). */
+  private readonly inMemory = new Map<string, Buffer | undefined>();
 
-  private constructor(readonly dir: string) {
-    this.images = new ImageFiles(dir);
+  private constructor(
+    readonly dir: string,
+    private readonly options: FlashOptions = {},
+  ) {
+    this.images = new ImageFiles(dir, options.onWriteFailure);
   }
 
   /** Programs a fresh flash in `dir` (created if needed) and takes the first backup. */
-  static format(dir: string, image: FlashImage): Flash {
+  static format(dir: string, image: FlashImage, options: FlashOptions = {}): Flash {
     mkdirSync(dir, { recursive: true });
-    const f = new Flash(dir);
+    const f = new Flash(dir, options);
     f.write('config', emitDevConfig(image.config));
     for (const name of ['nmsCert', 'nmsKey'] as const) rmSync(f.path(name), { force: true });
     if (image.nmsCertPem !== undefined) f.installCert(image.nmsCertPem);
@@ -82,11 +96,11 @@ export class Flash {
   }
 
   /** A flash formatted earlier (a board keeps its flash across power cycles and runs). */
-  static open(dir: string): Flash {
+  static open(dir: string, options: FlashOptions = {}): Flash {
     if (!existsSync(join(dir, FLASH_FILES.config)) && !existsSync(join(dir, BACKUP))) {
       throw new ResourceError(dir, 'missing', 'no flash here (format it first)');
     }
-    return new Flash(dir);
+    return new Flash(dir, options);
   }
 
   path(file: FlashFile): string {
@@ -203,14 +217,15 @@ export class Flash {
       const b = this.bytes(name);
       if (b) files[name] = Buffer.from(b).toString('base64');
     }
-    writeFileAtomic(join(this.dir, BACKUP), `${JSON.stringify({ format: 'csmp-hil-flash-backup', version: 1, files })}\n`, { fsync: false });
+    this.store(BACKUP, Buffer.from(`${JSON.stringify({ format: 'csmp-hil-flash-backup', version: 1, files })}\n`));
   }
 
   /** Writes the files of backup.img back; files the backup does not hold are removed. */
   restore(): void {
     let image: { files?: Record<string, string> };
     try {
-      image = JSON.parse(readFileSync(join(this.dir, BACKUP), 'utf8')) as typeof image;
+      const held = this.inMemory.get(BACKUP);
+      image = JSON.parse(this.inMemory.has(BACKUP) ? (held ?? Buffer.alloc(0)).toString('utf8') : readFileSync(join(this.dir, BACKUP), 'utf8')) as typeof image;
     } catch (e) {
       throw new ResourceError(join(this.dir, BACKUP), resourceCodeOf(e), `cannot read the backup image (${(e as NodeJS.ErrnoException).code ?? 'not JSON'})`);
     }
@@ -226,6 +241,8 @@ export class Flash {
   }
 
   private bytes(name: FlashFile): Buffer | undefined {
+    const file = FLASH_FILES[name];
+    if (this.inMemory.has(file)) return this.inMemory.get(file)?.subarray();
     try {
       return readFileSync(this.path(name));
     } catch {
@@ -246,13 +263,37 @@ export class Flash {
 
   private write(name: FlashFile, data: string | Uint8Array): void {
     this.cache = undefined;
-    // Whole-file replacement guards against torn files; durability across a host crash is not
-    // something a simulated board needs, and fsync would cost every config write milliseconds.
-    writeFileAtomic(this.path(name), data, { fsync: false });
+    this.store(FLASH_FILES[name], typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data));
+  }
+
+  /** Writes a file of the flash folder, or keeps it in memory once the disk refuses it. */
+  private store(file: string, data: Buffer): void {
+    if (this.inMemory.has(file)) {
+      this.inMemory.set(file, data);
+      return;
+    }
+    try {
+      // Whole-file replacement guards against torn files; durability across a host crash is not
+      // something a simulated board needs, and fsync would cost every config write milliseconds.
+      writeFileAtomic(join(this.dir, file), data, { fsync: false });
+    } catch (e) {
+      this.inMemory.set(file, data);
+      this.options.onWriteFailure?.(join(this.dir, file), e);
+    }
   }
 
   private remove(name: FlashFile): void {
     this.cache = undefined;
-    rmSync(this.path(name), { force: true });
+    const file = FLASH_FILES[name];
+    if (this.inMemory.has(file)) {
+      this.inMemory.set(file, undefined);
+      return;
+    }
+    try {
+      rmSync(this.path(name), { force: true });
+    } catch (e) {
+      this.inMemory.set(file, undefined);
+      this.options.onWriteFailure?.(this.path(name), e);
+    }
   }
 }

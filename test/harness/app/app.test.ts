@@ -118,10 +118,10 @@ describe('per-test captures', () => {
     captures.testEnd(device, ctx);
     end(0);
     link.emit('frame', frame('fd00:77::101', 'fd00::1', 3000));
-    const file = join(dir, 'clock-skew', 'meter-1', 'a-b-test.pcap');
+    const file = join(dir, 'clock-skew', 'meter-1', 'a-b-test-x.pcap');
     expect(attached).toEqual([
       { name: 'meter-1.pcap', path: file, contentType: 'application/vnd.tcpdump.pcap' },
-      { name: 'meter-1.console.log', path: join(dir, 'clock-skew', 'meter-1', 'a-b-test.console.log'), contentType: 'text/plain' },
+      { name: 'meter-1.console.log', path: join(dir, 'clock-skew', 'meter-1', 'a-b-test-x.console.log'), contentType: 'text/plain' },
     ]);
     // Its own frames, the frames of no device (damaged) while it runs; not meter-2's, nor those outside the attempt.
     expect(readPcap(readFileSync(file)).records.map((r) => r.time)).toEqual([2000, 2002, 2003]);
@@ -141,7 +141,7 @@ describe('per-test captures', () => {
     captures.testStart(device, ctx);
     captures.testEnd(device, ctx);
     end(1);
-    expect(attached[2]!.path).toBe(join(dir, 'clock-skew', 'meter-1', 'a-b-test.retry1.pcap'));
+    expect(attached[2]!.path).toBe(join(dir, 'clock-skew', 'meter-1', 'a-b-test-x.retry1.pcap'));
     expect(readPcap(readFileSync(attached[2]!.path)).records).toEqual([]);
     expect(readdirSync(join(dir, 'clock-skew', 'meter-1')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     observer.stop();

@@ -97,7 +97,7 @@ describe('hil list', () => {
 
   test('a broken suite file is exit 2 with file:line:col', async () => {
     const bad = join(tmp.dir, 'bad.yaml');
-    writeFileSync(bad, 'suite: s\nbranch: b\ntests:\n  - name: t\n    steps:\n      - powr: on\n');
+    writeFileSync(bad, 'suite: s\nbranch: baseline\ntests:\n  - name: t\n    steps:\n      - powr: on\n');
     const r = await hil(['list', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^hil list: ${bad.replace(/[.]/g, '\\.')}:6:9: step 1: unknown action 'powr'`));

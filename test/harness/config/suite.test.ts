@@ -81,7 +81,7 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
   });
 
   test('setup steps are labelled as such', () => {
-    const text = ['suite: s', 'branch: b', 'setup:', '  - power: cycle', '  - nms: expect-reg', 'tests:', '  - { name: a, steps: [ { wait: 1s } ] }', ''].join('\n');
+    const text = ['suite: s', 'branch: baseline', 'setup:', '  - power: cycle', '  - nms: expect-reg', 'tests:', '  - { name: a, steps: [ { wait: 1s } ] }', ''].join('\n');
     expect(errorOf(text)).toEqual({
       where: 'suites/clock-skew.yaml:5:10',
       code: 'schema',
@@ -94,7 +94,7 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
   });
 
   test('a test without steps is named', () => {
-    expect(errorOf('suite: s\nbranch: b\ntests:\n  - name: lonely\n    timeout: 5m\n')).toEqual({
+    expect(errorOf('suite: s\nbranch: baseline\ntests:\n  - name: lonely\n    timeout: 5m\n')).toEqual({
       where: 'suites/clock-skew.yaml:4:5',
       code: 'schema',
       reason: "test 'lonely': missing property 'steps'",
@@ -102,11 +102,11 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
   });
 
   test('a bad test timeout', () => {
-    expect(errorOf('suite: s\nbranch: b\ntests:\n  - name: t\n    timeout: soon\n    steps: [ { wait: 1s } ]\n')).toMatchObject({ where: 'suites/clock-skew.yaml:5:14', code: 'schema' });
+    expect(errorOf('suite: s\nbranch: baseline\ntests:\n  - name: t\n    timeout: soon\n    steps: [ { wait: 1s } ]\n')).toMatchObject({ where: 'suites/clock-skew.yaml:5:14', code: 'schema' });
   });
 
   test('duplicate test names', () => {
-    expect(errorOf('suite: s\nbranch: b\ntests:\n  - { name: t, steps: [ { wait: 1s } ] }\n  - { name: t, steps: [ { wait: 2s } ] }\n')).toMatchObject({ where: 'suites/clock-skew.yaml:5:13', code: 'conflict' });
+    expect(errorOf('suite: s\nbranch: baseline\ntests:\n  - { name: t, steps: [ { wait: 1s } ] }\n  - { name: t, steps: [ { wait: 2s } ] }\n')).toMatchObject({ where: 'suites/clock-skew.yaml:5:13', code: 'conflict' });
   });
 
   test('YAML syntax errors keep their position', () => {
@@ -175,11 +175,11 @@ describe('suite loader results', () => {
   test('loadSuites reads directories in name order and refuses duplicate suite names', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hil-suites-'));
     try {
-      writeFileSync(join(dir, 'b.yaml'), 'suite: b\nbranch: x\ntests: [ { name: t, steps: [ { wait: 1s } ] } ]\n');
-      writeFileSync(join(dir, 'a.yml'), 'suite: a\nbranch: x\ntests: [ { name: t, steps: [ { wait: 1s } ] } ]\n');
+      writeFileSync(join(dir, 'b.yaml'), 'suite: b\nbranch: baseline\ntests: [ { name: t, steps: [ { wait: 1s } ] } ]\n');
+      writeFileSync(join(dir, 'a.yml'), 'suite: a\nbranch: baseline\ntests: [ { name: t, steps: [ { wait: 1s } ] } ]\n');
       writeFileSync(join(dir, 'notes.txt'), 'ignored');
       expect((await loadSuites([dir])).map((s) => s.name)).toEqual(['a', 'b']);
-      writeFileSync(join(dir, 'c.yaml'), 'suite: a\nbranch: x\ntests: [ { name: t, steps: [ { wait: 1s } ] } ]\n');
+      writeFileSync(join(dir, 'c.yaml'), 'suite: a\nbranch: baseline\ntests: [ { name: t, steps: [ { wait: 1s } ] } ]\n');
       await expectConfigRejection(loadSuites([dir]), { where: `${join(dir, 'c.yaml')}:1:1`, code: 'conflict', reason: `suite 'a' is also defined in ${join(dir, 'a.yml')}` });
       await expectConfigRejection(loadSuites([join(dir, 'missing.yaml')]), { where: join(dir, 'missing.yaml'), code: 'file' });
     } finally {

@@ -144,8 +144,8 @@ describe('a failing run', () => {
     expect(await links.allTextContents()).toEqual(['meter-1.pcap', 'meter-1.console.log']);
     const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
     expect(hrefs).toEqual([
-      'attachments/clock-skew/meter-1/rejects-NMS-signatures-while-skewed-and-registers-once-the-clock-is-right.retry1.pcap',
-      'attachments/clock-skew/meter-1/rejects-NMS-signatures-while-skewed-and-registers-once-the-clock-is-right.retry1.console.log',
+      'attachments/clock-skew/meter-1/rejects-NMS-signatures-while-skewed-and-registers-once-the-clock-is-right-86b76d0a.retry1.pcap',
+      'attachments/clock-skew/meter-1/rejects-NMS-signatures-while-skewed-and-registers-once-the-clock-is-right-86b76d0a.retry1.console.log',
     ]);
     for (const h of hrefs) expect(statSync(join(reports.failing, h)).isFile()).toBe(true);
   });
@@ -223,8 +223,8 @@ describe('a failing run', () => {
     await t.locator('.tab', { hasText: 'attempt 1' }).click();
     expect(await t.locator('.tab[aria-selected="true"]').textContent()).toBe('attempt 1: failed');
     expect(await t.locator('.files a').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))).toEqual([
-      'attachments/clock-skew/meter-1/rejects-NMS-signatures-while-skewed-and-registers-once-the-clock-is-right.pcap',
-      'attachments/clock-skew/meter-1/rejects-NMS-signatures-while-skewed-and-registers-once-the-clock-is-right.console.log',
+      'attachments/clock-skew/meter-1/rejects-NMS-signatures-while-skewed-and-registers-once-the-clock-is-right-86b76d0a.pcap',
+      'attachments/clock-skew/meter-1/rejects-NMS-signatures-while-skewed-and-registers-once-the-clock-is-right-86b76d0a.console.log',
     ]);
     await t.locator('.tab', { hasText: 'attempt 2' }).click();
     if (process.env.HIL_SCREENSHOT) {

@@ -87,7 +87,7 @@ test('hostile device strings still give a report valid against junit-10.xsd and 
   expect(raw).toContain('end]]&gt; &lt;script&gt;');
 });
 
-test('the file is rewritten after every test, so it is valid while the run is still going', async () => {
+test('the file is rewritten after every test, so it is valid while the run is still going, and never green before the run ends', async () => {
   const file = join(dir, 'junit.xml');
   const held = gate();
   const executor = new FakeExecutor().when('get: 2', async () => (await held.promise, { status: 'passed' }));
@@ -97,11 +97,15 @@ test('the file is rewritten after every test, so it is valid while the run is st
   await recorder.ended(1);
   await executor.started(2);
   expect((await validateJUnit(file)).exitCode).toBe(0);
-  expect(await xpath(file, 'count(//testcase)')).toBe('1');
-  expect(await xpath(file, 'string(//testcase/@name)')).toBe('first');
+  expect(await xpath(file, 'count(//testcase[@classname!="csmp-hil"])')).toBe('1');
+  expect(await xpath(file, 'string(//testcase[@classname!="csmp-hil"]/@name)')).toBe('first');
+  // Killed now, or its next write failing, the file must not read as passed.
+  expect(await xpath(file, 'string(//testcase[@classname="csmp-hil"]/error/@type)')).toBe('incomplete');
+  expect(await xpath(file, 'string(/testsuites/@errors)')).toBe('1');
   held.open();
   await done;
   expect(await xpath(file, 'count(//testcase)')).toBe('2');
+  expect(await xpath(file, 'string(/testsuites/@errors)')).toBe('0');
 });
 
 test('retries as Surefire records them: flakyFailure per failed attempt of a flaky test, rerunFailure/rerunError for one that never passed; interrupted tests are <error type="interrupted">', async () => {

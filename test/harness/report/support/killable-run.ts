@@ -6,7 +6,7 @@ import { JUnitReporter } from '../../../../harness/report/junit.js';
 import { Multiplexer } from '../../../../harness/model/multiplexer.js';
 import { exitCodeFor } from '../../../../harness/runner/exit-code.js';
 import { Run } from '../../../../harness/runner/run.js';
-import { handleSignals } from '../../../../harness/runner/signals.js';
+import { ProcessStop } from '../../../../harness/app/process-stop.js';
 import { FakeExecutor, untilAborted } from '../../runner/support/fake-executor.js';
 import { fakeRig, suite } from '../../runner/support/fixtures.js';
 
@@ -28,7 +28,9 @@ const run = new Run({
   executor: new FakeExecutor().when('nms: expect-registration', untilAborted),
   reporter,
 });
-const signals = handleSignals(process, run);
+const stop = new ProcessStop(process, { parentPollMs: 0 });
+stop.signal.addEventListener('abort', () => run.interrupt(stop.reason));
+stop.force.addEventListener('abort', () => run.interrupt(stop.reason));
 const summary = await run.start();
-signals.dispose();
-process.exitCode = exitCodeFor(summary, signals.received);
+stop.dispose();
+process.exitCode = exitCodeFor(summary, stop.received);

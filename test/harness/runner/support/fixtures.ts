@@ -1,4 +1,5 @@
 import { parseRig, type Rig } from '../../../../harness/config/rig.js';
+import { SUITE_BRANCHES } from '../../../../harness/config/suite-schema.js';
 import { parseSuite, type Suite } from '../../../../harness/config/suite.js';
 
 export interface FakeDevice {
@@ -34,7 +35,8 @@ export function fakeRig(devices: FakeDevice[], opts: { vip?: boolean } = {}): Ri
   return parseRig(`${lines.join('\n')}\n`, 'rigs/fake.yaml', { checkFiles: false });
 }
 
-/** A suite from YAML lines, for readability in tests. */
+/** A suite from YAML lines, for readability in tests; its branch is the suite's name when that is one, else the baseline. */
 export function suite(name: string, ...lines: string[]): Suite {
-  return parseSuite(`suite: ${name}\nbranch: ${name}\n${lines.join('\n')}\n`, `suites/${name}.yaml`);
+  const branch = SUITE_BRANCHES.includes(name) ? name : 'baseline';
+  return parseSuite(`suite: ${name}\nbranch: ${branch}\n${lines.join('\n')}\n`, `suites/${name}.yaml`);
 }

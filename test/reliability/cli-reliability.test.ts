@@ -1,0 +1,152 @@
+/**
+ * Issue 14, reproduced against the built CLI on the virtual rig: signals at several moments, an
+ * orphaned run, two runs on one reports folder, a full disk (tmpfs in a private mount namespace),
+ * hostile rig files. Each waits on what the run writes (the lock, events.jsonl), never on time.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { ensureBuilt, hil, MAIN, ROOT, startHil, until } from '../harness/cli/support/cli.js';
+
+jest.setTimeout(240_000);
+
+let dir: string;
+beforeAll(() => ensureBuilt());
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-rel-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const RUN = ['run', 'suites/1-registration.yaml', '--device', 'meter-1', '--reporter', 'events'];
+const testBegun = (reports: string): boolean => existsSync(join(reports, 'events.jsonl')) && readFileSync(join(reports, 'events.jsonl'), 'utf8').includes('"type":"testBegin"');
+const rootLine = (xml: string): string => /<testsuites [^>]*>/.exec(xml)![0];
+const xmllint = (file: string): void => void execFileSync('xmllint', ['--noout', file]);
+
+describe('signals (item 3)', () => {
+  test('SIGTERM once the folder is taken, before the rig opened: exit 143, JUnit lists every test as not run, the lock is gone', async () => {
+    const reports = join(dir, 'r');
+    const h = startHil([...RUN, '--reports', reports]);
+    await until(() => existsSync(join(reports, '.hil.lock')), 60_000, 'the reports lock');
+    h.child.kill('SIGTERM');
+    const r = await h.exited;
+    expect(r.code).toBe(143);
+    const xml = readFileSync(join(reports, 'junit.xml'), 'utf8');
+    xmllint(join(reports, 'junit.xml'));
+    expect(rootLine(xml)).toMatch(/^<testsuites name="virtual" tests="4" failures="0" errors="0" /);
+    expect(xml.match(/<skipped message="not run: received SIGTERM[^"]*"/g)).toHaveLength(4);
+    expect(existsSync(join(reports, '.hil.lock'))).toBe(false);
+  });
+
+  test('SIGHUP during a test: exit 129 and a valid JUnit, the helper processes gone', async () => {
+    const reports = join(dir, 'r');
+    const h = startHil([...RUN, '--reports', reports]);
+    await until(() => testBegun(reports), 150_000, 'the first test to begin');
+    h.child.kill('SIGHUP');
+    const r = await h.exited;
+    expect(r.code).toBe(129);
+    xmllint(join(reports, 'junit.xml'));
+    expect(readFileSync(join(reports, 'junit.xml'), 'utf8')).toContain('received SIGHUP');
+    expect(existsSync(join(reports, '.hil.lock'))).toBe(false);
+  });
+
+  test('orphaned (the parent that started it killed, as CI kills npx): hil stops by itself as if hung up', async () => {
+    const reports = join(dir, 'r');
+    // A shell stands in for npx: it starts hil and is then killed with SIGKILL, which hil never sees.
+    const sh = spawn('sh', ['-c', `"${process.execPath}" "${MAIN}" ${RUN.join(' ')} --reports "${reports}" >/dev/null 2>&1 & echo $!; wait`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = Number(await new Promise<string>((resolve) => sh.stdout.once('data', (b: Buffer) => resolve(b.toString().trim()))));
+    await until(() => testBegun(reports), 150_000, 'the first test to begin');
+    sh.kill('SIGKILL');
+    await until(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z', 60_000, 'the orphaned hil to exit');
+    xmllint(join(reports, 'junit.xml'));
+    expect(readFileSync(join(reports, 'junit.xml'), 'utf8')).toContain('is gone');
+    expect(existsSync(join(reports, '.hil.lock'))).toBe(false);
+  });
+});
+
+describe('two runs on one reports folder (item 1)', () => {
+  test('the second is refused with exit 2 naming the first, and the first runs on untouched to a pass', async () => {
+    const reports = join(dir, 'r');
+    // Every suite on one meter: long enough that the second run has loaded while the first still runs.
+    const first = startHil(['run', '--device', 'meter-1', '--reporter', 'events', '--reports', reports]);
+    await until(() => testBegun(reports), 150_000, 'the first run to begin a test');
+    const sockets = (): string[] => readdirSync(join(reports, 'rig', 'meters', 'meter-1')).filter((f) => f.endsWith('.sock')).sort();
+    const before = sockets();
+    const second = await hil([...RUN, '--reports', reports]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`pid ${first.child.pid}`);
+    expect(sockets()).toEqual(before);
+    const r = await first.exited;
+    // Before the lock, the first run lost its power sockets: "power-cli: cannot reach …/power.sock: connect ENOENT".
+    expect([0, 1]).toContain(r.code);
+    expect(r.stdout + r.stderr).not.toContain('ENOENT');
+    xmllint(join(reports, 'junit.xml'));
+  });
+});
+
+/** Whether this process may make a private mount namespace with its own tmpfs (root, unshare present). */
+function canMountTmpfs(): boolean {
+  try {
+    execFileSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs "${tmpdir()}" && true`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const onTmpfs = canMountTmpfs() ? test : test.skip;
+
+describe('a full disk (item 2)', () => {
+  onTmpfs('reports on a 256 KiB tmpfs: each failed file is said once, exit 4, and the JUnit is never green', async () => {
+    const out = join(dir, 'out');
+    const mnt = join(dir, 'mnt');
+    const script = [
+      `mkdir -p "${mnt}" "${out}"`,
+      `mount -t tmpfs -o size=256k tmpfs "${mnt}"`,
+      `"${process.execPath}" "${MAIN}" ${RUN.join(' ')} --reports "${mnt}/r"`,
+      'code=$?',
+      `cp "${mnt}/r/junit.xml" "${out}/" 2>/dev/null`,
+      'exit $code',
+    ].join('\n');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const c = spawn('unshare', ['-m', 'sh', '-c', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      c.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(4);
+    const said = r.stderr.split('\n').filter((l) => l.startsWith('hil run: cannot record results: '));
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.every((l) => l.includes('no space left on the device (ENOSPC)'))).toBe(true);
+    expect(new Set(said).size).toBe(said.length);
+    expect(r.stderr).not.toContain('    at ');
+    if (existsSync(join(out, 'junit.xml'))) {
+      xmllint(join(out, 'junit.xml'));
+      expect(rootLine(readFileSync(join(out, 'junit.xml'), 'utf8'))).not.toMatch(/ errors="0"/);
+    }
+  });
+});
+
+describe('hostile rig files (items 4 and 5)', () => {
+  test('an alias bomb is a config error at file:line:col, exit 2, and the reports folder is not created', async () => {
+    const rig = join(dir, 'bomb.yaml');
+    const rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [i, n] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) rows.push(`${n}: &${n} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`);
+    writeFileSync(rig, `${rows.join('\n')}\n`);
+    const r = await hil(['run', '--rig', rig, '--reports', join(dir, 'r')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`hil run: ${rig}:2:8: YAML: aliases expand to more than 100 copies (an alias bomb?)\n`);
+    expect(existsSync(join(dir, 'r'))).toBe(false);
+  });
+
+  test('a private key written inline in nms.signing.key is refused naming the setting, and never shown', async () => {
+    const rig = join(dir, 'pem.yaml');
+    const secret = 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETSECRETSECRET';
+    const text = readFileSync(join(ROOT, 'rigs', 'virtual.yaml'), 'utf8')
+      .replace('key: virtual/keys/nms-key.pem', `key: |\n      -----BEGIN PRIVATE KEY-----\n      ${secret}\n      -----END PRIVATE KEY-----`)
+      .replace(/(\s)virtual\//g, `$1${join(ROOT, 'rigs', 'virtual')}/`);
+    writeFileSync(rig, text);
+    const r = await hil(['run', '--rig', rig, '--reports', join(dir, 'r')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`hil run: ${rig}:14:10: nms.signing.key: holds PEM text instead of a path; write it to a file and give the file's path (the text is not shown)\n`);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+});
