@@ -17,7 +17,7 @@ export interface NmsFromRigOptions extends Omit<NmsOptions, 'addresses' | 'port'
 
 export async function nmsFromRig(rig: Rig, opts: NmsFromRigOptions = {}): Promise<Nms> {
   const { validity, perDevice, unsigned, ...rest } = opts;
-  const signer = unsigned ? undefined : await NmsSigner.load(rig.nms.signing.key, rig.nms.signing.cert, validity);
+  const signer = unsigned ? undefined : await NmsSigner.load(rig.nms.signing.key!, rig.nms.signing.cert, validity);
   return new Nms({
     ...rest,
     addresses: rig.nms.addresses,
