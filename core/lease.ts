@@ -99,3 +99,19 @@ export function deviceLeaseKey(eui64: string): string {
 export function portLeaseKey(name: string): string {
   return `port:${name}`;
 }
+
+/** "alice@rack-7 pid 4242 (https://ci/job/9)": enough to find the holder. */
+export function describeOwner(o: LeaseOwner): string {
+  return `${o.user}@${o.host} pid ${o.pid}${o.ciJobUrl ? ` (${o.ciJobUrl})` : ''}`;
+}
+
+/** The refusal every store gives: the holder, since when and until when, and where the lease lives. */
+export function heldMessage(r: LeaseRecord, where: string, selfHeld: boolean): string {
+  const who = selfHeld ? `this process (pid ${r.owner.pid})` : describeOwner(r.owner);
+  return `in use by ${who} since ${r.since}, lease until ${r.expires}: ${r.owner.command} (${where})`;
+}
+
+/** The note a run gives when it took a dead holder's lease. */
+export function takeoverNote(t: LeaseTakeover): string {
+  return `${t.label}: took over the lease of ${describeOwner(t.previous.owner)} (held since ${t.previous.since}): ${t.reason}`;
+}

@@ -8,9 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ResourceError, resourceCodeOf } from '../../core/errors.js';
-import type { HeldLeases, LeaseOwner, LeaseRecord, LeaseRequest, LeaseState, LeaseStore, LeaseTakeover, ReleaseOutcome } from '../../core/lease.js';
+import { heldMessage, type HeldLeases, type LeaseOwner, type LeaseRecord, type LeaseRequest, type LeaseState, type LeaseStore, type LeaseTakeover, type ReleaseOutcome } from '../../core/lease.js';
 import type { LeaseBackend } from './backend.js';
-import { currentOwner, heldMessage } from './owner.js';
+import { currentOwner } from './owner.js';
 
 export const DEFAULT_LEASE_TTL_MS = 30_000;
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import type { LeaseOwner, LeaseRecord } from '../../core/lease.js';
+import type { LeaseOwner } from '../../core/lease.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -64,19 +64,4 @@ export function currentOwner(env: Env = process.env): LeaseOwner {
   const ci = ciJobUrl(env);
   if (ci) owner.ciJobUrl = ci;
   return owner;
-}
-
-/** "alice@rack-7 pid 4242 (https://ci/job/9)": enough to find the holder. */
-export function describeOwner(o: LeaseOwner): string {
-  return `${o.user}@${o.host} pid ${o.pid}${o.ciJobUrl ? ` (${o.ciJobUrl})` : ''}`;
-}
-
-/** The refusal every store gives: the resource, its holder, since when and until when. */
-export function heldMessage(r: LeaseRecord, where: string, selfHeld: boolean): string {
-  const who = selfHeld ? `this process (pid ${r.owner.pid})` : describeOwner(r.owner);
-  return `in use by ${who} since ${r.since}, lease until ${r.expires}: ${r.owner.command} (${where})`;
-}
-
-export function takeoverNote(label: string, previous: LeaseRecord, reason: string): string {
-  return `${label}: took over the lease of ${describeOwner(previous.owner)} (held since ${previous.since}): ${reason}`;
 }

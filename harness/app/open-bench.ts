@@ -17,6 +17,7 @@ import { UdpLink } from '../../drivers/udp/udp-link.js';
 import { VirtualRig } from '../../rigs/virtual/rig.js';
 import type { LinkSpec, Rig } from '../config/rig.js';
 import { ConfigError } from '../../core/errors.js';
+import type { LeaseStore } from '../../core/lease.js';
 import { nmsFromRig } from '../nms/from-rig.js';
 import type { Nms } from '../nms/nms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -41,6 +42,8 @@ export interface OpenBenchOptions {
   reportIntervalS?: number;
   /** Serial port lock directory for hardware rigs (default: drivers/serial's). */
   lockDir?: string;
+  /** Where hardware rigs' serial ports are leased (the rig's `locks`); default lock files in `lockDir`. */
+  leases?: LeaseStore;
 }
 
 export interface OpenedBench {
@@ -77,6 +80,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     let clock: Clock = systemClock;
     let timeScale = 1;
     let lockDir = opts.lockDir;
+    let leases = opts.leases;
     if (rig.virtual) {
       virtual = await VirtualRig.start(rig, join(opts.runDir, 'rig'));
       undo.push(() => virtual!.stop());
@@ -85,12 +89,13 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
       timeScale = virtual.clock.scale;
       // The simulation's ports are private to this run: their locks stay in the run folder.
       lockDir = join(opts.runDir, 'rig', 'locks');
+      leases = undefined;
     }
 
     const nmsAddresses = rig.nms.addresses.map((a) => a.address);
     const links = new Map<string, Link>();
     for (const spec of rig.links) {
-      const link = makeLink(spec, nmsAddresses, lockDir);
+      const link = makeLink(spec, nmsAddresses, lockDir, leases);
       await link.open();
       undo.push(() => link.close());
       links.set(spec.name, link);
@@ -145,9 +150,9 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
   }
 }
 
-function makeLink(spec: LinkSpec, localAddresses: string[], lockDir: string | undefined): Link {
+function makeLink(spec: LinkSpec, localAddresses: string[], lockDir: string | undefined, leases: LeaseStore | undefined): Link {
   if (spec.kind === 'slip') {
-    return new SlipLink({ name: spec.name, path: spec.path, baudRate: spec.baudRate, localAddresses, ...(lockDir ? { lockDir } : {}) });
+    return new SlipLink({ name: spec.name, path: spec.path, baudRate: spec.baudRate, localAddresses, ...(lockDir ? { lockDir } : {}), ...(leases ? { leases } : {}) });
   }
   const m = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(spec.bind) ?? /^([0-9A-Fa-f:.]+)$/.exec(spec.bind);
   if (!m) throw new ConfigError(`link '${spec.name}'`, 'value', `bind '${spec.bind}' is not '[address]:port' or an address`);

@@ -7,7 +7,6 @@
  * Reports go under one folder: junit.xml, the per-test attachments, and the virtual rig's own
  * files (rig/). Nothing the run creates lives anywhere else.
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { loadRig, type Rig } from '../config/rig.js';
@@ -16,6 +15,8 @@ import { loadSuites, type Suite } from '../config/suite.js';
 import { ConfigError, ResourceError } from '../../core/errors.js';
 import { createReporters, parseReporterList, type ReporterSpec, type ReportSettings } from '../report/select.js';
 import { startupLine } from '../report/terminal.js';
+import type { LeaseStore } from '../../core/lease.js';
+import { leaseStoreFor } from './lease-store.js';
 import { Multiplexer } from '../model/multiplexer.js';
 import { exitCodeFor } from '../runner/exit-code.js';
 import type { RunOptions } from '../runner/options.js';
@@ -52,7 +53,7 @@ export interface RunSuitesOptions {
   adjustRig?: (rig: Rig) => Rig;
   /** Listeners besides the selected reporters (certification collects the verdicts). */
   extraReporters?: readonly Reporter[];
-  run?: Omit<RunOptions, 'clock' | 'lockDir'>;
+  run?: Omit<RunOptions, 'clock' | 'leases'>;
   stdout?: Writable & { isTTY?: boolean; columns?: number };
   stderr?: Writable & { isTTY?: boolean; columns?: number };
   /** Default process; tests pass an emitter to send signals without killing jest. */
@@ -106,7 +107,6 @@ export async function runSuites(o: RunSuitesOptions): Promise<RunSuitesResult> {
 }
 
 async function loadAndRun(o: RunSuitesOptions, signals: SignalHandling): Promise<RunSuitesResult> {
-  const stdout = o.stdout ?? process.stdout;
   const stderr = o.stderr ?? process.stderr;
   const say = (line: string): void => void stderr.write(`hil run: ${line}\n`);
   let specs: ReporterSpec[];
@@ -129,14 +129,11 @@ async function loadAndRun(o: RunSuitesOptions, signals: SignalHandling): Promise
   const htmlSpec = specs.find((s) => s.kind === 'html') as { outputFile: string } | undefined;
   const files = { junitFile, ...(htmlSpec ? { htmlFile: htmlSpec.outputFile } : {}) };
   const attachmentsDir = (specs.find((s) => s.kind === 'pcap') as { dir: string }).dir;
-  // Hardware boards are shared between runs and racks; the virtual rig's are this run's own.
-  const lockDir = rig.virtual ? undefined : join(tmpdir(), 'csmp-hil-locks');
-  const runOptions: RunOptions = { ...o.run, ...(lockDir ? { lockDir } : {}) };
 
   // Plan first with a stand-in executor: bad --device/--suite/--grep/--shard is exit 2 before any port is opened.
   let planned: Run;
   try {
-    planned = new Run({ rig, suites, executor: { execute: async () => ({ status: 'error' }) }, options: runOptions });
+    planned = new Run({ rig, suites, executor: { execute: async () => ({ status: 'error' }) }, options: o.run ?? {} });
   } catch (e) {
     if (e instanceof ConfigError) {
       say(e.message);
@@ -155,9 +152,42 @@ async function loadAndRun(o: RunSuitesOptions, signals: SignalHandling): Promise
     })}\n`,
   );
 
+  let leases: LeaseStore | undefined;
+  try {
+    leases = await leaseStoreFor(rig);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ResourceError) {
+      say(`cannot reach the rig's lease store: ${e.message}`);
+      return { exitCode: 2, ...files };
+    }
+    throw e;
+  }
+  try {
+    return await openAndRun(o, signals, { rig, suites, specs, files, attachmentsDir, active, leases });
+  } finally {
+    await leases?.close();
+  }
+}
+
+interface Loaded {
+  rig: Rig;
+  suites: Suite[];
+  specs: ReporterSpec[];
+  files: { junitFile: string; htmlFile?: string };
+  attachmentsDir: string;
+  /** Devices with a test to run. */
+  active: string[];
+  leases: LeaseStore | undefined;
+}
+
+async function openAndRun(o: RunSuitesOptions, signals: SignalHandling, { rig, suites, specs, files, attachmentsDir, active, leases }: Loaded): Promise<RunSuitesResult> {
+  const stdout = o.stdout ?? process.stdout;
+  const stderr = o.stderr ?? process.stderr;
+  const say = (line: string): void => void stderr.write(`hil run: ${line}\n`);
+  const runOptions: RunOptions = { ...o.run, ...(leases ? { leases } : {}) };
   let opened;
   try {
-    opened = await openBench(rig, { runDir: o.runDir ?? o.reportsDir, devices: active });
+    opened = await openBench(rig, { runDir: o.runDir ?? o.reportsDir, devices: active, ...(leases ? { leases } : {}) });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof ResourceError || (e as NodeJS.ErrnoException).code !== undefined) {
       say(`cannot open the rig ${rig.name}: ${(e as Error).message}`);

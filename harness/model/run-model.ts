@@ -99,6 +99,18 @@ export interface RunInfo {
   bail: boolean;
 }
 
+/**
+ * Something a person reading the report should know that is neither a test result nor a harness
+ * error: a dead holder's lease taken over, a lease lost, a dongle that came back under another path,
+ * a device refused because another one answers in its place.
+ */
+export interface RunNote {
+  kind: 'lease-takeover' | 'lease-lost' | 'device-rebound' | 'identity-refused';
+  message: string;
+  at: number;
+  device?: string;
+}
+
 export type RunStatus = 'passed' | 'failed' | 'interrupted' | 'error';
 
 export interface OutcomeCounts {
