@@ -1,3 +1,12 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// SoftHSM2 (the PKCS#11 signing tests) reads SOFTHSM2_CONF from the real environment when it is
+// first initialised; Jest hands each test a copy of process.env that native code never sees. So the
+// token folder is chosen here, before the workers start; test/support/softhsm.ts creates it, makes a
+// token of its own in it and removes both.
+process.env.SOFTHSM2_CONF ??= join(tmpdir(), `csmp-hil-softhsm-${process.pid}`, 'softhsm2.conf');
+
 /** @type {import('jest').Config} */
 export default {
   roots: ['<rootDir>/test'],

@@ -18,7 +18,7 @@ import { VirtualRig } from '../../rigs/virtual/rig.js';
 import type { LinkSpec, Rig } from '../config/rig.js';
 import { ConfigError } from '../../core/errors.js';
 import type { LeaseStore } from '../../core/lease.js';
-import { nmsFromRig } from '../nms/from-rig.js';
+import { nmsFromRig, signerFromRig } from '../nms/from-rig.js';
 import type { Nms } from '../nms/nms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { Bench } from '../steps/bench.js';
@@ -101,7 +101,9 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
       links.set(spec.name, link);
     }
 
-    const nms = await nmsFromRig(rig, { clock, registration: { reportIntervalS: opts.reportIntervalS ?? BENCH_REPORT_INTERVAL_S } });
+    const signer = await signerFromRig(rig.nms.signing);
+    undo.push(() => signer.close());
+    const nms = await nmsFromRig(rig, { clock, signer, registration: { reportIntervalS: opts.reportIntervalS ?? BENCH_REPORT_INTERVAL_S } });
     await nms.start([...links.values()]);
     undo.push(() => nms.stop());
 
