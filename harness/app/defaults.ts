@@ -25,3 +25,5 @@ function pick(rel: string): string {
 export const defaultRigFile = (): string => pick(join('rigs', 'virtual.yaml'));
 export const defaultSuitesDir = (): string => pick('suites');
 export const DEFAULT_REPORTS_DIR = 'reports';
+/** Where `hil run --history` appends and `hil history` reads when no folder is given. */
+export const DEFAULT_HISTORY_DIR = join('reports', 'history');

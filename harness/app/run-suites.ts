@@ -17,6 +17,7 @@ import { createReporters, parseReporterList, type ReporterSpec, type ReportSetti
 import { startupLine } from '../report/terminal.js';
 import type { LeaseStore } from '../../core/lease.js';
 import { leaseStoreFor } from './lease-store.js';
+import { ciJobUrl } from '../../drivers/lease/owner.js';
 import { Multiplexer } from '../model/multiplexer.js';
 import { exitCodeFor } from '../runner/exit-code.js';
 import type { RunOptions } from '../runner/options.js';
@@ -95,6 +96,12 @@ function withPcap(specs: ReporterSpec[], reportsDir: string, pcap: boolean | und
   if (pcap && !specs.some((s) => s.kind === 'pcap')) specs.push({ kind: 'pcap', dir: join(reportsDir, 'attachments') });
   if (!pcap) return specs.filter((s) => s.kind !== 'pcap');
   return specs;
+}
+
+/** The CI job is read here, at the composition root: reporters read no environment of their own. */
+function reportSettings(report: ReportSettings | undefined): ReportSettings {
+  const ci = report?.historyDir !== undefined ? ciJobUrl() : undefined;
+  return { ...report, ...(ci ? { ciJobUrl: ci } : {}) };
 }
 
 export async function runSuites(o: RunSuitesOptions): Promise<RunSuitesResult> {
@@ -203,7 +210,7 @@ async function openAndRun(o: RunSuitesOptions, signals: SignalHandling, { rig, s
       say(refused);
       return { exitCode: 1, ...files, refused };
     }
-    const reporters = new Multiplexer([...createReporters(specs, { stdout, stderr }, o.report ?? {}), ...(o.extraReporters ?? [])], (l) => void stderr.write(`${l}\n`));
+    const reporters = new Multiplexer([...createReporters(specs, { stdout, stderr }, reportSettings(o.report)), ...(o.extraReporters ?? [])], (l) => void stderr.write(`${l}\n`));
     observer = new RunObserver(opened.observations, reporters);
     const captures = new TestCaptures(attachmentsDir, opened.consoleLogs, observer);
     const session = new BenchSession(opened.bench, captures);

@@ -4,6 +4,7 @@ import { registerCertify } from './commands/certify.js';
 import { registerCheck } from './commands/check.js';
 import { registerDecode } from './commands/decode.js';
 import { registerDiagnose } from './commands/diagnose.js';
+import { registerHistory } from './commands/history.js';
 import { registerList } from './commands/list.js';
 import { registerLocks } from './commands/locks.js';
 import { registerMerge } from './commands/merge.js';
@@ -44,6 +45,7 @@ registerUpgrade(program, exit);
 registerMerge(program, exit);
 registerCertify(program, exit);
 registerVerify(program, exit);
+registerHistory(program, exit);
 registerDecode(program);
 registerWireshark(program, exit);
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_REPORTS_DIR, defaultRigFile, defaultSuitesDir } from '../../app/defaults.js';
+import { DEFAULT_HISTORY_DIR, DEFAULT_REPORTS_DIR, defaultRigFile, defaultSuitesDir } from '../../app/defaults.js';
 import { runSuites } from '../../app/run-suites.js';
 import { parseDuration } from '../../../core/duration.js';
 import { ConfigError } from '../../../core/errors.js';
@@ -19,7 +19,7 @@ interface RunCliOptions {
   stepTimeout?: string;
   meters?: string;
   html: boolean;
-  history?: string;
+  history?: string | true;
   attachmentPaths?: string;
 }
 
@@ -41,7 +41,6 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--reports <dir>', 'folder for junit.xml, attachments and the virtual rig', DEFAULT_REPORTS_DIR)
     .option('--reporter <list>', 'reporters: junit[=file],html[=file],tap,progress,events[=file] (JUnit, HTML and per-test pcaps are always written)')
     .option('--no-html', 'do not write the HTML report')
-    .option('--history <dir>', 'append this run to <dir>/history.jsonl and show each test\'s trend in the HTML report')
     .option('--attachment-paths <base>', "JUnit attachment paths relative to the JUnit file ('junit', default) or to the project root ('project', for GitLab)")
     .option('--grep <regex>', "only tests whose 'suite @ device › test' title matches")
     .option('--device <name>', 'only this device (repeatable, or comma-separated)', collect, [])
@@ -50,6 +49,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--bail', 'stop scheduling after the first test that does not pass')
     .option('--shard <i/n>', 'run shard i of n (suites × devices dealt evenly)')
     .option('--meters <n>', 'virtual rig only: run with n meters instead of the rig file\'s')
+    .option('--history [dir]', `append the results to the run history in this folder (default ${DEFAULT_HISTORY_DIR}; the HTML report's trend reads it too); see hil history`)
     .option('--step-timeout <duration>', "limit of one step, e.g. '30s' (a step's own wait/within is added)")
     .action(async (paths: string[], opts: RunCliOptions) => {
       let retries: number | undefined;
@@ -83,7 +83,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
         reportsDir: opts.reports,
         ...(opts.reporter !== undefined ? { reporters: opts.reporter } : {}),
         html: opts.html,
-        report: { ...(attachmentPaths ? { attachmentPaths } : {}), ...(opts.history !== undefined ? { historyDir: opts.history } : {}) },
+        report: { ...(attachmentPaths ? { attachmentPaths } : {}), ...(opts.history !== undefined ? { historyDir: opts.history === true ? DEFAULT_HISTORY_DIR : opts.history } : {}) },
         run: {
           ...(opts.grep !== undefined ? { grep: opts.grep } : {}),
           ...(opts.device.length ? { device: opts.device } : {}),

@@ -3,14 +3,14 @@ import { writeFileAtomic } from '../../../core/atomic-write.js';
 import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from '../../model/observations.js';
 import type { HarnessError, Reporter } from '../../model/reporter.js';
 import { outcomeOf, type RunInfo, type RunSummary, type TestCase, type TestResult } from '../../model/run-model.js';
-import type { HistoryRun } from '../history.js';
+import type { TrendRun } from '../../history/trend.js';
 import { renderPage, type PageData, type TestRow } from './page.js';
 import { attemptView, emptyObservations, type AttemptObservations, type TestView } from './test-view.js';
 
 export interface HtmlOptions {
   outputFile: string;
-  /** Earlier runs (history.ts), oldest first, for each test's trend. */
-  history?: readonly HistoryRun[];
+  /** Earlier runs of the history store (harness/history/trend.ts), oldest first, for each test's trend. */
+  history?: readonly TrendRun[];
   /**
    * Bytes of decoded frames (fields and hex) kept for tests that passed; past it, passing tests keep
    * one diagram row per frame and the pcap holds the bytes. Tests that did not pass always keep them.
