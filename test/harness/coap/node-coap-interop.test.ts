@@ -40,6 +40,9 @@ class LossyLink extends EventEmitter implements Link {
     this.sent.push(d);
     if (!this.loseOut(d)) this.inner.send(d);
   }
+  sendRaw(ipv6: Uint8Array): void {
+    this.inner.sendRaw(ipv6);
+  }
 }
 
 const text = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString();
