@@ -148,10 +148,16 @@ describe('usb: serial paths, locks and PKCS#11 signing in the rig', () => {
   });
 
   test('a malformed usb: path names the line and the part', () => {
-    expect(errorOf(rig().replace('/dev/ttyUSB0', 'usb:vendor=0403'))).toBe("rigs/bench.yaml:8:11: link 'dongle': path \"usb:vendor=0403\": needs serial=<USB serial number>");
-    expect(errorOf(rig().replace('/dev/ttyUSB0', 'usb:serial=A1,vendor=xyz'))).toBe(
-      "rigs/bench.yaml:8:11: link 'dongle': path \"usb:serial=A1,vendor=xyz\": vendor 'xyz' is not 4 hex digits",
-    );
+    expect(errorOf(rig().replace('/dev/ttyUSB0', 'usb:vendor=0403'))).toEqual({
+      where: 'rigs/bench.yaml:8:11',
+      code: 'value',
+      reason: "link 'dongle': path \"usb:vendor=0403\": needs serial=<USB serial number>",
+    });
+    expect(errorOf(rig().replace('/dev/ttyUSB0', 'usb:serial=A1,vendor=xyz'))).toEqual({
+      where: 'rigs/bench.yaml:8:11',
+      code: 'value',
+      reason: "link 'dongle': path \"usb:serial=A1,vendor=xyz\": vendor 'xyz' is not 4 hex digits",
+    });
   });
 
   test('locks: a redis url, or an object with a TTL', () => {
@@ -162,7 +168,7 @@ describe('usb: serial paths, locks and PKCS#11 signing in the rig', () => {
       prefix: 'rack-7',
     });
     expect(parseRig(rig(), FILE, { checkFiles: false }).locks).toBeUndefined();
-    expect(errorOf(rig([], ['locks: mysql://db']))).toMatch(/^rigs\/bench\.yaml:16:8: locks: /);
+    expect(errorOf(rig([], ['locks: mysql://db']))).toMatchObject({ where: 'rigs/bench.yaml:16:8', code: 'schema', reason: expect.stringMatching(/^locks: /) });
   });
 
   test('signing through a PKCS#11 token: module, token or slot, key label and the name of the PIN variable', () => {
@@ -175,10 +181,19 @@ describe('usb: serial paths, locks and PKCS#11 signing in the rig', () => {
       cert: '/lab/rigs/c.pem',
       pkcs11: { module: '/usr/lib/softhsm/libsofthsm2.so', token: 'fnd', key: 'csmp', pinEnv: 'HIL_HSM_PIN' },
     });
-    expect(errorOf(withSigning('  signing: { cert: c.pem }'))).toBe('rigs/bench.yaml:4:12: nms.signing: give either key (a PEM file) or pkcs11 (a token), not both or neither');
-    expect(errorOf(withSigning('  signing: { cert: c.pem, pkcs11: { module: m.so, key: csmp, pinEnv: PIN } }'))).toBe(
-      'rigs/bench.yaml:4:35: nms.signing.pkcs11: give either token (its label) or slot (its id)',
-    );
-    expect(errorOf(withSigning('  signing: { cert: c.pem, pkcs11: { module: m.so, slot: 0, key: csmp, pin: "1234" } }'))).toMatch(/unknown property 'pin'/);
+    expect(errorOf(withSigning('  signing: { cert: c.pem }'))).toEqual({
+      where: 'rigs/bench.yaml:4:12',
+      code: 'conflict',
+      reason: 'nms.signing: give either key (a PEM file) or pkcs11 (a token), not both or neither',
+    });
+    expect(errorOf(withSigning('  signing: { cert: c.pem, pkcs11: { module: m.so, key: csmp, pinEnv: PIN } }'))).toEqual({
+      where: 'rigs/bench.yaml:4:35',
+      code: 'conflict',
+      reason: 'nms.signing.pkcs11: give either token (its label) or slot (its id)',
+    });
+    expect(errorOf(withSigning('  signing: { cert: c.pem, pkcs11: { module: m.so, slot: 0, key: csmp, pin: "1234" } }'))).toMatchObject({
+      code: 'schema',
+      reason: expect.stringMatching(/unknown property 'pin'/),
+    });
   });
 });
