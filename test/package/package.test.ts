@@ -44,12 +44,17 @@ test('npm pack ships the product and its papers, and no tests or benchmarks', ()
   const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
   expect(files.filter((f) => /(^|\/)(test|bench)\/|\.test\.js$/.test(f))).toEqual([]);
   expect(files.filter((f) => /^rigs\/.*\.ts$/.test(f))).toEqual([]);
+  // Types ship for the library's entry and what it names, never for tests or the example.
+  expect(files.filter((f) => f.endsWith('.d.ts') && !f.startsWith('dist/'))).toEqual([]);
+  expect(files.filter((f) => f.startsWith('examples/'))).toEqual([]);
   for (const needed of [
     'LICENSE',
     'README.md',
     'CHANGELOG.md',
     'package.json',
     'dist/harness/cli/main.js',
+    'dist/harness/app/library.js',
+    'dist/harness/app/library.d.ts',
     'dist/drivers/lease/redis-backend.js',
     'dist/harness/nms/pkcs11-key.js',
     'suites/1-registration.yaml',
