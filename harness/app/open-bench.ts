@@ -93,9 +93,13 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     }
 
     const nmsAddresses = rig.nms.addresses.map((a) => a.address);
+    // Before the links open: a serial link says at its first open which device node it bound to.
+    const observations = new BenchObservations(rig);
+    undo.push(() => observations.stop());
     const links = new Map<string, Link>();
     for (const spec of rig.links) {
       const link = makeLink(spec, nmsAddresses, lockDir, leases);
+      observations.watchLink(link);
       await link.open();
       undo.push(() => link.close());
       links.set(spec.name, link);
@@ -107,10 +111,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     await nms.start([...links.values()]);
     undo.push(() => nms.stop());
 
-    const observations = new BenchObservations(rig);
-    for (const l of links.values()) observations.watchLink(l);
     observations.watchNms(nms);
-    undo.push(() => observations.stop());
     const frames = new FrameLog();
     observations.on('frame', (f) => frames.add(f));
 

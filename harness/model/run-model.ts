@@ -105,10 +105,12 @@ export interface RunInfo {
  * a device refused because another one answers in its place.
  */
 export interface RunNote {
-  kind: 'lease-takeover' | 'lease-lost' | 'device-rebound' | 'identity-refused';
+  /** 'port-bound': the device node a serial link opened (a usb: selector's path, a by-id link's tty). */
+  kind: 'lease-takeover' | 'lease-lost' | 'port-bound' | 'device-rebound' | 'identity-refused';
   message: string;
   at: number;
   device?: string;
+  link?: string;
 }
 
 export type RunStatus = 'passed' | 'failed' | 'interrupted' | 'error';

@@ -25,6 +25,8 @@ export interface PageData {
   duration: number;
   message?: string;
   errors: string[];
+  /** Evidence about the rig itself (run-model's RunNote): ports bound, leases taken over. */
+  notes: string[];
   tests: TestRow[];
   history: readonly TrendRun[];
 }
