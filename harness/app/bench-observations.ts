@@ -59,11 +59,7 @@ export class BenchObservations extends EventEmitter {
       if (device !== undefined) ev.device = device;
       this.emit('frame', ev satisfies FrameEvent);
     };
-    const note = (kind: RunNote['kind'], message: string): void => {
-      const n: RunNote = { kind, message, at: Date.now(), link: link.name };
-      this.notes.push(n);
-      this.emit('note', n);
-    };
+    const note = (kind: RunNote['kind'], message: string): void => this.addNote({ kind, message, link: link.name });
     const onBound = (b: PortBinding): void => note(b.previous === undefined ? 'port-bound' : 'device-rebound', `link ${link.name}: ${b.message}`);
     const onTakeover = (t: LeaseTakeover): void => note('lease-takeover', takeoverNote(t));
     const onLeaseLost = (l: { record: LeaseRecord; why: string }): void => note('lease-lost', `${l.record.label}: lease lost: ${l.why}`);
@@ -94,6 +90,13 @@ export class BenchObservations extends EventEmitter {
       nms.devices.off('transition', onTransition);
       nms.events.off('event', onEvent);
     });
+  }
+
+  /** A note the bench itself gives (not a link's): a device refused, say. */
+  addNote(n: Omit<RunNote, 'at'>): void {
+    const note: RunNote = { ...n, at: Date.now() };
+    this.notes.push(note);
+    this.emit('note', note);
   }
 
   /** The power control of `device`, reporting each switch as it starts and ends. */

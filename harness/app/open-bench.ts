@@ -25,6 +25,7 @@ import { Bench } from '../steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../steps/device-control.js';
 import { FrameLog } from '../steps/frame-log.js';
 import { BenchObservations } from './bench-observations.js';
+import { deviceIdReader, IdentityGuard, type IdentityVerdict } from '../nms/identity-guard.js';
 import type { ConsoleLog } from './captures.js';
 
 /**
@@ -33,6 +34,9 @@ import type { ConsoleLog } from './captures.js';
  * within minutes on hardware and within seconds on the virtual rig.
  */
 export const BENCH_REPORT_INTERVAL_S = 60;
+
+/** How long a device that came back on a reconnected link has to tell its DeviceID (real ms). */
+const IDENTITY_TIMEOUT_MS = 5000;
 
 export interface OpenBenchOptions {
   /** Where the virtual rig keeps its ptys, sockets and flash files (and serial locks). */
@@ -112,6 +116,12 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     undo.push(() => nms.stop());
 
     observations.watchNms(nms);
+    // After a serial link comes back (a dongle re-enumerated), its devices are asked for their
+    // DeviceID; one that answers with another EUI-64 is refused (noted, and its tests not run).
+    const guard = new IdentityGuard(rig.devices, deviceIdReader(nms.client, Math.max(1, Math.round(IDENTITY_TIMEOUT_MS * timeScale))));
+    for (const spec of rig.links) if (spec.kind === 'slip') guard.watch(spec.name, links.get(spec.name)!);
+    guard.on('refused', (v: IdentityVerdict) => observations.addNote({ kind: 'identity-refused', message: v.message, device: v.device }));
+    undo.push(() => guard.stop());
     const frames = new FrameLog();
     observations.on('frame', (f) => frames.add(f));
 
@@ -145,7 +155,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
       }
     }
 
-    const bench = new Bench({ rig, nms, clock, timeScale, links, frames, consoles, powers });
+    const bench = new Bench({ rig, nms, clock, timeScale, links, frames, consoles, powers, refusal: (d) => guard.refusal(d)?.message });
     return { rig, bench, nms, links, consoleLogs, observations, virtual, close };
   } catch (e) {
     await close();

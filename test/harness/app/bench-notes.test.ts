@@ -41,7 +41,7 @@ test('port bindings, re-enumerations and port lease takeovers are run notes in t
   const takeover: LeaseTakeover = {
     key: 'port:usb:serial=A10K3XYZ',
     label: 'port usb:serial=A10K3XYZ',
-    previous: { key: 'port:usb:serial=A10K3XYZ', label: 'port usb:serial=A10K3XYZ', token: 't', since: '2026-01-05T02:00:00.000Z', expires: '2026-01-05T02:00:30.000Z', owner: { user: 'ci', host: 'rack-7', pid: 4242, command: 'hil run' } },
+    previous: { key: 'port:usb:serial=A10K3XYZ', label: 'port usb:serial=A10K3XYZ', token: 't', since: '2026-01-05T02:00:00.000Z', expires: '2026-01-05T02:00:30.000Z', ttlMs: 30_000, owner: { user: 'ci', host: 'rack-7', pid: 4242, command: 'hil run' } },
     reason: 'its lease expired at 2026-01-05T02:00:30.000Z',
   };
   link.emit('takeover', takeover);
@@ -56,7 +56,7 @@ test('port bindings, re-enumerations and port lease takeovers are run notes in t
   run.onBegin({ rig: { name: 'virtual', file: 'rigs/virtual.yaml' }, startTime: 1000, tests: [tc], retries: 0, bail: false });
   // Held until the reporters have begun: the bench opened before anything listened.
   expect(seen).toEqual([]);
-  run.onTestBegin(tc, { retry: 0 });
+  run.onTestBegin(tc, { retry: 0, startTime: 1001 });
   link.emit('bound', bound('/dev/ttyUSB3', '/dev/ttyUSB0'));
   link.emit('bound', bound('/dev/ttyUSB3', '/dev/ttyUSB0'));
   observer.stop();
