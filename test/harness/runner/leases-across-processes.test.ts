@@ -5,17 +5,22 @@
  */
 import { spawn } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../../suites/support/rigs.js';
 import type { LeaseState } from '../../../core/lease.js';
 import { openLeaseStore } from '../../../drivers/lease/open-lease-store.js';
 import { RedisServer } from '../../support/redis-server.js';
 
 const TTL = 3000;
+const tmp = tempDir('hil-leases-');
+afterAll(() => tmp.cleanup());
 const script = fileURLToPath(new URL('./support/leased-run.ts', import.meta.url));
 const register = fileURLToPath(new URL('../report/support/register-ts.mjs', import.meta.url));
 
-function startRun(url: string, mode: 'hold' | 'quick') {
-  const child = spawn(process.execPath, ['--import', register, script, url, mode, String(TTL)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startRun(url: string, mode: 'hold' | 'quick', reports?: string) {
+  const child = spawn(process.execPath, ['--import', register, script, url, mode, String(TTL), ...(reports ? [reports] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -70,13 +75,21 @@ describe('device leases across processes (real Redis)', () => {
       expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL + 1000);
       expect(after[0]!.record.token).toBe(before!.record.token);
 
-      const next = await startRun(redis.url, 'quick').exited;
+      const reports = join(tmp.dir, 'next');
+      const next = await startRun(redis.url, 'quick', reports).exited;
       expect(next.stderr).toBe('');
       expect(next.code).toBe(0);
       expect(next.stdout).toContain(
         `note device meter-1 (rig fake-rig): took over the lease of ${who} (held since ${before!.record.since}): its lease expired at `,
       );
       expect(next.stdout).toMatch(/without being released\n/);
+      // The takeover is in the run's reports: the HTML report's notes and the event log.
+      const takeover = `lease-takeover: device meter-1 (rig fake-rig): took over the lease of ${who} (held since ${before!.record.since}): its lease expired at `;
+      const page = readFileSync(join(reports, 'report.html'), 'utf8');
+      const notes = (JSON.parse(/<script type="application\/json" id="run-data">([^<]*)<\/script>/.exec(page)![1]!) as { notes: string[] }).notes;
+      expect(notes.map((n) => n.replace(/^\S+ /, ''))).toEqual([expect.stringContaining(takeover)]);
+      const logged = readFileSync(join(reports, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; note?: { kind: string } });
+      expect(logged.filter((e) => e.type === 'note').map((e) => e.note!.kind)).toEqual(['lease-takeover']);
       // Released at the end of the run: nothing left, not even the takeover record.
       expect(await store.list()).toEqual([]);
     } finally {
