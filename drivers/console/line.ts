@@ -8,6 +8,8 @@ import { ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { parseEndpoint } from '../serial/config.js';
 import { serialConnector } from '../serial/serial-transport.js';
 import { tcpConnector } from '../serial/tcp-transport.js';
+import { serialPortLister } from '../serial/port-lister.js';
+import { resolveUsbPath } from '../serial/usb-selector.js';
 import type { Connector, Transport } from '../serial/transport.js';
 
 export interface ConsoleLine {
@@ -28,7 +30,12 @@ export const openConsoleLine: ConsoleConnector = (path, baudRate, h, openTimeout
   let connector: Connector;
   try {
     const ep = parseEndpoint(path);
-    connector = ep.kind === 'tcp' ? tcpConnector(ep.host, ep.port) : serialConnector({ path, baudRate });
+    connector =
+      ep.kind === 'tcp'
+        ? tcpConnector(ep.host, ep.port)
+        : ep.kind === 'usb'
+          ? async (h) => serialConnector({ path: await resolveUsbPath(ep.selector, serialPortLister), baudRate })(h)
+          : serialConnector({ path, baudRate });
   } catch (e) {
     return Promise.reject(new ResourceError(path, 'unavailable', (e as Error).message));
   }

@@ -10,6 +10,10 @@
  *   'not-for-us' (destination not local) | 'not-udp' (next header not UDP, e.g. ICMPv6)
  *   'udp: bad checksum'
  *   'serial: write while down' | 'serial: queued at disconnect' | 'serial: write failed'
+ *
+ * The byte stream's evidence is passed on: 'bound' (PortBinding: the device node opened, and where a
+ * re-enumerated USB dongle came back), 'retry' (a reconnect attempt failed, and why), 'takeover'
+ * (a dead holder's port lease taken over) and 'leaseLost'.
  */
 import { EventEmitter } from 'node:events';
 import { DecodeError } from '../../core/errors.js';
@@ -34,6 +38,8 @@ export interface SlipLinkConfig extends SerialConfig {
   /** Default `slip:<path>`. */
   name?: string;
 }
+
+const FORWARDED = ['bound', 'retry', 'takeover', 'leaseLost'] as const;
 
 /** What SlipLink needs from a byte stream; a ByteStream, or an in-memory stand-in in unit tests. */
 export type DeviceStream = Pick<ByteStream, 'open' | 'close' | 'write' | 'isUp'> & EventEmitter;
@@ -87,6 +93,7 @@ export class SlipLink extends EventEmitter implements Link {
     s.on('down', this.onDown);
     s.on('up', this.onUp);
     s.on('drop', this.onStreamDrop);
+    for (const ev of FORWARDED) s.on(ev, this.forward[ev]);
     this.decoder = decoder;
     try {
       await s.open();
@@ -142,12 +149,21 @@ export class SlipLink extends EventEmitter implements Link {
     this.emit('drop', d);
   };
 
+  /** Evidence from the byte stream, passed on as is: see ByteStream's 'bound', 'takeover', 'leaseLost'. */
+  private readonly forward: Record<(typeof FORWARDED)[number], (v: unknown) => void> = {
+    bound: (v) => void this.emit('bound', v),
+    retry: (v) => void this.emit('retry', v),
+    takeover: (v) => void this.emit('takeover', v),
+    leaseLost: (v) => void this.emit('leaseLost', v),
+  };
+
   private detach(): void {
     const s = this.stream;
     s.off('data', this.onData);
     s.off('down', this.onDown);
     s.off('up', this.onUp);
     s.off('drop', this.onStreamDrop);
+    for (const ev of FORWARDED) s.off(ev, this.forward[ev]);
     this.decoder?.removeAllListeners('data');
     this.decoder?.destroy();
     this.decoder = undefined;

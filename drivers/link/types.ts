@@ -29,6 +29,8 @@ export interface LinkFrame {
  * - 'down' (Error): the underlying device went away; the link keeps trying to come back
  * - 'up' (): the link is (again) usable
  * - 'drop' ({ layer, reason }): something was thrown away; also counted in `drops`
+ * - 'bound' ({ port, path, device, previous?, message }): a serial link opened this device node, at
+ *   the first open and whenever it came back elsewhere (serial links only)
  */
 export interface Link extends EventEmitter {
   readonly name: string;

@@ -1,11 +1,17 @@
 /**
- * A device byte stream that survives the device going away: a local serial port or a ser2net TCP
- * port, held exclusively (PortLock), reopened with exponential backoff after a loss.
+ * A device byte stream that survives the device going away: a local serial port, a USB serial
+ * device found by its serial number (usb:serial=…), or a ser2net TCP port; leased exclusively
+ * (port-lock.ts), reopened with exponential backoff after a loss.
  *
  * Events:
  * - 'data' (Buffer): bytes from the device
  * - 'down' (Error): the device went away; reopening has started
  * - 'up' (): (re)connected — also after the first open()
+ * - 'bound' (PortBinding): the device node the stream opened, at the first open and whenever a
+ *   reconnect finds the device elsewhere (a USB dongle re-enumerated as another ttyUSB): evidence
+ *   for the reports
+ * - 'takeover' (LeaseTakeover): a lease of a dead holder was taken over
+ * - 'leaseLost' ({ record, why }): a renewal found the port's lease gone (released by force)
  * - 'retry' ({ attempt, delayMs, error }): a reopen attempt failed; the next one is in delayMs
  * - 'drop' ({ layer: 'serial', reason }): a write was thrown away (also counted in `drops`)
  *
@@ -13,15 +19,17 @@
  * replug the device has rebooted, and stale frames would be the first thing it hears.
  */
 import { EventEmitter } from 'node:events';
-import { realpathSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { DropCounter } from '../../core/drop-counter.js';
+import { portLeaseKey, type HeldLeases, type LeaseRecord, type LeaseStore } from '../../core/lease.js';
+import { localLeaseStore } from '../lease/open-lease-store.js';
 import { checkSerialConfig, type Endpoint, type ReconnectConfig, type SerialConfig } from './config.js';
-import { PortLock } from './port-lock.js';
+import { devicePortKey, primaryPortKey } from './port-lock.js';
 import { serialConnector } from './serial-transport.js';
 import { tcpConnector } from './tcp-transport.js';
-import type { Connector, Transport } from './transport.js';
+import type { Transport, TransportHandlers } from './transport.js';
+import { serialPortLister } from './port-lister.js';
+import { resolveUsbPath } from './usb-selector.js';
 
 export const SERIAL_DROP = {
   whileDown: 'serial: write while down',
@@ -29,57 +37,98 @@ export const SERIAL_DROP = {
   writeFailed: 'serial: write failed',
 } as const;
 
+/** Where the stream is connected now; `previous` is the device node of the connection before. */
+export interface PortBinding {
+  /** The configured name: a path, tcp:// url or usb: selector. */
+  port: string;
+  /** What was opened (a usb: selector's current path). */
+  path: string;
+  /** The device node behind `path` (symlinks resolved). */
+  device: string;
+  previous?: string;
+  /** One line for logs and reports. */
+  message: string;
+}
+
+/** Opens what `locate` found; a fixed connector may ignore `located`. */
+export type StreamConnector = (h: TransportHandlers, located: string) => Promise<Transport>;
+
+export interface ByteStreamParts {
+  name: string;
+  endpoint: Endpoint;
+  connector: StreamConnector;
+  reconnect: ReconnectConfig;
+  /** Where the port's leases are kept (default: lock files in `lockDir`). */
+  leases?: LeaseStore;
+  lockDir?: string;
+  drops?: DropCounter;
+  /** Finds what to open now, before every connect (a usb: selector's path); default: the name. */
+  locate?: () => Promise<string>;
+}
+
 type State = 'idle' | 'opening' | 'up' | 'down' | 'closed';
 
 export class ByteStream extends EventEmitter {
+  readonly name: string;
   readonly drops: DropCounter;
+  private readonly endpoint: Endpoint;
+  private readonly connector: StreamConnector;
+  private readonly reconnect: ReconnectConfig;
+  private readonly leases: LeaseStore;
+  private readonly locate: () => Promise<string>;
   private state: State = 'idle';
   private transport: Transport | undefined;
   /** Bumped on every connect so callbacks of a dead transport cannot touch the live one. */
   private generation = 0;
   private pending = 0;
   /** Held from open() to close(): the name the port was configured by. */
-  private lock: PortLock | undefined;
+  private lease: HeldLeases | undefined;
   /** Held while connected: the device node that name resolves to now (it changes across replugs). */
-  private deviceLock: PortLock | undefined;
+  private deviceLease: HeldLeases | undefined;
+  private boundDevice: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
 
-  constructor(
-    readonly name: string,
-    private readonly endpoint: Endpoint,
-    private readonly connector: Connector,
-    private readonly reconnect: ReconnectConfig,
-    private readonly lockDir?: string,
-    drops?: DropCounter,
-  ) {
+  constructor(parts: ByteStreamParts) {
     super();
-    this.drops = drops ?? new DropCounter();
+    this.name = parts.name;
+    this.endpoint = parts.endpoint;
+    this.connector = parts.connector;
+    this.reconnect = parts.reconnect;
+    this.leases = parts.leases ?? localLeaseStore(parts.lockDir);
+    this.drops = parts.drops ?? new DropCounter();
+    this.locate = parts.locate ?? (async () => parts.name);
   }
 
   get isUp(): boolean {
     return this.state === 'up';
   }
 
+  /** The device node of the current (or last) connection. */
+  get device(): string | undefined {
+    return this.boundDevice;
+  }
+
   /**
-   * Locks the port and connects once. Rejects with ResourceError if the port is held by another run
-   * or cannot be opened now (a device absent at start is a rig problem to report, not to wait out).
+   * Leases the port and connects once. Rejects with ResourceError if the port is held by another
+   * run or cannot be opened now (a device absent at start is a rig problem to report, not to wait out).
    */
   async open(): Promise<void> {
     if (this.state !== 'idle' && this.state !== 'closed') throw new ResourceError(this.name, 'state', `open() while ${this.state}`);
     this.state = 'opening';
     try {
-      this.lock = PortLock.acquire(this.name, [primaryKey(this.endpoint)], this.lockDir);
+      this.lease = await this.take(primaryPortKey(this.endpoint));
     } catch (e) {
       this.state = 'idle';
       throw e;
     }
+    if ((this.state as State) === 'closed') return this.releaseAll(); // close() came first
     try {
       await this.connectOnce();
     } catch (e) {
-      this.lock.release();
-      this.lock = undefined;
+      await this.releaseAll();
       this.state = 'idle';
+      if (e instanceof ResourceError && e.resource === this.name) throw e;
       throw new ResourceError(this.name, resourceCodeOf(e), `cannot open: ${(e as Error).message}`, { cause: e });
     }
     if ((this.state as State) !== 'up') return; // close() came first
@@ -115,29 +164,45 @@ export class ByteStream extends EventEmitter {
     try {
       await t?.close();
     } finally {
-      this.releaseDevice();
-      this.lock?.release();
-      this.lock = undefined;
+      await this.releaseAll();
     }
+  }
+
+  private async take(key: string): Promise<HeldLeases> {
+    const held = await this.leases.acquire([{ key: portLeaseKey(key), label: this.name }]);
+    for (const t of held.takeovers) this.emit('takeover', t);
+    held.onLost((record: LeaseRecord, why: string) => this.emit('leaseLost', { record, why }));
+    return held;
   }
 
   private async connectOnce(): Promise<void> {
     const gen = ++this.generation;
-    const device = deviceKey(this.endpoint);
-    this.releaseDevice();
-    if (device) this.deviceLock = PortLock.acquire(this.name, [device], this.lockDir);
+    const located = await this.locate();
+    await this.releaseDevice();
+    const deviceKey = devicePortKey(this.endpoint, located);
+    if (deviceKey) {
+      const held = await this.take(deviceKey);
+      if (this.state === 'closed' || gen !== this.generation) {
+        await held.release();
+        return;
+      }
+      this.deviceLease = held;
+    }
     let t: Transport;
     try {
-      t = await this.connector({
-        data: (b) => {
-          if (gen === this.generation) this.emit('data', b);
+      t = await this.connector(
+        {
+          data: (b) => {
+            if (gen === this.generation) this.emit('data', b);
+          },
+          lost: (err) => {
+            if (gen === this.generation) this.onLost(err);
+          },
         },
-        lost: (err) => {
-          if (gen === this.generation) this.onLost(err);
-        },
-      });
+        located,
+      );
     } catch (e) {
-      this.releaseDevice();
+      await this.releaseDevice();
       throw e;
     }
     if (this.state === 'closed' || gen !== this.generation) {
@@ -148,6 +213,18 @@ export class ByteStream extends EventEmitter {
     this.pending = 0;
     this.attempt = 0;
     this.state = 'up';
+    this.bound(located, deviceKey ?? primaryPortKey(this.endpoint));
+  }
+
+  private bound(path: string, device: string): void {
+    const previous = this.boundDevice;
+    if (previous === device) return;
+    this.boundDevice = device;
+    const shown = device === path ? path : `${path} (${device})`;
+    const message =
+      previous === undefined ? `${this.name}: bound to ${shown}` : `${this.name}: came back as ${shown}, was ${previous}`;
+    const b: PortBinding = { port: this.name, path, device, message, ...(previous !== undefined ? { previous } : {}) };
+    this.emit('bound', b);
   }
 
   private onLost(err: Error): void {
@@ -155,7 +232,7 @@ export class ByteStream extends EventEmitter {
     this.generation++;
     this.state = 'down';
     this.transport = undefined;
-    this.releaseDevice();
+    void this.releaseDevice();
     if (this.pending > 0) this.countDrop(SERIAL_DROP.queuedAtLoss, this.pending);
     this.pending = 0;
     this.emit('down', err);
@@ -181,9 +258,17 @@ export class ByteStream extends EventEmitter {
     }, delay);
   }
 
-  private releaseDevice(): void {
-    this.deviceLock?.release();
-    this.deviceLock = undefined;
+  private async releaseDevice(): Promise<void> {
+    const held = this.deviceLease;
+    this.deviceLease = undefined;
+    await held?.release();
+  }
+
+  private async releaseAll(): Promise<void> {
+    await this.releaseDevice();
+    const held = this.lease;
+    this.lease = undefined;
+    await held?.release();
   }
 
   private countDrop(reason: string, n = 1): void {
@@ -192,41 +277,27 @@ export class ByteStream extends EventEmitter {
   }
 }
 
-/** The name the port was configured by (absolute for a local path). */
-function primaryKey(e: Endpoint): string {
-  return e.kind === 'tcp' ? e.url : resolvePath(e.path);
-}
-
-/**
- * A local port can be named several ways (a by-id symlink and the tty it points to): the device it
- * resolves to now is locked too, so two runs using different names still collide. Only while
- * connected: after a replug the name points elsewhere and the old node may be reused by another device.
- */
-function deviceKey(e: Endpoint): string | undefined {
-  if (e.kind === 'tcp') return undefined;
-  const abs = resolvePath(e.path);
-  try {
-    const real = realpathSync(abs);
-    return real === abs ? undefined : real;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Validates `config` (TypeError naming the option) and makes an unopened stream. */
 export function createByteStream(config: SerialConfig, drops?: DropCounter): ByteStream {
   const { endpoint, reconnect } = checkSerialConfig(config);
+  const common = { reconnect, ...(config.leases ? { leases: config.leases } : {}), ...(config.lockDir ? { lockDir: config.lockDir } : {}), ...(drops ? { drops } : {}) };
   if (endpoint.kind === 'tcp') {
-    return new ByteStream(endpoint.url, endpoint, tcpConnector(endpoint.host, endpoint.port), reconnect, config.lockDir, drops);
+    const connect = tcpConnector(endpoint.host, endpoint.port);
+    return new ByteStream({ name: endpoint.url, endpoint, connector: (h) => connect(h), ...common });
   }
-  const connector = serialConnector({
-    path: endpoint.path,
+  const line = {
     baudRate: config.baudRate!,
     dataBits: config.dataBits,
     stopBits: config.stopBits,
     parity: config.parity,
     rtscts: config.rtscts,
     watchdogMs: config.watchdogMs,
-  });
-  return new ByteStream(endpoint.path, endpoint, connector, reconnect, config.lockDir, drops);
+  };
+  const connector: StreamConnector = (h, located) => serialConnector({ ...line, path: located })(h);
+  if (endpoint.kind === 'usb') {
+    const list = config.portLister ?? serialPortLister;
+    const { selector } = endpoint;
+    return new ByteStream({ name: selector.text, endpoint, connector, locate: () => resolveUsbPath(selector, list), ...common });
+  }
+  return new ByteStream({ name: endpoint.path, endpoint, connector, ...common });
 }

@@ -3,6 +3,9 @@
  * TypeError naming the option, as serialport does for its own options.
  */
 
+import type { LeaseStore } from '../../core/lease.js';
+import { isUsbSelector, parseUsbSelector, type PortLister, type UsbSelector } from './usb-selector.js';
+
 export type Parity = 'none' | 'even' | 'odd' | 'mark' | 'space';
 
 export interface ReconnectConfig {
@@ -13,9 +16,12 @@ export interface ReconnectConfig {
 }
 
 export interface SerialConfig {
-  /** A local device path (/dev/ttyUSB0, a /dev/serial/by-id symlink, a pty) or tcp://host:port (ser2net, raw mode). */
+  /**
+   * A local device path (/dev/ttyUSB0, a /dev/serial/by-id symlink, a pty), tcp://host:port (ser2net,
+   * raw mode) or usb:serial=…[,vendor=…,product=…,interface=…] (found in the port listing at every open).
+   */
   path: string;
-  /** Required for a local path; ignored for tcp:// (ser2net sets the line). */
+  /** Required for a local path or usb:; ignored for tcp:// (ser2net sets the line). */
   baudRate?: number;
   dataBits?: 5 | 6 | 7 | 8;
   stopBits?: 1 | 1.5 | 2;
@@ -24,19 +30,25 @@ export interface SerialConfig {
   reconnect?: ReconnectConfig;
   /** How often a local device node is checked for having vanished, in ms (default 250); see serial-transport.ts. */
   watchdogMs?: number;
-  /** Directory for lock files (default os.tmpdir()/csmp-hil-locks). */
+  /** Directory for lock files (default os.tmpdir()/csmp-hil-locks), when no `leases` store is given. */
   lockDir?: string;
+  /** Where the port's leases are kept (a rig's `locks:` store); default lock files in `lockDir`. */
+  leases?: LeaseStore;
+  /** Where usb: paths are looked up (default serialport's SerialPort.list). */
+  portLister?: PortLister;
 }
 
 export const DEFAULT_RECONNECT: ReconnectConfig = { initialMs: 100, maxMs: 5000 };
 
 export type Endpoint =
   | { kind: 'tcp'; host: string; port: number; url: string }
-  | { kind: 'local'; path: string };
+  | { kind: 'local'; path: string }
+  | { kind: 'usb'; selector: UsbSelector };
 
 /** Parses `path` into a local device or a tcp:// endpoint. */
 export function parseEndpoint(path: unknown): Endpoint {
   if (typeof path !== 'string' || path === '') throw new TypeError(`"path" must be a non-empty string, got ${JSON.stringify(path)}`);
+  if (isUsbSelector(path)) return { kind: 'usb', selector: parseUsbSelector(path) };
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return { kind: 'local', path };
   let u: URL;
   try {
@@ -56,7 +68,7 @@ export function parseEndpoint(path: unknown): Endpoint {
 export function checkSerialConfig(c: SerialConfig): { endpoint: Endpoint; reconnect: ReconnectConfig } {
   if (c === null || typeof c !== 'object') throw new TypeError('serial config must be an object');
   const endpoint = parseEndpoint(c.path);
-  if (endpoint.kind === 'local' && (!Number.isInteger(c.baudRate) || c.baudRate! <= 0)) {
+  if (endpoint.kind !== 'tcp' && (!Number.isInteger(c.baudRate) || c.baudRate! <= 0)) {
     throw new TypeError(`"baudRate" must be a positive integer, got ${c.baudRate}`);
   }
   if (c.dataBits !== undefined && ![5, 6, 7, 8].includes(c.dataBits)) throw new TypeError(`"dataBits" must be 5, 6, 7 or 8, got ${c.dataBits}`);

@@ -3,7 +3,11 @@
  * link decoded once (harness/decode/frame-event.ts) with the rig's names for its endpoints and the
  * NMS signature checked, every power action, every NMS device state change and event. Emits
  * 'frame' (FrameEvent), 'power' (PowerEvent) and 'nms' (NmsChangeEvent) with the device they
- * concern; which test that is, is the run observer's business (run-observer.ts).
+ * concern; which test that is, is the run observer's business (run-observer.ts). The links'
+ * evidence about themselves — the device node a serial link bound to and where a re-enumerated
+ * dongle came back, a dead holder's port lease taken over, a port lease lost — is emitted as
+ * 'note' (RunNote) and kept in `notes`: the first binding happens while the bench opens, before
+ * any report listens.
  *
  * Times are wall-clock ms, the runner's clock: the NMS clock runs scaled on the virtual rig.
  */
@@ -16,6 +20,9 @@ import type { Rig } from '../config/rig.js';
 import { publicKeyFrom } from '../csmp/keys.js';
 import { frameEvent, type FrameContext } from '../decode/frame-event.js';
 import type { FrameEvent, NmsChangeEvent, PowerEvent } from '../model/observations.js';
+import type { RunNote } from '../model/run-model.js';
+import { takeoverNote, type LeaseRecord, type LeaseTakeover } from '../../core/lease.js';
+import type { PortBinding } from '../../drivers/serial/byte-stream.js';
 import type { DeviceRecord, StateTransition } from '../nms/device-state.js';
 import type { NmsEvent } from '../nms/events.js';
 import type { Nms } from '../nms/nms.js';
@@ -27,6 +34,8 @@ export class BenchObservations extends EventEmitter {
   private readonly signers = new Set<string>();
   private readonly nmsKey: KeyObject | undefined;
   private readonly detach: (() => void)[] = [];
+  /** Every note so far, oldest first. */
+  readonly notes: RunNote[] = [];
 
   constructor(rig: Rig) {
     super();
@@ -50,8 +59,20 @@ export class BenchObservations extends EventEmitter {
       if (device !== undefined) ev.device = device;
       this.emit('frame', ev satisfies FrameEvent);
     };
+    const note = (kind: RunNote['kind'], message: string): void => this.addNote({ kind, message, link: link.name });
+    const onBound = (b: PortBinding): void => note(b.previous === undefined ? 'port-bound' : 'device-rebound', `link ${link.name}: ${b.message}`);
+    const onTakeover = (t: LeaseTakeover): void => note('lease-takeover', takeoverNote(t));
+    const onLeaseLost = (l: { record: LeaseRecord; why: string }): void => note('lease-lost', `${l.record.label}: lease lost: ${l.why}`);
     link.on('frame', onFrame);
-    this.detach.push(() => link.off('frame', onFrame));
+    link.on('bound', onBound);
+    link.on('takeover', onTakeover);
+    link.on('leaseLost', onLeaseLost);
+    this.detach.push(() => {
+      link.off('frame', onFrame);
+      link.off('bound', onBound);
+      link.off('takeover', onTakeover);
+      link.off('leaseLost', onLeaseLost);
+    });
   }
 
   watchNms(nms: Nms): void {
@@ -69,6 +90,13 @@ export class BenchObservations extends EventEmitter {
       nms.devices.off('transition', onTransition);
       nms.events.off('event', onEvent);
     });
+  }
+
+  /** A note the bench itself gives (not a link's): a device refused, say. */
+  addNote(n: Omit<RunNote, 'at'>): void {
+    const note: RunNote = { ...n, at: Date.now() };
+    this.notes.push(note);
+    this.emit('note', note);
   }
 
   /** The power control of `device`, reporting each switch as it starts and ends. */

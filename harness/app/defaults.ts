@@ -36,3 +36,5 @@ export const defaultSuitesDir = (): string => config()?.suites?.[0] ?? pick('sui
 export const defaultSuitePaths = (): string[] => config()?.suites ?? [pick('suites')];
 export const defaultReportsDir = (): string => process.env.HIL_REPORTS || config()?.reports || DEFAULT_REPORTS_DIR;
 export const DEFAULT_REPORTS_DIR = 'reports';
+/** Where `hil run --history` appends and `hil history` reads when no folder is given. */
+export const DEFAULT_HISTORY_DIR = join('reports', 'history');

@@ -17,13 +17,15 @@ import { UdpLink } from '../../drivers/udp/udp-link.js';
 import { VirtualRig } from '../../rigs/virtual/rig.js';
 import type { LinkSpec, Rig } from '../config/rig.js';
 import { ConfigError } from '../../core/errors.js';
-import { nmsFromRig } from '../nms/from-rig.js';
+import type { LeaseStore } from '../../core/lease.js';
+import { nmsFromRig, signerFromRig } from '../nms/from-rig.js';
 import type { Nms } from '../nms/nms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { Bench } from '../steps/bench.js';
 import type { DeviceConsole, DevicePower } from '../steps/device-control.js';
 import { FrameLog } from '../steps/frame-log.js';
 import { BenchObservations } from './bench-observations.js';
+import { deviceIdReader, IdentityGuard, type IdentityVerdict } from '../nms/identity-guard.js';
 import type { ConsoleLog } from './captures.js';
 
 /**
@@ -32,6 +34,9 @@ import type { ConsoleLog } from './captures.js';
  * within minutes on hardware and within seconds on the virtual rig.
  */
 export const BENCH_REPORT_INTERVAL_S = 60;
+
+/** How long a device that came back on a reconnected link has to tell its DeviceID (real ms). */
+const IDENTITY_TIMEOUT_MS = 5000;
 
 export interface OpenBenchOptions {
   /** Where the virtual rig keeps its ptys, sockets and flash files (and serial locks). */
@@ -43,6 +48,8 @@ export interface OpenBenchOptions {
   lockDir?: string;
   /** Trouble the bench survives but a person should hear of (the virtual rig's flash kept in memory). */
   onWarning?: (line: string) => void;
+  /** Where hardware rigs' serial ports are leased (the rig's `locks`); default lock files in `lockDir`. */
+  leases?: LeaseStore;
 }
 
 export interface OpenedBench {
@@ -79,6 +86,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     let clock: Clock = systemClock;
     let timeScale = 1;
     let lockDir = opts.lockDir;
+    let leases = opts.leases;
     if (rig.virtual) {
       virtual = await VirtualRig.start(rig, join(opts.runDir, 'rig'), opts.onWarning ? { onWarning: opts.onWarning } : {});
       undo.push(() => virtual!.stop());
@@ -87,25 +95,35 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
       timeScale = virtual.clock.scale;
       // The simulation's ports are private to this run: their locks stay in the run folder.
       lockDir = join(opts.runDir, 'rig', 'locks');
+      leases = undefined;
     }
 
     const nmsAddresses = rig.nms.addresses.map((a) => a.address);
+    // Before the links open: a serial link says at its first open which device node it bound to.
+    const observations = new BenchObservations(rig);
+    undo.push(() => observations.stop());
     const links = new Map<string, Link>();
     for (const spec of rig.links) {
-      const link = makeLink(spec, nmsAddresses, lockDir);
+      const link = makeLink(spec, nmsAddresses, lockDir, leases);
+      observations.watchLink(link);
       await link.open();
       undo.push(() => link.close());
       links.set(spec.name, link);
     }
 
-    const nms = await nmsFromRig(rig, { clock, registration: { reportIntervalS: opts.reportIntervalS ?? BENCH_REPORT_INTERVAL_S } });
+    const signer = await signerFromRig(rig.nms.signing);
+    undo.push(() => signer.close());
+    const nms = await nmsFromRig(rig, { clock, signer, registration: { reportIntervalS: opts.reportIntervalS ?? BENCH_REPORT_INTERVAL_S } });
     await nms.start([...links.values()]);
     undo.push(() => nms.stop());
 
-    const observations = new BenchObservations(rig);
-    for (const l of links.values()) observations.watchLink(l);
     observations.watchNms(nms);
-    undo.push(() => observations.stop());
+    // After a serial link comes back (a dongle re-enumerated), its devices are asked for their
+    // DeviceID; one that answers with another EUI-64 is refused (noted, and its tests not run).
+    const guard = new IdentityGuard(rig.devices, deviceIdReader(nms.client, Math.max(1, Math.round(IDENTITY_TIMEOUT_MS * timeScale))));
+    for (const spec of rig.links) if (spec.kind === 'slip') guard.watch(spec.name, links.get(spec.name)!);
+    guard.on('refused', (v: IdentityVerdict) => observations.addNote({ kind: 'identity-refused', message: v.message, device: v.device }));
+    undo.push(() => guard.stop());
     const frames = new FrameLog();
     observations.on('frame', (f) => frames.add(f));
 
@@ -139,7 +157,7 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
       }
     }
 
-    const bench = new Bench({ rig, nms, clock, timeScale, links, frames, consoles, powers });
+    const bench = new Bench({ rig, nms, clock, timeScale, links, frames, consoles, powers, refusal: (d) => guard.refusal(d)?.message });
     return { rig, bench, nms, links, consoleLogs, observations, virtual, close };
   } catch (e) {
     await close();
@@ -147,9 +165,9 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
   }
 }
 
-function makeLink(spec: LinkSpec, localAddresses: string[], lockDir: string | undefined): Link {
+function makeLink(spec: LinkSpec, localAddresses: string[], lockDir: string | undefined, leases: LeaseStore | undefined): Link {
   if (spec.kind === 'slip') {
-    return new SlipLink({ name: spec.name, path: spec.path, baudRate: spec.baudRate, localAddresses, ...(lockDir ? { lockDir } : {}) });
+    return new SlipLink({ name: spec.name, path: spec.path, baudRate: spec.baudRate, localAddresses, ...(lockDir ? { lockDir } : {}), ...(leases ? { leases } : {}) });
   }
   const m = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(spec.bind) ?? /^([0-9A-Fa-f:.]+)$/.exec(spec.bind);
   if (!m) throw new ConfigError(`link '${spec.name}'`, 'value', `bind '${spec.bind}' is not '[address]:port' or an address`);

@@ -70,6 +70,7 @@ const EVENT_SET: Record<Exclude<keyof Reporter, 'name'>, true> = {
   onPower: true,
   onNmsChange: true,
   onError: true,
+  onNote: true,
   onEnd: true,
 };
 const EVENTS = Object.keys(EVENT_SET) as (keyof typeof EVENT_SET)[];

@@ -6,11 +6,14 @@
  * A frame no rig device can be named for (damaged, or from an address the rig does not know: a
  * device answering from its link-local address) belongs to every test running on its link, as a
  * capture on that link would show it; with none running it goes out unattributed.
+ *
+ * Notes (a port bound, a lease taken over) are handed over from the first test event on: the
+ * observer hears onBegin before the reporters do, and the bench's notes from its opening are waiting.
  */
 import type { TranscriptLine } from '../../drivers/console/transcript.js';
 import type { Attribution, FrameEvent, NmsChangeEvent, PowerEvent } from '../model/observations.js';
 import type { Reporter } from '../model/reporter.js';
-import type { TestCase } from '../model/run-model.js';
+import type { RunNote, TestCase } from '../model/run-model.js';
 import type { BenchObservations } from './bench-observations.js';
 
 interface Running {
@@ -23,6 +26,8 @@ export class RunObserver implements Reporter {
   readonly name = 'observer';
   private readonly running = new Map<string, Running>();
   private readonly detach: () => void;
+  private readonly heldNotes: RunNote[];
+  private notesFlowing = false;
 
   constructor(
     observations: BenchObservations,
@@ -31,22 +36,38 @@ export class RunObserver implements Reporter {
     const onFrame = (f: FrameEvent): void => this.frame(f);
     const onPower = (p: PowerEvent): void => this.out.onPower?.(this.attribute(p));
     const onNms = (c: NmsChangeEvent): void => this.out.onNmsChange?.(this.attribute(c));
+    const onNote = (n: RunNote): void => (this.notesFlowing ? this.out.onNote?.(n) : void this.heldNotes.push(n));
+    this.heldNotes = [...observations.notes];
     observations.on('frame', onFrame);
     observations.on('power', onPower);
     observations.on('nms', onNms);
+    observations.on('note', onNote);
     this.detach = () => {
       observations.off('frame', onFrame);
       observations.off('power', onPower);
       observations.off('nms', onNms);
+      observations.off('note', onNote);
     };
   }
 
   onTestBegin(test: TestCase, attempt: { retry: number }): void {
+    this.releaseNotes();
     this.running.set(test.device.name, { test, retry: attempt.retry, frames: 0 });
   }
 
   onTestEnd(test: TestCase): void {
+    this.releaseNotes();
     if (this.running.get(test.device.name)?.test.id === test.id) this.running.delete(test.device.name);
+  }
+
+  onEnd(): void {
+    this.releaseNotes();
+  }
+
+  private releaseNotes(): void {
+    if (this.notesFlowing) return;
+    this.notesFlowing = true;
+    for (const n of this.heldNotes.splice(0)) this.out.onNote?.(n);
   }
 
   /** Frames attributed so far to the attempt running on `device`. */

@@ -14,7 +14,6 @@
  * Reports go under one folder: junit.xml, the per-test attachments, and the virtual rig's own
  * files (rig/). Nothing the run creates lives anywhere else.
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { describeHolders, otherPortHolders } from '../../drivers/serial/port-holders.js';
@@ -23,9 +22,11 @@ import type { Suite } from '../config/suite.js';
 import { ConfigError, ResourceError } from '../../core/errors.js';
 import { createReporters, parseReporterList, writesStdout, type ReporterSpec, type ReportSettings } from '../report/select.js';
 import { startupLine } from '../report/terminal.js';
+import type { LeaseStore } from '../../core/lease.js';
+import { leaseStoreFor } from './lease-store.js';
+import { ciJobUrl } from '../../drivers/lease/owner.js';
 import { Multiplexer } from '../model/multiplexer.js';
 import type { Reporter } from '../model/reporter.js';
-import { DeviceLocks } from '../runner/device-lock.js';
 import { exitCodeFor } from '../runner/exit-code.js';
 import type { RunOptions } from '../runner/options.js';
 import { Run } from '../runner/run.js';
@@ -65,7 +66,7 @@ export interface RunSuitesOptions {
   adjustRig?: (rig: Rig) => Rig;
   /** Listeners besides the selected reporters (certification collects the verdicts). */
   extraReporters?: readonly Reporter[];
-  run?: Omit<RunOptions, 'clock' | 'lockDir'>;
+  run?: Omit<RunOptions, 'clock' | 'leases'>;
   stdout?: Writable & { isTTY?: boolean; columns?: number };
   stderr?: Writable & { isTTY?: boolean; columns?: number };
   /** The process's stop wrapper (the CLI's, installed before anything loaded). */
@@ -115,6 +116,12 @@ function withPcap(specs: ReporterSpec[], reportsDir: string, pcap: boolean | und
   if (pcap && !specs.some((s) => s.kind === 'pcap')) specs.push({ kind: 'pcap', dir: join(reportsDir, 'attachments') });
   if (!pcap) return specs.filter((s) => s.kind !== 'pcap');
   return specs;
+}
+
+/** The CI job is read here, at the composition root: reporters read no environment of their own. */
+function reportSettings(report: ReportSettings | undefined): ReportSettings {
+  const ci = report?.historyDir !== undefined ? ciJobUrl() : undefined;
+  return { ...report, ...(ci ? { ciJobUrl: ci } : {}) };
 }
 
 /** At most one writer on stdout: two would interleave into something no consumer reads. */
@@ -171,14 +178,21 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
     throw e;
   }
   const unlock = stop.atExit(() => folder.release());
-  let devices: DeviceLocks | undefined;
+  let leases: LeaseStore | undefined;
   try {
     if (folder.tookOverFrom) say(`took over the lock of ${o.reportsDir} left by pid ${folder.tookOverFrom.pid} (${folder.tookOverFrom.command}, since ${folder.tookOverFrom.since}), which is no longer running`);
-    // A hardware rig's boards are shared between runs and racks; the virtual rig's are this run's own.
-    if (!loaded.rig.virtual && loaded.active.length) {
-      const specs = loaded.rig.devices.filter((d) => loaded.active.includes(d.name));
-      devices = DeviceLocks.acquire(join(tmpdir(), 'csmp-hil-locks'), loaded.rig.name, specs);
+    // A hardware rig's boards are shared between runs and racks: the run leases them (lock files or
+    // the rig's Redis); the virtual rig's are this run's own unless the rig names a lease store.
+    try {
+      leases = await leaseStoreFor(loaded.rig);
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof ResourceError) {
+        say(`cannot reach the rig's lease store: ${e.message}`);
+        return { exitCode: 2, ...files };
+      }
+      throw e;
     }
+    if (leases) loaded.runOptions.leases = leases;
     const cleared = clearEarlierRun(o.reportsDir, loaded.specs.flatMap((s) => ('outputFile' in s && s.outputFile ? [s.outputFile] : [])));
     if (cleared.removed.length) say(`cleared what an earlier run left in ${o.reportsDir}: ${cleared.removed.join(', ')}`);
     return await openAndRun(o, stop, loaded, say);
@@ -189,7 +203,7 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
     }
     throw e;
   } finally {
-    devices?.release();
+    await leases?.close();
     folder.release();
     unlock();
   }
@@ -229,7 +243,7 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
   );
   const health = new RecordingHealth(say);
   // Progress is for people, not a record of the run: its trouble is logged, not counted.
-  const selected: Reporter[] = createReporters(l.specs, { stdout, stderr }, o.report ?? {}).map((r) => (r.name === 'progress' ? r : guardRecording(r, reporterLabel(r, l.specs), health)));
+  const selected: Reporter[] = createReporters(l.specs, { stdout, stderr }, reportSettings(o.report)).map((r) => (r.name === 'progress' ? r : guardRecording(r, reporterLabel(r, l.specs), health)));
   const reporters = new Multiplexer([...selected, ...(o.extraReporters ?? [])], (line) => void stderr.write(`${line}\n`));
   health.tell((e) => reporters.onError(e));
   const attachmentsDir = (l.specs.find((s) => s.kind === 'pcap') as { dir: string }).dir;
@@ -239,7 +253,7 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
   // lists every test as not run.
   if (!stop.signal.aborted) {
     try {
-      opened = await openBench(l.rig, { runDir: o.runDir ?? o.reportsDir, devices: l.active, onWarning: say });
+      opened = await openBench(l.rig, { runDir: o.runDir ?? o.reportsDir, devices: l.active, onWarning: say, ...(l.runOptions.leases ? { leases: l.runOptions.leases } : {}) });
     } catch (e) {
       if (e instanceof ConfigError || e instanceof ResourceError || (e as NodeJS.ErrnoException).code !== undefined) {
         say(`cannot open the rig ${l.rig.name}: ${(e as Error).message}`);

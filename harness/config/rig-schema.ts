@@ -1,3 +1,4 @@
+import { DURATION_PATTERN } from '../../core/duration.js';
 import type { JsonSchema } from './steps.js';
 
 export const CSMP_PORT = 61628;
@@ -24,7 +25,11 @@ const slipLink: JsonSchema = {
   properties: {
     name,
     kind: { const: 'slip' },
-    path: { ...nonEmpty, description: "Serial device path (/dev/ttyUSB0, prefer /dev/serial/by-path/…) or 'tcp://host:port' for ser2net." },
+    path: {
+      ...nonEmpty,
+      description:
+        "Serial device path (/dev/ttyUSB0, prefer /dev/serial/by-id/…), 'usb:serial=A10K3XYZ[,vendor=0403][,product=6001][,interface=0]' (found by USB serial number at every open and reconnect: survives re-enumeration) or 'tcp://host:port' for ser2net.",
+    },
     baudRate: { type: 'integer', minimum: 1, default: DEFAULT_BAUD_RATE },
   },
   required: ['name', 'kind', 'path'],
@@ -47,7 +52,7 @@ const consoleSchema: JsonSchema = {
   type: 'object',
   description: "The board's line-oriented serial console.",
   properties: {
-    path: { ...nonEmpty, description: "Serial device path or 'tcp://host:port'." },
+    path: { ...nonEmpty, description: "Serial device path, 'usb:serial=…' (see the slip link's path) or 'tcp://host:port'." },
     baudRate: { type: 'integer', minimum: 1, default: DEFAULT_BAUD_RATE },
     prompt: { ...nonEmpty, description: 'Text the console prints when it is ready for the next command.' },
     errorPattern: { ...nonEmpty, description: 'Regular expression: console output matching it fails the step.' },
@@ -108,6 +113,42 @@ const deviceSchema: JsonSchema = {
   additionalProperties: false,
 };
 
+const pkcs11Schema: JsonSchema = {
+  type: 'object',
+  description: 'The NMS private key in an HSM or software token, used through its PKCS#11 module; the key never leaves the token.',
+  properties: {
+    module: { ...nonEmpty, description: 'Path of the PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so).' },
+    token: { ...nonEmpty, description: 'Token label (or give slot).' },
+    slot: { type: 'integer', minimum: 0, description: 'Slot id (or give token).' },
+    key: { ...nonEmpty, description: 'Label (CKA_LABEL) of the ECDSA P-256 private key.' },
+    pinEnv: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      description: 'Name of the environment variable holding the user PIN; the PIN itself never goes in the rig file.',
+    },
+  },
+  required: ['module', 'key', 'pinEnv'],
+  additionalProperties: false,
+};
+
+const locksSchema: JsonSchema = {
+  description:
+    "Where device and port leases are kept: 'redis://host:6379' (several hosts share the rig), or a folder for lock files (one host). Default: lock files in the system temp folder.",
+  oneOf: [
+    { ...nonEmpty, pattern: '^(rediss?://|file:|/)' },
+    {
+      type: 'object',
+      properties: {
+        url: { ...nonEmpty, pattern: '^(rediss?://|file:|/)' },
+        ttl: { type: 'string', pattern: DURATION_PATTERN, description: "How long a lease outlives a holder that stopped renewing it (default '30s')." },
+        prefix: { ...name, description: "Redis key prefix (default 'csmp-hil')." },
+      },
+      required: ['url'],
+      additionalProperties: false,
+    },
+  ],
+};
+
 export function rigSchema(): JsonSchema {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -132,17 +173,20 @@ export function rigSchema(): JsonSchema {
           port: { type: 'integer', minimum: 1, maximum: 65535, default: CSMP_PORT },
           signing: {
             type: 'object',
+            description: 'The NMS signing identity: a PEM key file (key) or a key in a PKCS#11 token (pkcs11), and the certificate devices verify with.',
             properties: {
-              key: { ...nonEmpty, description: 'PEM private key path, relative to the rig file.' },
+              key: { ...nonEmpty, description: 'PEM private key path, relative to the rig file (or use pkcs11).' },
               cert: { ...nonEmpty, description: 'PEM certificate path, relative to the rig file.' },
+              pkcs11: pkcs11Schema,
             },
-            required: ['key', 'cert'],
+            required: ['cert'],
             additionalProperties: false,
           },
         },
         required: ['addresses', 'signing'],
         additionalProperties: false,
       },
+      locks: locksSchema,
       links: { type: 'array', minItems: 1, items: { oneOf: [slipLink, udpLink] } },
       devices: { type: 'array', minItems: 1, items: deviceSchema },
       // The virtual rig validates its own section (rigs/virtual/config.ts); the published schema

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { basename, dirname, extname, resolve } from 'node:path';
-import type { ConfigErrorCode } from '../../core/errors.js';
 import { readConfigText } from './config-text.js';
+import { parseDuration } from '../../core/duration.js';
+import { ConfigError, type ConfigErrorCode } from '../../core/errors.js';
+import { isUsbSelector, parseUsbSelector } from '../../drivers/serial/usb-selector.js';
 import { rigSchema, CSMP_PORT, DEFAULT_BAUD_RATE, DEFAULT_POWER_TIMEOUT_MS } from './rig-schema.js';
 import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { compileSchema } from './validator.js';
@@ -14,11 +16,37 @@ export interface NmsAddress {
   address: string;
 }
 
+/** A signing key in a PKCS#11 token (HSM, SoftHSM). The PIN is read from `pinEnv` when the key is opened. */
+export interface Pkcs11KeySpec {
+  /** Absolute path of the PKCS#11 module. */
+  module: string;
+  token?: string;
+  slot?: number;
+  /** CKA_LABEL of the private key. */
+  key: string;
+  pinEnv: string;
+}
+
+export interface RigSigning {
+  /** Absolute path of the PEM certificate devices verify with. */
+  cert: string;
+  /** Absolute path of a PEM private key; absent when the key is in a token. */
+  key?: string;
+  pkcs11?: Pkcs11KeySpec;
+}
+
 export interface RigNms {
   addresses: NmsAddress[];
   port: number;
-  /** Absolute paths. */
-  signing: { key: string; cert: string };
+  signing: RigSigning;
+}
+
+/** Where leases on devices and ports are kept (rig `locks`). */
+export interface RigLocks {
+  /** redis://…, rediss://…, file:DIR or an absolute folder. */
+  url: string;
+  ttlMs?: number;
+  prefix?: string;
 }
 
 export interface SlipLinkSpec {
@@ -81,6 +109,8 @@ export interface Rig {
   nms: RigNms;
   links: LinkSpec[];
   devices: DeviceSpec[];
+  /** Absent: the default local lock files. */
+  locks?: RigLocks;
   /** Owned by the virtual rig; validated there. */
   virtual?: Record<string, unknown>;
 }
@@ -125,7 +155,8 @@ function label(raw: RawRig, path: PathSegment[]): string {
 
 interface RawRig {
   name?: string;
-  nms: { addresses: NmsAddress[]; port?: number; signing: { key: string; cert: string } };
+  nms: { addresses: NmsAddress[]; port?: number; signing: { key?: string; cert: string; pkcs11?: Omit<Pkcs11KeySpec, 'module'> & { module: string } } };
+  locks?: string | { url: string; ttl?: string; prefix?: string };
   links: (Omit<SlipLinkSpec, 'baudRate'> & { baudRate?: number } | UdpLinkSpec)[];
   devices: (Omit<DeviceSpec, 'port' | 'console' | 'power' | 'expected'> & {
     port?: 61628 | 61624;
@@ -144,7 +175,7 @@ function normalize(raw: RawRig, file: string): Rig {
     nms: {
       addresses: raw.nms.addresses.map((a) => ({ name: a.name, address: a.address })),
       port: raw.nms.port ?? CSMP_PORT,
-      signing: { key: resolve(base, raw.nms.signing.key), cert: resolve(base, raw.nms.signing.cert) },
+      signing: normalizeSigning(raw.nms.signing, base),
     },
     links: raw.links.map((l) => (l.kind === 'slip' ? { ...l, baudRate: l.baudRate ?? DEFAULT_BAUD_RATE } : { ...l })),
     devices: raw.devices.map((d) => {
@@ -167,8 +198,30 @@ function normalize(raw: RawRig, file: string): Rig {
       return device;
     }),
   };
+  if (raw.locks !== undefined) rig.locks = normalizeLocks(raw.locks, base);
   if (raw.virtual) rig.virtual = raw.virtual;
   return rig;
+}
+
+function normalizeSigning(s: RawRig['nms']['signing'], base: string): RigSigning {
+  const out: RigSigning = { cert: resolve(base, s.cert) };
+  if (s.key !== undefined) out.key = resolve(base, s.key);
+  if (s.pkcs11) {
+    // A bare module name (libsofthsm2.so) is left for the dynamic loader to find.
+    const module = s.pkcs11.module.includes('/') ? resolve(base, s.pkcs11.module) : s.pkcs11.module;
+    out.pkcs11 = { ...s.pkcs11, module };
+  }
+  return out;
+}
+
+function normalizeLocks(l: NonNullable<RawRig['locks']>, base: string): RigLocks {
+  const spec = typeof l === 'string' ? { url: l } : l;
+  // A relative lock folder means relative to the rig file, like every other path in it.
+  const url = spec.url.startsWith('file:') && !spec.url.startsWith('file:/') ? `file:${resolve(base, spec.url.slice(5))}` : spec.url;
+  const out: RigLocks = { url };
+  if (typeof l !== 'string' && l.ttl !== undefined) out.ttlMs = parseDuration(l.ttl)!;
+  if (typeof l !== 'string' && l.prefix !== undefined) out.prefix = l.prefix;
+  return out;
 }
 
 function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
@@ -185,13 +238,19 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
   if (!nmsNames.has('fnd')) fail(['nms', 'addresses'], 'missing', "nms.addresses: needs an address named 'fnd'");
   const rawSigning = (src.value as RawRig).nms.signing;
   for (const which of ['key', 'cert'] as const) {
-    if (looksLikeKeyMaterial(rawSigning[which]))
+    const text = rawSigning[which];
+    if (text !== undefined && looksLikeKeyMaterial(text))
       fail(['nms', 'signing', which], 'value', `nms.signing.${which}: holds PEM text instead of a path; write it to a file and give the file's path (the text is not shown)`);
   }
+  const signing = rig.nms.signing;
+  if ((signing.key === undefined) === (signing.pkcs11 === undefined))
+    fail(['nms', 'signing'], 'conflict', 'nms.signing: give either key (a PEM file) or pkcs11 (a token), not both or neither');
+  if (signing.pkcs11 && (signing.pkcs11.token === undefined) === (signing.pkcs11.slot === undefined))
+    fail(['nms', 'signing', 'pkcs11'], 'conflict', 'nms.signing.pkcs11: give either token (its label) or slot (its id)');
   if (opts.checkFiles !== false) {
     for (const which of ['key', 'cert'] as const) {
-      const path = rig.nms.signing[which];
-      if (!existsSync(path)) fail(['nms', 'signing', which], 'file', `nms.signing.${which}: file not found: ${path}`);
+      const path = signing[which];
+      if (path !== undefined && !existsSync(path)) fail(['nms', 'signing', which], 'file', `nms.signing.${which}: file not found: ${path}`);
     }
   }
 
@@ -199,6 +258,7 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
   rig.links.forEach((l, i) => {
     if (linkNames.has(l.name)) fail(['links', i, 'name'], 'conflict', `link '${l.name}' is defined twice`);
     linkNames.add(l.name);
+    if (l.kind === 'slip') checkSerialPath(l.path, ['links', i, 'path'], `link '${l.name}'`, fail);
     if (l.kind === 'slip' && l.path.startsWith('tcp://') && !/^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):[0-9]{1,5}$/.test(l.path))
       fail(['links', i, 'path'], 'value', `link '${l.name}': path '${l.path}' is not tcp://host:port`);
   });
@@ -217,6 +277,7 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
       fail(['devices', i, 'capabilities'], 'missing', `device '${d.name}': capability 'console' needs a console section`);
     if (d.capabilities.includes('power') && !d.power)
       fail(['devices', i, 'capabilities'], 'missing', `device '${d.name}': capability 'power' needs a power section`);
+    if (d.console) checkSerialPath(d.console.path, ['devices', i, 'console', 'path'], `device '${d.name}': console`, fail);
     if (d.console?.errorPattern !== undefined) {
       try {
         new RegExp(d.console.errorPattern);
@@ -225,4 +286,14 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
       }
     }
   });
+}
+
+/** A usb: selector is checked here, where the error can point at the line. */
+function checkSerialPath(path: string, at: PathSegment[], owner: string, fail: (path: PathSegment[], code: ConfigErrorCode, reason: string) => never): void {
+  if (!isUsbSelector(path)) return;
+  try {
+    parseUsbSelector(path);
+  } catch (e) {
+    fail(at, 'value', `${owner}: ${(e as Error).message.replace(/^"path" /, 'path ')}`);
+  }
 }

@@ -70,7 +70,12 @@ export function signPayload(prefix: Uint8Array, privateKey: KeyObject): Uint8Arr
 
 /** `prefix` followed by its Signature TLV: a ready signed payload. */
 export function appendSignature(prefix: Uint8Array, privateKey: KeyObject, opts: TlvEncodeOptions): Uint8Array {
-  const value = encodeValue(TLV.Signature, { value: signPayload(prefix, privateKey) });
+  return appendSignatureValue(prefix, signPayload(prefix, privateKey), opts);
+}
+
+/** `prefix` followed by a Signature TLV carrying `signatureValue` (a Signature.value wrapper made elsewhere: an HSM). */
+export function appendSignatureValue(prefix: Uint8Array, signatureValue: Uint8Array, opts: TlvEncodeOptions): Uint8Array {
+  const value = encodeValue(TLV.Signature, { value: signatureValue });
   const tlv = encodeTlvs([{ type: TLV.Signature, value }], opts);
   const out = new Uint8Array(prefix.length + tlv.length);
   out.set(prefix, 0);

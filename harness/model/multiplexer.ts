@@ -1,5 +1,5 @@
 import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from './observations.js';
-import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from './run-model.js';
+import type { RunInfo, RunNote, RunSummary, StepRecord, TestCase, TestResult } from './run-model.js';
 import type { HarnessError, Reporter, StepStart } from './reporter.js';
 
 type Log = (line: string) => void;
@@ -49,6 +49,9 @@ export class Multiplexer implements Reporter {
   }
   onError(error: HarnessError): void {
     this.each('onError', (r) => r.onError?.(error));
+  }
+  onNote(note: RunNote): void {
+    this.each('onNote', (r) => r.onNote?.(note));
   }
   async onEnd(summary: RunSummary): Promise<void> {
     for (const r of this.reporters) {

@@ -11,7 +11,7 @@
  * that attempt's onTestEnd, except console lines, which the bench hands over as the attempt ends.
  */
 import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from './observations.js';
-import type { RunInfo, RunSummary, StepRecord, TestCase, TestResult } from './run-model.js';
+import type { RunInfo, RunNote, RunSummary, StepRecord, TestCase, TestResult } from './run-model.js';
 
 export interface StepStart {
   phase: StepRecord['phase'];
@@ -40,6 +40,8 @@ export interface Reporter {
   onNmsChange?(change: NmsChangeEvent): void;
   /** A problem outside any test (port busy, session close failed). */
   onError?(error: HarnessError): void;
+  /** Evidence outside any test that is not a problem of the run (a lease taken over, a port re-bound). */
+  onNote?(note: RunNote): void;
   /** May flush asynchronously; the run waits for it. */
   onEnd?(summary: RunSummary): void | Promise<void>;
 }

@@ -99,6 +99,20 @@ export interface RunInfo {
   bail: boolean;
 }
 
+/**
+ * Something a person reading the report should know that is neither a test result nor a harness
+ * error: a dead holder's lease taken over, a lease lost, a dongle that came back under another path,
+ * a device refused because another one answers in its place.
+ */
+export interface RunNote {
+  /** 'port-bound': the device node a serial link opened (a usb: selector's path, a by-id link's tty). */
+  kind: 'lease-takeover' | 'lease-lost' | 'port-bound' | 'device-rebound' | 'identity-refused';
+  message: string;
+  at: number;
+  device?: string;
+  link?: string;
+}
+
 export type RunStatus = 'passed' | 'failed' | 'interrupted' | 'error';
 
 export interface OutcomeCounts {

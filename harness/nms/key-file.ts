@@ -1,5 +1,5 @@
 /**
- * The NMS signing key as a lab keeps it: a PEM file on disk. Reading the file is I/O, so it lives
+ * The NMS signing key as a lab keeps it: a PEM file on disk (or in a token: pkcs11-key.ts). Reading the file is I/O, so it lives
  * here beside the signer rather than in the pure csmp codec. Key material never reaches an error.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
@@ -31,4 +31,13 @@ export async function loadPrivateKeyPem(path: string): Promise<KeyObject> {
     throw new ConfigError(path, 'value', 'private key is not ECDSA P-256 (prime256v1)');
   }
   return key;
+}
+
+/** The NMS certificate (PEM text): public, but read here beside the key for one place of file errors. */
+export async function readCertificateFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ResourceError(path, resourceCodeOf(e), `cannot read certificate file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }

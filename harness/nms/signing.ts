@@ -6,15 +6,19 @@
  * unlike FND's 110 000 000-second window in the capture (doc 7.3): with FND's window only a
  * clock reset to 1970 shows up, while the clock-skew suites move a device clock by hours.
  * The key never leaves this object: it is not enumerable, and inspection/JSON show no key.
+ *
+ * Where the key lives is a SignatureKey: a PEM file's key signs with node:crypto; a key in an HSM or
+ * software token signs inside the token through PKCS#11 (pkcs11-key.ts), as FND keeps its CSMP
+ * keys. Both hand back a DER ECDSA-Sig-Value, so devices cannot tell them apart.
  */
-import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
-import type { KeyObject } from 'node:crypto';
-import { ConfigError, ResourceError, resourceCodeOf } from '../../core/errors.js';
+import { sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { ConfigError } from '../../core/errors.js';
 import { publicKeyFrom, type PublicKeyInput } from '../csmp/keys.js';
-import { loadPrivateKeyPem } from './key-file.js';
+import { loadPrivateKeyPem, readCertificateFile } from './key-file.js';
 import { buildPayload } from '../csmp/payload.js';
-import { appendSignature, checkSignedPayload, type SignatureCheck } from '../csmp/signature.js';
+import { buildSignatureValue } from '../csmp/asn1.js';
+import { appendSignatureValue, checkSignedPayload, type SignatureCheck } from '../csmp/signature.js';
 import { TLV } from '../csmp/tlv-ids.js';
 import type { PayloadSigner } from './response-builder.js';
 
@@ -27,9 +31,37 @@ export interface ValidityWindow {
 
 export const DEFAULT_VALIDITY: ValidityWindow = { beforeS: 600, afterS: 3600 };
 
+/**
+ * A private ECDSA P-256 key that signs: SHA-256 over `data`, the signature as a DER ECDSA-Sig-Value
+ * (what node:crypto gives with dsaEncoding 'der', and what CSMP's Signature.value wraps).
+ */
+export interface SignatureKey {
+  /** For messages: never key material. "PEM key", "PKCS#11 token 'fnd' key 'csmp'". */
+  readonly description: string;
+  sign(data: Uint8Array): Uint8Array;
+  /** The matching public key, when the key can tell it (a PEM key can; a token key may not). */
+  readonly publicKey?: KeyObject;
+  /** Releases what the key holds open (a token session). */
+  close?(): void;
+}
+
+/** A key held in this process (a PEM file's). */
+export function keyObjectSigner(privateKey: KeyObject): SignatureKey {
+  if (privateKey.type !== 'private') throw new ConfigError('nms.signing.key', 'value', 'not a private key');
+  const key: SignatureKey = {
+    description: 'PEM key',
+    sign: (data) => cryptoSign('sha256', data, { key: privateKey, dsaEncoding: 'der' }),
+    publicKey: publicKeyFrom(privateKey),
+  };
+  return key;
+}
+
 export interface SigningOptions {
-  privateKey: KeyObject;
-  /** The NMS certificate (PEM text or key) devices verify with; default: derived from the private key. */
+  /** A key in this process; or give `key`. */
+  privateKey?: KeyObject;
+  /** A key that signs by itself (a PKCS#11 token); needs `certificate`. */
+  key?: SignatureKey;
+  /** The NMS certificate (PEM text or key) devices verify with; default: the key's own public key. */
   certificate?: PublicKeyInput;
   validity?: Partial<ValidityWindow>;
 }
@@ -37,15 +69,18 @@ export interface SigningOptions {
 export class NmsSigner implements PayloadSigner {
   readonly validity: ValidityWindow;
   readonly publicKey: KeyObject;
-  declare private readonly key: KeyObject;
+  declare private readonly key: SignatureKey;
 
   constructor(opts: SigningOptions) {
-    Object.defineProperty(this, 'key', { value: opts.privateKey, enumerable: false });
-    if (opts.privateKey.type !== 'private') throw new ConfigError('nms.signing.key', 'value', 'not a private key');
+    if ((opts.privateKey === undefined) === (opts.key === undefined)) throw new TypeError('NmsSigner needs privateKey or key (one of them)');
+    const key = opts.key ?? keyObjectSigner(opts.privateKey!);
+    Object.defineProperty(this, 'key', { value: key, enumerable: false });
     this.validity = { ...DEFAULT_VALIDITY, ...opts.validity };
     if (!(this.validity.beforeS >= 0 && this.validity.afterS >= 0)) throw new RangeError('validity window bounds must be >= 0');
+    const publicInput = opts.certificate ?? key.publicKey;
+    if (publicInput === undefined) throw new ConfigError('nms.signing.cert', 'missing', `${key.description}: a certificate is needed to know the public key`);
     try {
-      this.publicKey = publicKeyFrom(opts.certificate ?? opts.privateKey);
+      this.publicKey = publicKeyFrom(publicInput);
     } catch (e) {
       throw new ConfigError('nms.signing.cert', 'value', (e as Error).message);
     }
@@ -53,21 +88,19 @@ export class NmsSigner implements PayloadSigner {
     // say so at start-up instead of through a stream of signatureFailure events.
     const probe = this.sign(Uint8Array.of(0x07, 0x01, 0x0a), 1_700_000_000_000);
     if (checkSignedPayload(probe, this.publicKey, 1_700_000_000).outcome !== 'ok') {
-      throw new ConfigError('nms.signing', 'conflict', 'the private key does not match the certificate');
+      throw new ConfigError('nms.signing', 'conflict', `the private key (${key.description}) does not match the certificate`);
     }
+  }
+
+  /** Releases the key's resources (a token session); the signer cannot sign afterwards. */
+  close(): void {
+    this.key.close?.();
   }
 
   /** Loads the rig's PEM key and certificate files. */
   static async load(keyPath: string, certPath: string | undefined, validity?: Partial<ValidityWindow>): Promise<NmsSigner> {
     const privateKey = await loadPrivateKeyPem(keyPath);
-    let certificate: string | undefined;
-    if (certPath !== undefined) {
-      try {
-        certificate = await readFile(certPath, 'utf8');
-      } catch (e) {
-        throw new ResourceError(certPath, resourceCodeOf(e), `cannot read certificate file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-    }
+    const certificate = certPath !== undefined ? await readCertificateFile(certPath) : undefined;
     return new NmsSigner({ privateKey, ...(certificate !== undefined ? { certificate } : {}), ...(validity ? { validity } : {}) });
   }
 
@@ -82,7 +115,7 @@ export class NmsSigner implements PayloadSigner {
     const prefix = new Uint8Array(body.length + validity.length);
     prefix.set(body, 0);
     prefix.set(validity, body.length);
-    return appendSignature(prefix, this.key, { lengthStyle: 'minimal' });
+    return appendSignatureValue(prefix, buildSignatureValue(this.key.sign(prefix)), { lengthStyle: 'minimal' });
   }
 
   /** Checks a signed payload the way a device holding our certificate would, at `nowMs`. */
@@ -91,10 +124,10 @@ export class NmsSigner implements PayloadSigner {
   }
 
   toJSON(): Record<string, unknown> {
-    return { signer: 'NmsSigner', validity: this.validity };
+    return { signer: 'NmsSigner', key: this.key.description, validity: this.validity };
   }
 
   [inspect.custom](): string {
-    return `NmsSigner { validity: ${JSON.stringify(this.validity)} }`;
+    return `NmsSigner { key: ${this.key.description}, validity: ${JSON.stringify(this.validity)} }`;
   }
 }

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from '../model/observations.js';
-import type { Attachment, RunInfo, RunSummary, StepRecord, TestCase, TestResult } from '../model/run-model.js';
+import type { Attachment, RunInfo, RunNote, RunSummary, StepRecord, TestCase, TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type EventLogHeader, type RunEvent } from './events.js';
 import type { HarnessError, Reporter, StepStart } from '../model/reporter.js';
 
@@ -62,6 +62,9 @@ export class EventLogReporter implements Reporter {
   }
   onError(error: HarnessError): void {
     this.event({ type: 'error', error });
+  }
+  onNote(note: RunNote): void {
+    this.event({ type: 'note', note });
   }
   onEnd(summary: RunSummary): void {
     this.event({ type: 'end', summary });

@@ -1,5 +1,5 @@
 import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from '../model/observations.js';
-import type { RunInfo, RunSummary, StepRecord, TestResult } from '../model/run-model.js';
+import type { RunInfo, RunNote, RunSummary, StepRecord, TestResult } from '../model/run-model.js';
 import type { HarnessError, StepStart } from '../model/reporter.js';
 
 /**
@@ -29,4 +29,5 @@ export type RunEvent =
   | { type: 'power'; action: PowerEvent }
   | { type: 'nms'; change: NmsChangeEvent }
   | { type: 'error'; error: HarnessError }
+  | { type: 'note'; note: RunNote }
   | { type: 'end'; summary: RunSummary };

@@ -1,108 +1,98 @@
 /**
- * Run history for trends (`hil run --history DIR`): every run appends one JSON line to
- * DIR/history.jsonl when it ends (interrupted runs too), and the HTML report shows each test's
- * last outcomes from the lines before it. The format is deliberately small and stable so other
- * tools can read it; one line per run:
- *
- *   {
- *     "format": "csmp-hil-history", "version": 1,
- *     "startTime": 1764000000000,          // ms since the epoch
- *     "duration": 11500,                   // ms, wall time
- *     "status": "passed",                  // passed | failed | interrupted | error
- *     "rig": "virtual",
- *     "shard": "1/2",                      // only for a shard
- *     "counts": { "passed": 88, "failed": 0, "flaky": 0, "skipped": 0, "interrupted": 0, "error": 0 },
- *     "tests": {                           // by test id (stable across runs: suite, test, device)
- *       "3f2a…": ["passed", 2130, 1, "registration @ meter-1 › registers, accepts…"]
- *     }                                    // [outcome, duration of the last attempt in ms, attempts, title]
- *   }
- *
- * outcome is the last attempt's status, or "flaky" for a pass after a retry. Readers skip lines
- * they cannot parse and lines of a newer version; writers only ever append.
+ * Appends this run to the history store (harness/history/format.ts): a header when the run begins,
+ * one line per test when its last attempt ends, an end line when the run finishes. Each line is one
+ * write to a file only this run writes, so a run killed at any moment leaves a readable file with
+ * every test it finished, and runs on several hosts can share the folder.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { compactTime, faultOf, HISTORY_FORMAT, HISTORY_VERSION, type HistoryLine, type HistoryTest } from '../history/format.js';
 import type { Reporter } from '../model/reporter.js';
-import type { RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
+import { outcomeOf, type RunInfo, type RunSummary, type TestCase, type TestResult } from '../model/run-model.js';
 
-export const HISTORY_FORMAT = 'csmp-hil-history';
-export const HISTORY_VERSION = 1;
-export const HISTORY_FILE = 'history.jsonl';
-
-export type HistoryOutcome = TestResult['status'] | 'flaky';
-
-export interface HistoryRun {
-  format: typeof HISTORY_FORMAT;
-  version: number;
-  startTime: number;
-  duration: number;
-  status: RunSummary['status'];
-  rig: string;
-  shard?: string;
-  counts: RunSummary['counts'];
-  tests: Record<string, [HistoryOutcome, number, number, string]>;
-}
-
-/** Earlier runs in DIR, oldest first (at most `limit`, the newest). A missing file is no history. */
-export function readHistory(dir: string, limit = 50): HistoryRun[] {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, HISTORY_FILE), 'utf8');
-  } catch {
-    return [];
-  }
-  const runs: HistoryRun[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as HistoryRun;
-      if (r.format === HISTORY_FORMAT && r.version <= HISTORY_VERSION && r.tests && typeof r.startTime === 'number') runs.push(r);
-    } catch {
-      // A torn or foreign line costs that line only.
-    }
-  }
-  return runs.slice(-limit);
+export interface HistoryOptions {
+  dir: string;
+  /** The CI job running this run (from the CI's environment, read by the caller). */
+  ciJobUrl?: string;
+  /** Default os.hostname(). */
+  host?: string;
 }
 
 export class HistoryReporter implements Reporter {
   readonly name = 'history';
-  private info: RunInfo | undefined;
+  private fd: number | undefined;
+  private runId = '';
   private readonly attempts = new Map<string, TestResult[]>();
+  private readonly host: string;
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly options: HistoryOptions) {
+    this.host = options.host ?? hostname();
+  }
+
+  /** The file this run writes (after onBegin). */
+  file: string | undefined;
 
   onBegin(info: RunInfo): void {
-    this.info = info;
+    const base = `${compactTime(info.startTime)}-${this.host.replace(/[^A-Za-z0-9.-]+/g, '_')}-${process.pid}`;
+    mkdirSync(this.options.dir, { recursive: true });
+    // A second run in the same second by the same process (a library user) gets its own file.
+    for (let n = 1; this.fd === undefined; n++) {
+      this.runId = n === 1 ? base : `${base}-${n}`;
+      this.file = join(this.options.dir, `${this.runId}.jsonl`);
+      try {
+        this.fd = openSync(this.file, 'wx');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 100) throw e;
+      }
+    }
+    this.line({
+      type: 'run',
+      format: HISTORY_FORMAT,
+      version: HISTORY_VERSION,
+      runId: this.runId,
+      rig: info.rig.name,
+      startTime: info.startTime,
+      host: this.host,
+      ...(this.options.ciJobUrl ? { ciJobUrl: this.options.ciJobUrl } : {}),
+      ...(info.shard ? { shard: info.shard } : {}),
+    });
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
-    const list = result.retry === 0 ? [] : (this.attempts.get(test.id) ?? []);
-    this.attempts.set(test.id, [...list, result]);
+    const list = result.retry === 0 ? [result] : [...(this.attempts.get(test.id) ?? []), result];
+    this.attempts.set(test.id, list);
+    if (result.willRetry) return;
+    const first = list[0]!;
+    const outcome = outcomeOf(list);
+    const fault = outcome === 'unexpected' ? faultOf(result.status, result.failure?.kind) : undefined;
+    const record: HistoryTest = {
+      type: 'test',
+      runId: this.runId,
+      testId: test.id,
+      suite: test.suite.name,
+      test: test.name,
+      device: test.device.name,
+      eui64: test.device.eui64,
+      firmwareVersion: test.device.firmwareVersion,
+      outcome,
+      ...(fault ? { fault } : {}),
+      attempts: list.map((a) => a.status),
+      ...(result.failure ? { message: result.failure.message.split('\n')[0]! } : {}),
+      startTime: first.startTime,
+      duration: result.startTime + result.duration - first.startTime,
+    };
+    this.line(record);
   }
 
   onEnd(summary: RunSummary): void {
-    const info = this.info;
-    if (!info) return;
-    const tests: HistoryRun['tests'] = {};
-    for (const t of info.tests) {
-      const list = this.attempts.get(t.id);
-      const last = list?.[list.length - 1];
-      if (!last) continue;
-      const outcome: HistoryOutcome = last.status === 'passed' && list!.length > 1 ? 'flaky' : last.status;
-      tests[t.id] = [outcome, last.duration, list!.length, t.title];
-    }
-    const run: HistoryRun = {
-      format: HISTORY_FORMAT,
-      version: HISTORY_VERSION,
-      startTime: summary.startTime,
-      duration: summary.duration,
-      status: summary.status,
-      rig: info.rig.name,
-      ...(info.shard ? { shard: `${info.shard.index}/${info.shard.total}` } : {}),
-      counts: summary.counts,
-      tests,
-    };
-    mkdirSync(this.dir, { recursive: true });
-    appendFileSync(join(this.dir, HISTORY_FILE), `${JSON.stringify(run)}\n`);
+    this.line({ type: 'end', runId: this.runId, status: summary.status, duration: summary.duration, counts: summary.counts });
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private line(value: HistoryLine): void {
+    if (this.fd === undefined) return;
+    writeSync(this.fd, `${JSON.stringify(value)}\n`);
   }
 }

@@ -174,6 +174,9 @@ export async function replayEvents(events: readonly RunEvent[], reporter: Report
       case 'error':
         reporter.onError?.(e.error);
         break;
+      case 'note':
+        reporter.onNote?.(e.note);
+        break;
       case 'end':
         await reporter.onEnd?.(e.summary);
         break;

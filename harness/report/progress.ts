@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { createLogUpdate } from 'log-update';
 import { formatDuration } from '../../core/duration.js';
-import type { RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
+import type { RunInfo, RunSummary, TestCase, TestResult, RunNote } from '../model/run-model.js';
 import type { HarnessError, Reporter, StepStart } from '../model/reporter.js';
 import { lineSafe } from './sanitize.js';
 import { paint, type Paint } from './terminal.js';
@@ -129,6 +129,10 @@ export class ProgressReporter implements Reporter {
 
   onError(error: HarnessError): void {
     this.print(`! ${error.message}`);
+  }
+
+  onNote(note: RunNote): void {
+    this.print(`note: ${note.message}`);
   }
 
   onEnd(summary: RunSummary): void {

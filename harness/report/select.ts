@@ -4,7 +4,8 @@ import { SyncFileStream } from './sync-file-stream.js';
 import type { Writable } from 'node:stream';
 import { ConfigError } from '../../core/errors.js';
 import { EventLogReporter } from './event-log.js';
-import { HistoryReporter, readHistory } from './history.js';
+import { readTrend } from '../history/trend.js';
+import { HistoryReporter } from './history.js';
 import { HtmlReporter } from './html/reporter.js';
 import { JUnitReporter, type AttachmentBase } from './junit.js';
 import { PcapReporter } from './pcap.js';
@@ -72,8 +73,10 @@ export interface ReportSettings {
   attachmentPaths?: AttachmentBase;
   /** The project root for 'project' paths; default the working directory. */
   projectRoot?: string;
-  /** Folder of history.jsonl: earlier runs feed the HTML trend, this run is appended at its end. */
+  /** The history store (harness/history/format.ts): earlier runs feed the HTML trend, this run is appended to it. */
   historyDir?: string;
+  /** The CI job running this run, recorded in the history (read from the CI's environment by the caller). */
+  ciJobUrl?: string;
   /** Further files the closing block names (a certification bundle). */
   extraReports?: readonly ReportFile[];
 }
@@ -102,7 +105,7 @@ export function createReporters(
   const reporters: Reporter[] = [];
   if (!specs.some((s) => s.kind === 'tap' || s.kind === 'progress')) reporters.push(progress(env.stderr));
   for (const s of specs) if (s.kind === 'pcap') reporters.push(new PcapReporter({ dir: s.dir }));
-  const history = settings.historyDir !== undefined ? readHistory(settings.historyDir) : [];
+  const history = settings.historyDir !== undefined ? readTrend(settings.historyDir) : [];
   for (const s of specs) {
     switch (s.kind) {
       case 'junit':
@@ -130,7 +133,7 @@ export function createReporters(
         break;
     }
   }
-  if (settings.historyDir !== undefined) reporters.push(new HistoryReporter(settings.historyDir));
+  if (settings.historyDir !== undefined) reporters.push(new HistoryReporter({ dir: settings.historyDir, ...(settings.ciJobUrl ? { ciJobUrl: settings.ciJobUrl } : {}) }));
   return reporters;
 }
 

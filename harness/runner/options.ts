@@ -1,4 +1,5 @@
 import { ConfigError } from '../../core/errors.js';
+import type { LeaseStore } from '../../core/lease.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { ShardSpec } from './shard.js';
 
@@ -21,8 +22,8 @@ export interface RunOptions {
   stepTimeoutMs?: number;
   /** Limit for DeviceSession setup/restore and for each teardown step. */
   hookTimeoutMs?: number;
-  /** Directory for cross-process device lock files; none means no locking. */
-  lockDir?: string;
+  /** Where devices are leased for the run (lock files, Redis); none means no locking. */
+  leases?: LeaseStore;
   clock?: Clock;
 }
 
@@ -36,7 +37,7 @@ export interface ResolvedRunOptions {
   shardBy: 'suite-device' | 'device';
   stepTimeoutMs: number;
   hookTimeoutMs: number;
-  lockDir?: string;
+  leases?: LeaseStore;
   clock: Clock;
 }
 
@@ -69,6 +70,6 @@ export function resolveRunOptions(o: RunOptions = {}): ResolvedRunOptions {
   if (o.device) resolved.device = o.device;
   if (o.suite) resolved.suite = o.suite;
   if (o.shard) resolved.shard = o.shard;
-  if (o.lockDir) resolved.lockDir = o.lockDir;
+  if (o.leases) resolved.leases = o.leases;
   return resolved;
 }

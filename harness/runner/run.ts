@@ -5,6 +5,7 @@ import type { Reporter } from '../model/reporter.js';
 import { InterruptedError } from './abort-reasons.js';
 import { runAttempt, type AttemptEnv } from './attempt.js';
 import { DeviceLocks } from './device-lock.js';
+import { deviceLeaseKey, takeoverNote, type LeaseStore } from '../../core/lease.js';
 import type { DeviceSession, StepExecutor } from './executor.js';
 import {
   countKey,
@@ -13,6 +14,7 @@ import {
   statusOfCounts,
   type Failure,
   type RunInfo,
+  type RunNote,
   type RunSummary,
   type TestCase,
   type TestResult,
@@ -116,13 +118,13 @@ export class Run {
 
     let locks: DeviceLocks | undefined;
     try {
-      if (this.options.lockDir && busy.length) locks = DeviceLocks.acquire(this.options.lockDir, this.input.rig.name, busy);
+      if (this.options.leases && busy.length) locks = await this.lease(this.options.leases, busy);
       if (busy.length) await this.input.session?.open?.(busy, this.runController.signal);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.reporter.onError({ message, ...(e instanceof Error && e.stack ? { stack: e.stack } : {}) });
       await this.closeSession();
-      locks?.release();
+      await locks?.release();
       return finish(message, true);
     }
 
@@ -138,8 +140,21 @@ export class Run {
 
     await Promise.all([...byDevice].map(([device, list]) => this.driveDevice(env, device, list)));
     await this.closeSession();
-    locks?.release();
+    await locks?.release();
     return finish();
+  }
+
+  private async lease(store: LeaseStore, devices: readonly DeviceSpec[]): Promise<DeviceLocks> {
+    const locks = await DeviceLocks.acquire(store, this.input.rig.name, devices);
+    const { clock } = this.options;
+    const byKey = new Map(devices.map((d) => [deviceLeaseKey(d.eui64), d.name]));
+    const note = (kind: RunNote['kind'], key: string, message: string): void => {
+      const device = byKey.get(key);
+      this.reporter.onNote({ kind, message, at: clock.now(), ...(device ? { device } : {}) });
+    };
+    for (const t of locks.takeovers) note('lease-takeover', t.key, takeoverNote(t));
+    locks.onLost((r, why) => note('lease-lost', r.key, `${r.label}: lease lost: ${why}`));
+    return locks;
   }
 
   private async driveDevice(env: AttemptEnv, device: DeviceSpec, queue: readonly PlannedTest[]): Promise<void> {

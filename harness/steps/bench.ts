@@ -31,6 +31,8 @@ export interface BenchInit {
   frames?: FrameLog;
   consoles?: ReadonlyMap<string, DeviceConsole>;
   powers?: ReadonlyMap<string, DevicePower>;
+  /** Why a device must not be tested (another device answered in its place after a reconnect). */
+  refusal?: (device: string) => string | undefined;
 }
 
 export interface Journal {
@@ -55,6 +57,7 @@ export class Bench {
   private readonly consoles: ReadonlyMap<string, DeviceConsole>;
   private readonly powers: ReadonlyMap<string, DevicePower>;
   private readonly journals = new Map<string, Journal>();
+  private readonly refusalOf: (device: string) => string | undefined;
 
   /** The NMS host firewall; the steps set per-device rules so parallel tests do not meet. */
   get firewall(): Firewall {
@@ -72,6 +75,12 @@ export class Bench {
     this.links = init.links ?? new Map();
     this.consoles = init.consoles ?? new Map();
     this.powers = init.powers ?? new Map();
+    this.refusalOf = init.refusal ?? (() => undefined);
+  }
+
+  /** Why `device` is refused for testing, if it is (BenchSession then runs none of its tests). */
+  refusal(device: string): string | undefined {
+    return this.refusalOf(device);
   }
 
   device(name: string): DeviceSpec {

@@ -9,6 +9,7 @@
  * A restore that fails (power command failing) marks the device unusable for the rest of the run.
  * `hooks` let the app attach per-test captures (pcap, console log) to the same lifetime.
  */
+import { ResourceError } from '../../core/errors.js';
 import type { DeviceSpec } from '../config/rig.js';
 import type { DeviceSession, HookContext } from '../runner/executor.js';
 import type { Bench } from './bench.js';
@@ -35,6 +36,9 @@ export class BenchSession implements DeviceSession {
 
   async setup(device: DeviceSpec, ctx: HookContext): Promise<void> {
     await this.hooks.testStart?.(device, ctx);
+    // Testing another board under this one's name would judge the wrong firmware.
+    const refused = this.bench.refusal(device.name);
+    if (refused !== undefined) throw new ResourceError(device.name, 'state', `not tested: ${refused}`);
     const journal = this.bench.journal(device.name);
     if (journal.poweredOff) await this.powerOn(device, ctx);
     journal.firewall = false;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultReportsDir, defaultRigFile, defaultSuitePaths } from '../../app/defaults.js';
+import { DEFAULT_HISTORY_DIR, defaultReportsDir, defaultRigFile, defaultSuitePaths } from '../../app/defaults.js';
 import { planRun, type PlannedRun } from '../../app/plan-run.js';
 import { runSuites, type RunSuitesResult } from '../../app/run-suites.js';
 import { durationProblem, parseDuration } from '../../../core/duration.js';
@@ -23,7 +23,7 @@ interface RunCliOptions {
   stepTimeout?: string;
   meters?: string;
   html: boolean;
-  history?: string;
+  history?: string | true;
   attachmentPaths?: string;
   list?: boolean;
   json?: boolean;
@@ -47,7 +47,6 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--reports <dir>', 'folder for junit.xml, attachments and the virtual rig (default: $HIL_REPORTS, hil.config.yaml reports:, else reports)')
     .option('--reporter <list>', "reporters: junit[=file],html[=file],tap[=file],progress,events[=file] ('-' as file: stdout for tap and events; JUnit, HTML and per-test pcaps are always written; progress is on stderr)")
     .option('--no-html', 'do not write the HTML report')
-    .option('--history <dir>', 'append this run to <dir>/history.jsonl and show each test\'s trend in the HTML report')
     .option('--attachment-paths <base>', "JUnit attachment paths relative to the JUnit file ('junit', default) or to the project root ('project', for GitLab)")
     .option('--grep <regex>', "only tests whose 'suite @ device › test' title matches")
     .option('--device <name>', 'only this device (repeatable, or comma-separated)', collect, [])
@@ -56,12 +55,13 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--bail', 'stop scheduling after the first test that does not pass')
     .option('--shard <i/n>', 'run shard i of n (suites × devices dealt evenly)')
     .option('--meters <n>', 'virtual rig only: run with n meters instead of the rig file\'s')
+    .option('--history [dir]', `append the results to the run history in this folder (default ${DEFAULT_HISTORY_DIR}; the HTML report's trend reads it too); see hil history`)
     .option('--step-timeout <duration>', "limit of one step, e.g. '30s' (a step's own wait/within is added)")
     .option('--list', 'print what would run on this rig, and why each other test would be skipped; open nothing')
     .option('--json', 'print a JSON summary of the run on stdout when it ends (with --list: the plan)')
     .action(async (paths: string[], opts: RunCliOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil run: ${s}\n`);
-      let run: Omit<RunOptions, 'clock' | 'lockDir'>;
+      let run: Omit<RunOptions, 'clock' | 'leases'>;
       let meters: number | undefined;
       let attachmentPaths: AttachmentBase | undefined;
       let rigFile: string;
@@ -97,7 +97,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
         reportsDir,
         ...(opts.reporter !== undefined ? { reporters: opts.reporter } : {}),
         html: opts.html,
-        report: { ...(attachmentPaths ? { attachmentPaths } : {}), ...(opts.history !== undefined ? { historyDir: opts.history } : {}) },
+        report: { ...(attachmentPaths ? { attachmentPaths } : {}), ...(opts.history !== undefined ? { historyDir: opts.history === true ? DEFAULT_HISTORY_DIR : opts.history } : {}) },
         run,
         stop: processStop(),
         stdoutTaken: opts.json === true,

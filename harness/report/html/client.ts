@@ -90,6 +90,7 @@ export const CLIENT_JS = String.raw`(function () {
       h('p', { class: 'counts', id: 'counts' }, parts),
       run.message ? h('p', { class: 'message', text: run.message }) : null,
       run.errors.length ? h('ul', { class: 'errors' }, run.errors.map(function (e) { return h('li', { text: e }); })) : null,
+      run.notes && run.notes.length ? h('ul', { class: 'notes', id: 'notes' }, run.notes.map(function (e) { return h('li', { text: e }); })) : null,
     ]);
     document.getElementById('app').appendChild(head);
   }

@@ -1,5 +1,5 @@
 /** The report as one HTML document: the run's summary as JSON, one JSON block per test, styles and script inline. */
-import type { HistoryRun } from '../history.js';
+import type { TrendRun } from '../../history/trend.js';
 import type { RunStatus } from '../../model/run-model.js';
 import { CLIENT_JS } from './client.js';
 import { STYLE_CSS } from './style.js';
@@ -25,8 +25,10 @@ export interface PageData {
   duration: number;
   message?: string;
   errors: string[];
+  /** Evidence about the rig itself (run-model's RunNote): ports bound, leases taken over. */
+  notes: string[];
   tests: TestRow[];
-  history: readonly HistoryRun[];
+  history: readonly TrendRun[];
 }
 
 const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -39,7 +41,7 @@ export function renderPage(data: PageData, blocks: ReadonlyMap<string, string>):
   // Only what the trend shows: each earlier run's time and, for this run's tests, outcome and duration.
   const history = data.history.map((r) => {
     const tests: Record<string, [string, number]> = {};
-    for (const [id, t] of Object.entries(r.tests)) if (ids.has(id)) tests[id] = [t[0], t[1]];
+    for (const [id, t] of Object.entries(r.tests)) if (ids.has(id)) tests[id] = t;
     return { startTime: r.startTime, status: r.status, tests };
   });
   const run = { ...data, history };

@@ -2,15 +2,15 @@ import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../../core/atomic-write.js';
 import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from '../../model/observations.js';
 import type { HarnessError, Reporter } from '../../model/reporter.js';
-import { outcomeOf, type RunInfo, type RunSummary, type TestCase, type TestResult } from '../../model/run-model.js';
-import type { HistoryRun } from '../history.js';
+import { outcomeOf, type RunInfo, type RunNote, type RunSummary, type TestCase, type TestResult } from '../../model/run-model.js';
+import type { TrendRun } from '../../history/trend.js';
 import { renderPage, type PageData, type TestRow } from './page.js';
 import { attemptView, emptyObservations, type AttemptObservations, type TestView } from './test-view.js';
 
 export interface HtmlOptions {
   outputFile: string;
-  /** Earlier runs (history.ts), oldest first, for each test's trend. */
-  history?: readonly HistoryRun[];
+  /** Earlier runs of the history store (harness/history/trend.ts), oldest first, for each test's trend. */
+  history?: readonly TrendRun[];
   /**
    * Bytes of decoded frames (fields and hex) kept for tests that passed; past it, passing tests keep
    * one diagram row per frame and the pcap holds the bytes. Tests that did not pass always keep them.
@@ -56,6 +56,7 @@ export class HtmlReporter implements Reporter {
   private readonly observed = new Map<string, AttemptObservations>();
   private readonly blocks = new Map<string, string>();
   private readonly errors: string[] = [];
+  private readonly notes: string[] = [];
   private detailSpent = 0;
   private readonly htmlDir: string;
   private readonly now: () => number;
@@ -103,6 +104,10 @@ export class HtmlReporter implements Reporter {
 
   onError(error: HarnessError): void {
     this.errors.push(error.message);
+  }
+
+  onNote(note: RunNote): void {
+    this.notes.push(`${new Date(note.at).toISOString()} ${note.kind}: ${note.message}`);
   }
 
   onEnd(summary: RunSummary): void {
@@ -167,6 +172,7 @@ export class HtmlReporter implements Reporter {
       duration: this.summary?.duration ?? Math.max(0, start - this.info.startTime),
       ...(this.summary?.message ? { message: this.summary.message } : {}),
       errors: this.errors,
+      notes: this.notes,
       tests: this.rows(),
       history: this.options.history ?? [],
     };

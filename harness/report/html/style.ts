@@ -17,6 +17,7 @@ h3 { font-size: 14px; margin: 18px 0 6px; }
 :is(.mark, .count, .matrix td, .tab).s-flaky { color: var(--warn); }
 :is(.mark, .count, .matrix td, .tab):is(.s-skipped, .s-pending) { color: var(--skip); }
 .errors { color: var(--fail); }
+.notes { color: var(--skip); font-size: 13px; }
 table.matrix { border-collapse: collapse; font-size: 13px; }
 .matrix th, .matrix td { border: 1px solid var(--line); padding: 3px 8px; text-align: center; }
 .matrix td { cursor: pointer; font-weight: 600; } .matrix td.none { cursor: default; }

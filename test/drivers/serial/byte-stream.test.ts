@@ -40,7 +40,7 @@ describe('ByteStream (in-memory device)', () => {
   beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'hil-bs-')); });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const make = (dev: FakeDevice, reconnect = { initialMs: 10, maxMs: 40 }) =>
-    new ByteStream(`fake${n++}`, { kind: 'tcp', host: 'x', port: 1, url: `tcp://fake${n}:1` }, dev.connector, reconnect, dir);
+    new ByteStream({ name: `fake${n++}`, endpoint: { kind: 'tcp', host: 'x', port: 1, url: `tcp://fake${n}:1` }, connector: dev.connector, reconnect, lockDir: dir });
 
   test('writes queued at the loss and writes while down are dropped and counted; backoff doubles to the cap', async () => {
     const dev = new FakeDevice();
@@ -97,7 +97,13 @@ describe('ByteStream (in-memory device)', () => {
     await within(new Promise((res) => setTimeout(res, 100)), 1000, 'idle period');
     expect(dev.connects).toBe(after);
     // And the port can be taken again.
-    const again = new ByteStream('again', { kind: 'tcp', host: 'x', port: 1, url: `tcp://fake${n - 1}:1` }, new FakeDevice().connector, { initialMs: 10, maxMs: 10 }, dir);
+    const again = new ByteStream({
+      name: 'again',
+      endpoint: { kind: 'tcp', host: 'x', port: 1, url: `tcp://fake${n - 1}:1` },
+      connector: new FakeDevice().connector,
+      reconnect: { initialMs: 10, maxMs: 10 },
+      lockDir: dir,
+    });
     await again.open();
     await again.close();
   });

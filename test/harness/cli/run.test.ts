@@ -87,13 +87,24 @@ describe('npx hil run: every suite against the default virtual rig', () => {
 
 describe('exit codes and reporters', () => {
   test('TAP on stdout, piped into tap-spec', async () => {
-    const r = await hil(['run', '--reports', join(tmp.dir, 'tap'), '--reporter', 'tap', '--suite', 'firmware-info', '--device', 'meter-2']);
+    const history = join(tmp.dir, 'history');
+    const r = await hil(['run', '--reports', join(tmp.dir, 'tap'), '--reporter', 'tap', '--suite', 'firmware-info', '--device', 'meter-2', '--history', history]);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').slice(0, 4)).toEqual(['TAP version 13', '1..3', '# firmware-info @ meter-2', 'ok 1 - firmware-info @ meter-2 › the running slot holds the expected version and hardware id']);
     const spec = spawnSync(join(ROOT, 'node_modules', '.bin', 'tap-spec'), { input: r.stdout, encoding: 'utf8' });
     expect(spec.status).toBe(0);
     expect(spec.stdout).toMatch(/passing:\s+3/);
     expect(existsSync(join(tmp.dir, 'tap', 'junit.xml'))).toBe(true);
+    // --history appended the run; hil history reads it back.
+    const h = await hil(['history', '--history', history, '--json']);
+    expect(h.code).toBe(0);
+    const read = JSON.parse(h.stdout) as { runs: number; tests: { suite: string; device: string; runs: number; passed: number; flaky: boolean }[] };
+    expect(read.runs).toBe(1);
+    expect(read.tests.map((t) => [t.suite, t.device, t.runs, t.passed, t.flaky])).toEqual([
+      ['firmware-info', 'meter-2', 1, 1, false],
+      ['firmware-info', 'meter-2', 1, 1, false],
+      ['firmware-info', 'meter-2', 1, 1, false],
+    ]);
   }, 60_000);
 
   test('2 when the harness cannot run: no rig, unknown device, bad shard', async () => {

@@ -136,3 +136,64 @@ describe('rig loader results', () => {
     }
   });
 });
+
+describe('usb: serial paths, locks and PKCS#11 signing in the rig', () => {
+  const withSigning = (signing: string) => rig().replace('  signing: { key: k.pem, cert: c.pem }', signing);
+
+  test('a usb: path is accepted for a link and a console, and kept as written', () => {
+    const device = ['    link: dongle', '    capabilities: [console]', '    console: { path: "usb:serial=FT77,interface=1", prompt: "> " }'];
+    const loaded = parseRig(rig(device).replace('/dev/ttyUSB0', 'usb:serial=A10K3XYZ,vendor=0403,product=6001'), FILE, { checkFiles: false });
+    expect(loaded.links[0]).toMatchObject({ path: 'usb:serial=A10K3XYZ,vendor=0403,product=6001' });
+    expect(loaded.devices[0]!.console!.path).toBe('usb:serial=FT77,interface=1');
+  });
+
+  test('a malformed usb: path names the line and the part', () => {
+    expect(errorOf(rig().replace('/dev/ttyUSB0', 'usb:vendor=0403'))).toEqual({
+      where: 'rigs/bench.yaml:8:11',
+      code: 'value',
+      reason: "link 'dongle': path \"usb:vendor=0403\": needs serial=<USB serial number>",
+    });
+    expect(errorOf(rig().replace('/dev/ttyUSB0', 'usb:serial=A1,vendor=xyz'))).toEqual({
+      where: 'rigs/bench.yaml:8:11',
+      code: 'value',
+      reason: "link 'dongle': path \"usb:serial=A1,vendor=xyz\": vendor 'xyz' is not 4 hex digits",
+    });
+  });
+
+  test('locks: a redis url, or an object with a TTL', () => {
+    expect(parseRig(rig([], ['locks: redis://lab-redis:6379']), FILE, { checkFiles: false }).locks).toEqual({ url: 'redis://lab-redis:6379' });
+    expect(parseRig(rig([], ['locks: { url: "redis://r:6379/2", ttl: 45s, prefix: rack-7 }']), FILE, { checkFiles: false }).locks).toEqual({
+      url: 'redis://r:6379/2',
+      ttlMs: 45_000,
+      prefix: 'rack-7',
+    });
+    expect(parseRig(rig(), FILE, { checkFiles: false }).locks).toBeUndefined();
+    expect(errorOf(rig([], ['locks: mysql://db']))).toMatchObject({ where: 'rigs/bench.yaml:16:8', code: 'schema', reason: expect.stringMatching(/^locks: /) });
+  });
+
+  test('signing through a PKCS#11 token: module, token or slot, key label and the name of the PIN variable', () => {
+    const loaded = parseRig(
+      withSigning('  signing: { cert: c.pem, pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, token: fnd, key: csmp, pinEnv: HIL_HSM_PIN } }'),
+      '/lab/rigs/bench.yaml',
+      { checkFiles: false },
+    );
+    expect(loaded.nms.signing).toEqual({
+      cert: '/lab/rigs/c.pem',
+      pkcs11: { module: '/usr/lib/softhsm/libsofthsm2.so', token: 'fnd', key: 'csmp', pinEnv: 'HIL_HSM_PIN' },
+    });
+    expect(errorOf(withSigning('  signing: { cert: c.pem }'))).toEqual({
+      where: 'rigs/bench.yaml:4:12',
+      code: 'conflict',
+      reason: 'nms.signing: give either key (a PEM file) or pkcs11 (a token), not both or neither',
+    });
+    expect(errorOf(withSigning('  signing: { cert: c.pem, pkcs11: { module: m.so, key: csmp, pinEnv: PIN } }'))).toEqual({
+      where: 'rigs/bench.yaml:4:35',
+      code: 'conflict',
+      reason: 'nms.signing.pkcs11: give either token (its label) or slot (its id)',
+    });
+    expect(errorOf(withSigning('  signing: { cert: c.pem, pkcs11: { module: m.so, slot: 0, key: csmp, pin: "1234" } }'))).toMatchObject({
+      code: 'schema',
+      reason: expect.stringMatching(/unknown property 'pin'/),
+    });
+  });
+});

@@ -26,6 +26,7 @@ describe('NmsSigner', () => {
     const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
     const e = expectConfigError(() => new NmsSigner({ privateKey: other, certificate: TEST_CERT }), { where: 'nms.signing', code: 'conflict' });
     expect(e.message).not.toContain(other.export({ format: 'jwk' }).d!.slice(0, 12));
+    expect(e.reason).toBe('the private key (PEM key) does not match the certificate');
   });
 });
 

@@ -2,7 +2,10 @@ import vm from 'node:vm';
 import { CLIENT_JS } from '../../../harness/report/html/client.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HistoryReporter, readHistory } from '../../../harness/report/history.js';
+import { readHistory } from '../../../harness/history/read.js';
+import { historyStats } from '../../../harness/history/stats.js';
+import { readTrend } from '../../../harness/history/trend.js';
+import { HistoryReporter } from '../../../harness/report/history.js';
 import { HtmlReporter, writeDue } from '../../../harness/report/html/reporter.js';
 import { frameLabel } from '../../../harness/report/html/test-view.js';
 import type { FrameEvent } from '../../../harness/model/observations.js';
@@ -111,20 +114,31 @@ test('on a big run a rewrite waits while writing would cost more than a tenth of
   expect(read(file).run.tests.map((t) => t.outcome)).toEqual(['passed']);
 });
 
-test('history: one JSON line per run; the HTML trend comes from the earlier ones; torn lines are skipped', () => {
+test('history: hil history and the HTML trend read one store; a torn last line costs that line only', () => {
   const dir = join(tmp.dir, 'history');
   const a = tc('aaaa', 'passes');
+  const files: string[] = [];
   for (const status of ['failed', 'passed'] as const) {
-    const h = new HistoryReporter(dir);
+    const h = new HistoryReporter({ dir, host: 'rack-7' });
     h.onBegin(info([a]));
     h.onTestEnd(a, { ...result(a, status), willRetry: status === 'failed' });
     if (status === 'failed') h.onTestEnd(a, result(a, 'passed', 1));
     h.onEnd(summary('passed'));
+    files.push(h.file!);
   }
-  appendFileSync(join(dir, 'history.jsonl'), '{"format":"csmp-hil-history","vers');
-  const runs = readHistory(dir);
-  expect(runs.map((r) => r.tests)).toEqual([{ aaaa: ['flaky', 10, 2, 's @ meter-1 › passes'] }, { aaaa: ['passed', 10, 1, 's @ meter-1 › passes'] }]);
-  expect(runs[0]).toMatchObject({ format: 'csmp-hil-history', version: 1, startTime: 1000, duration: 50, status: 'passed', rig: 'virtual' });
+  appendFileSync(files[1]!, '{"type":"test","runId":"torn","tes');
+  // The same store, as hil history reads it.
+  const stored = readHistory(dir);
+  expect(stored.skipped).toEqual([]);
+  expect(stored.runs.map((r) => r.tests.map((t) => [t.testId, t.outcome, t.attempts]))).toEqual([[['aaaa', 'flaky', ['failed', 'passed']]], [['aaaa', 'expected', ['passed']]]]);
+  expect(historyStats(stored.runs)).toMatchObject([{ testId: 'aaaa', runs: 2, passed: 2, passedOnRetry: 1, flaky: true }]);
+  // And as the HTML report's trend.
+  const runs = readTrend(dir);
+  expect(runs).toEqual([
+    { startTime: 1000, status: 'passed', tests: { aaaa: ['flaky', 10] } },
+    { startTime: 1000, status: 'passed', tests: { aaaa: ['passed', 10] } },
+  ]);
+  expect(readTrend(join(tmp.dir, 'no-such-history'))).toEqual([]);
 
   const file = join(tmp.dir, 'd', 'report.html');
   const r = new HtmlReporter({ outputFile: file, history: runs });

@@ -133,6 +133,8 @@ export interface MemoryBenchOptions {
   scale?: number;
   faults?: Record<string, FaultName[]>;
   clockSkewMs?: Record<string, number>;
+  /** The bench's refusal of a device (harness/nms/identity-guard.ts in a real bench). */
+  refusal?: (device: string) => string | undefined;
 }
 
 export interface MemoryBench {
@@ -206,7 +208,7 @@ export async function memoryBench(o: MemoryBenchOptions = {}): Promise<MemoryBen
     meters.set(d.name, { name: d.name, agent, board, console: board.console, power: board.powerControl });
     agent.boot();
   }
-  const bench = new Bench({ rig, nms, clock, timeScale: clock.scale, links: new Map([['mesh', link]]), frames, consoles, powers });
+  const bench = new Bench({ rig, nms, clock, timeScale: clock.scale, links: new Map([['mesh', link]]), frames, consoles, powers, ...(o.refusal ? { refusal: o.refusal } : {}) });
   return {
     rig,
     nms,

@@ -1,0 +1,67 @@
+/**
+ * Reads the history store: every run file in the folder, in start order, tolerant as the format
+ * promises (a torn last line is skipped; a file of a newer version is skipped and said so).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../../core/errors.js';
+import { HISTORY_FORMAT, HISTORY_VERSION, type HistoryEnd, type HistoryLine, type HistoryRun, type HistoryTest } from './format.js';
+
+export interface RecordedRun {
+  file: string;
+  run: HistoryRun;
+  tests: HistoryTest[];
+  /** Absent for a run that did not finish (killed, or still running). */
+  end?: HistoryEnd;
+}
+
+export interface HistoryRead {
+  runs: RecordedRun[];
+  /** Files not read, and why. */
+  skipped: { file: string; reason: string }[];
+}
+
+export function readHistory(dir: string): HistoryRead {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+  } catch (e) {
+    throw new ConfigError(dir, 'file', `cannot read the history folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const runs: RecordedRun[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  for (const name of names) {
+    const file = join(dir, name);
+    const got = readRunFile(file);
+    if ('reason' in got) skipped.push({ file, reason: got.reason });
+    else runs.push(got);
+  }
+  runs.sort((a, b) => a.run.startTime - b.run.startTime || a.run.runId.localeCompare(b.run.runId));
+  return { runs, skipped };
+}
+
+function readRunFile(file: string): RecordedRun | { reason: string } {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  let run: HistoryRun | undefined;
+  const tests: HistoryTest[] = [];
+  let end: HistoryEnd | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    let v: HistoryLine;
+    try {
+      v = JSON.parse(lines[i]!) as HistoryLine;
+    } catch {
+      // A run killed mid-write tears at most its last line.
+      if (i === lines.length - 1) break;
+      return { reason: `line ${i + 1} is not JSON` };
+    }
+    if (i === 0) {
+      if (v.type !== 'run' || v.format !== HISTORY_FORMAT) return { reason: `not a ${HISTORY_FORMAT} file` };
+      if (v.version > HISTORY_VERSION) return { reason: `format version ${v.version} is newer than this csmp-hil reads (${HISTORY_VERSION})` };
+      run = v;
+    } else if (v.type === 'test') tests.push(v);
+    else if (v.type === 'end') end = v;
+  }
+  if (!run) return { reason: 'empty file' };
+  return end ? { file, run, tests, end } : { file, run, tests };
+}
