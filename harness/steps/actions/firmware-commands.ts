@@ -5,12 +5,15 @@
  * like every suite duration; what the device had in its slots just before is kept for
  * expect-slot's `running-before-load`.
  */
+import { formatDuration } from '../../../core/duration.js';
 import type { ImageRefParams, LoadParams } from '../../config/steps.js';
+import { FIRMWARE_RESPONSE } from '../../csmp/firmware-response.js';
 import { cancelLoad as sendCancel, requestLoad, setBackup as sendSetBackup } from '../../nms/transfer/commands.js';
 import { deviceClock } from '../../nms/transfer/device-clock.js';
 import { firmwareMemory } from '../firmware-memory.js';
-import { commandTimeout, deps, hashOf, judgeAnswer, readSlots, versionOf } from '../firmware-steps.js';
+import { commandTimeout, deps, hashOf, judgeAnswer, nextStepIs, readSlots, versionOf } from '../firmware-steps.js';
 import { nmsRequest } from '../nms-request.js';
+import { fail, FIRMWARE_FIX } from '../outcome.js';
 import type { StepRun } from '../step-run.js';
 
 export async function load(p: LoadParams, run: StepRun): Promise<void> {
@@ -38,7 +41,18 @@ export async function cancelLoad(p: ImageRefParams, run: StepRun): Promise<void>
   const hash = await hashOf(run, version, mem);
   const what = `CancelLoadRequest ${version}`;
   const answer = await nmsRequest(run, what, Date.now(), () => sendCancel(bench.nms.client, ctx.device.name, hash, { timeoutMs: commandTimeout(run) }));
-  if (answer.ok) for (const l of mem.loads) if (l.version === version && l.answer.ok && l.settled === undefined) l.settled = 'cancelled';
+  const armed = mem.loads.filter((l) => l.version === version && l.answer.ok && l.settled === undefined);
+  for (const l of armed) l.settled = 'cancelled';
+  if (armed.length > 0 && answer.response === FIRMWARE_RESPONSE.UNKNOWN_HASH && !nextStepIs(run, ['expect-answer'])) {
+    // The device no longer knows the load it accepted: it has fired already, before its time.
+    const l = armed[armed.length - 1]!;
+    fail(`${what} answered UNKNOWN_HASH: the load of ${version} accepted ${formatDuration(bench.clock.now() - l.sentAt)} ago is no longer pending`, {
+      expected: `${what} → OK (the load time, ${formatDuration(l.delaySec * 1000)} after the LoadRequest, has not come)`,
+      seen: answer.describe,
+      likelyCause: `the meter loaded ${version} before its load time, so there was nothing left to cancel`,
+      fix: FIRMWARE_FIX,
+    });
+  }
   judgeAnswer(run, what, answer);
 }
 

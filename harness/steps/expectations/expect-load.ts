@@ -19,8 +19,17 @@ import { abortable } from '../waits.js';
 /** Clock ms a rebooted device may take to register (the reference retries after 10-20 s, doubling). */
 const REGISTRATION_ALLOWANCE_MS = 300_000;
 
-/** Clock ms of tolerance around the window: the boot time is read in whole seconds of Uptime, a request later. */
-const slackMs = (delaySec: number): number => Math.max(5000, delaySec * 100);
+/**
+ * Clock ms of tolerance before the window: the boot time comes from Uptime in whole seconds and
+ * the device counts the delay from when the LoadRequest reached it, so the boot seen is never much
+ * earlier than the real one — a small margin catches a device that loads early.
+ */
+const earlySlackMs = (delaySec: number): number => Math.max(5000, delaySec * 50);
+/**
+ * After the window the margin is real time as well: a LoadRequest or the Uptime answer held up
+ * on a busy machine moves the boot seen later by that much of the rig's (scaled) clock.
+ */
+const lateSlackMs = (delaySec: number, run: StepRun): number => Math.max(5000, delaySec * 100, run.bench.toClockMs(1000));
 
 export async function expectLoad(p: ExpectLoadParams, run: StepRun): Promise<StepOutcome> {
   const { bench, ctx } = run;
@@ -30,7 +39,7 @@ export async function expectLoad(p: ExpectLoadParams, run: StepRun): Promise<Ste
   if (!l) return fail('no load before expect-load in this test', { expected: 'a load step first', seen: 'none' });
   if (!l.answer.ok) return fail(`the load of ${l.version} was refused (${l.answer.name}): nothing to fire`, { expected: 'an accepted load', seen: l.answer.describe });
   const w = loadWindow(l.sentAt, l.delaySec);
-  const slack = slackMs(l.delaySec);
+  const slack = lateSlackMs(l.delaySec, run);
   const windowText = `${formatDuration(l.delaySec * 500)} to ${formatDuration(l.delaySec * 2000)} after the LoadRequest`;
   const after = (at: number): string => formatDuration(Math.max(0, Math.round((at - l.sentAt) / 1000)) * 1000);
 
@@ -67,8 +76,9 @@ export async function expectLoad(p: ExpectLoadParams, run: StepRun): Promise<Ste
     };
   }
   l.settled = 'fired';
-  const booted = reg.bootedAt ?? reg.registeredAt;
-  if (booted < w.earliest - slack || booted > w.latest + slack) {
+  // Booted no later than it registered, whatever a slow Uptime answer suggests.
+  const booted = Math.min(reg.bootedAt ?? reg.registeredAt, reg.registeredAt);
+  if (booted < w.earliest - earlySlackMs(l.delaySec) || booted > w.latest + slack) {
     return {
       status: 'failed',
       message: `${dev} rebooted ${after(booted)} after the LoadRequest for ${l.version}, outside ${windowText}`,
