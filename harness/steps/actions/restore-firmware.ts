@@ -17,8 +17,8 @@ import { fail } from '../outcome.js';
 import type { StepRun } from '../step-run.js';
 import { abortable } from '../waits.js';
 
-/** Device seconds ahead the image is loaded back: the reference agent then reboots within 30-120 s. */
-const RESTORE_DELAY_S = 60;
+/** Device seconds ahead the image is loaded back: the reference agent then reboots within 10-40 s. */
+const RESTORE_DELAY_S = 20;
 /** Device seconds a rebooted device may take to register. */
 const REGISTRATION_ALLOWANCE_S = 300;
 
