@@ -67,7 +67,13 @@ export async function transfer(p: TransferParams, run: StepRun): Promise<void> {
       `sent ${r.sent.length} blocks in ${r.rounds} round(s), the device held ${d.heldAtStart} at the start`,
   );
 
-  if (p.cutPowerAfterBlock !== undefined && cut.signal.aborted) {
+  if (p.cutPowerAfterBlock !== undefined && !cut.signal.aborted) {
+    fail(`transfer of ${image.version}: block ${p.cutPowerAfterBlock} was never sent, so the power was not cut`, {
+      expected: `block ${p.cutPowerAfterBlock} of ${r.blocks} sent, then the power cut`,
+      seen: `${d.status}; blocks sent: ${r.sent.join(',') || 'none'} (the device held ${d.heldAtStart} at the start)`,
+    });
+  }
+  if (p.cutPowerAfterBlock !== undefined) {
     markNewBoot(bench, run.attempt);
     await power!.switch('off', { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
     bench.journal(dev.name).poweredOff = true;
