@@ -27,6 +27,12 @@ export async function restoreFirmware(p: ImageRefParams, run: StepRun): Promise<
   const dev = ctx.device.name;
   const mem = firmwareMemory(ctx);
   const timeoutMs = commandTimeout(run);
+  if (bench.journal(dev).poweredOff) {
+    // The test ended with the board off (its power cut): it can neither answer nor have loaded
+    // anything since; the session switches it on after the teardown.
+    ctx.log(`${dev} is off: nothing to restore before the session switches it on`);
+    return;
+  }
   for (const l of mem.loads) {
     if (!l.answer.ok || l.settled !== undefined) continue;
     const a = await nmsRequest(run, `CancelLoadRequest ${l.version}`, Date.now(), () => cancelLoad(bench.nms.client, dev, l.hash, { timeoutMs }));
