@@ -7,6 +7,7 @@ import { sameBytes } from '../../core/bytes.js';
 import type { StepName } from '../config/steps.js';
 import { TLV } from '../csmp/tlv-ids.js';
 import type { FirmwareAnswer } from '../nms/transfer/commands.js';
+import { deviceClock } from '../nms/transfer/device-clock.js';
 import { describeSlot, firmwareSlots, type FirmwareSlotInfo } from '../nms/transfer/slots.js';
 import type { RolloutDeps } from '../nms/transfer/upload.js';
 import { firmwareMemory, type FirmwareMemory } from './firmware-memory.js';
@@ -73,6 +74,18 @@ export function judgeAnswer(run: StepRun, what: string, answer: FirmwareAnswer):
   if (!answer.ok && !nextStepIs(run, ['expect-answer'])) {
     fail(`${what} answered ${answer.name}`, { expected: `${what} → OK`, seen: answer.describe });
   }
+}
+
+/**
+ * The device's clock (its CurrentTime), as a function giving it at any later moment: a load time
+ * is computed when the LoadRequest leaves, not when the clock was read, so a busy machine (whose
+ * delays the virtual rig's time scale multiplies) cannot turn a future load time into a past one.
+ */
+export async function deviceClockNow(run: StepRun): Promise<() => number> {
+  const { clock } = run.bench;
+  const posix = await deviceClock(deps(run), run.ctx.device.name, commandTimeout(run));
+  const readAt = clock.now();
+  return () => posix + Math.ceil((clock.now() - readAt) / 1000);
 }
 
 /** Clock ms a firmware request may take: the step's request limit. */

@@ -9,9 +9,8 @@ import { formatDuration } from '../../../core/duration.js';
 import type { ImageRefParams, LoadParams } from '../../config/steps.js';
 import { FIRMWARE_RESPONSE } from '../../csmp/firmware-response.js';
 import { cancelLoad as sendCancel, requestLoad, setBackup as sendSetBackup } from '../../nms/transfer/commands.js';
-import { deviceClock } from '../../nms/transfer/device-clock.js';
 import { firmwareMemory } from '../firmware-memory.js';
-import { commandTimeout, deps, hashOf, judgeAnswer, nextStepIs, readSlots, versionOf } from '../firmware-steps.js';
+import { commandTimeout, deviceClockNow, hashOf, judgeAnswer, nextStepIs, readSlots, versionOf } from '../firmware-steps.js';
 import { nmsRequest } from '../nms-request.js';
 import { fail, FIRMWARE_FIX } from '../outcome.js';
 import type { StepRun } from '../step-run.js';
@@ -23,14 +22,15 @@ export async function load(p: LoadParams, run: StepRun): Promise<void> {
   const hash = await hashOf(run, version, mem);
   const slotsBefore = await readSlots(run);
   const timeoutMs = commandTimeout(run);
-  const now = await deviceClock(deps(run), ctx.device.name, timeoutMs);
+  const deviceNow = await deviceClockNow(run);
   const delaySec = Math.max(1, Math.round(p.inMs / 1000));
   const since = bench.nms.events.mark();
   const sentAt = bench.clock.now();
   const what = `LoadRequest ${version}`;
-  const answer = await nmsRequest(run, what, Date.now(), () => requestLoad(bench.nms.client, ctx.device.name, hash, now + delaySec, { timeoutMs }));
+  const loadTime = deviceNow() + delaySec;
+  const answer = await nmsRequest(run, what, Date.now(), () => requestLoad(bench.nms.client, ctx.device.name, hash, loadTime, { timeoutMs }));
   mem.loads.push({ version, hash, sentAt, since, delaySec, answer, slotsBefore });
-  if (answer.ok) ctx.log(`load of ${version} scheduled ${delaySec} s ahead of the device's clock (${new Date((now + delaySec) * 1000).toISOString()})`);
+  if (answer.ok) ctx.log(`load of ${version} scheduled ${delaySec} s ahead of the device's clock (${new Date(loadTime * 1000).toISOString()})`);
   judgeAnswer(run, what, answer);
 }
 

@@ -7,18 +7,21 @@
 import { formatDuration } from '../../../core/duration.js';
 import type { ImageRefParams } from '../../config/steps.js';
 import { cancelLoad, requestLoad } from '../../nms/transfer/commands.js';
-import { deviceClock } from '../../nms/transfer/device-clock.js';
 import { waitForRegistration } from '../../nms/transfer/reboot.js';
 import { runningSlot } from '../../nms/transfer/slots.js';
 import { firmwareMemory } from '../firmware-memory.js';
-import { commandTimeout, deps, readSlots, runningVersion, slotLines, versionOf } from '../firmware-steps.js';
+import { commandTimeout, deps, deviceClockNow, readSlots, runningVersion, slotLines, versionOf } from '../firmware-steps.js';
 import { nmsRequest } from '../nms-request.js';
 import { fail } from '../outcome.js';
 import type { StepRun } from '../step-run.js';
 import { abortable } from '../waits.js';
 
-/** Device seconds ahead the image is loaded back: the reference agent then reboots within 10-40 s. */
-const RESTORE_DELAY_S = 20;
+/**
+ * Device seconds ahead the image is loaded back: the reference agent then reboots within 30 s to
+ * 2 min. Not less: the LoadRequest's own trip must stay well inside it on a busy machine (a second
+ * of real time on the virtual rig).
+ */
+const RESTORE_DELAY_S = 60;
 /** Device seconds a rebooted device may take to register. */
 const REGISTRATION_ALLOWANCE_S = 300;
 
@@ -47,9 +50,10 @@ export async function restoreFirmware(p: ImageRefParams, run: StepRun): Promise<
   }
   const slot = slots.find((s) => s.version === version && !s.isRunning && s.fileHash !== undefined);
   if (!slot) fail(`${dev} runs ${runningVersion(slots) ?? 'no image'} and holds no ${version} to load back`, { expected: `a slot holding ${version}`, seen: slotLines(slots) });
-  const now = await deviceClock(deps(run), dev, timeoutMs);
+  const deviceNow = await deviceClockNow(run);
   const since = bench.nms.events.mark();
-  const answer = await nmsRequest(run, `LoadRequest ${version}`, Date.now(), () => requestLoad(bench.nms.client, dev, slot!.fileHash!, now + RESTORE_DELAY_S, { timeoutMs }));
+  const loadTime = deviceNow() + RESTORE_DELAY_S;
+  const answer = await nmsRequest(run, `LoadRequest ${version}`, Date.now(), () => requestLoad(bench.nms.client, dev, slot!.fileHash!, loadTime, { timeoutMs }));
   if (!answer.ok) fail(`${dev} refused to load ${version} back: ${answer.name}`, { expected: `LoadRequest ${version} → OK`, seen: answer.describe });
   ctx.log(`${dev} runs ${runningVersion(slots) ?? 'no image'}: loading ${version} back from slot ${slot!.index}`);
   const budgetMs = (2 * RESTORE_DELAY_S + REGISTRATION_ALLOWANCE_S) * 1000;
