@@ -6,14 +6,17 @@
  */
 import { sameBytes } from '../../core/bytes.js';
 import { TLV } from '../csmp/tlv-ids.js';
-import type { LinkSpec } from '../config/rig.js';
 import { cancelLoad, requestLoad, type FirmwareAnswer } from '../nms/transfer/commands.js';
 import type { TransferEvent } from '../nms/transfer/events.js';
 import type { FirmwareImage } from '../nms/transfer/image.js';
-import { deviceNowSec, waitForRegistration, type Reregistration } from '../nms/transfer/reboot.js';
+import { lineRate } from '../nms/transfer/line-rate.js';
+import { deviceClock } from '../nms/transfer/device-clock.js';
+import { waitForRegistration, type Reregistration } from '../nms/transfer/reboot.js';
 import { readFirmwareSlots, runningSlot, type FirmwareSlotInfo } from '../nms/transfer/slots.js';
 import { uploadImage, type RolloutDeps, type UploadResult } from '../nms/transfer/upload.js';
 import type { OpenedBench } from './open-bench.js';
+
+export { lineRate };
 
 /** When to load: as soon as the device allows, at a POSIX second of its clock, or after a delay. */
 export type LoadWhen = { kind: 'now' } | { kind: 'at'; posixSec: number } | { kind: 'in'; ms: number };
@@ -89,12 +92,6 @@ export async function upgrade(b: OpenedBench, o: UpgradeOptions): Promise<Upgrad
   return { upload, loads, slots, ok: upload.ok && loadedOk && !o.signal?.aborted };
 }
 
-/** The line rate of the link that reaches a device: a SLIP dongle's baud / 10 bytes per second. */
-export function lineRate(links: readonly LinkSpec[], linkName: string | undefined): number | undefined {
-  const link = links.find((l) => l.name === linkName) ?? (links.length === 1 ? links[0] : undefined);
-  return link?.kind === 'slip' ? link.baudRate / 10 : undefined;
-}
-
 async function joinGroup(b: OpenedBench, device: string, id: number, line: (s: string) => void): Promise<void> {
   const client = b.nms.client;
   const timeoutMs = b.bench.toClockMs(10_000);
@@ -125,16 +122,4 @@ async function loadOne(deps: RolloutDeps, b: OpenedBench, device: string, image:
     await cancelLoad(nms.client, device, image.hash, { timeoutMs }).catch(() => undefined);
     return { device, answer, problem: `did not register again within ${2 * delay + REGISTRATION_ALLOWANCE_S} s of device time (${(e as Error).message})` };
   }
-}
-
-/** The device's clock in POSIX seconds: its CurrentTime (TLV 18), else the NMS clock corrected by what it last reported. */
-async function deviceClock(deps: RolloutDeps, device: string, timeoutMs: number): Promise<number> {
-  try {
-    const a = await deps.nms.client.get(device, TLV.CurrentTime, { timeoutMs });
-    const posix = a.tlvs.find((t) => t.type === TLV.CurrentTime)?.value?.['posix'];
-    if (typeof posix === 'number') return posix;
-  } catch {
-    // Fall back to the offset the NMS knows.
-  }
-  return deviceNowSec(deps, device);
 }

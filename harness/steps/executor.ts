@@ -11,6 +11,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { Step, StepName, StepParamsByName } from '../config/steps.js';
 import type { StepContext, StepExecutor, StepOutcome } from '../runner/executor.js';
 import { consoleStep } from './actions/console.js';
+import { cancelLoad, load, setBackup } from './actions/firmware-commands.js';
 import { firewall } from './actions/firewall.js';
 import { get } from './actions/get.js';
 import { inject } from './actions/inject.js';
@@ -18,14 +19,20 @@ import { nms } from './actions/nms.js';
 import { post } from './actions/post.js';
 import { power } from './actions/power.js';
 import { replyFrom } from './actions/reply-from.js';
+import { restoreFirmware } from './actions/restore-firmware.js';
+import { transfer } from './actions/transfer.js';
 import { wait } from './actions/wait.js';
 import { attemptMemory } from './attempt-memory.js';
 import type { Bench } from './bench.js';
+import { expectAnswer } from './expectations/expect-answer.js';
 import { expectCounter } from './expectations/expect-counter.js';
 import { expectDiagnosis } from './expectations/expect-diagnosis.js';
 import { expectEvent } from './expectations/expect-event.js';
+import { expectLoad } from './expectations/expect-load.js';
 import { expectReply } from './expectations/expect-reply.js';
+import { expectSlot } from './expectations/expect-slot.js';
 import { expectState } from './expectations/expect-state.js';
+import { expectTransfer } from './expectations/expect-transfer.js';
 import { expectValue } from './expectations/expect.js';
 import { explainByFlowchart } from './explain.js';
 import { StepFailure } from './outcome.js';
@@ -57,6 +64,15 @@ const HANDLERS: { [K in StepName]: StepHandler<K> } = {
   'expect-counter': expectCounter,
   'expect-reply': expectReply,
   'expect-diagnosis': expectDiagnosis,
+  transfer,
+  load,
+  'cancel-load': cancelLoad,
+  'set-backup': setBackup,
+  'restore-firmware': restoreFirmware,
+  'expect-answer': expectAnswer,
+  'expect-transfer': expectTransfer,
+  'expect-load': expectLoad,
+  'expect-slot': expectSlot,
 };
 
 function perform<K extends StepName>(name: K, params: StepParamsByName[K], run: StepRun): Promise<StepOutcome | void> {

@@ -9,6 +9,8 @@ import { tempDir, writeRig } from './support/rigs.js';
 const tmp = tempDir();
 let cases: CaseResult[] = [];
 let exitCode = -1;
+let fwCases: CaseResult[] = [];
+let fwExitCode = -1;
 
 const oldImage = { fileName: 'meter-fw-5.6.20', version: '5.6.20', fileSize: 305408, blockSize: 1024, hwId: 'RFLAN/3.60/3.80' };
 
@@ -38,7 +40,29 @@ beforeAll(async () => {
   });
   cases = casesOf(r.junit);
   exitCode = r.exitCode;
-}, 240_000);
+
+  // The firmware fault models on a rig of their own, run after the others: their transfers and
+  // reboots do not load the machine under the timing-sensitive cases above.
+  const fwRig = writeRig(tmp.dir, 'faulty-firmware', [
+    { faults: ['accepts-bad-hash'] },
+    { faults: ['loses-upload-slot-on-power-loss'] },
+    { faults: ['loads-at-wrong-time'] },
+    { faults: ['no-fallback-when-image-fails'] },
+    { faults: ['reports-old-version-after-load'] },
+    { faults: ['accepts-wrong-hardware'] },
+    { faults: ['ignores-cancel-load'] },
+  ]);
+  const fw = await runInProcess({
+    rigFile: fwRig,
+    suitePaths: [`${SUITES}/12-firmware-upgrade.yaml`],
+    reportsDir: `${tmp.dir}/reports-fw`,
+    run: {
+      grep: '^firmware-upgrade @ (meter-1 › an image (with a corrupted|announced)|meter-2 › a transfer cut|meter-[35] › a scheduled load|meter-4 › an image that does not boot|meter-6 › an image for other|meter-7 › a load cancelled)',
+    },
+  });
+  fwCases = casesOf(fw.junit);
+  fwExitCode = fw.exitCode;
+}, 300_000);
 afterAll(() => tmp.cleanup());
 
 const only = (suite: string, device: string, name?: string): CaseResult => {
@@ -161,5 +185,73 @@ describe('each suite fails against its faulty model and says what the firmware d
     const c = only('load-balancer', 'meter-6');
     expect(c.message).toBe('step 2 (get: 18): GET 18: meter-6 answered, but to [fd00::1]:61628 instead of [fd00::2]:62590 where the request came from');
     expect(c.text).toMatch(/seen: the device sent ACK 2\.05 \(MID \d+\) from \[fd00:77::106\]:61628 to \[fd00::1\]:61628/);
+  });
+});
+
+const onlyFw = (device: string, name?: string): CaseResult => {
+  const hit = fwCases.filter((c) => c.device === device && (name === undefined || c.name.startsWith(name)));
+  expect(hit.length).toBeGreaterThan(0);
+  return hit[0]!;
+};
+
+describe('the firmware-upgrade suite catches each firmware fault model with the test made for it', () => {
+  test('each selected test fails (exit 1), and nothing else was selected', () => {
+    expect(fwExitCode).toBe(1);
+    expect(fwCases.map((c) => `${c.device} › ${c.name}`).sort()).toEqual([
+      'meter-1 › an image announced with a wrong hash is never loadable',
+      'meter-1 › an image with a corrupted block is never loadable',
+      'meter-2 › a transfer cut by a power loss resumes with only the missing blocks',
+      'meter-3 › a scheduled load reboots into the new image and keeps the old one',
+      'meter-4 › an image that does not boot falls back to the backup',
+      'meter-5 › a scheduled load reboots into the new image and keeps the old one',
+      'meter-6 › an image for other hardware is refused',
+      'meter-7 › a load cancelled before its time leaves the old image running',
+    ]);
+    for (const c of fwCases) expect(c.status).toBe('failed');
+  });
+
+  test('firmware-upgrade: a corrupted block and a wrong hash both loadable (accepts-bad-hash)', () => {
+    const corrupted = onlyFw('meter-1', 'an image with a corrupted');
+    expect(corrupted.message).toBe('step 3 (expect-answer: SIGNATURE_FAILED): LoadRequest 6.0.4 answered OK, expected SIGNATURE_FAILED');
+    expect(corrupted.text).toContain("likely cause: the meter accepts a load of an image whose SHA-256 does not match the announced hash");
+    const lie = onlyFw('meter-1', 'an image announced');
+    expect(lie.message).toBe('step 3 (expect-answer: SIGNATURE_FAILED): LoadRequest 6.0.5 answered OK, expected SIGNATURE_FAILED');
+  });
+
+  test('firmware-upgrade: the upload slot lost at the power cut, every block sent again (loses-upload-slot-on-power-loss)', () => {
+    const c = onlyFw('meter-2');
+    expect(c.message).toBe('step 5 (expect-transfer: resumed): the transfer of 6.0.3 did not resume: sent 9 of 9 blocks (0-8), 4 of them already sent before; expected only the 5 missing (4-8)');
+    expect(c.text).toContain('seen: the device held 0 of 9 blocks when the transfer began; sent 9 of 9 blocks (0-8)');
+    expect(c.text).toContain('likely cause: the meter lost the blocks it had written before the power loss');
+  });
+
+  test('firmware-upgrade: loaded seconds after the LoadRequest, not at the load time (loads-at-wrong-time)', () => {
+    const c = onlyFw('meter-3');
+    expect(c.message).toMatch(/^step 3 \(expect-load: on-time\): meter-3 rebooted (\d+ms|\d{1,2}s) after the LoadRequest for 6\.1\.0, outside 1m to 4m after the LoadRequest$/);
+    expect(c.text).toContain('likely cause: the meter does not load the image at the scheduled time');
+  });
+
+  test('firmware-upgrade: the image that does not boot leaves the meter silent (no-fallback-when-image-fails)', () => {
+    const c = onlyFw('meter-4');
+    expect(c.message).toMatch(/^step 4 \(expect-load: on-time\): meter-4 did not register again within \d+m\d*s? of the LoadRequest for 6\.3\.0$/);
+    expect(c.text).toContain('likely cause: the meter did not come back after loading an image that does not boot (no fallback to the backup image)');
+  });
+
+  test('firmware-upgrade: rebooted for the load, still reports the old image running (reports-old-version-after-load)', () => {
+    const c = onlyFw('meter-5');
+    expect(c.message).toMatch(/^step 4 \(expect-slot: 6\.1\.0 running\): no slot holds image 6\.1\.0 running: slot 2 {2}6\.1\.0 {2}fw-6\.1\.0\.img {2}8192 B {2}sha256 [0-9a-f]{16}… {2}hw RFLAN\/3\.60\/3\.80 {2}blocks 9\/9$/);
+    expect(c.text).toContain('likely cause: the meter rebooted for the load but does not report the new image running');
+  });
+
+  test('firmware-upgrade: an image for other hardware taken (accepts-wrong-hardware)', () => {
+    const c = onlyFw('meter-6');
+    expect(c.message).toBe('step 2 (expect-answer: INCOMPATIBLE_HW): TransferRequest 7.0.0 answered OK, expected INCOMPATIBLE_HW');
+    expect(c.text).toContain("likely cause: the meter takes a TransferRequest whose hwInfo.hwId is not its own hardware's");
+  });
+
+  test('firmware-upgrade: the cancelled load fired anyway (ignores-cancel-load)', () => {
+    const c = onlyFw('meter-7');
+    expect(c.message).toMatch(/^step 4 \(expect-load: never\): meter-7 registered again \d+m\d*s? after the LoadRequest, running 6\.2\.0, although the load of 6\.2\.0 was cancelled$/);
+    expect(c.text).toContain('likely cause: the meter acknowledged the CancelLoadRequest but loaded the image anyway');
   });
 });

@@ -11,9 +11,13 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 const BRANCHES = ['registration', 'firmware-group', 'firmware-info', 'nms-cert', 'flash-corruption', 'demo-mode', 'clock-skew', 'firewall', 'load-balancer'];
+/** Certification suites that are no flowchart branch, numbered after the branches. */
+const CERTIFICATION = ['12-firmware-upgrade.yaml'];
 
-test('the nine suites are the nine branches, in flowchart order', () => {
-  expect(readdirSync(SUITES).filter((f) => f.endsWith('.yaml'))).toEqual(BRANCHES.map((b, i) => `${i + 1}-${b}.yaml`));
+test('the first nine suites are the nine branches, in flowchart order; then the certification suites', () => {
+  const files = readdirSync(SUITES).filter((f) => f.endsWith('.yaml'));
+  expect(files.filter((f) => Number(f.split('-')[0]) <= 9).sort((a, b) => parseInt(a) - parseInt(b))).toEqual(BRANCHES.map((b, i) => `${i + 1}-${b}.yaml`));
+  expect(files.filter((f) => Number(f.split('-')[0]) > 9)).toEqual(CERTIFICATION);
 });
 
 test('every suite passes against healthy meters', async () => {
@@ -26,6 +30,6 @@ test('every suite passes against healthy meters', async () => {
   expect(r.summary!.counts).toMatchObject({ failed: 0, error: 0, skipped: 0 });
   // One testsuite per suite per device, named after the branch.
   const suites = [...new Set(cases.map((c) => `${c.suite} @ ${c.device}`))];
-  expect(suites.sort()).toEqual(BRANCHES.flatMap((b) => [`${b} @ meter-1`, `${b} @ meter-2`]).sort());
-  expect(cases.length).toBe(2 * 22);
+  expect(suites.sort()).toEqual([...BRANCHES, 'firmware-upgrade'].flatMap((b) => [`${b} @ meter-1`, `${b} @ meter-2`]).sort());
+  expect(cases.length).toBe(2 * 30);
 }, 240_000);

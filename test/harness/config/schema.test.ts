@@ -57,7 +57,18 @@ test('the examples use every step of the vocabulary', () => {
 test('the vocabulary lists every step with usage and description', () => {
   const rows = stepVocabulary();
   expect(rows.map((r) => r.name)).toEqual(STEP_NAMES);
-  expect(rows.filter((r) => r.kind === 'expectation').map((r) => r.name)).toEqual(['expect', 'expect-event', 'expect-state', 'expect-counter', 'expect-reply', 'expect-diagnosis']);
+  expect(rows.filter((r) => r.kind === 'expectation').map((r) => r.name)).toEqual([
+    'expect',
+    'expect-event',
+    'expect-state',
+    'expect-counter',
+    'expect-reply',
+    'expect-diagnosis',
+    'expect-answer',
+    'expect-transfer',
+    'expect-load',
+    'expect-slot',
+  ]);
   for (const r of rows) {
     expect(r.usage.length).toBeGreaterThan(0);
     expect(r.description.length).toBeGreaterThan(0);

@@ -8,11 +8,12 @@ const sha = (f: string): string => createHash('sha256').update(readFileSync(f)).
 const tmp = tempDir('hil-set-');
 afterAll(() => tmp.cleanup());
 
-test('the shipped certification set is every suite in suites/, version 1', async () => {
+test('the shipped certification set is every suite in suites/, version 2 (firmware-upgrade joined)', async () => {
   const set = await loadSuiteSet(DEFAULT_SET('suites'), 'suites');
-  expect([set.name, set.version]).toEqual(['certification', 1]);
+  expect([set.name, set.version]).toEqual(['certification', 2]);
   expect(set.suites.map((s) => s.file)).toEqual([
     'suites/1-registration.yaml',
+    'suites/12-firmware-upgrade.yaml',
     'suites/2-firmware-group.yaml',
     'suites/3-firmware-info.yaml',
     'suites/4-nms-cert.yaml',
