@@ -20,7 +20,7 @@ export function renderText(m: CsmpMessage, ctx: MessageContext = {}): string {
   const lines: string[] = [];
   const head: string[] = [];
   if (ctx.frame !== undefined) head.push(`#${ctx.frame}`);
-  if (ctx.time !== undefined) head.push(new Date(ctx.time).toISOString());
+  if (ctx.time !== undefined) head.push(captureTimeText(ctx.time));
   if (m.src !== undefined) head.push(`[${m.src}]:${m.srcPort ?? '?'} -> [${m.dst}]:${m.dstPort ?? '?'}`);
   if (m.udpChecksumOk === false) head.push('(udp checksum incorrect)');
   if (head.length) lines.push(head.join(' '));
@@ -39,7 +39,11 @@ export function renderText(m: CsmpMessage, ctx: MessageContext = {}): string {
 export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (ctx.frame !== undefined) out.frame = ctx.frame;
-  if (ctx.time !== undefined) out.time = new Date(ctx.time).toISOString();
+  if (ctx.time !== undefined) {
+    if (isDateMs(ctx.time)) out.time = new Date(ctx.time).toISOString();
+    // Outside what a date can say: the raw figure, so a reader still sees what the file holds.
+    else out.timeMs = Number.isFinite(ctx.time) ? ctx.time : String(ctx.time);
+  }
   if (m.src !== undefined) Object.assign(out, { src: m.src, dst: m.dst });
   if (m.srcPort !== undefined) Object.assign(out, { srcPort: m.srcPort, dstPort: m.dstPort, udpChecksumOk: m.udpChecksumOk });
   if (m.coap) {
@@ -52,6 +56,21 @@ export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<str
   });
   if (m.error) out.error = { layer: m.error.layer, offset: m.error.offset, code: m.error.code, reason: m.error.reason };
   return out;
+}
+
+/** JavaScript dates span ±8.64e15 ms around 1970 (ECMA-262 21.4.1.1); a capture's clock need not. */
+function isDateMs(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+}
+
+/**
+ * A capture timestamp as text: ISO 8601 when it is a date, else the raw figure. A pcapng with
+ * if_tsresol 0 and a large if_tsoffset (or all-ones timestamp bytes) is valid and tshark reads it;
+ * its time is simply not a date JavaScript can print.
+ */
+export function captureTimeText(ms: number): string {
+  if (isDateMs(ms)) return new Date(ms).toISOString();
+  return Number.isFinite(ms) ? `t=${ms / 1000} s since 1970 (outside the date range)` : 'time unreadable';
 }
 
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
