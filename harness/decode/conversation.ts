@@ -36,7 +36,9 @@ export class Conversations {
       } else {
         const k = key(m.dst, m.dstPort, m.src, m.srcPort);
         path = this.pending.get(k);
-        // A CON response may be repeated; keep the entry, it is forgotten by age.
+        // Answered: forgotten, so the table holds only what is outstanding. A repeated response
+        // (its ACK lost) then shows no path, as tshark shows no request frame for it.
+        if (path !== undefined && c.type !== 'CON') this.pending.delete(k);
       }
     }
     const named = deviceIdOf(m);
