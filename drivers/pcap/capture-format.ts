@@ -14,9 +14,6 @@ export interface CaptureHeader {
   nanosecond: boolean;
 }
 
-/** A record before its frame number is given: the reader numbers records across the stream. */
-export type UnnumberedRecord = Omit<PcapRecord, 'index'>;
-
 export interface Window {
   bytes: Uint8Array;
   view: DataView;
@@ -26,7 +23,7 @@ export interface Window {
   base: number;
   /** True when the stream has ended: no more bytes will come, so a short unit is damage. */
   final: boolean;
-  /** Frame number the next record will get (for messages). */
+  /** Frame number the next record gets: the reader numbers records across chunks. */
   nextIndex: number;
 }
 
@@ -35,7 +32,7 @@ export interface Window {
  * unit and more may come — `{ wait: n }` with how many bytes from `w.at` it needs. When `w.final`
  * it throws DecodeError('truncated') instead of waiting.
  */
-export type UnitReader = (w: Window, emit: (r: UnnumberedRecord) => void) => number | { wait: number };
+export type UnitReader = (w: Window, emit: (r: PcapRecord) => void) => number | { wait: number };
 
 export interface CaptureFormat {
   header: CaptureHeader;

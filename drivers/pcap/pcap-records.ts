@@ -6,7 +6,8 @@
  */
 import { DecodeError } from '../../core/errors.js';
 import { GLOBAL_HEADER_LEN, MAGIC, RECORD_HEADER_LEN } from '../../core/pcap-format.js';
-import type { CaptureFormat, UnnumberedRecord, Window } from './capture-format.js';
+import type { CaptureFormat, Window } from './capture-format.js';
+import type { PcapRecord } from './record.js';
 import { extractIpv6 } from './link-layer.js';
 
 // Larger than any snaplen tools write (256 KiB for some USB captures): a length beyond this is garbage.
@@ -40,7 +41,7 @@ export function openClassic(w: Window): CaptureFormat | undefined {
   const linkType = view.getUint32(at + 20, littleEndian) & 0x0fffffff;
   const header = { format: 'pcap' as const, linkType, snaplen, littleEndian, nanosecond };
   let started = false;
-  const next = (u: Window, emit: (r: UnnumberedRecord) => void): number | { wait: number } => {
+  const next = (u: Window, emit: (r: PcapRecord) => void): number | { wait: number } => {
     if (!started) {
       started = true;
       return GLOBAL_HEADER_LEN;
@@ -50,7 +51,7 @@ export function openClassic(w: Window): CaptureFormat | undefined {
   return { header, next };
 }
 
-function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nanosecond: boolean }, emit: (r: UnnumberedRecord) => void): number | { wait: number } {
+function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nanosecond: boolean }, emit: (r: PcapRecord) => void): number | { wait: number } {
   const { bytes, view, at, nextIndex: index } = w;
   const off = w.base + at;
   const left = bytes.length - at;
@@ -72,14 +73,23 @@ function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nan
   }
   const start = at + RECORD_HEADER_LEN;
   const time = sec * 1000 + frac * (h.nanosecond ? 1e-6 : 1e-3);
-  emit(frameRecord(off, h.linkType, time, bytes.subarray(start, start + caplen), origlen));
+  emit(frameRecord(index, off, h.linkType, time, bytes.subarray(start, start + caplen), origlen));
   return total;
 }
 
-/** A record with its IPv6 packet found, or the reason there is none. */
-export function frameRecord(offset: number, linkType: number, time: number | undefined, data: Uint8Array, originalLength: number): UnnumberedRecord {
-  const base = { time, linkType, offset, capturedLength: data.length, originalLength, data };
-  if (data.length < originalLength) return { ...base, ipv6: undefined, skippedReason: `captured ${data.length} of ${originalLength} bytes (snaplen)` };
-  const x = extractIpv6(linkType, data);
-  return x.ipv6 ? { ...base, ipv6: x.ipv6 } : { ...base, ipv6: undefined, skippedReason: x.skippedReason };
+/**
+ * A record with its IPv6 packet found, or the reason there is none. One object shape for every
+ * record (absent members are undefined): this runs for every frame of a multi-gigabyte capture.
+ */
+export function frameRecord(index: number, offset: number, linkType: number, time: number | undefined, data: Uint8Array, originalLength: number): PcapRecord {
+  let ipv6: Uint8Array | undefined;
+  let skippedReason: string | undefined;
+  if (data.length < originalLength) {
+    skippedReason = `captured ${data.length} of ${originalLength} bytes (snaplen)`;
+  } else {
+    const x = extractIpv6(linkType, data);
+    ipv6 = x.ipv6;
+    skippedReason = x.skippedReason;
+  }
+  return { index, time, linkType, ipv6, skippedReason, offset, capturedLength: data.length, originalLength, data };
 }

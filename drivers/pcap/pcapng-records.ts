@@ -8,7 +8,8 @@
  */
 import { DecodeError, type DecodeErrorCode } from '../../core/errors.js';
 import { PCAPNG_MAGIC } from '../../core/pcap-format.js';
-import type { CaptureFormat, CaptureHeader, UnnumberedRecord, Window } from './capture-format.js';
+import type { CaptureFormat, CaptureHeader, Window } from './capture-format.js';
+import type { PcapRecord } from './record.js';
 import { frameRecord } from './pcap-records.js';
 
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -36,7 +37,7 @@ export function openPcapng(): CaptureFormat {
   let sawInterface = false;
   let sawSection = false;
 
-  const next = (w: Window, emit: (r: UnnumberedRecord) => void): number | { wait: number } => {
+  const next = (w: Window, emit: (r: PcapRecord) => void): number | { wait: number } => {
     const { bytes, view, at } = w;
     const fail: Fail = (o, code, reason) => {
       throw new DecodeError('pcapng', w.base + o, code, reason);
@@ -105,7 +106,7 @@ export function openPcapng(): CaptureFormat {
         const caplen = view.getUint32(body + 12, le);
         const origlen = view.getUint32(body + 16, le);
         if (body + 20 + caplen > end) fail(body + 12, 'truncated', `captured length ${caplen} runs past the block`);
-        emit(frameRecord(off, iface.linkType, timeMs(hi, lo, iface), bytes.subarray(body + 20, body + 20 + caplen), origlen));
+        emit(frameRecord(w.nextIndex, off, iface.linkType, timeMs(hi, lo, iface), bytes.subarray(body + 20, body + 20 + caplen), origlen));
         break;
       }
       case BLOCK.SPB: {
@@ -114,7 +115,7 @@ export function openPcapng(): CaptureFormat {
         const origlen = view.getUint32(body, le);
         const room = end - body - 4;
         const caplen = Math.min(origlen, room, iface.snaplen || room);
-        emit(frameRecord(off, iface.linkType, undefined, bytes.subarray(body + 4, body + 4 + caplen), origlen));
+        emit(frameRecord(w.nextIndex, off, iface.linkType, undefined, bytes.subarray(body + 4, body + 4 + caplen), origlen));
         break;
       }
       default:

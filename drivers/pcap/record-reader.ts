@@ -9,7 +9,7 @@
  */
 import { DecodeError } from '../../core/errors.js';
 import { PCAPNG_MAGIC } from '../../core/pcap-format.js';
-import type { CaptureFormat, CaptureHeader, UnnumberedRecord, Window } from './capture-format.js';
+import type { CaptureFormat, CaptureHeader, Window } from './capture-format.js';
 import { openClassic } from './pcap-records.js';
 import { openPcapng } from './pcapng-records.js';
 import type { PcapRecord } from './record.js';
@@ -65,10 +65,10 @@ export class CaptureRecordReader {
     this.parts = [];
     this.partsLength = 0;
     const w: Window = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), at: 0, base: this.base, final, nextIndex: this.count + 1 };
-    const emit = (r: UnnumberedRecord) => {
+    const emit = (r: PcapRecord) => {
       this.count += 1;
       w.nextIndex = this.count + 1;
-      this.onRecord({ index: this.count, ...r } as PcapRecord);
+      this.onRecord(r);
     };
     try {
       this.format ??= this.open(w);
