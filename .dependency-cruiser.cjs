@@ -3,7 +3,7 @@
  * ARCHITECTURE.md explains each layer; a rule here is the machine form of a sentence there.
  */
 const IO = '^(node:)?(fs|fs/promises|net|dgram|child_process|tty|worker_threads|http|https|readline)$|^(serialport|@serialport/.*|execa)$';
-const PURE_CODECS = '^(drivers/ip/|drivers/slip/slip-(decoder|encode)\\.ts|core/pcap-format\\.ts|drivers/pcap/(record|link-layer|pcap-records|pcapng-records)\\.ts|harness/coap/(message|codes|errors)\\.ts|harness/csmp/|harness/decode/(message|render|frame-event)\\.ts)';
+const PURE_CODECS = '^(drivers/ip/|drivers/slip/slip-(decoder|encode)\\.ts|core/pcap-format\\.ts|drivers/pcap/(record|link-layer|pcap-records|pcapng-records|capture-format|record-reader)\\.ts|harness/coap/(message|codes|errors)\\.ts|harness/csmp/|harness/decode/(message|render|frame-event)\\.ts)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -8,6 +8,7 @@ import { benchFleet } from './fleet.js';
 import { benchRollout } from './rollout.js';
 import { benchSuiteRun } from './suite-run.js';
 import { benchWire } from './wire.js';
+import { benchDecode, targets as decodeTargets } from './decode.js';
 import { benchReportSize } from './report-size.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,6 +18,7 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 log(`csmp-hil bench — node ${process.version}, ${new Date().toISOString()}`);
 const wire = await benchWire(vectors, log);
 log(`  target: ≥100,000 decodes/s (${wire.decodePerSec >= 100_000 ? 'met' : 'NOT met'}), ≥10× tshark with a CSMP dissector (${wire.ratio === undefined ? 'not measured' : wire.ratio >= 10 ? 'met' : 'NOT met'})`);
+log(decodeTargets(benchDecode(vectors, log)));
 const fleet = await benchFleet(log);
 log(`  target: ≥2,000 registrations/s (${fleet.registrationsPerSec >= 2_000 ? 'met' : 'NOT met'}), peak RSS <1 GB (${fleet.peakRssMB < 1024 ? 'met' : 'NOT met'})`);
 const rollout = await benchRollout(log);

@@ -11,7 +11,7 @@
  * handed to that layer, or the character index for text) so a report can say
  * "coap: token length 9 exceeds 8 at byte 0" instead of "malformed".
  *
- * - Parsers (parseIpv6, parseUdp, parseUdpPacket, readPcap, readPcapng, decodeCoap, readVarint,
+ * - Parsers (parseIpv6, parseUdp, parseUdpPacket, readPcap, CaptureRecordReader, decodeCoap, readVarint,
  *   decodeTlvs, parseTlvId, parseTlvIdList, parseSignatureValue) throw DecodeError and nothing
  *   else, whatever the bytes or text.
  * - Tolerant entry points, which must keep what decoded before the damage, never throw on bad

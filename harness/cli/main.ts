@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * The `hil` entry. Its first instruction installs the process's stop handling (SIGINT, SIGTERM,
  * SIGHUP; harness/app/process-stop.ts) and only then loads the program: loading takes a few

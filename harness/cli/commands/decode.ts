@@ -1,79 +1,198 @@
 import type { Command } from 'commander';
-import { readFileBounded } from '../../../core/bounded-read.js';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { fromHex } from '../../../core/bytes.js';
-import { ResourceError } from '../../../core/errors.js';
-import { readPcapPartial } from '../../../drivers/pcap/reader.js';
+import { ConfigError, DecodeError, ResourceError } from '../../../core/errors.js';
+import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../../core/pcap-format.js';
+import { fileChunks } from '../../../drivers/pcap/file-chunks.js';
+import { CaptureRecordReader } from '../../../drivers/pcap/record-reader.js';
+import type { PcapRecord } from '../../../drivers/pcap/record.js';
+import { Conversations, type MessageFacts } from '../../decode/conversation.js';
+import { compileFilter, type FilterOptions } from '../../decode/filter.js';
 import { decodeCoapMessage, decodeIpv6Message, type CsmpMessage } from '../../decode/message.js';
 import { renderJson, renderText, type MessageContext } from '../../decode/render.js';
+import { Tally } from '../../decode/tally.js';
+import { TextSink, type TextStream } from '../text-sink.js';
 
-interface DecodeOptions {
+export interface DecodeOptions extends FilterOptions {
   hex?: string;
   json?: boolean;
   ports: string;
   all?: boolean;
+  count?: boolean;
+  follow?: boolean;
+  pcap?: string;
+}
+
+export interface DecodeIo {
+  out: TextStream;
+  err: (line: string) => void;
+  /** What `hil decode -` reads. */
+  stdin?: AsyncIterable<Uint8Array>;
+  /** Ends a --follow (or any read) at the next chunk; the tally, if asked for, is still printed. */
+  signal?: AbortSignal;
 }
 
 export function registerDecode(program: Command): void {
   program
     .command('decode')
-    .description('decode every CSMP message of a pcap or pcapng (Ethernet or raw IP), or one message given as hex')
-    .argument('[file]', 'pcap or pcapng file')
+    .description('decode every CSMP message of a pcap or pcapng (Ethernet or raw IP) of any size, or from stdin (-), or one message given as hex')
+    .argument('[file]', 'pcap or pcapng file, or - for stdin (dumpcap -w - | hil decode -)')
     .option('--hex <hex>', 'decode one message: an IPv6 packet, or a bare CoAP message')
-    .option('--json', 'one JSON object per line per message')
+    .option('--json', 'NDJSON: one JSON object per line per message')
     .option('--ports <list>', 'UDP ports that carry CSMP (either side)', '61628,61624')
     .option('--all', 'decode every UDP datagram as CoAP, whatever its ports')
-    .action((file: string | undefined, opts: DecodeOptions) => {
-      process.exitCode = runDecode(file, opts, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`));
+    .option('--device <list>', 'only messages to or from these devices: EUI-64 (DeviceID) or IPv6 address, comma-separated')
+    .option('--tlv <list>', 'only messages carrying or asking for these TLVs (75,35 or e5771.127)')
+    .option('--code <list>', 'only these CoAP codes: 2.05, 4.xx, GET, POST')
+    .option('--path <list>', 'only requests to these paths, and their responses (r, c)')
+    .option('--since <time>', 'only frames at or after this time (ISO 8601)')
+    .option('--until <time>', 'only frames at or before this time (ISO 8601)')
+    .option('--count', 'print how many messages per device, path and code instead of the messages')
+    .option('--follow', 'at the end of the file, wait for more (a capture still being written); Ctrl-C ends')
+    .option('--pcap <out>', 'also write the frames that pass the filters to this pcap (raw IPv6)')
+    .action(async (file: string | undefined, opts: DecodeOptions) => {
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.exitCode = await runDecode(file, opts, { out: process.stdout, err: (line) => process.stderr.write(`${line}\n`), stdin: process.stdin, signal: stop.signal });
+      // A --follow ended by Ctrl-C leaves the file watcher's handle closing; nothing else is pending.
+      process.exit(process.exitCode);
     });
 }
 
-/**
- * Captures are read whole; past this a file is refused rather than read until memory runs out
- * (`hil decode /dev/zero` grew by 200 MB a second). Lab captures of a test run are megabytes.
- */
-export const MAX_CAPTURE_BYTES = 512 << 20;
-
-/** Returns the exit code: 0 decoded, 2 the input could not be read or was not what it claimed. */
-export function runDecode(file: string | undefined, opts: DecodeOptions, out: (s: string) => void, err: (s: string) => void): number {
-  const emit = (m: CsmpMessage, ctx: MessageContext) => out(opts.json ? JSON.stringify(renderJson(m, ctx)) : renderText(m, ctx));
+/** Returns the exit code: 0 decoded, 1 a --hex message did not decode, 2 the input could not be read or was not what it claimed. */
+export async function runDecode(file: string | undefined, opts: DecodeOptions, io: DecodeIo): Promise<number> {
+  const sink = new TextSink(io.out);
   if (opts.hex !== undefined) {
     const bytes = fromHex(opts.hex.replace(/[\s:]/g, ''));
     if (!bytes) {
-      err(`hil decode: --hex: not an even-length hex string`);
+      io.err(`hil decode: --hex: not an even-length hex string`);
       return 2;
     }
     const m = looksLikeIpv6(bytes) ? decodeIpv6Message(bytes) : decodeCoapMessage(bytes);
-    emit(m, {});
+    sink.line(opts.json ? JSON.stringify(renderJson(m, {})) : renderText(m, {}));
+    await sink.flush();
     return m.error ? 1 : 0;
   }
   if (!file) {
-    err('hil decode: give a pcap file or --hex HEX');
+    io.err('hil decode: give a pcap file (- for stdin) or --hex HEX');
     return 2;
   }
-  let bytes: Uint8Array;
+  let decoder: CaptureDecoder;
   try {
-    bytes = readFileBounded(file, MAX_CAPTURE_BYTES);
+    decoder = new CaptureDecoder(opts, sink);
   } catch (e) {
-    if (!(e instanceof ResourceError)) throw e;
-    err(`hil decode: ${e.message}${e.code === 'limit' ? ` (split it with editcap -c, or decode a part)` : ''}`);
+    if (!(e instanceof ConfigError)) throw e;
+    io.err(`hil decode: ${e.message}`);
     return 2;
   }
-  const ports = new Set(opts.ports.split(',').map((p) => Number(p.trim())));
-  // Everything before damage is printed first: a capture cut short by a killed dumpcap still shows
-  // what it holds, and then the error says where it breaks.
-  const { file: pcap, error } = readPcapPartial(bytes);
-  for (const r of pcap?.records ?? []) {
-    if (!r.ipv6) continue;
+  const name = file === '-' ? 'stdin' : file;
+  const source = file === '-' ? (io.stdin ?? []) : fileChunks(file, { follow: opts.follow, signal: io.signal });
+  let pcapOut: PcapWriter | undefined;
+  try {
+    if (opts.pcap) pcapOut = await PcapWriter.open(opts.pcap);
+    decoder.pcapOut = pcapOut;
+    // Everything before damage is printed first: a capture cut short by a killed dumpcap still
+    // shows what it holds, and then the error says where it breaks.
+    for await (const chunk of source) {
+      decoder.reader.push(chunk);
+      await sink.flush();
+      await pcapOut?.drained();
+      if (io.signal?.aborted) break;
+    }
+    if (!io.signal?.aborted) decoder.reader.end();
+    decoder.finish();
+    await sink.flush();
+    return 0;
+  } catch (e) {
+    await sink.flush();
+    if (e instanceof DecodeError) {
+      const n = decoder.reader.records;
+      const after = decoder.reader.header ? `, after ${n} record${n === 1 ? '' : 's'}` : '';
+      io.err(`hil decode: ${name}: ${e.reason} (byte offset ${e.offset}${after})`);
+      return 2;
+    }
+    if (e instanceof ResourceError) {
+      io.err(`hil decode: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    await pcapOut?.close();
+  }
+}
+
+/** Records in, decoded and filtered messages (or their tally) out. */
+class CaptureDecoder {
+  readonly reader = new CaptureRecordReader((r) => this.record(r));
+  pcapOut: PcapWriter | undefined;
+  private readonly ports: Set<number>;
+  private readonly filter;
+  private readonly conversations: Conversations | undefined;
+  private readonly tally: Tally | undefined;
+
+  constructor(
+    private readonly opts: DecodeOptions,
+    private readonly sink: TextSink,
+  ) {
+    this.ports = new Set(opts.ports.split(',').map((p) => Number(p.trim())));
+    this.filter = compileFilter(opts);
+    this.tally = opts.count ? new Tally() : undefined;
+    // Paths of responses and devices of addresses come from earlier frames: tracked only when asked for.
+    this.conversations = opts.count || opts.path !== undefined || opts.device !== undefined ? new Conversations() : undefined;
+  }
+
+  private record(r: PcapRecord): void {
+    if (!r.ipv6) return;
     const m = decodeIpv6Message(r.ipv6, { trailing: 'ignore' });
-    if (!opts.all && m.srcPort !== undefined && !ports.has(m.srcPort) && !ports.has(m.dstPort!)) continue;
-    emit(m, { frame: r.index, ...(r.time !== undefined ? { time: r.time } : {}) });
+    if (!this.opts.all && m.srcPort !== undefined && !this.ports.has(m.srcPort) && !this.ports.has(m.dstPort!)) return;
+    const facts: MessageFacts = this.conversations?.observe(m) ?? NO_FACTS;
+    if (this.filter && !this.filter(m, facts, r.time)) return;
+    this.pcapOut?.write(r.ipv6, r.time);
+    if (this.tally) return this.tally.add(m, facts);
+    const ctx: MessageContext = r.time !== undefined ? { frame: r.index, time: r.time } : { frame: r.index };
+    this.sink.line(this.opts.json ? JSON.stringify(renderJson(m, ctx)) : renderText(m, ctx));
   }
-  if (error) {
-    const after = pcap ? `, after ${pcap.records.length} record${pcap.records.length === 1 ? '' : 's'}` : '';
-    err(`hil decode: ${file}: ${error.reason} (byte offset ${error.offset}${after})`);
-    return 2;
+
+  finish(): void {
+    if (this.tally) this.sink.line(this.opts.json ? JSON.stringify(this.tally.json()) : this.tally.text());
   }
-  return 0;
+}
+
+const NO_FACTS: MessageFacts = { path: undefined, device: undefined, deviceAddress: undefined };
+
+/** The frames that passed the filters, as a raw-IPv6 pcap Wireshark opens. */
+class PcapWriter {
+  private full = false;
+  private constructor(private readonly stream: WriteStream) {}
+
+  static async open(path: string): Promise<PcapWriter> {
+    const stream = createWriteStream(path);
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', (e) => reject(new ResourceError(path, 'unavailable', `cannot write: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e })));
+    });
+    const w = new PcapWriter(stream);
+    w.stream.write(encodeGlobalHeader(LINKTYPE.RAW));
+    return w;
+  }
+
+  write(ipv6: Uint8Array, time: number | undefined): void {
+    // A frame without a time, or one no pcap can hold, is written at 0 rather than dropped.
+    const t = time !== undefined && time >= 0 && time < 2 ** 32 * 1000 ? time : 0;
+    if (!this.stream.write(encodeRecord(ipv6, t))) this.full = true;
+  }
+
+  async drained(): Promise<void> {
+    if (!this.full) return;
+    this.full = false;
+    await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stream.end((e?: Error | null) => (e ? reject(new ResourceError(this.stream.path.toString(), 'io', `cannot write: ${e.message}`, { cause: e })) : resolve()));
+    });
+  }
 }
 
 /**

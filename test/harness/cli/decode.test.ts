@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { runDecode } from '../../../harness/cli/commands/decode.js';
+import { runDecode, type DecodeOptions } from '../../../harness/cli/commands/decode.js';
 import { VECTORS } from '../../support/vectors.js';
 
 const vectors = `${VECTORS}/`;
 
-function decode(file: string | undefined, opts: { hex?: string; json?: boolean } = {}) {
-  const out: string[] = [];
+async function decode(file: string | undefined, opts: Partial<DecodeOptions> = {}) {
+  let text = '';
   const err: string[] = [];
-  const code = runDecode(file, { ports: '61628,61624', ...opts }, (s) => out.push(s), (s) => err.push(s));
-  return { code, out, err };
+  const code = await runDecode(file, { ports: '61628,61624', ...opts }, { out: { write: (s) => ((text += s), true), once: () => undefined }, err: (s) => err.push(s) });
+  return { code, out: text === '' ? [] : text.replace(/\n$/, '').split('\n'), err };
 }
 
 describe('hil decode', () => {
@@ -19,8 +19,8 @@ describe('hil decode', () => {
   beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'hil-decode-')); });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('text output names every TLV in csmp-request style, with the signature ASN.1 spelled out', () => {
-    const r = decode(vectors + 'csmp_register.pcap');
+  test('text output names every TLV in csmp-request style, with the signature ASN.1 spelled out', async () => {
+    const r = await decode(vectors + 'csmp_register.pcap');
     expect(r.code).toBe(0);
     const text = r.out.join('\n');
     expect(text).toContain('  CON 0.02 POST MID 0 /r (595-byte payload)');
@@ -29,8 +29,8 @@ describe('hil decode', () => {
     expect(text).toContain('ASN.1: SEQUENCE { ecdsa-with-SHA256, BIT STRING { SEQUENCE { r 33 bytes 00a904');
   });
 
-  test('--json prints one object per message with the documented keys', () => {
-    const r = decode(vectors + 'csmp_get.pcap', { json: true });
+  test('--json prints one object per message with the documented keys', async () => {
+    const r = await decode(vectors + 'csmp_get.pcap', { json: true });
     expect(r.code).toBe(0);
     expect(r.out).toHaveLength(36);
     const first = JSON.parse(r.out[4]!);
@@ -47,16 +47,16 @@ describe('hil decode', () => {
     });
   });
 
-  test('--hex takes a bare CoAP message', () => {
-    const r = decode(undefined, { hex: '61450001 01ff 0294000801121030413030323746464645334232414232', json: true });
+  test('--hex takes a bare CoAP message', async () => {
+    const r = await decode(undefined, { hex: '61450001 01ff 0294000801121030413030323746464645334232414232', json: true });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out[0]!)).toMatchObject({ coap: { type: 'ACK', code: '2.05', messageId: 1, token: '01' }, tlvs: [{ type: 2, name: 'DeviceID', value: { type: 1, id: '0A0027FFFE3B2AB2' } }] });
   });
 
-  test('a truncated capture: the records before the cut are printed, then the error names file, record and offset; exit 2', () => {
+  test('a truncated capture: the records before the cut are printed, then the error names file, record and offset; exit 2', async () => {
     const file = join(dir, 'cut.pcap');
     writeFileSync(file, readFileSync(vectors + 'csmp_get.pcap').subarray(0, 300));
-    const r = decode(file, { json: true });
+    const r = await decode(file, { json: true });
     expect(r.code).toBe(2);
     expect(r.out.map((l) => JSON.parse(l)).map((m) => [m.frame, m.coap.code, m.coap.uriQuery])).toEqual([
       [1, '0.01', ['q=1']],
@@ -65,33 +65,33 @@ describe('hil decode', () => {
     expect(r.err).toEqual([`hil decode: ${file}: record 3: truncated (header says 664 bytes, 21 remain) (byte offset 263, after 2 records)`]);
   });
 
-  test('pcapng (as Wireshark saves) decodes exactly like the classic capture it came from', () => {
+  test('pcapng (as Wireshark saves) decodes exactly like the classic capture it came from', async () => {
     const file = join(dir, 'get.pcapng');
     const conv = spawnSync('editcap', ['-F', 'pcapng', vectors + 'csmp_get.pcap', file]);
     if (conv.error) throw new Error(`editcap is needed (apt-get install tshark): ${conv.error.message}`);
-    const ng = decode(file, { json: true });
-    const classic = decode(vectors + 'csmp_get.pcap', { json: true });
+    const ng = await decode(file, { json: true });
+    const classic = await decode(vectors + 'csmp_get.pcap', { json: true });
     expect(ng.code).toBe(0);
     expect(ng.out).toHaveLength(36);
     expect(ng.out).toEqual(classic.out);
   });
 
-  test('a file that is not a pcap is refused at byte 0', () => {
+  test('a file that is not a pcap is refused at byte 0', async () => {
     const file = join(dir, 'x.txt');
     writeFileSync(file, '{\n  "not": "a capture"\n}\n');
-    const r = decode(file);
+    const r = await decode(file);
     expect(r.code).toBe(2);
     expect(r.err).toEqual([`hil decode: ${file}: unknown magic 0x7b0a2020 (byte offset 0)`]);
   });
 
-  test('damaged CoAP inside a message is shown with its layer and offset, exit 1', () => {
-    const r = decode(undefined, { hex: '49010001' });
+  test('damaged CoAP inside a message is shown with its layer and offset, exit 1', async () => {
+    const r = await decode(undefined, { hex: '49010001' });
     expect(r.code).toBe(1);
     expect(r.out.join('\n')).toContain('! coap: token length 9 exceeds 8 at byte 0');
   });
 
-  test('--json gives the fault as layer, offset, code and reason', () => {
-    const r = decode(undefined, { hex: '49010001', json: true });
+  test('--json gives the fault as layer, offset, code and reason', async () => {
+    const r = await decode(undefined, { hex: '49010001', json: true });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out[0]!).error).toEqual({ layer: 'coap', offset: 0, code: 'bad-value', reason: 'token length 9 exceeds 8' });
   });

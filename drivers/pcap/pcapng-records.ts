@@ -1,24 +1,22 @@
 /**
- * Reads pcapng, what Wireshark and dumpcap save by default
+ * pcapng, one block at a time — what Wireshark and dumpcap save by default
  * (https://datatracker.ietf.org/doc/draft-ietf-opsawg-pcapng/): sections in either byte order,
  * interfaces with their link type and timestamp resolution (if_tsresol, if_tsoffset), enhanced,
  * simple and obsolete packet blocks; other blocks (name resolution, statistics, secrets, custom)
  * are skipped. Hand-written like the classic reader: the npm pcapng parsers are single-release
  * stream wrappers that neither report offsets nor survive a damaged file.
- *
- * Records are pushed as they are read, so a caller holding the array keeps every record before
- * the damage when DecodeError('pcapng', offset, code, reason) is thrown.
  */
 import { DecodeError, type DecodeErrorCode } from '../../core/errors.js';
 import { PCAPNG_MAGIC } from '../../core/pcap-format.js';
-import { extractIpv6 } from './link-layer.js';
+import type { CaptureFormat, CaptureHeader, Window } from './capture-format.js';
 import type { PcapRecord } from './record.js';
+import { frameRecord } from './pcap-records.js';
 
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK = { SHB: PCAPNG_MAGIC, IDB: 1, OPB: 2, SPB: 3, EPB: 6 } as const;
 const OPT = { END: 0, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
 // Larger than any block real tools write: a length beyond this is garbage.
-const MAX_BLOCK = 0x4000000;
+export const MAX_BLOCK = 0x4000000;
 
 interface Iface {
   linkType: number;
@@ -29,31 +27,33 @@ interface Iface {
   offsetSec: number;
 }
 
-export interface PcapngInfo {
-  /** The first interface's; -1 when the file has none. */
-  linkType: number;
-  snaplen: number;
-  littleEndian: boolean;
-  /** Whether the first interface has nanosecond resolution. */
-  nanosecond: boolean;
-}
+type Fail = (at: number, code: DecodeErrorCode, reason: string) => never;
 
-export function readPcapng(bytes: Uint8Array, records: PcapRecord[]): PcapngInfo {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (at: number, code: DecodeErrorCode, reason: string): never => {
-    throw new DecodeError('pcapng', at, code, reason);
-  };
+/** A pcapng reader; the first block (the section header) is read by `next` like any other. */
+export function openPcapng(): CaptureFormat {
+  const header: CaptureHeader = { format: 'pcapng', linkType: -1, snaplen: 0, littleEndian: true, nanosecond: false };
   let le = true;
   let ifaces: Iface[] = [];
-  let info: PcapngInfo | undefined;
+  let sawInterface = false;
   let sawSection = false;
-  let at = 0;
-  while (at < bytes.length) {
-    if (bytes.length - at < 12) fail(at, 'truncated', `truncated block header (${bytes.length - at} bytes left)`);
+
+  const next = (w: Window, emit: (r: PcapRecord) => void): number | { wait: number } => {
+    const { bytes, view, at } = w;
+    const fail: Fail = (o, code, reason) => {
+      throw new DecodeError('pcapng', w.base + o, code, reason);
+    };
+    const left = bytes.length - at;
+    if (left < 12) {
+      if (!w.final) return { wait: 12 };
+      fail(at, 'truncated', `truncated block header (${left} bytes left)`);
+    }
     const rawType = view.getUint32(at, true);
     if (rawType === PCAPNG_MAGIC) {
       // A new section: its byte order is the byte-order magic's, and interfaces start afresh.
-      if (bytes.length - at < 28) fail(at, 'truncated', 'truncated section header block');
+      if (left < 28) {
+        if (!w.final) return { wait: 28 };
+        fail(at, 'truncated', 'truncated section header block');
+      }
       const bom = view.getUint32(at + 8, true);
       if (bom === BYTE_ORDER_MAGIC) le = true;
       else if (view.getUint32(at + 8, false) === BYTE_ORDER_MAGIC) le = false;
@@ -62,16 +62,21 @@ export function readPcapng(bytes: Uint8Array, records: PcapRecord[]): PcapngInfo
       if (major !== 1) fail(at + 12, 'unsupported', `unsupported pcapng version ${major}`);
       ifaces = [];
       sawSection = true;
+      if (!sawInterface) header.littleEndian = le;
     } else if (!sawSection) {
       fail(at, 'bad-value', 'no section header block at the start');
     }
     const type = view.getUint32(at, le);
     const total = view.getUint32(at + 4, le);
     if (total < 12 || total % 4 !== 0 || total > MAX_BLOCK) fail(at + 4, total > MAX_BLOCK ? 'too-large' : 'bad-value', `block type ${type}: implausible length ${total}`);
-    if (at + total > bytes.length) fail(at, 'truncated', `block type ${type}: truncated (header says ${total} bytes, ${bytes.length - at} remain)`);
+    if (total > left) {
+      if (!w.final) return { wait: total };
+      fail(at, 'truncated', `block type ${type}: truncated (header says ${total} bytes, ${left} remain)`);
+    }
     if (view.getUint32(at + total - 4, le) !== total) fail(at + total - 4, 'inconsistent', `block type ${type}: trailing length differs from ${total}`);
     const body = at + 8;
     const end = at + total - 4;
+    const off = w.base + at;
     switch (type) {
       case BLOCK.IDB: {
         if (end - body < 8) fail(at, 'truncated', 'interface description block too short');
@@ -83,11 +88,12 @@ export function readPcapng(bytes: Uint8Array, records: PcapRecord[]): PcapngInfo
             if (v & 0x80 ? (v & 0x7f) > 53 : v > 15) fail(o, 'unsupported', `if_tsresol ${v} is finer than this reader keeps exactly`);
             iface.unitsPerSec = v & 0x80 ? 2 ** (v & 0x7f) : 10 ** v;
           } else if (code === OPT.IF_TSOFFSET && len >= 8) {
-            iface.offsetSec = Number(le ? view.getBigInt64(o, true) : view.getBigInt64(o, false));
+            iface.offsetSec = Number(view.getBigInt64(o, le));
           }
         });
         ifaces.push(iface);
-        info ??= { linkType: iface.linkType, snaplen: iface.snaplen, littleEndian: le, nanosecond: iface.unitsPerSec === 1e9 };
+        if (!sawInterface) Object.assign(header, { linkType: iface.linkType, snaplen: iface.snaplen, littleEndian: le, nanosecond: iface.unitsPerSec === 1e9 });
+        sawInterface = true;
         break;
       }
       case BLOCK.EPB:
@@ -95,15 +101,12 @@ export function readPcapng(bytes: Uint8Array, records: PcapRecord[]): PcapngInfo
         if (end - body < 20) fail(at, 'truncated', `packet block too short (${end - body} bytes)`);
         const ifIndex = type === BLOCK.EPB ? view.getUint32(body, le) : view.getUint16(body, le);
         const iface = ifaces[ifIndex] ?? fail(body, 'inconsistent', `packet block names interface ${ifIndex}, but the section has ${ifaces.length}`);
-        const ts = (BigInt(view.getUint32(body + 4, le)) << 32n) | BigInt(view.getUint32(body + 8, le));
+        const hi = view.getUint32(body + 4, le);
+        const lo = view.getUint32(body + 8, le);
         const caplen = view.getUint32(body + 12, le);
         const origlen = view.getUint32(body + 16, le);
         if (body + 20 + caplen > end) fail(body + 12, 'truncated', `captured length ${caplen} runs past the block`);
-        // Whole seconds and the remainder apart, as the classic reader does, so a converted file
-        // gives the same doubles as the original.
-        const units = BigInt(iface.unitsPerSec);
-        const time = (Number(ts / units) + iface.offsetSec) * 1000 + Number(ts % units) * (1000 / iface.unitsPerSec);
-        push(records, at, iface.linkType, time, bytes.subarray(body + 20, body + 20 + caplen), origlen);
+        emit(frameRecord(w.nextIndex, off, iface.linkType, timeMs(hi, lo, iface), bytes.subarray(body + 20, body + 20 + caplen), origlen));
         break;
       }
       case BLOCK.SPB: {
@@ -112,30 +115,38 @@ export function readPcapng(bytes: Uint8Array, records: PcapRecord[]): PcapngInfo
         const origlen = view.getUint32(body, le);
         const room = end - body - 4;
         const caplen = Math.min(origlen, room, iface.snaplen || room);
-        push(records, at, iface.linkType, undefined, bytes.subarray(body + 4, body + 4 + caplen), origlen);
+        emit(frameRecord(w.nextIndex, off, iface.linkType, undefined, bytes.subarray(body + 4, body + 4 + caplen), origlen));
         break;
       }
       default:
         break;
     }
-    at += total;
-  }
-  if (!sawSection) fail(0, 'truncated', 'empty file');
-  return info ?? { linkType: -1, snaplen: 0, littleEndian: le, nanosecond: false };
+    return total;
+  };
+  return { header, next };
 }
 
-function push(records: PcapRecord[], offset: number, linkType: number, time: number | undefined, data: Uint8Array, originalLength: number): void {
-  const base = { index: records.length + 1, time, linkType, offset, capturedLength: data.length, originalLength, data };
-  if (data.length < originalLength) {
-    records.push({ ...base, ipv6: undefined, skippedReason: `captured ${data.length} of ${originalLength} bytes (snaplen)` });
-    return;
+/**
+ * Whole seconds and the remainder apart, as the classic reader does, so a converted file gives the
+ * same doubles as the original. Plain doubles while the count is exact (below 2^53, every
+ * microsecond capture until the year 2255); BigInt only beyond.
+ */
+function timeMs(hi: number, lo: number, iface: Iface): number {
+  const u = iface.unitsPerSec;
+  if (hi < 0x200000) {
+    const ts = hi * 0x100000000 + lo;
+    let sec = Math.floor(ts / u);
+    // ts / u is rounded: just under a whole second it can round up to it.
+    if (sec * u > ts) sec -= 1;
+    return (sec + iface.offsetSec) * 1000 + (ts - sec * u) * (1000 / u);
   }
-  const x = extractIpv6(linkType, data);
-  records.push(x.ipv6 ? { ...base, ipv6: x.ipv6 } : { ...base, ipv6: undefined, skippedReason: x.skippedReason });
+  const ts = (BigInt(hi) << 32n) | BigInt(lo);
+  const units = BigInt(u);
+  return (Number(ts / units) + iface.offsetSec) * 1000 + Number(ts % units) * (1000 / u);
 }
 
 /** Walks code/length/value options, 32-bit aligned, up to opt_endofopt or the block's end. */
-function readOptions(view: DataView, from: number, end: number, le: boolean, fail: (at: number, code: DecodeErrorCode, reason: string) => never, each: (code: number, at: number, len: number) => void): void {
+function readOptions(view: DataView, from: number, end: number, le: boolean, fail: Fail, each: (code: number, at: number, len: number) => void): void {
   let o = from;
   while (o + 4 <= end) {
     const code = view.getUint16(o, le);

@@ -1,0 +1,121 @@
+/** hil decode's filters, tallies, --pcap and --follow, in process against the reference captures. */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readPcap } from '../../../drivers/pcap/reader.js';
+import { runDecode, type DecodeOptions } from '../../../harness/cli/commands/decode.js';
+import { epb, idb, option, shb, u } from '../../drivers/support/pcapng-blocks.js';
+import { FRAME5 } from '../../drivers/support/helpers.js';
+import { VECTORS } from '../../support/vectors.js';
+
+const GET = join(VECTORS, 'csmp_get.pcap');
+
+async function decode(file: string, opts: Partial<DecodeOptions> = {}, signal?: AbortSignal, onText?: (all: string) => void) {
+  let text = '';
+  const err: string[] = [];
+  const out = { write: (s: string) => ((text += s), onText?.(text), true), once: () => undefined };
+  const code = await runDecode(file, { ports: '61628,61624', ...opts }, { out, err: (s) => err.push(s), signal });
+  return { code, lines: text === '' ? [] : text.replace(/\n$/, '').split('\n'), err };
+}
+
+const frames = async (file: string, opts: Partial<DecodeOptions>) => (await decode(file, { ...opts, json: true })).lines.map((l) => JSON.parse(l).frame as number);
+
+describe('hil decode filters', () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'hil-decode-f-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('--device by EUI-64 matches once the DeviceID has named the address; by address at once', async () => {
+    // Frame 1 (GET before any DeviceID) and its answer cannot be tied to the EUI yet.
+    expect(await frames(GET, { device: '0A-00-27-FF-FE-3B-2A-B2' })).toEqual(Array.from({ length: 34 }, (_, i) => i + 3));
+    expect(await frames(GET, { device: '2018::188' })).toHaveLength(36);
+    expect(await frames(GET, { device: '2018::99' })).toEqual([]);
+  });
+
+  test('--tlv: messages carrying the TLV and GETs asking for it', async () => {
+    expect(await frames(GET, { tlv: '75' })).toEqual([3, 35, 36]);
+    expect(await frames(GET, { tlv: '22, 75' })).toEqual([3, 21, 22, 35, 36]);
+  });
+
+  test('--code by class, exact code or method; --path follows a response to its request by token', async () => {
+    expect(await frames(GET, { code: '0.02' })).toEqual([3]);
+    expect(await frames(GET, { code: 'post,2.03' })).toEqual([3, 4]);
+    expect(await frames(GET, { code: '2.xx', path: 'r' })).toEqual([4]);
+    expect(await frames(GET, { path: '/c' })).toHaveLength(34);
+  });
+
+  test('--since and --until bound the frame time (inclusive)', async () => {
+    expect(await frames(GET, { since: '2020-12-17T05:57:00.100Z' })).toEqual([33, 34, 35, 36]);
+    expect(await frames(GET, { until: '2020-12-17T05:56:59.700Z' })).toEqual([1, 2, 3]);
+  });
+
+  test('--count tallies per device, path and code (text and JSON)', async () => {
+    const r = await decode(GET, { count: true });
+    expect(r.lines).toEqual([
+      '36 messages',
+      'by device:',
+      '  0A0027FFFE3B2AB2  34',
+      '  (not identified)  2',
+      'by path:',
+      '  /c  34',
+      '  /r  2',
+      'by code:',
+      '  0.01 GET      17',
+      '  2.05 Content  17',
+      '  0.02 POST     1',
+      '  2.03 Valid    1',
+    ]);
+    const j = await decode(GET, { count: true, json: true, code: '0.xx' });
+    expect(JSON.parse(j.lines[0]!)).toEqual({ messages: 18, devices: { '0A0027FFFE3B2AB2': 17, '(not identified)': 1 }, paths: { '/c': 17, '/r': 1 }, codes: { '0.01 GET': 17, '0.02 POST': 1 } });
+  });
+
+  test('bad filter text is refused naming the option, before reading', async () => {
+    expect((await decode(GET, { device: 'nonsense' })).err).toEqual(['hil decode: --device: "nonsense" is neither an EUI-64 (16 hex digits) nor an IPv6 address']);
+    expect((await decode(GET, { code: '9.99' })).err).toEqual(['hil decode: --code: "9.99" is not a CoAP code (2.05, 4.xx, GET)']);
+    expect((await decode(GET, { since: 'yesterday' })).err).toEqual(['hil decode: --since: "yesterday" is not a date and time (ISO 8601: 2026-12-04T18:00:00Z)']);
+    expect((await decode(GET, { tlv: 'x' })).code).toBe(2);
+  });
+
+  test('--pcap writes exactly the frames that passed, as raw IPv6 with their times', async () => {
+    const out = join(dir, 'only75.pcap');
+    expect((await decode(GET, { tlv: '75', pcap: out })).code).toBe(0);
+    const source = readPcap(readFileSync(GET)).records;
+    const written = readPcap(readFileSync(out));
+    expect(written.linkType).toBe(101);
+    expect(written.records.map((r) => [r.time, Buffer.from(r.ipv6!).toString('hex')])).toEqual([3, 35, 36].map((n) => [source[n - 1]!.time, Buffer.from(source[n - 1]!.ipv6!).toString('hex')]));
+  });
+
+  test('a pcapng time outside the JavaScript date range prints as its raw figure, not a RangeError', async () => {
+    const file = join(dir, 'far.pcapng');
+    // if_tsoffset of 10^13 seconds (past Date's 8.64e12): valid pcapng, tshark reads it; no Date can hold it.
+    writeFileSync(file, Buffer.concat([shb(true), idb(229, true, [option(14, u(8, 10n ** 13n, true), true)]), epb(0, 1_500_000n, FRAME5, true)]));
+    const text = await decode(file);
+    expect(text.code).toBe(0);
+    expect(text.lines[0]).toBe('#1 t=10000000000001.5 s since 1970 (outside the date range) [2018::2]:62590 -> [2018::188]:61628');
+    const json = JSON.parse((await decode(file, { json: true })).lines[0]!);
+    expect([json.time, json.timeMs]).toEqual([undefined, 10000000000001500]);
+  });
+
+  test('--follow prints frames appended to a growing capture, and ends when told', async () => {
+    const whole = readFileSync(GET);
+    const cut = readPcap(whole).records[4]!.offset;
+    const file = join(dir, 'growing.pcap');
+    writeFileSync(file, whole.subarray(0, cut + 10)); // four frames and a piece of the fifth
+    const stop = new AbortController();
+    let waiting: { n: number; resolve: () => void } | undefined;
+    const seen = (n: number) => new Promise<void>((resolve) => (waiting = { n, resolve }));
+    const onText = (all: string) => {
+      if (waiting && all.split('\n').length - 1 >= waiting.n) waiting.resolve();
+    };
+    const first = seen(4);
+    const run = decode(file, { json: true, follow: true }, stop.signal, onText);
+    await first;
+    const rest = seen(36);
+    appendFileSync(file, whole.subarray(cut + 10));
+    await rest;
+    stop.abort();
+    const r = await run;
+    expect(r.code).toBe(0);
+    expect(r.lines.map((l) => JSON.parse(l).frame)).toEqual(Array.from({ length: 36 }, (_, i) => i + 1));
+  });
+});
