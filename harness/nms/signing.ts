@@ -14,7 +14,7 @@ import { ConfigError, ResourceError, resourceCodeOf } from '../../core/errors.js
 import { publicKeyFrom, type PublicKeyInput } from '../csmp/keys.js';
 import { loadPrivateKeyPem } from './key-file.js';
 import { buildPayload } from '../csmp/payload.js';
-import { appendSignature, checkSignedPayload, type SignatureCheck } from '../csmp/signature.js';
+import { appendSignature, checkSignedPayload, signPayload, type SignatureCheck } from '../csmp/signature.js';
 import { TLV } from '../csmp/tlv-ids.js';
 import type { PayloadSigner } from './response-builder.js';
 
@@ -83,6 +83,11 @@ export class NmsSigner implements PayloadSigner {
     prefix.set(body, 0);
     prefix.set(validity, body.length);
     return appendSignature(prefix, this.key, { lengthStyle: 'minimal' });
+  }
+
+  /** The Signature.value (DER wrapper) over `prefix`, for payloads built another way (custom-signing.ts). */
+  signatureValue(prefix: Uint8Array): Uint8Array {
+    return signPayload(prefix, this.key);
   }
 
   /** Checks a signed payload the way a device holding our certificate would, at `nowMs`. */

@@ -14,6 +14,8 @@ import { consoleStep } from './actions/console.js';
 import { firewall } from './actions/firewall.js';
 import { get } from './actions/get.js';
 import { inject } from './actions/inject.js';
+import { registrationResponse } from './actions/registration-response.js';
+import { replay } from './actions/replay.js';
 import { nms } from './actions/nms.js';
 import { post } from './actions/post.js';
 import { power } from './actions/power.js';
@@ -47,6 +49,8 @@ const HANDLERS: { [K in StepName]: StepHandler<K> } = {
   nms,
   get,
   post,
+  replay,
+  'registration-response': registrationResponse,
   inject,
   firewall,
   'reply-from': replyFrom,
