@@ -378,6 +378,9 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   // ---- server ----
 
   private serve(d: Datagram): void {
+    // The reference agent does not look at the version bits; RFC 7252 3 says a message of
+    // another version MUST be silently ignored, and a healthy meter does.
+    if (d.payload.length > 0 && d.payload[0]! >> 6 !== 1) return this.dropped('CoAP version is not 1');
     const parsed = parseRequest(d.payload);
     if (!parsed.ok) {
       if (parsed.type === CON) this.answer(d, buildAck(parsed.messageId, parsed.token, Code.BAD_REQUEST));
