@@ -4,6 +4,7 @@
  */
 import { afterAll, expect, test } from '@jest/globals';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { casesOf, runInProcess, SUITES } from './support/run.js';
 import { tempDir, writeRig } from './support/rigs.js';
 
@@ -12,13 +13,17 @@ afterAll(() => tmp.cleanup());
 
 const BRANCHES = ['registration', 'firmware-group', 'firmware-info', 'nms-cert', 'flash-corruption', 'demo-mode', 'clock-skew', 'firewall', 'load-balancer'];
 
-test('the nine suites are the nine branches, in flowchart order', () => {
-  expect(readdirSync(SUITES).filter((f) => f.endsWith('.yaml'))).toEqual(BRANCHES.map((b, i) => `${i + 1}-${b}.yaml`));
+const FLOWCHART = BRANCHES.map((b, i) => `${i + 1}-${b}.yaml`);
+
+test('the nine flowchart suites are the nine branches, in flowchart order (security and robustness follow)', () => {
+  expect(readdirSync(SUITES).filter((f) => /^[1-9]-.*\.yaml$/.test(f))).toEqual(FLOWCHART);
+  expect(readdirSync(SUITES)).toEqual(expect.arrayContaining(['10-security.yaml', '11-robustness.yaml']));
 });
 
 test('every suite passes against healthy meters', async () => {
   const rig = writeRig(tmp.dir, 'healthy', [{}, {}]);
-  const r = await runInProcess({ rigFile: rig, suitePaths: [SUITES], reportsDir: `${tmp.dir}/reports` });
+  // security-robustness.test.ts runs the attack suites against healthy and faulty meters.
+  const r = await runInProcess({ rigFile: rig, suitePaths: FLOWCHART.map((f) => join(SUITES, f)), reportsDir: `${tmp.dir}/reports` });
   const cases = casesOf(r.junit);
   const bad = cases.filter((c) => c.status !== 'passed');
   expect(bad).toEqual([]);
