@@ -30,7 +30,8 @@ describe('npx hil run: every suite against the default virtual rig', () => {
   let r: CliResult;
   let junit = '';
   beforeAll(async () => {
-    r = await hil(['run', '--reports', reports], { timeoutMs: 170_000 });
+    // The nine flowchart suites (the security and robustness suites have their own test).
+    r = await hil(['run', '--reports', reports, ...BRANCHES.map((b, i) => `suites/${i + 1}-${b}.yaml`)], { timeoutMs: 170_000 });
     junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
   }, 180_000);
 
