@@ -120,6 +120,15 @@ export class SlipLink extends EventEmitter implements Link {
     this.transmit(ipv6, undefined);
   }
 
+  /** Writes bytes to the serial line as they are, no SLIP framing: garbage between frames. */
+  sendWire(bytes: Uint8Array): void {
+    if (!this.stream.isUp) {
+      this.drop('serial', SERIAL_DROP.whileDown);
+      return;
+    }
+    this.stream.write(bytes);
+  }
+
   private transmit(ipv6: Uint8Array, datagram: Datagram | undefined): void {
     if (!this.stream.isUp) {
       // No 'frame': nothing crossed the link.

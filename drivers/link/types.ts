@@ -45,4 +45,6 @@ export interface Link extends EventEmitter {
    * RawSendUnsupportedError and sends nothing.
    */
   sendRaw(ipv6: Uint8Array): void;
+  /** Bytes on the line below any framing (SLIP links only): robustness tests put garbage between frames. */
+  sendWire?(bytes: Uint8Array): void;
 }

@@ -3,6 +3,20 @@
  * Schema, the loader's normalisation, the capability check and `hil list` all read this table, so a
  * new step is added here once and nowhere else.
  */
+import {
+  describeRegistrationResponse,
+  describeSignature,
+  groupMatchSchema,
+  normalizeRegistrationResponse,
+  normalizeSignature,
+  registrationResponseSchema,
+  replaySchema,
+  signatureSchema,
+  type GroupMatchParams,
+  type RegistrationResponseParams,
+  type ReplayParams,
+  type SignatureParams,
+} from './attack-steps.js';
 import { DURATION_PATTERN, durationProblem, formatDuration, parseDuration } from '../../core/duration.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -14,7 +28,16 @@ export interface PowerParams { op: 'on' | 'off' | 'cycle' }
 export interface ConsoleParams { capability: string; args: string }
 export interface NmsParams { op: 'expect-registration' | 'remove-from-inventory' | 'add-to-inventory' }
 export interface GetParams { tlv: number; index?: number }
-export interface PostParams { tlvs: Record<string, unknown>; signed: boolean; confirmable: boolean; afterSignature?: Record<string, unknown> }
+export interface PostParams {
+  tlvs: Record<string, unknown>;
+  signed: boolean;
+  confirmable: boolean;
+  afterSignature?: Record<string, unknown>;
+  groupMatch?: GroupMatchParams;
+  signature?: SignatureParams;
+  /** Remember the request's bytes under this name for a later `replay`. */
+  capture?: string;
+}
 /** `hex` is lower case without separators; the other keys of the step are passed through untouched. */
 export interface InjectParams { hex: string; options: Record<string, unknown> }
 export interface FirewallParams { op: 'drop' | 'allow'; direction?: 'inbound' | 'outbound' }
@@ -121,6 +144,8 @@ export interface StepParamsByName {
   nms: NmsParams;
   get: GetParams;
   post: PostParams;
+  replay: ReplayParams;
+  'registration-response': RegistrationResponseParams;
   inject: InjectParams;
   firewall: FirewallParams;
   'reply-from': ReplyFromParams;
@@ -344,6 +369,9 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
           propertyNames: { pattern: '^[0-9]+$' },
           minProperties: 1,
         },
+        groupMatch: groupMatchSchema,
+        signature: signatureSchema,
+        capture: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'Keep the request bytes under this name for `replay`.' },
       },
       required: ['tlvs'],
       additionalProperties: false,
@@ -352,10 +380,33 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
       const o = raw as Obj;
       const p: PostParams = { tlvs: tlvMap(o.tlvs, 'tlvs'), signed: o.signed === true, confirmable: o.confirmable !== false };
       if (o.afterSignature !== undefined) p.afterSignature = tlvMap(o.afterSignature, 'afterSignature');
+      if (o.groupMatch !== undefined) p.groupMatch = o.groupMatch as GroupMatchParams;
+      if (o.signature !== undefined) {
+        p.signature = normalizeSignature(o.signature as Obj);
+        p.signed = true;
+      }
+      if (o.capture !== undefined) p.capture = String(o.capture);
       return p;
     },
     describe: (p) =>
-      `post: tlv ${Object.keys(p.tlvs).join(', ')}${p.signed ? ' signed' : ''}${p.afterSignature ? ` + tlv ${Object.keys(p.afterSignature).join(', ')} after the signature` : ''}${p.confirmable ? '' : ' non-confirmable'}`,
+      `post: ${p.groupMatch ? `GroupMatch {${p.groupMatch.type}, ${String(p.groupMatch.id)}} + ` : ''}tlv ${Object.keys(p.tlvs).join(', ')}${p.signed ? ' signed' : ''}${p.signature && describeSignature(p.signature) ? ` (${describeSignature(p.signature)})` : ''}${p.afterSignature ? ` + tlv ${Object.keys(p.afterSignature).join(', ')} after the signature` : ''}${p.confirmable ? '' : ' non-confirmable'}${p.capture ? ` as ${p.capture}` : ''}`,
+  },
+  replay: {
+    kind: 'action',
+    description: 'Send the exact bytes of a request captured earlier in the test (`post: {…, capture: NAME}`) again, as a CON POST; expect-reply judges the answer.',
+    usage: '<capture name>',
+    schema: replaySchema,
+    normalize: (raw) => ({ name: String(raw) }),
+    describe: (p) => `replay: ${p.name}`,
+  },
+  'registration-response': {
+    kind: 'action',
+    description:
+      "Change the NMS's 2.03 to this device until set back with `normal`: report interval 0, added TLVs (e.g. DescriptionRequest), or signed by another key. Dangerous inputs for robustness and security suites.",
+    usage: "normal | {reportInterval?, add?: {<tlv>: value}, key?: other}",
+    schema: registrationResponseSchema,
+    normalize: normalizeRegistrationResponse,
+    describe: describeRegistrationResponse,
   },
   inject: {
     kind: 'action',

@@ -11,6 +11,7 @@
  * An answer that arrives at another local address than the request left from is counted per
  * device: that is the load-balancer symptom (answers at the VIP, doc 9).
  */
+import { signCustom, type SignatureSpec } from './custom-signing.js';
 import type { CoapEndpoint } from '../coap/endpoint.js';
 import { CoapTimeoutError } from '../coap/errors.js';
 import type { CoapMessage } from '../coap/message.js';
@@ -60,6 +61,8 @@ export interface PostOptions extends ExchangeOptions {
    * reference agent's process_tlvs stops at the signature), and a test shows whether it does.
    */
   afterSignature?: readonly TlvToBuild[];
+  /** Sign another way than the NMS does (another key, a chosen window, a malformed DER). */
+  signature?: SignatureSpec;
 }
 
 export interface ClientAnswer {
@@ -72,6 +75,8 @@ export interface ClientAnswer {
   /** Where the payload stops decoding; `tlvs` holds what came before. */
   decodeError?: string;
   payload: Uint8Array;
+  /** The payload the NMS sent (POST), for tests that replay it. */
+  sentPayload?: Uint8Array;
   async: boolean;
   sentFrom: string;
   /** The local address the answer arrived at (for CON: where the request left from). */
@@ -135,7 +140,7 @@ export class NmsClient {
   /** POST TLVs to a device's /c, signed unless opts.sign is false. */
   async post(device: string, items: readonly TlvToBuild[], opts: PostOptions = {}): Promise<ClientAnswer> {
     const payload = this.postPayload(items, opts);
-    const answer = await this.exchange(device, 'POST', ['c'], [], payload, opts.confirmable ?? true, opts);
+    const answer = { ...(await this.exchange(device, 'POST', ['c'], [], payload, opts.confirmable ?? true, opts)), sentPayload: payload };
     const signed = opts.sign ?? this.deps.signer !== undefined;
     if (signed && answer.code === '4.01') {
       const rec = this.deps.devices.require(device);
@@ -148,6 +153,11 @@ export class NmsClient {
       });
     }
     return answer;
+  }
+
+  /** POST exactly `payload` (a captured request sent again): no signing, no checks. */
+  async postBytes(device: string, payload: Uint8Array, opts: ExchangeOptions = {}): Promise<ClientAnswer> {
+    return this.exchange(device, 'POST', ['c'], [], payload, opts.confirmable ?? true, opts);
   }
 
   /**
@@ -170,7 +180,7 @@ export class NmsClient {
   }
 
   /** The bytes post() sends: [GroupMatch] + items + [SignatureValidity + Signature]. */
-  postPayload(items: readonly TlvToBuild[], opts: Pick<PostOptions, 'sign' | 'groupMatch' | 'afterSignature'> = {}): Uint8Array {
+  postPayload(items: readonly TlvToBuild[], opts: Pick<PostOptions, 'sign' | 'groupMatch' | 'afterSignature' | 'signature'> = {}): Uint8Array {
     const all: TlvToBuild[] = [];
     if (opts.groupMatch) all.push({ type: TLV.GroupMatch, fields: { type: opts.groupMatch.type, id: opts.groupMatch.id } });
     all.push(...items);
@@ -179,7 +189,8 @@ export class NmsClient {
     let out = body;
     if (sign) {
       if (!this.deps.signer) throw new RangeError('a signed POST needs the NMS signing key (rig nms.signing)');
-      out = this.deps.signer.sign(body, this.deps.clock.now());
+      const now = this.deps.clock.now();
+      out = opts.signature ? signCustom(this.deps.signer, body, now, opts.signature) : this.deps.signer.sign(body, now);
     }
     if (!opts.afterSignature?.length) return out;
     const tail = buildPayload(opts.afterSignature, { lengthStyle: 'minimal' });

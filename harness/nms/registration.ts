@@ -20,6 +20,7 @@ import type { DeviceRecord, DeviceStates } from './device-state.js';
 import { CONFIG_GROUP, expectedGroup, FIRMWARE_GROUP, groupsOf } from './groups.js';
 import type { NmsEvents } from './events.js';
 import { registrationResponsePayload, type GroupId, type PayloadSigner } from './response-builder.js';
+import { unsafeResponsePayload, type UnsafeResponse } from './unsafe-response.js';
 
 /** What goes into one device's 2.03. */
 export interface RegistrationSettings {
@@ -35,6 +36,8 @@ export interface RegistrationSettings {
    * on only for devices that implement 42, or to provoke that failure on purpose.
    */
   cgmsSettings: false | { regIntervalMin: number; regIntervalMax: number };
+  /** A deliberately wrong 2.03 for security and robustness tests (unsafe-response.ts); unset in normal runs. */
+  unsafe?: UnsafeResponse;
 }
 
 export const DEFAULT_REGISTRATION: RegistrationSettings = {
@@ -122,16 +125,14 @@ export function handleRegistration(ctx: RegistrationContext, req: CoapMessage, f
   const groupAssign = groupAssignments(ctx, rec, groupsOf(tlvs));
   const sessionId = ctx.sessionIdFor(rec);
   ctx.devices.setSession(rec, sessionId);
-  const payload = registrationResponsePayload(
-    {
-      reportSubscribe: { interval: settings.reportIntervalS, tlvids: settings.reportTlvs },
-      sessionId,
-      ...(settings.cgmsSettings ? { cgmsSettings: settings.cgmsSettings } : {}),
-      groupAssign,
-    },
-    settings.sign ? ctx.signer : undefined,
-    now,
-  );
+  const plan = {
+    reportSubscribe: { interval: settings.reportIntervalS, tlvids: settings.reportTlvs },
+    sessionId,
+    ...(settings.cgmsSettings ? { cgmsSettings: settings.cgmsSettings } : {}),
+    groupAssign,
+  };
+  const signer = settings.sign ? ctx.signer : undefined;
+  const payload = settings.unsafe ? unsafeResponsePayload(plan, settings.unsafe, signer, now) : registrationResponsePayload(plan, signer, now);
   ctx.devices.registering(rec, settings.reportIntervalS);
   ctx.events.record({
     name: 'registrationRequest',

@@ -118,6 +118,11 @@ export class NmsSigner implements PayloadSigner {
     return appendSignatureValue(prefix, buildSignatureValue(this.key.sign(prefix)), { lengthStyle: 'minimal' });
   }
 
+  /** The Signature.value (DER wrapper) over `prefix`, for payloads built another way (custom-signing.ts). */
+  signatureValue(prefix: Uint8Array): Uint8Array {
+    return buildSignatureValue(this.key.sign(prefix));
+  }
+
   /** Checks a signed payload the way a device holding our certificate would, at `nowMs`. */
   verify(payload: Uint8Array, nowMs: number): SignatureCheck {
     return checkSignedPayload(payload, this.publicKey, Math.floor(nowMs / 1000));

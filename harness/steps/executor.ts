@@ -15,6 +15,8 @@ import { cancelLoad, load, setBackup } from './actions/firmware-commands.js';
 import { firewall } from './actions/firewall.js';
 import { get } from './actions/get.js';
 import { inject } from './actions/inject.js';
+import { registrationResponse } from './actions/registration-response.js';
+import { replay } from './actions/replay.js';
 import { nms } from './actions/nms.js';
 import { post } from './actions/post.js';
 import { power } from './actions/power.js';
@@ -54,6 +56,8 @@ const HANDLERS: { [K in StepName]: StepHandler<K> } = {
   nms,
   get,
   post,
+  replay,
+  'registration-response': registrationResponse,
   inject,
   firewall,
   'reply-from': replyFrom,

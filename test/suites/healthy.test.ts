@@ -4,6 +4,7 @@
  */
 import { afterAll, expect, test } from '@jest/globals';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { casesOf, runInProcess, SUITES } from './support/run.js';
 import { tempDir, writeRig } from './support/rigs.js';
 
@@ -12,7 +13,8 @@ afterAll(() => tmp.cleanup());
 
 const BRANCHES = ['registration', 'firmware-group', 'firmware-info', 'nms-cert', 'flash-corruption', 'demo-mode', 'clock-skew', 'firewall', 'load-balancer'];
 /** Certification suites that are no flowchart branch, numbered after the branches. */
-const CERTIFICATION = ['12-firmware-upgrade.yaml'];
+const FLOWCHART = BRANCHES.map((b, i) => `${i + 1}-${b}.yaml`);
+const CERTIFICATION = ['10-security.yaml', '11-robustness.yaml', '12-firmware-upgrade.yaml'];
 
 test('the first nine suites are the nine branches, in flowchart order; then the certification suites', () => {
   const files = readdirSync(SUITES).filter((f) => f.endsWith('.yaml'));
@@ -22,7 +24,8 @@ test('the first nine suites are the nine branches, in flowchart order; then the 
 
 test('every suite passes against healthy meters', async () => {
   const rig = writeRig(tmp.dir, 'healthy', [{}, {}]);
-  const r = await runInProcess({ rigFile: rig, suitePaths: [SUITES], reportsDir: `${tmp.dir}/reports` });
+  // security-robustness.test.ts runs the attack suites against healthy and faulty meters.
+  const r = await runInProcess({ rigFile: rig, suitePaths: [...FLOWCHART, '12-firmware-upgrade.yaml'].map((f) => join(SUITES, f)), reportsDir: `${tmp.dir}/reports` });
   const cases = casesOf(r.junit);
   const bad = cases.filter((c) => c.status !== 'passed');
   expect(bad).toEqual([]);

@@ -1,31 +1,64 @@
 /**
- * `inject: { hex, layer }`: puts bytes on the device's link as they are — a CoAP message in a UDP
- * datagram from the NMS's request address and port (layer coap or udp), or a whole IPv6 packet
- * (layer ipv6, on links that carry raw packets). Robustness suites send broken frames this way.
+ * `inject: { hex, layer, answer, padTo, checksum }`: puts bytes on the device's link as they are
+ * — a CoAP message in a UDP datagram from the NMS's request address and port (layer coap or
+ * udp), a whole IPv6 packet (layer ipv6, on links that carry raw packets), or bytes on the serial
+ * line outside any SLIP frame (layer slip). Robustness suites send broken frames this way.
+ *
+ * `padTo` appends zero bytes up to that many (oversized datagrams without pages of hex);
+ * `checksum: bad` sends the datagram as an IPv6 packet whose UDP checksum is wrong; `answer`
+ * says what the device must do with a CoAP message: a response code ('4.00', '4.xx'), 'none'
+ * (silently dropped), or alternatives joined by '|'. The answer is matched by the injected
+ * Message ID (0 for a message shorter than 4 bytes, doc 3.4).
  */
 import { fromHex } from '../../../core/bytes.js';
 import { ConfigError } from '../../../core/errors.js';
+import { buildUdpPacket } from '../../../drivers/ip/packet.js';
 import { RawSendUnsupportedError } from '../../../drivers/link/errors.js';
+import type { Link } from '../../../drivers/link/types.js';
 import type { InjectParams } from '../../config/steps.js';
+import type { StepOutcome } from '../../runner/executor.js';
 import type { StepRun } from '../step-run.js';
+import { answerTo, judgeAnswer } from './inject-answer.js';
 
-export async function inject(p: InjectParams, { bench, ctx }: StepRun): Promise<void> {
-  const bytes = fromHex(p.hex)!;
+const UDP_CHECKSUM_AT = 46; // 40-byte IPv6 header + UDP bytes 6-7
+
+export async function inject(p: InjectParams, run: StepRun): Promise<StepOutcome | void> {
+  const { bench, ctx } = run;
+  let bytes = fromHex(p.hex)!;
+  const padTo = Number(p.options['padTo'] ?? 0);
+  if (padTo > bytes.length) bytes = Uint8Array.from([...bytes, ...new Uint8Array(padTo - bytes.length)]);
   const dev = ctx.device;
   const link = bench.link(dev.link);
   if (!link) throw new ConfigError(`device '${dev.name}'`, 'reference', `inject: link '${dev.link}' is not open`);
   const layer = String(p.options['layer'] ?? 'coap');
+  const expected = p.options['answer'] === undefined ? undefined : String(p.options['answer']);
+  const heard = expected !== undefined && (layer === 'coap' || layer === 'udp') ? answerTo(link, dev.address, bytes) : undefined;
   if (layer === 'ipv6') {
-    try {
-      link.sendRaw(bytes);
-    } catch (e) {
-      if (e instanceof RawSendUnsupportedError) throw new ConfigError(`link '${dev.link}'`, 'unsupported', 'inject layer ipv6: this link carries datagrams, not raw IPv6 packets');
-      throw e;
-    }
+    raw(link, dev.link, bytes);
+  } else if (layer === 'slip') {
+    if (!link.sendWire) throw new ConfigError(`link '${dev.link}'`, 'unsupported', 'inject layer slip: this link has no serial line');
+    link.sendWire(bytes);
   } else if (layer === 'coap' || layer === 'udp') {
-    link.send({ src: bench.sources.addressFor(dev.name), dst: dev.address, srcPort: bench.nms.clientPort, dstPort: dev.port, payload: bytes });
+    const d = { src: bench.sources.addressFor(dev.name), dst: dev.address, srcPort: bench.nms.clientPort, dstPort: dev.port, payload: bytes };
+    if (p.options['checksum'] === 'bad') {
+      const packet = buildUdpPacket(d);
+      packet[UDP_CHECKSUM_AT] = packet[UDP_CHECKSUM_AT]! ^ 0xff;
+      raw(link, dev.link, packet);
+    } else {
+      link.send(d);
+    }
   } else {
-    throw new ConfigError(`device '${dev.name}'`, 'value', `inject: layer '${layer}' is not one of coap, ipv6`);
+    throw new ConfigError(`device '${dev.name}'`, 'value', `inject: layer '${layer}' is not one of coap, udp, ipv6, slip`);
   }
-  ctx.log(`injected ${bytes.length} bytes (${layer}) toward ${dev.name}`);
+  ctx.log(`injected ${bytes.length} bytes (${layer}${p.options['checksum'] === 'bad' ? ', bad UDP checksum' : ''}) toward ${dev.name}`);
+  if (heard && expected !== undefined) return judgeAnswer(run, heard, expected);
+}
+
+function raw(link: Link, name: string, packet: Uint8Array): void {
+  try {
+    link.sendRaw(packet);
+  } catch (e) {
+    if (e instanceof RawSendUnsupportedError) throw new ConfigError(`link '${name}'`, 'unsupported', 'inject layer ipv6: this link carries datagrams, not raw IPv6 packets');
+    throw e;
+  }
 }

@@ -12,6 +12,8 @@ import { nmsRequest } from '../nms-request.js';
 import { tlvLines } from '../outcome.js';
 import { rigVariables, substitute } from '../rig-values.js';
 import { replyIsChecked, requestTimeout, type StepRun } from '../step-run.js';
+import { describeSignature } from '../../config/attack-steps.js';
+import { capture, groupMatchOf } from './captures.js';
 
 /** CGMSNotification code "processing error" (csmp-protocol.md 5.2, TLV 44; 3.5 case 4: a TLV the device could not apply). */
 const PROCESSING_ERROR = 3;
@@ -28,10 +30,18 @@ export async function post(p: PostParams, run: StepRun): Promise<StepOutcome> {
     }));
   const items = build(p.tlvs);
   const tail = p.afterSignature ? build(p.afterSignature) : [];
-  const what = `${p.confirmable ? 'CON' : 'NON'} POST ${Object.keys(p.tlvs).join('+')}${p.signed ? ' signed' : ' unsigned'}${tail.length ? ` + ${Object.keys(p.afterSignature!).join('+')} after the signature` : ''}`;
-  const answer = await nmsRequest(run, what, Date.now(), () =>
-    nms.client.post(ctx.device.name, items, { sign: p.signed, confirmable: p.confirmable, afterSignature: tail, timeoutMs: requestTimeout(run) }),
-  );
+  const what = `${p.confirmable ? 'CON' : 'NON'} POST ${p.groupMatch ? '57+' : ''}${Object.keys(p.tlvs).join('+')}${p.signed ? ' signed' : ' unsigned'}${p.signature && describeSignature(p.signature) ? ` (${describeSignature(p.signature)})` : ''}${tail.length ? ` + ${Object.keys(p.afterSignature!).join('+')} after the signature` : ''}`;
+  const groupMatch = p.groupMatch ? groupMatchOf(p.groupMatch, vars, ctx.device.name) : undefined;
+  const opts = {
+    sign: p.signed,
+    confirmable: p.confirmable,
+    afterSignature: tail,
+    timeoutMs: requestTimeout(run),
+    ...(groupMatch ? { groupMatch } : {}),
+    ...(p.signature ? { signature: p.signature } : {}),
+  };
+  const answer = await nmsRequest(run, what, Date.now(), () => nms.client.post(ctx.device.name, items, opts));
+  if (p.capture && answer.sentPayload) capture(run.attempt, p.capture, answer.sentPayload);
   attempt.reply = { what, code: answer.code, tlvs: answer.tlvs };
   ctx.log(`${what} → ${answer.code}${answer.async ? ` (asynchronous, at ${answer.arrivedAt})` : ''}: ${tlvLines(answer.tlvs)}`);
   const notification = answer.tlvs.find((t) => t.type === TLV.CGMSNotification)?.value?.['code'];

@@ -8,7 +8,8 @@
  *   socket is "the response" (3.4); non-2.xx → regFails or nmsErrors + re-registration, and a
  *   CGMSNotification code 1; a 2.xx is signature-checked (7.5) and applied TLV by TLV;
  * - reports (6.4): NON POST /c {SessionID, CurrentTime, subscribed TLVs} on a trickle timer
- *   with both bounds equal to the interval; the interval-0 SIGFPE is modelled;
+ *   with both bounds equal to the interval; interval 0 means no reports (the reference agent's
+ *   SIGFPE there is the fault model 'crash-on-report-interval-0');
  * - its server on /c (3.2-3.6): GET with path, index and q= lists, POST with the check order
  *   signature → GroupMatch → missing signature → handlers, and NON requests answered
  *   asynchronously or by CGMSNotification at the configured NMS address.
@@ -129,6 +130,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   private unanswered = 0;
   private pendingAsync: Uint8Array | undefined;
   private crashReason: AgentCrash | undefined;
+  /** sticky-group-match: group types that matched once and are no longer compared. */
+  private readonly stickyMatches = new Set<number>();
 
   constructor(opts: MeterAgentOptions) {
     super();
@@ -353,6 +356,9 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
 
   private startReports(): void {
     const i = this.ram.report.interval;
+    // Interval 0 divides by zero in the reference agent (doc 6.4, its SIGFPE is the fault model);
+    // the draft's "must" is a device that survives it: registered, reporting nothing.
+    if (i === 0 && !this.faults.has('crash-on-report-interval-0')) return;
     this.timers.start('rpt', i, i, () => this.sendReport());
   }
 
@@ -372,6 +378,9 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   // ---- server ----
 
   private serve(d: Datagram): void {
+    // The reference agent does not look at the version bits; RFC 7252 3 says a message of
+    // another version MUST be silently ignored, and a healthy meter does.
+    if (d.payload.length > 0 && d.payload[0]! >> 6 !== 1) return this.dropped('CoAP version is not 1');
     const parsed = parseRequest(d.payload);
     if (!parsed.ok) {
       if (parsed.type === CON) this.answer(d, buildAck(parsed.messageId, parsed.token, Code.BAD_REQUEST));
@@ -484,12 +493,16 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
 
   /** Every GroupMatch must name a group the meter is in now (doc 6.6); no GroupMatch = unicast, processed. */
   private groupMatches(payload: Uint8Array): boolean {
+    if (this.faults.has('ignore-group-match')) return true;
     const groups = this.safeSettings().groups ?? {};
     for (const tl of walkTlvs(payload).tlvs) {
       if (tl.type !== TLV.GroupMatch) continue;
       const f = decodeValue({ type: TLV.GroupMatch, value: payload.subarray(tl.valueStart, tl.end) }).value;
-      const mine = f?.['type'] === 1 ? groups.config : f?.['type'] === 2 ? groups.firmware : undefined;
+      const type = f?.['type'];
+      if (typeof type === 'number' && this.stickyMatches.has(type)) continue;
+      const mine = type === 1 ? groups.config : type === 2 ? groups.firmware : undefined;
       if (!mine || mine !== f?.['id']) return false;
+      if (this.faults.has('sticky-group-match')) this.stickyMatches.add(type as number);
     }
     return true;
   }
@@ -505,7 +518,11 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
       requireSigned: required,
       requireValidity: required,
       ignoreValidity: this.faults.has('ignore-signature-validity'),
-      acceptBadSignature: this.faults.has('accept-bad-signature'),
+      acceptBadSignature: this.faults.has('accept-bad-signature') || (kind === 'response' && this.faults.has('register-on-wrong-key')),
+      ignoreNotAfter: this.faults.has('accept-expired-signature'),
+      ignoreNotBefore: this.faults.has('accept-future-signature'),
+      lenientDer: this.faults.has('accept-malformed-der'),
+      replayCache: this.faults.has('accept-replay'),
     };
   }
 

@@ -25,6 +25,18 @@ export const FAULTS = {
   'accepts-wrong-hardware': "accepts a TransferRequest whose hwInfo.hwId is not the running image's",
   'ignores-cancel-load': 'answers CancelLoadRequest with OK but loads the image anyway',
   'crashes-without-hwinfo': "a TransferRequest without hwInfo kills the agent (SIGSEGV), as the reference sample's does",
+  ...{
+    // Security and robustness models (suites 10-security, 11-robustness).
+    'sticky-group-match': 'compares GroupMatch only until it first matches a group type; later GroupMatch TLVs of that type pass unchecked',
+    'ignore-group-match': 'never compares GroupMatch: requests for other groups are applied',
+    'accept-expired-signature': "does not compare SignatureValidity.notAfter with its clock: expired signatures verify",
+    'accept-future-signature': "does not compare SignatureValidity.notBefore with its clock: not-yet-valid signatures verify",
+    'accept-malformed-der': 'reads the ECDSA signature leniently (trailing bytes, long-form or padded r/s) instead of as strict DER',
+    'accept-replay': 'caches signatures it verified once and accepts them again without checking their validity window',
+    'register-on-wrong-key': 'does not verify the ECDSA signature of a registration response (any key is accepted)',
+    'crash-on-description-in-203': 'a DescriptionRequest in a registration response kills the agent (SIGSEGV), as the reference agent does',
+    'crash-on-report-interval-0': 'a registration leaving report interval 0 kills the agent (SIGFPE), as the reference agent does',
+  },
 } as const;
 
 export type FaultName = keyof typeof FAULTS;

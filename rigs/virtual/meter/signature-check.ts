@@ -15,6 +15,7 @@
  * ever received still applies (doc 7.4).
  */
 import { verify, type KeyObject } from 'node:crypto';
+import { looseEcdsaToP1363 } from './loose-der.js';
 import { decodeValue } from '../../../harness/csmp/value.js';
 import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import { findTlv, type AgentTl } from './agent-tlv.js';
@@ -31,6 +32,10 @@ export interface SignaturePolicy {
   /** Fault models. */
   ignoreValidity: boolean;
   acceptBadSignature: boolean;
+  ignoreNotAfter?: boolean;
+  ignoreNotBefore?: boolean;
+  lenientDer?: boolean;
+  replayCache?: boolean;
 }
 
 /** What the agent remembers between messages (RAM: lost at reboot). */
@@ -38,6 +43,8 @@ export interface SignatureMemory {
   signature?: Uint8Array;
   notBefore?: number;
   notAfter?: number;
+  /** accept-replay: hex of every signature that verified once. */
+  verified?: Set<string>;
 }
 
 export interface SignatureCheck {
@@ -89,15 +96,24 @@ export function checkSignature(
     return { outcome: 'error', signatureTlv: sigTlv };
   }
 
+  const seenBefore = policy.replayCache === true && memory.signature !== undefined && memory.verified?.has(hex(memory.signature)) === true;
   const inWindow =
     policy.ignoreValidity ||
-    (memory.notBefore !== undefined && memory.notBefore <= now && memory.notAfter !== undefined && memory.notAfter >= now);
+    seenBefore ||
+    (memory.notBefore !== undefined &&
+      (policy.ignoreNotBefore === true || memory.notBefore <= now) &&
+      memory.notAfter !== undefined &&
+      (policy.ignoreNotAfter === true || memory.notAfter >= now));
   if (!inWindow) {
     stats.sigBadValidity++;
     return { outcome: 'error', signatureTlv: sigTlv };
   }
-  const good = ecdsa !== undefined && (policy.acceptBadSignature || verifies(payload.subarray(0, sigTlv.start), ecdsa, key));
+  const signed = payload.subarray(0, sigTlv.start);
+  const good =
+    ecdsa !== undefined &&
+    (policy.acceptBadSignature || seenBefore || verifies(signed, ecdsa, key) || (policy.lenientDer === true && verifiesLeniently(signed, ecdsa, key)));
   if (good) {
+    if (policy.replayCache && memory.signature) (memory.verified ??= new Set()).add(hex(memory.signature));
     stats.sigOk++;
     return { outcome: 'ok', signatureTlv: sigTlv };
   }
@@ -131,4 +147,19 @@ function verifies(signed: Uint8Array, derSig: Uint8Array, key: KeyObject | undef
   } catch {
     return false;
   }
+}
+
+/** accept-malformed-der: r and s read from a loosely parsed DER, verified as they are. */
+function verifiesLeniently(signed: Uint8Array, derSig: Uint8Array, key: KeyObject | undefined): boolean {
+  const p1363 = looseEcdsaToP1363(derSig);
+  if (!key || !p1363) return false;
+  try {
+    return verify('sha256', signed, { key, dsaEncoding: 'ieee-p1363' }, p1363);
+  } catch {
+    return false;
+  }
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
 }

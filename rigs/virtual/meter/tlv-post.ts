@@ -49,7 +49,12 @@ export function postTlv(ctx: AgentContext, payload: Uint8Array, tl: AgentTl, mod
       return DONE;
     }
     case TLV.DescriptionRequest: {
-      if (!server) throw new AgentCrash('SIGSEGV', 'DescriptionRequest in a registration response (no output buffer)');
+      if (!server) {
+        // The reference agent dereferences the missing output buffer (doc 6.1); the draft allows
+        // 8 in a 2.03, so a healthy meter survives it: nothing to answer into, nothing applied.
+        if (ctx.faults.has('crash-on-description-in-203')) throw new AgentCrash('SIGSEGV', 'DescriptionRequest in a registration response (no output buffer)');
+        return DONE;
+      }
       if (!f) return READ_ERROR;
       const outputs: TlvInput[] = [];
       for (const text of (f['tlvid'] as string[] | undefined) ?? []) {

@@ -39,11 +39,11 @@ describe('npx hil run: every suite against the default virtual rig', () => {
   // How long it takes is npm run bench's business (README figures), not a timed test's.
   test('exits 0 with every test passed; says at once what it will run, and at the end where the reports are', () => {
     expect(r.stderr.split('\n')[0]).toBe(
-      'rig virtual (rigs/virtual.yaml) · 4 devices: meter-1, meter-2, meter-3, meter-4 · 10 suites: registration, firmware-upgrade, firmware-group, firmware-info, nms-cert, … load-balancer (10) · 120 tests',
+      'rig virtual (rigs/virtual.yaml) · 4 devices: meter-1, meter-2, meter-3, meter-4 · 12 suites: registration, security, robustness, firmware-upgrade, firmware-group, … load-balancer (12) · 236 tests',
     );
-    expect(r.stderr).toMatch(/^running 120 tests on 4 devices of rig virtual$/m);
-    expect(r.stderr).toContain(`\nreports:\n  JUnit  ${join(reports, 'junit.xml')}\n  HTML   ${join(reports, 'report.html')}\n\npassed: 120 passed, 0 failed in `);
-    expect(r.stderr).toMatch(/^passed: 120 passed, 0 failed in /m);
+    expect(r.stderr).toMatch(/^running 236 tests on 4 devices of rig virtual$/m);
+    expect(r.stderr).toContain(`\nreports:\n  JUnit  ${join(reports, 'junit.xml')}\n  HTML   ${join(reports, 'report.html')}\n\npassed: 236 passed, 0 failed in `);
+    expect(r.stderr).toMatch(/^passed: 236 passed, 0 failed in /m);
     expect(r.code).toBe(0);
   });
 
@@ -54,7 +54,7 @@ describe('npx hil run: every suite against the default virtual rig', () => {
   test('one testsuite per suite per device, named after its branch, with rig, device and firmware properties', () => {
     const names = [...junit.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1]!);
     expect(names).toHaveLength(40);
-    for (const b of [...BRANCHES, 'firmware-upgrade']) for (const d of ['meter-1', 'meter-2', 'meter-3', 'meter-4']) expect(names).toContain(`${b} @ ${d}`);
+    for (const b of [...BRANCHES, 'security', 'robustness', 'firmware-upgrade']) for (const d of ['meter-1', 'meter-2', 'meter-3', 'meter-4']) expect(names).toContain(`${b} @ ${d}`);
     expect(junit).toContain('<property name="rig" value="virtual"/>');
     expect(junit).toContain('<property name="eui64" value="00173bfffe000003"/>');
     expect(junit).toContain('<property name="firmwareVersion" value="5.6.21"/>');
@@ -64,8 +64,8 @@ describe('npx hil run: every suite against the default virtual rig', () => {
   test('every test has a pcap tshark reads and a console log', () => {
     const attached = attachmentsOf(join(reports, 'junit.xml'));
     const pcaps = attached.filter((p) => p.endsWith('.pcap'));
-    expect(pcaps).toHaveLength(120);
-    expect(attached.filter((p) => p.endsWith('.console.log'))).toHaveLength(120);
+    expect(pcaps).toHaveLength(236);
+    expect(attached.filter((p) => p.endsWith('.console.log'))).toHaveLength(236);
     for (const p of attached) expect(p.startsWith(reports)).toBe(true);
     // Every file is a whole pcap; tshark reads one of each suite (it is slow to start).
     for (const p of pcaps) expect(readPcap(readFileSync(p)).records.length).toBeGreaterThan(0);

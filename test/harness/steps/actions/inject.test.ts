@@ -68,6 +68,6 @@ describe('inject layer ipv6: the packet as given, on links that carry raw packet
     const mb = await openBench({ meters: 1 });
     const s = suiteOf(registrationSuite('  - name: t\n    steps:\n      - inject: { hex: "40 01 12 34", layer: ethernet }\n'));
     const out = await new CsmpStepExecutor(mb.bench).execute(s.tests[0]!.steps[0]!, contextFor(mb, s, 'meter-1'));
-    expect(out).toEqual({ status: 'error', message: "device 'meter-1': inject: layer 'ethernet' is not one of coap, ipv6" });
+    expect(out).toEqual({ status: 'error', message: "device 'meter-1': inject: layer 'ethernet' is not one of coap, udp, ipv6, slip" });
   });
 });

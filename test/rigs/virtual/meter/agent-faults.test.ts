@@ -50,6 +50,15 @@ describe('faulty device models behave as named', () => {
         'reply-to-nms-address',
         'report-cert-valid',
         'reports-old-version-after-load',
+        'sticky-group-match',
+        'ignore-group-match',
+        'accept-expired-signature',
+        'accept-future-signature',
+        'accept-malformed-der',
+        'accept-replay',
+        'register-on-wrong-key',
+        'crash-on-description-in-203',
+        'crash-on-report-interval-0',
       ].sort(),
     );
   });

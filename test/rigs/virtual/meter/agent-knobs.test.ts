@@ -128,8 +128,21 @@ describe('device knobs the troubleshooting branches need', () => {
     expect(b.agent.state).toBe('registering');
   });
 
-  test('the reference agent crashes: 2.03 leaving interval 0 (SIGFPE), DescriptionRequest in a 2.03 (SIGSEGV); power cycle recovers', () => {
+  test('a healthy meter survives a 2.03 leaving interval 0 (registered, no reports) and a DescriptionRequest in a 2.03', () => {
     const b = new AgentBench();
+    register(b, signed(tlvBytes([{ type: 7, fields: { id: '1' } }]), keys().privateKey, b.nowSec()));
+    expect(b.agent.state).toBe('registered');
+    b.out.length = 0;
+    b.time.advance(100_000);
+    expect(b.out).toEqual([]);
+    expect(b.request({ type: 'CON', code: '0.01', messageId: 1, uriPath: ['c', '2'] })!.code).toBe('2.05');
+    b.agent.shutdown();
+    register(b, signed(tlvBytes([rs(), { type: 8, fields: { tlvid: ['22'] } }]), keys().privateKey, b.nowSec()));
+    expect([b.agent.state, b.agent.crash]).toEqual(['registered', undefined]);
+  });
+
+  test('the reference agent (fault models) crashes: 2.03 leaving interval 0 (SIGFPE), DescriptionRequest in a 2.03 (SIGSEGV); power cycle recovers', () => {
+    const b = new AgentBench({ faults: ['crash-on-report-interval-0', 'crash-on-description-in-203'] });
     register(b, signed(tlvBytes([{ type: 7, fields: { id: '1' } }]), keys().privateKey, b.nowSec()));
     expect(b.agent.state).toBe('crashed');
     expect(b.agent.crash?.signal).toBe('SIGFPE');

@@ -1,0 +1,57 @@
+/**
+ * Deliberately malformed ECDSA signatures for the security suite (issue 8, item 3): each takes a
+ * valid Signature.value and breaks its ECDSA-Sig-Value one way strict DER forbids. A device must
+ * refuse every one (4.01) without crashing; r and s stay the signer's, so only a device that
+ * reads DER loosely would still find the signature good (trailing bytes, padded or long-form
+ * integers); the zero and ≥ n cases are refused by any ECDSA verifier.
+ */
+import { parseSignatureValue } from './asn1.js';
+
+export const DER_MUTATIONS = ['truncated', 'trailing-bytes', 'non-minimal-r', 'long-form-length', 'r-zero', 's-at-least-n'] as const;
+export type DerMutation = (typeof DER_MUTATIONS)[number];
+
+/** P-256 group order n (FIPS 186-4 D.1.2.3). */
+const P256_N = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+const OID_ECDSA_SHA256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+
+export function isDerMutation(s: string): s is DerMutation {
+  return (DER_MUTATIONS as readonly string[]).includes(s);
+}
+
+/** The Signature.value `value` with its ECDSA-Sig-Value broken as `kind` says. */
+export function mutateSignatureValue(value: Uint8Array, kind: DerMutation): Uint8Array {
+  const { r, s, ecdsaDer } = parseSignatureValue(value);
+  return wrap(mutated(ecdsaDer, [...r], [...s], kind));
+}
+
+function mutated(der: Uint8Array, r: number[], s: number[], kind: DerMutation): number[] {
+  switch (kind) {
+    case 'truncated':
+      return [...der.subarray(0, der.length - 1)];
+    case 'trailing-bytes':
+      return [...der, 0x00, 0x00];
+    case 'non-minimal-r':
+      return sequence([...integer([0x00, ...r]), ...integer(s)]);
+    case 'long-form-length':
+      return sequence([0x02, 0x81, r.length, ...r, ...integer(s)]);
+    case 'r-zero':
+      return sequence([...integer([0x00]), ...integer(s)]);
+    case 's-at-least-n':
+      return sequence([...integer(r), ...integer([0x00, ...P256_N])]);
+  }
+}
+
+function integer(content: number[]): number[] {
+  return [0x02, content.length, ...content];
+}
+
+function sequence(content: number[]): number[] {
+  return [0x30, content.length, ...content];
+}
+
+/** The Signature.value wrapper around `der` as given: no check, short-form lengths. */
+function wrap(der: number[]): Uint8Array {
+  const bits = [0x03, der.length + 1, 0x00, ...der];
+  const body = [...OID_ECDSA_SHA256, ...bits];
+  return Uint8Array.from([0x30, body.length, ...body]);
+}
