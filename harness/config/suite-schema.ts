@@ -6,7 +6,7 @@ import { DIAGNOSIS_BRANCHES, stepSchema, type JsonSchema } from './steps.js';
  * one of the kinds of suite that check no single branch. A misspelt branch would file a suite's
  * results under a branch no report shows.
  */
-export const SUITE_BRANCHES: readonly string[] = [...DIAGNOSIS_BRANCHES.filter((b) => b !== 'healthy'), 'baseline', 'security', 'robustness', 'timing'];
+export const SUITE_BRANCHES: readonly string[] = [...DIAGNOSIS_BRANCHES.filter((b) => b !== 'healthy'), 'baseline', 'security', 'robustness', 'timing', 'firmware-upgrade'];
 
 export function suiteSchema(): JsonSchema {
   const requires: JsonSchema = {
