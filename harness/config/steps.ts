@@ -57,7 +57,12 @@ export interface ExpectParams {
   value?: unknown;
   otherwise?: string;
 }
-export interface ExpectEventParams { name: string; withinMs: number; otherwise?: string }
+/**
+ * count/spanningMs: at least `count` such events, the first and the last at least `spanningMs`
+ * apart (a device that keeps retrying over time, not one resend). atMost: the whole `within` is
+ * watched and more than `atMost` such events fail the step with the measured rate (a storm).
+ */
+export interface ExpectEventParams { name: string; withinMs: number; count?: number; spanningMs?: number; atMost?: number; otherwise?: string }
 export interface ExpectStateParams { state: string; withinMs: number; forMs?: number; otherwise?: string }
 export interface ExpectCounterParams { tlv: number; index?: number; field: string; increases: boolean; otherwise?: string }
 /** A CoAP response code ('2.05', '4.01'…) of the device's answer to the last get/post. */
@@ -502,15 +507,31 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
   'expect-event': {
     kind: 'expectation',
     description: 'The NMS sees an event from the device (e.g. signatureFailure) within a time; after a power or restart step in the test, only events since then count.',
-    usage: '{name, within}',
+    usage: '{name, within, count?, spanning?, atMost?}',
     schema: {
       type: 'object',
-      properties: { name: { type: 'string', minLength: 1 }, within: duration, otherwise },
+      properties: {
+        name: { type: 'string', minLength: 1 },
+        within: duration,
+        count: { type: 'integer', minimum: 1, description: 'At least this many such events (default 1).' },
+        spanning: { ...duration, description: 'The first and the last of the counted events at least this far apart (retries over time, not one resend).' },
+        atMost: { type: 'integer', minimum: 0, description: 'Watch the whole `within` and fail when more than this many such events came since the test began (a registration storm), with the measured rate.' },
+        otherwise,
+      },
       required: ['name', 'within'],
       additionalProperties: false,
     },
-    normalize: (raw) => withOtherwise<ExpectEventParams>({ name: String((raw as Obj).name), withinMs: ms((raw as Obj).within, ['within']) }, raw),
-    describe: (p) => `expect-event: ${p.name} within ${formatDuration(p.withinMs)}`,
+    normalize: (raw) => {
+      const r = raw as Obj;
+      return withOtherwise<ExpectEventParams>(
+        { name: String(r.name), withinMs: ms(r.within, ['within']), ...(r.count !== undefined ? { count: Number(r.count) } : {}), ...(r.spanning !== undefined ? { spanningMs: ms(r.spanning, ['spanning']) } : {}), ...(r.atMost !== undefined ? { atMost: Number(r.atMost) } : {}) },
+        raw,
+      );
+    },
+    describe: (p) =>
+      p.atMost !== undefined
+        ? `expect-event: at most ${p.atMost} ${p.name} within ${formatDuration(p.withinMs)}`
+        : `expect-event: ${p.count && p.count > 1 ? `${p.count}× ` : ''}${p.name}${p.spanningMs ? ` spanning ${formatDuration(p.spanningMs)}` : ''} within ${formatDuration(p.withinMs)}`,
     impliedMs: (p) => p.withinMs,
   },
   'expect-state': {

@@ -126,6 +126,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   private lastRegAt: number | undefined;
   private regReason: number = RegReason.coldStart;
   private received = 0;
+  /** 4.xx answers to registrations since it started registering (retries-once-after-4xx). */
+  private rejections = 0;
   /** Registrations sent since the last reply of any kind (give-up-registration). */
   private unanswered = 0;
   private pendingAsync: Uint8Array | undefined;
@@ -267,7 +269,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
 
   private startRegistration(): void {
     this.unanswered = 0;
-    const { min, max } = this.identity.regInterval;
+    this.rejections = 0;
+    const { min, max } = this.faults.has('registration-storm') ? { min: 1, max: 1 } : this.identity.regInterval;
     this.timers.start('reg', min, max, () => this.sendRegistration());
   }
 
@@ -294,7 +297,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     this.unanswered = 0;
     const klass = Math.floor(reply.status / 100);
     if (klass !== 2) {
-      const giveUp = this.faults.has('no-reregister-after-4xx') && klass === 4;
+      const giveUp = klass === 4 && (this.faults.has('no-reregister-after-4xx') || (this.faults.has('retries-once-after-4xx') && this.rejections++ >= 1));
       if (this.current === 'registered') {
         this.counters.nmsErrors++;
         if (!giveUp) {
@@ -322,7 +325,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     }
     if (this.current !== 'registering') return;
     if (this.applyRegistration(payload, check)) {
-      this.timers.stop('reg');
+      if (!this.faults.has('registration-storm')) this.timers.stop('reg');
       this.lastRegAt = this.safeNowSec();
       this.setState('registered');
       this.counters.regSucceed++;

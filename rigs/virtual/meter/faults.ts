@@ -37,6 +37,9 @@ export const FAULTS = {
     'crash-on-description-in-203': 'a DescriptionRequest in a registration response kills the agent (SIGSEGV), as the reference agent does',
     'crash-on-report-interval-0': 'a registration leaving report interval 0 kills the agent (SIGFPE), as the reference agent does',
   },
+  // Protocol timing (issue 8 item 5): caught by the registration suite's attempt counts and rate.
+  'registration-storm': 'ignores its trickle timer: sends POST /r about every device second, and goes on after the 2.03 (a registration storm that floods the mesh)',
+  'retries-once-after-4xx': 'after a 4.xx to its registration it sends one more POST /r, then gives up until the next boot',
 } as const;
 
 export type FaultName = keyof typeof FAULTS;
