@@ -17,7 +17,7 @@ test('parseReporterList', () => {
     { kind: 'pcap', dir: 'a' },
   ]);
   expectConfigError(() => parseReporterList('xml'), { where: '--reporter', code: 'value' });
-  expect(() => parseReporterList('xml')).toThrow("--reporter: 'xml' is not one of junit[=file], html[=file], events[=file], pcap[=dir], tap, progress");
+  expect(() => parseReporterList('xml')).toThrow("--reporter: 'xml' is not one of junit[=file], html[=file], events[=file|-], pcap[=dir], tap[=file|-], progress");
 });
 
 test('TAP owns stdout, so progress goes to stderr; a terminal reporter is added when none prints', () => {
