@@ -194,7 +194,7 @@ describe('each suite fails against its faulty model and says what the firmware d
     // Which datagram the model drops depends on how many reached the meter before (a registration
     // retried under load adds one): when the dropped GET is the test's first request there is no
     // answered one to compare with, and the explanation can only say the device is healthy now.
-    if (/the others were answered/.test(c.text)) {
+    if (/the others were answered/.test(c.text ?? '')) {
       expect(c.text).toMatch(/seen: nothing from the device on the link; in this test 1 of \d+ requests to meter-12 went unanswered, the others were answered/);
       expect(c.text).toContain('likely cause: Requests or answers are lost between the NMS and meter-12: the device answers some requests and not others');
     } else {
