@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { checkPassed, checkRig, type DeviceCheck } from '../../app/check-rig.js';
 import { defaultRigFile } from '../../app/defaults.js';
 import { withBench } from '../../app/one-shot.js';
-import { Stopped } from '../../app/process-stop.js';
+import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
 import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { loadRig } from '../../config/rig.js';
@@ -35,14 +35,8 @@ export function registerCheck(program: Command, exit: (code: number) => never | 
         const rig = await loadRig(opts.rig ?? defaultRigFile());
         rows = await withBench(rig, rig.devices.map((d) => d.name), (b) => checkRig(b, { timeoutMs }), { stop });
       } catch (e) {
-        if (e instanceof Stopped) {
-          err(`stopped: ${e.message}`);
-          return exit(stop.exitCode());
-        }
-        if (e instanceof ConfigError || e instanceof ResourceError) {
-          err(e.message);
-          return exit(2);
-        }
+        const code = expectedFailureExit(e, stop, err);
+        if (code !== undefined) return exit(code);
         throw e;
       }
       process.stdout.write(opts.json ? `${JSON.stringify(rows)}\n` : `${renderCheck(rows)}\n`);

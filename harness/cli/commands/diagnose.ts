@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defaultRigFile } from '../../app/defaults.js';
 import { diagnoseLive } from '../../app/diagnose-live.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
-import { Stopped } from '../../app/process-stop.js';
+import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
 import { loadRig } from '../../config/rig.js';
 import { durationProblem, parseDuration } from '../../../core/duration.js';
@@ -43,14 +43,8 @@ export function registerDiagnose(program: Command, exit: (code: number) => never
         eid = t.device.eui64.toUpperCase();
         d = await withBench(t.rig, [t.device.name], (b) => diagnoseLive(b, t.device, waitMs), { stop });
       } catch (e) {
-        if (e instanceof Stopped) {
-          err(`stopped: ${e.message}`);
-          return exit(stop.exitCode());
-        }
-        if (e instanceof ConfigError || e instanceof ResourceError) {
-          err(e.message);
-          return exit(2);
-        }
+        const code = expectedFailureExit(e, stop, err);
+        if (code !== undefined) return exit(code);
         throw e;
       }
       if (opts.json) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defaultRigFile } from '../../app/defaults.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
-import { Stopped } from '../../app/process-stop.js';
+import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
 import { codeName } from '../../coap/codes.js';
 import { loadRig, type DeviceSpec } from '../../config/rig.js';
@@ -51,14 +51,8 @@ export function registerRequest(program: Command, exit: (code: number) => never 
         device = t.device;
         answer = await withBench(t.rig, [], (b) => b.nms.client.get(t.device.name, tlvs, { timeoutMs: b.bench.toClockMs(timeoutMs) }), { stop });
       } catch (e) {
-        if (e instanceof Stopped) {
-          err(`stopped: ${e.message}`);
-          return exit(stop.exitCode());
-        }
-        if (e instanceof ConfigError || e instanceof ResourceError) {
-          err(e.message);
-          return exit(2);
-        }
+        const code = expectedFailureExit(e, stop, err);
+        if (code !== undefined) return exit(code);
         // The NMS clock may run scaled (virtual rig): say the limit as the user gave it.
         if (e instanceof CoapTimeoutError && device) err(`no answer from ${device.name} [${device.address}]:${device.port} within ${opts.timeout}`);
         else err((e as Error).message);

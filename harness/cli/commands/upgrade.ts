@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import type { Command } from 'commander';
 import { defaultRigFile } from '../../app/defaults.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
-import { Stopped } from '../../app/process-stop.js';
+import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
 import { upgrade, type LoadWhen, type UpgradeOutcome } from '../../app/upgrade.js';
 import { loadRig, type Rig } from '../../config/rig.js';
@@ -91,14 +91,8 @@ export function registerUpgrade(program: Command, exit: (code: number) => never 
           }
         }, { stop, windsDown: true });
       } catch (e) {
-        if (e instanceof Stopped) {
-          err(`stopped: ${e.message}`);
-          return exit(stop.exitCode());
-        }
-        if (e instanceof ConfigError || e instanceof ResourceError) {
-          err(e.message);
-          return exit(2);
-        }
+        const code = expectedFailureExit(e, stop, err);
+        if (code !== undefined) return exit(code);
         err((e as Error).message);
         return exit(1);
       }

@@ -53,7 +53,7 @@ describe('npx hil run: every suite against the default virtual rig', () => {
 
   test('one testsuite per suite per device, named after its branch, with rig, device and firmware properties', () => {
     const names = [...junit.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1]!);
-    expect(names).toHaveLength(40);
+    expect(names).toHaveLength(48);
     for (const b of [...BRANCHES, 'security', 'robustness', 'firmware-upgrade']) for (const d of ['meter-1', 'meter-2', 'meter-3', 'meter-4']) expect(names).toContain(`${b} @ ${d}`);
     expect(junit).toContain('<property name="rig" value="virtual"/>');
     expect(junit).toContain('<property name="eui64" value="00173bfffe000003"/>');
