@@ -132,7 +132,7 @@ describe('a failing run', () => {
     expect(await t.locator('dl.why dt').allTextContents()).toEqual(['failure', 'expected', 'seen', 'likely cause', 'fix', 'flowchart branch', 'at']);
     const dd = await t.locator('dl.why dd').allTextContents();
     expect(dd[0]).toBe('step 4 (expect-event: signatureFailure within 5m): no signatureFailure event for meter-1 within 5m');
-    expect(dd[1]).toBe('event signatureFailure (1085) for meter-1 within 5m');
+    expect(dd[1]).toBe('signatureFailure event (1085) for meter-1 within 5m');
     expect(dd[2]).toMatch(/registrationRequest: Registration request from mesh device 00173BFFFE000001 at \[fd00:77::101\]:\d+ answered 2\.03\./);
     expect(dd.slice(3)).toEqual([
       'the meter accepted a registration response whose SignatureValidity window does not contain its clock (it does not check SignatureValidity)',
