@@ -13,6 +13,8 @@ test('the shipped certification set is every suite in suites/, version 2 (firmwa
   expect([set.name, set.version]).toEqual(['certification', 2]);
   expect(set.suites.map((s) => s.file)).toEqual([
     'suites/1-registration.yaml',
+    'suites/10-security.yaml',
+    'suites/11-robustness.yaml',
     'suites/12-firmware-upgrade.yaml',
     'suites/2-firmware-group.yaml',
     'suites/3-firmware-info.yaml',
