@@ -1,12 +1,10 @@
 import { Command } from 'commander';
 
-/** The `hil` program with no commands yet: its name, its usage-error exit code and its stdout rules. */
+/**
+ * The `hil` program with no commands yet, for `hil decode` alone: its name and its usage-error exit
+ * code. A closed stdout is main.ts's to handle, once for every command.
+ */
 export function newProgram(): Command {
-  // `hil decode big.pcap | head` closes stdout early; that is the reader's choice, not a failure.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
   const program = new Command();
   program
     .name('hil')
