@@ -1,51 +1,32 @@
 /**
- * Fleet registration: N virtual meters (fleet mode, one UDP socket each on ::1) register against
- * the harness's NMS role (Nms on a UdpLink on ::1) in one Node process. Every /r is answered with
- * a freshly signed 2.03 (its own SessionID, so its own signature) and every meter verifies it
- * (ECDSA, P-256, SHA-256, its CGMSStats sigOk) before it counts as registered. Measured in the
- * same process just before: node:crypto's sign and verify rates on a payload of the size the NMS
- * signs, so the registration rate reads as a fraction of the cryptographic limit of the machine.
- *
- * Load shape. The meters power up in waves: at most `concurrency` registrations are outstanding,
- * and each completed one boots the next meter, whose /r leaves about 1 ms later (trickle
- * regInterval 1..64 s: the first timer is due at once, a lost /r is sent again 1-2 s later).
- * Booting all N at once does not measure the NMS: the reference agent's trickle timers fire on
- * whole device seconds, so thousands of meters send in the same millisecond, the NMS socket's
- * receive buffer (net.core.rmem_default, ~90 datagrams of this size) overflows, and the figure
- * is the kernel's drop rate and the agents' retry back-off. With a bounded window the NMS and
- * the meters stay busy and nothing is lost (resent /r are counted and printed anyway).
+ * Fleet registration on every core: N virtual meters (fleet mode, one UDP socket each on ::1)
+ * register against the harness's NMS role, split into one shard per core (bench/fleet/shard.ts:
+ * an Nms and its meters on a worker thread). Measured in the same run, just before and on the
+ * same threads: node:crypto's sign and verify rates, one thread alone and then all at once, so
+ * the registration rate reads as a fraction of the machine's all-core cryptographic limit (each
+ * registration costs one sign at the NMS and one verify at the meter).
  *
  * Registration time: from the meter's first /r leaving its socket to its acceptance of the
- * signed 2.03 (the 'registered' event, after sigOk). Rate: N / (last acceptance - first /r).
- * Memory: the process's RSS high-water mark (getrusage maxrss) and the peak of V8's used heap,
- * sampled every 100 ms. The whole measurement runs in a child process (`benchFleet` spawns this
- * file with --child), so the other sections' allocations are not in its RSS high-water mark;
- * run it alone with `node dist/bench/fleet.js` (add --cpu-prof to profile).
+ * signed 2.03 (the 'registered' event, after sigOk). Rate: N / (last acceptance - first /r),
+ * over all shards. Memory: the process's RSS high-water mark (getrusage maxrss, every thread)
+ * and the sum of the shards' V8 heap peaks. The whole measurement runs in a child process
+ * (`benchFleet` spawns this file with --child), so the other sections' allocations are not in its
+ * RSS high-water mark; run it alone with `node dist/bench/fleet.js [--count=N] [--threads=K]`.
  */
 import { spawn } from 'node:child_process';
-import { sign, verify } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { getHeapStatistics } from 'node:v8';
-import { UdpLink } from '../drivers/udp/udp-link.js';
-import type { Datagram } from '../drivers/link/types.js';
-import { decodeTlvs } from '../harness/csmp/tlv.js';
-import { publicKeyFrom } from '../harness/csmp/keys.js';
-import { loadPrivateKeyPem } from '../harness/nms/key-file.js';
-import { TLV } from '../harness/csmp/tlv-ids.js';
-import { parseSignatureValue } from '../harness/csmp/asn1.js';
-import { decodeValue } from '../harness/csmp/value.js';
-import { Nms } from '../harness/nms/nms.js';
-import { NmsSigner } from '../harness/nms/signing.js';
-import type { NmsEvent } from '../harness/nms/events.js';
-import { registrationResponsePayload } from '../harness/nms/response-builder.js';
-import { startFleet, type Fleet } from '../rigs/virtual/fleet/fleet.js';
+import { Worker } from 'node:worker_threads';
+import type { CryptoRates } from './fleet/crypto-limit.js';
+import type { ShardResult } from './fleet/shard.js';
+import type { WorkerReply, WorkerRequest } from './fleet/worker.js';
 
 export interface FleetBenchOptions {
   /** Meters (default 10 000). */
   count?: number;
-  /** Registrations outstanding at once (default 32). */
+  /** Worker threads, one shard each (default: the machine's available parallelism). */
+  threads?: number;
+  /** Registrations outstanding at once, per shard (default 32). */
   concurrency?: number;
   /** Bound on the fleet part, ms (default 120 000). */
   timeoutMs?: number;
@@ -55,6 +36,7 @@ export interface FleetBenchOptions {
 
 export interface FleetFigures {
   count: number;
+  threads: number;
   concurrency: number;
   registrationsPerSec: number;
   p50Ms: number;
@@ -64,25 +46,22 @@ export interface FleetFigures {
   resentRegistrations: number;
   peakRssMB: number;
   peakHeapMB: number;
-  /** Heap still in use once every meter registered (after a full GC when run with --expose-gc). */
+  /** Heap still in use once every meter registered (after a full GC). */
   settledHeapMB: number;
-  signedBytes: number;
-  signPerSec: number;
-  verifyPerSec: number;
-  signVerifyPerSec: number;
-  /** registrationsPerSec / signVerifyPerSec. */
+  /** One thread alone. */
+  oneCore: CryptoRates;
+  /** Every thread at once, summed: the machine's bound. */
+  allCores: CryptoRates;
+  /** registrationsPerSec / allCores.signVerifyPerSec. */
   ratio: number;
   startupSec: number;
 }
 
 const here = fileURLToPath(import.meta.url);
-const root = join(dirname(here), '..', '..');
-const KEY = join(root, 'rigs', 'virtual', 'keys', 'nms-key.pem');
-const CERT = join(root, 'rigs', 'virtual', 'keys', 'nms-cert.pem');
-const MB = 1024 * 1024;
+const workerFile = new URL('./fleet/worker.js', import.meta.url);
 /**
- * Registrations outstanding at once. Each is a /r and then a report to the NMS socket, whose
- * default receive buffer holds ~90 datagrams of this size: 32 leaves room (96 starts losing
+ * Registrations outstanding at once per shard. Each is a /r and then a report to the NMS socket,
+ * whose default receive buffer holds ~90 datagrams of this size: 32 leaves room (96 starts losing
  * some), and from 16 to 64 the rate on this machine is the same within noise (only the
  * registration time grows with the window, as queueing does).
  */
@@ -110,202 +89,102 @@ export async function benchFleet(log: (s: string) => void, opts: FleetBenchOptio
 }
 
 export function printFigures(f: FleetFigures, log: (s: string) => void): void {
-  log(`fleet        ${fmt(f.count)} meters register on ::1, signed 2.03 verified by each (window ${f.concurrency}, fleet start-up ${f.startupSec.toFixed(1)} s)`);
+  const c = (r: CryptoRates): string => `sign ${fmt(r.signPerSec)}/s, verify ${fmt(r.verifyPerSec)}/s, sign+verify ${fmt(r.signVerifyPerSec)}/s`;
+  log(`fleet        ${fmt(f.count)} meters register on ::1 in ${f.threads} shards (worker threads), signed 2.03 verified by each (window ${f.concurrency} per shard, start-up ${f.startupSec.toFixed(1)} s)`);
   log(`fleet        ${fmt(f.registrationsPerSec)} registrations/s; registration time p50 ${f.p50Ms.toFixed(1)} ms, p99 ${f.p99Ms.toFixed(1)} ms, max ${f.maxMs.toFixed(1)} ms; ${f.resentRegistrations} /r resent`);
-  log(`fleet        peak RSS ${fmt(f.peakRssMB)} MB (NMS + fleet, one process); heap used peak ${fmt(f.peakHeapMB)} MB, ${fmt(f.settledHeapMB)} MB live when all registered`);
-  log(`ecdsa P-256  ${f.signedBytes}-byte payload, SHA-256: sign ${fmt(f.signPerSec)}/s, verify ${fmt(f.verifyPerSec)}/s, sign+verify ${fmt(f.signVerifyPerSec)}/s → registrations at ${(f.ratio * 100).toFixed(0)}% of the sign+verify limit`);
+  log(`fleet        peak RSS ${fmt(f.peakRssMB)} MB (NMS shards + fleet, one process); heap used peak ${fmt(f.peakHeapMB)} MB, ${fmt(f.settledHeapMB)} MB live when all registered`);
+  log(`ecdsa P-256  ${f.allCores.signedBytes}-byte payload, SHA-256, one core: ${c(f.oneCore)}`);
+  log(`ecdsa P-256  all ${f.threads} cores at once: ${c(f.allCores)} → registrations at ${(f.ratio * 100).toFixed(0)}% of the all-core sign+verify bound`);
 }
 
 // ---- the child ----
 
+class ShardWorker {
+  private readonly worker = new Worker(workerFile);
+  private pending: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void } | undefined;
+
+  constructor() {
+    this.worker.on('message', (r: WorkerReply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if (r.op === 'error') p?.reject(new Error(r.message));
+      else p?.resolve(r);
+    });
+    this.worker.on('error', (e) => this.pending?.reject(e));
+    this.worker.on('exit', (code) => this.pending?.reject(new Error(`fleet worker exited (${code})`)));
+  }
+
+  ask<T extends WorkerReply['op']>(m: WorkerRequest, want: T): Promise<Extract<WorkerReply, { op: T }>> {
+    return new Promise((resolve, reject) => {
+      this.pending = {
+        resolve: (r) => (r.op === want ? resolve(r as Extract<WorkerReply, { op: T }>) : reject(new Error(`fleet worker answered ${r.op} to ${m.op}`))),
+        reject,
+      };
+      this.worker.postMessage(m);
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
 async function measure(opts: FleetBenchOptions): Promise<FleetFigures> {
   const count = opts.count ?? 10_000;
-  const concurrency = Math.min(opts.concurrency ?? DEFAULT_WINDOW, count);
+  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), count));
+  const concurrency = opts.concurrency ?? DEFAULT_WINDOW;
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const signer = await NmsSigner.load(KEY, CERT);
-  const certPem = readFileSync(CERT, 'utf8');
-  const crypto = await cryptoLimit(signer, certPem, opts.cryptoSeconds ?? 1);
-
-  let peakHeap = 0;
-  const sampleHeap = (): void => {
-    peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
-  };
-  const sampler = setInterval(sampleHeap, 100);
-
-  const link = new UdpLink({ bind: [{ address: '::1', port: 0 }], name: 'bench-nms' });
-  let fleet: Fleet | undefined;
-  let nms: Nms | undefined;
-  let deadline: NodeJS.Timeout | undefined;
+  const seconds = opts.cryptoSeconds ?? 1;
+  const workers = Array.from({ length: threads }, () => new ShardWorker());
   try {
-    await link.open();
-    const nmsPort = link.boundPorts[0]!;
-    const t0 = performance.now();
-    fleet = await startFleet({
-      count,
-      nms: { address: '::1', port: nmsPort },
-      basePort: 0,
-      timeScale: 1,
-      nmsKey: certPem,
-      regInterval: { min: 1, max: 64 },
-    });
-    const startupSec = (performance.now() - t0) / 1000;
-    // Held off until admitted (startFleet boots them; no timer has run yet).
-    for (const m of fleet.meters) m.agent.shutdown();
-
-    // Built once the meters' ports are known, before any of them sends; on the fleet's time line,
-    // so its SignatureValidity windows and the meters' clocks agree.
-    nms = new Nms({
-      addresses: [{ name: 'fnd', address: '::1' }],
-      port: nmsPort,
-      devices: fleet.meters.map((m) => ({ name: `fleet-${m.index}`, eui64: m.eui64, address: m.address, port: m.port })),
-      signer,
-      clock: fleet.clock,
-    });
-    await nms.start([link]);
-
-    const sentAt = new Float64Array(count);
-    const doneAt = new Float64Array(count);
-    for (const m of fleet.meters) {
-      // The agent has no send hook: wrap its datagram output to see when its /r leaves.
-      const agent = m.agent as unknown as { sendOut: (d: Datagram) => void };
-      if (typeof agent.sendOut !== 'function') throw new Error('MeterAgent.sendOut is gone: update bench/fleet.ts');
-      const out = agent.sendOut;
-      const i = m.index;
-      agent.sendOut = (d) => {
-        if (sentAt[i] === 0 && isRegistration(d.payload)) sentAt[i] = performance.now();
-        out(d);
-      };
-    }
-
-    let next = 0;
-    let done = 0;
-    const all = new Promise<void>((resolve, reject) => {
-      deadline = setTimeout(() => reject(new Error(`${count - done} of ${count} meters not registered within ${timeoutMs} ms: ${JSON.stringify(fleet!.states())}`)), timeoutMs);
-      const admit = (): void => {
-        while (next < count && next - done < concurrency) fleet!.meters[next++]!.agent.boot();
-      };
-      for (const m of fleet!.meters) {
-        m.agent.once('registered', () => {
-          doneAt[m.index] = performance.now();
-          done++;
-          if (done === count) resolve();
-          else admit();
-        });
-        m.agent.once('crash', (e) => reject(new Error(`meter ${m.index} crashed: ${e.message}`)));
-      }
-      admit();
-    });
-    await all;
-    clearTimeout(deadline);
-
-    // Every registration really signed by the NMS and verified by its meter.
-    let sigOk = 0;
-    let sigBad = 0;
-    let attempts = 0;
-    for (const m of fleet.meters) {
-      const s = m.agent.stats;
-      sigOk += s.sigOk;
-      sigBad += s.sigBadAuth + s.sigBadValidity + s.sigNoSync + s.sigNoSignature;
-      attempts += s.regAttempts;
-    }
-    const answered = nms.events.log.filter((e: NmsEvent) => e.name === 'registrationRequest');
-    const signedAnswers = answered.filter((e) => e.details?.['signed'] === true).length;
-    const sessions = new Set(answered.map((e) => e.details?.['sessionId'])).size;
-    const problems = [
-      sigOk !== count && `sigOk ${sigOk} != ${count} meters`,
-      sigBad !== 0 && `${sigBad} signature failures`,
-      signedAnswers !== answered.length && `${answered.length - signedAnswers} unsigned 2.03`,
-      answered.length < count && `${answered.length} 2.03 sent for ${count} meters`,
-      sessions !== count && `${sessions} distinct SessionIDs for ${count} meters`,
-      fleet.states().registered !== count && `states ${JSON.stringify(fleet.states())}`,
-    ].filter(Boolean);
-    if (problems.length > 0) throw new Error(`fleet bench check failed: ${problems.join('; ')}`);
+    const oneCore = (await workers[0]!.ask({ op: 'crypto', seconds }, 'crypto')).rates;
+    const each = (await Promise.all(workers.map((w) => w.ask({ op: 'crypto', seconds }, 'crypto')))).map((r) => r.rates);
+    const allCores: CryptoRates = {
+      signedBytes: oneCore.signedBytes,
+      signPerSec: sum(each.map((r) => r.signPerSec)),
+      verifyPerSec: sum(each.map((r) => r.verifyPerSec)),
+      signVerifyPerSec: sum(each.map((r) => r.signVerifyPerSec)),
+    };
+    const sizes = workers.map((_, i) => Math.floor(count / threads) + (i < count % threads ? 1 : 0));
+    await Promise.all(workers.map((w, i) => w.ask({ op: 'prepare', shard: { shard: i, count: sizes[i]!, concurrency: Math.min(concurrency, sizes[i]!), timeoutMs } }, 'ready')));
+    const results: ShardResult[] = (await Promise.all(workers.map((w) => w.ask({ op: 'go' }, 'done')))).map((r) => r.result);
 
     let firstSent = Infinity;
     let lastDone = 0;
-    for (let i = 0; i < count; i++) {
-      if (sentAt[i] === 0) throw new Error(`fleet bench: no /r seen leaving meter ${i}`);
-      firstSent = Math.min(firstSent, sentAt[i]!);
-      lastDone = Math.max(lastDone, doneAt[i]!);
+    const times: number[] = [];
+    for (const r of results) {
+      for (let i = 0; i < r.count; i++) {
+        firstSent = Math.min(firstSent, r.sentAt[i]!);
+        lastDone = Math.max(lastDone, r.doneAt[i]!);
+        times.push(r.doneAt[i]! - r.sentAt[i]!);
+      }
     }
-    const times = Array.from(doneAt, (d, i) => d - sentAt[i]!).sort((a, b) => a - b);
-    sampleHeap();
-    (globalThis as { gc?: () => void }).gc?.();
-    const settledHeap = getHeapStatistics().used_heap_size;
+    times.sort((a, b) => a - b);
     const registrationsPerSec = count / ((lastDone - firstSent) / 1000);
     return {
       count,
+      threads,
       concurrency,
       registrationsPerSec,
       p50Ms: quantile(times, 0.5),
       p99Ms: quantile(times, 0.99),
       maxMs: times[times.length - 1]!,
-      resentRegistrations: attempts - count,
-      peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
-      peakHeapMB: peakHeap / MB,
-      settledHeapMB: settledHeap / MB,
-      ...crypto,
-      ratio: registrationsPerSec / crypto.signVerifyPerSec,
-      startupSec,
+      resentRegistrations: sum(results.map((r) => r.resent)),
+      peakRssMB: (process.resourceUsage().maxRSS * 1024) / (1024 * 1024),
+      peakHeapMB: sum(results.map((r) => r.peakHeapMB)),
+      settledHeapMB: sum(results.map((r) => r.settledHeapMB)),
+      oneCore,
+      allCores,
+      ratio: registrationsPerSec / allCores.signVerifyPerSec,
+      startupSec: Math.max(...results.map((r) => r.startupSec)),
     };
   } finally {
-    clearTimeout(deadline);
-    clearInterval(sampler);
-    await nms?.stop();
-    await fleet?.stop();
-    await link.close();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
-/**
- * node:crypto on this machine, on the bytes the NMS signs in a 2.03 (ReportSubscribe, SessionID,
- * SignatureValidity), with the calls the NMS and the meters make: sign with the NMS key, verify
- * the DER signature with the certificate's public key.
- */
-async function cryptoLimit(
-  signer: NmsSigner,
-  certPem: string,
-  seconds: number,
-): Promise<{ signedBytes: number; signPerSec: number; verifyPerSec: number; signVerifyPerSec: number }> {
-  const now = Date.now();
-  const sample = registrationResponsePayload({ reportSubscribe: { interval: 900, tlvids: [String(TLV.Uptime), String(TLV.WPANStatus)] }, sessionId: '5000', groupAssign: [] }, signer, now);
-  const sigTlv = decodeTlvs(sample).find((t) => t.type === TLV.Signature)!;
-  const prefix = sample.subarray(0, sigTlv.offset);
-  const key = await loadPrivateKeyPem(KEY);
-  const pub = publicKeyFrom(certPem);
-  const wrapper = decodeValue(sigTlv).value?.['value'];
-  if (!(wrapper instanceof Uint8Array)) throw new Error('crypto bench: Signature TLV without value');
-  const der = parseSignatureValue(wrapper).ecdsaDer;
-  if (!verify('sha256', prefix, { key: pub, dsaEncoding: 'der' }, der)) throw new Error('crypto bench: the NMS signature does not verify');
-
-  const rate = (op: () => void): number => {
-    for (let i = 0; i < 200; i++) op(); // warm up
-    let n = 0;
-    const t0 = performance.now();
-    const end = t0 + seconds * 1000;
-    let t = t0;
-    while (t < end) {
-      for (let i = 0; i < 50; i++) op();
-      n += 50;
-      t = performance.now();
-    }
-    return n / ((t - t0) / 1000);
-  };
-  let bad = 0;
-  const signPerSec = rate(() => sign('sha256', prefix, { key, dsaEncoding: 'der' }));
-  const verifyPerSec = rate(() => {
-    if (!verify('sha256', prefix, { key: pub, dsaEncoding: 'der' }, der)) bad++;
-  });
-  const signVerifyPerSec = rate(() => {
-    if (!verify('sha256', prefix, { key: pub, dsaEncoding: 'der' }, sign('sha256', prefix, { key, dsaEncoding: 'der' }))) bad++;
-  });
-  if (bad !== 0) throw new Error(`crypto bench: ${bad} verifications failed`);
-  return { signedBytes: prefix.length, signPerSec, verifyPerSec, signVerifyPerSec };
-}
-
-/** CoAP POST with Uri-Path "r" and no token: `4x 02 mm mm b1 72`. */
-function isRegistration(b: Uint8Array): boolean {
-  return b.length >= 6 && b[1] === 0x02 && (b[0]! & 0x0f) === 0 && b[4] === 0xb1 && b[5] === 0x72;
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
 }
 
 function quantile(sorted: ArrayLike<number>, q: number): number {
@@ -322,7 +201,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (!child) {
     for (const a of process.argv.slice(2)) {
       const [k, v] = a.replace(/^--/, '').split('=');
-      if (k === 'count' || k === 'concurrency' || k === 'timeoutMs' || k === 'cryptoSeconds') opts[k] = Number(v);
+      if (k === 'count' || k === 'threads' || k === 'concurrency' || k === 'timeoutMs' || k === 'cryptoSeconds') opts[k] = Number(v);
     }
   }
   measure(opts).then(
