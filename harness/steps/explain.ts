@@ -55,7 +55,7 @@ export async function explainByFlowchart(out: StepOutcome, run: StepRun): Promis
   }
   return {
     ...out,
-    message: `${out.message} — flowchart branch ${d.branch}: ${BRANCH_HEADLINE[d.branch]}`,
+    message: `${out.message} — ${d.branch === 'silent' ? 'device silent' : `flowchart branch ${d.branch}`}: ${BRANCH_HEADLINE[d.branch]}`,
     seen: [out.seen, 'evidence (troubleshooting flowchart):', ...evidenceLines(d).map((l) => `  ${l}`)].filter((l) => l !== undefined && l !== '').join('\n'),
     likelyCause: `${d.branch}: ${d.cause}`,
     fix: d.fix,

@@ -5,7 +5,8 @@
  * alone can tell (its firewall, misrouted answers, a refused registration) before the device is
  * asked anything; flash corruption before the certificate (the flowchart's bad-certificate case
  * needs the SSID present); clock skew before a signature rejected on its key; the specific
- * branches before the catch-all registration one. Each check names the last look it needs; a
+ * branches before the catch-all registration one. A device that answers no status GET stops the
+ * walk as 'silent' (branches/silent.ts): no branch is guessed from missing answers. Each check names the last look it needs; a
  * look runs once, when the first check that needs it comes up, so what is asked and recorded as
  * evidence stops at the branch that matched.
  *
@@ -21,6 +22,7 @@ import { flashCorruption } from './branches/flash-corruption.js';
 import { loadBalancer } from './branches/load-balancer.js';
 import { nmsCertInvalid, nmsSignatureRejected } from './branches/nms-cert.js';
 import { registrationRefused, registrationStalled } from './branches/registration.js';
+import { silentDevice } from './branches/silent.js';
 import type { DiagnosisFacts, DiagnosisProbe, Facts, LookName, Looked, UpTo } from './facts.js';
 import { lookUpTo, newFacts } from './looks.js';
 import { conclude, type Diagnosis } from './result.js';
@@ -40,6 +42,7 @@ export const WALK: readonly Step[] = [
   step('nms', loadBalancer),
   step('nms', registrationRefused),
   step('status', firewallSilentDevice),
+  step('status', silentDevice),
   step('status', flashCorruption),
   step('status', nmsCertInvalid),
   step('console', demoMode),

@@ -11,6 +11,8 @@ export type DiagnosisBranch =
   | 'clock-skew'
   | 'firewall'
   | 'load-balancer'
+  /** Not a flowchart branch: the device answered nothing, so none could be decided. */
+  | 'silent'
   | 'healthy';
 
 export interface Evidence {
