@@ -10,7 +10,8 @@ export type TestStatus = 'passed' | 'failed' | 'skipped' | 'interrupted' | 'erro
 /** A test across its attempts: flaky passed only after a retry. */
 export type TestOutcome = 'expected' | 'unexpected' | 'flaky' | 'skipped';
 export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'timedOut' | 'interrupted';
-export type FailureKind = 'expectation' | 'timeout' | 'error' | 'interrupted';
+/** rig-fault: the device failed its health check or was lost mid-run; not a firmware verdict of this test. */
+export type FailureKind = 'expectation' | 'timeout' | 'error' | 'interrupted' | 'rig-fault';
 /** `session` records are the DeviceSession hooks (setup before, restore after each test). */
 export type RecordPhase = StepPhase | 'session';
 
@@ -131,6 +132,8 @@ export interface RunSummary {
   counts: OutcomeCounts;
   /** Why the harness could not run (status 'error'), or why the run stopped early. */
   message?: string;
+  /** A failed run whose every failed or errored test is a rig fault (exit code 3, not 1). */
+  rigFaultOnly?: boolean;
 }
 
 export function outcomeOf(attempts: readonly TestResult[]): TestOutcome {

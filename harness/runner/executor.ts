@@ -66,4 +66,13 @@ export interface DeviceSession {
   restore?(device: DeviceSpec, ctx: HookContext): Promise<void>;
   /** Safe to call after a failed open. */
   close?(): Promise<void>;
+  /**
+   * Is the device there? Before its first test (the health check) and after any test that did not
+   * pass or could have hurt it. Cheap while it answers; a silent device may be power-cycled once
+   * and probed again. Never throws: a harness problem is `alive: false` with its message.
+   */
+  liveness?(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness>;
 }
+
+/** `cycled`: it was silent and answers again only after a power cycle (the evidence of both). */
+export type Liveness = { alive: true; note?: string; cycled?: string } | { alive: false; evidence: string };

@@ -6,7 +6,7 @@ import { InterruptedError } from './abort-reasons.js';
 import { runAttempt, type AttemptEnv } from './attempt.js';
 import { DeviceLocks } from './device-lock.js';
 import { deviceLeaseKey, takeoverNote, type LeaseStore } from '../../core/lease.js';
-import type { DeviceSession, StepExecutor } from './executor.js';
+import type { DeviceSession, Liveness, StepExecutor } from './executor.js';
 import {
   countKey,
   emptyCounts,
@@ -94,7 +94,15 @@ export class Run {
 
     const finish = async (message?: string, harnessError = false): Promise<RunSummary> => {
       const counts = emptyCounts();
-      for (const t of this.tests) counts[countKey(this.attempts.get(t.id) ?? [])]++;
+      let unexpected = 0;
+      let rigFaults = 0;
+      for (const t of this.tests) {
+        const attempts = this.attempts.get(t.id) ?? [];
+        counts[countKey(attempts)]++;
+        if (outcomeOf(attempts) !== 'unexpected') continue;
+        unexpected++;
+        if (attempts[attempts.length - 1]!.failure?.kind === 'rig-fault') rigFaults++;
+      }
       const summary: RunSummary = {
         status: harnessError ? 'error' : this.interrupted ? 'interrupted' : statusOfCounts(counts),
         startTime,
@@ -103,6 +111,7 @@ export class Run {
       };
       const why = message ?? this.stopReason;
       if (why) summary.message = why;
+      if (summary.status === 'failed' && unexpected > 0 && rigFaults === unexpected) summary.rigFaultOnly = true;
       await this.reporter.onEnd(summary);
       return summary;
     };
@@ -159,6 +168,9 @@ export class Run {
 
   private async driveDevice(env: AttemptEnv, device: DeviceSpec, queue: readonly PlannedTest[]): Promise<void> {
     let broken: { failure: Failure; after: string } | undefined;
+    // Set when the device failed its health check or went silent: its remaining tests are rig faults.
+    let rigFault: string | undefined;
+    let checked = false;
     for (const planned of queue) {
       const tc = planned.testCase;
       if (tc.skipReason) {
@@ -167,11 +179,15 @@ export class Run {
         this.endWithout(tc, 'skipped', `not run: ${this.stopReason}`);
       } else if (broken) {
         this.endWithout(tc, 'error', `not run: device ${device.name} is unusable since restore failed after '${broken.after}': ${broken.failure.message}`);
+      } else if (rigFault || (!checked && (rigFault = await this.healthCheck(env, device, tc)))) {
+        this.endWithout(tc, 'error', rigFault, 'rig-fault');
       } else {
+        checked = true;
         for (let retry = 0; ; retry++) {
           const { result, deviceBroken } = await runAttempt(env, planned, retry);
           if (deviceBroken) broken = { failure: deviceBroken, after: tc.name };
-          const final = result.status === 'passed' || result.status === 'interrupted' || retry >= this.options.retries || !!broken || this.interrupted;
+          if (!broken && !this.interrupted) rigFault = await this.afterTest(env, device, planned, result);
+          const final = result.status === 'passed' || result.status === 'interrupted' || retry >= this.options.retries || !!broken || !!rigFault || this.interrupted;
           result.willRetry = !final;
           this.record(tc, result);
           if (final) break;
@@ -182,11 +198,44 @@ export class Run {
     }
   }
 
-  private endWithout(tc: TestCase, status: 'skipped' | 'error', reason: string): void {
+  /** Before the device's first test: a device that is not there is a rig fault, not a firmware failure. */
+  private async healthCheck(env: AttemptEnv, device: DeviceSpec, tc: TestCase): Promise<string | undefined> {
+    const live = await this.probe(env, device, tc, 'health');
+    return live.alive ? undefined : `not run (rig fault): ${device.name} failed its health check: ${live.evidence}`;
+  }
+
+  /**
+   * After a test that did not pass, or one of a robustness suite (its input could have hurt the
+   * device, whatever the test's own verdict): a device gone silent is lost for the rest of the run,
+   * and a robustness test after which it died did not pass (the input crashed it).
+   */
+  private async afterTest(env: AttemptEnv, device: DeviceSpec, planned: PlannedTest, result: TestResult): Promise<string | undefined> {
+    const hurts = planned.testCase.suite.branch === 'robustness';
+    if (result.status === 'interrupted' || (result.status === 'passed' && !hurts)) return undefined;
+    const live = await this.probe(env, device, planned.testCase, 'after-test');
+    if (live.alive) {
+      if (live.cycled && result.status === 'passed') crashed(result, `crashed: ${live.cycled}`);
+      return undefined;
+    }
+    if (result.status === 'passed') crashed(result, `crashed and stays silent: ${live.evidence}`);
+    return `device lost since ${planned.testCase.suite.name} › ${planned.testCase.name}: ${live.evidence}`;
+  }
+
+  private async probe(env: AttemptEnv, device: DeviceSpec, tc: TestCase, when: 'health' | 'after-test'): Promise<Liveness> {
+    const liveness = env.session?.liveness;
+    if (!liveness) return { alive: true };
+    try {
+      return await liveness.call(env.session, device, { rig: env.rig, testCase: tc, signal: env.runSignal, log: () => undefined, attach: () => undefined }, when);
+    } catch (e) {
+      return { alive: false, evidence: `liveness probe failed: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  private endWithout(tc: TestCase, status: 'skipped' | 'error', reason: string, kind: 'error' | 'rig-fault' = 'error'): void {
     const now = this.options.clock.now();
     const result: TestResult = { testId: tc.id, retry: 0, status, willRetry: false, startTime: now, duration: 0, steps: [], attachments: [] };
     if (status === 'skipped') result.skipReason = reason;
-    else result.failure = { kind: 'error', message: reason };
+    else result.failure = { kind, message: reason };
     this.record(tc, result);
   }
 
@@ -207,4 +256,14 @@ export class Run {
   results(): ReadonlyMap<string, readonly TestResult[]> {
     return this.attempts;
   }
+}
+
+/** A test whose own checks passed, after which the device had to be power-cycled or was lost: its input crashed it. */
+function crashed(result: TestResult, verdict: string): void {
+  result.status = 'failed';
+  result.failure = {
+    kind: 'expectation',
+    message: `the device ${verdict}`,
+    likelyCause: "this test's input crashed or hung the device firmware (its pcap and console log are attached)",
+  };
 }

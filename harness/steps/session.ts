@@ -11,7 +11,8 @@
  */
 import { ResourceError } from '../../core/errors.js';
 import type { DeviceSpec } from '../config/rig.js';
-import type { DeviceSession, HookContext } from '../runner/executor.js';
+import type { DeviceSession, HookContext, Liveness } from '../runner/executor.js';
+import { probeLiveness, type LivenessOptions } from './liveness.js';
 import type { Bench } from './bench.js';
 
 export interface SessionHooks {
@@ -28,6 +29,7 @@ export class BenchSession implements DeviceSession {
   constructor(
     private readonly bench: Bench,
     private readonly hooks: SessionHooks = {},
+    private readonly livenessOptions: LivenessOptions = {},
   ) {}
 
   async open(devices: readonly DeviceSpec[], signal: AbortSignal): Promise<void> {
@@ -74,6 +76,10 @@ export class BenchSession implements DeviceSession {
 
   async close(): Promise<void> {
     await this.hooks.close?.();
+  }
+
+  liveness(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness> {
+    return probeLiveness(this.bench, device, ctx.signal, { ...this.livenessOptions, health: when === 'health' });
   }
 
   private async powerOn(device: DeviceSpec, ctx: HookContext): Promise<void> {
