@@ -165,7 +165,9 @@ export class VirtualRig {
           prompt: meter.board.prompt,
           commands: { ...BOARD_CONSOLE_COMMANDS, ...(dev.console?.commands ?? {}) },
         };
-        const power: PowerSpec = meter.board.powerCommands();
+        // A rig may wire a meter to a relay of its own (a test's relay that does nothing); the `virtual:` placeholders mean the board's socket.
+        const own = dev.power && ![dev.power.on, dev.power.off].some((c) => c.startsWith('virtual:')) ? dev.power : undefined;
+        const power: PowerSpec = own ?? meter.board.powerCommands();
         return { ...dev, console, power, capabilities: boardCapabilities(dev.capabilities) };
       }),
     };
