@@ -15,6 +15,6 @@ export const BRANCH_HEADLINE: Record<DiagnosisBranch, string> = {
   'clock-skew': 'device clock skewed: NMS signatures rejected (SignatureValidity), device stuck registering',
   firewall: 'firewall blocks inbound CSMP: meter reported down',
   'load-balancer': 'answers go to the load-balancer VIP instead of the server that asked',
-  silent: 'the device answers nothing; no flowchart branch is guessed from missing answers',
+  silent: 'no answer from the device reached the NMS in time; no flowchart branch is guessed from missing answers',
   healthy: 'no fault found: the device is up and every check passed',
 };

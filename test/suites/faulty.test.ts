@@ -181,8 +181,15 @@ describe('each suite fails against its faulty model and says what the firmware d
     expect(c.text).toContain('likely cause: the meter keeps sending POST /r regardless of its trickle timer and of the 2.03 (a registration storm floods the mesh)');
   });
 
+  const STARVED = (meter: string): string =>
+    `step 2 (get: 18): GET 18: no answer from ${meter} within 4s — device silent: no answer from the device reached the NMS in time; no flowchart branch is guessed from missing answers`;
+
   test('load-balancer: answers from another address than the request went to', () => {
     const c = only('load-balancer', 'meter-11', 'answers a CON');
+    // On a starved machine the misaddressed answer can come after the request timed out (rig time
+    // runs 60× real): the step then fails as unanswered, and the diagnosis's own GETs went the same
+    // way, so it says silent rather than guess a branch — failed either way.
+    if (c.message === STARVED('meter-11')) return;
     // The ephemeral client port it answers from is the agent's choice of this boot.
     expect(c.message).toMatch(/^step 2 \(get: 18\): GET 18: meter-11 answered, but from \[fe80::217:3bff:fe00:b\]:\d+ instead of \[fd00:77::10b\]:61628 where the request went$/);
     expect(c.text).toContain('likely cause: The device answers from another address or port than the one the request was sent to');
@@ -213,7 +220,7 @@ describe('each suite fails against its faulty model and says what the firmware d
     const c = only('load-balancer', 'meter-6');
     // The misdirected answer is named when it reached the link before the request timed out; on a
     // starved machine it can come after, and the step then fails as unanswered — failed either way.
-    if (c.message === 'step 2 (get: 18): GET 18: no answer from meter-6 within 4s') return;
+    if (c.message === 'step 2 (get: 18): GET 18: no answer from meter-6 within 4s' || c.message === STARVED('meter-6')) return;
     expect(c.message).toBe('step 2 (get: 18): GET 18: meter-6 answered, but to [fd00::1]:61628 instead of [fd00::2]:62590 where the request came from');
     expect(c.text).toMatch(/seen: the device sent ACK 2\.05 \(MID \d+\) from \[fd00:77::106\]:61628 to \[fd00::1\]:61628/);
   });
