@@ -10,6 +10,7 @@ import { benchSuiteRun } from './suite-run.js';
 import { benchWire } from './wire.js';
 import { benchDecode, targets as decodeTargets } from './decode.js';
 import { benchReportSize } from './report-size.js';
+import { benchMonitor } from './monitor.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const vectors = join(root, 'test', 'fixtures', 'vectors');
@@ -19,6 +20,8 @@ log(`csmp-hil bench — node ${process.version}, ${new Date().toISOString()}`);
 const wire = await benchWire(vectors, log);
 log(`  target: ≥100,000 decodes/s (${wire.decodePerSec >= 100_000 ? 'met' : 'NOT met'}), ≥10× tshark with a CSMP dissector (${wire.ratio === undefined ? 'not measured' : wire.ratio >= 10 ? 'met' : 'NOT met'})`);
 log(decodeTargets(benchDecode(vectors, log)));
+const mon = await benchMonitor(log);
+log(`  target: no frame dropped at 10× the line rate (${mon.received === mon.sent && mon.dropped === 0 ? 'met' : 'NOT met'})`);
 const fleet = await benchFleet(log);
 log(`  target: ≥2,000 registrations/s (${fleet.registrationsPerSec >= 2_000 ? 'met' : 'NOT met'}), peak RSS <1 GB (${fleet.peakRssMB < 1024 ? 'met' : 'NOT met'}), ≥50 % of the all-core sign+verify bound (${fleet.ratio >= 0.5 ? 'met' : 'NOT met'})`);
 const rollout = await benchRollout(log);

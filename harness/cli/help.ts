@@ -79,6 +79,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: ['hil verify bundle', 'hil verify bundle --pub lab-pub.pem --firmware meter-fw-6.0.1.img'],
     codes: [['0', 'intact: signature and every file check out'], ['1', 'refused (each change named)'], ['2', 'usage error, or not a bundle']],
   },
+  monitor: {
+    examples: [
+      'hil monitor /dev/ttyUSB0                    every packet on the dongle, decoded as it arrives',
+      'hil monitor dongle0 --rig rigs/bench-3.yaml --pcap captures --rotate 50M',
+      'hil monitor tcp://rack-7:4001 --json        through ser2net, NDJSON',
+      'hil monitor udp:[::]:61628                  a UDP port of this host',
+    ],
+    codes: [['0', 'stopped (Ctrl-C, or --frames reached) after printing the counters'], ['2', 'usage error, the port is in use (its holder named) or cannot be opened, or the capture folder cannot be written']],
+  },
   wireshark: {
     examples: ['hil wireshark --out wireshark'],
     codes: [['0', 'written'], ['2', 'usage error, or the folder cannot be written']],

@@ -21,6 +21,7 @@ import { registerDiagnose } from './commands/diagnose.js';
 import { registerHistory } from './commands/history.js';
 import { registerList } from './commands/list.js';
 import { registerLocks } from './commands/locks.js';
+import { registerMonitor } from './commands/monitor.js';
 import { registerMerge } from './commands/merge.js';
 import { registerRequest } from './commands/request.js';
 import { registerRun } from './commands/run.js';
@@ -31,7 +32,7 @@ import { registerWireshark } from './commands/wireshark.js';
 import { addHelpTexts, PROGRAM_HELP } from './help.js';
 
 /** Commands that start a run, a bench or the virtual rig: they stop the orderly way on a signal. */
-export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade']);
+export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor']);
 
 /** Usage errors exit 2: a typo in a CI job must not read as a firmware regression (exit 1). */
 export const USAGE_EXIT_CODE = 2;
@@ -76,6 +77,7 @@ export function buildProgram(stop: ProcessStop, onStarting: () => void = () => {
   registerVerify(program, exit);
   registerHistory(program, exit);
   registerDecode(program);
+  registerMonitor(program, exit);
   registerWireshark(program, exit);
   addHelpTexts(program);
   return program;
