@@ -2,7 +2,7 @@
  * What `hil fuzz` leaves in the reports folder, under fuzz/<device>/seed-<seed>/:
  * - crashes/<n>-input.bin and <n>-minimised.bin: the inputs as sent (a POST's TLV payload before
  *   signing, or the raw frame), the crash corpus a later campaign or a decoder can start from;
- * - finding-<n>.suite.yaml: the reproducer `hil run --suite` replays;
+ * - finding-<n>.suite.yaml: the reproducer `hil run FILE --device DEVICE` replays;
  * - junit.xml: one testcase per finding (a passing "no finding" case when there is none), valid
  *   against junit-10.xsd and Surefire's schema like the run's JUnit;
  * - summary.json: the campaign as data.
@@ -90,7 +90,7 @@ export function junitXml(ctx: FuzzReportContext, r: CampaignResult): string {
       `minimised (${f.minimisedBy}): ${describeInput(f.minimised)}`,
       `same crash after inputs: ${f.hits.join(', ')}`,
       `no answer to GET 11 within the probe timeout; ${f.recovered ? 'answered again after a power cycle' : 'did not come back'}`,
-      `reproducer: hil run --suite ${join(ctx.dir, `finding-${i + 1}.suite.yaml`)} --rig ${ctx.rig}`,
+      `reproducer: hil run ${join(ctx.dir, `finding-${i + 1}.suite.yaml`)} --device ${ctx.device} --rig ${ctx.rig}`,
     ].join('\n');
     // Fuzz inputs hold NULs and other characters XML cannot carry.
     tc.ele('failure', { type: f.kind, message: xmlSafe(`${ctx.device} stopped answering after ${describeInput(f.minimised)}`) }).txt(xmlSafe(text));
