@@ -1,6 +1,6 @@
 /**
  * Shrinks a crashing input while it still crashes (issue 8: drop TLVs, then shrink bytes): each
- * TLV, then each field (sub-message fields included), then string and byte values halved; for raw
+ * TLV, then each field (sub-message fields included), then string and byte values halved while it still crashes; for raw
  * frames, chunks of bytes removed, halving the chunk down to one byte. `crashes` sends a candidate
  * and says whether the device stopped answering (bringing it back when it did); `tries` bounds
  * the power cycles a minimisation may cost.
@@ -27,12 +27,15 @@ async function shrinkPost(start: PostTlv[], crashes: (c: FuzzInput) => Promise<b
       if (await still(candidate)) tlvs = candidate;
     }
     for (const path of fieldPaths(tlvs[t]!.fields)) {
-      const v = valueAt(tlvs[t]!.fields, path);
-      if (typeof v !== 'string' || v.length < 2) continue;
-      // Hex values must keep whole bytes.
-      const half = /^([0-9a-f]{2})+$/.test(v) ? v.slice(0, Math.floor(v.length / 4) * 2) : v.slice(0, Math.floor(v.length / 2));
-      const candidate = replaceAt(tlvs, t, path, half);
-      if (await still(candidate)) tlvs = candidate;
+      for (;;) {
+        const v = valueAt(tlvs[t]!.fields, path);
+        if (typeof v !== 'string' || v.length < 2) break;
+        // Hex values must keep whole bytes.
+        const half = /^([0-9a-f]{2})+$/.test(v) ? v.slice(0, Math.floor(v.length / 4) * 2) : v.slice(0, Math.floor(v.length / 2));
+        const candidate = replaceAt(tlvs, t, path, half);
+        if (!(await still(candidate))) break;
+        tlvs = candidate;
+      }
     }
   }
   return tlvs;
