@@ -3,7 +3,7 @@
  * document) and slow inputs (over `slowMs`, a hang in the making). Used by the fuzz job's workers
  * and, with a short budget, by `npm test`.
  */
-import { fuzzInput } from './mutate.js';
+import { fuzzInput } from '../../harness/fuzz/byte-mutation.js';
 import type { FuzzTarget } from './targets.js';
 
 export interface Escape {

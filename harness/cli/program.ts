@@ -18,6 +18,7 @@ import { registerCertify } from './commands/certify.js';
 import { registerCheck } from './commands/check.js';
 import { registerDecode } from './commands/decode.js';
 import { registerDiagnose } from './commands/diagnose.js';
+import { registerFuzz } from './commands/fuzz.js';
 import { registerHistory } from './commands/history.js';
 import { registerList } from './commands/list.js';
 import { registerLocks } from './commands/locks.js';
@@ -67,6 +68,7 @@ export function buildProgram(stop: ProcessStop, onStarting: () => void = () => {
   registerRun(program, exit);
   registerList(program, exit);
   registerRequest(program, exit);
+  registerFuzz(program, exit);
   registerDiagnose(program, exit);
   registerCheck(program, exit);
   registerLocks(program, exit);

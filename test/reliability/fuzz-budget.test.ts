@@ -4,7 +4,7 @@
  * no input slower than 1 s.
  */
 import { drive } from '../../bench/fuzz/drive.js';
-import { fuzzInput } from '../../bench/fuzz/mutate.js';
+import { fuzzInput } from '../../harness/fuzz/byte-mutation.js';
 import { TARGETS } from '../../bench/fuzz/targets.js';
 
 const BUDGET: Record<string, number> = { 'yaml-config': 50 };

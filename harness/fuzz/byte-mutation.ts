@@ -1,7 +1,8 @@
 /**
- * Inputs for the fuzz job: input i of a run is a pure function of (seed, i), so any escape or hang
- * is reproduced from its index alone. Most inputs are a valid seed with a few mutations (they get
- * past the first length check); some are bytes with no structure at all.
+ * Byte-level mutation shared by the decoder fuzz job (bench/fuzz) and `hil fuzz`: input i of a run
+ * is a pure function of (seed, i), so any escape, hang or device crash is reproduced from its index
+ * alone. Most inputs are a valid seed with a few mutations (they get past the first length check);
+ * some are bytes with no structure at all.
  */
 
 /** mulberry32: small, fast, good enough to spread mutations. */
