@@ -95,7 +95,7 @@ export interface DeviceStatesOptions {
 
 const MAX_NOTIFICATIONS = 50;
 
-/** Emits 'transition' (DeviceRecord, StateTransition). */
+/** Emits 'transition' (DeviceRecord, StateTransition) and 'interval' (DeviceRecord) when a device's own report interval is read. */
 export class DeviceStates extends EventEmitter {
   private readonly byEid = new Map<string, DeviceRecord>();
   private readonly byName = new Map<string, DeviceRecord>();
@@ -234,6 +234,7 @@ export class DeviceStates extends EventEmitter {
     rec.reportIntervalS = intervalS;
     rec.reportIntervalSource = 'device';
     if (rec.state === 'up') this.armDown(rec);
+    this.emit('interval', rec);
   }
 
   private assumeInterval(rec: DeviceRecord): void {
