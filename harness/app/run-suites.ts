@@ -33,6 +33,7 @@ import { Run } from '../runner/run.js';
 import type { RunSummary, TestCase, TestResult } from '../model/run-model.js';
 import { CsmpStepExecutor } from '../steps/executor.js';
 import { BenchSession } from '../steps/session.js';
+import { describeStart, startSession } from '../steps/session-start.js';
 import { TestCaptures } from './captures.js';
 import { openBench, type OpenedBench } from './open-bench.js';
 import { planRun } from './plan-run.js';
@@ -271,6 +272,7 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
         return { exitCode: 1, ...files, refused };
       }
       await warnSharedPorts(opened.rig, say);
+      if (opened.rig.session) for (const s of await startSession(opened.bench, opened.rig.session.start, l.active)) say(describeStart(s));
     }
     let run: Run;
     if (opened) {

@@ -1,0 +1,63 @@
+/**
+ * Session start on a virtual rig whose meters registered before the run (virtual.startRegistered):
+ * as-found probes them at once; re-register power-cycles a meter with power control and sends
+ * the others a signed RebootRequest, and waits for their fresh registrations.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRig } from '../../../harness/config/rig.js';
+import { Bench } from '../../../harness/steps/bench.js';
+import type { DevicePower } from '../../../harness/steps/device-control.js';
+import { describeStart, startSession } from '../../../harness/steps/session-start.js';
+import { startRigWithNms, type RigWithNms } from '../../rigs/virtual/support/rig-with-nms.js';
+
+const RIG_FILE = new URL('../../../rigs/virtual.yaml', import.meta.url).pathname;
+
+describe('session start', () => {
+  let dir: string;
+  let rig: RigWithNms;
+  let bench: Bench;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hil-session-'));
+    const file = await loadRig(RIG_FILE);
+    file.virtual = { ...file.virtual, startRegistered: { reportInterval: 60 } };
+    rig = await startRigWithNms(file, dir);
+    // meter-4's power control is the board's own switch (what its power socket drives).
+    const board = rig.sim.meters.get('meter-4')!.board;
+    const power: DevicePower = {
+      async switch(op) {
+        if (op === 'cycle') board.power.cycle();
+        else if (op === 'on') board.power.on();
+        else board.power.off();
+      },
+    };
+    bench = new Bench({ rig: rig.rig, nms: rig.nms, clock: rig.sim.clock, timeScale: rig.sim.clock.scale, powers: new Map([['meter-4', power]]) });
+  }, 60_000);
+  afterAll(async () => {
+    await rig?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('as-found: every meter is Up from an answered probe, before any report', async () => {
+    const starts = await startSession(bench, 'as-found', ['meter-1', 'meter-2']);
+    expect(starts).toEqual([
+      { device: 'meter-1', policy: 'as-found', how: 'probe', ok: true, state: 'up', reportIntervalS: 60, reportIntervalSource: 'device' },
+      { device: 'meter-2', policy: 'as-found', how: 'probe', ok: true, state: 'up', reportIntervalS: 60, reportIntervalSource: 'device' },
+    ]);
+    expect(rig.nms.devices.require('meter-1').registrationCount).toBe(0);
+    expect(describeStart(starts[0]!)).toBe('session start as-found: meter-1 probed (GET TLV 13): ok, up, report interval 60 s (device)');
+  }, 60_000);
+
+  test('re-register: a power cycle where there is power, a signed RebootRequest elsewhere, each ending in a registration this NMS answered', async () => {
+    const starts = await startSession(bench, 're-register', ['meter-3', 'meter-4']);
+    expect(starts.map((s) => [s.device, s.how, s.ok, s.state, s.reportIntervalSource])).toEqual([
+      ['meter-3', 'reboot-request', true, 'up', 'registration'],
+      ['meter-4', 'power-cycle', true, 'up', 'registration'],
+    ]);
+    for (const d of ['meter-3', 'meter-4']) expect(rig.nms.devices.require(d).registrationCount).toBe(1);
+    expect(rig.sim.meters.get('meter-3')!.agent.stats.regSucceed).toBe(1);
+  }, 60_000);
+});
