@@ -279,7 +279,7 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
       observer = new RunObserver(opened.observations, reporters);
       const captures = new TestCaptures(attachmentsDir, opened.consoleLogs, observer, (_path, e) => health.failed('attachments', e));
       // The observer hears which test runs where before the reporters do, and feeds them the bench's observations.
-      run = new Run({ rig: opened.rig, suites: l.suites, executor: new CsmpStepExecutor(opened.bench), session: new BenchSession(opened.bench, captures), reporter: new Multiplexer([observer, reporters]), options: l.runOptions });
+      run = new Run({ rig: opened.rig, suites: l.suites, executor: new CsmpStepExecutor(opened.bench), session: new BenchSession(opened.bench, captures, { policy: opened.rig.session?.start, suiteFiles: new Set(l.suites.filter((x) => x.freshRegistration).map((x) => x.file)) }), reporter: new Multiplexer([observer, reporters]), options: l.runOptions });
     } else {
       run = new Run({ rig: plannedRig(l.rig), suites: l.suites, executor: { execute: async () => ({ status: 'error' }) }, reporter: reporters, options: l.runOptions });
     }

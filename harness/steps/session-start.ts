@@ -65,7 +65,8 @@ async function asFound(bench: Bench, device: string, opts: SessionStartOptions):
   }
 }
 
-async function reRegister(bench: Bench, device: string, opts: SessionStartOptions): Promise<DeviceStart> {
+/** Makes one device register again with this NMS (power cycle, else signed RebootRequest) and waits for it. */
+export async function reRegister(bench: Bench, device: string, opts: SessionStartOptions = {}): Promise<DeviceStart> {
   const { nms } = bench;
   const since = nms.events.mark();
   const power = bench.power(device);
