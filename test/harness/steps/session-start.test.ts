@@ -11,6 +11,8 @@ import { loadRig } from '../../../harness/config/rig.js';
 import { Bench } from '../../../harness/steps/bench.js';
 import type { DevicePower } from '../../../harness/steps/device-control.js';
 import { describeStart, startSession } from '../../../harness/steps/session-start.js';
+import { BenchSession } from '../../../harness/steps/session.js';
+import type { HookContext } from '../../../harness/runner/executor.js';
 import { startRigWithNms, type RigWithNms } from '../../rigs/virtual/support/rig-with-nms.js';
 
 const RIG_FILE = new URL('../../../rigs/virtual.yaml', import.meta.url).pathname;
@@ -59,5 +61,26 @@ describe('session start', () => {
     ]);
     for (const d of ['meter-3', 'meter-4']) expect(rig.nms.devices.require(d).registrationCount).toBe(1);
     expect(rig.sim.meters.get('meter-3')!.agent.stats.regSucceed).toBe(1);
+  }, 60_000);
+
+  test('a suite that needs a fresh registration gets one before its first test on an as-found start, once, and the test log says how', async () => {
+    const SUITE = 'suites/1-registration.yaml';
+    const session = new BenchSession(bench, {}, { policy: 'as-found', suiteFiles: new Set([SUITE]) });
+    const logs: string[] = [];
+    const ctx = (file: string, name: string): HookContext =>
+      ({ rig: rig.rig, testCase: { suite: { name, branch: name, file } }, signal: new AbortController().signal, log: (l: string) => logs.push(l), attach: () => undefined }) as unknown as HookContext;
+    const device = (name: string) => rig.rig.devices.find((d) => d.name === name)!;
+    expect(rig.nms.devices.require('meter-2').registrationCount).toBe(0);
+
+    await session.setup(device('meter-2'), ctx(SUITE, 'registration'));
+    await session.setup(device('meter-2'), ctx(SUITE, 'registration'));
+    await session.setup(device('meter-2'), ctx('suites/8-firewall.yaml', 'firewall'));
+    await session.setup(device('meter-3'), ctx(SUITE, 'registration'));
+    expect(rig.nms.devices.require('meter-2').registrationCount).toBe(1);
+    expect(rig.nms.devices.require('meter-3').registrationCount).toBe(1);
+    expect(logs).toEqual([
+      'fresh registration for suite registration: meter-2 sent a signed RebootRequest: ok, up, report interval 900 s (registration)',
+      'fresh registration for suite registration: meter-3 already registered with this NMS (1 registration(s) answered)',
+    ]);
   }, 60_000);
 });
