@@ -59,8 +59,9 @@ describe('session start', () => {
       ['meter-3', 'reboot-request', true, 'up', 'registration'],
       ['meter-4', 'power-cycle', true, 'up', 'registration'],
     ]);
-    for (const d of ['meter-3', 'meter-4']) expect(rig.nms.devices.require(d).registrationCount).toBe(1);
-    expect(rig.sim.meters.get('meter-3')!.agent.stats.regSucceed).toBe(1);
+    // The meter's own count: on a loaded machine a POST /r retransmitted before the 2.03 arrives is
+    // answered twice by the NMS, still one registration.
+    for (const d of ['meter-3', 'meter-4']) expect(rig.sim.meters.get(d)!.agent.stats.regSucceed).toBe(1);
   }, 60_000);
 
   test('a suite that needs a fresh registration gets one before its first test on an as-found start, once, and the test log says how', async () => {
@@ -76,11 +77,10 @@ describe('session start', () => {
     await session.setup(device('meter-2'), ctx(SUITE, 'registration'));
     await session.setup(device('meter-2'), ctx('suites/8-firewall.yaml', 'firewall'));
     await session.setup(device('meter-3'), ctx(SUITE, 'registration'));
-    expect(rig.nms.devices.require('meter-2').registrationCount).toBe(1);
-    expect(rig.nms.devices.require('meter-3').registrationCount).toBe(1);
-    expect(logs).toEqual([
-      'fresh registration for suite registration: meter-2 sent a signed RebootRequest: ok, up, report interval 900 s (registration)',
-      'fresh registration for suite registration: meter-3 already registered with this NMS (1 registration(s) answered)',
-    ]);
+    expect(rig.sim.meters.get('meter-2')!.agent.stats.regSucceed).toBe(1);
+    expect(logs.length).toBe(2);
+    expect(logs[0]).toBe('fresh registration for suite registration: meter-2 sent a signed RebootRequest: ok, up, report interval 900 s (registration)');
+    // 1, or 2 when a retransmitted POST /r was answered again on a loaded machine.
+    expect(logs[1]).toMatch(/^fresh registration for suite registration: meter-3 already registered with this NMS \([12] registration\(s\) answered\)$/);
   }, 60_000);
 });
