@@ -33,6 +33,7 @@ import { Run } from '../runner/run.js';
 import type { RunSummary, TestCase, TestResult } from '../model/run-model.js';
 import { CsmpStepExecutor } from '../steps/executor.js';
 import { BenchSession } from '../steps/session.js';
+import { describeStart, startSession } from '../steps/session-start.js';
 import { TestCaptures } from './captures.js';
 import { openBench, type OpenedBench } from './open-bench.js';
 import { planRun } from './plan-run.js';
@@ -271,13 +272,14 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
         return { exitCode: 1, ...files, refused };
       }
       await warnSharedPorts(opened.rig, say);
+      if (opened.rig.session) for (const s of await startSession(opened.bench, opened.rig.session.start, l.active)) say(describeStart(s));
     }
     let run: Run;
     if (opened) {
       observer = new RunObserver(opened.observations, reporters);
       const captures = new TestCaptures(attachmentsDir, opened.consoleLogs, observer, (_path, e) => health.failed('attachments', e));
       // The observer hears which test runs where before the reporters do, and feeds them the bench's observations.
-      run = new Run({ rig: opened.rig, suites: l.suites, executor: new CsmpStepExecutor(opened.bench), session: new BenchSession(opened.bench, captures), reporter: new Multiplexer([observer, reporters]), options: l.runOptions });
+      run = new Run({ rig: opened.rig, suites: l.suites, executor: new CsmpStepExecutor(opened.bench), session: new BenchSession(opened.bench, captures, { policy: opened.rig.session?.start, suiteFiles: new Set(l.suites.filter((x) => x.freshRegistration).map((x) => x.file)) }), reporter: new Multiplexer([observer, reporters]), options: l.runOptions });
     } else {
       run = new Run({ rig: plannedRig(l.rig), suites: l.suites, executor: { execute: async () => ({ status: 'error' }) }, reporter: reporters, options: l.runOptions });
     }

@@ -189,6 +189,19 @@ export function rigSchema(): JsonSchema {
       locks: locksSchema,
       links: { type: 'array', minItems: 1, items: { oneOf: [slipLink, udpLink] } },
       devices: { type: 'array', minItems: 1, items: deviceSchema },
+      session: {
+        type: 'object',
+        description: 'What a run does with each device before its first test.',
+        properties: {
+          start: {
+            enum: ['as-found', 're-register'],
+            description:
+              "'as-found': take each device as it is (a bench left powered between runs) and probe it at once with a GET, an answer counting as heard; 're-register': power-cycle it where the rig has power control, else send a signed RebootRequest, and wait for its fresh registration. Absent: neither, devices are met as they report or register.",
+          },
+        },
+        required: ['start'],
+        additionalProperties: false,
+      },
       // The virtual rig validates its own section (rigs/virtual/config.ts); the published schema
       // types it from there (harness/app/publish-schemas.ts).
       virtual: { type: 'object', description: 'Settings of the simulated dongle and meters (virtual rig only).' },

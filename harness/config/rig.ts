@@ -111,6 +111,8 @@ export interface Rig {
   devices: DeviceSpec[];
   /** Absent: the default local lock files. */
   locks?: RigLocks;
+  /** The session-start policy (harness/steps/session-start.ts); absent: devices are met as they come. */
+  session?: { start: 'as-found' | 're-register' };
   /** Owned by the virtual rig; validated there. */
   virtual?: Record<string, unknown>;
 }
@@ -164,6 +166,7 @@ interface RawRig {
     power?: Omit<PowerSpec, 'timeoutMs'> & { timeoutMs?: number };
     expected: { firmwareVersion: string; hwId: string; firmwareGroup: string | number; configGroup?: string | number };
   })[];
+  session?: { start: 'as-found' | 're-register' };
   virtual?: Record<string, unknown>;
 }
 
@@ -199,6 +202,7 @@ function normalize(raw: RawRig, file: string): Rig {
     }),
   };
   if (raw.locks !== undefined) rig.locks = normalizeLocks(raw.locks, base);
+  if (raw.session) rig.session = { start: raw.session.start };
   if (raw.virtual) rig.virtual = raw.virtual;
   return rig;
 }

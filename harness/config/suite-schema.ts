@@ -25,6 +25,11 @@ export function suiteSchema(): JsonSchema {
       branch: { enum: [...SUITE_BRANCHES], description: "Flowchart branch id, e.g. 'clock-skew' (or baseline, security, robustness, timing)." },
       description: { type: 'string' },
       requires,
+      freshRegistration: {
+        type: 'boolean',
+        description:
+          "The suite's tests need the device registered by this run's NMS: when the rig's session starts as-found, the device is made to register again (power cycle, else signed RebootRequest) before the suite's first test on it, unless this NMS has already answered its registration.",
+      },
       setup: { $ref: '#/definitions/steps', description: 'Steps run before each test (after the device session is set up).' },
       teardown: { $ref: '#/definitions/steps', description: 'Steps run after each test, whatever its outcome.' },
       tests: { type: 'array', minItems: 1, items: { $ref: '#/definitions/test' } },

@@ -26,6 +26,8 @@ export interface Suite {
   branch: string;
   description?: string;
   requires: string[];
+  /** Needs the device registered by this run's NMS (see the suite schema); as-found starts re-register it first. */
+  freshRegistration?: boolean;
   /** Run before each test; suites are per-test isolated because the device is restored after each one. */
   setup: Step[];
   /** Run after each test, whatever its outcome. */
@@ -46,6 +48,7 @@ interface RawSuite {
   branch: string;
   description?: string;
   requires?: string[];
+  freshRegistration?: boolean;
   setup?: RawStep[];
   teardown?: RawStep[];
   tests: { name: string; description?: string; requires?: string[]; timeout?: string; steps: RawStep[] }[];
@@ -153,6 +156,7 @@ export function parseSuite(text: string, file: string): Suite {
     tests: [],
   };
   if (raw.description !== undefined) suite.description = raw.description;
+  if (raw.freshRegistration) suite.freshRegistration = true;
 
   const names = new Set<string>();
   raw.tests.forEach((t, i) => {

@@ -16,6 +16,8 @@ import { EventTimeoutError, type NmsEvents } from './events.js';
 
 export type DeviceStateName = 'unheard' | 'registering' | 'up' | 'down';
 
+export type ReportIntervalSource = 'registration' | 'device' | 'nms-setting';
+
 export interface StateTransition {
   from: DeviceStateName;
   to: DeviceStateName;
@@ -51,8 +53,14 @@ export interface DeviceRecord {
   since: number;
   readonly transitions: StateTransition[];
   sessionId?: string;
-  /** The interval the device was last told (ReportSubscribe in our 2.03). */
+  /** The report interval Down detection runs on; where it came from is reportIntervalSource. */
   reportIntervalS?: number;
+  /**
+   * 'registration': the ReportSubscribe of our own 2.03; 'device': read back from the device
+   * (GET TLV 13) after it was heard without a registration we answered; 'nms-setting': the
+   * interval this NMS would subscribe, taken until the device's own is known.
+   */
+  reportIntervalSource?: ReportIntervalSource;
   lastHeardAt?: number;
   /** Address and port the device last sent from, and the local address it arrived at. */
   lastSource?: { address: string; port: number; localAddress: string };
@@ -61,6 +69,8 @@ export interface DeviceRecord {
   /** TLVs of the last POST /r. */
   lastRegistration?: DecodedTlv[];
   lastReportAt?: number;
+  /** Last report or answered probe: what Down counts missed intervals from. */
+  lastAliveAt?: number;
   reportCount: number;
   /** TLVs of the last periodic report. */
   lastReport?: DecodedTlv[];
@@ -75,11 +85,17 @@ export interface DeviceRecord {
 export interface DeviceStatesOptions {
   /** Reports missed before a device is marked down. Default 3. */
   missedIntervalsForDown?: number;
+  /**
+   * The interval the NMS role would subscribe a device to: what Down detection assumes for a
+   * device heard before any registration we answered (a rack left powered between runs) until
+   * the device's own ReportSubscribe is read.
+   */
+  subscribedIntervalS?: (rec: DeviceRecord) => number | undefined;
 }
 
 const MAX_NOTIFICATIONS = 50;
 
-/** Emits 'transition' (DeviceRecord, StateTransition). */
+/** Emits 'transition' (DeviceRecord, StateTransition) and 'interval' (DeviceRecord) when a device's own report interval is read. */
 export class DeviceStates extends EventEmitter {
   private readonly byEid = new Map<string, DeviceRecord>();
   private readonly byName = new Map<string, DeviceRecord>();
@@ -88,6 +104,7 @@ export class DeviceStates extends EventEmitter {
   private readonly bySessionId = new Map<string, DeviceRecord>();
   private readonly downTimers = new Map<DeviceRecord, unknown>();
   readonly missedIntervalsForDown: number;
+  private readonly subscribedIntervalS: (rec: DeviceRecord) => number | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -96,6 +113,7 @@ export class DeviceStates extends EventEmitter {
   ) {
     super();
     this.missedIntervalsForDown = opts.missedIntervalsForDown ?? 3;
+    this.subscribedIntervalS = opts.subscribedIntervalS ?? (() => undefined);
     if (!(this.missedIntervalsForDown >= 1)) throw new RangeError('missedIntervalsForDown must be at least 1');
   }
 
@@ -161,6 +179,7 @@ export class DeviceStates extends EventEmitter {
     rec.lastRegistrationAt = now;
     rec.registrationCount++;
     rec.reportIntervalS = reportIntervalS;
+    rec.reportIntervalSource = 'registration';
     this.cancelDown(rec);
     this.transition(rec, 'registering', 'registration request (POST /r) answered 2.03');
   }
@@ -180,18 +199,60 @@ export class DeviceStates extends EventEmitter {
         eid: rec.eid,
       });
     } else if (was === 'down' || was === 'unheard') {
-      this.transition(rec, 'up', was === 'down' ? 'report received while down' : 'report received without a registration seen');
+      // A device heard reporting before any registration we answered is a normal start: the
+      // rack stayed powered and the device is registered to an earlier run's NMS.
+      this.transition(rec, 'up', was === 'down' ? 'report received while down' : 'report received from a device registered before this NMS started');
     }
-    if (was !== 'up') {
-      this.events.record({
-        name: 'up',
-        message: `Mesh device ${rec.eid} is up.`,
-        device: rec.device.name,
-        eid: rec.eid,
-        details: { previousState: was },
-      });
-    }
+    this.assumeInterval(rec);
+    if (was !== 'up') this.recordUp(rec, was);
+    rec.lastAliveAt = rec.lastReportAt;
     this.armDown(rec);
+  }
+
+  /**
+   * The device answered a request of ours: it is alive now, without waiting a report interval
+   * (the as-found start's probe). Down detection runs from here as from a report.
+   */
+  answered(rec: DeviceRecord, what: string): void {
+    const was = rec.state;
+    if (was === 'registering') return;
+    rec.lastHeardAt = this.clock.now();
+    if (was !== 'up') this.transition(rec, 'up', `answered ${what}`);
+    this.assumeInterval(rec);
+    if (was !== 'up') this.recordUp(rec, was);
+    rec.lastAliveAt = rec.lastHeardAt;
+    this.armDown(rec);
+  }
+
+  /**
+   * The device's own report interval, read from it (GET TLV 13): replaces an assumed one and
+   * moves the pending Down to three of its intervals after it was last heard alive.
+   */
+  learnedInterval(rec: DeviceRecord, intervalS: number): void {
+    if (!(Number.isInteger(intervalS) && intervalS > 0)) return;
+    if (rec.reportIntervalSource === 'registration') return;
+    rec.reportIntervalS = intervalS;
+    rec.reportIntervalSource = 'device';
+    if (rec.state === 'up') this.armDown(rec);
+    this.emit('interval', rec);
+  }
+
+  private assumeInterval(rec: DeviceRecord): void {
+    if (rec.reportIntervalS) return;
+    const s = this.subscribedIntervalS(rec);
+    if (!s) return;
+    rec.reportIntervalS = s;
+    rec.reportIntervalSource = 'nms-setting';
+  }
+
+  private recordUp(rec: DeviceRecord, was: DeviceStateName): void {
+    this.events.record({
+      name: 'up',
+      message: `Mesh device ${rec.eid} is up.`,
+      device: rec.device.name,
+      eid: rec.eid,
+      details: { previousState: was },
+    });
   }
 
   noteNotification(rec: DeviceRecord, code: number, tlvs: number[]): void {
@@ -231,7 +292,8 @@ export class DeviceStates extends EventEmitter {
     this.cancelDown(rec);
     const intervalS = rec.reportIntervalS;
     if (!intervalS) return;
-    const ms = intervalS * 1000 * this.missedIntervalsForDown;
+    const from = rec.lastAliveAt ?? this.clock.now();
+    const ms = Math.max(0, from + intervalS * 1000 * this.missedIntervalsForDown - this.clock.now());
     this.downTimers.set(
       rec,
       this.clock.setTimeout(() => {
@@ -243,7 +305,7 @@ export class DeviceStates extends EventEmitter {
           message: `Mesh device ${rec.eid} is down: no report for ${this.missedIntervalsForDown} intervals of ${intervalS} s.`,
           device: rec.device.name,
           eid: rec.eid,
-          details: { lastReportAt: rec.lastReportAt, reportIntervalS: intervalS },
+          details: { lastReportAt: rec.lastReportAt, reportIntervalS: intervalS, reportIntervalSource: rec.reportIntervalSource },
         });
       }, ms),
     );

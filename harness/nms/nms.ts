@@ -14,7 +14,8 @@ import type { Link } from '../../drivers/link/types.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { NmsClient } from './client.js';
 import { ProcessingCounters } from './counters.js';
-import { DeviceStates, type DeviceRecord, type KnownDevice } from './device-state.js';
+import { DeviceStates, type DeviceRecord, type KnownDevice, type ReportIntervalSource } from './device-state.js';
+import { TLV } from '../csmp/tlv-ids.js';
 import { WHOLE_HISTORY, type DiagnosisFacts, type DiagnosisWindow } from './diagnosis/facts.js';
 import { NmsEvents } from './events.js';
 import { Firewall, type FirewalledLink } from './firewall.js';
@@ -26,6 +27,15 @@ import { DEFAULT_VALIDITY, type NmsSigner } from './signing.js';
 export const CSMP_PORT = 61628;
 /** FND's source port for its own requests in the captures (doc 8.1). */
 export const DEFAULT_CLIENT_PORT = 62590;
+
+export interface ProbeResult {
+  device: string;
+  /** A 2.xx came back. */
+  answered: boolean;
+  code: string;
+  reportIntervalS?: number;
+  reportIntervalSource?: ReportIntervalSource;
+}
 
 export type NmsAddressName = 'fnd' | 'vip';
 
@@ -115,6 +125,7 @@ export class Nms {
   private readonly settings = new Map<DeviceRecord, RegistrationSettings>();
   private readonly sessionIds = new Map<DeviceRecord, string>();
   private nextSession = 1;
+  private readonly probing = new Set<DeviceRecord>();
   private bindings = new Map<string, LinkBinding>();
   private started = false;
 
@@ -128,7 +139,10 @@ export class Nms {
     this.clock = opts.clock ?? systemClock;
     this.signer = opts.signer;
     this.events = new NmsEvents(this.clock);
-    this.devices = new DeviceStates(this.clock, this.events, { missedIntervalsForDown: opts.missedIntervalsForDown ?? 3 });
+    this.devices = new DeviceStates(this.clock, this.events, {
+      missedIntervalsForDown: opts.missedIntervalsForDown ?? 3,
+      subscribedIntervalS: (rec) => this.settings.get(rec)?.reportIntervalS,
+    });
     this.firewall = new Firewall(this.port);
     this.replyFrom = new ReplyFrom(this.addresses);
     for (const a of this.addresses) this.counters.declare(a.address);
@@ -278,6 +292,12 @@ export class Nms {
         to,
       );
       this.counters.inbound(to.address, out.kind, out.device?.device.name);
+      const rec = out.device;
+      // Heard reporting with no registration of ours behind it: the interval is an assumption
+      // until the device's own ReportSubscribe is read.
+      if (out.kind === 'report' && rec?.reportIntervalSource === 'nms-setting' && !this.probing.has(rec)) {
+        this.probe(rec.device.name).catch(() => undefined);
+      }
       // Device POST /c is NON and never answered ([DRAFT]); a CON one still needs its ACK, and a
       // non-2.xx would make a reference agent re-register (doc 6.4).
       if (req.type !== 'CON') return undefined;
@@ -290,6 +310,32 @@ export class Nms {
     const response: CoapResponse = { code: req.code === '0.02' || req.code === '0.01' ? '4.04' : '4.05', from: this.replyFrom.answerFrom(to.address) };
     this.counters.outbound(response.from!, 'other');
     return response;
+  }
+
+  /**
+   * GET the device's ReportSubscribe (TLV 13): a 2.05 marks it heard at once (no waiting a
+   * report interval) and gives Down detection the interval it really reports at. Resolves with
+   * what was learnt; rejects as the GET does (timeout, no route).
+   */
+  async probe(device: string, opts: { timeoutMs?: number } = {}): Promise<ProbeResult> {
+    const rec = this.devices.require(device);
+    this.probing.add(rec);
+    try {
+      const answer = await this.client.get(rec.device.name, [TLV.ReportSubscribe], opts);
+      if (!answer.code.startsWith('2.')) return { device: rec.device.name, answered: false, code: answer.code };
+      this.devices.answered(rec, 'GET ReportSubscribe (TLV 13)');
+      const interval = answer.tlvs.find((t) => t.type === TLV.ReportSubscribe)?.value?.['interval'];
+      if (typeof interval === 'number') this.devices.learnedInterval(rec, interval);
+      return {
+        device: rec.device.name,
+        answered: true,
+        code: answer.code,
+        ...(rec.reportIntervalS !== undefined ? { reportIntervalS: rec.reportIntervalS } : {}),
+        ...(rec.reportIntervalSource !== undefined ? { reportIntervalSource: rec.reportIntervalSource } : {}),
+      };
+    } finally {
+      this.probing.delete(rec);
+    }
   }
 
   private sessionIdFor(rec: DeviceRecord): string {

@@ -14,6 +14,7 @@ import type { DeviceSpec } from '../config/rig.js';
 import type { DeviceSession, HookContext, Liveness } from '../runner/executor.js';
 import { probeLiveness, type LivenessOptions } from './liveness.js';
 import type { Bench } from './bench.js';
+import { describeStart, reRegister, type SessionStartPolicy } from './session-start.js';
 
 export interface SessionHooks {
   /** Before the device's setup (capture starts). */
@@ -25,12 +26,26 @@ export interface SessionHooks {
   close?(): Promise<void>;
 }
 
+/**
+ * Suites that need the device registered by this run's NMS (a suite's `freshRegistration`), by
+ * suite file, and how the rig's session started: only an as-found start leaves a device
+ * registered to someone else.
+ */
+export interface FreshRegistrationPlan {
+  policy: SessionStartPolicy | undefined;
+  suiteFiles: ReadonlySet<string>;
+}
+
 export class BenchSession implements DeviceSession {
   constructor(
     private readonly bench: Bench,
     private readonly hooks: SessionHooks = {},
+    private readonly fresh: FreshRegistrationPlan = { policy: undefined, suiteFiles: new Set() },
     private readonly livenessOptions: LivenessOptions = {},
   ) {}
+
+  /** suite file + device pairs already brought to a registration of ours. */
+  private readonly freshDone = new Set<string>();
 
   async open(devices: readonly DeviceSpec[], signal: AbortSignal): Promise<void> {
     await this.hooks.open?.(devices, signal);
@@ -47,6 +62,22 @@ export class BenchSession implements DeviceSession {
     journal.replyFrom = false;
     journal.outOfInventory = false;
     journal.console = [];
+    await this.freshRegistration(device, ctx);
+  }
+
+  /** Before the first test of a suite that needs it, on an as-found start: a registration this NMS answered. */
+  private async freshRegistration(device: DeviceSpec, ctx: HookContext): Promise<void> {
+    const suite = ctx.testCase.suite.file;
+    const key = `${suite}\n${device.name}`;
+    if (this.fresh.policy !== 'as-found' || !this.fresh.suiteFiles.has(suite) || this.freshDone.has(key)) return;
+    this.freshDone.add(key);
+    const rec = this.bench.nms.devices.require(device.name);
+    if (rec.reportIntervalSource === 'registration') {
+      ctx.log(`fresh registration for suite ${ctx.testCase.suite.name}: ${device.name} already registered with this NMS (${rec.registrationCount} registration(s) answered)`);
+      return;
+    }
+    const s = await reRegister(this.bench, device.name);
+    ctx.log(`fresh registration for suite ${ctx.testCase.suite.name}: ${describeStart(s).replace(/^session start re-register: /, '')}`);
   }
 
   async restore(device: DeviceSpec, ctx: HookContext): Promise<void> {

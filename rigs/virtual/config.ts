@@ -58,6 +58,11 @@ export interface MeterInitialState {
   txPower: number;
   firmware: FirmwareSlot[];
   groups: { config?: number; firmware?: number };
+  /**
+   * Powered and already registered when the rig starts, to an NMS of an earlier run that is no
+   * longer there: a SessionID and report timer in RAM, no POST /r (a rack left powered).
+   */
+  registered?: { sessionId: string; reportIntervalS: number };
 }
 
 export interface MeterConfig {
@@ -142,6 +147,18 @@ const groupId = { type: 'integer', minimum: 0, maximum: 4294967295 };
 export const DEFAULT_SLOT_SIZE = 30 * 1024;
 const slotSize = { type: 'integer', minimum: 1, description: 'Upload slot capacity in bytes: the largest image a TransferRequest may announce (Linux sample 30720, EFR32/Renesas 524288).' };
 
+const registeredSchema: JsonSchema = {
+  type: 'object',
+  description:
+    'Start powered and already registered to an NMS of an earlier run (a rack left powered between runs): the meter reports at this interval under this SessionID and sends no POST /r until something makes it register again.',
+  properties: {
+    reportInterval: { type: 'integer', minimum: 1, description: 'Seconds between reports (the ReportSubscribe the earlier NMS gave).' },
+    sessionId: { type: 'string', minLength: 1, maxLength: 32, description: 'SessionID the earlier NMS gave (default: from the meter name).' },
+  },
+  required: ['reportInterval'],
+  additionalProperties: false,
+};
+
 export function virtualSectionSchema(): JsonSchema {
   return {
     type: 'object',
@@ -155,6 +172,7 @@ export function virtualSectionSchema(): JsonSchema {
         minLength: 1,
         description: "A firmware image file (path relative to the rig file) the meters run: their running and backup slots report its SHA-256 and size. A meter's own initial.firmware wins.",
       },
+      startRegistered: registeredSchema,
       dongle: {
         type: 'object',
         properties: {
@@ -209,6 +227,7 @@ export function virtualSectionSchema(): JsonSchema {
                 txPower: { type: 'integer' },
                 firmware: { type: 'array', items: firmwareSlot },
                 groups: { type: 'object', properties: { config: groupId, firmware: groupId }, additionalProperties: false },
+                registered: registeredSchema,
               },
               additionalProperties: false,
             },
@@ -253,7 +272,12 @@ interface RawMeter extends RawHop {
     txPower?: number;
     firmware?: RawSlot[];
     groups?: { config?: number; firmware?: number };
+    registered?: RawRegistered;
   };
+}
+interface RawRegistered {
+  reportInterval: number;
+  sessionId?: string;
 }
 /** A slot in the rig file: as flash stores it, but `running`/`default` and no loadTime. */
 type RawSlot = Omit<StoredSlot, 'isRunning' | 'isDefault' | 'loadTime' | 'transfer' | 'received'> & { running?: boolean; default?: boolean };
@@ -262,6 +286,7 @@ interface RawVirtual {
   seed?: number;
   epoch?: string;
   firmwareImage?: string;
+  startRegistered?: RawRegistered;
   dongle?: RawHop & { link?: string; baudRate?: number; maxFrame?: number };
   defaults?: RawHop & { regInterval?: { min: number; max: number }; signatures?: { post?: boolean; response?: boolean }; slotSize?: number };
   meters?: RawMeter[];
@@ -300,7 +325,7 @@ export function parseVirtualSection(rig: Rig): VirtualConfig {
   if (epochMs !== undefined && Number.isNaN(epochMs)) throw new ConfigError(where('epoch'), 'value', `not a date-time: ${raw.epoch}`);
   const rawMeters = raw.meters ?? rig.devices.filter((dev) => dev.link === link.name).map((dev) => ({ name: dev.name }));
   const image = raw.firmwareImage === undefined ? undefined : imageFacts(resolve(dirname(rig.file), raw.firmwareImage), where('firmwareImage'));
-  const meters = rawMeters.map((m, i) => meterConfig(rig, m, d, dongle, (p) => where(`meters[${i}]${p ? `.${p}` : ''}`), image));
+  const meters = rawMeters.map((m, i) => meterConfig(rig, m, d, dongle, (p) => where(`meters[${i}]${p ? `.${p}` : ''}`), image, raw.startRegistered));
   const seen = new Map<string, string>();
   for (const m of meters) {
     for (const key of [m.name, m.eui64, m.address]) {
@@ -335,6 +360,7 @@ function meterConfig(
   dongle: DongleConfig,
   where: (p: string) => string,
   image: ImageFacts | undefined,
+  startRegistered: RawRegistered | undefined,
 ): MeterConfig {
   const dev = rig.devices.find((x) => x.name === m.name);
   const eui64 = (m.eui64 ?? dev?.eui64)?.replace(/[:-]/g, '').toLowerCase();
@@ -391,9 +417,15 @@ function meterConfig(
       txPower: ini.txPower ?? 28,
       firmware,
       groups,
+      ...registeredFrom(ini.registered ?? startRegistered, m.name),
     },
     device: dev !== undefined,
   };
+}
+
+function registeredFrom(r: RawRegistered | undefined, name: string): Pick<MeterInitialState, 'registered'> {
+  if (r === undefined) return {};
+  return { registered: { sessionId: r.sessionId ?? `earlier-${name}`.slice(0, 32), reportIntervalS: r.reportInterval } };
 }
 
 function numeric(v: string | undefined): number | undefined {

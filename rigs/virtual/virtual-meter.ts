@@ -113,7 +113,9 @@ export class VirtualMeter {
 
   /** Starts the agent if the board came up powered (the board calls onPowerOn only on a change). */
   boot(): void {
-    if (this.board.power.isOn && this.agent.state === 'off') this.agent.boot(RegReason.coldStart);
+    if (!this.board.power.isOn || this.agent.state !== 'off') return;
+    // Only the rig's first start finds it registered; a power cycle later is a cold start.
+    this.agent.boot(RegReason.coldStart, this.config.initial.registered);
   }
 
   /** A datagram from the mesh: only a powered board hears it. */

@@ -4,41 +4,25 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { casesOf, runInProcess, SUITES, type CaseResult } from './support/run.js';
-import { tempDir, writeRig } from './support/rigs.js';
+import { asFound, tempDir, writeRig } from './support/rigs.js';
+import { describeFaultyMatrix, FAULTY_GREP, FAULTY_METERS } from './support/faulty-matrix.js';
 
 const tmp = tempDir();
 let cases: CaseResult[] = [];
 let exitCode = -1;
 let fwCases: CaseResult[] = [];
 let fwExitCode = -1;
-
-const oldImage = { fileName: 'meter-fw-5.6.20', version: '5.6.20', fileSize: 305408, blockSize: 1024, hwId: 'RFLAN/3.60/3.80' };
+let afCases: CaseResult[] = [];
+let afExitCode = -1;
+let afStderr = '';
 
 beforeAll(async () => {
-  const rig = writeRig(tmp.dir, 'faulty', [
-    { faults: ['accept-unsigned-post'] },
-    { faults: ['ignore-group-assign'] },
-    { initial: { firmware: [{ index: 1, running: true, ...oldImage }, { index: 2 }, { index: 3, default: true, ...oldImage }] } },
-    { faults: ['report-cert-valid', 'accept-bad-signature'] },
-    { faults: ['ignore-signature-validity'] },
-    { faults: ['reply-to-nms-address'] },
-    { faults: ['demo-mode-sticky'] },
-    { faults: ['give-up-registration'] },
-    { faults: ['apply-after-signature'] },
-    { faults: ['no-reregister-after-4xx'] },
-    { faults: ['reply-from-wrong-address'] },
-    { faults: ['drop-every-nth'] },
-    { faults: ['malformed-tlvs'] },
-    { faults: ['registration-storm'] },
-    { faults: ['retries-once-after-4xx'] },
-  ]);
+  const rig = writeRig(tmp.dir, 'faulty', FAULTY_METERS);
   const r = await runInProcess({
     rigFile: rig,
     suitePaths: [SUITES],
     reportsDir: `${tmp.dir}/reports`,
-    run: {
-      grep: '^(registration @ meter-1 › refuses|firmware-group @ meter-2 › (a meter|re-registers)|firmware-info @ meter-3 › the running|(nms-cert|flash-corruption) @ meter-4 › (reports|refuses|flash-backed)|clock-skew @ meter-5 › rejects|load-balancer @ meter-6 › answers a CON|demo-mode @ meter-7 › leaves|firewall @ meter-8 › registers once|firmware-group @ meter-9 › ignores|registration @ meter-10 › keeps trying|load-balancer @ meter-11 › answers a CON|registration @ meter-12 › registers|registration @ meter-13 › the troubleshooting|registration @ meter-14 › registers|registration @ meter-15 › keeps trying)',
-    },
+    run: { grep: FAULTY_GREP },
   });
   cases = casesOf(r.junit);
   exitCode = r.exitCode;
@@ -64,167 +48,17 @@ beforeAll(async () => {
   });
   fwCases = casesOf(fw.junit);
   fwExitCode = fw.exitCode;
-}, 300_000);
+
+  // Issue 15: the same matrix on a rig found as a powered rack leaves it (every meter registered
+  // to an earlier NMS, the session starting as-found), run last so it loads nothing above.
+  const af = await runInProcess({ rigFile: writeRig(tmp.dir, 'faulty-as-found', FAULTY_METERS, asFound), suitePaths: [SUITES], reportsDir: `${tmp.dir}/reports-af`, run: { grep: FAULTY_GREP } });
+  afCases = casesOf(af.junit);
+  afExitCode = af.exitCode;
+  afStderr = af.stderr;
+}, 420_000);
 afterAll(() => tmp.cleanup());
 
-const only = (suite: string, device: string, name?: string): CaseResult => {
-  const hit = cases.filter((c) => c.suite === suite && c.device === device && (name === undefined || c.name.startsWith(name)));
-  expect(hit.length).toBeGreaterThan(0);
-  return hit[0]!;
-};
-
-describe('each suite fails against its faulty model and says what the firmware did wrong', () => {
-  test('the run fails (exit 1) and nothing else was selected', () => {
-    expect(exitCode).toBe(1);
-    expect(cases.map((c) => `${c.suite} @ ${c.device} › ${c.name}`).sort()).toEqual([
-      'clock-skew @ meter-5 › rejects NMS signatures while skewed and registers once the clock is right',
-      'demo-mode @ meter-7 › leaves demo mode when told to',
-      'firewall @ meter-8 › registers once the firewall opens after a reboot behind it',
-      'firmware-group @ meter-2 › a meter in the wrong firmware group is diagnosed',
-      'firmware-group @ meter-2 › re-registers into the expected group after GroupAssign',
-      'firmware-group @ meter-9 › ignores a GroupAssign appended after the signature',
-      'firmware-info @ meter-3 › the running slot holds the expected version and hardware id',
-      'flash-corruption @ meter-4 › flash-backed fields read back absent',
-      'load-balancer @ meter-11 › answers a CON request to the address it came from',
-      'load-balancer @ meter-6 › answers a CON request to the address it came from',
-      'nms-cert @ meter-4 › refuses signed requests it cannot verify',
-      'nms-cert @ meter-4 › reports a damaged NMS certificate as invalid',
-      'registration @ meter-1 › refuses an unsigned POST',
-      'registration @ meter-10 › keeps trying while the NMS turns it away, and registers once it may',
-      'registration @ meter-12 › registers, accepts the signed response and reports',
-      'registration @ meter-13 › the troubleshooting flowchart finds nothing wrong',
-      'registration @ meter-14 › registers, accepts the signed response and reports',
-      'registration @ meter-15 › keeps trying while the NMS turns it away, and registers once it may',
-    ]);
-    for (const c of cases) expect(c.status).toBe('failed');
-  });
-
-  test('registration: an unsigned POST applied', () => {
-    const c = only('registration', 'meter-1');
-    expect(c.message).toBe('step 3 (expect-reply: 4.03): CON POST 55 unsigned answered 2.01, expected 4.03');
-    expect(c.text).toContain('likely cause: the meter applies unsigned POSTs although it requires signatures, so anyone on the mesh can reconfigure it');
-  });
-
-  test('firmware-group: GroupAssign ignored', () => {
-    const c = only('firmware-group', 'meter-2', 're-registers');
-    expect(c.message).toBe('step 3 (expect: tlv 58 {type: 2} id equals 243): tlv 58 {type=2} id is 317, expected equals 243');
-    expect(c.text).toContain('likely cause: the meter answers a signed GroupAssign with success but keeps its old firmware group');
-  });
-
-  test('firmware-info: the running image is not the expected one', () => {
-    const c = only('firmware-info', 'meter-3');
-    expect(c.message).toBe('step 2 (expect: tlv 75 {isRunning: true} version equals "${expected.firmwareVersion}"): tlv 75 {isRunning=true} version is "5.6.20", expected equals "5.6.21"');
-    expect(c.text).toContain('likely cause: the meter runs another firmware version than the rig expects');
-  });
-
-  test('nms-cert: the damaged certificate reported valid, and signatures accepted anyway', () => {
-    expect(only('nms-cert', 'meter-4', 'reports').message).toBe('step 3 (expect: tlv 43 NMSCertValid equals false): tlv 43 NMSCertValid is true, expected equals false');
-    expect(only('nms-cert', 'meter-4', 'reports').text).toContain('likely cause: the meter reports its damaged NMS certificate as valid (NMSCertValid true)');
-    const refuses = only('nms-cert', 'meter-4', 'refuses');
-    expect(refuses.message).toBe('step 3 (expect-reply: 4.01): CON POST 55 signed answered 2.01, expected 4.01');
-    expect(refuses.text).toContain('likely cause: the meter accepted a signed POST although it holds no usable NMS certificate to verify it');
-  });
-
-  test('flash-corruption: a value reported from unreadable flash', () => {
-    const c = only('flash-corruption', 'meter-4');
-    expect(c.message).toBe('step 5 (expect: tlv 43 NMSCertValid absent): tlv 43 NMSCertValid is true, expected absent');
-    expect(c.text).toContain('likely cause: the meter reports NMSCertValid although the certificate in its flash is unreadable');
-  });
-
-  test('clock-skew: SignatureValidity not checked', () => {
-    const c = only('clock-skew', 'meter-5');
-    expect(c.message).toBe('step 4 (expect-event: signatureFailure within 5m): no signatureFailure event for meter-5 within 5m');
-    expect(c.text).toContain('likely cause: the meter accepted a registration response whose SignatureValidity window does not contain its clock');
-    expect(c.text).toMatch(/seen: .*registrationSuccess: Mesh device 00173BFFFE000005 registered/);
-  });
-
-  test('demo-mode: demo mode off acknowledged but not stored', () => {
-    const c = only('demo-mode', 'meter-7');
-    expect(c.message).toBe('step 4 (expect-diagnosis: healthy): the flowchart ends in demo-mode: meter left in demo mode; contact the meter vendor — expected healthy');
-    expect(c.text).toContain("likely cause: the meter acknowledged 'demo mode off' but its configuration file still has DemoModeEnable true");
-    expect(c.text).toContain('console configuration DemoMode_Cfg/DemoModeEnable: true');
-  });
-
-  test('firewall: registration abandoned while the firewall dropped it', () => {
-    const c = only('firewall', 'meter-8');
-    expect(c.message).toBe('step 5 (expect-event: registrationSuccess within 5m): no registrationSuccess event for meter-8 within 5m');
-    expect(c.text).toContain('likely cause: the meter stopped retrying registration while its requests were lost');
-  });
-
-  test('firmware-group: a GroupAssign after the signature applied', () => {
-    const c = only('firmware-group', 'meter-9', 'ignores');
-    expect(c.message).toBe('step 3 (expect: tlv 58 {type: 2} id equals "${expected.firmwareGroup}"): tlv 58 {type=2} id is 243, expected equals 317');
-    expect(c.text).toContain('likely cause: the meter applied a GroupAssign placed after the Signature TLV, which the signature does not cover');
-  });
-
-  test('registration: no more registrations after a 4.03', () => {
-    const c = only('registration', 'meter-10', 'keeps trying');
-    // One /r of the next trickle period may race the 4.03 on a loaded machine: still not "keeps trying".
-    expect(c.message).toMatch(/^step 3 \(expect-event: 3× registrationRejected spanning 20s within 5m\): expected 3 registrationRejected events spanning 20s for meter-10 within 5m, saw [12], at \+0ms(, \+\S+)?$/);
-    expect(c.text).toMatch(/seen: \S+(?: … \S+)? registrationRejected(?: ×\d+)?: Registration from \[fd00:77::10a\]:\d+ rejected with 4\.03: unknown DeviceID 00173BFFFE00000A \(meter-10 is out of the inventory\)\./);
-    expect(c.text).toContain('likely cause: the meter gave up registering after the NMS answered 4.03; it must keep retrying on its trickle timer');
-  });
-
-  test('registration: one retry after a 4.03, then nothing, is not "keeps trying"', () => {
-    const c = only('registration', 'meter-15', 'keeps trying');
-    expect(c.message).toMatch(/^step 3 \(expect-event: 3× registrationRejected spanning 20s within 5m\): expected 3 registrationRejected events spanning 20s for meter-15 within 5m, saw 2, at \+0ms, \+\S+$/);
-    expect(c.text).toContain('likely cause: the meter gave up registering after the NMS answered 4.03; it must keep retrying on its trickle timer');
-  });
-
-  test('registration: a registration storm fails with the measured rate', () => {
-    const c = only('registration', 'meter-14', 'registers');
-    expect(c.message).toMatch(/^step 5 \(expect-event: at most 12 registrationRequest within 1m\): (\d+) registrationRequest events for meter-14 in \S+ \((\d+)\/min\), expected at most 12$/);
-    const [, n, rate] = /: (\d+) registrationRequest events for meter-14 in \S+ \((\d+)\/min\)/.exec(c.message!)!;
-    expect(Number(n)).toBeGreaterThan(12);
-    // A trickle of 10/20 s allows at most about 6 a minute; the model sends several times that.
-    expect(Number(rate)).toBeGreaterThanOrEqual(12);
-    expect(c.text).toContain('likely cause: the meter keeps sending POST /r regardless of its trickle timer and of the 2.03 (a registration storm floods the mesh)');
-  });
-
-  const STARVED = (meter: string): string =>
-    `step 2 (get: 18): GET 18: no answer from ${meter} within 4s — device silent: no answer from the device reached the NMS in time; no flowchart branch is guessed from missing answers`;
-
-  test('load-balancer: answers from another address than the request went to', () => {
-    const c = only('load-balancer', 'meter-11', 'answers a CON');
-    // On a starved machine the misaddressed answer can come after the request timed out (rig time
-    // runs 60× real): the step then fails as unanswered, and the diagnosis's own GETs went the same
-    // way, so it says silent rather than guess a branch — failed either way.
-    if (c.message === STARVED('meter-11')) return;
-    // The ephemeral client port it answers from is the agent's choice of this boot.
-    expect(c.message).toMatch(/^step 2 \(get: 18\): GET 18: meter-11 answered, but from \[fe80::217:3bff:fe00:b\]:\d+ instead of \[fd00:77::10b\]:61628 where the request went$/);
-    expect(c.text).toContain('likely cause: The device answers from another address or port than the one the request was sent to');
-  });
-
-  test('registration: frames dropped, a GET goes unanswered', () => {
-    const c = only('registration', 'meter-12', 'registers');
-    expect(c.message).toMatch(/^step \d+ \((get|expect-counter)[^)]*\): GET \d+: no answer from meter-12 within 4s$/);
-    // Which datagram the model drops depends on how many reached the meter before (a registration
-    // retried under load adds one): when the dropped GET is the test's first request there is no
-    // answered one to compare with, and the explanation can only say the device is healthy now.
-    if (/the others were answered/.test(c.text ?? '')) {
-      expect(c.text).toMatch(/seen: nothing from the device on the link; in this test 1 of \d+ requests to meter-12 went unanswered, the others were answered/);
-      expect(c.text).toContain('likely cause: Requests or answers are lost between the NMS and meter-12: the device answers some requests and not others');
-    } else {
-      expect(c.text).toContain('seen: nothing from the device on the link\ntroubleshooting flowchart: no fault found now (healthy)');
-    }
-  });
-
-  test('registration: a registration that does not decode is refused by the NMS, and the diagnosis says so', () => {
-    const c = only('registration', 'meter-13', 'the troubleshooting');
-    expect(c.message).toBe('step 1 (expect-state: up within 5m): meter-13 is unheard, not up, after 5m — flowchart branch registration: registration does not complete');
-    expect(c.text).toMatch(/likely cause: registration: The NMS refuses the device's registration: Registration from \[fd00:77::10d\]:\d+ rejected with 4\.00: payload does not decode \(tlv: TLV 75 at byte \d+ declares \d+ value bytes, \d+ left at byte \d+\)\./);
-    expect(c.text).toContain('fix: Firmware defect: the device sends a registration that does not decode as CSMP TLVs');
-  });
-
-  test('load-balancer: the answer went to the configured NMS address', () => {
-    const c = only('load-balancer', 'meter-6');
-    // The misdirected answer is named when it reached the link before the request timed out; on a
-    // starved machine it can come after, and the step then fails as unanswered — failed either way.
-    if (c.message === 'step 2 (get: 18): GET 18: no answer from meter-6 within 4s' || c.message === STARVED('meter-6')) return;
-    expect(c.message).toBe('step 2 (get: 18): GET 18: meter-6 answered, but to [fd00::1]:61628 instead of [fd00::2]:62590 where the request came from');
-    expect(c.text).toMatch(/seen: the device sent ACK 2\.05 \(MID \d+\) from \[fd00:77::106\]:61628 to \[fd00::1\]:61628/);
-  });
-});
+describeFaultyMatrix('each suite fails against its faulty model and says what the firmware did wrong', () => ({ cases, exitCode }));
 
 const onlyFw = (device: string, name?: string): CaseResult => {
   const hit = fwCases.filter((c) => c.device === device && (name === undefined || c.name.startsWith(name)));
@@ -293,3 +127,24 @@ describe('the firmware-upgrade suite catches each firmware fault model with the 
     expect(c.text).toContain('likely cause: the meter acknowledged the CancelLoadRequest but loaded the image anyway');
   });
 });
+
+test('each meter was found registered and probed before the first test', () => {
+  const starts = afStderr.split('\n').filter((l) => l.startsWith('hil run: session start'));
+  expect(starts.length).toBe(FAULTY_METERS.length);
+  for (const l of starts) {
+    const meter = /meter-\d+/.exec(l)![0];
+    // reply-to-nms-address answers to the NMS's CSMP port, reply-from-wrong-address from its
+    // link-local address: neither answer is the GET's, the probe goes unanswered and the meter is
+    // left for its tests to judge (up once a report arrives).
+    if (meter === 'meter-6' || meter === 'meter-11') {
+      const address = meter === 'meter-6' ? '106' : '10b';
+      expect(l).toMatch(new RegExp(`^hil run: session start as-found: ${meter} probed \\(GET TLV 13\\): not ok \\(CON GET /c\\?q=13 \\(MID \\d+\\) to \\[fd00:77::${address}\\]:61628: no answer within 30000 ms\\), (unheard|up)$`));
+      continue;
+    }
+    // malformed-tlvs answers a TLV 13 that does not decode: the NMS keeps the interval it would subscribe.
+    const source = meter === 'meter-13' ? 'nms-setting' : 'device';
+    expect(l).toBe(`hil run: session start as-found: ${meter} probed (GET TLV 13): ok, up, report interval 60 s (${source})`);
+  }
+});
+
+describeFaultyMatrix('on an as-found start, each suite fails against its faulty model as on a cold one', () => ({ cases: afCases, exitCode: afExitCode }), { asFound: true });

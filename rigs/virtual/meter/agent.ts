@@ -174,7 +174,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
    * Power on (or agent start): RAM state is new, the boot loader checks the running image (and
    * falls back when it does not start), flash is read, registration starts.
    */
-  boot(reason: number = RegReason.coldStart): void {
+  boot(reason: number = RegReason.coldStart, resume?: { sessionId: string; reportIntervalS: number }): void {
     if (this.current !== 'off' && this.current !== 'crashed') this.shutdown();
     this.counters = newStats();
     this.ram = freshRam();
@@ -196,8 +196,21 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
       return;
     }
     if (boot.fellBack) this.platform.saveFirmware(boot.slots);
+    if (resume) return this.resumeRegistered(resume);
     this.setState('registering');
     this.guard(() => this.startRegistration());
+  }
+
+  /**
+   * As a board left powered since an earlier run: registered to an NMS that is gone, with its
+   * SessionID and report timer running; the first report falls one interval after the start.
+   */
+  private resumeRegistered(r: { sessionId: string; reportIntervalS: number }): void {
+    this.ram.sessionId = Uint8Array.from(r.sessionId, (c) => c.charCodeAt(0) & 0xff);
+    this.ram.report = { interval: r.reportIntervalS, ids: [] };
+    this.lastRegAt = this.safeNowSec();
+    this.setState('registered');
+    this.guard(() => this.startReports());
   }
 
   /** Power off: silent, timers stopped, RAM lost at the next boot. */

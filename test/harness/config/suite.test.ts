@@ -187,3 +187,16 @@ describe('suite loader results', () => {
     }
   });
 });
+
+describe('freshRegistration (issue 15): a suite that needs the device registered by this NMS says so', () => {
+  const suite = (line: string): string => ['suite: clock-skew', 'branch: clock-skew', line, 'tests:', '  - name: a', '    steps:', '      - power: cycle', ''].join('\n');
+
+  test('true is kept, absent means no', () => {
+    expect(parseSuite(suite('freshRegistration: true'), FILE).freshRegistration).toBe(true);
+    expect(parseSuite(suite('description: x'), FILE).freshRegistration).toBeUndefined();
+  });
+
+  test('a value that is not a boolean is refused where it stands', () => {
+    expect(errorOf(suite('freshRegistration: yes please'))).toMatchObject({ where: 'suites/clock-skew.yaml:3:20', code: 'schema' });
+  });
+});

@@ -182,3 +182,70 @@ describe('per-device firewall rules', () => {
     expect(fw.stateFor('fd00:77::101').droppedInbound).toBe(0);
   });
 });
+
+describe('a device heard without a registration this NMS answered (as found)', () => {
+  function asFound(subscribed: number | undefined) {
+    const clock = new FakeClock();
+    const events = new NmsEvents(clock);
+    const states = new DeviceStates(clock, events, { missedIntervalsForDown: 3, subscribedIntervalS: () => subscribed });
+    const rec = states.add(meter);
+    return { clock, events, states, rec };
+  }
+
+  it('is up on its first report and down after three of the intervals the NMS would subscribe', () => {
+    const { clock, events, states, rec } = asFound(60);
+    states.reportReceived(rec);
+    expect(rec.state).toBe('up');
+    expect(rec.reportIntervalS).toBe(60);
+    expect(rec.reportIntervalSource).toBe('nms-setting');
+    expect(rec.transitions[0]!.reason).toBe('report received from a device registered before this NMS started');
+    clock.advance(179_999);
+    expect(rec.state).toBe('up');
+    clock.advance(1);
+    expect(rec.state).toBe('down');
+    expect(events.log.map((e) => e.name)).toEqual(['up', 'down']);
+    expect(events.log[1]!.details).toMatchObject({ reportIntervalS: 60, reportIntervalSource: 'nms-setting' });
+    states.stop();
+  });
+
+  it('the interval read from the device replaces the assumed one, counted from the last report', () => {
+    const { clock, states, rec } = asFound(60);
+    states.reportReceived(rec);
+    clock.advance(10_000);
+    states.learnedInterval(rec, 20);
+    expect(rec.reportIntervalSource).toBe('device');
+    // Down at 3 x 20 s after the report, not after the GET.
+    clock.advance(49_999);
+    expect(rec.state).toBe('up');
+    clock.advance(1);
+    expect(rec.state).toBe('down');
+    states.stop();
+  });
+
+  it('a registration we answered is not overridden by a read interval', () => {
+    const { states, rec } = asFound(60);
+    states.registering(rec, 30);
+    states.reportReceived(rec);
+    states.learnedInterval(rec, 90);
+    expect([rec.reportIntervalS, rec.reportIntervalSource]).toEqual([30, 'registration']);
+    states.stop();
+  });
+
+  it('an answered probe marks an unheard device up at once and arms Down', () => {
+    const { clock, events, states, rec } = asFound(60);
+    states.answered(rec, 'GET ReportSubscribe (TLV 13)');
+    expect(rec.state).toBe('up');
+    expect(rec.transitions.map((t) => [t.from, t.to, t.reason])).toEqual([['unheard', 'up', 'answered GET ReportSubscribe (TLV 13)']]);
+    expect(events.log.map((e) => e.name)).toEqual(['up']);
+    clock.advance(180_000);
+    expect(rec.state).toBe('down');
+    states.stop();
+  });
+
+  it('without any interval known, Down is never armed (and no timer is left behind)', () => {
+    const { clock, states, rec } = asFound(undefined);
+    states.reportReceived(rec);
+    expect(rec.reportIntervalSource).toBeUndefined();
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

@@ -62,3 +62,9 @@ export function writeRig(dir: string, name: string, plans: readonly MeterPlan[],
   writeFileSync(file, stringify(base));
   return file;
 }
+
+/** writeRig's tweak for a rack found powered (issue 15): meters registered to an earlier NMS, the session starting as-found. */
+export function asFound(rig: Record<string, any>): void {
+  rig.session = { start: 'as-found' };
+  rig.virtual.startRegistered = { reportInterval: 60 };
+}
