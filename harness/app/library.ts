@@ -36,6 +36,7 @@ export type { RunInfo, RunNote, RunSummary, TestCase, TestResult, TestOutcome, T
 // Leases and run history, as `hil locks` and `hil history` see them
 export { leaseStoreFor } from './lease-store.js';
 export { listLocks, releaseLocks, lockKeyFor, renderLocks, type LockRow } from './locks.js';
+export { monitorTarget, openTap, printFrames, type MonitorTarget, type TapOptions, type MonitorOutput } from './monitor.js';
 export type { LeaseStore, LeaseRecord } from '../../core/lease.js';
 export { readHistory, type HistoryRead, type RecordedRun } from '../history/read.js';
 export { historyStats, type TestHistory } from '../history/stats.js';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { casesOf, runInProcess, SUITES, type CaseResult } from './support/run.js';
-import { asFound, tempDir, writeRig } from './support/rigs.js';
+import { tempDir, writeRig } from './support/rigs.js';
 import { describeFaultyMatrix, FAULTY_GREP, FAULTY_METERS } from './support/faulty-matrix.js';
 
 const tmp = tempDir();
@@ -12,9 +12,6 @@ let cases: CaseResult[] = [];
 let exitCode = -1;
 let fwCases: CaseResult[] = [];
 let fwExitCode = -1;
-let afCases: CaseResult[] = [];
-let afExitCode = -1;
-let afStderr = '';
 
 beforeAll(async () => {
   const rig = writeRig(tmp.dir, 'faulty', FAULTY_METERS);
@@ -49,13 +46,7 @@ beforeAll(async () => {
   fwCases = casesOf(fw.junit);
   fwExitCode = fw.exitCode;
 
-  // Issue 15: the same matrix on a rig found as a powered rack leaves it (every meter registered
-  // to an earlier NMS, the session starting as-found), run last so it loads nothing above.
-  const af = await runInProcess({ rigFile: writeRig(tmp.dir, 'faulty-as-found', FAULTY_METERS, asFound), suitePaths: [SUITES], reportsDir: `${tmp.dir}/reports-af`, run: { grep: FAULTY_GREP } });
-  afCases = casesOf(af.junit);
-  afExitCode = af.exitCode;
-  afStderr = af.stderr;
-}, 420_000);
+}, 300_000);
 afterAll(() => tmp.cleanup());
 
 describeFaultyMatrix('each suite fails against its faulty model and says what the firmware did wrong', () => ({ cases, exitCode }));
@@ -127,24 +118,3 @@ describe('the firmware-upgrade suite catches each firmware fault model with the 
     expect(c.text).toContain('likely cause: the meter acknowledged the CancelLoadRequest but loaded the image anyway');
   });
 });
-
-test('each meter was found registered and probed before the first test', () => {
-  const starts = afStderr.split('\n').filter((l) => l.startsWith('hil run: session start'));
-  expect(starts.length).toBe(FAULTY_METERS.length);
-  for (const l of starts) {
-    const meter = /meter-\d+/.exec(l)![0];
-    // reply-to-nms-address answers to the NMS's CSMP port, reply-from-wrong-address from its
-    // link-local address: neither answer is the GET's, the probe goes unanswered and the meter is
-    // left for its tests to judge (up once a report arrives).
-    if (meter === 'meter-6' || meter === 'meter-11') {
-      const address = meter === 'meter-6' ? '106' : '10b';
-      expect(l).toMatch(new RegExp(`^hil run: session start as-found: ${meter} probed \\(GET TLV 13\\): not ok \\(CON GET /c\\?q=13 \\(MID \\d+\\) to \\[fd00:77::${address}\\]:61628: no answer within 30000 ms\\), (unheard|up)$`));
-      continue;
-    }
-    // malformed-tlvs answers a TLV 13 that does not decode: the NMS keeps the interval it would subscribe.
-    const source = meter === 'meter-13' ? 'nms-setting' : 'device';
-    expect(l).toBe(`hil run: session start as-found: ${meter} probed (GET TLV 13): ok, up, report interval 60 s (${source})`);
-  }
-});
-
-describeFaultyMatrix('on an as-found start, each suite fails against its faulty model as on a cold one', () => ({ cases: afCases, exitCode: afExitCode }), { asFound: true });

@@ -101,8 +101,7 @@ async function lookAtStatus(probe: DiagnosisProbe, see: See): Promise<StatusLook
       ? '4.04: TLV 43 not supported by this device (csmp-agent-lib does not implement it)'
       : resultText(status, () => (statusFields ? (certValid === undefined ? 'absent' : String(certValid)) : 'no CGMSStatus in the answer')),
   );
-  // Either GET answered is a device that answers (the silent branch says both went unanswered).
-  return { reachable: wpan.ok || wpan.code !== undefined || status.ok || status.code !== undefined, ...(wpanStatus ? { wpanStatus } : {}), certValid };
+  return { reachable: wpan.ok || wpan.code !== undefined, ...(wpanStatus ? { wpanStatus } : {}), certValid };
 }
 
 /** Only the meter's console configuration shows demo mode for certain. */

@@ -12,7 +12,7 @@ export function silentDevice(f: Looked<'nms' | 'status'>): Diagnosis | undefined
   return conclude(
     f,
     'silent',
-    `The device answers nothing: GET 35 and GET 43 went unanswered${f.nms.heardFromDevice || g.registrationCount > 0 || g.reportCount > 0 ? '' : ', and no /r or report from it ever reached the NMS'} (NMS state ${g.state}). No flowchart branch can be decided from missing answers.`,
+    `The device answered nothing in time: GET 35 (WPANStatus) went unanswered${f.nms.heardFromDevice || g.registrationCount > 0 || g.reportCount > 0 ? '' : ', and no /r or report from it ever reached the NMS'} (NMS state ${g.state}). No flowchart branch can be decided from missing answers.`,
     'Check that the device has power and its console answers; power-cycle it once. If it stays silent its firmware has crashed or hung (give the firmware team the pcap and console log of the test).',
   );
 }

@@ -22,7 +22,8 @@ describe('expect-diagnosis', () => {
     const text = reportText(r);
     expect(text).toContain('evidence: console configuration DemoMode_Cfg/DemoModeEnable: true');
     expect(text).toContain('flowchart: demo-mode: meter left in demo mode; contact the meter vendor. The meter runs in demo mode (DevCfgSchema DemoMode_Cfg/DemoModeEnable = true).');
-    expect(mb.meters.get('meter-1')!.console.lines).toEqual(['demo on', 'show config', 'demo off', 'show config']);
+    // The first line is the health check's Enter at the prompt, before the device's first test.
+    expect(mb.meters.get('meter-1')!.console.lines).toEqual(['', 'demo on', 'show config', 'demo off', 'show config']);
   });
 
   test('a mismatching diagnosis says where the flowchart went instead', async () => {
