@@ -1,6 +1,7 @@
 /**
  * `npm run fuzz`: every decoder (pcap, pcapng, SLIP, IPv6/UDP, CoAP, TLV, YAML config) over
- * 1,000,000 mutated inputs each (`--inputs N` to change), two decoders at a time in worker threads.
+ * 1,000,000 mutated inputs each (`--inputs N` to change), in two worker threads (the CI machine's
+ * two cores); each decoder's inputs are cut in two halves, so a slow decoder (YAML) has both.
  * Counts escapes (a throw other than the decoder's typed error) and hangs: an input over 1 s is
  * slow, and an input still decoding after 10 s is a hang: its worker is stopped, the input named
  * and skipped, and the run goes on. Exit 1 when any escape or hang was seen. Input i is a function
@@ -38,12 +39,13 @@ interface Totals {
   samples: unknown[];
 }
 
-function fuzzOne(name: string): Promise<Totals> {
+function fuzzRange(name: string, first: number, end: number): Promise<Totals> {
   const t: Totals = { name, inputs: 0, escapes: 0, slow: 0, hangs: 0, maxMs: 0, seconds: 0, samples: [] };
   const started = Date.now();
+  let said = 0;
   return new Promise((done) => {
     const from = (start: number): void => {
-      if (start >= inputs) {
+      if (start >= end) {
         t.seconds = (Date.now() - started) / 1000;
         return done(t);
       }
@@ -51,7 +53,7 @@ function fuzzOne(name: string): Promise<Totals> {
       const current = new Int32Array(new SharedArrayBuffer(4));
       // -1 until the worker has loaded and begun (loading is not decoding).
       current[0] = -1;
-      const w = new Worker(worker, { workerData: { name, seed, from: start, to: inputs, current: current.buffer } });
+      const w = new Worker(worker, { workerData: { name, seed, from: start, to: end, current: current.buffer } });
       // The input being decoded, looked at every STALL_MS: the same one twice is a hang.
       let seen = -1;
       const timer = setInterval(() => {
@@ -68,7 +70,9 @@ function fuzzOne(name: string): Promise<Totals> {
         if (m.done !== undefined) {
           reached = m.done;
           // A long job says where it is, so a stopped one still gives its figures.
-          if (reached % 100_000 === 0) process.stderr.write(`${name}: ${reached.toLocaleString('en')} inputs, ${t.hangs} hangs so far\n`);
+          const step = Math.floor((m.done - first) / 100_000);
+          if (step > said) process.stderr.write(`${name} [${first.toLocaleString('en')}, ${end.toLocaleString('en')}): ${(step * 100_000).toLocaleString('en')} inputs, ${t.hangs} hangs so far\n`);
+          said = Math.max(said, step);
           return;
         }
         clearInterval(timer);
@@ -78,7 +82,7 @@ function fuzzOne(name: string): Promise<Totals> {
         t.slow += r.slow;
         t.maxMs = Math.max(t.maxMs, r.maxMs);
         t.samples.push(...r.samples);
-        from(inputs);
+        from(end);
       });
       w.on('error', (e) => {
         clearInterval(timer);
@@ -89,16 +93,26 @@ function fuzzOne(name: string): Promise<Totals> {
         from(at + 1);
       });
     };
-    from(0);
+    from(first);
   });
 }
 
 const results: Totals[] = [];
-const queue = [...names];
+const half = Math.ceil(inputs / 2);
+const jobs = names.flatMap((name) => [
+  { name, from: 0, to: half },
+  { name, from: half, to: inputs },
+]).filter((j) => j.from < j.to);
+const halves = new Map<string, Totals[]>();
 await Promise.all(
   [0, 1].map(async () => {
-    for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-      const r = await fuzzOne(n);
+    for (let j = jobs.shift(); j !== undefined; j = jobs.shift()) {
+      const part = await fuzzRange(j.name, j.from, j.to);
+      const done = [...(halves.get(j.name) ?? []), part];
+      halves.set(j.name, done);
+      if (done.reduce((n, p) => n + p.inputs, 0) < inputs) continue;
+      // seconds: the longer half's wall time, which is the decoder's time on two cores.
+      const r = done.reduce((a, p) => ({ ...a, inputs: a.inputs + p.inputs, escapes: a.escapes + p.escapes, slow: a.slow + p.slow, hangs: a.hangs + p.hangs, maxMs: Math.max(a.maxMs, p.maxMs), seconds: Math.max(a.seconds, p.seconds), samples: [...a.samples, ...p.samples] }));
       results.push(r);
       process.stdout.write(`${r.name.padEnd(12)} ${r.inputs.toLocaleString('en')} inputs in ${r.seconds.toFixed(1)} s: ${r.escapes} escapes, ${r.hangs} hangs, ${r.slow} slow (>1 s), slowest ${r.maxMs.toFixed(1)} ms\n`);
       for (const s of r.samples) process.stdout.write(`  ${JSON.stringify(s)}\n`);

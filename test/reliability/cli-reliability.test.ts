@@ -137,6 +137,25 @@ describe('hostile rig files (items 4 and 5)', () => {
     expect(existsSync(join(dir, 'r'))).toBe(false);
   });
 
+  test.each([
+    ['branch: nosuchbranch', (t: string) => t.replace('branch: registration', 'branch: nosuchbranch'), /^hil run: \S+\/s\.yaml:3:9: branch: 'nosuchbranch' is not one of registration, /],
+    ['a wait of 10^20 hours', (t: string) => t.replace('within: 5m }', 'within: 100000000000000000000h }'), /^hil run: \S+\/s\.yaml:\d+:\d+: step \d+: expect-state: '100000000000000000000h' is longer than 24 days/],
+  ])('%s: exit 2 with file:line:col before anything is created', async (_what, edit, said) => {
+    const suite = join(dir, 's.yaml');
+    writeFileSync(suite, edit(readFileSync(join(ROOT, 'suites', '1-registration.yaml'), 'utf8')));
+    const r = await hil(['run', suite, '--reports', join(dir, 'r')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(said);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(existsSync(join(dir, 'r'))).toBe(false);
+  });
+
+  test('/dev/zero as the rig: refused at the read ceiling, exit 2', async () => {
+    const r = await hil(['run', '--rig', '/dev/zero', '--reports', join(dir, 'r')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('hil run: /dev/zero: cannot read rig file: larger than the 4 MiB read at most (a character device that goes on past that)\n');
+  });
+
   test('a private key written inline in nms.signing.key is refused naming the setting, and never shown', async () => {
     const rig = join(dir, 'pem.yaml');
     const secret = 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETSECRETSECRET';
