@@ -31,7 +31,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['0', 'every test passed (flaky and skipped tests included)'],
       ['1', 'a test failed or ended in error'],
       ['2', 'the harness could not run: usage, rig or suite file, the reports folder or a device in use, the rig would not open'],
-      ['3', 'reserved: the rig failed while no test failed (rig fault only)'],
+      ['3', 'rig fault only: every test that did not pass ended because its device failed its health check or was lost'],
       ['4', 'results could not be recorded (a report or attachment write failed: disk full, read-only); do not trust the reports'],
       STOPPED,
     ],
@@ -120,7 +120,7 @@ Examples:
   hil <command> --help         usage, examples and exit codes of a command
 
 Exit codes (every command): 0 success, 1 tests failed / device not ready / problem found,
-2 usage error or the harness could not run, 3 reserved (rig fault only), 4 results could not be
+2 usage error or the harness could not run, 3 rig fault only, 4 results could not be
 recorded (hil run), 128+n stopped by signal n (129 also when the parent process went away).
 
 Configuration: $HIL_RIG, $HIL_REPORTS, $HIL_CONFIG or ./hil.config.yaml (rig, suites, reports).
