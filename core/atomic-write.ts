@@ -12,9 +12,10 @@
  * Synchronous on purpose: the JUnit file is rewritten from signal handlers, and the simulated
  * agent reads flash synchronously.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ResourceError } from './errors.js';
+import { makeDirs } from './make-dirs.js';
 
 let sequence = 0;
 
@@ -31,7 +32,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   let fd: number | undefined;
   let renamed = false;
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     fd = openSync(tmp, 'wx');
     writeAll(fd, bytes);
     if (sync) fsyncSync(fd);

@@ -8,13 +8,14 @@
  * expires. Files written by earlier versions of csmp-hil (no expiry, no token) are still read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResourceError } from '../../core/errors.js';
 import type { LeaseRecord, LeaseState, ReleaseOutcome } from '../../core/lease.js';
 import type { LeaseBackend, TakeResult } from './backend.js';
 import { startTimeOf } from './owner.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 export function defaultLockDir(): string {
   return join(tmpdir(), 'csmp-hil-locks');
@@ -41,7 +42,7 @@ export class FileLeaseBackend implements LeaseBackend {
   async take(record: LeaseRecord): Promise<TakeResult> {
     const file = lockFileFor(record.key, this.dir);
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeDirs(this.dir);
     } catch (e) {
       throw new ResourceError(record.label, 'io', `cannot create lock folder ${this.dir}: ${(e as Error).message}`, { cause: e });
     }

@@ -8,10 +8,11 @@
  * monitor killed with SIGKILL leaves every frame it printed in the file, and a live line at any
  * rate a serial port has cannot build up an unbounded queue in memory.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeGlobalHeader, encodeRecord, GLOBAL_HEADER_LEN, LINKTYPE } from '../../core/pcap-format.js';
 import { ResourceError, resourceCodeOf } from '../../core/errors.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 export interface RotatingPcapOptions {
   dir: string;
@@ -41,7 +42,7 @@ export class RotatingPcapWriter {
     this.prefix = opts.prefix ?? 'capture';
     this.stamp = new Date(opts.startedAt ?? Date.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     try {
-      mkdirSync(opts.dir, { recursive: true });
+      makeDirs(opts.dir);
     } catch (e) {
       throw new ResourceError(opts.dir, resourceCodeOf(e), `cannot create the capture folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }

@@ -11,7 +11,7 @@
  * retry counts, and is listed as flaky). Exit 0 certified, 1 not certified, 2 could not run.
  * The lab key signs the manifest and is never written or printed anywhere.
  */
-import { readFileSync, readdirSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -31,6 +31,7 @@ import type { RunOptions } from '../runner/options.js';
 import { packageRoot } from './defaults.js';
 import { deviceIdentity } from './device-identity.js';
 import { runSuites } from './run-suites.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 export interface CertifyOptions {
   rigFile: string;
@@ -107,7 +108,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     throw e;
   }
   const imageSha = sha256Hex(image);
-  mkdirSync(o.outDir, { recursive: true });
+  makeDirs(o.outDir);
   const reportsDir = join(o.outDir, REPORTS_DIR);
   const runDir = mkdtempSync(join(tmpdir(), 'hil-certify-'));
   const collector = new VerdictCollector();

@@ -11,11 +11,12 @@
  * and taken over, with a note; a lock from another host is never assumed dead. Takeover runs under
  * a second O_EXCL file, so two runs finding the same stale lock cannot both win.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { systemReason } from '../../core/atomic-write.js';
 import { ResourceError } from '../../core/errors.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 export const LOCK_FILE = '.hil.lock';
 /** A takeover file older than this was left by a process killed mid-takeover (which takes microseconds). */
@@ -42,7 +43,7 @@ export interface FolderLock {
 /** The lock of `dir` for this process; creates `dir` if needed, and nothing else. */
 export function lockFolder(dir: string, command: string): FolderLock {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (e) {
     throw new ResourceError(dir, 'unavailable', `cannot create the folder: ${systemReason(e)}`, { cause: e });
   }

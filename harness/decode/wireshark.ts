@@ -5,10 +5,11 @@
  * dissector decodes each value with the message type the catalogue names. Generated, never
  * hand-kept: a TLV added to the tables reaches Wireshark with the next `hil wireshark`.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CSMP_PACKAGE, csmpProtoPath } from '../csmp/schema/load.js';
 import { tlvCatalogue } from '../csmp/schema/catalogue.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 export const DISSECTOR_FILE = 'csmp.lua';
 export const PROTO_FILE = 'csmp.proto';
@@ -96,7 +97,7 @@ function lua(s: string): string {
 /** Writes csmp.lua and csmp.proto into `dir`; returns their absolute paths. */
 export function writeWiresharkFiles(dir: string): { dissector: string; proto: string } {
   const out = resolve(dir);
-  mkdirSync(out, { recursive: true });
+  makeDirs(out);
   const dissector = join(out, DISSECTOR_FILE);
   const proto = join(out, PROTO_FILE);
   writeFileSync(dissector, csmpDissectorLua());

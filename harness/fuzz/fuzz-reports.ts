@@ -8,7 +8,6 @@
  * - summary.json: the campaign as data.
  * Every file is written atomically, so a campaign stopped at any moment leaves whole files.
  */
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
@@ -19,6 +18,7 @@ import type { CampaignResult, Finding } from './campaign.js';
 import { describeInput, inputSize, type FuzzInput } from './fuzz-input.js';
 import { reproducerSuite } from './reproducer.js';
 import { xmlSafe } from '../report/sanitize.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 export interface FuzzReportContext {
   dir: string;
@@ -43,7 +43,7 @@ export function inputBytes(input: FuzzInput): Uint8Array {
 /** Writes one finding's corpus files and reproducer as soon as it is found. */
 export function writeFinding(ctx: FuzzReportContext, f: Finding, number: number, seed: number): WrittenFinding {
   const crashes = join(ctx.dir, 'crashes');
-  mkdirSync(crashes, { recursive: true });
+  makeDirs(crashes);
   writeFileAtomic(join(crashes, `${number}-input.bin`), inputBytes(f.input));
   writeFileAtomic(join(crashes, `${number}-minimised.bin`), inputBytes(f.minimised));
   const suite = join(ctx.dir, `finding-${number}.suite.yaml`);
@@ -52,7 +52,7 @@ export function writeFinding(ctx: FuzzReportContext, f: Finding, number: number,
 }
 
 export function writeSummary(ctx: FuzzReportContext, r: CampaignResult): void {
-  mkdirSync(ctx.dir, { recursive: true });
+  makeDirs(ctx.dir);
   const findings = r.findings.map((f, i) => ({
     number: i + 1,
     kind: f.kind,

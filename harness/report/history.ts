@@ -4,12 +4,13 @@
  * write to a file only this run writes, so a run killed at any moment leaves a readable file with
  * every test it finished, and runs on several hosts can share the folder.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { compactTime, faultOf, HISTORY_FORMAT, HISTORY_VERSION, type HistoryLine, type HistoryTest } from '../history/format.js';
 import type { Reporter } from '../model/reporter.js';
 import { outcomeOf, type RunInfo, type RunSummary, type TestCase, type TestResult } from '../model/run-model.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 export interface HistoryOptions {
   dir: string;
@@ -35,7 +36,7 @@ export class HistoryReporter implements Reporter {
 
   onBegin(info: RunInfo): void {
     const base = `${compactTime(info.startTime)}-${this.host.replace(/[^A-Za-z0-9.-]+/g, '_')}-${process.pid}`;
-    mkdirSync(this.options.dir, { recursive: true });
+    makeDirs(this.options.dir);
     // A second run in the same second by the same process (a library user) gets its own file.
     for (let n = 1; this.fd === undefined; n++) {
       this.runId = n === 1 ? base : `${base}-${n}`;

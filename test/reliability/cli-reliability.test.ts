@@ -126,6 +126,12 @@ describe('a full disk (item 2)', () => {
 });
 
 describe('hostile rig files (items 4 and 5)', () => {
+  test('--reports under /proc is refused at once with exit 2 (Node\'s recursive mkdir spun there, deaf to signals)', async () => {
+    const r = await hil([...RUN, '--reports', '/proc/x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('hil run: reports folder /proc/x: cannot create the folder: the folder does not exist (ENOENT)\n');
+  });
+
   test('an alias bomb is a config error at file:line:col, exit 2, and the reports folder is not created', async () => {
     const rig = join(dir, 'bomb.yaml');
     const rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];

@@ -22,7 +22,7 @@
  *   a certificate matching the installed public key → true (validity dates are the agent's
  *   business: it has the device clock)
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ResourceError, resourceCodeOf } from '../../../core/errors.js';
@@ -31,6 +31,7 @@ import { ConfigValueError, DEV_CFG_FIELDS, checkValue, emitDevConfig, fieldForKe
 import { emitFirmwareSlots, parseFirmwareSlots, type FirmwareSlot } from './firmware-slots.js';
 import { ImageFiles } from './image-files.js';
 import { damagePem, inspectCert, parsePublicKeyPem, publicKeyPem, type NmsCertInfo } from './nms-cert.js';
+import { makeDirs } from '../../../core/make-dirs.js';
 
 export const FLASH_FILES = {
   config: 'config.xml',
@@ -84,7 +85,7 @@ export class Flash {
 
   /** Programs a fresh flash in `dir` (created if needed) and takes the first backup. */
   static format(dir: string, image: FlashImage, options: FlashOptions = {}): Flash {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     const f = new Flash(dir, options);
     f.write('config', emitDevConfig(image.config));
     for (const name of ['nmsCert', 'nmsKey'] as const) rmSync(f.path(name), { force: true });
