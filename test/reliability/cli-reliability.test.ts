@@ -125,6 +125,46 @@ describe('a full disk (item 2)', () => {
   });
 });
 
+describe('a disk made read-only mid-run (item 2)', () => {
+  onTmpfs('EROFS after the first test began: said once per file, no uncaught error, exit 4, and no JUnit that reads as passed', async () => {
+    const out = join(dir, 'out');
+    const mnt = join(dir, 'mnt');
+    // The remount waits on what the run writes (its first testBegin), not on time.
+    const script = [
+      `mkdir -p "${mnt}" "${out}"`,
+      `mount -t tmpfs -o size=64m tmpfs "${mnt}"`,
+      `"${process.execPath}" "${MAIN}" ${RUN.join(' ')} --reports "${mnt}/r" &`,
+      'pid=$!',
+      `until grep -q '"type":"testBegin"' "${mnt}/r/events.jsonl" 2>/dev/null; do kill -0 $pid 2>/dev/null || break; sleep 0.05; done`,
+      // A remount of the folder's own file system is refused while files are open for writing
+      // (EBUSY); a read-only file system mounted over the reports folder gives every later open,
+      // temp file and rename there the EROFS a remount would.
+      `mount -t tmpfs -o ro tmpfs "${mnt}/r"`,
+      'wait $pid',
+      'code=$?',
+      `cp "${mnt}/r/junit.xml" "${out}/" 2>/dev/null`,
+      'exit $code',
+    ].join('\n');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const c = spawn('unshare', ['-m', 'sh', '-c', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      c.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(4);
+    const said = r.stderr.split('\n').filter((l) => l.startsWith('hil run: cannot record results: '));
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.every((l) => l.includes('EROFS'))).toBe(true);
+    expect(new Set(said).size).toBe(said.length);
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.stderr).not.toMatch(/uncaught|Unhandled/i);
+    if (existsSync(join(out, 'junit.xml'))) {
+      xmllint(join(out, 'junit.xml'));
+      expect(rootLine(readFileSync(join(out, 'junit.xml'), 'utf8'))).not.toMatch(/ failures="0" errors="0"/);
+    }
+  });
+});
+
 describe('hostile rig files (items 4 and 5)', () => {
   test('--reports under /proc is refused at once with exit 2 (Node\'s recursive mkdir spun there, deaf to signals)', async () => {
     const r = await hil([...RUN, '--reports', '/proc/x']);
