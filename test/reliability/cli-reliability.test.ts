@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { ensureBuilt, hil, MAIN, ROOT, startHil, until } from '../harness/cli/support/cli.js';
+import { ensureBuilt, hil, MAIN, processesMentioning, ROOT, startHil, until } from '../harness/cli/support/cli.js';
 
 jest.setTimeout(240_000);
 
@@ -60,6 +60,29 @@ describe('signals (item 3)', () => {
     xmllint(join(reports, 'junit.xml'));
     expect(readFileSync(join(reports, 'junit.xml'), 'utf8')).toContain('is gone');
     expect(existsSync(join(reports, '.hil.lock'))).toBe(false);
+  });
+});
+
+describe('signals in the one-shot commands (item 3)', () => {
+  const SIGNO = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+  test.each([
+    ['check', 'SIGINT', ['check']],
+    ['request', 'SIGTERM', ['request', 'meter-1', '11']],
+    ['diagnose', 'SIGHUP', ['diagnose', 'meter-1']],
+  ] as const)('hil %s stopped by %s once its virtual rig runs: exit 128+n, its temp folder and helper processes gone', async (_name, signal, args) => {
+    // TMPDIR here, so the command's hil-XXXXXX folder is this test's and nothing else's.
+    const c = spawn(process.execPath, [MAIN, ...args, '--rig', 'rigs/virtual.yaml'], { cwd: ROOT, env: { ...process.env, TMPDIR: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => c.on('close', (code) => resolve(code)));
+    const temp = (): string[] => readdirSync(dir).filter((f) => f.startsWith('hil-'));
+    // The rig is running once a helper process (pty, power) names the command's folder.
+    await until(() => temp().some((f) => processesMentioning(join(dir, f)).length > 0), 60_000, `hil ${args[0]}'s virtual rig to start`);
+    c.kill(signal);
+    expect(await exited).toBe(128 + SIGNO[signal]);
+    expect(stderr).toContain(`stopped: received ${signal}`);
+    expect(temp()).toEqual([]);
+    expect(processesMentioning(dir)).toEqual([]);
   });
 });
 
