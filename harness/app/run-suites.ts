@@ -36,6 +36,7 @@ import { BenchSession } from '../steps/session.js';
 import { describeStart, startSession } from '../steps/session-start.js';
 import { TestCaptures } from './captures.js';
 import { openBench, type OpenedBench } from './open-bench.js';
+import type { Bench } from '../steps/bench.js';
 import { planRun } from './plan-run.js';
 import { RunObserver } from './run-observer.js';
 import { plannedRig } from './planned-rig.js';
@@ -271,7 +272,7 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
         say(refused);
         return { exitCode: 1, ...files, refused };
       }
-      await warnSharedPorts(opened.rig, say);
+      await warnSharedPorts(opened.rig, opened.bench, say);
       if (opened.rig.session) for (const s of await startSession(opened.bench, opened.rig.session.start, l.active)) say(describeStart(s));
     }
     let run: Run;
@@ -316,10 +317,13 @@ function reporterLabel(r: Reporter, specs: readonly ReporterSpec[]): string {
 }
 
 /** A second process on a serial link's device takes frames meant for the harness: say so before the first test. */
-async function warnSharedPorts(rig: Rig, say: (line: string) => void): Promise<void> {
+async function warnSharedPorts(rig: Rig, bench: Bench, say: (line: string) => void): Promise<void> {
   for (const l of rig.links) {
     if (l.kind !== 'slip' || l.path.startsWith('tcp://')) continue;
     const holders = await otherPortHolders(l.path);
-    if (holders.length) say(`warning: ${l.path} (link ${l.name}) is also open in ${describeHolders(holders)}: it can read or write frames meant for the harness`);
+    if (!holders.length) continue;
+    const shared = `${l.path} (link ${l.name}) is also open in ${describeHolders(holders)}: it can read or write frames meant for the harness`;
+    bench.sharedPorts.set(l.name, shared);
+    say(`warning: ${shared}`);
   }
 }

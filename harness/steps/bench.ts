@@ -58,6 +58,11 @@ export class Bench {
   private readonly powers: ReadonlyMap<string, DevicePower>;
   private readonly journals = new Map<string, Journal>();
   private readonly refusalOf: (device: string) => string | undefined;
+  /**
+   * Per link, what was found sharing its port when the run began (another process holding the
+   * device node): said in every "no answer" failure on that link, where a stolen frame shows.
+   */
+  readonly sharedPorts = new Map<string, string>();
 
   /** The NMS host firewall; the steps set per-device rules so parallel tests do not meet. */
   get firewall(): Firewall {

@@ -97,9 +97,10 @@ export function failUnanswered({ bench, ctx, attempt }: StepRun, what: string, s
   const lost = now.unanswered - attempt.requests.unanswered;
   const partial = sent > lost && lost > 0;
   const dropped = describeLinkDrops(attempt.linkDrops, linkDrops(bench, dev.link));
-  return fail(`${what}: no answer from ${dev.name} within ${waited}${dropped ? ` (${dropped})` : ''}`, {
+  const shared = bench.sharedPorts.get(dev.link);
+  return fail(`${what}: no answer from ${dev.name} within ${waited}${dropped ? ` (${dropped})` : ''}${shared ? ` (warning: port shared)` : ''}`, {
     expected: `an answer from [${dev.address}]:${dev.port} to ${asked}`,
-    seen: `nothing from the device on the link${partial ? `; in this test ${lost} of ${sent} requests to ${dev.name} went unanswered, the others were answered` : ''}${dropped ? `; ${dropped}` : ''}`,
+    seen: `nothing from the device on the link${partial ? `; in this test ${lost} of ${sent} requests to ${dev.name} went unanswered, the others were answered` : ''}${dropped ? `; ${dropped}` : ''}${shared ? `; warning: ${shared}` : ''}`,
     ...(partial
       ? {
           likelyCause: `Requests or answers are lost between the NMS and ${dev.name}: the device answers some requests and not others (a lossy RF mesh or dongle, or firmware that drops frames).`,

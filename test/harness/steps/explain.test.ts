@@ -33,3 +33,15 @@ describe('a faulty meter: what the firmware did wrong', () => {
     expect(f.likelyCause).toMatch(/load-balancer VIP case/);
   });
 });
+
+describe('a port shared with another process (issue 14 item 7)', () => {
+  test('an unanswered request says the port was found shared when the run began', async () => {
+    const mb = await openBench({ meters: 1 });
+    const link = mb.rig.devices[0]!.link;
+    mb.bench.sharedPorts.set(link, `/dev/ttyUSB0 (link ${link}) is also open in minicom (pid 4242, user lab): it can read or write frames meant for the harness`);
+    const res = await runOnMemory(mb, [registrationSuite(`  - name: get\n    steps:\n      - power: off\n      - get: 18\n`)], {}, { requestTimeoutMs: 300 });
+    const f = res.get('s @ meter-1 › get')!.result.failure!;
+    expect(f.message).toMatch(/^step 2 \(get: 18\): GET 18: no answer from meter-1 within \S+ \(warning: port shared\)/);
+    expect(f.seen!.split('\n')[0]).toBe(`nothing from the device on the link; warning: /dev/ttyUSB0 (link ${link}) is also open in minicom (pid 4242, user lab): it can read or write frames meant for the harness`);
+  });
+});
