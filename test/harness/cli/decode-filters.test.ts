@@ -96,6 +96,16 @@ describe('hil decode filters', () => {
     expect([json.time, json.timeMs]).toEqual([undefined, 10000000000001500]);
   });
 
+  test('if_tsresol 0 (whole seconds) with all-ones timestamp bytes: the raw figure, not a RangeError', async () => {
+    const file = join(dir, 'ones.pcapng');
+    writeFileSync(file, Buffer.concat([shb(true), idb(229, true, [option(9, Buffer.from([0]), true)]), epb(0, 2n ** 64n - 1n, FRAME5, true)]));
+    const text = await decode(file);
+    expect(text.code).toBe(0);
+    expect(text.lines[0]).toBe('#1 t=18446744073709552000 s since 1970 (outside the date range) [2018::2]:62590 -> [2018::188]:61628');
+    const json = JSON.parse((await decode(file, { json: true })).lines[0]!);
+    expect([json.time, json.timeMs]).toEqual([undefined, 18446744073709552000000]);
+  });
+
   test('--follow prints frames appended to a growing capture, and ends when told', async () => {
     const whole = readFileSync(GET);
     const cut = readPcap(whole).records[4]!.offset;
