@@ -111,6 +111,11 @@ export interface SignaturesLook {
 export interface GroupsLook {
   /** {type -> id} the device runs in. */
   running: Map<number, number>;
+  /**
+   * false when GET 58 went unanswered and no registration of the device was seen (a device found
+   * registered to an earlier NMS): nothing says which groups it runs in, so no mismatch is concluded.
+   */
+  known: boolean;
 }
 
 /** The configuration group; it has no branch of its own and is evidence only. */

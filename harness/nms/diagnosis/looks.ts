@@ -153,8 +153,9 @@ async function lookAtGroups(given: DiagnosisFacts, probe: DiagnosisProbe, see: S
   const answer = await probe.get(TLV.GroupInfo);
   const running = groupsOf(answer.ok ? answer.tlvs : (given.lastRegistration ?? []));
   const described = running.size === 0 ? 'no group' : [...running].map(([t, id]) => `type ${t} id ${id}`).join(', ');
-  see('GET 58 GroupInfo', answer.ok ? `${answer.code}: ${described}` : `${resultText(answer, () => '')}; from last /r: ${described}`);
-  return { running };
+  const known = answer.ok || given.lastRegistration !== undefined;
+  see('GET 58 GroupInfo', answer.ok ? `${answer.code}: ${described}` : known ? `${resultText(answer, () => '')}; from last /r: ${described}` : `${resultText(answer, () => '')}; no registration of it seen either: groups unknown`);
+  return { running, known };
 }
 
 function noteConfigGroup(given: DiagnosisFacts, groups: GroupsLook, see: See): ConfigGroupLook {

@@ -6,6 +6,7 @@ import { conclude, type Diagnosis } from '../result.js';
 export function firmwareGroup(f: Looked<'nms' | 'groups'>): Diagnosis | undefined {
   const want = expectedGroup(f.given.device.expected?.firmwareGroup);
   const running = f.groups.running;
+  if (!f.groups.known) return undefined;
   if (want === undefined || (running.get(FIRMWARE_GROUP) ?? 0) === want) return undefined;
   const { firmwareGroupMismatches: mismatches, signatureFailures } = f.nms;
   return conclude(

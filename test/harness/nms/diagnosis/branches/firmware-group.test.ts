@@ -29,6 +29,12 @@ describe('firmwareGroup', () => {
     expect(firmwareGroup(f)!.cause).toBe('Running firmware group on the device is not reported but must be id=317.');
   });
 
+  it('concludes nothing when GET 58 goes unanswered and no registration was seen (a device found registered to an earlier NMS)', async () => {
+    const f = await looked('groups', facts({ state: 'up', registrationCount: 0 }), probe({ 58: { ok: false, error: 'timeout' } }));
+    expect(f.evidence[f.evidence.length - 1]).toEqual({ what: 'GET 58 GroupInfo', seen: 'timeout; no registration of it seen either: groups unknown' });
+    expect(firmwareGroup(f)).toBeUndefined();
+  });
+
   it('is nothing when the group matches an expectation given as text, whatever the configuration group', async () => {
     const asText = facts({ device: { ...meter, expected: { firmwareGroup: '317', configGroup: 42 } } });
     expect(firmwareGroup(await looked('groups', asText, probe({ 58: ok({ type: 58, fields: { type: 2, id: 317 } }, { type: 58, fields: { type: 1, id: 5 } }) })))).toBeUndefined();
