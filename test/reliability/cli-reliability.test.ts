@@ -117,6 +117,16 @@ function canMountTmpfs(): boolean {
 }
 const onTmpfs = canMountTmpfs() ? test : test.skip;
 
+/** A shell script in a mount namespace of its own (its tmpfs mounts vanish with it): exit code and stderr. */
+function inMountNamespace(script: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn('unshare', ['-m', 'sh', '-c', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    c.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 describe('a full disk (item 2)', () => {
   onTmpfs('reports on a 256 KiB tmpfs: each failed file is said once, exit 4, and the JUnit is never green', async () => {
     const out = join(dir, 'out');
@@ -129,12 +139,7 @@ describe('a full disk (item 2)', () => {
       `cp "${mnt}/r/junit.xml" "${out}/" 2>/dev/null`,
       'exit $code',
     ].join('\n');
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const c = spawn('unshare', ['-m', 'sh', '-c', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      c.on('close', (code) => resolve({ code, stderr }));
-    });
+    const r = await inMountNamespace(script);
     expect(r.code).toBe(4);
     const said = r.stderr.split('\n').filter((l) => l.startsWith('hil run: cannot record results: '));
     expect(said.length).toBeGreaterThan(0);
@@ -168,12 +173,7 @@ describe('a disk made read-only mid-run (item 2)', () => {
       `cp "${mnt}/r/junit.xml" "${out}/" 2>/dev/null`,
       'exit $code',
     ].join('\n');
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const c = spawn('unshare', ['-m', 'sh', '-c', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      c.on('close', (code) => resolve({ code, stderr }));
-    });
+    const r = await inMountNamespace(script);
     expect(r.code).toBe(4);
     const said = r.stderr.split('\n').filter((l) => l.startsWith('hil run: cannot record results: '));
     expect(said.length).toBeGreaterThan(0);
