@@ -117,6 +117,24 @@ function canMountTmpfs(): boolean {
 }
 const onTmpfs = canMountTmpfs() ? test : test.skip;
 
+/**
+ * Exit 4, each failed write said once with its reason, no stack trace or uncaught error, and a
+ * JUnit left behind (if any) valid and not green.
+ */
+function expectResultsNotRecorded(r: { code: number | null; stderr: string }, reason: string, junit: string): void {
+  expect(r.code).toBe(4);
+  const said = r.stderr.split('\n').filter((l) => l.startsWith('hil run: cannot record results: '));
+  expect(said.length).toBeGreaterThan(0);
+  expect(said.every((l) => l.includes(reason))).toBe(true);
+  expect(new Set(said).size).toBe(said.length);
+  expect(r.stderr).not.toContain('    at ');
+  expect(r.stderr).not.toMatch(/uncaught|Unhandled/i);
+  if (existsSync(junit)) {
+    xmllint(junit);
+    expect(rootLine(readFileSync(junit, 'utf8'))).not.toMatch(/ errors="0"/);
+  }
+}
+
 /** A shell script in a mount namespace of its own (its tmpfs mounts vanish with it): exit code and stderr. */
 function inMountNamespace(script: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -140,16 +158,7 @@ describe('a full disk (item 2)', () => {
       'exit $code',
     ].join('\n');
     const r = await inMountNamespace(script);
-    expect(r.code).toBe(4);
-    const said = r.stderr.split('\n').filter((l) => l.startsWith('hil run: cannot record results: '));
-    expect(said.length).toBeGreaterThan(0);
-    expect(said.every((l) => l.includes('no space left on the device (ENOSPC)'))).toBe(true);
-    expect(new Set(said).size).toBe(said.length);
-    expect(r.stderr).not.toContain('    at ');
-    if (existsSync(join(out, 'junit.xml'))) {
-      xmllint(join(out, 'junit.xml'));
-      expect(rootLine(readFileSync(join(out, 'junit.xml'), 'utf8'))).not.toMatch(/ errors="0"/);
-    }
+    expectResultsNotRecorded(r, 'no space left on the device (ENOSPC)', join(out, 'junit.xml'));
   });
 });
 
@@ -174,17 +183,7 @@ describe('a disk made read-only mid-run (item 2)', () => {
       'exit $code',
     ].join('\n');
     const r = await inMountNamespace(script);
-    expect(r.code).toBe(4);
-    const said = r.stderr.split('\n').filter((l) => l.startsWith('hil run: cannot record results: '));
-    expect(said.length).toBeGreaterThan(0);
-    expect(said.every((l) => l.includes('EROFS'))).toBe(true);
-    expect(new Set(said).size).toBe(said.length);
-    expect(r.stderr).not.toContain('    at ');
-    expect(r.stderr).not.toMatch(/uncaught|Unhandled/i);
-    if (existsSync(join(out, 'junit.xml'))) {
-      xmllint(join(out, 'junit.xml'));
-      expect(rootLine(readFileSync(join(out, 'junit.xml'), 'utf8'))).not.toMatch(/ failures="0" errors="0"/);
-    }
+    expectResultsNotRecorded(r, 'the file system is read-only (EROFS)', join(out, 'junit.xml'));
   });
 });
 
