@@ -55,7 +55,7 @@ const FIRST_EUI64 = 0x00173bfffe100000n;
 
 /** Everything up to the first /r: sockets bound, meters built and held off, the NMS listening. */
 export async function prepareShard(opts: ShardOptions): Promise<Shard> {
-  const { count, concurrency, timeoutMs } = opts;
+  const { count } = opts;
   const signer = await NmsSigner.load(KEY, CERT);
   const certPem = readFileSync(CERT, 'utf8');
   let peakHeap = 0;

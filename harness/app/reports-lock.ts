@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { systemReason } from '../../core/atomic-write.js';
 import { ResourceError } from '../../core/errors.js';
 import { makeDirs } from '../../core/make-dirs.js';
+import { startTimeOf } from '../../drivers/lease/owner.js';
 
 export const LOCK_FILE = '.hil.lock';
 /** A takeover file older than this was left by a process killed mid-takeover (which takes microseconds). */
@@ -171,7 +172,7 @@ function isAlive(o: LockOwner): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const ticks = startTicks(o.pid);
+  const ticks = startTimeOf(o.pid);
   return o.startTicks === undefined || ticks === undefined || ticks === o.startTicks;
 }
 
@@ -190,19 +191,6 @@ function ownerOfThisProcess(command: string): LockOwner {
   } catch {
     // No passwd entry (a container's numeric uid): the pid still identifies the holder.
   }
-  const ticks = startTicks(process.pid);
+  const ticks = startTimeOf(process.pid);
   return { pid: process.pid, ...(ticks !== undefined ? { startTicks: ticks } : {}), host: hostname(), user, command, since: new Date().toISOString() };
-}
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
-export function startTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const v = Number(fields[19]);
-    return Number.isFinite(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
