@@ -1,7 +1,7 @@
 /**
  * A fuzz target over the bench `hil request` uses: POSTs go through the NMS client (signed by the
  * rig's NMS key, so they reach the device's handlers), raw frames onto the device's link from the
- * NMS's request address and port (as `inject` sends them), the probe is a GET of DeviceID (11,
+ * NMS's request address and port (as `inject` sends them), the probe is a GET of DeviceID (2,
  * the cheap TLV the protocol reference suggests), and recovery is a power cycle followed by
  * probes until the device answers again.
  */
@@ -10,19 +10,32 @@ import { ConfigError } from '../../core/errors.js';
 import { TLV } from '../csmp/tlv-ids.js';
 import type { Bench } from '../steps/bench.js';
 import type { FuzzInput } from './fuzz-input.js';
-import type { FuzzTarget } from './campaign.js';
+import type { FindingEvidence, FuzzTarget } from './campaign.js';
+import { InputWindow } from './input-window.js';
+
+/** A device's console transcript (harness/app's console logs have this shape). */
+export interface ConsoleTranscript {
+  textSince(sinceMs: number): string;
+}
 
 export interface BenchTargetOptions {
   /** Real ms the probe waits for an answer. */
   probeTimeoutMs: number;
   /** Real ms a device has to answer again after its power cycle. */
   recoverMs: number;
+  /** The device's console transcript, for findings' evidence. */
+  console?: ConsoleTranscript;
 }
 
-export function benchTarget(bench: Bench, device: string, opts: BenchTargetOptions): FuzzTarget {
+/** The target, and `stop()` to detach its frame window from the link. */
+/** Real ms the console prompt may take when a crash is being recorded. */
+const CONSOLE_PROMPT_MS = 2000;
+
+export function benchTarget(bench: Bench, device: string, opts: BenchTargetOptions): FuzzTarget & { stop(): void } {
   const dev = bench.device(device);
   const link = bench.link(dev.link);
   if (!link) throw new ConfigError(`device '${dev.name}'`, 'reference', `link '${dev.link}' is not open`);
+  const window = new InputWindow(link, dev.address);
   const client = bench.nms.client;
   // The answer to a fuzz input does not matter, only the probe after it: half the probe's wait.
   const sendTimeout = bench.toClockMs(opts.probeTimeoutMs / 2);
@@ -46,6 +59,7 @@ export function benchTarget(bench: Bench, device: string, opts: BenchTargetOptio
   const power = bench.power(dev.name);
   return {
     async send(input: FuzzInput): Promise<void> {
+      window.reset();
       if (input.kind === 'post') {
         await quiet(client.post(dev.name, input.tlvs.map((t) => ({ type: t.type, fields: t.fields })), { sign: bench.nms.signing !== undefined, timeoutMs: sendTimeout }));
         return;
@@ -53,6 +67,18 @@ export function benchTarget(bench: Bench, device: string, opts: BenchTargetOptio
       link.send({ src: bench.sources.addressFor(dev.name), dst: dev.address, srcPort: bench.nms.clientPort, dstPort: dev.port, payload: input.bytes });
     },
     probe,
+    evidence: async (): Promise<FindingEvidence> => {
+      const { frames, dropped } = window.snapshot();
+      const con = bench.console(dev.name);
+      if (!con || !opts.console) return { frames, droppedFrames: dropped };
+      // Whether the board's console still gives its prompt tells a crashed agent from a hung board.
+      const consoleAnswers = await con.run('', { timeoutMs: CONSOLE_PROMPT_MS }).then(
+        () => true,
+        () => false,
+      );
+      return { frames, droppedFrames: dropped, console: opts.console.textSince(window.since), consoleAnswers };
+    },
+    stop: () => window.stop(),
     ...(power
       ? {
           recover: async (): Promise<boolean> => {

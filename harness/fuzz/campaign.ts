@@ -8,6 +8,7 @@
 import { minimise } from './minimise.js';
 import { describeInput, inputKey, type FuzzInput } from './fuzz-input.js';
 import { fuzzInputAt, type MutatorCorpus } from './mutator.js';
+import type { WindowFrame } from './input-window.js';
 
 /** The device as the campaign sees it (harness/fuzz/bench-target.ts over an opened bench). */
 export interface FuzzTarget {
@@ -17,6 +18,19 @@ export interface FuzzTarget {
   probe(): Promise<boolean>;
   /** Power-cycles the device and waits until it answers again; absent without power control. */
   recover?: () => Promise<boolean>;
+  /** What the wire and the console showed since the last input was sent (taken when a crash is detected). */
+  evidence?: () => Promise<FindingEvidence>;
+}
+
+export interface FindingEvidence {
+  /** Frames to and from the device since the crashing input was sent: the input, the unanswered probes. */
+  frames: WindowFrame[];
+  /** Frames beyond the window's bound, not kept. */
+  droppedFrames: number;
+  /** Console transcript over the same time, when the rig has a console for the device. */
+  console?: string;
+  /** Whether the console still gave its prompt when the crash was detected. */
+  consoleAnswers?: boolean;
 }
 
 export interface Finding {
@@ -33,6 +47,8 @@ export interface Finding {
   detectMs: number;
   /** Whether the device answered again after its power cycle (false: the campaign stopped). */
   recovered: boolean;
+  /** The wire and console around the first crash, before any power cycle. */
+  evidence?: FindingEvidence;
 }
 
 export interface CampaignOptions {
@@ -93,8 +109,10 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions): Pr
       opts.onProgress?.({ inputs: i + 1, findings: findings.length, elapsedMs: now() - start });
       if (alive) continue;
       const detectMs = now() - sent;
+      const evidence = await target.evidence?.();
+      const seen = evidence ? { evidence } : {};
       if (!target.recover) {
-        const f: Finding = { kind: 'crashed', index: i, input, minimised: input, minimisedBy: 'none', hits: [i], detectMs, recovered: false };
+        const f: Finding = { kind: 'crashed', index: i, input, minimised: input, minimisedBy: 'none', hits: [i], detectMs, recovered: false, ...seen };
         findings.push(f);
         opts.onFinding?.(f);
         ended = 'device lost';
@@ -102,7 +120,7 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions): Pr
         break;
       }
       const recovered = await target.recover();
-      const f: Finding = { kind: 'crashed', index: i, input, minimised: input, minimisedBy: 'none', hits: [i], detectMs, recovered };
+      const f: Finding = { kind: 'crashed', index: i, input, minimised: input, minimisedBy: 'none', hits: [i], detectMs, recovered, ...seen };
       if (!recovered) {
         findings.push(f);
         opts.onFinding?.(f);

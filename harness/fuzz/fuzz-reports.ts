@@ -2,6 +2,8 @@
  * What `hil fuzz` leaves in the reports folder, under fuzz/<device>/seed-<seed>/:
  * - crashes/<n>-input.bin and <n>-minimised.bin: the inputs as sent (a POST's TLV payload before
  *   signing, or the raw frame), the crash corpus a later campaign or a decoder can start from;
+ * - crashes/<n>.pcap and <n>-console.txt: the wire to and from the device from the crashing input
+ *   to the unanswered probe, and its console over the same time (when the rig has one);
  * - finding-<n>.suite.yaml: the reproducer `hil run FILE --device DEVICE` replays;
  * - junit.xml: one testcase per finding (a passing "no finding" case when there is none), valid
  *   against junit-10.xsd and Surefire's schema like the run's JUnit;
@@ -13,7 +15,11 @@ import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { toHex } from '../../core/bytes.js';
-import { buildPayload } from '../csmp/payload.js';
+import { buildPayload, decodePayload } from '../csmp/payload.js';
+import { formatTlv } from '../csmp/format.js';
+import { encodePcap } from '../../core/pcap-format.js';
+import { decodeCoapMessage } from '../decode/message.js';
+import { renderText } from '../decode/render.js';
 import type { CampaignResult, Finding } from './campaign.js';
 import { describeInput, inputSize, type FuzzInput } from './fuzz-input.js';
 import { reproducerSuite } from './reproducer.js';
@@ -32,6 +38,17 @@ export interface WrittenFinding {
   suite: string;
 }
 
+/** The files of finding `n`, relative to the campaign folder. */
+export function findingFiles(n: number, f: Finding): { suite: string; input: string; minimised: string; pcap?: string; console?: string } {
+  return {
+    suite: `finding-${n}.suite.yaml`,
+    input: `crashes/${n}-input.bin`,
+    minimised: `crashes/${n}-minimised.bin`,
+    ...(f.evidence ? { pcap: `crashes/${n}.pcap` } : {}),
+    ...(f.evidence?.console !== undefined ? { console: `crashes/${n}-console.txt` } : {}),
+  };
+}
+
 export function findingsDir(reports: string, device: string, seed: number): string {
   return join(reports, 'fuzz', device.replace(/[^A-Za-z0-9._-]/g, '_'), `seed-${seed}`);
 }
@@ -42,11 +59,13 @@ export function inputBytes(input: FuzzInput): Uint8Array {
 
 /** Writes one finding's corpus files and reproducer as soon as it is found. */
 export function writeFinding(ctx: FuzzReportContext, f: Finding, number: number, seed: number): WrittenFinding {
-  const crashes = join(ctx.dir, 'crashes');
-  makeDirs(crashes);
-  writeFileAtomic(join(crashes, `${number}-input.bin`), inputBytes(f.input));
-  writeFileAtomic(join(crashes, `${number}-minimised.bin`), inputBytes(f.minimised));
-  const suite = join(ctx.dir, `finding-${number}.suite.yaml`);
+  const files = findingFiles(number, f);
+  makeDirs(join(ctx.dir, 'crashes'));
+  writeFileAtomic(join(ctx.dir, files.input), inputBytes(f.input));
+  writeFileAtomic(join(ctx.dir, files.minimised), inputBytes(f.minimised));
+  if (files.pcap) writeFileAtomic(join(ctx.dir, files.pcap), encodePcap(f.evidence!.frames));
+  if (files.console) writeFileAtomic(join(ctx.dir, files.console), f.evidence!.console!);
+  const suite = join(ctx.dir, files.suite);
   writeFileAtomic(suite, reproducerSuite(f, { device: ctx.device, seed, number, signed: ctx.signed }));
   return { number, suite };
 }
@@ -64,9 +83,12 @@ export function writeSummary(ctx: FuzzReportContext, r: CampaignResult): void {
     minimisedHex: toHex(inputBytes(f.minimised)),
     minimisedBy: f.minimisedBy,
     size: { input: inputSize(f.input), minimised: inputSize(f.minimised) },
+    inputDecoded: decodedInput(f.input),
     detectMs: f.detectMs,
     recovered: f.recovered,
-    reproducer: `finding-${i + 1}.suite.yaml`,
+    framesSeen: f.evidence?.frames.length,
+    consoleAnswers: f.evidence?.consoleAnswers,
+    files: findingFiles(i + 1, f),
   }));
   const summary = { device: ctx.device, rig: ctx.rig, seed: r.seed, inputs: r.inputs, elapsedMs: r.elapsedMs, ended: r.ended, findings };
   writeFileAtomic(join(ctx.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -84,17 +106,30 @@ export function junitXml(ctx: FuzzReportContext, r: CampaignResult): string {
   for (const [k, v] of [['rig', ctx.rig], ['device', ctx.device], ['seed', String(r.seed)], ['inputs', String(r.inputs)], ['ended', r.ended], ['host', hostname()]] as const) props.ele('property', { name: k, value: xmlSafe(v) });
   if (!r.findings.length) suite.ele('testcase', { name: `no crash in ${r.inputs} inputs (seed ${r.seed})`, classname: name, time: seconds(r.elapsedMs) });
   r.findings.forEach((f, i) => {
+    const files = findingFiles(i + 1, f);
     const tc = suite.ele('testcase', { name: `finding ${i + 1}: crashed after input ${f.index}`, classname: name, time: seconds(f.detectMs) });
     const text = [
       `input ${f.index} of seed ${r.seed}: ${describeInput(f.input)}`,
+      `input bytes (${f.input.kind === 'post' ? 'TLV payload before signing' : 'CoAP frame'}): ${toHex(inputBytes(f.input), ' ')}`,
+      `input decoded:\n${decodedInput(f.input)}`,
       `minimised (${f.minimisedBy}): ${describeInput(f.minimised)}`,
       `same crash after inputs: ${f.hits.join(', ')}`,
-      `no answer to GET 11 within the probe timeout; ${f.recovered ? 'answered again after a power cycle' : 'did not come back'}`,
-      `reproducer: hil run ${join(ctx.dir, `finding-${i + 1}.suite.yaml`)} --device ${ctx.device} --rig ${ctx.rig}`,
+      `no answer to GET 2 (DeviceID) within the probe timeout: detected ${(f.detectMs / 1000).toFixed(1)} s after the input was sent; ${f.recovered ? 'answered again after a power cycle' : 'did not come back'}`,
+      ...(f.evidence ? [`wire: ${f.evidence.frames.length} frame(s) to and from the device from the input to the verdict in ${files.pcap}${f.evidence.droppedFrames ? ` (${f.evidence.droppedFrames} more not kept)` : ''}`] : []),
+      ...(files.console ? [`console over the same time: ${files.console}; ${f.evidence!.consoleAnswers ? 'the console still gave its prompt (the board runs, the agent does not answer)' : 'the console did not give its prompt either (the board hangs)'}`] : []),
+      `reproducer: hil run ${join(ctx.dir, files.suite)} --device ${ctx.device} --rig ${ctx.rig}`,
     ].join('\n');
     // Fuzz inputs hold NULs and other characters XML cannot carry.
     tc.ele('failure', { type: f.kind, message: xmlSafe(`${ctx.device} stopped answering after ${describeInput(f.minimised)}`) }).txt(xmlSafe(text));
-    tc.ele('system-out').txt(`[[ATTACHMENT|finding-${i + 1}.suite.yaml]]\n[[ATTACHMENT|crashes/${i + 1}-minimised.bin]]\n`);
+    const attached = [files.suite, files.minimised, files.pcap, files.console].filter((x): x is string => x !== undefined);
+    tc.ele('system-out').txt(attached.map((a) => `[[ATTACHMENT|${a}]]\n`).join(''));
   });
   return root.end({ prettyPrint: true });
+}
+
+/** The input as decoded text: a frame as `hil decode` shows it, a POST's TLVs field by field. */
+export function decodedInput(input: FuzzInput): string {
+  if (input.kind === 'inject') return renderText(decodeCoapMessage(input.bytes));
+  const { tlvs, error } = decodePayload(inputBytes(input));
+  return [...tlvs.map((t) => `    ${formatTlv(t)}`), ...(error ? [`  ! ${error.message}`] : [])].join('\n');
 }

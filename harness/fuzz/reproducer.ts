@@ -16,7 +16,7 @@ export function reproducerSuite(f: Finding, ctx: { device: string; seed: number;
     description: `Found by hil fuzz ${ctx.device} --seed ${ctx.seed} (input ${f.index}): the device stopped answering after ${describeInput(f.input)}. Minimised: ${describeInput(f.minimised)}.`,
     setup: [{ 'expect-state': { state: 'up', within: '5m' } }],
     teardown: [{ power: 'cycle' }],
-    tests: [{ name: `survives fuzz input ${f.index} (seed ${ctx.seed})`, steps: [inputStep(f.minimised, ctx.signed), { get: 11 }, { 'expect-reply': '2.05' }] }],
+    tests: [{ name: `survives fuzz input ${f.index} (seed ${ctx.seed})`, steps: [inputStep(f.minimised, ctx.signed), { get: 2 }, { 'expect-reply': '2.05' }] }],
   };
   return stringify(doc, { lineWidth: 0 });
 }

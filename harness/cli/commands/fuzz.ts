@@ -78,24 +78,29 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
           [t.device.name],
           async (b) => {
             ctx = { dir: findingsDir(reports, t.device.name, seed), device: t.device.name, rig: opts.rig ?? defaultRigFile(), signed: b.nms.signing !== undefined };
-            const fuzzTarget = benchTarget(b.bench, t.device.name, { probeTimeoutMs: parseDuration(opts.probeTimeout)!, recoverMs: RECOVER_MS });
+            const consoleLog = b.consoleLogs.get(t.device.name);
+            const fuzzTarget = benchTarget(b.bench, t.device.name, { probeTimeoutMs: parseDuration(opts.probeTimeout)!, recoverMs: RECOVER_MS, ...(consoleLog ? { console: consoleLog } : {}) });
             if (!fuzzTarget.recover) err(`${t.device.name} has no power control: the campaign ends at the first crash, and crashes are not minimised`);
             err(`fuzzing ${t.device.name} [${t.device.address}] with seed ${seed}${maxInputs ? `, at most ${maxInputs} inputs` : ''} for up to ${opts.budget}`);
-            return runCampaign(fuzzTarget, {
-              seed,
-              corpus: { frames },
-              budgetMs: parseDuration(opts.budget)!,
-              ...(maxInputs !== undefined ? { maxInputs } : {}),
-              signal: stop.signal,
-              onProgress: (p) => {
-                if (tty) process.stderr.write(`\r\x1b[K${p.inputs} inputs, ${p.findings} findings, ${(p.elapsedMs / 1000).toFixed(0)} s`);
-              },
-              onFinding: (f: Finding) => {
-                const w = writeFinding(ctx!, f, written.length + 1, seed);
-                written.push(w.suite);
-                err(`${tty ? '\r\x1b[K' : ''}finding ${w.number}: ${t.device.name} crashed after input ${f.index}; minimised to ${describeInput(f.minimised)}`);
-              },
-            });
+            try {
+              return await runCampaign(fuzzTarget, {
+                seed,
+                corpus: { frames },
+                budgetMs: parseDuration(opts.budget)!,
+                ...(maxInputs !== undefined ? { maxInputs } : {}),
+                signal: stop.signal,
+                onProgress: (p) => {
+                  if (tty) process.stderr.write(`\r\x1b[K${p.inputs} inputs, ${p.findings} findings, ${(p.elapsedMs / 1000).toFixed(0)} s`);
+                },
+                onFinding: (f: Finding) => {
+                  const w = writeFinding(ctx!, f, written.length + 1, seed);
+                  written.push(w.suite);
+                  err(`${tty ? '\r\x1b[K' : ''}finding ${w.number}: ${t.device.name} crashed after input ${f.index}; minimised to ${describeInput(f.minimised)}`);
+                },
+              });
+            } finally {
+              fuzzTarget.stop();
+            }
           },
           { stop, windsDown: true },
         );

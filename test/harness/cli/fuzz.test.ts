@@ -11,6 +11,13 @@ import { parse } from 'yaml';
 import { validateJUnit, xpath } from '../report/support/xmllint.js';
 import { tempDir, writeRig } from '../../suites/support/rigs.js';
 import { ensureBuilt, hil, type CliResult } from './support/cli.js';
+import { execa } from 'execa';
+
+async function tsharkFields(pcap: string, fields: string[]): Promise<string[]> {
+  const r = await execa('tshark', ['-n', '-r', pcap, '-d', 'udp.port==61628,coap', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { reject: false });
+  if (r.exitCode !== 0) throw new Error(`tshark failed on ${pcap}: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
 
 // A hang guard for a busy 2-core machine, not a speed check.
 jest.setTimeout(120_000);
@@ -53,9 +60,31 @@ describe('hil fuzz against a meter that crashes on a TransferRequest without hwI
     expect(await xpath(junit, 'string(//testcase/failure/@type)')).toBe('crashed');
   });
 
+  test("the finding carries its evidence: the input's bytes and decoding, a pcap from the input to the unanswered probe, the console", async () => {
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    const f = summary.findings[0];
+    expect(f.files).toEqual({ suite: 'finding-1.suite.yaml', input: 'crashes/1-input.bin', minimised: 'crashes/1-minimised.bin', pcap: 'crashes/1.pcap', console: 'crashes/1-console.txt' });
+    expect(f.consoleAnswers).toBe(true);
+    expect(readFileSync(join(dir, 'crashes', '1-console.txt'), 'utf8')).toContain('meter-00173bfffe000002> ');
+    expect(f.inputDecoded).toMatch(/^ {4}\[65\/TransferRequest\]: \{fileHash: 0{64}, fileName: "A{200,}", version: "0\.0\.1", fileSize: 1024, blockSize: 1024\}$/);
+    // What tshark reads in the pcap: the signed POST to meter-2, then GETs of DeviceID it never answered.
+    const lines = await tsharkFields(join(dir, 'crashes', '1.pcap'), ['ipv6.src', 'ipv6.dst', 'coap.code', 'coap.opt.uri_path']);
+    expect(lines.length).toBe(f.framesSeen);
+    expect(lines[0]).toBe('fd00::1\tfd00:77::102\t2\tc');
+    expect(lines.slice(1).every((l) => /^fd00::1\tfd00:77::102\t1\tc$/.test(l))).toBe(true);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    const junit = join(dir, 'junit.xml');
+    const text = await xpath(junit, 'string(//testcase/failure)');
+    expect(text).toContain(`input bytes (TLV payload before signing): ${f.inputHex.replace(/(..)(?!$)/g, '$1 ')}\n`);
+    expect(text).toMatch(/no answer to GET 2 \(DeviceID\) within the probe timeout: detected \d+\.\d s after the input was sent; answered again after a power cycle\n/);
+    expect(text).toContain(`wire: ${f.framesSeen} frame(s) to and from the device from the input to the verdict in crashes/1.pcap\n`);
+    expect(text).toContain('console over the same time: crashes/1-console.txt; the console still gave its prompt (the board runs, the agent does not answer)\n');
+    expect(await xpath(junit, 'string(//testcase/system-out)')).toBe('[[ATTACHMENT|finding-1.suite.yaml]]\n[[ATTACHMENT|crashes/1-minimised.bin]]\n[[ATTACHMENT|crashes/1.pcap]]\n[[ATTACHMENT|crashes/1-console.txt]]');
+  });
+
   test('the reproducer is a post step and a liveness GET, and hil run replays it to the same crash', async () => {
     const suite = parse(readFileSync(join(dir, 'finding-1.suite.yaml'), 'utf8'));
-    expect(suite.tests[0].steps).toEqual([{ post: { tlvs: { '65': {} }, signed: true } }, { get: 11 }, { 'expect-reply': '2.05' }]);
+    expect(suite.tests[0].steps).toEqual([{ post: { tlvs: { '65': {} }, signed: true } }, { get: 2 }, { 'expect-reply': '2.05' }]);
     const replay = await hil(['run', join(dir, 'finding-1.suite.yaml'), '--device', 'meter-2', '--rig', rig, '--reports', join(tmp.dir, 'replay')]);
     expect(replay.code).toBe(1);
     expect(replay.stderr).toContain('step 1 (post: tlv 65 signed): CON POST 65 signed: no answer from meter-2');
