@@ -63,6 +63,8 @@ export interface ExpectParams {
  * watched and more than `atMost` such events fail the step with the measured rate (a storm).
  */
 export interface ExpectEventParams { name: string; withinMs: number; count?: number; spanningMs?: number; atMost?: number; otherwise?: string }
+/** The next `count` periodic reports, their mean spacing within `tolerance` (a fraction) of the subscribed interval or `intervalMs`. */
+export interface ExpectReportsParams { count: number; withinMs: number; intervalMs?: number; tolerance?: number; otherwise?: string }
 export interface ExpectStateParams { state: string; withinMs: number; forMs?: number; otherwise?: string }
 export interface ExpectCounterParams { tlv: number; index?: number; field: string; increases: boolean; otherwise?: string }
 /** A CoAP response code ('2.05', '4.01'…) of the device's answer to the last get/post. */
@@ -157,6 +159,7 @@ export interface StepParamsByName {
   wait: WaitParams;
   expect: ExpectParams;
   'expect-event': ExpectEventParams;
+  'expect-reports': ExpectReportsParams;
   'expect-state': ExpectStateParams;
   'expect-counter': ExpectCounterParams;
   'expect-reply': ExpectReplyParams;
@@ -532,6 +535,38 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
       p.atMost !== undefined
         ? `expect-event: at most ${p.atMost} ${p.name} within ${formatDuration(p.withinMs)}`
         : `expect-event: ${p.count && p.count > 1 ? `${p.count}× ` : ''}${p.name}${p.spanningMs ? ` spanning ${formatDuration(p.spanningMs)}` : ''} within ${formatDuration(p.withinMs)}`,
+    impliedMs: (p) => p.withinMs,
+  },
+  'expect-reports': {
+    kind: 'expectation',
+    description:
+      "The device's next periodic reports come at the interval the NMS subscribed it to (or `interval`): judged on the mean spacing of the device's own CurrentTime in them, within `tolerance` (default 25%). A device reporting at its own default, or not at all, fails with the measured spacing.",
+    usage: '{count, within, interval?, tolerance?, otherwise?}',
+    schema: {
+      type: 'object',
+      properties: {
+        count: { type: 'integer', minimum: 2, maximum: 64, description: 'Reports to wait for (at least 2: one interval).' },
+        within: duration,
+        interval: { ...duration, description: 'The interval to hold the device to (default: what the NMS subscribed or read from it).' },
+        tolerance: { type: 'string', pattern: '^[0-9]{1,2}(\\.[0-9]+)?%$', description: 'How far the mean spacing may be from the interval, e.g. "25%".' },
+        otherwise,
+      },
+      required: ['count', 'within'],
+      additionalProperties: false,
+    },
+    normalize: (raw) => {
+      const r = raw as Obj;
+      return withOtherwise<ExpectReportsParams>(
+        {
+          count: Number(r.count),
+          withinMs: ms(r.within, ['within']),
+          ...(r.interval !== undefined ? { intervalMs: ms(r.interval, ['interval']) } : {}),
+          ...(r.tolerance !== undefined ? { tolerance: Number.parseFloat(String(r.tolerance)) / 100 } : {}),
+        },
+        raw,
+      );
+    },
+    describe: (p) => `expect-reports: ${p.count} every ${p.intervalMs !== undefined ? formatDuration(p.intervalMs) : 'subscribed interval'}${p.tolerance !== undefined ? ` ± ${Math.round(p.tolerance * 100)}%` : ''} within ${formatDuration(p.withinMs)}`,
     impliedMs: (p) => p.withinMs,
   },
   'expect-state': {

@@ -72,6 +72,11 @@ export interface DeviceRecord {
   /** Last report or answered probe: what Down counts missed intervals from. */
   lastAliveAt?: number;
   reportCount: number;
+  /**
+   * The last 64 periodic reports, oldest first: when they arrived (clock ms) and the device's own
+   * CurrentTime in them (posix s) — report-interval conformance judges the device's spacing.
+   */
+  reportTimes: { at: number; deviceS?: number }[];
   /** TLVs of the last periodic report. */
   lastReport?: DecodedTlv[];
   /** Device CurrentTime.posix minus NMS time (s), from the last /r or report that carried one. */
@@ -94,8 +99,12 @@ export interface DeviceStatesOptions {
 }
 
 const MAX_NOTIFICATIONS = 50;
+const MAX_REPORT_TIMES = 64;
 
-/** Emits 'transition' (DeviceRecord, StateTransition) and 'interval' (DeviceRecord) when a device's own report interval is read. */
+/**
+ * Emits 'transition' (DeviceRecord, StateTransition), 'interval' (DeviceRecord) when a device's own
+ * report interval is read, and 'report' (DeviceRecord) for each periodic report.
+ */
 export class DeviceStates extends EventEmitter {
   private readonly byEid = new Map<string, DeviceRecord>();
   private readonly byName = new Map<string, DeviceRecord>();
@@ -128,6 +137,7 @@ export class DeviceStates extends EventEmitter {
       transitions: [],
       registrationCount: 0,
       reportCount: 0,
+      reportTimes: [],
       notifications: [],
       registrationSignatureRejected: false,
     };
@@ -185,9 +195,11 @@ export class DeviceStates extends EventEmitter {
   }
 
   /** A periodic report arrived. */
-  reportReceived(rec: DeviceRecord): void {
+  reportReceived(rec: DeviceRecord, deviceS?: number): void {
     rec.lastReportAt = this.clock.now();
     rec.reportCount++;
+    rec.reportTimes.push(deviceS === undefined ? { at: rec.lastReportAt } : { at: rec.lastReportAt, deviceS });
+    if (rec.reportTimes.length > MAX_REPORT_TIMES) rec.reportTimes.shift();
     const was = rec.state;
     if (was === 'registering') {
       rec.registrationSignatureRejected = false;
@@ -207,6 +219,7 @@ export class DeviceStates extends EventEmitter {
     if (was !== 'up') this.recordUp(rec, was);
     rec.lastAliveAt = rec.lastReportAt;
     this.armDown(rec);
+    this.emit('report', rec);
   }
 
   /**

@@ -110,7 +110,8 @@ export function handleDevicePost(ctx: ReportsContext, req: CoapMessage, from: Pe
   const offset = clockOffsetS(tlvs, now);
   if (offset !== undefined) rec.clockOffsetS = offset;
   rec.lastReport = tlvs;
-  ctx.devices.reportReceived(rec);
+  // The device's CurrentTime.posix itself: its own spacing of reports, whatever the NMS's receive delay.
+  ctx.devices.reportReceived(rec, offset === undefined ? undefined : Math.floor(now / 1000) + offset);
   return { kind: 'report', device: rec };
 }
 

@@ -29,6 +29,7 @@ import type { Bench } from './bench.js';
 import { expectAnswer } from './expectations/expect-answer.js';
 import { expectCounter } from './expectations/expect-counter.js';
 import { expectDiagnosis } from './expectations/expect-diagnosis.js';
+import { expectReports } from './expectations/expect-reports.js';
 import { expectEvent } from './expectations/expect-event.js';
 import { expectLoad } from './expectations/expect-load.js';
 import { expectReply } from './expectations/expect-reply.js';
@@ -64,6 +65,7 @@ const HANDLERS: { [K in StepName]: StepHandler<K> } = {
   wait,
   expect: expectValue,
   'expect-event': expectEvent,
+  'expect-reports': expectReports,
   'expect-state': expectState,
   'expect-counter': expectCounter,
   'expect-reply': expectReply,

@@ -26,6 +26,7 @@ import { silentDevice } from './branches/silent.js';
 import type { DiagnosisFacts, DiagnosisProbe, Facts, LookName, Looked, UpTo } from './facts.js';
 import { lookUpTo, newFacts } from './looks.js';
 import { conclude, type Diagnosis } from './result.js';
+import { registrationStorm } from './storm.js';
 
 interface Step {
   /** The last look the check needs (every look before it in LOOK_ORDER is made too). */
@@ -58,7 +59,20 @@ export async function diagnose(given: DiagnosisFacts, probe: DiagnosisProbe): Pr
   for (const s of WALK) {
     await lookUpTo(facts, probe, s.after);
     const d = s.check(facts);
-    if (d) return d;
+    if (d) return withStorm(d, given);
   }
-  return conclude(facts, 'healthy', 'The device is up and every check of the flowchart passed.', 'Nothing to fix.');
+  return withStorm(conclude(facts, 'healthy', 'The device is up and every check of the flowchart passed.', 'Nothing to fix.'), given);
+}
+
+/**
+ * A registration storm is said whatever the branch; a device that passed every other check is
+ * not healthy for it (it is up, and floods the mesh): the registration branch, on that evidence.
+ */
+function withStorm(d: Diagnosis, given: DiagnosisFacts): Diagnosis {
+  const storm = registrationStorm(given.events);
+  if (!storm) return d;
+  const fix = "Check the device's registration retry timer (trickle min/max, CGMSSettings TLV 42): it must wait between attempts and stop once registered.";
+  const evidence = [...d.evidence, { what: 'registration attempts (NMS event log)', seen: storm }];
+  if (d.branch === 'healthy') return { branch: 'registration', evidence, cause: `The device is up, but sends POST /r far faster than its retry timer allows: a ${storm}.`, fix };
+  return { ...d, evidence, cause: `${d.cause} Also a ${storm}.`, fix: `${d.fix} ${fix}` };
 }

@@ -62,6 +62,8 @@ const CLIENT_BUFFER = 1048; // cgmsagent g_outbuf
 const SERVER_BUFFER = 1024; // csmpserver OUTBUF_MAX
 const MAX_QUERY_IDS = 20;
 const MAX_NOTIFY_TLVS = 20;
+/** The ignores-report-interval model's own spacing of reports (device s). */
+const OWN_REPORT_INTERVAL_S = 12;
 const DEFAULT_ASYNC_SEC = 20;
 const REBOOT_BOUND_SEC = 5;
 /** Bytes of IPv6 + UDP header per datagram, for the interface octet counters. */
@@ -375,7 +377,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     // Interval 0 divides by zero in the reference agent (doc 6.4, its SIGFPE is the fault model);
     // the draft's "must" is a device that survives it: registered, reporting nothing.
     if (i === 0 && !this.faults.has('crash-on-report-interval-0')) return;
-    this.timers.start('rpt', i, i, () => this.sendReport());
+    const every = this.faults.has('ignores-report-interval') ? OWN_REPORT_INTERVAL_S : i;
+    this.timers.start('rpt', every, every, () => this.sendReport());
   }
 
   private sendReport(): void {
