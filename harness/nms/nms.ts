@@ -23,6 +23,7 @@ import { DEFAULT_REGISTRATION, handleRegistration, normaliseEui64, type Registra
 import { handleDevicePost } from './reports.js';
 import { checkReportSubscribe } from './response-builder.js';
 import { DEFAULT_VALIDITY, type NmsSigner } from './signing.js';
+import { STORM_LOOKBACK_MS } from './diagnosis/storm.js';
 
 export const CSMP_PORT = 61628;
 /** FND's source port for its own requests in the captures (doc 8.1). */
@@ -238,6 +239,9 @@ export class Nms {
       ...(rec.clockOffsetS !== undefined ? { clockOffsetS: rec.clockOffsetS } : {}),
       notificationCodes: rec.notifications.filter((n) => n.at >= window.atMs).map((n) => n.code),
       events: this.events.find((e) => e.device === name, window.eventSeq),
+      // The storm check looks back a minute whatever the window: a test that began a few seconds
+      // ago must still see a device that has been sending /r every second.
+      recentAttempts: this.events.find((e) => e.device === name && (e.name === 'registrationRequest' || e.name === 'registrationRejected') && e.at >= this.clock.now() - STORM_LOOKBACK_MS),
       firewall: this.firewall.stateFor(rec.device.address),
       addresses: this.addresses,
       counters: this.counters.snapshot(),

@@ -47,7 +47,7 @@ describe('protocol timing: the healthy meter passes, each timing model is caught
     const c = one('meter-2', 'reports at the interval the NMS subscribed');
     // Its timer says 12 device s; at 60 device s per real s a busy host's event loop moves single
     // reports by a few device seconds, so the figures are read, not matched.
-    const m = /^step 2 \(expect-reports: 5 every subscribed interval ± 25% within 10m\): meter-2 reports every (\d+\.\d) s \(5 reports: (\d+\.\d), (\d+\.\d), (\d+\.\d), (\d+\.\d) s apart\); subscribed 60 s ± 25 %$/.exec(c.message);
+    const m = /^step 2 \(expect-reports: 5 every subscribed interval ± 25% within 10m\): meter-2 reports every (\d+\.\d) s \(5 reports: (\d+\.\d), (\d+\.\d), (\d+\.\d), (\d+\.\d) s apart\); subscribed 60 s ± 25 %$/.exec(c.message ?? "");
     expect(m).not.toBeNull();
     const [mean, ...gaps] = m!.slice(1).map(Number);
     // The mean is printed to one decimal: within half a tenth of the gaps' own mean.

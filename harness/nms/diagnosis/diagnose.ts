@@ -26,7 +26,7 @@ import { silentDevice } from './branches/silent.js';
 import type { DiagnosisFacts, DiagnosisProbe, Facts, LookName, Looked, UpTo } from './facts.js';
 import { lookUpTo, newFacts } from './looks.js';
 import { conclude, type Diagnosis } from './result.js';
-import { registrationStorm } from './storm.js';
+import { attemptTimes, registrationStorm } from './storm.js';
 
 interface Step {
   /** The last look the check needs (every look before it in LOOK_ORDER is made too). */
@@ -69,7 +69,9 @@ export async function diagnose(given: DiagnosisFacts, probe: DiagnosisProbe): Pr
  * not healthy for it (it is up, and floods the mesh): the registration branch, on that evidence.
  */
 function withStorm(d: Diagnosis, given: DiagnosisFacts): Diagnosis {
-  const storm = registrationStorm(given.events);
+  // The window's attempts and the last minute's, each once (an event can be in both).
+  const bySeq = new Map([...given.events, ...(given.recentAttempts ?? [])].map((e) => [e.seq, e]));
+  const storm = registrationStorm(attemptTimes([...bySeq.values()].sort((a, b) => a.seq - b.seq)));
   if (!storm) return d;
   const fix = "Check the device's registration retry timer (trickle min/max, CGMSSettings TLV 42): it must wait between attempts and stop once registered.";
   const evidence = [...d.evidence, { what: 'registration attempts (NMS event log)', seen: storm }];

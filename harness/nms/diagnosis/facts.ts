@@ -38,6 +38,8 @@ export interface DiagnosisFacts {
   notificationCodes: number[];
   /** Events about this device, oldest first. */
   events: NmsEvent[];
+  /** The device's registration attempts (registrationRequest/Rejected) of the last minute, whatever the window (a storm). */
+  recentAttempts?: NmsEvent[];
   firewall: FirewallState;
   /** The NMS's local addresses by role. */
   addresses: readonly { name: string; address: string }[];

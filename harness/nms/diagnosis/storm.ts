@@ -11,9 +11,16 @@ import type { NmsEvent } from '../events.js';
 export const STORM_PER_MINUTE = 12;
 const MINUTE_MS = 60_000;
 
-/** The storm's description, or undefined when the device's attempts stay within its timer. */
-export function registrationStorm(events: readonly NmsEvent[]): string | undefined {
-  const at = events.filter((e) => e.name === 'registrationRequest' || e.name === 'registrationRejected').map((e) => e.at);
+/** How far back the NMS looks for a storm, whatever window a diagnosis has. */
+export const STORM_LOOKBACK_MS = MINUTE_MS;
+
+/** Clock ms of the registration attempts among `events`. */
+export function attemptTimes(events: readonly NmsEvent[]): number[] {
+  return events.filter((e) => e.name === 'registrationRequest' || e.name === 'registrationRejected').map((e) => e.at);
+}
+
+/** The storm's description, or undefined when the device's attempts (clock ms, oldest first) stay within its timer. */
+export function registrationStorm(at: readonly number[]): string | undefined {
   let busiest = 0;
   for (let first = 0, last = 0; last < at.length; last++) {
     while (at[last]! - at[first]! >= MINUTE_MS) first++;
