@@ -60,6 +60,7 @@ test('the vocabulary lists every step with usage and description', () => {
   expect(rows.filter((r) => r.kind === 'expectation').map((r) => r.name)).toEqual([
     'expect',
     'expect-event',
+    'expect-reports',
     'expect-state',
     'expect-counter',
     'expect-reply',
