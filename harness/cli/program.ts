@@ -17,6 +17,7 @@ import { setCliContext } from './cli-context.js';
 import { registerCertify } from './commands/certify.js';
 import { registerCheck } from './commands/check.js';
 import { registerDecode } from './commands/decode.js';
+import { registerExtcap } from './commands/extcap.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerFuzz } from './commands/fuzz.js';
 import { registerHistory } from './commands/history.js';
@@ -78,6 +79,7 @@ export function buildProgram(stop: ProcessStop, onStarting: () => void = () => {
   registerCertify(program, exit);
   registerVerify(program, exit);
   registerHistory(program, exit);
+  registerExtcap(program, exit);
   registerDecode(program);
   registerMonitor(program, exit);
   registerWireshark(program, exit);
