@@ -4,6 +4,9 @@ import { extcapPaths, installExtcap } from '../../app/extcap-install.js';
 import { EXTCAP_INTERFACE } from '../../app/extcap.js';
 import { tsharkCsmpArgs, writeWiresharkFiles } from '../../decode/wireshark.js';
 
+// Wireshark names an extcap's preferences after the interface with '-' made '_'.
+const PREF = EXTCAP_INTERFACE.replace(/-/g, '_');
+
 /** How to capture once installed; the same text whether installed or only printed. */
 function extcapUsage(paths: ReturnType<typeof extcapPaths>): string {
   return [
@@ -11,7 +14,7 @@ function extcapUsage(paths: ReturnType<typeof extcapPaths>): string {
     `CSMP dissector: ${paths.pluginsDir}/csmp.lua (+ csmp.proto, added to ${paths.searchPaths})`,
     '',
     'tshark:',
-    `  tshark -i ${EXTCAP_INTERFACE} -o extcap.${EXTCAP_INTERFACE}.link:/dev/ttyUSB0 -o extcap.${EXTCAP_INTERFACE}.baud:115200 -c 10 -V`,
+    `  tshark -i ${EXTCAP_INTERFACE} -o extcap.${PREF}.link:/dev/ttyUSB0 -o extcap.${PREF}.baud:115200 -c 10 -V`,
     `Wireshark: restart it, then the interface "${EXTCAP_INTERFACE}" is in the list; its gear icon sets Link and Baud rate.`,
     '',
   ].join('\n');
