@@ -20,6 +20,8 @@ export interface ExtcapArgs {
   fifo?: string;
   link?: string;
   baud: number;
+  /** Say the link's ups and downs and the counters on stderr. */
+  debug?: boolean;
 }
 
 const FLAGS: Record<string, ExtcapArgs['mode']> = {
@@ -54,7 +56,7 @@ export function parseExtcapArgs(argv: readonly string[]): ExtcapArgs {
       out.baud = Number(v);
       if (!Number.isInteger(out.baud) || out.baud <= 0) throw new ConfigError('--baud', 'value', `'${v}' is not a baud rate`);
     } else if (IGNORED_VALUE.has(name)) value();
-    else if (name === '--debug') continue;
+    else if (name === '--debug') out.debug = true;
     else throw new ConfigError(name, 'value', 'is not an extcap option');
   }
   return out;

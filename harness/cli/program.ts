@@ -34,7 +34,7 @@ import { registerWireshark } from './commands/wireshark.js';
 import { addHelpTexts, PROGRAM_HELP } from './help.js';
 
 /** Commands that start a run, a bench or the virtual rig: they stop the orderly way on a signal. */
-export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor']);
+export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor', 'extcap']);
 
 /** Usage errors exit 2: a typo in a CI job must not read as a firmware regression (exit 1). */
 export const USAGE_EXIT_CODE = 2;

@@ -23,8 +23,11 @@ export function registerExtcap(program: Command, exit: (code: number) => never |
           if (a.iface !== undefined && a.iface !== EXTCAP_INTERFACE) throw new ConfigError('--extcap-interface', 'value', `no interface '${a.iface}' (only ${EXTCAP_INTERFACE})`);
           if (!a.fifo) throw new ConfigError('--fifo', 'value', 'capture needs --fifo');
           if (!a.link) throw new ConfigError('--link', 'value', 'capture needs --link (serial path, tcp://, usb:, udp:)');
-          const tap = await runExtcapCapture({ link: a.link, baud: a.baud, fifo: a.fifo, signal: processStop().signal, log: err });
-          err(`stopped: ${tap.counters.text()}`);
+          // Wireshark shows anything on stderr as the capture's error: the link's ups and downs and the
+          // counters are said only when asked (--debug).
+          const log = a.debug ? err : (): void => {};
+          const tap = await runExtcapCapture({ link: a.link, baud: a.baud, fifo: a.fifo, signal: processStop().signal, log });
+          log(`stopped: ${tap.counters.text()}`);
         } else throw new ConfigError('extcap', 'value', 'give --extcap-interfaces, --extcap-dlts, --extcap-config or --capture');
       } catch (e) {
         if (e instanceof ConfigError || e instanceof ResourceError || e instanceof TypeError) {
