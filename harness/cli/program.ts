@@ -17,6 +17,7 @@ import { setCliContext } from './cli-context.js';
 import { registerCertify } from './commands/certify.js';
 import { registerCheck } from './commands/check.js';
 import { registerDecode } from './commands/decode.js';
+import { registerExtcap } from './commands/extcap.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerFuzz } from './commands/fuzz.js';
 import { registerHistory } from './commands/history.js';
@@ -33,7 +34,7 @@ import { registerWireshark } from './commands/wireshark.js';
 import { addHelpTexts, PROGRAM_HELP } from './help.js';
 
 /** Commands that start a run, a bench or the virtual rig: they stop the orderly way on a signal. */
-export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor']);
+export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor', 'extcap']);
 
 /** Usage errors exit 2: a typo in a CI job must not read as a firmware regression (exit 1). */
 export const USAGE_EXIT_CODE = 2;
@@ -78,6 +79,7 @@ export function buildProgram(stop: ProcessStop, onStarting: () => void = () => {
   registerCertify(program, exit);
   registerVerify(program, exit);
   registerHistory(program, exit);
+  registerExtcap(program, exit);
   registerDecode(program);
   registerMonitor(program, exit);
   registerWireshark(program, exit);

@@ -1,7 +1,8 @@
 /**
  * hil monitor through the built CLI against a pty as the virtual rig's dongle is (PtyPair): frames
  * decoded as they arrive, counters at the end, a pcap written, not one byte sent to the device, a
- * port a run holds refused with the holder named. Reconnecting is the byte stream's (test/drivers/link/slip-link.reconnect.test.ts).
+ * port a run holds refused with the holder named, and a dongle that goes away and comes back at the
+ * same path (re-enumeration) followed: down said, reconnected, decoding after it.
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
@@ -26,7 +27,7 @@ function monitor(args: string[], env: NodeJS.ProcessEnv) {
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, exited, stderr: () => stderr };
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 describe('hil monitor', () => {
@@ -75,6 +76,34 @@ describe('hil monitor', () => {
       expect(r.stderr).toMatch(/^hil monitor: .*in use by \S+ pid \d+ since /m);
     } finally {
       await run.close();
+      await pty.close();
+    }
+  });
+
+  test('follows a dongle that goes away and comes back at the same path, decoding after it', async () => {
+    const path = join(dir, 'dongle-c');
+    let pty = await PtyPair.open({ link: path });
+    const wire = Buffer.concat(packets.map((p) => slipEncode(p)));
+    const m = monitor([path, '--frames', '4', '--stats', '0'], { TMPDIR: dir });
+    try {
+      await until(() => m.stderr().includes('listening on'), 20_000, 'the monitor to listen');
+      pty.write(wire);
+      await until(() => /^#2 /m.test(m.stdout()), 20_000, 'the first two frames');
+      // Unplugged: the pty and its path vanish; replugged: a new pty at the same path.
+      await pty.close();
+      await until(() => m.stderr().includes(`${path}: down (`), 20_000, `the monitor to see the loss (stderr: ${m.stderr()})`);
+      expect(m.stderr()).not.toContain(`${path}: up`);
+      pty = await PtyPair.open({ link: path });
+      await until(() => m.stderr().includes(`${path}: up`), 30_000, `the monitor to reconnect (stderr: ${m.stderr()})`);
+      pty.write(wire);
+      const r = await m.exited;
+      expect(r.code).toBe(0);
+      expect(r.stdout.match(/^#\d+ /gm)).toEqual(['#1 ', '#2 ', '#3 ', '#4 ']);
+      expect(r.stdout.match(/\[2\/DeviceID\]: \{type: 1, id: "0A0027FFFE3B2AB2"\}/g)).toHaveLength(2);
+      expect(r.stderr.indexOf(`${path}: down (`)).toBeLessThan(r.stderr.indexOf(`${path}: up`));
+      expect(r.stderr).toContain(`done: 4 frames, ${(2 * wire.length).toLocaleString('en-US')} bytes, 0 dropped`);
+    } finally {
+      m.child.kill('SIGKILL');
       await pty.close();
     }
   });
