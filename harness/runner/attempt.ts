@@ -45,9 +45,10 @@ interface Attempt extends RecordTarget {
   endTestLimits(): void;
 }
 
-export async function runAttempt(env: AttemptEnv, planned: PlannedTest, retry: number): Promise<AttemptOutcome> {
+/** `baseline`: before the test's own steps (after every setup), for a test whose input could hurt the device. */
+export async function runAttempt(env: AttemptEnv, planned: PlannedTest, retry: number, baseline?: (ctx: HookContext) => Promise<void> | undefined): Promise<AttemptOutcome> {
   const a = begin(env, planned, retry);
-  if (await sessionSetup(a)) await testSteps(a);
+  if (await sessionSetup(a)) await testSteps(a, baseline);
   a.endTestLimits();
   await teardown(a);
   const deviceBroken = await sessionRestore(a);
@@ -94,9 +95,13 @@ async function sessionSetup(a: Attempt): Promise<boolean> {
 }
 
 /** The suite's setup steps, then the test's, until one does not pass. */
-async function testSteps(a: Attempt): Promise<void> {
+async function testSteps(a: Attempt, baseline?: (ctx: HookContext) => Promise<void> | undefined): Promise<void> {
   const { suite, spec } = a.planned;
   for (const list of [suite.setup, spec.steps]) {
+    if (list === spec.steps && baseline) {
+      // Never fails the test: no baseline only means the after-test probe judges silence alone.
+      await Promise.resolve(baseline(hookContext(a, a.testSignal, () => undefined, () => undefined))).catch(() => undefined);
+    }
     for (const step of list) {
       const rec = await runStep(a, step, list.length, a.testSignal, a.env.options.stepTimeoutMs + stepImpliedMs(step));
       if (rec.status !== 'passed' && rec.status !== 'skipped') {

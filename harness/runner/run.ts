@@ -184,7 +184,7 @@ export class Run {
       } else {
         checked = true;
         for (let retry = 0; ; retry++) {
-          const { result, deviceBroken } = await runAttempt(env, planned, retry);
+          const { result, deviceBroken } = await runAttempt(env, planned, retry, this.hurts(planned) ? (ctx) => env.session?.baseline?.(device, ctx) : undefined);
           if (deviceBroken) broken = { failure: deviceBroken, after: tc.name };
           if (!broken && !this.interrupted) rigFault = await this.afterTest(env, device, planned, result);
           const final = result.status === 'passed' || result.status === 'interrupted' || retry >= this.options.retries || !!broken || !!rigFault || this.interrupted;
@@ -210,15 +210,22 @@ export class Run {
    * and a robustness test after which it died did not pass (the input crashed it).
    */
   private async afterTest(env: AttemptEnv, device: DeviceSpec, planned: PlannedTest, result: TestResult): Promise<string | undefined> {
-    const hurts = planned.testCase.suite.branch === 'robustness';
+    const hurts = this.hurts(planned);
     if (result.status === 'interrupted' || (result.status === 'passed' && !hurts)) return undefined;
     const live = await this.probe(env, device, planned.testCase, 'after-test');
+    // A test that failed on its own because the input hurt the device says so first.
+    if (live.verdict && result.status === 'failed' && result.failure) result.failure = { ...result.failure, message: `${live.verdict}; the test's own check: ${result.failure.message}` };
     if (live.alive) {
-      if (live.cycled && result.status === 'passed') crashed(result, `crashed: ${live.cycled}`);
+      if (result.status === 'passed' && (live.verdict || live.cycled)) crashed(result, live.verdict ?? `the device crashed: ${live.cycled}`);
       return undefined;
     }
-    if (result.status === 'passed') crashed(result, `crashed and stays silent: ${live.evidence}`);
+    if (result.status === 'passed') crashed(result, live.verdict ?? `the device crashed and stays silent: ${live.evidence}`);
     return `device lost since ${planned.testCase.suite.name} › ${planned.testCase.name}: ${live.evidence}`;
+  }
+
+  /** A robustness test's input could hurt the device; with --probe-after-post, every test's. */
+  private hurts(planned: PlannedTest): boolean {
+    return planned.testCase.suite.branch === 'robustness' || this.options.probeAfterPost;
   }
 
   private async probe(env: AttemptEnv, device: DeviceSpec, tc: TestCase, when: 'health' | 'after-test'): Promise<Liveness> {
@@ -258,12 +265,12 @@ export class Run {
   }
 }
 
-/** A test whose own checks passed, after which the device had to be power-cycled or was lost: its input crashed it. */
+/** A test whose own checks passed, after which the device crashed, hung, rebooted or degraded: its input hurt it. */
 function crashed(result: TestResult, verdict: string): void {
   result.status = 'failed';
   result.failure = {
     kind: 'expectation',
-    message: `the device ${verdict}`,
+    message: verdict,
     likelyCause: "this test's input crashed or hung the device firmware (its pcap and console log are attached)",
   };
 }

@@ -13,6 +13,8 @@ import { ResourceError } from '../../core/errors.js';
 import type { DeviceSpec } from '../config/rig.js';
 import type { DeviceSession, HookContext, Liveness } from '../runner/executor.js';
 import { probeLiveness, type LivenessOptions } from './liveness.js';
+import { classifyAnswering, classifySilent, type DeviceSnapshot } from './crash-class.js';
+import { snapshotDevice } from './crash-probe.js';
 import type { Bench } from './bench.js';
 import { describeStart, reRegister, type SessionStartPolicy } from './session-start.js';
 
@@ -46,6 +48,8 @@ export class BenchSession implements DeviceSession {
 
   /** suite file + device pairs already brought to a registration of ours. */
   private readonly freshDone = new Set<string>();
+  /** Snapshots taken before a test that could hurt, by device name; consumed by the after-test probe. */
+  private readonly baselines = new Map<string, DeviceSnapshot>();
 
   async open(devices: readonly DeviceSpec[], signal: AbortSignal): Promise<void> {
     await this.hooks.open?.(devices, signal);
@@ -109,8 +113,28 @@ export class BenchSession implements DeviceSession {
     await this.hooks.close?.();
   }
 
-  liveness(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness> {
-    return probeLiveness(this.bench, device, ctx.signal, { ...this.livenessOptions, health: when === 'health' });
+  async baseline(device: DeviceSpec, ctx: HookContext): Promise<void> {
+    this.baselines.delete(device.name);
+    const snap = await snapshotDevice(this.bench, device, this.livenessOptions.probeTimeoutMs ?? 4000);
+    if (snap) this.baselines.set(device.name, snap);
+    ctx.log(snap ? `baseline of ${device.name}: Uptime ${snap.uptimeS ?? '?'} s, SessionID ${snap.sessionId ?? 'none'}, ${snap.registrations} registration(s) heard` : `no baseline of ${device.name}: GET 22,7,45 not answered`);
+  }
+
+  async liveness(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness> {
+    const before = when === 'after-test' ? this.baselines.get(device.name) : undefined;
+    this.baselines.delete(device.name);
+    const started = Date.now();
+    const live = await probeLiveness(this.bench, device, ctx.signal, { ...this.livenessOptions, health: when === 'health' });
+    if (!before) return live;
+    // Time to detect: real ms from the end of the test's input to the verdict.
+    const detect = (): string => `detected in ${Date.now() - started} ms`;
+    if (!live.alive || live.cycled) {
+      const v = classifySilent({ consoleAnswers: live.consoleAnswers, evidence: live.alive ? live.cycled! : live.evidence });
+      return { ...live, verdict: `${v.message}; ${detect()}` };
+    }
+    const after = await snapshotDevice(this.bench, device, this.livenessOptions.probeTimeoutMs ?? 4000);
+    const v = after && classifyAnswering(before, after);
+    return v ? { ...live, verdict: `${v.message}; ${detect()}` } : live;
   }
 
   private async powerOn(device: DeviceSpec, ctx: HookContext): Promise<void> {
