@@ -77,6 +77,11 @@ export interface DeviceSession {
    * after-test liveness compares with, to tell crashed, hung, rebooted and degraded apart.
    */
   baseline?(device: DeviceSpec, ctx: HookContext): Promise<void>;
+  /**
+   * Right after that test's steps, before its teardown (which may power-cycle the device): what
+   * the input did, compared with the baseline; the after-test liveness carries it as `verdict`.
+   */
+  judge?(device: DeviceSpec, ctx: HookContext): Promise<void>;
 }
 
 /**

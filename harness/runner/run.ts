@@ -3,7 +3,7 @@ import type { Suite } from '../config/suite.js';
 import { Multiplexer } from '../model/multiplexer.js';
 import type { Reporter } from '../model/reporter.js';
 import { InterruptedError } from './abort-reasons.js';
-import { runAttempt, type AttemptEnv } from './attempt.js';
+import { runAttempt, type AttemptEnv, type InputGuard } from './attempt.js';
 import { DeviceLocks } from './device-lock.js';
 import { deviceLeaseKey, takeoverNote, type LeaseStore } from '../../core/lease.js';
 import type { DeviceSession, Liveness, StepExecutor } from './executor.js';
@@ -184,7 +184,7 @@ export class Run {
       } else {
         checked = true;
         for (let retry = 0; ; retry++) {
-          const { result, deviceBroken } = await runAttempt(env, planned, retry, this.hurts(planned) ? (ctx) => env.session?.baseline?.(device, ctx) : undefined);
+          const { result, deviceBroken } = await runAttempt(env, planned, retry, this.guard(env, device, planned));
           if (deviceBroken) broken = { failure: deviceBroken, after: tc.name };
           if (!broken && !this.interrupted) rigFault = await this.afterTest(env, device, planned, result);
           const final = result.status === 'passed' || result.status === 'interrupted' || retry >= this.options.retries || !!broken || !!rigFault || this.interrupted;
@@ -221,6 +221,12 @@ export class Run {
     }
     if (result.status === 'passed') crashed(result, live.verdict ?? `the device crashed and stays silent: ${live.evidence}`);
     return `device lost since ${planned.testCase.suite.name} › ${planned.testCase.name}: ${live.evidence}`;
+  }
+
+  private guard(env: AttemptEnv, device: DeviceSpec, planned: PlannedTest): InputGuard | undefined {
+    const session = env.session;
+    if (!this.hurts(planned) || !session?.baseline || !session.judge) return undefined;
+    return { before: (ctx) => session.baseline!(device, ctx), after: (ctx) => session.judge!(device, ctx) };
   }
 
   /** A robustness test's input could hurt the device; with --probe-after-post, every test's. */

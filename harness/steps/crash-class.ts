@@ -1,12 +1,13 @@
 /**
  * What an input that could hurt did to a device (issue 8 item 2), judged from a cheap snapshot
- * taken before it (Uptime 22, SessionID 7, CGMSStats 45, the registrations the NMS heard) and
- * one taken after. Pure: the probing lives in crash-probe.ts.
+ * taken before it (Uptime 22, SessionID 7, CGMSStats 45) and one taken after. Pure: the probing
+ * lives in crash-probe.ts. A new POST /r alone is no evidence: a healthy meter re-registers when
+ * the harness's own steps ask it to, so a reboot is read from Uptime.
  *
  * - crashed: stops answering on the radio; a console, if any, still answers.
  * - hung: radio silent and the console does not answer either.
  * - rebooted: answers with a fresh boot (Uptime fell behind the time that passed, a new
- *   registration, or a new SessionID).
+ *   SessionID along with it).
  * - degraded: answers, uptime continuous, but CGMSStats went backwards or the session was reset.
  */
 
@@ -19,10 +20,13 @@ export interface DeviceSnapshot {
   sessionId?: string;
   /** CGMSStats (TLV 45) numeric counters. */
   stats?: Readonly<Record<string, number>>;
-  /** Registrations (POST /r) the NMS heard from the device so far. */
-  registrations: number;
-  /** Clock ms of the snapshot (the rig's clock: device seconds on a scaled virtual rig). */
+  /** Clock ms the GET was sent (the rig's clock: device seconds on a scaled virtual rig). */
   at: number;
+  /**
+   * Clock ms its answer arrived. Elapsed time is counted from the baseline's answer to the later
+   * GET's sending — a lower bound — so a slow answer on a loaded machine never reads as a reboot.
+   */
+  answeredAt?: number;
 }
 
 export interface SilentProbe {
@@ -52,11 +56,10 @@ export function classifySilent(p: SilentProbe): CrashVerdict {
 
 /** A device that answered after the input; undefined when nothing says it suffered. */
 export function classifyAnswering(before: DeviceSnapshot, after: DeviceSnapshot): CrashVerdict | undefined {
-  const elapsedS = Math.max(0, (after.at - before.at) / 1000);
+  const elapsedS = Math.max(0, (after.at - (before.answeredAt ?? before.at)) / 1000);
   const reboot: string[] = [];
   if (before.uptimeS !== undefined && after.uptimeS !== undefined && after.uptimeS + uptimeSlackS(elapsedS) < before.uptimeS + elapsedS)
     reboot.push(`Uptime ${after.uptimeS} s, was ${before.uptimeS} s before the test ${fmt(elapsedS)} s earlier`);
-  if (after.registrations > before.registrations) reboot.push(`${after.registrations - before.registrations} new registration request(s) (POST /r) during the test`);
   const sessionChanged = before.sessionId !== undefined && after.sessionId !== before.sessionId;
   if (reboot.length) {
     if (sessionChanged) reboot.push(`SessionID ${show(after.sessionId)}, was ${show(before.sessionId)}`);

@@ -1,6 +1,6 @@
 /**
  * The cheap before/after snapshot crash-class.ts judges: one GET /c?q=22,7,45 (Uptime, SessionID,
- * CGMSStats) plus the registrations the NMS has heard. A device that does not answer gives no
+ * CGMSStats). A device that does not answer gives no
  * snapshot: the liveness probe that follows decides between crashed and hung.
  */
 import type { DeviceSpec } from '../config/rig.js';
@@ -9,13 +9,13 @@ import type { Bench } from './bench.js';
 import type { DeviceSnapshot } from './crash-class.js';
 
 export async function snapshotDevice(bench: Bench, device: DeviceSpec, timeoutMs: number): Promise<DeviceSnapshot | undefined> {
-  const registrations = bench.nms.devices.require(device.name).registrationCount;
+  const at = bench.clock.now();
   try {
     const a = await bench.sources.around(device.name, () =>
       bench.nms.client.get(device.name, [TLV.Uptime, TLV.SessionID, TLV.CGMSStats], { timeoutMs: bench.toClockMs(timeoutMs) }),
     );
     if (a.code !== '2.05') return undefined;
-    const snap: DeviceSnapshot = { registrations, at: bench.clock.now() };
+    const snap: DeviceSnapshot = { at, answeredAt: bench.clock.now() };
     const field = (type: number) => a.tlvs.find((t) => t.type === type)?.value;
     const up = field(TLV.Uptime)?.['sysUpTime'];
     if (typeof up === 'number') snap.uptimeS = up;

@@ -45,7 +45,7 @@ async function probeOnce(bench: Bench, device: DeviceSpec, timeoutMs: number, si
   }
 }
 
-async function consoleState(bench: Bench, device: DeviceSpec, timeoutMs: number): Promise<{ ok: boolean; text: string; present: boolean }> {
+export async function consoleState(bench: Bench, device: DeviceSpec, timeoutMs: number): Promise<{ ok: boolean; text: string; present: boolean }> {
   const con = bench.console(device.name);
   if (!con) return { ok: true, text: 'no console on the rig', present: false };
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { classifyAnswering, classifySilent, countersBackwards, type DeviceSnapshot } from '../../../harness/steps/crash-class.js';
 
-const before: DeviceSnapshot = { uptimeS: 312, sessionId: 'abc', stats: { sigOk: 7, regSucceed: 1 }, registrations: 1, at: 10_000 };
+const before: DeviceSnapshot = { uptimeS: 312, sessionId: 'abc', stats: { sigOk: 7, regSucceed: 1 }, at: 10_000 };
 
 describe('crash classification', () => {
   it('a silent radio with a live console is crashed', () => {
@@ -34,10 +34,10 @@ describe('crash classification', () => {
     });
   });
 
-  it('a new registration is a reboot, and names a new SessionID too', () => {
-    expect(classifyAnswering(before, { ...before, uptimeS: 322, registrations: 2, sessionId: 'def', at: 20_000 })).toEqual({
+  it('a reboot names a new SessionID too', () => {
+    expect(classifyAnswering(before, { ...before, uptimeS: 1, sessionId: 'def', at: 20_000 })).toEqual({
       class: 'rebooted',
-      message: 'the device rebooted after this input: 1 new registration request(s) (POST /r) during the test; SessionID "def", was "abc"',
+      message: 'the device rebooted after this input: Uptime 1 s, was 312 s before the test 10 s earlier; SessionID "def", was "abc"',
     });
   });
 
@@ -53,6 +53,12 @@ describe('crash classification', () => {
       class: 'degraded',
       message: 'the device degraded after this input: it answers and its uptime is continuous, but SessionID none, was "abc" (the session was reset without a reboot)',
     });
+  });
+
+  it('elapsed time runs from the baseline answer to the later GET, so a slow baseline answer is no reboot', () => {
+    const slow = { ...before, at: 10_000, answeredAt: 16_000 };
+    expect(classifyAnswering(slow, { ...before, uptimeS: 316, at: 20_000 })).toBeUndefined();
+    expect(classifyAnswering({ ...slow, answeredAt: undefined }, { ...before, uptimeS: 316, at: 20_000 })?.class).toBe('rebooted');
   });
 
   it('counters compare only those both snapshots have', () => {
