@@ -45,9 +45,22 @@ interface Attempt extends RecordTarget {
   endTestLimits(): void;
 }
 
-export async function runAttempt(env: AttemptEnv, planned: PlannedTest, retry: number): Promise<AttemptOutcome> {
+/**
+ * `guard`: for a test whose input could hurt the device, `before` runs ahead of the test's own
+ * steps (after every setup) and `after` once they end, ahead of the teardown (which may power-cycle
+ * the device and so hide what the input did). Neither fails the test itself.
+ */
+export interface InputGuard {
+  before(ctx: HookContext): Promise<void> | undefined;
+  after(ctx: HookContext): Promise<void> | undefined;
+}
+
+export async function runAttempt(env: AttemptEnv, planned: PlannedTest, retry: number, guard?: InputGuard): Promise<AttemptOutcome> {
   const a = begin(env, planned, retry);
-  if (await sessionSetup(a)) await testSteps(a);
+  if (await sessionSetup(a)) {
+    await testSteps(a, guard);
+    if (guard?.after && a.result.steps.some((s) => s.phase === 'test')) await quietly(a, guard.after);
+  }
   a.endTestLimits();
   await teardown(a);
   const deviceBroken = await sessionRestore(a);
@@ -94,9 +107,10 @@ async function sessionSetup(a: Attempt): Promise<boolean> {
 }
 
 /** The suite's setup steps, then the test's, until one does not pass. */
-async function testSteps(a: Attempt): Promise<void> {
+async function testSteps(a: Attempt, guard?: InputGuard): Promise<void> {
   const { suite, spec } = a.planned;
   for (const list of [suite.setup, spec.steps]) {
+    if (list === spec.steps && guard) await quietly(a, guard.before);
     for (const step of list) {
       const rec = await runStep(a, step, list.length, a.testSignal, a.env.options.stepTimeoutMs + stepImpliedMs(step));
       if (rec.status !== 'passed' && rec.status !== 'skipped') {
@@ -105,6 +119,11 @@ async function testSteps(a: Attempt): Promise<void> {
       }
     }
   }
+}
+
+/** A guard hook: never fails the test (no baseline only means the after-test probe judges silence alone). */
+async function quietly(a: Attempt, hook: (ctx: HookContext) => Promise<void> | undefined): Promise<void> {
+  await Promise.resolve(hook(hookContext(a, a.testSignal, () => undefined, () => undefined))).catch(() => undefined);
 }
 
 /** The suite's teardown steps, every one of them: a failure here is the bench's, not the device's. */

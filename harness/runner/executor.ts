@@ -72,7 +72,24 @@ export interface DeviceSession {
    * and probed again. Never throws: a harness problem is `alive: false` with its message.
    */
   liveness?(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness>;
+  /**
+   * Before a test that could hurt (after its setup): a cheap snapshot of the device the
+   * after-test liveness compares with, to tell crashed, hung, rebooted and degraded apart.
+   */
+  baseline?(device: DeviceSpec, ctx: HookContext): Promise<void>;
+  /**
+   * Right after that test's steps, before its teardown (which may power-cycle the device): what
+   * the input did, compared with the baseline; the after-test liveness carries it as `verdict`.
+   */
+  judge?(device: DeviceSpec, ctx: HookContext): Promise<void>;
 }
 
-/** `cycled`: it was silent and answers again only after a power cycle (the evidence of both). */
-export type Liveness = { alive: true; note?: string; cycled?: string } | { alive: false; evidence: string };
+/**
+ * `cycled`: it was silent and answers again only after a power cycle (the evidence of both).
+ * `consoleAnswers`: while the radio was silent, whether the console prompt answered (absent: no console).
+ * `verdict`: after a test that could hurt, what the input did to the device, starting with the
+ * class ("the device rebooted after this input: …"); absent when it is unharmed.
+ */
+export type Liveness =
+  | { alive: true; note?: string; cycled?: string; consoleAnswers?: boolean; verdict?: string }
+  | { alive: false; evidence: string; consoleAnswers?: boolean; verdict?: string };

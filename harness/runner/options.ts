@@ -25,6 +25,8 @@ export interface RunOptions {
   /** Where devices are leased for the run (lock files, Redis); none means no locking. */
   leases?: LeaseStore;
   clock?: Clock;
+  /** Treat every test as one that could hurt: baseline before, probe and classify after (`hil run --probe-after-post`). */
+  probeAfterPost?: boolean;
 }
 
 export interface ResolvedRunOptions {
@@ -39,6 +41,7 @@ export interface ResolvedRunOptions {
   hookTimeoutMs: number;
   leases?: LeaseStore;
   clock: Clock;
+  probeAfterPost: boolean;
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
@@ -65,6 +68,7 @@ export function resolveRunOptions(o: RunOptions = {}): ResolvedRunOptions {
     stepTimeoutMs: positive('step timeout', o.stepTimeoutMs, DEFAULT_STEP_TIMEOUT_MS, 1),
     hookTimeoutMs: positive('hook timeout', o.hookTimeoutMs, DEFAULT_HOOK_TIMEOUT_MS, 1),
     clock: o.clock ?? systemClock,
+    probeAfterPost: o.probeAfterPost ?? false,
   };
   if (grep) resolved.grep = grep;
   if (o.device) resolved.device = o.device;

@@ -3,7 +3,7 @@ import type { Suite } from '../config/suite.js';
 import { Multiplexer } from '../model/multiplexer.js';
 import type { Reporter } from '../model/reporter.js';
 import { InterruptedError } from './abort-reasons.js';
-import { runAttempt, type AttemptEnv } from './attempt.js';
+import { runAttempt, type AttemptEnv, type InputGuard } from './attempt.js';
 import { DeviceLocks } from './device-lock.js';
 import { deviceLeaseKey, takeoverNote, type LeaseStore } from '../../core/lease.js';
 import type { DeviceSession, Liveness, StepExecutor } from './executor.js';
@@ -184,7 +184,7 @@ export class Run {
       } else {
         checked = true;
         for (let retry = 0; ; retry++) {
-          const { result, deviceBroken } = await runAttempt(env, planned, retry);
+          const { result, deviceBroken } = await runAttempt(env, planned, retry, this.guard(env, device, planned));
           if (deviceBroken) broken = { failure: deviceBroken, after: tc.name };
           if (!broken && !this.interrupted) rigFault = await this.afterTest(env, device, planned, result);
           const final = result.status === 'passed' || result.status === 'interrupted' || retry >= this.options.retries || !!broken || !!rigFault || this.interrupted;
@@ -210,15 +210,28 @@ export class Run {
    * and a robustness test after which it died did not pass (the input crashed it).
    */
   private async afterTest(env: AttemptEnv, device: DeviceSpec, planned: PlannedTest, result: TestResult): Promise<string | undefined> {
-    const hurts = planned.testCase.suite.branch === 'robustness';
+    const hurts = this.hurts(planned);
     if (result.status === 'interrupted' || (result.status === 'passed' && !hurts)) return undefined;
     const live = await this.probe(env, device, planned.testCase, 'after-test');
+    // A test that failed on its own because the input hurt the device says so first.
+    if (live.verdict && result.status === 'failed' && result.failure) result.failure = { ...result.failure, message: `${live.verdict}; the test's own check: ${result.failure.message}` };
     if (live.alive) {
-      if (live.cycled && result.status === 'passed') crashed(result, `crashed: ${live.cycled}`);
+      if (result.status === 'passed' && (live.verdict || live.cycled)) crashed(result, live.verdict ?? `the device crashed: ${live.cycled}`);
       return undefined;
     }
-    if (result.status === 'passed') crashed(result, `crashed and stays silent: ${live.evidence}`);
+    if (result.status === 'passed') crashed(result, live.verdict ?? `the device crashed and stays silent: ${live.evidence}`);
     return `device lost since ${planned.testCase.suite.name} › ${planned.testCase.name}: ${live.evidence}`;
+  }
+
+  private guard(env: AttemptEnv, device: DeviceSpec, planned: PlannedTest): InputGuard | undefined {
+    const session = env.session;
+    if (!this.hurts(planned) || !session?.baseline || !session.judge) return undefined;
+    return { before: (ctx) => session.baseline!(device, ctx), after: (ctx) => session.judge!(device, ctx) };
+  }
+
+  /** A robustness test's input could hurt the device; with --probe-after-post, every test's. */
+  private hurts(planned: PlannedTest): boolean {
+    return planned.testCase.suite.branch === 'robustness' || this.options.probeAfterPost;
   }
 
   private async probe(env: AttemptEnv, device: DeviceSpec, tc: TestCase, when: 'health' | 'after-test'): Promise<Liveness> {
@@ -258,12 +271,12 @@ export class Run {
   }
 }
 
-/** A test whose own checks passed, after which the device had to be power-cycled or was lost: its input crashed it. */
+/** A test whose own checks passed, after which the device crashed, hung, rebooted or degraded: its input hurt it. */
 function crashed(result: TestResult, verdict: string): void {
   result.status = 'failed';
   result.failure = {
     kind: 'expectation',
-    message: `the device ${verdict}`,
+    message: verdict,
     likelyCause: "this test's input crashed or hung the device firmware (its pcap and console log are attached)",
   };
 }

@@ -59,8 +59,9 @@ export function attemptMemory(bench: Bench, ctx: StepContext): AttemptMemory {
 }
 
 /** From here on the board counts as newly booted (a power step, a console reboot). */
-export function markNewBoot(bench: Bench, a: AttemptMemory): void {
+export function markNewBoot(bench: Bench, a: AttemptMemory, device: string): void {
   a.fresh = { seq: bench.nms.events.mark(), at: bench.clock.now() };
+  bench.journal(device).newBoot = true;
 }
 
 /** The events that count: since the test began, or since its last power or restart step (a new boot). */

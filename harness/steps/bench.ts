@@ -44,6 +44,8 @@ export interface Journal {
   outOfInventory: boolean;
   /** Console commands the test ran, in order. */
   console: string[];
+  /** The test itself power-cycled or restarted the device: a fresh boot is its own doing, not a crash. */
+  newBoot?: boolean;
 }
 
 export class Bench {

@@ -45,14 +45,14 @@ async function probeOnce(bench: Bench, device: DeviceSpec, timeoutMs: number, si
   }
 }
 
-async function consoleState(bench: Bench, device: DeviceSpec, timeoutMs: number): Promise<{ ok: boolean; text: string }> {
+export async function consoleState(bench: Bench, device: DeviceSpec, timeoutMs: number): Promise<{ ok: boolean; text: string; present: boolean }> {
   const con = bench.console(device.name);
-  if (!con) return { ok: true, text: 'no console on the rig' };
+  if (!con) return { ok: true, text: 'no console on the rig', present: false };
   try {
     await con.run('', { timeoutMs });
-    return { ok: true, text: 'console prompt answers' };
+    return { ok: true, text: 'console prompt answers', present: true };
   } catch (e) {
-    return { ok: false, text: `console prompt does not answer (${(e as Error).message})` };
+    return { ok: false, text: `console prompt does not answer (${(e as Error).message})`, present: true };
   }
 }
 
@@ -72,13 +72,14 @@ export async function probeLiveness(bench: Bench, device: DeviceSpec, signal: Ab
 
   const con = await consoleState(bench, device, opts.consoleTimeoutMs ?? 2000);
   const evidence = [`silent: ${first.why}`, `no frame from ${device.address} on the link meanwhile`, con.text];
+  const consoleAnswers = con.present ? { consoleAnswers: con.ok } : {};
   const power = bench.power(device.name);
-  if (!power) return { alive: false, evidence: [...evidence, 'no power control to cycle it'].join('; ') };
+  if (!power) return { alive: false, evidence: [...evidence, 'no power control to cycle it'].join('; '), ...consoleAnswers };
   try {
     await power.switch('cycle', { signal });
     bench.journal(device.name).poweredOff = false;
   } catch (e) {
-    return { alive: false, evidence: [...evidence, `power cycle failed: ${(e as Error).message}`].join('; ') };
+    return { alive: false, evidence: [...evidence, `power cycle failed: ${(e as Error).message}`].join('; '), ...consoleAnswers };
   }
   // Probe until it had the time to boot: each GET's own timeout is the wait between tries.
   const started = bench.clock.now();
@@ -87,9 +88,9 @@ export async function probeLiveness(bench: Bench, device: DeviceSpec, signal: Ab
   while (bench.clock.now() - started < bootWaitMs && !signal.aborted) {
     last = await probeOnce(bench, device, probeMs, signal);
     if (last.answered || last.frames > 0) {
-      return { alive: true, cycled: `${evidence.join('; ')}; power-cycled once: answers again after ${Math.round(bench.toRealMs(bench.clock.now() - started))} ms` };
+      return { alive: true, cycled: `${evidence.join('; ')}; power-cycled once: answers again after ${Math.round(bench.toRealMs(bench.clock.now() - started))} ms`, ...consoleAnswers };
     }
     if (!last.why.startsWith('no answer')) await bench.sleep(bench.toClockMs(200), signal).catch(() => undefined);
   }
-  return { alive: false, evidence: [...evidence, `power-cycled once: still silent (${last.answered ? '' : last.why})`].join('; ') };
+  return { alive: false, evidence: [...evidence, `power-cycled once: still silent (${last.answered ? '' : last.why})`].join('; '), ...consoleAnswers };
 }

@@ -12,7 +12,9 @@
 import { ResourceError } from '../../core/errors.js';
 import type { DeviceSpec } from '../config/rig.js';
 import type { DeviceSession, HookContext, Liveness } from '../runner/executor.js';
-import { probeLiveness, type LivenessOptions } from './liveness.js';
+import { consoleState, probeLiveness, type LivenessOptions } from './liveness.js';
+import { classifyAnswering, classifySilent, type CrashVerdict, type DeviceSnapshot } from './crash-class.js';
+import { snapshotDevice } from './crash-probe.js';
 import type { Bench } from './bench.js';
 import { describeStart, reRegister, type SessionStartPolicy } from './session-start.js';
 
@@ -46,6 +48,10 @@ export class BenchSession implements DeviceSession {
 
   /** suite file + device pairs already brought to a registration of ours. */
   private readonly freshDone = new Set<string>();
+  /** Snapshots taken before a test that could hurt, by device name; consumed by the after-test probe. */
+  private readonly baselines = new Map<string, DeviceSnapshot>();
+  /** What the input of the device's current test did, from judge() to the after-test liveness. */
+  private readonly verdicts = new Map<string, string>();
 
   async open(devices: readonly DeviceSpec[], signal: AbortSignal): Promise<void> {
     await this.hooks.open?.(devices, signal);
@@ -62,6 +68,7 @@ export class BenchSession implements DeviceSession {
     journal.replyFrom = false;
     journal.outOfInventory = false;
     journal.console = [];
+    journal.newBoot = false;
     await this.freshRegistration(device, ctx);
   }
 
@@ -109,8 +116,40 @@ export class BenchSession implements DeviceSession {
     await this.hooks.close?.();
   }
 
-  liveness(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness> {
-    return probeLiveness(this.bench, device, ctx.signal, { ...this.livenessOptions, health: when === 'health' });
+  async baseline(device: DeviceSpec, ctx: HookContext): Promise<void> {
+    this.baselines.delete(device.name);
+    this.verdicts.delete(device.name);
+    const snap = await snapshotDevice(this.bench, device, this.probeMs());
+    if (snap) this.baselines.set(device.name, snap);
+    ctx.log(snap ? `baseline of ${device.name}: Uptime ${snap.uptimeS ?? '?'} s, SessionID ${snap.sessionId ?? 'none'}` : `no baseline of ${device.name}: GET 22,7,45 not answered`);
+  }
+
+  async judge(device: DeviceSpec): Promise<void> {
+    const before = this.baselines.get(device.name);
+    this.baselines.delete(device.name);
+    if (!before) return;
+    const started = Date.now();
+    const after = await snapshotDevice(this.bench, device, this.probeMs());
+    let v: CrashVerdict | undefined;
+    // A test that restarted the device itself only learns whether it came back.
+    if (after) v = this.bench.journal(device.name).newBoot ? undefined : classifyAnswering(before, after);
+    else {
+      const con = await consoleState(this.bench, device, this.livenessOptions.consoleTimeoutMs ?? 2000);
+      v = classifySilent({ consoleAnswers: con.present ? con.ok : undefined, evidence: `no answer to GET 22,7,45 within ${this.probeMs() / 1000} s; ${con.text}` });
+    }
+    // Time to detect: real ms from the end of the test's input to the verdict.
+    if (v) this.verdicts.set(device.name, `${v.message}; detected in ${Date.now() - started} ms`);
+  }
+
+  async liveness(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness> {
+    const verdict = when === 'after-test' ? this.verdicts.get(device.name) : undefined;
+    this.verdicts.delete(device.name);
+    const live = await probeLiveness(this.bench, device, ctx.signal, { ...this.livenessOptions, health: when === 'health' });
+    return verdict ? { ...live, verdict } : live;
+  }
+
+  private probeMs(): number {
+    return this.livenessOptions.probeTimeoutMs ?? 4000;
   }
 
   private async powerOn(device: DeviceSpec, ctx: HookContext): Promise<void> {

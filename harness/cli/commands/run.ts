@@ -19,6 +19,7 @@ interface RunCliOptions {
   suite: string[];
   retries?: string;
   bail?: boolean;
+  probeAfterPost?: boolean;
   shard?: string;
   stepTimeout?: string;
   meters?: string;
@@ -53,6 +54,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--suite <name>', 'only this suite (repeatable, or comma-separated)', collect, [])
     .option('--retries <n>', 'extra attempts for a failed test')
     .option('--bail', 'stop scheduling after the first test that does not pass')
+    .option('--probe-after-post', 'treat every test like a robustness test: snapshot the device (GET Uptime, SessionID, CGMSStats) before its steps, probe after, and fail it as crashed, hung, rebooted or degraded')
     .option('--shard <i/n>', 'run shard i of n (suites × devices dealt evenly)')
     .option('--meters <n>', 'virtual rig only: run with n meters instead of the rig file\'s')
     .option('--history [dir]', `append the results to the run history in this folder (default ${DEFAULT_HISTORY_DIR}; the HTML report's trend reads it too); see hil history`)
@@ -127,6 +129,7 @@ function runOptions(opts: RunCliOptions): { run: Omit<RunOptions, 'clock' | 'loc
     ...(opts.suite.length ? { suite: opts.suite } : {}),
     ...(retries !== undefined ? { retries } : {}),
     ...(opts.bail ? { bail: true } : {}),
+    ...(opts.probeAfterPost ? { probeAfterPost: true } : {}),
     ...(opts.shard !== undefined ? { shard: parseShard(opts.shard) } : {}),
     ...(stepTimeoutMs !== undefined ? { stepTimeoutMs } : {}),
   };

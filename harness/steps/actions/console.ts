@@ -25,7 +25,7 @@ export async function consoleStep(p: ConsoleParams, run: StepRun): Promise<void>
   const vars = rigVariables(bench.rig, ctx.device);
   const args = String(substitute(p.args, vars, ctx.device.name));
   const command = consoleCommand(ctx.device, p.capability, args, vars);
-  if (RESTARTING.has(p.capability)) markNewBoot(bench, attempt);
+  if (RESTARTING.has(p.capability)) markNewBoot(bench, attempt, ctx.device.name);
   bench.journal(ctx.device.name).console.push(command);
   ctx.log(`console> ${command.length > 160 ? `${command.slice(0, 160)}…` : command}`);
   let output: string;

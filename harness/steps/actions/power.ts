@@ -10,7 +10,7 @@ export async function power(p: PowerParams, { bench, ctx, attempt }: StepRun): P
   // Marked between off and on for a cycle: marked before the off, a registration still in flight
   // from before (a board busy re-registering) would count as the rebooted board's; marked after
   // the on, a fast board's first /r could be missed. Other switches are marked before.
-  const mark = (): void => markNewBoot(bench, attempt);
+  const mark = (): void => markNewBoot(bench, attempt, ctx.device.name);
   mark();
   await control.switch(p.op, { signal: ctx.signal, timeoutMs: ctx.timeoutMs, ...(p.op === 'cycle' ? { afterOff: mark } : {}) });
   bench.journal(ctx.device.name).poweredOff = p.op === 'off';

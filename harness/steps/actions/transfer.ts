@@ -74,7 +74,7 @@ export async function transfer(p: TransferParams, run: StepRun): Promise<void> {
     });
   }
   if (p.cutPowerAfterBlock !== undefined) {
-    markNewBoot(bench, run.attempt);
+    markNewBoot(bench, run.attempt, dev.name);
     await power!.switch('off', { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
     bench.journal(dev.name).poweredOff = true;
     ctx.log(`power off after block ${p.cutPowerAfterBlock} (blocks sent: ${r.sent.join(',')})`);

@@ -61,4 +61,28 @@ describe('health and quarantine', () => {
     expect(r!.status).toBe('failed');
     expect(r!.failure!.message).toBe('the device crashed: silent: no answer to GET 2; power-cycled once: answers again after 900 ms');
   });
+
+  test('--probe-after-post guards every test: baseline before its steps, judge after them, and the verdict is the failure', async () => {
+    const executor = new FakeExecutor();
+    const calls: string[] = [];
+    const s: DeviceSession = {
+      baseline: async (device, ctx) => void calls.push(`baseline ${ctx.testCase.name}`),
+      judge: async (device, ctx) => void calls.push(`judge ${ctx.testCase.name}`),
+      liveness: async (_device, ctx, when) =>
+        when === 'after-test' && ctx.testCase.name === 'two' ? { alive: true, verdict: 'the device rebooted after this input: Uptime 4 s, was 312 s before the test 10 s earlier; detected in 3 ms' } : { alive: true },
+    };
+    const run = new Run({ rig: fakeRig([{ name: 'm' }]), suites: [twoTests], executor, session: s, options: { probeAfterPost: true } });
+    await run.start();
+    expect(calls).toEqual(['baseline one', 'judge one', 'baseline two', 'judge two']);
+    const [one, two] = [...run.results().values()].map((r) => r[0]!);
+    expect(one!.status).toBe('passed');
+    expect([two!.status, two!.failure?.message]).toEqual(['failed', 'the device rebooted after this input: Uptime 4 s, was 312 s before the test 10 s earlier; detected in 3 ms']);
+  });
+
+  test('without --probe-after-post a basic suite is not guarded', async () => {
+    const calls: string[] = [];
+    const s: DeviceSession = { baseline: async () => void calls.push('baseline'), judge: async () => void calls.push('judge'), liveness: async () => ({ alive: true }) };
+    await new Run({ rig: fakeRig([{ name: 'm' }]), suites: [twoTests], executor: new FakeExecutor(), session: s }).start();
+    expect(calls).toEqual([]);
+  });
 });
