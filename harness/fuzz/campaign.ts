@@ -34,8 +34,11 @@ export interface FindingEvidence {
 }
 
 export interface Finding {
-  /** 'crashed': no answer to the probe after the input. */
-  kind: 'crashed';
+  /**
+   * No answer to the probe after the input: 'hung' when the board's console gave no prompt either
+   * (harness/steps/crash-class.ts's classes), else 'crashed'.
+   */
+  kind: 'crashed' | 'hung';
   /** The campaign input that first caused it. */
   index: number;
   input: FuzzInput;
@@ -111,8 +114,9 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions): Pr
       const detectMs = now() - sent;
       const evidence = await target.evidence?.();
       const seen = evidence ? { evidence } : {};
+      const kind = evidence?.consoleAnswers === false ? 'hung' : 'crashed';
       if (!target.recover) {
-        const f: Finding = { kind: 'crashed', index: i, input, minimised: input, minimisedBy: 'none', hits: [i], detectMs, recovered: false, ...seen };
+        const f: Finding = { kind, index: i, input, minimised: input, minimisedBy: 'none', hits: [i], detectMs, recovered: false, ...seen };
         findings.push(f);
         opts.onFinding?.(f);
         ended = 'device lost';
@@ -120,7 +124,7 @@ export async function runCampaign(target: FuzzTarget, opts: CampaignOptions): Pr
         break;
       }
       const recovered = await target.recover();
-      const f: Finding = { kind: 'crashed', index: i, input, minimised: input, minimisedBy: 'none', hits: [i], detectMs, recovered, ...seen };
+      const f: Finding = { kind, index: i, input, minimised: input, minimisedBy: 'none', hits: [i], detectMs, recovered, ...seen };
       if (!recovered) {
         findings.push(f);
         opts.onFinding?.(f);

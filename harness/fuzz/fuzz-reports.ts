@@ -107,7 +107,7 @@ export function junitXml(ctx: FuzzReportContext, r: CampaignResult): string {
   if (!r.findings.length) suite.ele('testcase', { name: `no crash in ${r.inputs} inputs (seed ${r.seed})`, classname: name, time: seconds(r.elapsedMs) });
   r.findings.forEach((f, i) => {
     const files = findingFiles(i + 1, f);
-    const tc = suite.ele('testcase', { name: `finding ${i + 1}: crashed after input ${f.index}`, classname: name, time: seconds(f.detectMs) });
+    const tc = suite.ele('testcase', { name: `finding ${i + 1}: ${f.kind} after input ${f.index}`, classname: name, time: seconds(f.detectMs) });
     const text = [
       `input ${f.index} of seed ${r.seed}: ${describeInput(f.input)}`,
       `input bytes (${f.input.kind === 'post' ? 'TLV payload before signing' : 'CoAP frame'}): ${toHex(inputBytes(f.input), ' ')}`,

@@ -32,8 +32,8 @@ describe('signals (item 3)', () => {
     expect(r.code).toBe(143);
     const xml = readFileSync(join(reports, 'junit.xml'), 'utf8');
     xmllint(join(reports, 'junit.xml'));
-    expect(rootLine(xml)).toMatch(/^<testsuites name="virtual" tests="4" failures="0" errors="0" /);
-    expect(xml.match(/<skipped message="not run: received SIGTERM[^"]*"/g)).toHaveLength(4);
+    expect(rootLine(xml)).toMatch(/^<testsuites name="virtual" tests="5" failures="0" errors="0" /);
+    expect(xml.match(/<skipped message="not run: received SIGTERM[^"]*"/g)).toHaveLength(5);
     expect(existsSync(join(reports, '.hil.lock'))).toBe(false);
   });
 

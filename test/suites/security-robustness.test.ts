@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import { casesOf, runInProcess, SUITES, type CaseResult } from './support/run.js';
+import { caseOf, casesOf, failedOn as failedOnIn, runInProcess, SUITES, type CaseResult } from './support/run.js';
 import { tempDir, writeRig } from './support/rigs.js';
 
 const tmp = tempDir();
@@ -40,12 +40,8 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => tmp.cleanup());
 
-const failedOn = (device: string): string[] =>
-  cases
-    .filter((c) => c.device === device && c.status !== 'passed')
-    .map((c) => `${c.suite} › ${c.name}`)
-    .sort();
-const one = (device: string, name: string): CaseResult => cases.find((c) => c.device === device && c.name === name)!;
+const failedOn = (device: string): string[] => failedOnIn(cases, device);
+const one = (device: string, name: string): CaseResult => caseOf(cases, device, name);
 
 describe('security and robustness suites: healthy passes, each model is caught where it should be', () => {
   test('the healthy meter ran both suites (12 security, 17 robustness tests), each model the whole suite of its class', () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import { casesOf, runInProcess, SUITES, type CaseResult } from './support/run.js';
+import { caseOf, casesOf, failedOn as failedOnIn, runInProcess, SUITES, type CaseResult } from './support/run.js';
 import { tempDir, writeRig } from './support/rigs.js';
 
 const tmp = tempDir();
@@ -25,12 +25,8 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => tmp.cleanup());
 
-const failedOn = (device: string): string[] =>
-  cases
-    .filter((c) => c.device === device && c.status !== 'passed')
-    .map((c) => `${c.suite} › ${c.name}`)
-    .sort();
-const one = (device: string, name: string): CaseResult => cases.find((c) => c.device === device && c.name === name)!;
+const failedOn = (device: string): string[] => failedOnIn(cases, device);
+const one = (device: string, name: string): CaseResult => caseOf(cases, device, name);
 
 describe('protocol timing: the healthy meter passes, each timing model is caught by its test', () => {
   test('the healthy meter passes every registration test, report interval included', () => {

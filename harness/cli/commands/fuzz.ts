@@ -95,7 +95,7 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
                 onFinding: (f: Finding) => {
                   const w = writeFinding(ctx!, f, written.length + 1, seed);
                   written.push(w.suite);
-                  err(`${tty ? '\r\x1b[K' : ''}finding ${w.number}: ${t.device.name} crashed after input ${f.index}; minimised to ${describeInput(f.minimised)}`);
+                  err(`${tty ? '\r\x1b[K' : ''}finding ${w.number}: ${t.device.name} ${f.kind} after input ${f.index}; minimised to ${describeInput(f.minimised)}`);
                 },
               });
             } finally {
@@ -116,7 +116,7 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
         `${result.inputs} inputs in ${(result.elapsedMs / 1000).toFixed(1)} s (seed ${seed}, ended: ${result.ended}), ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}`,
         ...result.findings.map(
           (f, i) =>
-            `  ${i + 1}. crashed after input ${f.index} (seen ${f.hits.length}×); minimised ${inputSize(f.input)} → ${inputSize(f.minimised)}: ${describeInput(f.minimised)}\n     replay: hil run ${written[i]} --device ${ctx!.device} --rig ${ctx!.rig}`,
+            `  ${i + 1}. ${f.kind} after input ${f.index} (seen ${f.hits.length}×); minimised ${inputSize(f.input)} → ${inputSize(f.minimised)}: ${describeInput(f.minimised)}\n     replay: hil run ${written[i]} --device ${ctx!.device} --rig ${ctx!.rig}`,
         ),
         `reports: ${join(ctx!.dir, 'junit.xml')}`,
       ];

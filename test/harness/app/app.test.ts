@@ -211,6 +211,7 @@ describe('runSuites', () => {
       'skipped registers, accepts the signed response and reports',
       'skipped the troubleshooting flowchart finds nothing wrong',
       'skipped refuses an unsigned POST',
+      'skipped reports at the interval the NMS subscribed',
       'skipped keeps trying while the NMS turns it away, and registers once it may',
     ]);
     expect(r.junit.match(/<skipped message="not run: received SIGTERM before the first test">not run: received SIGTERM before the first test<\/skipped>/g)).toHaveLength(4);

@@ -21,7 +21,7 @@ describe('the installed bin', () => {
     const r = spawnSync(MAIN, ['list'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('12 suites, 59 tests');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('12 suites, 60 tests');
   });
 });
 
@@ -30,17 +30,18 @@ describe('hil list', () => {
     const r = await hil(['list']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines.slice(0, 5)).toEqual([
+    expect(lines.slice(0, 6)).toEqual([
       'registration  (branch registration, suites/1-registration.yaml)',
       '  registers, accepts the signed response and reports                   requires: power',
       '  the troubleshooting flowchart finds nothing wrong                    requires: nothing',
       '  refuses an unsigned POST                                             requires: nothing',
+      '  reports at the interval the NMS subscribed                           requires: nothing',
       '  keeps trying while the NMS turns it away, and registers once it may  requires: power',
     ]);
     expect(lines).toContain('  reports a damaged NMS certificate as invalid     requires: cert-damage, cert-swap, console');
     expect(lines).toContain('  a meter left in demo mode is diagnosed  requires: console, demo-mode, show-config');
     expect(lines).toContain('  answers a CON request to the address it came from     requires: nms vip');
-    expect(lines[lines.length - 1]).toBe('12 suites, 59 tests');
+    expect(lines[lines.length - 1]).toBe('12 suites, 60 tests');
   });
 
   test('with a rig: which devices skip a test, and why', async () => {
@@ -69,9 +70,10 @@ describe('hil list', () => {
         "                                                                       skipped on m1: m1 lacks capability 'power' (has: none)",
         '  the troubleshooting flowchart finds nothing wrong                    requires: nothing',
         '  refuses an unsigned POST                                             requires: nothing',
+        '  reports at the interval the NMS subscribed                           requires: nothing',
         '  keeps trying while the NMS turns it away, and registers once it may  requires: power',
         "                                                                       skipped on m1: m1 lacks capability 'power' (has: none)",
-        '2 suites, 6 tests',
+        '2 suites, 7 tests',
         '',
       ].join('\n'),
     );

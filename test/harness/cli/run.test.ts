@@ -166,7 +166,7 @@ describe('hil merge: shards run apart, reported as one run', () => {
     }
     const merged = join(tmp.dir, 'merged');
     const m = await hil(['merge', ...logs, '--reports', merged]);
-    expect(m.stderr).toMatch(/^passed: 16 passed, 0 failed in /m);
+    expect(m.stderr).toMatch(/^passed: 20 passed, 0 failed in /m);
     expect(m.code).toBe(0);
     const cases = casesOf(readFileSync(join(merged, 'junit.xml'), 'utf8'));
     expect(cases.map((c) => `${c.device} ${c.name}`).sort()).toEqual(
@@ -176,6 +176,7 @@ describe('hil merge: shards run apart, reported as one run', () => {
             'keeps trying while the NMS turns it away, and registers once it may',
             'refuses an unsigned POST',
             'registers, accepts the signed response and reports',
+            'reports at the interval the NMS subscribed',
             'the troubleshooting flowchart finds nothing wrong',
           ].map((n) => `${d} ${n}`),
         )

@@ -58,4 +58,17 @@ export function casesOf(junit: string): CaseResult[] {
   return out;
 }
 
+/** "suite › test" of every case of `device` that did not pass, sorted: what a model is caught by. */
+export function failedOn(cases: readonly CaseResult[], device: string): string[] {
+  return cases
+    .filter((c) => c.device === device && c.status !== 'passed')
+    .map((c) => `${c.suite} › ${c.name}`)
+    .sort();
+}
+
+/** The case of `device` named `name` (the test fails loudly on a missing one through its fields). */
+export function caseOf(cases: readonly CaseResult[], device: string, name: string): CaseResult {
+  return cases.find((c) => c.device === device && c.name === name)!;
+}
+
 export { JUnitReporter };

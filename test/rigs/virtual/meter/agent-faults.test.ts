@@ -41,6 +41,7 @@ describe('faulty device models behave as named', () => {
         'ignore-group-assign',
         'ignore-signature-validity',
         'ignores-cancel-load',
+        'ignores-report-interval',
         'loads-at-wrong-time',
         'loses-upload-slot-on-power-loss',
         'malformed-tlvs',
