@@ -186,7 +186,7 @@ describe('hil merge: shards run apart, reported as one run', () => {
     expect((await validateJUnit(join(merged, 'junit.xml'))).exitCode).toBe(0);
     // The shards' pcaps and console logs are copied beside the merged reports, and named there.
     const attached = attachmentsOf(join(merged, 'junit.xml'));
-    expect(attached).toHaveLength(32);
+    expect(attached).toHaveLength(40);
     for (const p of attached) {
       expect(p.startsWith(join(merged, 'attachments'))).toBe(true);
       expect(existsSync(p)).toBe(true);
