@@ -26,6 +26,8 @@ export const EVENT_TYPES = {
   registrationSuccess: { eventTypeId: 90002, displayName: 'Registration Success', severity: 'INFO', fndDocumented: false },
   /** POST /r answered 4.03 (unknown or duplicate DeviceID) or 4.04 (several SessionIDs). */
   registrationRejected: { eventTypeId: 90003, displayName: 'Registration Rejected', severity: 'MAJOR', fndDocumented: false },
+  /** POST /r dropped by the NMS's firewall before the NMS saw it: a test waits on attempts, not time. */
+  registrationBlocked: { eventTypeId: 90009, displayName: 'Registration Blocked', severity: 'MINOR', fndDocumented: false },
   signatureFailure: { eventTypeId: 1085, displayName: 'Invalid CSMP Signature', severity: 'CRITICAL', fndDocumented: true },
   firmwareGroupMismatch: { eventTypeId: 90004, displayName: 'Firmware Group Mismatch', severity: 'MAJOR', fndDocumented: false },
   configGroupMismatch: { eventTypeId: 90005, displayName: 'Config Group Mismatch', severity: 'MAJOR', fndDocumented: false },

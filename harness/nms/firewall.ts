@@ -41,7 +41,11 @@ export class Firewall {
   private readonly from = new Map<string, number>();
   private readonly to = new Map<string, number>();
 
-  constructor(private readonly csmpPort: number) {}
+  /** `onInboundDrop` sees each datagram the firewall dropped on its way in (the NMS names dropped registrations). */
+  constructor(
+    private readonly csmpPort: number,
+    private readonly onInboundDrop: (d: Datagram) => void = () => undefined,
+  ) {}
 
   /** Without an address: for every device. */
   dropInbound(scope: InboundScope = 'csmp-port', address?: string): void {
@@ -104,6 +108,7 @@ export class Firewall {
     if (scope === false) return true;
     if (scope === 'csmp-port' && d.dstPort !== this.csmpPort) return true;
     this.from.set(d.src, (this.from.get(d.src) ?? 0) + 1);
+    this.onInboundDrop(d);
     return false;
   }
 

@@ -8,7 +8,8 @@
  * them and leaves them open. Time comes from the injected clock only.
  */
 import { CoapEndpoint, type CoapResponse } from '../coap/endpoint.js';
-import type { CoapMessage } from '../coap/message.js';
+import { decodeCoap, type CoapMessage } from '../coap/message.js';
+import type { Datagram } from '../../drivers/link/types.js';
 import type { Peer } from '../coap/errors.js';
 import type { Link } from '../../drivers/link/types.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -144,7 +145,7 @@ export class Nms {
       missedIntervalsForDown: opts.missedIntervalsForDown ?? 3,
       subscribedIntervalS: (rec) => this.settings.get(rec)?.reportIntervalS,
     });
-    this.firewall = new Firewall(this.port);
+    this.firewall = new Firewall(this.port, (d) => this.registrationBlocked(d));
     this.replyFrom = new ReplyFrom(this.addresses);
     for (const a of this.addresses) this.counters.declare(a.address);
     for (const d of opts.devices) {
@@ -254,6 +255,23 @@ export class Nms {
       signing: this.signer !== undefined && settings.sign,
       cgmsSettingsInRegistration: settings.cgmsSettings !== false,
     };
+  }
+
+  /** A POST /r the firewall dropped: recorded, so a test can wait for attempts rather than for time. */
+  private registrationBlocked(d: Datagram): void {
+    let m: CoapMessage;
+    try {
+      m = decodeCoap(d.payload);
+    } catch {
+      return;
+    }
+    if (m.code !== '0.02' || m.uriPath.join('/') !== 'r') return;
+    const rec = this.devices.byAddress(d.src);
+    this.events.record({
+      name: 'registrationBlocked',
+      message: `Registration from [${d.src}]:${d.srcPort} dropped by the NMS firewall.`,
+      ...(rec ? { device: rec.device.name, eid: rec.eid } : {}),
+    });
   }
 
   /** Misrouted-answer counts now, for a DiagnosisWindow that starts here. */
