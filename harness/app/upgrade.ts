@@ -112,7 +112,9 @@ async function loadOne(deps: RolloutDeps, b: OpenedBench, device: string, image:
   const delay = Math.max(1, loadTime - now);
   line(`${device}: load scheduled for ${new Date(loadTime * 1000).toISOString()} (device clock); waiting for it to reboot and register`);
   try {
-    const reg = await waitForRegistration(deps, device, { since, timeoutMs: (2 * delay + REGISTRATION_ALLOWANCE_S) * 1000, uptimeTimeoutMs: timeoutMs });
+    // The reboot for the load comes at its load time: nothing registered a second or more before it is that reboot.
+    const notBefore = deps.clock.now() + (delay - 1) * 1000;
+    const reg = await waitForRegistration(deps, device, { since, timeoutMs: (2 * delay + REGISTRATION_ALLOWANCE_S) * 1000, uptimeTimeoutMs: timeoutMs, notBefore });
     const running = runningSlot(reg.slots);
     line(`${device}: registered again, running ${running?.version ?? 'no image'}`);
     if (!sameBytes(running?.fileHash, image.hash)) return { device, answer, reregistration: reg, problem: `registered again running ${running?.version ?? 'no image'}, not ${image.version}` };

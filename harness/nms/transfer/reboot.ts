@@ -34,9 +34,13 @@ export function loadWindow(sentAt: number, delaySec: number): { earliest: number
  * Waits for the device's next registration after event `since` (NmsEvents.mark()), for at most
  * `timeoutMs` of clock time; rejects with EventTimeoutError when none comes.
  */
-export async function waitForRegistration(deps: RolloutDeps, device: string, opts: { since: number; timeoutMs: number; uptimeTimeoutMs?: number }): Promise<Reregistration> {
+export async function waitForRegistration(deps: RolloutDeps, device: string, opts: { since: number; timeoutMs: number; uptimeTimeoutMs?: number; notBefore?: number }): Promise<Reregistration> {
   const { nms, clock } = deps;
-  const e = await nms.events.waitForEvent('registrationRequest', opts.timeoutMs, { device, since: opts.since });
+  const deadline = clock.now() + opts.timeoutMs;
+  let e = await nms.events.waitForEvent('registrationRequest', opts.timeoutMs, { device, since: opts.since });
+  // A registration before `notBefore` (clock ms) is not the one asked for: a resent /r of the boot
+  // before, answered while the image was still going out, would read as "came back on the old image".
+  while (opts.notBefore !== undefined && e.at < opts.notBefore) e = await nms.events.waitForEvent('registrationRequest', Math.max(1, deadline - clock.now()), { device, since: e.seq });
   const rec = nms.devices.require(device);
   const out: Reregistration = { device: rec.device.name, registeredAt: e.at, slots: firmwareSlots(rec.lastRegistration ?? []) };
   try {
