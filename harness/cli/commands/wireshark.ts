@@ -10,7 +10,8 @@ const PREF = EXTCAP_INTERFACE.replace(/-/g, '_');
 /** How to capture once installed; the same text whether installed or only printed. */
 function extcapUsage(paths: ReturnType<typeof extcapPaths>): string {
   return [
-    `extcap program: ${paths.program}`,
+    `extcap program: ${paths.program} (Wireshark 4.0, 4.1)`,
+    `                ${paths.program42} (Wireshark 4.2 and later)`,
     `CSMP dissector: ${paths.pluginsDir}/csmp.lua (+ csmp.proto, added to ${paths.searchPaths})`,
     '',
     'tshark:',

@@ -32,13 +32,18 @@ describe('hil wireshark --extcap', () => {
   test('--print says where and installs nothing; --extcap installs an executable program and the dissector', () => {
     const printed = spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap', '--print'], { env, encoding: 'utf8' });
     expect(printed.status).toBe(0);
-    expect(printed.stdout).toContain(`extcap program: ${join(home, '.config', 'wireshark', 'extcap', 'csmp-hil')}`);
+    expect(printed.stdout).toContain(`extcap program: ${join(home, '.config', 'wireshark', 'extcap', 'csmp-hil')} (Wireshark 4.0, 4.1)\n`);
+    expect(printed.stdout).toContain(`                ${join(home, '.local', 'lib', 'wireshark', 'extcap', 'csmp-hil')} (Wireshark 4.2 and later)\n`);
     expect(existsSync(join(home, '.config'))).toBe(false);
 
     const r = spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap'], { env, encoding: 'utf8' });
     expect(r.status).toBe(0);
     const program = join(home, '.config', 'wireshark', 'extcap', 'csmp-hil');
     expect(statSync(program).mode & 0o111).toBe(0o111);
+    // Wireshark 4.2 moved the personal extcap folder; the same program is there too.
+    const program42 = join(home, '.local', 'lib', 'wireshark', 'extcap', 'csmp-hil');
+    expect(statSync(program42).mode & 0o111).toBe(0o111);
+    expect(readFileSync(program42, 'utf8')).toBe(readFileSync(program, 'utf8'));
     expect(readFileSync(join(home, '.local', 'lib', 'wireshark', 'plugins', 'csmp.lua'), 'utf8')).toContain('DissectorTable.get("udp.port"):add(61628, coap)');
     // Installing twice adds our search path once.
     spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap'], { env });

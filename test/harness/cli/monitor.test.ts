@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipLink } from '../../../drivers/link/slip-link.js';
@@ -80,9 +80,12 @@ describe('hil monitor', () => {
     }
   });
 
-  test('follows a dongle that goes away and comes back at the same path, decoding after it', async () => {
+  test('follows a dongle that goes away and comes back at the same by-id path on another tty, decoding after it', async () => {
+    // The path is a symlink, as /dev/serial/by-id names are; the replugged dongle gets another tty node.
     const path = join(dir, 'dongle-c');
     let pty = await PtyPair.open({ link: path });
+    const firstNode = realpathSync(path);
+    let squatter: PtyPair | undefined;
     const wire = Buffer.concat(packets.map((p) => slipEncode(p)));
     const m = monitor([path, '--frames', '4', '--stats', '0'], { TMPDIR: dir });
     try {
@@ -93,7 +96,10 @@ describe('hil monitor', () => {
       await pty.close();
       await until(() => m.stderr().includes(`${path}: down (`), 20_000, `the monitor to see the loss (stderr: ${m.stderr()})`);
       expect(m.stderr()).not.toContain(`${path}: up`);
+      // Another tty takes the freed node first, so the replugged dongle cannot come back on it.
+      squatter = await PtyPair.open();
       pty = await PtyPair.open({ link: path });
+      expect(realpathSync(path)).not.toBe(firstNode);
       await until(() => m.stderr().includes(`${path}: up`), 30_000, `the monitor to reconnect (stderr: ${m.stderr()})`);
       pty.write(wire);
       const r = await m.exited;
@@ -105,6 +111,7 @@ describe('hil monitor', () => {
     } finally {
       m.child.kill('SIGKILL');
       await pty.close();
+      await squatter?.close();
     }
   });
 });
