@@ -1,14 +1,17 @@
 /**
  * A fuzz target over the bench `hil request` uses: POSTs go through the NMS client (signed by the
  * rig's NMS key, so they reach the device's handlers), raw frames onto the device's link from the
- * NMS's request address and port (as `inject` sends them), the probe is a GET of DeviceID (2,
- * the cheap TLV the protocol reference suggests), and recovery is a power cycle followed by
- * probes until the device answers again.
+ * NMS's request address and port (as `inject` sends them), the probe is one GET of DeviceID (2,
+ * the cheap liveness TLV the protocol reference suggests) with Uptime, SessionID and CGMSStats
+ * (22, 7, 45: what tells a reboot or a reset), and recovery is a power cycle followed by probes
+ * until the device answers again.
  */
 import { CoapTimeoutError } from '../coap/errors.js';
 import { ConfigError } from '../../core/errors.js';
 import { TLV } from '../csmp/tlv-ids.js';
 import type { Bench } from '../steps/bench.js';
+import type { DeviceSnapshot } from '../steps/crash-class.js';
+import { snapshotOf } from '../steps/crash-probe.js';
 import type { FuzzInput } from './fuzz-input.js';
 import type { FindingEvidence, FuzzTarget } from './campaign.js';
 import { InputWindow } from './input-window.js';
@@ -47,12 +50,14 @@ export function benchTarget(bench: Bench, device: string, opts: BenchTargetOptio
       if (!(e instanceof CoapTimeoutError)) throw e;
     }
   };
-  const probe = async (): Promise<boolean> => {
+  const probe = async (): Promise<DeviceSnapshot | undefined> => {
+    const at = bench.clock.now();
     try {
-      await client.get(dev.name, [TLV.DeviceID], { timeoutMs: probeTimeout });
-      return true;
+      const a = await client.get(dev.name, [TLV.DeviceID, TLV.Uptime, TLV.SessionID, TLV.CGMSStats], { timeoutMs: probeTimeout });
+      // Any answer is a live device; only a 2.05 carries the state to compare.
+      return snapshotOf(a.code === '2.05' ? a.tlvs : [], at, bench.clock.now());
     } catch (e) {
-      if (e instanceof CoapTimeoutError) return false;
+      if (e instanceof CoapTimeoutError) return undefined;
       throw e;
     }
   };
@@ -81,11 +86,14 @@ export function benchTarget(bench: Bench, device: string, opts: BenchTargetOptio
     stop: () => window.stop(),
     ...(power
       ? {
-          recover: async (): Promise<boolean> => {
+          recover: async (): Promise<DeviceSnapshot | undefined> => {
             await power.switch('cycle', { timeoutMs: opts.recoverMs });
             const until = Date.now() + opts.recoverMs;
-            while (Date.now() < until) if (await probe()) return true;
-            return false;
+            while (Date.now() < until) {
+              const snap = await probe();
+              if (snap) return snap;
+            }
+            return undefined;
           },
         }
       : {}),

@@ -75,6 +75,7 @@ export function writeSummary(ctx: FuzzReportContext, r: CampaignResult): void {
   const findings = r.findings.map((f, i) => ({
     number: i + 1,
     kind: f.kind,
+    detail: f.detail,
     index: f.index,
     hits: f.hits,
     input: describeInput(f.input),
@@ -114,17 +115,29 @@ export function junitXml(ctx: FuzzReportContext, r: CampaignResult): string {
       `input decoded:\n${decodedInput(f.input)}`,
       `minimised (${f.minimisedBy}): ${describeInput(f.minimised)}`,
       `same crash after inputs: ${f.hits.join(', ')}`,
-      `no answer to GET 2 (DeviceID) within the probe timeout: detected ${(f.detectMs / 1000).toFixed(1)} s after the input was sent; ${f.recovered ? 'answered again after a power cycle' : 'did not come back'}`,
+      silent(f)
+        ? `no answer to GET 2,22,7,45 (DeviceID, Uptime, SessionID, CGMSStats) within the probe timeout, twice: detected ${(f.detectMs / 1000).toFixed(1)} s after the input was sent; ${f.recovered ? 'answered again after a power cycle' : 'did not come back'}`
+        : `${f.detail}: detected ${(f.detectMs / 1000).toFixed(1)} s after the input was sent, by GET 2,22,7,45 (DeviceID, Uptime, SessionID, CGMSStats)`,
       ...(f.evidence ? [`wire: ${f.evidence.frames.length} frame(s) to and from the device from the input to the verdict in ${files.pcap}${f.evidence.droppedFrames ? ` (${f.evidence.droppedFrames} more not kept)` : ''}`] : []),
-      ...(files.console ? [`console over the same time: ${files.console}; ${f.evidence!.consoleAnswers ? 'the console still gave its prompt (the board runs, the agent does not answer)' : 'the console did not give its prompt either (the board hangs)'}`] : []),
+      ...(files.console ? [`console over the same time: ${files.console}; ${consoleSays(f)}`] : []),
       `reproducer: hil run ${join(ctx.dir, files.suite)} --device ${ctx.device} --rig ${ctx.rig}`,
     ].join('\n');
     // Fuzz inputs hold NULs and other characters XML cannot carry.
-    tc.ele('failure', { type: f.kind, message: xmlSafe(`${ctx.device} stopped answering after ${describeInput(f.minimised)}`) }).txt(xmlSafe(text));
+    tc.ele('failure', { type: f.kind, message: xmlSafe(`${ctx.device} ${silent(f) ? 'stopped answering' : f.kind} after ${describeInput(f.minimised)}`) }).txt(xmlSafe(text));
     const attached = [files.suite, files.minimised, files.pcap, files.console].filter((x): x is string => x !== undefined);
     tc.ele('system-out').txt(attached.map((a) => `[[ATTACHMENT|${a}]]\n`).join(''));
   });
   return root.end({ prettyPrint: true });
+}
+
+/** Crashed and hung devices went silent; rebooted and degraded ones answered. */
+export function silent(f: Finding): boolean {
+  return f.kind === 'crashed' || f.kind === 'hung';
+}
+
+function consoleSays(f: Finding): string {
+  if (!f.evidence!.consoleAnswers) return 'the console did not give its prompt either (the board hangs)';
+  return silent(f) ? 'the console still gave its prompt (the board runs, the agent does not answer)' : 'the console still gave its prompt';
 }
 
 /** The input as decoded text: a frame as `hil decode` shows it, a POST's TLVs field by field. */

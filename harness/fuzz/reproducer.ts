@@ -2,7 +2,8 @@
  * A finding as a suite `hil run FILE --device DEVICE --rig RIG` replays: the device is up, the minimised
  * input is sent (a `post` step, or an `inject` step for a raw frame), and a liveness GET of
  * DeviceID must be answered — so the test fails on a device that still crashes and passes once
- * the firmware is fixed. Teardown power-cycles the board, as a crashed one needs.
+ * the firmware is fixed. Its `branch: robustness` has `hil run` judge the device before and after
+ * (harness/steps/crash-class.ts), which is what fails it on a device that reboots or degrades. Teardown power-cycles the board, as a crashed one needs.
  */
 import { stringify } from 'yaml';
 import { toHex } from '../../core/bytes.js';
@@ -13,7 +14,7 @@ export function reproducerSuite(f: Finding, ctx: { device: string; seed: number;
   const doc = {
     suite: `fuzz-${ctx.device}-${ctx.number}`,
     branch: 'robustness',
-    description: `Found by hil fuzz ${ctx.device} --seed ${ctx.seed} (input ${f.index}): the device stopped answering after ${describeInput(f.input)}. Minimised: ${describeInput(f.minimised)}.`,
+    description: `Found by hil fuzz ${ctx.device} --seed ${ctx.seed} (input ${f.index}): the device ${f.kind === 'crashed' || f.kind === 'hung' ? `stopped answering (${f.kind})` : f.kind} after ${describeInput(f.input)}. Minimised: ${describeInput(f.minimised)}. As a robustness suite, hil run judges the device before and after the input (Uptime, SessionID, CGMSStats): a reboot or reset fails it too.`,
     setup: [{ 'expect-state': { state: 'up', within: '5m' } }],
     teardown: [{ power: 'cycle' }],
     tests: [{ name: `survives fuzz input ${f.index} (seed ${ctx.seed})`, steps: [inputStep(f.minimised, ctx.signed), { get: 2 }, { 'expect-reply': '2.05' }] }],

@@ -67,7 +67,7 @@ describe('hil fuzz against a meter that crashes on a TransferRequest without hwI
     expect(f.consoleAnswers).toBe(true);
     expect(readFileSync(join(dir, 'crashes', '1-console.txt'), 'utf8')).toContain('meter-00173bfffe000002> ');
     expect(f.inputDecoded).toMatch(/^ {4}\[65\/TransferRequest\]: \{fileHash: 0{64}, fileName: "A{200,}", version: "0\.0\.1", fileSize: 1024, blockSize: 1024\}$/);
-    // What tshark reads in the pcap: the signed POST to meter-2, then GETs of DeviceID it never answered.
+    // What tshark reads in the pcap: the signed POST to meter-2, then probe GETs it never answered.
     const lines = await tsharkFields(join(dir, 'crashes', '1.pcap'), ['ipv6.src', 'ipv6.dst', 'coap.code', 'coap.opt.uri_path']);
     expect(lines.length).toBe(f.framesSeen);
     expect(lines[0]).toBe('fd00::1\tfd00:77::102\t2\tc');
@@ -76,7 +76,7 @@ describe('hil fuzz against a meter that crashes on a TransferRequest without hwI
     const junit = join(dir, 'junit.xml');
     const text = await xpath(junit, 'string(//testcase/failure)');
     expect(text).toContain(`input bytes (TLV payload before signing): ${f.inputHex.replace(/(..)(?!$)/g, '$1 ')}\n`);
-    expect(text).toMatch(/no answer to GET 2 \(DeviceID\) within the probe timeout: detected \d+\.\d s after the input was sent; answered again after a power cycle\n/);
+    expect(text).toMatch(/no answer to GET 2,22,7,45 \(DeviceID, Uptime, SessionID, CGMSStats\) within the probe timeout, twice: detected \d+\.\d s after the input was sent; answered again after a power cycle\n/);
     expect(text).toContain(`wire: ${f.framesSeen} frame(s) to and from the device from the input to the verdict in crashes/1.pcap\n`);
     expect(text).toContain('console over the same time: crashes/1-console.txt; the console still gave its prompt (the board runs, the agent does not answer)\n');
     expect(await xpath(junit, 'string(//testcase/system-out)')).toBe('[[ATTACHMENT|finding-1.suite.yaml]]\n[[ATTACHMENT|crashes/1-minimised.bin]]\n[[ATTACHMENT|crashes/1.pcap]]\n[[ATTACHMENT|crashes/1-console.txt]]');
