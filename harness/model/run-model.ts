@@ -22,9 +22,16 @@ export interface Attachment {
   contentType: string;
 }
 
+/** What an input that could hurt did to the device (harness/steps/crash-class.ts). */
+export type CrashKind = 'crashed' | 'hung' | 'rebooted' | 'degraded';
+
 export interface Failure {
   kind: FailureKind;
   message: string;
+  /** The device crashed, hung, rebooted or degraded after the test's input: JUnit's failure type. */
+  crash?: CrashKind;
+  /** That input: each frame the harness sent the device during the test, hex and decoded. */
+  input?: string[];
   expected?: string;
   seen?: string;
   likelyCause?: string;

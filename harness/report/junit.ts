@@ -192,7 +192,8 @@ export class JUnitReporter implements Reporter {
     const f = r.failure;
     const isError = (a: TestResult): boolean => a.status === 'error' || a.status === 'interrupted';
     // Surefire's schema fixes the order: failure, rerunFailure*, flakyFailure*, skipped, error, rerunError*, flakyError*, system-out.
-    if (r.status === 'failed' && f) tc.ele('failure', { message: xmlSafe(f.message), type: f.kind }).txt(xmlSafe(failureText(f)));
+    // A crash verdict's class is the failure's type, as `hil fuzz` gives it: what a CI dashboard groups by.
+    if (r.status === 'failed' && f) tc.ele('failure', { message: xmlSafe(f.message), type: f.crash ?? f.kind }).txt(xmlSafe(failureText(f)));
     if (!flaky) for (const a of earlier.filter((a) => !isError(a))) this.attempt(tc, 'rerunFailure', a);
     if (flaky) for (const a of earlier.filter((a) => !isError(a))) this.attempt(tc, 'flakyFailure', a);
     if (r.status === 'skipped') {

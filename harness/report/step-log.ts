@@ -23,6 +23,7 @@ export function failureDetails(f: Failure): string[] {
   if (f.likelyCause !== undefined) lines.push(`likely cause: ${f.likelyCause}`);
   if (f.fix !== undefined) lines.push(`fix: ${f.fix}`);
   if (f.step?.where) lines.push(`at: ${f.step.where}`);
+  if (f.input?.length) lines.push(`input (the frames sent to the device in this test, before it ${f.crash ?? 'failed'}):`, ...f.input.flatMap((i) => i.split('\n').map((l) => `  ${l}`)));
   return lines;
 }
 

@@ -57,6 +57,8 @@ export class TapReporter implements Reporter {
       if (f.seen !== undefined) diag.seen = f.seen;
       if (f.likelyCause !== undefined) diag.cause = f.likelyCause;
       if (f.fix !== undefined) diag.fix = f.fix;
+      if (f.crash !== undefined) diag.crash = f.crash;
+      if (f.input?.length) diag.input = f.input;
       // Not `at`: tap-out parses that key as a tape stack frame and tap-spec crashes on anything else.
       if (f.step?.where) diag.where = f.step.where;
     }

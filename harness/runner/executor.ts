@@ -5,7 +5,7 @@
 import type { DeviceSpec, Rig } from '../config/rig.js';
 import type { Step } from '../config/steps.js';
 import type { Suite, TestSpec } from '../config/suite.js';
-import type { Attachment, TestCase } from '../model/run-model.js';
+import type { Attachment, CrashKind, TestCase } from '../model/run-model.js';
 
 export interface StepContext {
   readonly rig: Rig;
@@ -91,5 +91,13 @@ export interface DeviceSession {
  * class ("the device rebooted after this input: …"); absent when it is unharmed.
  */
 export type Liveness =
-  | { alive: true; note?: string; cycled?: string; consoleAnswers?: boolean; verdict?: string }
-  | { alive: false; evidence: string; consoleAnswers?: boolean; verdict?: string };
+  | ({ alive: true; note?: string; cycled?: string; consoleAnswers?: boolean } & CrashJudgement)
+  | ({ alive: false; evidence: string; consoleAnswers?: boolean } & CrashJudgement);
+
+/** The judge's verdict on a test's input (robustness tests, --probe-after-post), when it found harm. */
+export interface CrashJudgement {
+  verdict?: string;
+  crash?: CrashKind;
+  /** The frames sent to the device during the test, hex and decoded. */
+  input?: string[];
+}

@@ -213,13 +213,15 @@ export class Run {
     const hurts = this.hurts(planned);
     if (result.status === 'interrupted' || (result.status === 'passed' && !hurts)) return undefined;
     const live = await this.probe(env, device, planned.testCase, 'after-test');
-    // A test that failed on its own because the input hurt the device says so first.
-    if (live.verdict && result.status === 'failed' && result.failure) result.failure = { ...result.failure, message: `${live.verdict}; the test's own check: ${result.failure.message}` };
+    // A test that failed on its own because the input hurt the device says so first, and the
+    // cause its own check would guess (a lossy link, a wrong answer) gives way to the crash.
+    if (live.verdict && result.status === 'failed' && result.failure)
+      result.failure = { ...result.failure, ...harm(live), message: `${live.verdict}; the test's own check: ${result.failure.message}`, likelyCause: CRASH_CAUSE, fix: CRASH_FIX };
     if (live.alive) {
-      if (result.status === 'passed' && (live.verdict || live.cycled)) crashed(result, live.verdict ?? `the device crashed: ${live.cycled}`);
+      if (result.status === 'passed' && (live.verdict || live.cycled)) crashed(result, live.verdict ?? `the device crashed: ${live.cycled}`, live);
       return undefined;
     }
-    if (result.status === 'passed') crashed(result, live.verdict ?? `the device crashed and stays silent: ${live.evidence}`);
+    if (result.status === 'passed') crashed(result, live.verdict ?? `the device crashed and stays silent: ${live.evidence}`, live);
     return `device lost since ${planned.testCase.suite.name} › ${planned.testCase.name}: ${live.evidence}`;
   }
 
@@ -271,12 +273,16 @@ export class Run {
   }
 }
 
+const CRASH_FIX = "give the firmware team this input with the test's pcap and console log; once fixed, the same test (hil run --grep) must pass";
+const CRASH_CAUSE = "this test's input crashed, hung, rebooted or degraded the device firmware (the input is below; its pcap and console log are attached)";
+
 /** A test whose own checks passed, after which the device crashed, hung, rebooted or degraded: its input hurt it. */
-function crashed(result: TestResult, verdict: string): void {
+function crashed(result: TestResult, verdict: string, live: Liveness): void {
   result.status = 'failed';
-  result.failure = {
-    kind: 'expectation',
-    message: verdict,
-    likelyCause: "this test's input crashed or hung the device firmware (its pcap and console log are attached)",
-  };
+  result.failure = { kind: 'expectation', ...harm(live), message: verdict, likelyCause: CRASH_CAUSE, fix: CRASH_FIX };
+}
+
+/** The judge's class and the input it blames, as failure fields. */
+function harm(live: Liveness): Pick<Failure, 'crash' | 'input'> {
+  return { ...(live.crash ? { crash: live.crash } : {}), ...(live.input?.length ? { input: live.input } : {}) };
 }

@@ -23,14 +23,22 @@ export interface SeenMessage {
   messageId: number;
 }
 
+/** Whole frames the harness sent, kept for a crash verdict to name its input; a robustness test sends a few. */
+const SENT_KEPT = 64;
+
 export class FrameLog {
   private readonly seen: SeenMessage[] = [];
+  private readonly sent: FrameEvent[] = [];
   private readonly detach: (() => void)[] = [];
 
   constructor(private readonly capacity = 500) {}
 
   /** Records a frame the bench's frame tap already decoded (the app feeds every link's frames here). */
   add(f: FrameEvent): void {
+    if (f.direction === 'out' && f.dst !== undefined) {
+      this.sent.push(f);
+      if (this.sent.length > SENT_KEPT) this.sent.shift();
+    }
     if (!f.coap || f.src === undefined || f.dst === undefined || f.srcPort === undefined || f.dstPort === undefined) return;
     this.push({ at: f.at, direction: f.direction, src: f.src, dst: f.dst, srcPort: f.srcPort, dstPort: f.dstPort, type: f.coap.type, code: f.coap.code, messageId: f.coap.messageId });
   }
@@ -49,6 +57,11 @@ export class FrameLog {
   /** Messages from `address` (as source) since `sinceMs` (wall clock), oldest first. */
   from(address: string, sinceMs: number): SeenMessage[] {
     return this.seen.filter((m) => m.direction === 'in' && m.src === address && m.at >= sinceMs);
+  }
+
+  /** Frames the harness sent to `address` from `sinceMs` to `untilMs` (wall clock), whole, oldest first. */
+  sentTo(address: string, sinceMs: number, untilMs: number): FrameEvent[] {
+    return this.sent.filter((f) => f.dst === address && f.at >= sinceMs && f.at <= untilMs);
   }
 
   /** Answers (ACK/RST) on the wire since `sinceMs` from `address` or carrying `messageId`. */

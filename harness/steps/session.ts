@@ -11,7 +11,10 @@
  */
 import { ResourceError } from '../../core/errors.js';
 import type { DeviceSpec } from '../config/rig.js';
-import type { DeviceSession, HookContext, Liveness } from '../runner/executor.js';
+import type { CrashJudgement, DeviceSession, HookContext, Liveness } from '../runner/executor.js';
+import { canonicalIpv6 } from '../../drivers/ip/address.js';
+import type { FrameEvent } from '../model/observations.js';
+import { describeSentFrame } from './sent-input.js';
 import { consoleState, probeLiveness, type LivenessOptions } from './liveness.js';
 import { classifyAnswering, classifySilent, type CrashVerdict, type DeviceSnapshot } from './crash-class.js';
 import { snapshotDevice } from './crash-probe.js';
@@ -48,10 +51,10 @@ export class BenchSession implements DeviceSession {
 
   /** suite file + device pairs already brought to a registration of ours. */
   private readonly freshDone = new Set<string>();
-  /** Snapshots taken before a test that could hurt, by device name; consumed by the after-test probe. */
-  private readonly baselines = new Map<string, DeviceSnapshot>();
+  /** Snapshots taken before a test that could hurt (and when, wall ms), by device name; consumed by the after-test probe. */
+  private readonly baselines = new Map<string, { snap: DeviceSnapshot; wallAt: number }>();
   /** What the input of the device's current test did, from judge() to the after-test liveness. */
-  private readonly verdicts = new Map<string, string>();
+  private readonly verdicts = new Map<string, CrashJudgement>();
 
   async open(devices: readonly DeviceSpec[], signal: AbortSignal): Promise<void> {
     await this.hooks.open?.(devices, signal);
@@ -120,15 +123,17 @@ export class BenchSession implements DeviceSession {
     this.baselines.delete(device.name);
     this.verdicts.delete(device.name);
     const snap = await snapshotDevice(this.bench, device, this.probeMs());
-    if (snap) this.baselines.set(device.name, snap);
+    if (snap) this.baselines.set(device.name, { snap, wallAt: Date.now() });
     ctx.log(snap ? `baseline of ${device.name}: Uptime ${snap.uptimeS ?? '?'} s, SessionID ${snap.sessionId ?? 'none'}` : `no baseline of ${device.name}: GET 22,7,45 not answered`);
   }
 
   async judge(device: DeviceSpec): Promise<void> {
-    const before = this.baselines.get(device.name);
+    const base = this.baselines.get(device.name);
     this.baselines.delete(device.name);
-    if (!before) return;
+    if (!base) return;
+    const before = base.snap;
     const started = Date.now();
+    const sent = this.bench.frames?.sentTo(canonicalIpv6(device.address), base.wallAt, started) ?? [];
     const after = await snapshotDevice(this.bench, device, this.probeMs());
     let v: CrashVerdict | undefined;
     // A test that restarted the device itself only learns whether it came back.
@@ -138,14 +143,14 @@ export class BenchSession implements DeviceSession {
       v = classifySilent({ consoleAnswers: con.present ? con.ok : undefined, evidence: `no answer to GET 22,7,45 within ${this.probeMs() / 1000} s; ${con.text}` });
     }
     // Time to detect: real ms from the end of the test's input to the verdict.
-    if (v) this.verdicts.set(device.name, `${v.message}; detected in ${Date.now() - started} ms`);
+    if (v) this.verdicts.set(device.name, { verdict: `${v.message}; detected in ${Date.now() - started} ms`, crash: v.class, input: inputLines(sent) });
   }
 
   async liveness(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness> {
-    const verdict = when === 'after-test' ? this.verdicts.get(device.name) : undefined;
+    const judged = when === 'after-test' ? this.verdicts.get(device.name) : undefined;
     this.verdicts.delete(device.name);
     const live = await probeLiveness(this.bench, device, ctx.signal, { ...this.livenessOptions, health: when === 'health' });
-    return verdict ? { ...live, verdict } : live;
+    return judged ? { ...live, ...judged } : live;
   }
 
   private probeMs(): number {
@@ -159,4 +164,12 @@ export class BenchSession implements DeviceSession {
     this.bench.journal(device.name).poweredOff = false;
     ctx.log(`power on (the previous test left ${device.name} off)`);
   }
+}
+
+/** The frames a crash verdict blames, the last few when a test sent many. */
+const INPUT_FRAMES_SHOWN = 8;
+
+function inputLines(sent: readonly FrameEvent[]): string[] {
+  const shown = sent.slice(-INPUT_FRAMES_SHOWN).map(describeSentFrame);
+  return sent.length > shown.length ? [`(${sent.length - shown.length} earlier frame(s) of the test not shown; all are in its pcap)`, ...shown] : shown;
 }
