@@ -13,8 +13,13 @@ export interface Reregistration {
   device: string;
   /** Clock ms of the registration the NMS answered. */
   registeredAt: number;
-  /** Clock ms the device booted, from its Uptime (TLV 22) read right after; absent when it did not answer. */
+  /**
+   * Clock ms the device booted at the latest, from its Uptime (TLV 22) read right after (answer
+   * time minus Uptime); absent when it did not answer. A slow answer moves it later, never earlier.
+   */
   bootedAt?: number;
+  /** Clock ms it booted at the earliest (the GET's sending minus Uptime and its rounding second). */
+  bootedAfter?: number;
   /** The FirmwareImageInfo rows of that registration. */
   slots: FirmwareSlotInfo[];
 }
@@ -43,12 +48,30 @@ export async function waitForRegistration(deps: RolloutDeps, device: string, opt
   while (opts.notBefore !== undefined && e.at < opts.notBefore) e = await nms.events.waitForEvent('registrationRequest', Math.max(1, deadline - clock.now()), { device, since: e.seq });
   const rec = nms.devices.require(device);
   const out: Reregistration = { device: rec.device.name, registeredAt: e.at, slots: firmwareSlots(rec.lastRegistration ?? []) };
-  try {
-    const a = await nms.client.get(device, TLV.Uptime, { timeoutMs: opts.uptimeTimeoutMs ?? 10_000 });
-    const up = a.tlvs.find((t) => t.type === TLV.Uptime)?.value?.['sysUpTime'];
-    if (a.code === '2.05' && typeof up === 'number') out.bootedAt = clock.now() - up * 1000;
-  } catch {
-    // Registered but silent to a GET: the registration alone still answers what it runs.
+  const boot = await readBoot(deps, device, opts.uptimeTimeoutMs ?? 10_000);
+  if (boot) {
+    out.bootedAt = boot.latest;
+    out.bootedAfter = boot.earliest;
   }
   return out;
+}
+
+/**
+ * When the device booted, bracketed by one GET of Uptime: the device read its Uptime (whole
+ * seconds) somewhere between the GET's sending and its answer, so the boot lies between the
+ * sending minus Uptime and a second, and the answer minus Uptime. Intersecting several reads
+ * tightens it; undefined when the device did not answer (registered but silent to a GET: the
+ * registration alone still says what it runs).
+ */
+export async function readBoot(deps: RolloutDeps, device: string, timeoutMs: number): Promise<{ earliest: number; latest: number } | undefined> {
+  const { nms, clock } = deps;
+  const asked = clock.now();
+  try {
+    const a = await nms.client.get(device, TLV.Uptime, { timeoutMs });
+    const up = a.tlvs.find((t) => t.type === TLV.Uptime)?.value?.['sysUpTime'];
+    if (a.code !== '2.05' || typeof up !== 'number') return undefined;
+    return { earliest: asked - (up + 1) * 1000, latest: clock.now() - up * 1000 };
+  } catch {
+    return undefined;
+  }
 }
