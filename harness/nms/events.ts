@@ -28,6 +28,8 @@ export const EVENT_TYPES = {
   registrationRejected: { eventTypeId: 90003, displayName: 'Registration Rejected', severity: 'MAJOR', fndDocumented: false },
   /** POST /r dropped by the NMS's firewall before the NMS saw it: a test waits on attempts, not time. */
   registrationBlocked: { eventTypeId: 90009, displayName: 'Registration Blocked', severity: 'MINOR', fndDocumented: false },
+  /** Any other datagram from a device (a report, a notification) dropped by the NMS's firewall. */
+  inboundBlocked: { eventTypeId: 90010, displayName: 'Inbound CSMP Blocked', severity: 'MINOR', fndDocumented: false },
   signatureFailure: { eventTypeId: 1085, displayName: 'Invalid CSMP Signature', severity: 'CRITICAL', fndDocumented: true },
   firmwareGroupMismatch: { eventTypeId: 90004, displayName: 'Firmware Group Mismatch', severity: 'MAJOR', fndDocumented: false },
   configGroupMismatch: { eventTypeId: 90005, displayName: 'Config Group Mismatch', severity: 'MAJOR', fndDocumented: false },

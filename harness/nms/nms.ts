@@ -145,7 +145,7 @@ export class Nms {
       missedIntervalsForDown: opts.missedIntervalsForDown ?? 3,
       subscribedIntervalS: (rec) => this.settings.get(rec)?.reportIntervalS,
     });
-    this.firewall = new Firewall(this.port, (d) => this.registrationBlocked(d));
+    this.firewall = new Firewall(this.port, (d) => this.blockedInbound(d));
     this.replyFrom = new ReplyFrom(this.addresses);
     for (const a of this.addresses) this.counters.declare(a.address);
     for (const d of opts.devices) {
@@ -257,21 +257,25 @@ export class Nms {
     };
   }
 
-  /** A POST /r the firewall dropped: recorded, so a test can wait for attempts rather than for time. */
-  private registrationBlocked(d: Datagram): void {
-    let m: CoapMessage;
+  /**
+   * A datagram the firewall dropped: recorded, so a test can wait for attempts rather than for time
+   * (registrationBlocked), and a diagnosis can wait for what a Down device still sends (inboundBlocked).
+   */
+  private blockedInbound(d: Datagram): void {
+    let m: CoapMessage | undefined;
     try {
       m = decodeCoap(d.payload);
     } catch {
+      m = undefined;
+    }
+    const rec = this.devices.byAddress(d.src);
+    const who = rec ? { device: rec.device.name, eid: rec.eid } : {};
+    if (m?.code === '0.02' && m.uriPath.join('/') === 'r') {
+      this.events.record({ name: 'registrationBlocked', message: `Registration from [${d.src}]:${d.srcPort} dropped by the NMS firewall.`, ...who });
       return;
     }
-    if (m.code !== '0.02' || m.uriPath.join('/') !== 'r') return;
-    const rec = this.devices.byAddress(d.src);
-    this.events.record({
-      name: 'registrationBlocked',
-      message: `Registration from [${d.src}]:${d.srcPort} dropped by the NMS firewall.`,
-      ...(rec ? { device: rec.device.name, eid: rec.eid } : {}),
-    });
+    const what = m ? `${m.type} ${m.code}${m.uriPath.length ? ` /${m.uriPath.join('/')}` : ''}` : 'not CoAP';
+    this.events.record({ name: 'inboundBlocked', message: `Datagram (${what}) from [${d.src}]:${d.srcPort} to port ${d.dstPort} dropped by the NMS firewall.`, ...who });
   }
 
   /** Misrouted-answer counts now, for a DiagnosisWindow that starts here. */

@@ -12,6 +12,7 @@ import { WHOLE_HISTORY, type DiagnosisProbe, type DiagnosisWindow, type ProbeRes
 import type { Diagnosis } from '../nms/diagnosis/result.js';
 import type { Bench } from './bench.js';
 import { CoapTimeoutError } from '../coap/errors.js';
+import { EventTimeoutError, type NmsEvent } from '../nms/events.js';
 
 export interface DiagnoseDeviceOptions {
   window?: DiagnosisWindow;
@@ -19,6 +20,11 @@ export interface DiagnoseDeviceOptions {
   getTimeoutMs?: number;
   /** The meter's DevCfgSchema XML, when its console can print it. */
   consoleConfigXml?: () => Promise<string | undefined>;
+  /**
+   * Real ms to wait, for a Down device behind an NMS firewall rule that has dropped nothing of it
+   * yet, for the next datagram it sends to be dropped (default: none).
+   */
+  dropWaitMs?: number;
 }
 
 export async function diagnoseDevice(bench: Bench, device: string, opts: DiagnoseDeviceOptions = {}): Promise<Diagnosis> {
@@ -45,6 +51,7 @@ export async function diagnoseDevice(bench: Bench, device: string, opts: Diagnos
     },
     ...(opts.consoleConfigXml ? { consoleConfigXml: opts.consoleConfigXml } : {}),
   };
+  if (opts.dropWaitMs) await awaitDrop(bench, name, bench.toClockMs(opts.dropWaitMs));
   // The facts as the NMS has them, but requests leave from this device's own address (reply-from).
   return diagnose({ ...nms.diagnosisFacts(name, window), sendsFrom: bench.sources.addressFor(name) }, probe);
 }
@@ -52,4 +59,25 @@ export async function diagnoseDevice(bench: Bench, device: string, opts: Diagnos
 /** Diagnosis as report lines: the evidence, one "what: seen" per line. */
 export function evidenceLines(d: Diagnosis): string[] {
   return d.evidence.map((e) => `${e.what}: ${e.seen}`);
+}
+
+/**
+ * A device marked Down behind a firewall rule, with nothing of it dropped yet: on a starved host the
+ * NMS's Down timer can fire just before the report that was due reaches the firewall (the timers
+ * run late together; the report still has the serial line and the dongle to cross). Its next
+ * datagram tells a device whose reports are being blocked from one that stopped sending: wait
+ * for it, up to one report interval and at most `maxClockMs`.
+ */
+async function awaitDrop(bench: Bench, device: string, maxClockMs: number): Promise<void> {
+  const { nms } = bench;
+  const rec = nms.devices.require(device);
+  const fw = nms.firewall.stateFor(rec.device.address);
+  if (rec.state !== 'down' || fw.inbound === false || fw.droppedInbound > 0 || !rec.reportIntervalS) return;
+  const since = nms.events.mark();
+  const blocked = (e: NmsEvent): boolean => (e.name === 'inboundBlocked' || e.name === 'registrationBlocked') && e.device === device;
+  try {
+    await nms.events.waitFor(blocked, Math.min(maxClockMs, rec.reportIntervalS * 1000), { since, what: `a datagram from ${device} dropped by the NMS firewall` });
+  } catch (e) {
+    if (!(e instanceof EventTimeoutError)) throw e;
+  }
 }

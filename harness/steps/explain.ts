@@ -34,6 +34,8 @@ export function walkFlowchart({ bench, ctx, attempt }: StepRun, budgetMs: number
     diagnoseDevice(bench, dev.name, {
       window: attempt.window,
       getTimeoutMs: perGet,
+      // A quarter of the budget at most: the GETs of the walk need the rest.
+      dropWaitMs: budgetMs / 4,
       ...(canReadConfig ? { consoleConfigXml: () => con!.run(consoleCommand(dev, CONFIG_READ, ''), { signal: ctx.signal, timeoutMs: perGet }) } : {}),
     }),
   );

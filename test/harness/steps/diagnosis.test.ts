@@ -72,4 +72,50 @@ describe('diagnoseDevice against a live scripted device', () => {
     await pending;
     expect((await diagnoseDevice(benchOf(rig), 'meter1')).branch).toBe('load-balancer');
   });
+
+  describe('a device marked Down behind an NMS firewall rule before any of its datagrams was dropped', () => {
+    /** Registered, reporting, then blocked: the NMS's Down timer fires before the report due reaches the firewall. */
+    async function downBehindFirewall(): Promise<{ r: Rig; bench: Bench; intervalS: number }> {
+      const r = await makeRig();
+      rig = r;
+      await r.register([deviceId, currentTime(), groupInfo(2, 317)]);
+      await r.devicePost([sessionId('1'), currentTime()]);
+      r.answer((req) => {
+        const id = Number(req.uriQuery[0]!.slice(2));
+        const a = healthyAnswers[id];
+        if (!a || !a.ok) return { code: '4.04' };
+        return { code: '2.05', payload: buildPayload(a.tlvs.map((t) => ({ type: t.type, raw: t.raw })), { lengthStyle: 'agent' }) };
+      });
+      const intervalS = r.nms.devices.require('meter1').reportIntervalS!;
+      r.nms.firewall.dropInbound('csmp-port', METER);
+      r.clock.advance(intervalS * 3000 + 1000);
+      await flush();
+      expect([r.nms.devices.require('meter1').state, r.nms.firewall.stateFor(METER).droppedInbound]).toEqual(['down', 0]);
+      return { r, bench: benchOf(r), intervalS };
+    }
+
+    it('waits for its next datagram: dropped, so the walk ends in firewall', async () => {
+      const { r, bench } = await downBehindFirewall();
+      const diagnosis = diagnoseDevice(bench, 'meter1', { dropWaitMs: 600_000 });
+      await flush();
+      // The report that was due arrives now, and the firewall drops it.
+      await r.devicePost([sessionId('1'), currentTime()]);
+      const d = await diagnosis;
+      expect(d.branch).toBe('firewall');
+      expect(r.nms.events.log.filter((e) => e.name === 'inboundBlocked').map((e) => e.message)).toEqual([
+        `Datagram (NON 0.02 /c) from [${METER}]:46790 to port 61628 dropped by the NMS firewall.`,
+      ]);
+    });
+
+    it('waits one report interval at most: a device that sends nothing is not blamed on the firewall', async () => {
+      const { r, bench, intervalS } = await downBehindFirewall();
+      const diagnosis = diagnoseDevice(bench, 'meter1', { dropWaitMs: 600_000 });
+      await flush();
+      r.clock.advance(intervalS * 1000);
+      const d = await diagnosis;
+      // Not the firewall: nothing of it was dropped. (The scripted answers' CurrentTime stood still
+      // while the clock ran past three intervals, so the walk goes on to clock-skew.)
+      expect([d.branch, d.evidence.find((e) => e.what === 'NMS firewall')?.seen]).toEqual(['clock-skew', 'inbound dropping (csmp-port), outbound open; dropped inbound 0 (0 from fd00::2), outbound 0']);
+    });
+  });
 });
