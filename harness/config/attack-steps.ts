@@ -8,7 +8,7 @@ import { parseDuration } from '../../core/duration.js';
 export type JsonSchema = Record<string, unknown>;
 
 /** Kept in step with harness/csmp/der-mutation.ts (the config layer does not encode bytes). */
-export const DER_MUTATION_NAMES = ['truncated', 'trailing-bytes', 'non-minimal-r', 'long-form-length', 'r-zero', 's-at-least-n'] as const;
+export const DER_MUTATION_NAMES = ['truncated', 'trailing-bytes', 'non-minimal-r', 'long-form-length', 'r-zero', 's-at-least-n', 'non-minimal-s', 's-zero', 'r-at-least-n'] as const;
 
 export interface SignatureParams {
   key?: 'nms' | 'other';

@@ -7,7 +7,7 @@
  */
 import { parseSignatureValue } from './asn1.js';
 
-export const DER_MUTATIONS = ['truncated', 'trailing-bytes', 'non-minimal-r', 'long-form-length', 'r-zero', 's-at-least-n'] as const;
+export const DER_MUTATIONS = ['truncated', 'trailing-bytes', 'non-minimal-r', 'long-form-length', 'r-zero', 's-at-least-n', 'non-minimal-s', 's-zero', 'r-at-least-n'] as const;
 export type DerMutation = (typeof DER_MUTATIONS)[number];
 
 /** P-256 group order n (FIPS 186-4 D.1.2.3). */
@@ -38,6 +38,12 @@ function mutated(der: Uint8Array, r: number[], s: number[], kind: DerMutation): 
       return sequence([...integer([0x00]), ...integer(s)]);
     case 's-at-least-n':
       return sequence([...integer(r), ...integer([0x00, ...P256_N])]);
+    case 'non-minimal-s':
+      return sequence([...integer(r), ...integer([0x00, ...s])]);
+    case 's-zero':
+      return sequence([...integer(r), ...integer([0x00])]);
+    case 'r-at-least-n':
+      return sequence([...integer([0x00, ...P256_N]), ...integer(s)]);
   }
 }
 
