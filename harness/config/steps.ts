@@ -62,7 +62,19 @@ export interface ExpectParams {
  * apart (a device that keeps retrying over time, not one resend). atMost: the whole `within` is
  * watched and more than `atMost` such events fail the step with the measured rate (a storm).
  */
-export interface ExpectEventParams { name: string; withinMs: number; count?: number; spanningMs?: number; atMost?: number; otherwise?: string }
+export interface ExpectEventParams {
+  name: string;
+  withinMs: number;
+  count?: number;
+  spanningMs?: number;
+  atMost?: number;
+  /**
+   * Count only events after the device's `count`-th event of this name (e.g. its CGMSNotification
+   * that it got a 4.03: attempts already on their way when it learned are not retries).
+   */
+  after?: { name: string; count: number };
+  otherwise?: string;
+}
 /** The next `count` periodic reports, their mean spacing within `tolerance` (a fraction) of the subscribed interval or `intervalMs`. */
 export interface ExpectReportsParams { count: number; withinMs: number; intervalMs?: number; tolerance?: number; otherwise?: string }
 export interface ExpectStateParams { state: string; withinMs: number; forMs?: number; otherwise?: string }
@@ -510,7 +522,7 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
   'expect-event': {
     kind: 'expectation',
     description: 'The NMS sees an event from the device (e.g. signatureFailure) within a time; after a power or restart step in the test, only events since then count.',
-    usage: '{name, within, count?, spanning?, atMost?}',
+    usage: '{name, within, count?, spanning?, atMost?, after?}',
     schema: {
       type: 'object',
       properties: {
@@ -519,6 +531,19 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
         count: { type: 'integer', minimum: 1, description: 'At least this many such events (default 1).' },
         spanning: { ...duration, description: 'The first and the last of the counted events at least this far apart (retries over time, not one resend).' },
         atMost: { type: 'integer', minimum: 0, description: 'Watch the whole `within` and fail when more than this many such events came since the test began (a registration storm), with the measured rate.' },
+        after: {
+          description:
+            "Count only events after the device's first (or `count`-th) event of this name within the same `within`: `after: csmpNotification` or `after: {name: csmpNotification, count: 2}` (the device said it got the NMS's 4.03 twice, so attempts already on their way do not count as retries, and a device that gives up after its second rejection is caught).",
+          oneOf: [
+            { type: 'string', minLength: 1 },
+            {
+              type: 'object',
+              properties: { name: { type: 'string', minLength: 1 }, count: { type: 'integer', minimum: 1 } },
+              required: ['name'],
+              additionalProperties: false,
+            },
+          ],
+        },
         otherwise,
       },
       required: ['name', 'within'],
@@ -527,14 +552,14 @@ export const STEPS: { readonly [K in StepName]: StepDefinition<K> } = {
     normalize: (raw) => {
       const r = raw as Obj;
       return withOtherwise<ExpectEventParams>(
-        { name: String(r.name), withinMs: ms(r.within, ['within']), ...(r.count !== undefined ? { count: Number(r.count) } : {}), ...(r.spanning !== undefined ? { spanningMs: ms(r.spanning, ['spanning']) } : {}), ...(r.atMost !== undefined ? { atMost: Number(r.atMost) } : {}) },
+        { name: String(r.name), withinMs: ms(r.within, ['within']), ...(r.count !== undefined ? { count: Number(r.count) } : {}), ...(r.spanning !== undefined ? { spanningMs: ms(r.spanning, ['spanning']) } : {}), ...(r.atMost !== undefined ? { atMost: Number(r.atMost) } : {}), ...(r.after !== undefined ? { after: afterOf(r.after) } : {}) },
         raw,
       );
     },
     describe: (p) =>
       p.atMost !== undefined
         ? `expect-event: at most ${p.atMost} ${p.name} within ${formatDuration(p.withinMs)}`
-        : `expect-event: ${p.count && p.count > 1 ? `${p.count}× ` : ''}${p.name}${p.spanningMs ? ` spanning ${formatDuration(p.spanningMs)}` : ''} within ${formatDuration(p.withinMs)}`,
+        : `expect-event: ${p.count && p.count > 1 ? `${p.count}× ` : ''}${p.name}${p.spanningMs ? ` spanning ${formatDuration(p.spanningMs)}` : ''}${p.after ? ` after ${p.after.count > 1 ? `${p.after.count}× ` : ''}${p.after.name}` : ''} within ${formatDuration(p.withinMs)}`,
     impliedMs: (p) => p.withinMs,
   },
   'expect-reports': {
@@ -847,4 +872,13 @@ export function stepSchema(): JsonSchema {
     properties,
     additionalProperties: false,
   };
+}
+
+/** `after: name` or `after: {name, count?}` as one shape. */
+function afterOf(raw: unknown): { name: string; count: number } {
+  if (typeof raw === 'object' && raw !== null) {
+    const o = raw as { name: unknown; count?: unknown };
+    return { name: String(o.name), count: o.count === undefined ? 1 : Number(o.count) };
+  }
+  return { name: String(raw), count: 1 };
 }

@@ -22,8 +22,36 @@ export async function expectEvent(p: ExpectEventParams, run: StepRun): Promise<S
   }
   const dev = ctx.device.name;
   const name = p.name as EventName;
-  const since = eventsSince(attempt);
+  if (p.after !== undefined && !Object.hasOwn(EVENT_TYPES, p.after.name)) {
+    throw new ConfigError(ctx.test.where, 'value', `expect-event: after: no event named '${p.after.name}' (events: ${Object.keys(EVENT_TYPES).join(', ')})`);
+  }
+  const testSince = eventsSince(attempt);
+  let since = testSince;
   if (p.atMost !== undefined) return atMost(p, p.atMost, run, since);
+  const startedAt = bench.clock.now();
+  let withinMs = p.withinMs;
+  const after = p.after;
+  if (after !== undefined) {
+    // Only what the device did after it said so counts: on a loaded mesh, attempts already on the
+    // wire when the answer reached it are not retries.
+    const marks: NmsEvent[] = [];
+    const enoughMarks = (x: NmsEvent): boolean => x.name === after.name && x.device === dev && marks.push(x) >= after.count;
+    try {
+      const last = await abortable(ctx.signal, bench.nms.events.waitFor(enoughMarks, withinMs, { since }));
+      since = last.seq;
+      withinMs = Math.max(1, p.withinMs - (bench.clock.now() - startedAt));
+    } catch (err) {
+      if (!(err instanceof EventTimeoutError)) throw err;
+      const want = `${after.count > 1 ? `${after.count} ` : 'a '}${after.name} event${after.count > 1 ? 's' : ''}`;
+      return {
+        status: 'failed',
+        message: `${marks.length === 0 ? 'no' : `${marks.length} of ${after.count}`} ${after.name} event${after.count > 1 ? 's' : ''} for ${dev} within ${formatDuration(p.withinMs)}: nothing to count ${name} after`,
+        expected: `${want} (${EVENT_TYPES[after.name as EventName].eventTypeId}) for ${dev}, then ${p.count ?? 1} ${name}`,
+        seen: eventsSeen(bench.nms, dev, since),
+        ...blameOtherwise(p.otherwise),
+      };
+    }
+  }
   const count = p.count ?? 1;
   const spanning = p.spanningMs ?? 0;
   // waitFor hands over the log's events in order, each once: the matching ones are collected here.
@@ -34,18 +62,19 @@ export async function expectEvent(p: ExpectEventParams, run: StepRun): Promise<S
     return hits.length >= count && x.at - hits[0]!.at >= spanning;
   };
   try {
-    const e = await abortable(ctx.signal, bench.nms.events.waitFor(enough, p.withinMs, { since }));
+    const e = await abortable(ctx.signal, bench.nms.events.waitFor(enough, withinMs, { since }));
     const several = count > 1 ? `${hits.length} over ${formatDuration(e.at - hits[0]!.at)}, the last ` : '';
     return { status: 'passed', message: `${several}${e.name} (${e.eventTypeId}, ${e.severity}): ${e.message}` };
   } catch (err) {
     if (!(err instanceof EventTimeoutError)) throw err;
-    const want = `${count > 1 ? `${count} ` : ''}${name} event${count > 1 ? 's' : ''}${spanning ? ` spanning ${formatDuration(spanning)}` : ''}`;
+    const want = `${count > 1 ? `${count} ` : ''}${name} event${count > 1 ? 's' : ''}${spanning ? ` spanning ${formatDuration(spanning)}` : ''}${p.after ? ` after ${p.after.count > 1 ? `the ${ordinal(p.after.count)}` : 'the first'} ${p.after.name}` : ''}`;
     const got = count > 1 || spanning ? `: ${hits.length === 0 ? 'none' : `${hits.length}, at ${hits.map((h) => `+${formatDuration(h.at - hits[0]!.at)}`).join(', ')}`}` : '';
     return {
       status: 'failed',
       message: count > 1 || spanning ? `expected ${want} for ${dev} within ${formatDuration(p.withinMs)}, saw ${got.slice(2)}` : `no ${name} event for ${dev} within ${formatDuration(p.withinMs)}`,
       expected: `${want} (${EVENT_TYPES[name].eventTypeId}) for ${dev} within ${formatDuration(p.withinMs)}`,
-      seen: eventsSeen(bench.nms, dev, since),
+      // The whole test's events: what came before the `after` event explains what came after.
+      seen: eventsSeen(bench.nms, dev, testSince),
       ...blameOtherwise(p.otherwise),
     };
   }
@@ -70,4 +99,9 @@ async function atMost(p: ExpectEventParams, limit: number, { bench, ctx }: StepR
     seen: eventsSeen(bench.nms, dev, since),
     ...blameOtherwise(p.otherwise),
   };
+}
+
+function ordinal(n: number): string {
+  const tail = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${tail}`;
 }

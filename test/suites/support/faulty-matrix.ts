@@ -138,8 +138,12 @@ export function describeFaultyMatrix(title: string, run: () => MatrixRun, opts: 
 
     test('registration: no more registrations after a 4.03', () => {
       const c = only('registration', 'meter-10', 'keeps trying');
-      // One /r of the next trickle period may race the 4.03 on a loaded machine: still not "keeps trying".
-      expect(c.message).toMatch(/^step 3 \(expect-event: 3× registrationRejected spanning 20s within 5m\): expected 3 registrationRejected events spanning 20s for meter-10 within 5m, saw [12], at \+0ms(, \+\S+)?$/);
+      // Counted after the meter said it got the 4.03 (CGMSNotification code 1): an /r that raced the
+      // 4.03 on a loaded machine arrives before that and does not count.
+      // It reads one 4.03 and stops (one notification), or a second one to an /r that raced it.
+      expect(c.message).toMatch(
+        /^step 4 \(expect-event: 2× registrationRejected spanning 10s after 2× csmpNotification within 5m\): (1 of 2 csmpNotification events for meter-10 within 5m: nothing to count registrationRejected after|expected 2 registrationRejected events spanning 10s after the 2nd csmpNotification for meter-10 within 5m, saw none)$/,
+      );
       // Other events of the meter (down after three silent intervals) may come first in the seen line.
       expect(c.text).toMatch(/seen: (?:[^\n]*; )?\S+(?: … \S+)? registrationRejected(?: ×\d+)?: Registration from \[fd00:77::10a\]:\d+ rejected with 4\.03: unknown DeviceID 00173BFFFE00000A \(meter-10 is out of the inventory\)\./);
       expect(c.text).toContain('likely cause: the meter gave up registering after the NMS answered 4.03; it must keep retrying on its trickle timer');
@@ -147,7 +151,10 @@ export function describeFaultyMatrix(title: string, run: () => MatrixRun, opts: 
 
     test('registration: one retry after a 4.03, then nothing, is not "keeps trying"', () => {
       const c = only('registration', 'meter-15', 'keeps trying');
-      expect(c.message).toMatch(/^step 3 \(expect-event: 3× registrationRejected spanning 20s within 5m\): expected 3 registrationRejected events spanning 20s for meter-15 within 5m, saw 2, at \+0ms, \+\S+$/);
+      // It gives up when it reads its second 4.03: nothing it sends comes after its second notification.
+      expect(c.message).toBe(
+        'step 4 (expect-event: 2× registrationRejected spanning 10s after 2× csmpNotification within 5m): expected 2 registrationRejected events spanning 10s after the 2nd csmpNotification for meter-15 within 5m, saw none',
+      );
       expect(c.text).toContain('likely cause: the meter gave up registering after the NMS answered 4.03; it must keep retrying on its trickle timer');
     });
 
@@ -156,8 +163,9 @@ export function describeFaultyMatrix(title: string, run: () => MatrixRun, opts: 
       expect(c.message).toMatch(/^step 5 \(expect-event: at most 12 registrationRequest within 1m\): (\d+) registrationRequest events for meter-14 in \S+ \((\d+)\/min\), expected at most 12$/);
       const [, n, rate] = /: (\d+) registrationRequest events for meter-14 in \S+ \((\d+)\/min\)/.exec(c.message!)!;
       expect(Number(n)).toBeGreaterThan(12);
-      // A trickle of 10/20 s allows at most about 6 a minute; the model sends several times that.
-      expect(Number(rate)).toBeGreaterThanOrEqual(12);
+      // A trickle of 10/20 s allows at most about 6 a minute; the model sends several times that
+      // (fewer reach the NMS per minute of its clock on a starved host, never as few as a trickle).
+      expect(Number(rate)).toBeGreaterThan(6);
       expect(c.text).toContain('likely cause: the meter keeps sending POST /r regardless of its trickle timer and of the 2.03 (a registration storm floods the mesh)');
     });
 
