@@ -264,14 +264,17 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     if (this.current === 'off' || this.current === 'crashed') return this.dropped(`agent ${this.current}`);
     const toMe = d.dst === this.identity.address || d.dst === this.linkLocal || isMulticast(d.dst);
     if (!toMe) return this.dropped('not my address');
-    this.received++;
-    if (this.faults.has('drop-every-nth') && this.received % this.faults.dropEvery === 0) {
+    // Requests only: a reply the meter no longer waits for (a second 2.03 to an /r that raced the
+    // first) must not take the drop a request would have had, or a test catches it by luck.
+    const shared = this.clientPort === this.identity.serverPort;
+    const request = d.dstPort === this.identity.serverPort && (!shared || isRequestCode(d.payload));
+    if (request) this.received++;
+    if (request && this.faults.has('drop-every-nth') && this.received % this.faults.dropEvery === 0) {
       this.ram.discardsIn++;
       return this.dropped('drop-every-nth');
     }
     this.ram.octetsIn += d.payload.length + HEADERS;
-    const shared = this.clientPort === this.identity.serverPort;
-    if (d.dstPort === this.identity.serverPort && (!shared || isRequestCode(d.payload))) {
+    if (request) {
       this.guard(() => this.serve(d));
     } else if (d.dstPort === this.clientPort) {
       this.guard(() => this.onReply(d.payload));

@@ -12,7 +12,7 @@ export const FAULTS = {
   'reply-to-nms-address': 'answers CON requests at the configured NMS address and port instead of the requester (load-balancer VIP case)',
   'reply-from-wrong-address': 'answers CON requests from its client port and link-local address instead of where the request was sent',
   'no-reregister-after-4xx': 'a 4.xx reply ends registration for good: no retries while registering, no re-registration once registered',
-  'drop-every-nth': 'silently drops every Nth datagram it receives (faultOptions.dropEvery, default 3)',
+  'drop-every-nth': 'silently drops every Nth request it receives (faultOptions.dropEvery, default 3); replies to its own requests get through',
   'malformed-tlvs': 'every payload it sends has a last TLV whose length claims one byte more than is there',
   'apply-after-signature': 'applies TLVs placed after the Signature TLV (which the signature does not cover)',
   'give-up-registration': 'stops sending registrations after N unanswered attempts in a row (faultOptions.regAttempts, default 3) until the next boot',
