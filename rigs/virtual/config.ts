@@ -94,6 +94,8 @@ export interface VirtualConfig {
   epochMs: number | undefined;
   dongle: DongleConfig;
   meters: MeterConfig[];
+  /** Boards kept between runs in the rig's state folder (rigs/virtual/state). */
+  persist: boolean;
 }
 
 const hop = {
@@ -173,6 +175,11 @@ export function virtualSectionSchema(): JsonSchema {
         description: "A firmware image file (path relative to the rig file) the meters run: their running and backup slots report its SHA-256 and size. A meter's own initial.firmware wins.",
       },
       startRegistered: registeredSchema,
+      persist: {
+        type: 'boolean',
+        description:
+          "Keep the boards between runs as a lab's powered rack (.hil-state/<rig name>/ beside the rig file): the next `hil run` or `hil sim` resumes them (`--cold` forgets). Default: on when the rig has a session.start.",
+      },
       dongle: {
         type: 'object',
         properties: {
@@ -287,6 +294,7 @@ interface RawVirtual {
   epoch?: string;
   firmwareImage?: string;
   startRegistered?: RawRegistered;
+  persist?: boolean;
   dongle?: RawHop & { link?: string; baudRate?: number; maxFrame?: number };
   defaults?: RawHop & { regInterval?: { min: number; max: number }; signatures?: { post?: boolean; response?: boolean }; slotSize?: number };
   meters?: RawMeter[];
@@ -334,7 +342,8 @@ export function parseVirtualSection(rig: Rig): VirtualConfig {
       seen.set(key, m.name);
     }
   }
-  return { timeScale: raw.timeScale ?? 1, seed: raw.seed ?? 1, epochMs, dongle, meters };
+  // A rig that says how its session starts is a rack whose boards stay powered between runs.
+  return { timeScale: raw.timeScale ?? 1, seed: raw.seed ?? 1, epochMs, dongle, meters, persist: raw.persist ?? rig.session !== undefined };
 }
 
 /** The SHA-256 and size of a firmware image file the virtual meters are to run. */
