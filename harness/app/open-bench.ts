@@ -124,6 +124,8 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     const nms = await nmsFromRig(rig, { clock, signer, registration: { reportIntervalS: opts.reportIntervalS ?? BENCH_REPORT_INTERVAL_S } });
     await nms.start([...links.values()]);
     undo.push(() => nms.stop());
+    // Boards kept for the next run: what this run's NMS saw of each, beside what the board keeps.
+    if (virtual?.stateFolder) undo.push(() => sayWhatNmsSaw(nms, [...virtual!.meters.keys()], opts.onNotice));
 
     observations.watchNms(nms);
     // After a serial link comes back (a dongle re-enumerated), its devices are asked for their
@@ -170,6 +172,13 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
   } catch (e) {
     await close();
     throw e;
+  }
+}
+
+function sayWhatNmsSaw(nms: Nms, devices: readonly string[], say: ((line: string) => void) | undefined): void {
+  for (const d of devices) {
+    const rec = nms.devices.get(d);
+    if (rec) say?.(`nms: ${d}: ${rec.state}; this run's NMS answered ${rec.registrationCount} registration(s) (POST /r) of it and heard ${rec.reportCount} report(s)`);
   }
 }
 

@@ -72,8 +72,9 @@ export interface VirtualRigOptions {
   /**
    * Keep the boards between runs in the rig's state folder (state/state-folder.ts), when the rig
    * keeps state (`virtual.persist`, by default when the rig has a `session.start`): 'resume'
-   * starts each meter from it and saves it at stop; 'cold' deletes it first (`--cold`) and saves
-   * at stop. Absent: every meter starts as its rig file says and nothing is saved.
+   * starts each meter from it and saves it at stop; 'cold' deletes it first (`--cold`), boots
+   * every meter unregistered (also those the rig file starts registered) and saves at stop.
+   * Absent: every meter starts as its rig file says and nothing is saved.
    */
   persistence?: 'resume' | 'cold';
   /** What the run log should say of the rig's start: each meter resumed or started cold, and why. */
@@ -94,7 +95,7 @@ export class VirtualRig {
     readonly meters: ReadonlyMap<string, VirtualMeter>,
     readonly runDir: string,
     /** Where stop() saves the boards, with the NMS key they trust; undefined: nothing is saved. */
-    private readonly keep: { folder: string; nmsKey: string; warn: (line: string) => void } | undefined,
+    private readonly keep: { folder: string; nmsKey: string; warn: (line: string) => void; notice: (line: string) => void } | undefined,
   ) {}
 
   /** Whether the boards are saved at stop (and were looked for at start). */
@@ -103,7 +104,9 @@ export class VirtualRig {
   }
 
   static async start(rig: Rig, runDir: string, opts: VirtualRigOptions = {}): Promise<VirtualRig> {
-    const config = opts.config ?? parseVirtualSection(rig);
+    const parsed = opts.config ?? parseVirtualSection(rig);
+    // Cold forgets every earlier run, the one the rig file pretends too (startRegistered): each meter boots and registers.
+    const config = opts.persistence === 'cold' ? { ...parsed, meters: parsed.meters.map(({ initial: { registered: _, ...initial }, ...m }) => ({ ...m, initial })) } : parsed;
     await mkdir(runDir, { recursive: true });
     const nmsCertPem = await readNmsCert(rig.nms.signing.cert);
     const clock = new TimeScale(config.timeScale, config.epochMs ?? Date.now());
@@ -121,7 +124,8 @@ export class VirtualRig {
       if (s.kind === 'cold') opts.onWarning?.(`virtual rig: ${name} starts cold: ${s.why}`);
       if (s.kind === 'resume') opts.onNotice?.(`virtual rig: ${name} resumed from ${s.file}: ${describeSaved(s.state)}`);
     }
-    const keep = folder ? { folder, nmsKey, warn: opts.onWarning ?? (() => undefined) } : undefined;
+    if (folder && opts.persistence === 'cold') opts.onNotice?.(`virtual rig: cold start: the boards kept in ${folder} are forgotten; every meter boots and registers`);
+    const keep = folder ? { folder, nmsKey, warn: opts.onWarning ?? (() => undefined), notice: opts.onNotice ?? (() => undefined) } : undefined;
     const sim = new VirtualRig(config, clock, dongle, pty, meters, runDir, keep);
     const warned = new Set<string>();
     const flashWriteFailed = (meter: string) => (file: string, e: unknown): void => {
@@ -218,7 +222,9 @@ export class VirtualRig {
     const at = this.clock.now();
     for (const m of this.meters.values()) {
       try {
-        saveMeter(this.keep.folder, m.name, m.snapshot(this.keep.nmsKey, at), m.flash.dir);
+        const state = m.snapshot(this.keep.nmsKey, at);
+        saveMeter(this.keep.folder, m.name, state, m.flash.dir);
+        this.keep.notice(`virtual rig: kept ${m.name} in ${join(this.keep.folder, `${m.name}.json`)}: ${describeSaved(state)}`);
       } catch (e) {
         this.keep.warn(`virtual rig: cannot save ${m.name} in ${this.keep.folder} (${systemReason(e)}); it starts cold next run`);
       }

@@ -19,7 +19,8 @@ const stateArb: fc.Arbitrary<MeterState> = fc
     }),
     nmsKey: hex(32, 32),
     powered: fc.boolean(),
-    clockOffsetMs: fc.double({ min: -1e12, max: 1e12, noNaN: true }),
+    // JSON has no -0.
+    clockOffsetMs: fc.double({ min: -1e12, max: 1e12, noNaN: true }).map((v) => v + 0),
     sessionId: hex(1, 32),
     report: fc.record({ intervalS: fc.nat(), ids: fc.array(fc.string({ maxLength: 12 }), { maxLength: 15 }), nextInS: fc.nat() }, { requiredKeys: ['intervalS', 'ids'] }),
     signatureSettings: fc.dictionary(fc.constantFrom('reqSignedPost', 'reqSignedResp', 'cert'), fc.oneof(fc.boolean(), hex(0, 64).map((h) => ({ hex: h })))),

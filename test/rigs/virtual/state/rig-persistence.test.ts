@@ -82,8 +82,11 @@ describe('virtual rig state kept between runs', () => {
 
     const cold = await start(rigFile(['report-cert-valid']), 'cold');
     expect(existsSync(join(STATE, 'meter-1.json'))).toBe(false);
-    expect(cold.said).toEqual([]);
+    expect(cold.said).toEqual([`virtual rig: cold start: the boards kept in ${STATE} are forgotten; every meter boots and registers`]);
+    expect(cold.sim.meter('meter-1').agent.state).toBe('registering');
+    cold.said.length = 0;
     await cold.sim.stop();
     expect(existsSync(join(STATE, 'meter-1.json'))).toBe(true);
+    expect(cold.said.map((l) => l.replace(/ \(SessionID.*/, ''))).toEqual(['meter-1', 'meter-2', 'meter-3'].map((m) => `virtual rig: kept ${m} in ${join(STATE, `${m}.json`)}: powered, not registered (it registers)`));
   }, 60_000);
 });
