@@ -248,7 +248,14 @@ function describeSaved(s: MeterState): string {
   if (s.agent === 'crashed') return `powered, agent crashed (${s.crash?.signal ?? '?'}: ${s.crash?.reason ?? '?'}) until a power cycle`;
   if (s.agent !== 'registered' || !s.report) return 'powered, not registered (it registers)';
   const next = s.report.nextInS !== undefined ? `, next report in ${s.report.nextInS} s` : '';
-  return `powered, registered (SessionID ${s.sessionId ?? '?'}, report interval ${s.report.intervalS} s${next})`;
+  return `powered, registered (SessionID ${sessionText(s.sessionId)}, report interval ${s.report.intervalS} s${next})`;
+}
+
+/** A SessionID as the NMS gave it: quoted text when printable, else hex. */
+function sessionText(hex: string | undefined): string {
+  if (hex === undefined) return '?';
+  const text = Buffer.from(hex, 'hex').toString('latin1');
+  return /^[\x20-\x7e]+$/.test(text) ? JSON.stringify(text) : hex;
 }
 
 /** A virtual meter's capabilities: those the rig file lists, and what every virtual board offers. */

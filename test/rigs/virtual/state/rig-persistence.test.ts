@@ -46,7 +46,7 @@ describe('virtual rig state kept between runs', () => {
     const second = await start(file);
     const next = JSON.parse(readFileSync(join(STATE, 'meter-1.json'), 'utf8')) as { report: { nextInS: number } };
     expect(second.said).toEqual([
-      `virtual rig: meter-1 resumed from ${join(STATE, 'meter-1.json')}: powered, registered (SessionID ${Buffer.from('earlier-meter-1').toString('hex')}, report interval 60 s, next report in ${next.report.nextInS} s)`,
+      `virtual rig: meter-1 resumed from ${join(STATE, 'meter-1.json')}: powered, registered (SessionID "earlier-meter-1", report interval 60 s, next report in ${next.report.nextInS} s)`,
       `virtual rig: meter-2 resumed from ${join(STATE, 'meter-2.json')}: powered, agent crashed (SIGFPE: trickle timer rpt started with interval 0) until a power cycle`,
       `virtual rig: meter-3 resumed from ${join(STATE, 'meter-3.json')}: powered off`,
     ]);
