@@ -62,7 +62,7 @@ export interface MeterInitialState {
    * Powered and already registered when the rig starts, to an NMS of an earlier run that is no
    * longer there: a SessionID and report timer in RAM, no POST /r (a rack left powered).
    */
-  registered?: { sessionId: string; reportIntervalS: number };
+  registered?: { sessionId: string; reportIntervalS: number; signatureSettings?: Record<string, boolean> };
 }
 
 export interface MeterConfig {
@@ -149,6 +149,9 @@ const groupId = { type: 'integer', minimum: 0, maximum: 4294967295 };
 export const DEFAULT_SLOT_SIZE = 30 * 1024;
 const slotSize = { type: 'integer', minimum: 1, description: 'Upload slot capacity in bytes: the largest image a TransferRequest may announce (Linux sample 30720, EFR32/Renesas 524288).' };
 
+/** SignatureSettings (TLV 79) flags, as the agent keeps them in RAM. */
+const SIGNATURE_SETTINGS = ['reqSignedPost', 'reqValidCheckPost', 'reqTimeSyncPost', 'reqSecLocalPost', 'reqSignedResp', 'reqValidCheckResp', 'reqTimeSyncResp', 'reqSecLocalResp'] as const;
+
 const registeredSchema: JsonSchema = {
   type: 'object',
   description:
@@ -156,6 +159,12 @@ const registeredSchema: JsonSchema = {
   properties: {
     reportInterval: { type: 'integer', minimum: 1, description: 'Seconds between reports (the ReportSubscribe the earlier NMS gave).' },
     sessionId: { type: 'string', minLength: 1, maxLength: 32, description: 'SessionID the earlier NMS gave (default: from the meter name).' },
+    signatureSettings: {
+      type: 'object',
+      description: 'SignatureSettings (TLV 79) an earlier NMS POSTed, held in RAM (default all off).',
+      properties: Object.fromEntries(SIGNATURE_SETTINGS.map((k) => [k, { type: 'boolean' }])),
+      additionalProperties: false,
+    },
   },
   required: ['reportInterval'],
   additionalProperties: false,
@@ -285,6 +294,7 @@ interface RawMeter extends RawHop {
 interface RawRegistered {
   reportInterval: number;
   sessionId?: string;
+  signatureSettings?: Record<string, boolean>;
 }
 /** A slot in the rig file: as flash stores it, but `running`/`default` and no loadTime. */
 type RawSlot = Omit<StoredSlot, 'isRunning' | 'isDefault' | 'loadTime' | 'transfer' | 'received'> & { running?: boolean; default?: boolean };
@@ -434,7 +444,13 @@ function meterConfig(
 
 function registeredFrom(r: RawRegistered | undefined, name: string): Pick<MeterInitialState, 'registered'> {
   if (r === undefined) return {};
-  return { registered: { sessionId: r.sessionId ?? `earlier-${name}`.slice(0, 32), reportIntervalS: r.reportInterval } };
+  return {
+    registered: {
+      sessionId: r.sessionId ?? `earlier-${name}`.slice(0, 32),
+      reportIntervalS: r.reportInterval,
+      ...(r.signatureSettings ? { signatureSettings: { ...r.signatureSettings } } : {}),
+    },
+  };
 }
 
 function numeric(v: string | undefined): number | undefined {

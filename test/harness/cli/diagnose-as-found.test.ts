@@ -15,7 +15,7 @@ beforeAll(() => ensureBuilt(), 180_000);
 test('an as-found meter in the wrong firmware group: probed at once, diagnosed firmware-group from what it answers', async () => {
   const rig = writeRig(tmp.dir, 'found', [{ initial: { groups: { firmware: 243 } } }], (r) => {
     asFound(r);
-    r['virtual'].timeScale = 1;
+    (r['virtual'] as Record<string, unknown>)['timeScale'] = 1;
   });
   const started = Date.now();
   const r = await hil(['diagnose', 'meter-1', '--rig', rig, '--wait', '2m'], { timeoutMs: 60_000 });

@@ -19,9 +19,11 @@ const STATE = join(tmp.dir, '.hil-state', 'kept');
 function rigFile(faults2: string[] = []): string {
   return writeRig(tmp.dir, 'kept', [{}, { faults: faults2 }, {}], (r) => {
     r['session'] = { start: 'as-found' };
-    (r['virtual'] as Record<string, unknown>)['startRegistered'] = { reportInterval: 60 };
+    (r['virtual'] as Record<string, unknown>)['startRegistered'] = { reportInterval: 60, signatureSettings: { reqSignedPost: true, reqValidCheckResp: true } };
   });
 }
+
+const ALL_OFF = Object.fromEntries(['reqSignedPost', 'reqValidCheckPost', 'reqTimeSyncPost', 'reqSecLocalPost', 'reqSignedResp', 'reqValidCheckResp', 'reqTimeSyncResp', 'reqSecLocalResp'].map((k) => [k, false]));
 
 let run = 0;
 async function start(file: string, persistence: VirtualRigOptions['persistence'] = 'resume'): Promise<{ sim: VirtualRig; said: string[] }> {
@@ -36,6 +38,7 @@ describe('virtual rig state kept between runs', () => {
     const first = await start(file);
     expect(first.said).toEqual([]);
     const m1 = first.sim.meter('meter-1');
+    expect(m1.agent.snapshot().signatureSettings).toEqual({ ...ALL_OFF, reqSignedPost: true, reqValidCheckResp: true });
     m1.clock.offsetSeconds = 3600;
     m1.flash.setConfig({ firmwareGroup: 5 });
     first.sim.meter('meter-2').agent.resumeCrashed(new AgentCrash('SIGFPE', 'trickle timer rpt started with interval 0'));
@@ -54,6 +57,8 @@ describe('virtual rig state kept between runs', () => {
     const snap = r1.agent.snapshot();
     expect([snap.state, Buffer.from(snap.sessionId!).toString('latin1'), snap.report.interval]).toEqual(['registered', 'earlier-meter-1', 60]);
     expect(r1.clock.offsetSeconds).toBe(3600);
+    // SignatureSettings (TLV 79) live in RAM: the rig file's startRegistered set them, the kept board still has them.
+    expect(r1.agent.snapshot().signatureSettings).toEqual({ ...ALL_OFF, reqSignedPost: true, reqValidCheckResp: true });
     expect(r1.flash.config().firmwareGroup).toBe(5);
     expect(second.sim.meter('meter-2').agent.state).toBe('crashed');
     expect(second.sim.meter('meter-2').agent.crash?.message).toBe('SIGFPE: trickle timer rpt started with interval 0');
