@@ -27,7 +27,7 @@ import type { MeterState } from './state/meter-state.js';
 import { PtyPair } from './pty/pty-pair.js';
 import { SeededRng } from './seeded-rng.js';
 import { TimeScale } from './time-scale.js';
-import { clearStateFolder, loadMeter, nmsKeyFingerprint, saveMeter, stateFolder, type SavedMeter } from './state/state-folder.js';
+import { clearStateFolder, forgetMeter, loadMeter, nmsKeyFingerprint, saveMeter, stateFolder, type SavedMeter } from './state/state-folder.js';
 
 /** The dongle's own link-local address: every meter's mesh parent (IPRoute next hop). */
 export const BORDER_ROUTER_LINK_LOCAL = 'fe80::1';
@@ -226,6 +226,8 @@ export class VirtualRig {
         saveMeter(this.keep.folder, m.name, state, m.flash.dir);
         this.keep.notice(`virtual rig: kept ${m.name} in ${join(this.keep.folder, `${m.name}.json`)}: ${describeSaved(state)}`);
       } catch (e) {
+        // What an earlier run kept is not this board any more: the next run must not resume it.
+        forgetMeter(this.keep.folder, m.name);
         this.keep.warn(`virtual rig: cannot save ${m.name} in ${this.keep.folder} (${systemReason(e)}); it starts cold next run`);
       }
     }

@@ -92,6 +92,15 @@ export function saveMeter(folder: string, name: string, state: MeterState, flash
   writeFileAtomic(join(folder, `${name}.json`), emitMeterState(state));
 }
 
+/** One meter's saved state removed (best effort: a folder that refuses writes refused the save too). */
+export function forgetMeter(folder: string, name: string): void {
+  try {
+    rmSync(join(folder, `${name}.json`), { force: true });
+  } catch {
+    // Nothing more to do: the warning of the failed save says it.
+  }
+}
+
 /** `--cold`: what the folder held is forgotten. */
 export function clearStateFolder(folder: string): void {
   rmSync(folder, { recursive: true, force: true });
