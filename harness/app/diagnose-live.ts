@@ -2,7 +2,8 @@
  * `hil diagnose` as a function: let the device show itself to the NMS (it registers and reports,
  * or it registers and rejects the answer, or the NMS refuses it), then walk the flowchart.
  * The wait ends at the first of those, or after `waitMs` of rig time: a device that says nothing
- * is a diagnosis too.
+ * is a diagnosis too. On a rig whose session starts as-found the device is asked at once (GET
+ * ReportSubscribe): one registered to an earlier NMS need not be waited for until it reports.
  */
 import type { DeviceSpec } from '../config/rig.js';
 import type { Diagnosis } from '../nms/diagnosis/result.js';
@@ -29,6 +30,9 @@ export async function diagnoseLive(b: OpenedBench, target: DeviceSpec, waitMs: n
     const timer = bench.clock.setTimeout(done, waitMs);
     nms.events.on('event', onEvent);
     if (nms.devices.require(device.name).state === 'up') done();
+    // A rack found as it is: the device may be registered to an earlier NMS and only report, a
+    // report interval away. An answered GET counts as heard (it ends the wait as 'up').
+    else if (b.rig.session?.start === 'as-found') nms.probe(device.name, { timeoutMs: waitMs }).catch(() => undefined);
   });
   const con = bench.console(device.name);
   const readConfig = con && device.console?.commands[CONFIG_READ] !== undefined;

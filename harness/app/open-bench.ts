@@ -48,6 +48,10 @@ export interface OpenBenchOptions {
   lockDir?: string;
   /** Trouble the bench survives but a person should hear of (the virtual rig's flash kept in memory). */
   onWarning?: (line: string) => void;
+  /** A virtual rig that keeps state resumes its boards from the last run ('cold': forgets them) and saves them at close. */
+  persistence?: 'resume' | 'cold';
+  /** How the virtual rig's meters started (resumed, or cold and why). */
+  onNotice?: (line: string) => void;
   /** Where hardware rigs' serial ports are leased (the rig's `locks`); default lock files in `lockDir`. */
   leases?: LeaseStore;
 }
@@ -88,7 +92,11 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     let lockDir = opts.lockDir;
     let leases = opts.leases;
     if (rig.virtual) {
-      virtual = await VirtualRig.start(rig, join(opts.runDir, 'rig'), opts.onWarning ? { onWarning: opts.onWarning } : {});
+      virtual = await VirtualRig.start(rig, join(opts.runDir, 'rig'), {
+        ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+        ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
+        ...(opts.persistence ? { persistence: opts.persistence } : {}),
+      });
       undo.push(() => virtual!.stop());
       rig = virtual.resolveRig(rig);
       clock = virtual.clock;
@@ -116,6 +124,8 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
     const nms = await nmsFromRig(rig, { clock, signer, registration: { reportIntervalS: opts.reportIntervalS ?? BENCH_REPORT_INTERVAL_S } });
     await nms.start([...links.values()]);
     undo.push(() => nms.stop());
+    // Boards kept for the next run: what this run's NMS saw of each, beside what the board keeps.
+    if (virtual?.stateFolder) undo.push(() => sayWhatNmsSaw(nms, [...virtual!.meters.keys()], opts.onNotice));
 
     observations.watchNms(nms);
     // After a serial link comes back (a dongle re-enumerated), its devices are asked for their
@@ -162,6 +172,13 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
   } catch (e) {
     await close();
     throw e;
+  }
+}
+
+function sayWhatNmsSaw(nms: Nms, devices: readonly string[], say: ((line: string) => void) | undefined): void {
+  for (const d of devices) {
+    const rec = nms.devices.get(d);
+    if (rec) say?.(`nms: ${d}: ${rec.state}; this run's NMS answered ${rec.registrationCount} registration(s) (POST /r) of it and heard ${rec.reportCount} report(s)`);
   }
 }
 

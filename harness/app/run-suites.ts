@@ -75,6 +75,8 @@ export interface RunSuitesOptions {
   stop?: ProcessStop;
   /** Without `stop`: where signals come from (default process; tests pass an emitter). */
   signals?: SignalSource;
+  /** Virtual rigs that keep state: resume the boards the last run left (or forget them: 'cold'); absent, neither. */
+  persistence?: 'resume' | 'cold';
   /** Whether something else (`hil run --json`) owns stdout: no reporter may write there. */
   stdoutTaken?: boolean;
 }
@@ -255,7 +257,14 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
   // lists every test as not run.
   if (!stop.signal.aborted) {
     try {
-      opened = await openBench(l.rig, { runDir: o.runDir ?? o.reportsDir, devices: l.active, onWarning: say, ...(l.runOptions.leases ? { leases: l.runOptions.leases } : {}) });
+      opened = await openBench(l.rig, {
+        runDir: o.runDir ?? o.reportsDir,
+        devices: l.active,
+        onWarning: say,
+        onNotice: say,
+        ...(o.persistence ? { persistence: o.persistence } : {}),
+        ...(l.runOptions.leases ? { leases: l.runOptions.leases } : {}),
+      });
     } catch (e) {
       if (e instanceof ConfigError || e instanceof ResourceError || (e as NodeJS.ErrnoException).code !== undefined) {
         say(`cannot open the rig ${l.rig.name}: ${(e as Error).message}`);

@@ -27,6 +27,7 @@ import type { DevicePost } from './reports.js';
 import { SIGNATURE_FAILURE_HINT } from './reports.js';
 import type { GroupId } from './response-builder.js';
 import type { NmsSigner } from './signing.js';
+import { learnGroupsAndFirmware } from './learnt-tlvs.js';
 
 /** csmp-agent-lib's delay when a= is missing or 0 (doc 3.3). */
 export const DEFAULT_ASYNC_SECONDS = 20;
@@ -134,7 +135,10 @@ export class NmsClient {
       uriPath = ['c'];
       uriQuery.push(`q=${list.join(opts.separator ?? ' ')}`);
     }
-    return this.exchange(device, 'GET', uriPath, uriQuery, undefined, confirmable, opts);
+    const answer = await this.exchange(device, 'GET', uriPath, uriQuery, undefined, confirmable, opts);
+    // A device registered to an earlier NMS tells its groups and firmware only when asked.
+    if (answer.code === '2.05' || answer.async) learnGroupsAndFirmware(this.deps.devices.require(device), answer.tlvs, 'GET', this.deps.clock.now(), opts.index !== undefined);
+    return answer;
   }
 
   /** POST TLVs to a device's /c, signed unless opts.sign is false. */

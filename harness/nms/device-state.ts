@@ -44,6 +44,13 @@ export interface KnownDevice {
   };
 }
 
+/** TLV rows the NMS learnt about a device, and where: its registration's /r or a GET it answered (clock ms). */
+export interface LearntTlvs {
+  tlvs: DecodedTlv[];
+  source: 'registration' | 'GET';
+  at: number;
+}
+
 export interface DeviceRecord {
   readonly device: KnownDevice;
   /** Upper-case EUI-64, FND's EID. */
@@ -77,6 +84,10 @@ export interface DeviceRecord {
    * CurrentTime in them (posix s) — report-interval conformance judges the device's spacing.
    */
   reportTimes: { at: number; deviceS?: number }[];
+  /** GroupInfo (58) rows as last learnt (learnt-tlvs.ts). */
+  groupInfo?: LearntTlvs;
+  /** FirmwareImageInfo (75) rows as last learnt. */
+  firmwareInfo?: LearntTlvs;
   /** TLVs of the last periodic report. */
   lastReport?: DecodedTlv[];
   /** Device CurrentTime.posix minus NMS time (s), from the last /r or report that carried one. */

@@ -237,6 +237,8 @@ export class Nms {
       registrationCount: rec.registrationCount,
       reportCount: rec.reportCount,
       ...(rec.lastRegistration ? { lastRegistration: rec.lastRegistration } : {}),
+      ...(rec.groupInfo ? { groupInfo: rec.groupInfo } : {}),
+      ...(rec.firmwareInfo ? { firmwareInfo: rec.firmwareInfo } : {}),
       ...(rec.clockOffsetS !== undefined ? { clockOffsetS: rec.clockOffsetS } : {}),
       notificationCodes: rec.notifications.filter((n) => n.at >= window.atMs).map((n) => n.code),
       events: this.events.find((e) => e.device === name, window.eventSeq),

@@ -19,6 +19,7 @@ import type { Clock } from '../../core/clock.js';
 import type { DeviceRecord, DeviceStates } from './device-state.js';
 import { CONFIG_GROUP, expectedGroup, FIRMWARE_GROUP, groupsOf } from './groups.js';
 import type { NmsEvents } from './events.js';
+import { learnGroupsAndFirmware } from './learnt-tlvs.js';
 import { registrationResponsePayload, type GroupId, type PayloadSigner } from './response-builder.js';
 import { unsafeResponsePayload, type UnsafeResponse } from './unsafe-response.js';
 
@@ -118,6 +119,7 @@ export function handleRegistration(ctx: RegistrationContext, req: CoapMessage, f
   rec.lastHeardAt = now;
   rec.lastSource = { address: from.address, port: from.port, localAddress: to.address };
   rec.lastRegistration = tlvs;
+  learnGroupsAndFirmware(rec, tlvs, 'registration', now);
   const offset = clockOffsetS(tlvs, now);
   if (offset !== undefined) rec.clockOffsetS = offset;
 

@@ -62,7 +62,7 @@ export interface MeterInitialState {
    * Powered and already registered when the rig starts, to an NMS of an earlier run that is no
    * longer there: a SessionID and report timer in RAM, no POST /r (a rack left powered).
    */
-  registered?: { sessionId: string; reportIntervalS: number };
+  registered?: { sessionId: string; reportIntervalS: number; signatureSettings?: Record<string, boolean> };
 }
 
 export interface MeterConfig {
@@ -94,6 +94,8 @@ export interface VirtualConfig {
   epochMs: number | undefined;
   dongle: DongleConfig;
   meters: MeterConfig[];
+  /** Boards kept between runs in the rig's state folder (rigs/virtual/state). */
+  persist: boolean;
 }
 
 const hop = {
@@ -147,6 +149,9 @@ const groupId = { type: 'integer', minimum: 0, maximum: 4294967295 };
 export const DEFAULT_SLOT_SIZE = 30 * 1024;
 const slotSize = { type: 'integer', minimum: 1, description: 'Upload slot capacity in bytes: the largest image a TransferRequest may announce (Linux sample 30720, EFR32/Renesas 524288).' };
 
+/** SignatureSettings (TLV 79) flags, as the agent keeps them in RAM. */
+const SIGNATURE_SETTINGS = ['reqSignedPost', 'reqValidCheckPost', 'reqTimeSyncPost', 'reqSecLocalPost', 'reqSignedResp', 'reqValidCheckResp', 'reqTimeSyncResp', 'reqSecLocalResp'] as const;
+
 const registeredSchema: JsonSchema = {
   type: 'object',
   description:
@@ -154,6 +159,12 @@ const registeredSchema: JsonSchema = {
   properties: {
     reportInterval: { type: 'integer', minimum: 1, description: 'Seconds between reports (the ReportSubscribe the earlier NMS gave).' },
     sessionId: { type: 'string', minLength: 1, maxLength: 32, description: 'SessionID the earlier NMS gave (default: from the meter name).' },
+    signatureSettings: {
+      type: 'object',
+      description: 'SignatureSettings (TLV 79) an earlier NMS POSTed, held in RAM (default all off).',
+      properties: Object.fromEntries(SIGNATURE_SETTINGS.map((k) => [k, { type: 'boolean' }])),
+      additionalProperties: false,
+    },
   },
   required: ['reportInterval'],
   additionalProperties: false,
@@ -173,6 +184,11 @@ export function virtualSectionSchema(): JsonSchema {
         description: "A firmware image file (path relative to the rig file) the meters run: their running and backup slots report its SHA-256 and size. A meter's own initial.firmware wins.",
       },
       startRegistered: registeredSchema,
+      persist: {
+        type: 'boolean',
+        description:
+          "Keep the boards between runs as a lab's powered rack (.hil-state/<rig name>/ beside the rig file): the next `hil run` or `hil sim` resumes them (`--cold` forgets). Default: on when the rig has a session.start.",
+      },
       dongle: {
         type: 'object',
         properties: {
@@ -278,6 +294,7 @@ interface RawMeter extends RawHop {
 interface RawRegistered {
   reportInterval: number;
   sessionId?: string;
+  signatureSettings?: Record<string, boolean>;
 }
 /** A slot in the rig file: as flash stores it, but `running`/`default` and no loadTime. */
 type RawSlot = Omit<StoredSlot, 'isRunning' | 'isDefault' | 'loadTime' | 'transfer' | 'received'> & { running?: boolean; default?: boolean };
@@ -287,6 +304,7 @@ interface RawVirtual {
   epoch?: string;
   firmwareImage?: string;
   startRegistered?: RawRegistered;
+  persist?: boolean;
   dongle?: RawHop & { link?: string; baudRate?: number; maxFrame?: number };
   defaults?: RawHop & { regInterval?: { min: number; max: number }; signatures?: { post?: boolean; response?: boolean }; slotSize?: number };
   meters?: RawMeter[];
@@ -334,7 +352,8 @@ export function parseVirtualSection(rig: Rig): VirtualConfig {
       seen.set(key, m.name);
     }
   }
-  return { timeScale: raw.timeScale ?? 1, seed: raw.seed ?? 1, epochMs, dongle, meters };
+  // A rig that says how its session starts is a rack whose boards stay powered between runs.
+  return { timeScale: raw.timeScale ?? 1, seed: raw.seed ?? 1, epochMs, dongle, meters, persist: raw.persist ?? rig.session !== undefined };
 }
 
 /** The SHA-256 and size of a firmware image file the virtual meters are to run. */
@@ -425,7 +444,13 @@ function meterConfig(
 
 function registeredFrom(r: RawRegistered | undefined, name: string): Pick<MeterInitialState, 'registered'> {
   if (r === undefined) return {};
-  return { registered: { sessionId: r.sessionId ?? `earlier-${name}`.slice(0, 32), reportIntervalS: r.reportInterval } };
+  return {
+    registered: {
+      sessionId: r.sessionId ?? `earlier-${name}`.slice(0, 32),
+      reportIntervalS: r.reportInterval,
+      ...(r.signatureSettings ? { signatureSettings: { ...r.signatureSettings } } : {}),
+    },
+  };
 }
 
 function numeric(v: string | undefined): number | undefined {

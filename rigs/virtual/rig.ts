@@ -23,9 +23,11 @@ import { parseVirtualSection, type VirtualConfig } from './config.js';
 import { VirtualDongle } from './dongle/dongle.js';
 import { linkLocalFromEui64, eui64Bytes } from './meter/ipv6-address.js';
 import { VirtualMeter } from './virtual-meter.js';
+import type { MeterState } from './state/meter-state.js';
 import { PtyPair } from './pty/pty-pair.js';
 import { SeededRng } from './seeded-rng.js';
 import { TimeScale } from './time-scale.js';
+import { clearStateFolder, forgetMeter, loadMeter, nmsKeyFingerprint, saveMeter, stateFolder, type SavedMeter } from './state/state-folder.js';
 
 /** The dongle's own link-local address: every meter's mesh parent (IPRoute next hop). */
 export const BORDER_ROUTER_LINK_LOCAL = 'fe80::1';
@@ -67,10 +69,22 @@ export interface VirtualRigOptions {
    * kept in memory because the host's disk refused a write. Said once per meter.
    */
   onWarning?: (line: string) => void;
+  /**
+   * Keep the boards between runs in the rig's state folder (state/state-folder.ts), when the rig
+   * keeps state (`virtual.persist`, by default when the rig has a `session.start`): 'resume'
+   * starts each meter from it and saves it at stop; 'cold' deletes it first (`--cold`), boots
+   * every meter unregistered (also those the rig file starts registered) and saves at stop.
+   * Absent: every meter starts as its rig file says and nothing is saved.
+   */
+  persistence?: 'resume' | 'cold';
+  /** What the run log should say of the rig's start: each meter resumed or started cold, and why. */
+  onNotice?: (line: string) => void;
 }
 
 export class VirtualRig {
   private stopped = false;
+  /** Every meter booted: only such a rig's boards are worth saving. */
+  private started = false;
 
   private constructor(
     readonly config: VirtualConfig,
@@ -80,10 +94,19 @@ export class VirtualRig {
     /** The simulated boards. For the rig's own tests and `hil sim` diagnostics: the harness drives meters only through console, power and radio. */
     readonly meters: ReadonlyMap<string, VirtualMeter>,
     readonly runDir: string,
+    /** Where stop() saves the boards, with the NMS key they trust; undefined: nothing is saved. */
+    private readonly keep: { folder: string; nmsKey: string; warn: (line: string) => void; notice: (line: string) => void } | undefined,
   ) {}
 
+  /** Whether the boards are saved at stop (and were looked for at start). */
+  get stateFolder(): string | undefined {
+    return this.keep?.folder;
+  }
+
   static async start(rig: Rig, runDir: string, opts: VirtualRigOptions = {}): Promise<VirtualRig> {
-    const config = opts.config ?? parseVirtualSection(rig);
+    const parsed = opts.config ?? parseVirtualSection(rig);
+    // Cold forgets every earlier run, the one the rig file pretends too (startRegistered): each meter boots and registers.
+    const config = opts.persistence === 'cold' ? { ...parsed, meters: parsed.meters.map(({ initial: { registered: _, ...initial }, ...m }) => ({ ...m, initial })) } : parsed;
     await mkdir(runDir, { recursive: true });
     const nmsCertPem = await readNmsCert(rig.nms.signing.cert);
     const clock = new TimeScale(config.timeScale, config.epochMs ?? Date.now());
@@ -93,7 +116,17 @@ export class VirtualRig {
     pty.on('data', (b: Buffer) => dongle.input(b));
 
     const meters = new Map<string, VirtualMeter>();
-    const sim = new VirtualRig(config, clock, dongle, pty, meters, runDir);
+    const nmsKey = nmsKeyFingerprint(nmsCertPem);
+    const folder = opts.persistence && config.persist ? stateFolder(rig) : undefined;
+    if (folder && opts.persistence === 'cold') clearStateFolder(folder);
+    const saved = new Map<string, SavedMeter>(config.meters.map((m) => [m.name, folder && opts.persistence === 'resume' ? loadMeter(folder, m, nmsKey) : { kind: 'none' }]));
+    for (const [name, s] of saved) {
+      if (s.kind === 'cold') opts.onWarning?.(`virtual rig: ${name} starts cold: ${s.why}`);
+      if (s.kind === 'resume') opts.onNotice?.(`virtual rig: ${name} resumed from ${s.file}: ${describeSaved(s.state)}`);
+    }
+    if (folder && opts.persistence === 'cold') opts.onNotice?.(`virtual rig: cold start: the boards kept in ${folder} are forgotten; every meter boots and registers`);
+    const keep = folder ? { folder, nmsKey, warn: opts.onWarning ?? (() => undefined), notice: opts.onNotice ?? (() => undefined) } : undefined;
+    const sim = new VirtualRig(config, clock, dongle, pty, meters, runDir, keep);
     const warned = new Set<string>();
     const flashWriteFailed = (meter: string) => (file: string, e: unknown): void => {
       if (warned.has(meter)) return;
@@ -107,17 +140,20 @@ export class VirtualRig {
         config.meters.map(async (m, i) => {
           const nms = { address: rig.nms.addresses.find((a) => a.name === m.nms)!.address, port: rig.nms.port };
           let send: (d: Datagram) => void = () => {};
+          const s = saved.get(m.name);
+          const resume = s?.kind === 'resume' ? { state: s.state, flashDir: s.flashDir } : undefined;
           const meter = await VirtualMeter.start({
             config: m,
             nms,
             dir: join(runDir, 'meters', m.name),
             nmsCertPem,
-            clock: clock.boardClock(m.initial.clockSkewMs),
+            clock: clock.boardClock(resume ? resume.state.clockOffsetMs : m.initial.clockSkewMs),
             send: (d) => send(d),
             dagSize,
             portSeed: (config.seed * 7919 + i + 1) >>> 0,
             parentLinkLocal: BORDER_ROUTER_LINK_LOCAL,
             onFlashWriteFailure: flashWriteFailed(m.name),
+            ...(resume ? { resume } : {}),
           });
           return { meter, attach: () => (send = dongle.attach({ name: m.name, addresses: [m.address, linkLocalFromEui64(eui64Bytes(m.eui64))], deliver: (d) => meter.deliver(d) }, m.hop)) };
         }),
@@ -131,6 +167,7 @@ export class VirtualRig {
       throw e;
     }
     for (const m of meters.values()) m.boot();
+    sim.started = true;
     return sim;
   }
 
@@ -179,14 +216,48 @@ export class VirtualRig {
     return m;
   }
 
+  /** Saves every board in the state folder; a board that cannot be saved starts cold next time (said). */
+  private save(): void {
+    if (!this.keep) return;
+    const at = this.clock.now();
+    for (const m of this.meters.values()) {
+      try {
+        const state = m.snapshot(this.keep.nmsKey, at);
+        saveMeter(this.keep.folder, m.name, state, m.flash.dir);
+        this.keep.notice(`virtual rig: kept ${m.name} in ${join(this.keep.folder, `${m.name}.json`)}: ${describeSaved(state)}`);
+      } catch (e) {
+        // What an earlier run kept is not this board any more: the next run must not resume it.
+        forgetMeter(this.keep.folder, m.name);
+        this.keep.warn(`virtual rig: cannot save ${m.name} in ${this.keep.folder} (${systemReason(e)}); it starts cold next run`);
+      }
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.started) this.save();
     this.dongle.close();
     await Promise.all([...this.meters.values()].map((m) => m.stop()));
     this.clock.clearAll();
     await this.pty.close();
   }
+}
+
+/** How a saved meter resumes, for the run log. */
+function describeSaved(s: MeterState): string {
+  if (!s.powered) return 'powered off';
+  if (s.agent === 'crashed') return `powered, agent crashed (${s.crash?.signal ?? '?'}: ${s.crash?.reason ?? '?'}) until a power cycle`;
+  if (s.agent !== 'registered' || !s.report) return 'powered, not registered (it registers)';
+  const next = s.report.nextInS !== undefined ? `, next report in ${s.report.nextInS} s` : '';
+  return `powered, registered (SessionID ${sessionText(s.sessionId)}, report interval ${s.report.intervalS} s${next})`;
+}
+
+/** A SessionID as the NMS gave it: quoted text when printable, else hex. */
+function sessionText(hex: string | undefined): string {
+  if (hex === undefined) return '?';
+  const text = Buffer.from(hex, 'hex').toString('latin1');
+  return /^[\x20-\x7e]+$/.test(text) ? JSON.stringify(text) : hex;
 }
 
 /** A virtual meter's capabilities: those the rig file lists, and what every virtual board offers. */

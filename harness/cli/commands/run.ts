@@ -28,6 +28,7 @@ interface RunCliOptions {
   attachmentPaths?: string;
   list?: boolean;
   json?: boolean;
+  cold?: boolean;
 }
 
 /** --attachment-paths: 'junit' or 'project'; undefined leaves the default. */
@@ -59,6 +60,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--meters <n>', 'virtual rig only: run with n meters instead of the rig file\'s')
     .option('--history [dir]', `append the results to the run history in this folder (default ${DEFAULT_HISTORY_DIR}; the HTML report's trend reads it too); see hil history`)
     .option('--step-timeout <duration>', "limit of one step, e.g. '30s' (a step's own wait/within is added)")
+    .option('--cold', "virtual rig: every meter boots and registers afresh; the boards kept from the last run (.hil-state/ beside the rig file) are deleted, and virtual.startRegistered is ignored")
     .option('--list', 'print what would run on this rig, and why each other test would be skipped; open nothing')
     .option('--json', 'print a JSON summary of the run on stdout when it ends (with --list: the plan)')
     .action(async (paths: string[], opts: RunCliOptions) => {
@@ -103,6 +105,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
         run,
         stop: processStop(),
         stdoutTaken: opts.json === true,
+        persistence: opts.cold ? 'cold' : 'resume',
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(runSummaryJson(result, reportsDir), null, 2)}\n`);
       return exit(result.exitCode);

@@ -11,6 +11,7 @@ interface SimOptions {
   rig?: string;
   meters?: string;
   dir: string;
+  cold?: boolean;
 }
 
 export function registerSim(program: Command, exit: (code: number) => never | void): void {
@@ -19,6 +20,7 @@ export function registerSim(program: Command, exit: (code: number) => never | vo
     .description('start the virtual rig on its own: prints the dongle and console pty paths; Ctrl-C stops everything')
     .option('--rig <file>', 'rig file with a virtual section (default: $HIL_RIG, hil.config.yaml rig:, else rigs/virtual.yaml)')
     .option('--meters <n>', 'number of meters (default: those of the rig file)')
+    .option('--cold', "every meter boots and registers afresh; the boards kept from the last run (.hil-state/ beside the rig file) are deleted, and virtual.startRegistered is ignored")
     .option('--dir <dir>', 'run folder for the ptys, power sockets and flash files (locked while the rig runs)', '.runs/sim')
     .action(async (opts: SimOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil sim: ${s}\n`);
@@ -46,7 +48,7 @@ export function registerSim(program: Command, exit: (code: number) => never | vo
       }
       stop.atExit(() => lock.release());
       try {
-        sim = await VirtualRig.start(rig, opts.dir, { onWarning: (line) => err(line) });
+        sim = await VirtualRig.start(rig, opts.dir, { onWarning: (line) => err(line), onNotice: (line) => err(line), persistence: opts.cold ? 'cold' : 'resume' });
       } catch (e) {
         lock.release();
         if (e instanceof ConfigError || e instanceof ResourceError) {

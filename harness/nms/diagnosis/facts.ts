@@ -6,7 +6,7 @@
 import type { NmsEvent } from '../events.js';
 import type { AddressCounters } from '../counters.js';
 import type { DecodedTlv } from '../../csmp/value.js';
-import type { DeviceStateName, KnownDevice } from '../device-state.js';
+import type { DeviceStateName, KnownDevice, LearntTlvs } from '../device-state.js';
 import type { FirewallState } from '../firewall.js';
 import type { RunningImage } from '../firmware-image.js';
 import type { Evidence } from './result.js';
@@ -32,6 +32,9 @@ export interface DiagnosisFacts {
   reportCount: number;
   /** TLVs of the last POST /r, if any. */
   lastRegistration?: DecodedTlv[];
+  /** GroupInfo (58) and FirmwareImageInfo (75) rows the NMS learnt before the walk, with their source. */
+  groupInfo?: LearntTlvs;
+  firmwareInfo?: LearntTlvs;
   /** Device CurrentTime minus NMS time (s), from the last /r or report. */
   clockOffsetS?: number;
   /** CGMSNotification codes received from the device. */
@@ -109,13 +112,13 @@ export interface SignaturesLook {
   rejectedResponses: number;
 }
 
-/** GET 58 (GroupInfo), or the last /r when GET 58 fails. */
+/** GET 58 (GroupInfo), or what the NMS learnt earlier (a GET, its registration's /r) when GET 58 fails. */
 export interface GroupsLook {
   /** {type -> id} the device runs in. */
   running: Map<number, number>;
   /**
-   * false when GET 58 went unanswered and no registration of the device was seen (a device found
-   * registered to an earlier NMS): nothing says which groups it runs in, so no mismatch is concluded.
+   * false when GET 58 went unanswered and the NMS never learnt its groups (no registration seen, no
+   * GET answered): nothing says which groups it runs in, so no mismatch is concluded.
    */
   known: boolean;
 }
@@ -128,6 +131,7 @@ export interface ConfigGroupLook {
 
 /** GET 75 (FirmwareImageInfo). */
 export interface FirmwareLook {
+  /** The rows are known: GET 75 answered, or the NMS learnt them earlier. */
   answered: boolean;
   image: RunningImage;
 }

@@ -7,7 +7,8 @@
 import type { DecodedTlv } from '../../csmp/value.js';
 import { TLV } from '../../csmp/tlv-ids.js';
 import { canonicalIpv6 } from '../../../drivers/ip/address.js';
-import { runningImage } from '../firmware-image.js';
+import { runningImage, type RunningImage } from '../firmware-image.js';
+import { learntFrom } from '../learnt-tlvs.js';
 import { CONFIG_GROUP, expectedGroup, groupsOf } from '../groups.js';
 import {
   LOOK_ORDER,
@@ -57,7 +58,11 @@ function lookAtNms(given: DiagnosisFacts, see: See): NmsLook {
   const dev = given.device;
   const port = given.firewall;
   const count = (name: string): number => given.events.filter((e) => e.name === name).length;
-  see('NMS device state', `${given.state} (registrations answered: ${given.registrationCount}, reports: ${given.reportCount})`);
+  const learnt = [
+    given.groupInfo ? `; groups ${groupsText(groupsOf(given.groupInfo.tlvs))} ${learntFrom(given.groupInfo)}` : '',
+    given.firmwareInfo ? `; firmware ${firmwareText(runningImage(given.firmwareInfo.tlvs.map((t) => t.value ?? {})))} ${learntFrom(given.firmwareInfo)}` : '',
+  ].join('');
+  see('NMS device state', `${given.state} (registrations answered: ${given.registrationCount}, reports: ${given.reportCount}${learnt})`);
   see(
     'NMS events for the device',
     ['registrationSuccess', 'signatureFailure', 'registrationRejected', 'firmwareGroupMismatch', 'up', 'down']
@@ -151,11 +156,23 @@ async function lookAtSignatures(given: DiagnosisFacts, probe: DiagnosisProbe, se
 
 async function lookAtGroups(given: DiagnosisFacts, probe: DiagnosisProbe, see: See): Promise<GroupsLook> {
   const answer = await probe.get(TLV.GroupInfo);
-  const running = groupsOf(answer.ok ? answer.tlvs : (given.lastRegistration ?? []));
-  const described = running.size === 0 ? 'no group' : [...running].map(([t, id]) => `type ${t} id ${id}`).join(', ');
-  const known = answer.ok || given.lastRegistration !== undefined;
-  see('GET 58 GroupInfo', answer.ok ? `${answer.code}: ${described}` : known ? `${resultText(answer, () => '')}; from last /r: ${described}` : `${resultText(answer, () => '')}; no registration of it seen either: groups unknown`);
+  // Unanswered: what the NMS learnt before (a GET of a step, the /r of a registration it answered).
+  const earlier = given.groupInfo ?? (given.lastRegistration ? { tlvs: given.lastRegistration, source: 'registration' as const, at: undefined } : undefined);
+  const running = groupsOf(answer.ok ? answer.tlvs : (earlier?.tlvs ?? []));
+  const described = groupsText(running);
+  const known = answer.ok || earlier !== undefined;
+  const from = earlier ? (earlier.at === undefined ? 'from last /r' : learntFrom({ ...earlier, at: earlier.at })) : '';
+  see('GET 58 GroupInfo', answer.ok ? `${answer.code}: ${described}` : known ? `${resultText(answer, () => '')}; ${from}: ${described}` : `${resultText(answer, () => '')}; no registration of it seen and no GroupInfo read either: groups unknown`);
   return { running, known };
+}
+
+function groupsText(running: ReadonlyMap<number, number>): string {
+  return running.size === 0 ? 'no group' : [...running].map(([t, id]) => `type ${t} id ${id}`).join(', ');
+}
+
+function firmwareText(image: RunningImage): string {
+  const running = image.slot;
+  return running ? `slot ${running['index'] ?? '?'} version ${JSON.stringify(running['version'])}, hwId ${JSON.stringify(image.hwId)}` : 'no slot running';
 }
 
 function noteConfigGroup(given: DiagnosisFacts, groups: GroupsLook, see: See): ConfigGroupLook {
@@ -165,18 +182,14 @@ function noteConfigGroup(given: DiagnosisFacts, groups: GroupsLook, see: See): C
   return { running, ...(expected !== undefined ? { expected } : {}) };
 }
 
-async function lookAtFirmware(probe: DiagnosisProbe, see: See): Promise<FirmwareLook> {
+async function lookAtFirmware(given: DiagnosisFacts, probe: DiagnosisProbe, see: See): Promise<FirmwareLook> {
   const fw = await probe.get(TLV.FirmwareImageInfo);
-  const slots = fieldsOf(fw, TLV.FirmwareImageInfo);
+  const earlier = !fw.ok ? given.firmwareInfo : undefined;
+  const slots = earlier ? earlier.tlvs.map((t) => t.value ?? {}) : fieldsOf(fw, TLV.FirmwareImageInfo);
   const image = runningImage(slots);
-  const running = image.slot;
-  see(
-    'GET 75 FirmwareImageInfo (running slot)',
-    resultText(fw, () =>
-      running ? `slot ${running['index'] ?? '?'} version ${JSON.stringify(running['version'])}, hwId ${JSON.stringify(image.hwId)}` : `${slots.length} slot(s), none running`,
-    ),
-  );
-  return { answered: fw.ok, image };
+  const described = image.slot ? firmwareText(image) : `${slots.length} slot(s), none running`;
+  see('GET 75 FirmwareImageInfo (running slot)', earlier ? `${resultText(fw, () => '')}; ${learntFrom(earlier)}: ${described}` : resultText(fw, () => described));
+  return { answered: fw.ok || earlier !== undefined, image };
 }
 
 /** Facts before any look. */
@@ -212,7 +225,7 @@ export async function lookUpTo<K extends LookName>(facts: Facts, probe: Diagnosi
           facts.configGroup = noteConfigGroup(g, facts.groups!, see);
           break;
         case 'firmware':
-          facts.firmware = await lookAtFirmware(probe, see);
+          facts.firmware = await lookAtFirmware(g, probe, see);
           break;
         default:
           name satisfies never;

@@ -85,6 +85,32 @@ const REGISTRATION_ORDER = [
   TLV.FirmwareImageInfo,
 ];
 
+/**
+ * RAM a board kept powered between runs still holds (rigs/virtual/state): how `boot` resumes
+ * registered, and what `snapshot` reads back.
+ */
+export interface ResumeRegistered {
+  /** SessionID as bytes in a latin1 string (a rig file gives text). */
+  sessionId: string;
+  reportIntervalS: number;
+  /** Subscribed TLV ids (ReportSubscribe), none by default. */
+  reportIds?: string[];
+  /** Device seconds from the start until the first report; default the timer's own draw. */
+  nextReportInS?: number;
+  /** SignatureSettings (TLV 79) as last POSTed; default all off. */
+  signatureSettings?: Record<string, boolean | Uint8Array>;
+}
+
+export interface AgentSnapshot {
+  state: AgentState;
+  crash?: AgentCrash;
+  sessionId?: Uint8Array;
+  report: { interval: number; ids: string[] };
+  /** Device seconds until the report timer fires, when it runs. */
+  nextReportInS?: number;
+  signatureSettings: Record<string, boolean | Uint8Array>;
+}
+
 export interface MeterAgentOptions {
   identity: MeterIdentity;
   platform: MeterPlatform;
@@ -176,7 +202,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
    * Power on (or agent start): RAM state is new, the boot loader checks the running image (and
    * falls back when it does not start), flash is read, registration starts.
    */
-  boot(reason: number = RegReason.coldStart, resume?: { sessionId: string; reportIntervalS: number }): void {
+  boot(reason: number = RegReason.coldStart, resume?: ResumeRegistered): void {
     if (this.current !== 'off' && this.current !== 'crashed') this.shutdown();
     this.counters = newStats();
     this.ram = freshRam();
@@ -207,12 +233,33 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
    * As a board left powered since an earlier run: registered to an NMS that is gone, with its
    * SessionID and report timer running; the first report falls one interval after the start.
    */
-  private resumeRegistered(r: { sessionId: string; reportIntervalS: number }): void {
+  private resumeRegistered(r: ResumeRegistered): void {
     this.ram.sessionId = Uint8Array.from(r.sessionId, (c) => c.charCodeAt(0) & 0xff);
-    this.ram.report = { interval: r.reportIntervalS, ids: [] };
+    this.ram.report = { interval: r.reportIntervalS, ids: [...(r.reportIds ?? [])] };
+    if (r.signatureSettings) Object.assign(this.ram.signatureSettings, r.signatureSettings);
     this.lastRegAt = this.safeNowSec();
     this.setState('registered');
-    this.guard(() => this.startReports());
+    const now = this.safeNowSec();
+    this.guard(() => this.startReports(r.nextReportInS !== undefined && now !== undefined ? now + Math.max(1, r.nextReportInS) : undefined));
+  }
+
+  /** A board saved with its agent crashed: it stays so until a power cycle (a crash does not heal between runs). */
+  resumeCrashed(crash: AgentCrash): void {
+    this.fault(crash);
+  }
+
+  /** What a powered board holds in RAM now (rigs/virtual/state saves it when the rig stops). */
+  snapshot(): AgentSnapshot {
+    const now = this.safeNowSec();
+    const next = this.timers.nextFire('rpt');
+    return {
+      state: this.current,
+      ...(this.crashReason ? { crash: this.crashReason } : {}),
+      ...(this.ram.sessionId ? { sessionId: this.ram.sessionId.slice() } : {}),
+      report: { interval: this.ram.report.interval, ids: [...this.ram.report.ids] },
+      ...(next !== undefined && now !== undefined ? { nextReportInS: Math.max(0, next - now) } : {}),
+      signatureSettings: { ...this.ram.signatureSettings },
+    };
   }
 
   /** Power off: silent, timers stopped, RAM lost at the next boot. */
@@ -375,13 +422,13 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
 
   // ---- reports ----
 
-  private startReports(): void {
+  private startReports(firstAt?: number): void {
     const i = this.ram.report.interval;
     // Interval 0 divides by zero in the reference agent (doc 6.4, its SIGFPE is the fault model);
     // the draft's "must" is a device that survives it: registered, reporting nothing.
     if (i === 0 && !this.faults.has('crash-on-report-interval-0')) return;
     const every = this.faults.has('ignores-report-interval') ? OWN_REPORT_INTERVAL_S : i;
-    this.timers.start('rpt', every, every, () => this.sendReport());
+    this.timers.start('rpt', every, every, () => this.sendReport(), firstAt);
   }
 
   private sendReport(): void {

@@ -41,13 +41,17 @@ export class OsalTimers {
     private readonly onError: (e: unknown) => void,
   ) {}
 
-  start(slot: TimerSlot, imin: number, imax: number, fired: () => void): void {
+  /**
+   * `firstAt` (device second) pins the first firing, as a timer that was already running when
+   * the board's state was saved between runs; the interval after it is drawn as usual.
+   */
+  start(slot: TimerSlot, imin: number, imax: number, fired: () => void, firstAt?: number): void {
     if (imin <= 0) throw new AgentCrash('SIGFPE', `trickle timer '${slot}' started with interval ${imin} (random() % 0)`);
     this.rng.srand(this.seed);
     const now = this.nowSec();
-    const t0 = now + (this.rng.random() % imin);
+    const t0 = firstAt !== undefined ? firstAt - imin : now + (this.rng.random() % imin);
     const t: Trickle = { t0, tfire: 0, icur: imin, imin, imax: Math.max(imax, imin), running: true, fired };
-    t.tfire = t.t0 + this.draw(t.icur);
+    t.tfire = firstAt ?? t.t0 + this.draw(t.icur);
     this.slots.set(slot, t);
     this.rearm();
   }

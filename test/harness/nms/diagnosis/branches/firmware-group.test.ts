@@ -31,8 +31,17 @@ describe('firmwareGroup', () => {
 
   it('concludes nothing when GET 58 goes unanswered and no registration was seen (a device found registered to an earlier NMS)', async () => {
     const f = await looked('groups', facts({ state: 'up', registrationCount: 0 }), probe({ 58: { ok: false, error: 'timeout' } }));
-    expect(f.evidence[f.evidence.length - 1]).toEqual({ what: 'GET 58 GroupInfo', seen: 'timeout; no registration of it seen either: groups unknown' });
+    expect(f.evidence[f.evidence.length - 1]).toEqual({ what: 'GET 58 GroupInfo', seen: 'timeout; no registration of it seen and no GroupInfo read either: groups unknown' });
     expect(firmwareGroup(f)).toBeUndefined();
+  });
+
+  it('a device found registered to an earlier NMS: GET 58 unanswered now, the groups an earlier GET read decide (with their source)', async () => {
+    const read = ok({ type: 58, fields: { type: 1, id: 42 } }, { type: 58, fields: { type: 2, id: 243 } });
+    const at = Date.parse('2024-05-27T20:01:00Z');
+    const f = await looked('groups', facts({ state: 'up', registrationCount: 0, ...(read.ok ? { groupInfo: { tlvs: read.tlvs, source: 'GET' as const, at } } : {}) }), probe({ 58: { ok: false, error: 'timeout' } }));
+    expect(f.evidence[0]).toEqual({ what: 'NMS device state', seen: 'up (registrations answered: 0, reports: 3; groups type 1 id 42, type 2 id 243 from GET at 2024-05-27T20:01:00.000Z)' });
+    expect(f.evidence[f.evidence.length - 1]).toEqual({ what: 'GET 58 GroupInfo', seen: 'timeout; from GET at 2024-05-27T20:01:00.000Z: type 1 id 42, type 2 id 243' });
+    expect(firmwareGroup(f)?.branch).toBe('firmware-group');
   });
 
   it('is nothing when the group matches an expectation given as text, whatever the configuration group', async () => {
