@@ -512,7 +512,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     let outSize = 0;
     for (const tl of walkOrStop(payload)) {
       if (tl === undefined) return fail(Code.BAD_REQUEST);
-      if (this.faults.has('reset-stats-on-unknown-tlv') && !knowsTlv(ctx, tl.type)) Object.assign(this.counters, newStats());
+      // The model's handler table ends at Vendor (127): a type past it indexes the counters behind it.
+      if (this.faults.has('reset-stats-on-unknown-tlv') && tl.type > TLV.Vendor && !knowsTlv(ctx, tl.type)) Object.assign(this.counters, newStats());
       if (tl.type === TLV.Signature || tl.type === TLV.SignatureValidity || tl.type === TLV.GroupMatch) continue;
       if (this.afterSignature(tl, check)) continue;
       if (check.outcome === 'missing' && !EXEMPT.has(tl.type) && !unsignedOk) {

@@ -39,7 +39,7 @@ export const FAULTS = {
     // One per crash class the robustness judge tells apart (crash-class.ts): rebooted, hung, degraded.
     'reboot-on-oversized-datagram': 'a datagram larger than the IPv6 minimum MTU (1280 bytes with headers) overruns its receive buffer and the watchdog resets the board: it boots afresh (uptime from 0) and registers again',
     'hang-on-slip-garbage': 'bytes on its serial line that are no SLIP-framed IPv6 packet hang the whole board: radio silent and console prompt dead until a power cycle',
-    'reset-stats-on-unknown-tlv': 'a POST carrying a TLV type it does not know resets its CGMSStats counters (it keeps running and answering, uptime continuous)',
+    'reset-stats-on-unknown-tlv': 'a POST carrying a TLV type it does not know, past the end of its handler table (above 127), writes over its CGMSStats counters: they read 0 again (it keeps running and answering, uptime continuous)',
   },
   // Protocol timing (issue 8 item 5): caught by the registration suite's attempt counts and rate.
   'registration-storm': 'ignores its trickle timer: sends POST /r about every device second, and goes on after the 2.03 (a registration storm that floods the mesh)',

@@ -69,7 +69,10 @@ describe('crash-class models', () => {
     }
     expect([faulty.stat('regSucceed'), faulty.stat('regAttempts'), faulty.stat('sigOk')]).toEqual([0, 0, 0]);
     expect([healthy.stat('regSucceed'), healthy.stat('regAttempts'), healthy.stat('sigOk')]).toEqual([1, 1, 1]);
-    // A known type (GroupAssign, unsigned: 4.03) leaves the counters alone.
+    // A known type (GroupAssign, unsigned: 4.03), or one within the table (0: the padding of an oversized datagram), leaves the counters alone.
+    const padding = registered({ faults: ['reset-stats-on-unknown-tlv'] });
+    padding.raw(OVERSIZED);
+    expect(padding.stat('regSucceed')).toBe(1);
     const known = registered({ faults: ['reset-stats-on-unknown-tlv'] });
     known.raw(tlvPost(tlvBytes([{ type: 55, fields: { type: 2, id: 1 } }])));
     expect(known.stat('regSucceed')).toBe(1);
