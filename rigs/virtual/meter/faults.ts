@@ -45,7 +45,7 @@ export const FAULTS = {
   'registration-storm': 'ignores its trickle timer: sends POST /r about every device second, and goes on after the 2.03 (a registration storm that floods the mesh)',
   'retries-once-after-4xx': 'after a 4.xx to its registration it sends one more POST /r, then gives up until the next boot',
   'ignores-report-interval': 'reports every 12 device seconds, its own default, whatever interval the NMS subscribed it to',
-  'reboot-loop': 'the watchdog resets the board about every N device seconds after each boot (faultOptions.rebootEvery, default 30), forever: it registers again after every boot',
+  'reboot-loop': 'the watchdog resets the board about every N device seconds after each boot (faultOptions.rebootEvery, default 50), forever: it registers again after every boot',
 } as const;
 
 export type FaultName = keyof typeof FAULTS;
@@ -84,6 +84,6 @@ export class FaultSet {
     return Math.max(1, this.options.regAttempts ?? 3);
   }
   get rebootEvery(): number {
-    return Math.max(10, this.options.rebootEvery ?? 30);
+    return Math.max(10, this.options.rebootEvery ?? 50);
   }
 }
