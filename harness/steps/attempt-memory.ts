@@ -62,6 +62,7 @@ export function attemptMemory(bench: Bench, ctx: StepContext): AttemptMemory {
 export function markNewBoot(bench: Bench, a: AttemptMemory, device: string): void {
   a.fresh = { seq: bench.nms.events.mark(), at: bench.clock.now() };
   bench.journal(device).newBoot = true;
+  bench.noteRestart(device);
 }
 
 /** The events that count: since the test began, or since its last power or restart step (a new boot). */

@@ -48,6 +48,9 @@ export interface Journal {
   newBoot?: boolean;
 }
 
+/** Restarts remembered per device: more than a reboot-loop window holds on any bench. */
+const MAX_RESTARTS = 200;
+
 export class Bench {
   readonly rig: Rig;
   readonly nms: Nms;
@@ -59,6 +62,7 @@ export class Bench {
   private readonly consoles: ReadonlyMap<string, DeviceConsole>;
   private readonly powers: ReadonlyMap<string, DevicePower>;
   private readonly journals = new Map<string, Journal>();
+  private readonly restarts = new Map<string, number[]>();
   private readonly refusalOf: (device: string) => string | undefined;
   /**
    * Per link, what was found sharing its port when the run began (another process holding the
@@ -101,7 +105,30 @@ export class Bench {
   }
 
   power(device: string): DevicePower | undefined {
-    return this.powers.get(device);
+    const p = this.powers.get(device);
+    if (!p) return undefined;
+    return {
+      switch: async (op, opts) => {
+        if (op !== 'off') this.noteRestart(device);
+        await p.switch(op, opts);
+      },
+    };
+  }
+
+  /**
+   * The harness asked `device` to restart (power on or cycle, a console reboot, a LoadRequest):
+   * the boot that follows is its doing, not a reboot loop (diagnosis/reboot-loop.ts).
+   */
+  noteRestart(device: string): void {
+    const list = this.restarts.get(device) ?? [];
+    list.push(this.clock.now());
+    if (list.length > MAX_RESTARTS) list.shift();
+    this.restarts.set(device, list);
+  }
+
+  /** Clock ms of the restarts the harness asked of `device`, oldest first. */
+  restartsOf(device: string): readonly number[] {
+    return this.restarts.get(device) ?? [];
   }
 
   link(name: string): Link | undefined {

@@ -53,7 +53,7 @@ export async function diagnoseDevice(bench: Bench, device: string, opts: Diagnos
   };
   if (opts.dropWaitMs) await awaitDrop(bench, name, bench.toClockMs(opts.dropWaitMs));
   // The facts as the NMS has them, but requests leave from this device's own address (reply-from).
-  return diagnose({ ...nms.diagnosisFacts(name, window), sendsFrom: bench.sources.addressFor(name) }, probe);
+  return diagnose({ ...nms.diagnosisFacts(name, window), sendsFrom: bench.sources.addressFor(name), restarts: bench.restartsOf(name) }, probe);
 }
 
 /** Diagnosis as report lines: the evidence, one "what: seen" per line. */

@@ -219,7 +219,7 @@ export function virtualSectionSchema(): JsonSchema {
             faults: { type: 'array', uniqueItems: true, items: { enum: Object.keys(FAULTS) } },
             faultOptions: {
               type: 'object',
-              properties: { dropEvery: { type: 'integer', minimum: 2 }, regAttempts: { type: 'integer', minimum: 1 } },
+              properties: { dropEvery: { type: 'integer', minimum: 2 }, regAttempts: { type: 'integer', minimum: 1 }, rebootEvery: { type: 'integer', minimum: 10 } },
               additionalProperties: false,
             },
             regInterval: interval,

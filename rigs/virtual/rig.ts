@@ -155,7 +155,7 @@ export class VirtualRig {
             onFlashWriteFailure: flashWriteFailed(m.name),
             ...(resume ? { resume } : {}),
           });
-          return { meter, attach: () => (send = dongle.attach({ name: m.name, addresses: [m.address, linkLocalFromEui64(eui64Bytes(m.eui64))], deliver: (d) => meter.deliver(d) }, m.hop)) };
+          return { meter, attach: () => (send = dongle.attach({ name: m.name, addresses: [m.address, linkLocalFromEui64(eui64Bytes(m.eui64))], deliver: (d) => meter.deliver(d), lineGarbage: () => meter.lineGarbage() }, m.hop)) };
         }),
       );
       for (const r of started) if (r.status === 'fulfilled') meters.set(r.value.meter.name, r.value.meter);

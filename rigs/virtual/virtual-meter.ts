@@ -109,6 +109,7 @@ export class VirtualMeter {
       portSeed: o.portSeed,
     });
     board.setHooks(agentOnBoard(agent));
+    agent.on('hang', () => board.hang());
     return new VirtualMeter(board, c, agent, o.resume?.state);
   }
 
@@ -157,6 +158,11 @@ export class VirtualMeter {
   /** A datagram from the mesh: only a powered board hears it. */
   deliver(d: Datagram): void {
     if (this.board.power.isOn) this.agent.receive(d);
+  }
+
+  /** Bytes on the dongle's serial line that were no SLIP-framed IPv6 packet. */
+  lineGarbage(): void {
+    if (this.board.power.isOn) this.agent.lineGarbage();
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,13 @@
 /**
  * The security and robustness suites against a healthy meter and one faulty model per meter:
  * the healthy meter passes every test of both, and each model, run through the whole suite of its
- * class, fails exactly the tests that are about its defect and passes the others.
+ * class, fails exactly the tests that are about its defect and passes the others. Every crash
+ * class the robustness judge tells apart is proven by a model: crashed, rebooted, degraded on the
+ * shared rig; hung on a SLIP bench of its own (garbage on a shared serial line reaches every board
+ * on it, so on the shared rig the healthy meter's own garbage test would hang it first).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { caseOf, casesOf, failedOn as failedOnIn, runInProcess, SUITES, type CaseResult } from './support/run.js';
 import { tempDir, writeRig } from './support/rigs.js';
@@ -24,19 +28,40 @@ const MODELS: [fault: string, caughtBy: string[]][] = [
   ['crash-on-description-in-203', ['robustness › survives a DescriptionRequest inside a 2.03']],
   ['crash-on-report-interval-0', ['robustness › survives a 2.03 leaving report interval 0']],
   ['crashes-without-hwinfo', ['robustness › survives a TransferRequest without hwInfo']],
+  ['reboot-on-oversized-datagram', ['robustness › survives an oversized datagram']],
+  ['reset-stats-on-unknown-tlv', ['robustness › refuses zero-length, unknown and duplicated TLVs']],
 ];
+/** The class word each crash model's failure starts with ("the device <class> after this input: …"). */
+const CRASH_CLASS: Record<string, string> = {
+  'crash-on-description-in-203': 'crashed',
+  'crash-on-report-interval-0': 'crashed',
+  'crashes-without-hwinfo': 'crashed',
+  'reboot-on-oversized-datagram': 'rebooted',
+  'reset-stats-on-unknown-tlv': 'degraded',
+  'hang-on-slip-garbage': 'hung',
+};
+const GARBAGE = 'robustness › survives garbage between SLIP frames';
+/** The SLIP bench's one meter: the hang model. */
+let bench: CaseResult[] = [];
 
 beforeAll(async () => {
   const rig = writeRig(tmp.dir, 'attacks', [{}, ...MODELS.map(([fault]) => ({ faults: [fault] }))]);
-  const r = await runInProcess({
-    rigFile: rig,
-    suitePaths: [join(SUITES, '10-security.yaml'), join(SUITES, '11-robustness.yaml')],
-    reportsDir: `${tmp.dir}/reports`,
-    // The healthy meter runs both suites; each model runs the suite about its class of defect
-    // (the robustness suite's power cycles and silent-drop waits are what a run spends its time on).
-    run: { grep: '^((security|robustness) @ meter-1 |security @ meter-[2-9] |robustness @ meter-1[0-2] )' },
-  });
+  mkdirSync(join(tmp.dir, 'slip'));
+  const slipBench = writeRig(join(tmp.dir, 'slip'), 'slip-bench', [{ faults: ['hang-on-slip-garbage'] }]);
+  // The two rigs share nothing (each its own dongle pty, NMS and run folder): they run side by side.
+  const [r, b] = await Promise.all([
+    runInProcess({
+      rigFile: rig,
+      suitePaths: [join(SUITES, '10-security.yaml'), join(SUITES, '11-robustness.yaml')],
+      reportsDir: `${tmp.dir}/reports`,
+      // The healthy meter runs both suites; each model runs the suite about its class of defect
+      // (the robustness suite's power cycles and silent-drop waits are what a run spends its time on).
+      run: { grep: '^((security|robustness) @ meter-1 |security @ meter-[2-9] |robustness @ meter-1[0-4] )' },
+    }),
+    runInProcess({ rigFile: slipBench, suitePaths: [join(SUITES, '11-robustness.yaml')], reportsDir: `${tmp.dir}/slip/reports` }),
+  ]);
   cases = casesOf(r.junit);
+  bench = casesOf(b.junit);
 }, 300_000);
 afterAll(() => tmp.cleanup());
 
@@ -59,6 +84,31 @@ describe('security and robustness suites: healthy passes, each model is caught w
 
   test.each(MODELS.map(([fault, caughtBy], i) => [fault, `meter-${i + 2}`, caughtBy] as const))('%s (%s) fails exactly %j', (_fault, device, caughtBy) => {
     expect(failedOn(device)).toEqual([...caughtBy].sort());
+  });
+
+  test('hang-on-slip-garbage (alone on its SLIP bench) ran the whole robustness suite and fails exactly the garbage test', () => {
+    expect(bench.length).toBe(17);
+    expect(failedOnIn(bench, 'meter-1')).toEqual([GARBAGE]);
+  });
+
+  test.each(Object.entries(CRASH_CLASS))('%s: the failure starts with the class word "%s"', (fault, cls) => {
+    const c =
+      fault === 'hang-on-slip-garbage'
+        ? caseOf(bench, 'meter-1', GARBAGE.split(' › ')[1]!)
+        : one(`meter-${MODELS.findIndex(([f]) => f === fault) + 2}`, MODELS.find(([f]) => f === fault)![1][0]!.split(' › ')[1]!);
+    expect(c.message?.startsWith(`the device ${cls} after this input: `)).toBe(true);
+  });
+
+  test('each class says its evidence', () => {
+    const rebooted = one('meter-13', 'survives an oversized datagram');
+    // The test's own GET passes (it answers while registering again): the verdict is the judge's.
+    expect(rebooted.message).toMatch(/^the device rebooted after this input: Uptime \d+ s, was \d+ s before the test [\d.]+ s earlier(; SessionID .*)?; detected in \d+ ms$/);
+    expect(one('meter-14', 'refuses zero-length, unknown and duplicated TLVs').message).toMatch(
+      /^the device degraded after this input: it answers and its uptime is continuous, but CGMSStats went backwards \((\w+ \d+ → 0(, )?)+\); detected in \d+ ms$/,
+    );
+    expect(caseOf(bench, 'meter-1', GARBAGE.split(' › ')[1]!).message).toMatch(
+      /^the device hung after this input: radio silent and console unresponsive \(no answer to GET 22,7,45 within 4 s; .*\); detected in \d+ ms; the test's own check: step 3 \(get: 2\): GET 2: no answer from meter-1 within 4s/,
+    );
   });
 
   test('the failures say what the firmware did wrong', () => {

@@ -16,6 +16,10 @@ const MODELS: [fault: string, caughtBy: string[]][] = [
   ['ignores-report-interval', [REPORTS]],
   ['registration-storm', ['registration › registers, accepts the signed response and reports', 'registration › the troubleshooting flowchart finds nothing wrong']],
   ['retries-once-after-4xx', ['registration › keeps trying while the NMS turns it away, and registers once it may']],
+  // A boot every 50 device s: one report per boot (never a second at the subscribed 60 s), and
+  // the report step names the loop it saw over its own window. 50 s puts the first reset after
+  // the first test's counter check (~71 s after its power cycle) and the next well after it.
+  ['reboot-loop', [REPORTS]],
 ];
 
 beforeAll(async () => {
@@ -50,6 +54,13 @@ describe('protocol timing: the healthy meter passes, each timing model is caught
     expect(Math.abs(mean! - gaps.reduce((a, b) => a + b, 0) / 4)).toBeLessThanOrEqual(0.05 + 1e-9);
     expect(Math.abs(mean! - 12)).toBeLessThan(6);
     expect(c.text).toContain('likely cause: the meter does not report at the interval the NMS subscribed it to');
+  });
+
+  test('the reboot loop is named by the report step, with its boots', () => {
+    const c = one('meter-5', 'reports at the interval the NMS subscribed');
+    expect(c.message).toMatch(
+      /^step 2 \(expect-reports: 5 every subscribed interval ± 25% within 10m\): meter-5 reports every \d+\.\d s \(5 reports: [\d., ]+ s apart\); subscribed 60 s ± 25 %; reboot loop: [2-9] boots in \d+ s \(each a new registration after a completed one, and no power cycle, console reboot or load asked for; about every \d+ s\)$/,
+    );
   });
 
   test('the storm is named by the step with its rate and by the diagnosis', () => {

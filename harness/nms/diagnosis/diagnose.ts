@@ -23,9 +23,11 @@ import { loadBalancer } from './branches/load-balancer.js';
 import { nmsCertInvalid, nmsSignatureRejected } from './branches/nms-cert.js';
 import { registrationRefused, registrationStalled } from './branches/registration.js';
 import { silentDevice } from './branches/silent.js';
+import type { NmsEvent } from '../events.js';
 import type { DiagnosisFacts, DiagnosisProbe, Facts, LookName, Looked, UpTo } from './facts.js';
 import { lookUpTo, newFacts } from './looks.js';
 import { conclude, type Diagnosis } from './result.js';
+import { rebootLoop } from './reboot-loop.js';
 import { attemptTimes, registrationStorm } from './storm.js';
 
 interface Step {
@@ -67,14 +69,30 @@ export async function diagnose(given: DiagnosisFacts, probe: DiagnosisProbe): Pr
 /**
  * A registration storm is said whatever the branch; a device that passed every other check is
  * not healthy for it (it is up, and floods the mesh): the registration branch, on that evidence.
+ * A reboot loop likewise, when there is no storm (a storm's /r would read as boots too).
  */
 function withStorm(d: Diagnosis, given: DiagnosisFacts): Diagnosis {
   // The window's attempts and the last minute's, each once (an event can be in both).
-  const bySeq = new Map([...given.events, ...(given.recentAttempts ?? [])].map((e) => [e.seq, e]));
-  const storm = registrationStorm(attemptTimes([...bySeq.values()].sort((a, b) => a.seq - b.seq)));
-  if (!storm) return d;
+  const storm = registrationStorm(attemptTimes(onceEach(given.events, given.recentAttempts)));
+  if (!storm) return withLoop(d, given);
   const fix = "Check the device's registration retry timer (trickle min/max, CGMSSettings TLV 42): it must wait between attempts and stop once registered.";
   const evidence = [...d.evidence, { what: 'registration attempts (NMS event log)', seen: storm }];
   if (d.branch === 'healthy') return { branch: 'registration', evidence, cause: `The device is up, but sends POST /r far faster than its retry timer allows: a ${storm}.`, fix };
   return { ...d, evidence, cause: `${d.cause} Also a ${storm}.`, fix: `${d.fix} ${fix}` };
+}
+
+function withLoop(d: Diagnosis, given: DiagnosisFacts): Diagnosis {
+  // Within the window only: boots before a test began (a run's start, an earlier suite) would make
+  // the same device's verdict depend on how long the run took to get here.
+  const loop = rebootLoop(given.events, given.restarts ?? []);
+  if (!loop) return d;
+  const fix = "Read the device's console log across a reset (watchdog, crash dump): something resets it shortly after every boot.";
+  const evidence = [...d.evidence, { what: 'registrations (NMS event log)', seen: loop }];
+  if (d.branch === 'healthy') return { branch: 'registration', evidence, cause: `The device answers, but keeps rebooting on its own: a ${loop}.`, fix };
+  return { ...d, evidence, cause: `${d.cause} Also a ${loop}.`, fix: `${d.fix} ${fix}` };
+}
+
+/** Events of the window and of a lookback, each once (an event can be in both), oldest first. */
+function onceEach(window: readonly NmsEvent[], lookback: readonly NmsEvent[] = []): NmsEvent[] {
+  return [...new Map([...window, ...lookback].map((e) => [e.seq, e])).values()].sort((a, b) => a.seq - b.seq);
 }

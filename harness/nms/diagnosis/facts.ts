@@ -43,6 +43,8 @@ export interface DiagnosisFacts {
   events: NmsEvent[];
   /** The device's registration attempts (registrationRequest/Rejected) of the last minute, whatever the window (a storm). */
   recentAttempts?: NmsEvent[];
+  /** Clock ms at which the harness asked the device to restart (power on or cycle, console reboot, load). */
+  restarts?: readonly number[];
   firewall: FirewallState;
   /** The NMS's local addresses by role. */
   addresses: readonly { name: string; address: string }[];

@@ -110,6 +110,11 @@ export class VirtualBoard {
     return virtualPowerCommands(this.socket.path, timeoutMs);
   }
 
+  /** The whole board stopped (a fault model): its console is dead until the power is cycled. */
+  hang(): void {
+    this.cli.hang();
+  }
+
   /** Registers (or replaces) the agent's hooks; omitted ones stay as they were. */
   setHooks(h: Partial<BoardHooks>): void {
     this.hooks = { ...this.hooks, ...h };

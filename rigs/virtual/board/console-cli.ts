@@ -65,6 +65,8 @@ export class BoardConsoleCli {
   private queue: string[] = [];
   private busy = false;
   private closed = false;
+  /** The board hung (a fault model): input is swallowed, no prompt, until the power goes off. */
+  private hung = false;
   private readonly decoder = new TextDecoder('utf-8');
   private readonly onData = (b: Buffer) => this.input(b);
   private readonly unsubscribePower: () => void;
@@ -82,6 +84,10 @@ export class BoardConsoleCli {
     if (this.closed) return;
     if (!this.o.power.isOn) {
       this.drops.count('input while powered off', bytes.length);
+      return;
+    }
+    if (this.hung) {
+      this.drops.count('input while hung', bytes.length);
       return;
     }
     for (const c of this.decoder.decode(bytes, { stream: true })) {
@@ -112,6 +118,12 @@ export class BoardConsoleCli {
     void this.drain();
   }
 
+  /** The whole board stopped: the console says nothing more until a power cycle. */
+  hang(): void {
+    this.hung = true;
+    this.halt();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -125,6 +137,7 @@ export class BoardConsoleCli {
   }
 
   private halt(): void {
+    if (!this.o.power.isOn) this.hung = false;
     this.queue = [];
     this.line = '';
     this.overflowing = false;
@@ -135,11 +148,11 @@ export class BoardConsoleCli {
     if (this.busy) return;
     this.busy = true;
     try {
-      while (this.queue.length && !this.closed && this.o.power.isOn) {
+      while (this.queue.length && !this.closed && this.o.power.isOn && !this.hung) {
         const line = this.queue.shift()!;
         const answer = line === '\u0000overflow' ? `Error: line longer than ${this.maxLine} characters` : await this.execute(line.trim());
         // Power may have gone off while a hook ran: an off board says nothing.
-        if (!this.o.power.isOn || this.closed) break;
+        if (!this.o.power.isOn || this.closed || this.hung) break;
         if (answer === REBOOTED) continue;
         this.say(answer.length ? `${answer.replace(/\r?\n/g, CRLF)}${CRLF}${this.prompt}` : this.prompt);
       }

@@ -56,6 +56,11 @@ export interface MeshNode {
   /** Unicast addresses the node answers for (global, link-local). */
   addresses: string[];
   deliver(d: Datagram): void;
+  /**
+   * Bytes on the serial line that were no SLIP-framed IPv6 packet. Told to every node: the line
+   * carries no address, and a board that reads the raw line (a SLIP bench) sees them all.
+   */
+  lineGarbage?(): void;
 }
 
 interface Attached {
@@ -90,7 +95,10 @@ export class VirtualDongle extends EventEmitter {
     this.hopLimit = opts.hopLimit ?? 64;
     this.decoder = new SlipDecoder({ maxFrame: opts.maxFrame ?? 2048, drops: this.drops });
     this.decoder.on('data', (frame: Uint8Array) => this.lineIn.send(frame));
-    this.decoder.on('drop', (d) => this.emit('drop', d));
+    this.decoder.on('drop', (d) => {
+      this.emit('drop', d);
+      this.garbage();
+    });
     // Inbound frames take their time on the wire before the radio has them.
     this.timeScale = opts.timeScale ?? 1;
     if (!(this.timeScale > 0)) throw new TypeError(`"timeScale" must be positive, got ${opts.timeScale}`);
@@ -127,7 +135,10 @@ export class VirtualDongle extends EventEmitter {
   }
 
   private route(frame: Uint8Array): void {
-    if (frame.length < 40 || frame[0]! >> 4 !== 6) return this.drop(DONGLE_DROP.notIpv6);
+    if (frame.length < 40 || frame[0]! >> 4 !== 6) {
+      this.drop(DONGLE_DROP.notIpv6);
+      return this.garbage();
+    }
     const dst = frame.subarray(24, 40);
     if (dst[0] === 0xff) {
       for (const a of this.nodes) this.hop(a, frame);
@@ -180,6 +191,10 @@ export class VirtualDongle extends EventEmitter {
       if (!this.closed) fn();
     }, ms);
     this.timers.add(t);
+  }
+
+  private garbage(): void {
+    for (const a of this.nodes) a.node.lineGarbage?.();
   }
 
   private drop(reason: string): void {

@@ -34,7 +34,7 @@ import { OsalTimers } from './osal-timers.js';
 import type { FirmwareSlot, MeterIdentity, MeterPlatform, MeterSettings } from './platform.js';
 import { checkSignature, type SignatureCheck, type SignaturePolicy } from './signature-check.js';
 import { newStats, type AgentStats } from './stats.js';
-import { agentTlvId, postTlv } from './tlv-post.js';
+import { agentTlvId, knowsTlv, postTlv } from './tlv-post.js';
 import { defaultVendorValues, deviceId, getTlv, sessionAndTime } from './tlv-get.js';
 
 export type AgentState = 'off' | 'registering' | 'registered' | 'crashed';
@@ -68,6 +68,8 @@ const DEFAULT_ASYNC_SEC = 20;
 const REBOOT_BOUND_SEC = 5;
 /** Bytes of IPv6 + UDP header per datagram, for the interface octet counters. */
 const HEADERS = 48;
+/** IPv6 minimum MTU: the reboot-on-oversized-datagram model's receive buffer holds no more. */
+const RECEIVE_BUFFER = 1280;
 /** Registration TLVs in the order of csmp_register.pcap frame 1, with HEAD's GroupInfo and a non-zero ReportSubscribe where HEAD puts them. */
 const REGISTRATION_ORDER = [
   TLV.DeviceID,
@@ -129,6 +131,8 @@ export interface MeterAgentEvents {
   crash: [AgentCrash];
   /** A datagram was dropped: its reason. */
   drop: [{ reason: string }];
+  /** The whole board stopped (hang-on-slip-garbage): the console must go dead with the agent. */
+  hang: [];
 }
 
 export class MeterAgent extends EventEmitter<MeterAgentEvents> {
@@ -224,6 +228,13 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
       return;
     }
     if (boot.fellBack) this.platform.saveFirmware(boot.slots);
+    if (this.faults.has('reboot-loop')) {
+      // A one-second tick: a trickle timer of the full period would fire anywhere in [N/2, 2N).
+      const every = this.faults.rebootEvery;
+      this.timers.start('watchdog', 1, 1, () => {
+        if (this.time.monotonic() - this.bootAt >= every * 1000) this.reboot(RegReason.coldStart);
+      });
+    }
     if (resume) return this.resumeRegistered(resume);
     this.setState('registering');
     this.guard(() => this.startRegistration());
@@ -280,6 +291,16 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     this.current = 'off';
   }
 
+  /**
+   * Bytes on the serial line that are no SLIP-framed IPv6 packet (the dongle heard them). A healthy
+   * board never sees them: its radio's SLIP receiver drops them.
+   */
+  lineGarbage(): void {
+    if (!this.faults.has('hang-on-slip-garbage') || this.current === 'off' || this.current === 'crashed') return;
+    this.fault(new AgentCrash('hang', 'garbage between SLIP frames: the SLIP receiver spins with interrupts off'));
+    this.emit('hang');
+  }
+
   // ---- what the console and tests read ----
 
   cgmsStatus(): Record<string, unknown> {
@@ -311,6 +332,11 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     if (this.current === 'off' || this.current === 'crashed') return this.dropped(`agent ${this.current}`);
     const toMe = d.dst === this.identity.address || d.dst === this.linkLocal || isMulticast(d.dst);
     if (!toMe) return this.dropped('not my address');
+    if (this.faults.has('reboot-on-oversized-datagram') && d.payload.length + HEADERS > RECEIVE_BUFFER) {
+      // The overrun tramples the stack; the watchdog, not the agent, notices: a cold start.
+      this.dropped('oversized datagram: watchdog reset');
+      return this.reboot(RegReason.coldStart);
+    }
     // Requests only: a reply the meter no longer waits for (a second 2.03 to an /r that raced the
     // first) must not take the drop a request would have had, or a test catches it by luck.
     const shared = this.clientPort === this.identity.serverPort;
@@ -536,6 +562,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     let outSize = 0;
     for (const tl of walkOrStop(payload)) {
       if (tl === undefined) return fail(Code.BAD_REQUEST);
+      // The model's handler table ends at Vendor (127): a type past it indexes the counters behind it.
+      if (this.faults.has('reset-stats-on-unknown-tlv') && tl.type > TLV.Vendor && !knowsTlv(ctx, tl.type)) Object.assign(this.counters, newStats());
       if (tl.type === TLV.Signature || tl.type === TLV.SignatureValidity || tl.type === TLV.GroupMatch) continue;
       if (this.afterSignature(tl, check)) continue;
       if (check.outcome === 'missing' && !EXEMPT.has(tl.type) && !unsignedOk) {

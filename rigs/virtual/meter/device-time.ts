@@ -25,7 +25,7 @@ export class ClockUnreadable extends Error {
 export class AgentCrash extends Error {
   override readonly name = 'AgentCrash';
   constructor(
-    readonly signal: 'SIGFPE' | 'SIGSEGV' | 'no-bootable-image',
+    readonly signal: 'SIGFPE' | 'SIGSEGV' | 'no-bootable-image' | 'hang',
     readonly reason: string,
   ) {
     super(`${signal}: ${reason}`);

@@ -36,11 +36,16 @@ export const FAULTS = {
     'register-on-wrong-key': 'does not verify the ECDSA signature of a registration response (any key is accepted)',
     'crash-on-description-in-203': 'a DescriptionRequest in a registration response kills the agent (SIGSEGV), as the reference agent does',
     'crash-on-report-interval-0': 'a registration leaving report interval 0 kills the agent (SIGFPE), as the reference agent does',
+    // One per crash class the robustness judge tells apart (crash-class.ts): rebooted, hung, degraded.
+    'reboot-on-oversized-datagram': 'a datagram larger than the IPv6 minimum MTU (1280 bytes with headers) overruns its receive buffer and the watchdog resets the board: it boots afresh (uptime from 0) and registers again',
+    'hang-on-slip-garbage': 'bytes on its serial line that are no SLIP-framed IPv6 packet hang the whole board: radio silent and console prompt dead until a power cycle',
+    'reset-stats-on-unknown-tlv': 'a POST carrying a TLV type it does not know, past the end of its handler table (above 127), writes over its CGMSStats counters: they read 0 again (it keeps running and answering, uptime continuous)',
   },
   // Protocol timing (issue 8 item 5): caught by the registration suite's attempt counts and rate.
   'registration-storm': 'ignores its trickle timer: sends POST /r about every device second, and goes on after the 2.03 (a registration storm that floods the mesh)',
   'retries-once-after-4xx': 'after a 4.xx to its registration it sends one more POST /r, then gives up until the next boot',
   'ignores-report-interval': 'reports every 12 device seconds, its own default, whatever interval the NMS subscribed it to',
+  'reboot-loop': 'the watchdog resets the board about every N device seconds after each boot (faultOptions.rebootEvery, default 50), forever: it registers again after every boot',
 } as const;
 
 export type FaultName = keyof typeof FAULTS;
@@ -54,6 +59,8 @@ export interface FaultOptions {
   dropEvery?: number;
   /** give-up-registration: unanswered attempts before it stops (≥ 1). */
   regAttempts?: number;
+  /** reboot-loop: device seconds from a boot to the next reset (≥ 10). */
+  rebootEvery?: number;
 }
 
 export class FaultSet {
@@ -75,5 +82,8 @@ export class FaultSet {
   }
   get regAttempts(): number {
     return Math.max(1, this.options.regAttempts ?? 3);
+  }
+  get rebootEvery(): number {
+    return Math.max(10, this.options.rebootEvery ?? 50);
   }
 }

@@ -15,7 +15,8 @@ import { AgentCrash, ClockUnreadable, type DeviceTime } from './device-time.js';
 import type { GlibcRandom } from './glibc-random.js';
 
 // 'reboot' is the sample's delayed RebootRequest (bounds 5 s, doc 5.4); it fires after the OSAL's four.
-export const TIMER_SLOTS = ['reg', 'rpt', 'lrq', 'async', 'reboot'] as const;
+// 'watchdog' is the reboot-loop model's reset, the board's rather than the agent's.
+export const TIMER_SLOTS = ['reg', 'rpt', 'lrq', 'async', 'reboot', 'watchdog'] as const;
 export type TimerSlot = (typeof TIMER_SLOTS)[number];
 
 interface Trickle {

@@ -35,6 +35,20 @@ export function agentTlvId(text: string): { type: number; vendor?: { pen: number
   }
 }
 
+/** Types a POST may carry that the meter takes (the handlers below, and the signature's own). */
+const POST_TYPES: ReadonlySet<number> = new Set([
+  TLV.SessionID, TLV.DescriptionRequest, TLV.ReportSubscribe, TLV.CurrentTime, TLV.RebootRequest, TLV.GroupAssign, TLV.GroupMatch,
+  TLV.TransferRequest, TLV.ImageBlock, TLV.LoadRequest, TLV.CancelLoadRequest, TLV.SetBackupRequest, TLV.SignatureSettings,
+  TLV.Vendor, TLV.Signature, TLV.SignatureValidity,
+]);
+
+/** Whether the meter has any use for a TLV type: it takes it in a POST or serves it to a GET. */
+export function knowsTlv(ctx: AgentContext, type: number): boolean {
+  if (POST_TYPES.has(type)) return true;
+  const got = getTlv(ctx, { type }, -1);
+  return got.ok || got.error !== 'unsupported';
+}
+
 export function postTlv(ctx: AgentContext, payload: Uint8Array, tl: AgentTl, mode: PostMode): PostResult {
   const raw = payload.subarray(tl.valueStart, tl.end);
   if (tl.type === TLV.Vendor) return vendor(ctx, tl, raw);

@@ -23,8 +23,13 @@ describe('crash classification', () => {
     expect(classifyAnswering(before, { ...before, uptimeS: 322, at: 20_000 })).toBeUndefined();
   });
 
-  it('uptime within the slack (2 s or 10 % of the elapsed time) is no verdict', () => {
+  it('uptime within the slack (2 s or 2 % of the elapsed time) is no verdict', () => {
     expect(classifyAnswering(before, { ...before, uptimeS: 320, at: 20_000 })).toBeUndefined();
+    expect(classifyAnswering({ ...before, uptimeS: 15, at: 0, answeredAt: 0 }, { ...before, uptimeS: 310, at: 300_000 })).toBeUndefined();
+  });
+
+  it('a device booted just before the test that resets early in a long one is a reboot', () => {
+    expect(classifyAnswering({ ...before, uptimeS: 15, at: 0, answeredAt: 0 }, { ...before, uptimeS: 290, at: 300_000 })?.class).toBe('rebooted');
   });
 
   it('uptime lower than baseline plus elapsed is a reboot', () => {

@@ -62,6 +62,10 @@ describe('faulty device models behave as named', () => {
         'registration-storm',
         'crash-on-description-in-203',
         'crash-on-report-interval-0',
+        'reboot-on-oversized-datagram',
+        'hang-on-slip-garbage',
+        'reset-stats-on-unknown-tlv',
+        'reboot-loop',
       ].sort(),
     );
   });

@@ -40,6 +40,7 @@ export interface BenchOptions {
   faults?: FaultName[];
   dropEvery?: number;
   regAttempts?: number;
+  rebootEvery?: number;
   settings?: Partial<MeterSettings>;
   identity?: Partial<MeterIdentity>;
   wallMs?: number;
@@ -73,7 +74,7 @@ export class AgentBench {
       platform: this.platform,
       time: this.time,
       send: (d) => this.out.push(d),
-      faults: new FaultSet(o.faults ?? [], { dropEvery: o.dropEvery, regAttempts: o.regAttempts }),
+      faults: new FaultSet(o.faults ?? [], { dropEvery: o.dropEvery, regAttempts: o.regAttempts, rebootEvery: o.rebootEvery }),
     });
   }
 
