@@ -1,8 +1,9 @@
 /**
  * A crashing test of `hil run` as a suite of its own, written to `reproducers/` in the reports
- * folder: the original suite's setup, the failing test's inputs in order (inject, post,
- * registration-response and attack steps; the checks are left out, as the crash is the finding),
- * then a liveness GET of DeviceID. Its `branch: robustness` has `hil run` judge the device before
+ * folder: the original suite's setup, the failing test's steps in order without its checks
+ * (`expect-*`: the crash is the finding) and without its own closing liveness GET, then a liveness
+ * GET of DeviceID. Power and NMS steps stay: a DescriptionRequest inside a 2.03 only reaches the
+ * device at its next registration, which the test's power cycle causes. Its `branch: robustness` has `hil run` judge the device before
  * and after the input, so replaying it fails with the same class on the faulty firmware and passes
  * once it is fixed. Teardown power-cycles a device that has power: a crashed board needs it.
  *
@@ -10,14 +11,14 @@
  * reproducer reads like the suite it came from.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { DeviceSpec } from '../config/rig.js';
 import type { CrashJudgement, HookContext } from '../runner/executor.js';
 import type { ReproducerSink } from '../steps/session.js';
 
-/** The step kinds that send the device something; everything else in a test is a check or a wait. */
-const INPUT_STEPS = new Set(['inject', 'post', 'registration-response', 'attack']);
+const isCheck = (step: unknown): boolean => typeof step === 'object' && step !== null && Object.keys(step).some((k) => k.startsWith('expect-'));
+const isLivenessGet = (step: unknown): boolean => typeof step === 'object' && step !== null && (step as Record<string, unknown>).get === 2;
 
 export function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'test';
@@ -37,7 +38,8 @@ export function reproducerYaml(suiteText: string, found: CrashJudgement, ctx: { 
   const raw = parse(suiteText) as RawSuite;
   const test = raw.tests?.find((t) => t.name === ctx.test);
   if (!test) return undefined;
-  const inputs = (test.steps ?? []).filter((s) => typeof s === 'object' && s !== null && Object.keys(s).some((k) => INPUT_STEPS.has(k)));
+  const inputs = (test.steps ?? []).filter((s) => !isCheck(s));
+  if (inputs.length > 0 && isLivenessGet(inputs[inputs.length - 1])) inputs.pop();
   const doc = {
     suite: `repro-${slug(ctx.suite)}-${slug(ctx.device.name)}`,
     branch: 'robustness',
@@ -71,6 +73,8 @@ export class ReproducerWriter implements ReproducerSink {
       return undefined;
     }
     ctx.attach({ name: 'reproducer', path, contentType: 'application/yaml' });
-    return relative(process.cwd(), path) || path;
+    // Short when the reports are under the working directory, where replaying starts from.
+    const rel = relative(process.cwd(), path);
+    return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
   }
 }
