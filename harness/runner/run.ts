@@ -283,7 +283,7 @@ function crashed(result: TestResult, verdict: string, live: Liveness): void {
   result.failure = { kind: 'expectation', ...harm(live), message: verdict, likelyCause: CRASH_CAUSE, fix: CRASH_FIX };
 }
 
-/** The judge's class and the input it blames, as failure fields. */
-function harm(live: Liveness): Pick<Failure, 'crash' | 'input'> {
-  return { ...(live.crash ? { crash: live.crash } : {}), ...(live.input?.length ? { input: live.input } : {}) };
+/** The judge's class, the input it blames and its reproducer, as failure fields. */
+function harm(live: Liveness): Pick<Failure, 'crash' | 'input' | 'reproducer'> {
+  return { ...(live.crash ? { crash: live.crash } : {}), ...(live.input?.length ? { input: live.input } : {}), ...(live.reproducer ? { reproducer: live.reproducer } : {}) };
 }

@@ -158,9 +158,8 @@ export class BenchSession implements DeviceSession {
   async liveness(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness> {
     let judged = when === 'after-test' ? this.verdicts.get(device.name) : undefined;
     this.verdicts.delete(device.name);
-    const repro = judged ? this.reproducers?.write(device, ctx, judged) : undefined;
-    // The path rides on the verdict, so the failure text (JUnit, summary) names the file to replay.
-    if (judged && repro) judged = { ...judged, verdict: `${judged.verdict}; reproducer: ${repro}` };
+    const reproducer = judged ? this.reproducers?.write(device, ctx, judged) : undefined;
+    if (judged && reproducer) judged = { ...judged, reproducer };
     const live = await probeLiveness(this.bench, device, ctx.signal, { ...this.livenessOptions, health: when === 'health' });
     return judged ? { ...live, ...judged } : live;
   }
