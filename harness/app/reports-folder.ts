@@ -11,7 +11,7 @@ import { systemReason } from '../../core/atomic-write.js';
 import { ResourceError } from '../../core/errors.js';
 
 /** Names a run writes in its reports folder (reporters' default files, the attachments, the virtual rig). */
-export const RUN_OUTPUTS = ['junit.xml', 'events.jsonl', 'report.html', 'attachments', 'rig'] as const;
+export const RUN_OUTPUTS = ['junit.xml', 'events.jsonl', 'report.html', 'attachments', 'reproducers', 'rig'] as const;
 /** Temporary files of atomic writes (core/atomic-write.ts) a killed run may have left. */
 const TEMPORARY = /^\..+\.\d+\.\d+\.tmp$/;
 

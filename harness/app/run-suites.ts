@@ -43,6 +43,7 @@ import { plannedRig } from './planned-rig.js';
 import { ProcessStop, type SignalSource } from './process-stop.js';
 import { guardRecording, RecordingHealth, RESULTS_NOT_RECORDED } from './recording.js';
 import { clearEarlierRun } from './reports-folder.js';
+import { ReproducerWriter } from './reproducers.js';
 import { lockFolder, type FolderLock } from './reports-lock.js';
 
 export interface RunSuitesOptions {
@@ -287,9 +288,10 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
     let run: Run;
     if (opened) {
       observer = new RunObserver(opened.observations, reporters);
+      const reproducers = new ReproducerWriter(o.reportsDir, new Date().toISOString(), (_path, e) => health.failed('attachments', e));
       const captures = new TestCaptures(attachmentsDir, opened.consoleLogs, observer, (_path, e) => health.failed('attachments', e));
       // The observer hears which test runs where before the reporters do, and feeds them the bench's observations.
-      run = new Run({ rig: opened.rig, suites: l.suites, executor: new CsmpStepExecutor(opened.bench), session: new BenchSession(opened.bench, captures, { policy: opened.rig.session?.start, suiteFiles: new Set(l.suites.filter((x) => x.freshRegistration).map((x) => x.file)) }), reporter: new Multiplexer([observer, reporters]), options: l.runOptions });
+      run = new Run({ rig: opened.rig, suites: l.suites, executor: new CsmpStepExecutor(opened.bench), session: new BenchSession(opened.bench, captures, { policy: opened.rig.session?.start, suiteFiles: new Set(l.suites.filter((x) => x.freshRegistration).map((x) => x.file)) }, {}, reproducers), reporter: new Multiplexer([observer, reporters]), options: l.runOptions });
     } else {
       run = new Run({ rig: plannedRig(l.rig), suites: l.suites, executor: { execute: async () => ({ status: 'error' }) }, reporter: reporters, options: l.runOptions });
     }

@@ -32,6 +32,8 @@ export interface Failure {
   crash?: CrashKind;
   /** That input: each frame the harness sent the device during the test, hex and decoded. */
   input?: string[];
+  /** The suite file that replays that input (`hil run FILE --device DEVICE`), in the reports. */
+  reproducer?: string;
   expected?: string;
   seen?: string;
   likelyCause?: string;

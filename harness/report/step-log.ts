@@ -22,6 +22,7 @@ export function failureDetails(f: Failure): string[] {
   if (f.seen !== undefined) lines.push(`seen: ${f.seen}`);
   if (f.likelyCause !== undefined) lines.push(`likely cause: ${f.likelyCause}`);
   if (f.fix !== undefined) lines.push(`fix: ${f.fix}`);
+  if (f.reproducer !== undefined) lines.push(`reproducer: ${f.reproducer}`);
   if (f.step?.where) lines.push(`at: ${f.step.where}`);
   if (f.input?.length) lines.push(`input (the frames sent to the device in this test, before it ${f.crash ?? 'failed'}):`, ...f.input.flatMap((i) => i.split('\n').map((l) => `  ${l}`)));
   return lines;

@@ -100,4 +100,6 @@ export interface CrashJudgement {
   crash?: CrashKind;
   /** The frames sent to the device during the test, hex and decoded. */
   input?: string[];
+  /** Where the suite replaying that input was written. */
+  reproducer?: string;
 }

@@ -212,7 +212,7 @@ export class Run {
   private async afterTest(env: AttemptEnv, device: DeviceSpec, planned: PlannedTest, result: TestResult): Promise<string | undefined> {
     const hurts = this.hurts(planned);
     if (result.status === 'interrupted' || (result.status === 'passed' && !hurts)) return undefined;
-    const live = await this.probe(env, device, planned.testCase, 'after-test');
+    const live = await this.probe(env, device, planned.testCase, 'after-test', result);
     // A test that failed on its own because the input hurt the device says so first, and the
     // cause its own check would guess (a lossy link, a wrong answer) gives way to the crash.
     if (live.verdict && result.status === 'failed' && result.failure)
@@ -236,11 +236,12 @@ export class Run {
     return planned.testCase.suite.branch === 'robustness' || this.options.probeAfterPost;
   }
 
-  private async probe(env: AttemptEnv, device: DeviceSpec, tc: TestCase, when: 'health' | 'after-test'): Promise<Liveness> {
+  /** `result`: the attempt the after-test probe belongs to; what the session attaches (a reproducer) lands on it. */
+  private async probe(env: AttemptEnv, device: DeviceSpec, tc: TestCase, when: 'health' | 'after-test', result?: TestResult): Promise<Liveness> {
     const liveness = env.session?.liveness;
     if (!liveness) return { alive: true };
     try {
-      return await liveness.call(env.session, device, { rig: env.rig, testCase: tc, signal: env.runSignal, log: () => undefined, attach: () => undefined }, when);
+      return await liveness.call(env.session, device, { rig: env.rig, testCase: tc, signal: env.runSignal, log: () => undefined, attach: (a) => result?.attachments.push(a) }, when);
     } catch (e) {
       return { alive: false, evidence: `liveness probe failed: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -282,7 +283,7 @@ function crashed(result: TestResult, verdict: string, live: Liveness): void {
   result.failure = { kind: 'expectation', ...harm(live), message: verdict, likelyCause: CRASH_CAUSE, fix: CRASH_FIX };
 }
 
-/** The judge's class and the input it blames, as failure fields. */
-function harm(live: Liveness): Pick<Failure, 'crash' | 'input'> {
-  return { ...(live.crash ? { crash: live.crash } : {}), ...(live.input?.length ? { input: live.input } : {}) };
+/** The judge's class, the input it blames and its reproducer, as failure fields. */
+function harm(live: Liveness): Pick<Failure, 'crash' | 'input' | 'reproducer'> {
+  return { ...(live.crash ? { crash: live.crash } : {}), ...(live.input?.length ? { input: live.input } : {}), ...(live.reproducer ? { reproducer: live.reproducer } : {}) };
 }

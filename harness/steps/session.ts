@@ -36,6 +36,14 @@ export interface SessionHooks {
  * suite file, and how the rig's session started: only an as-found start leaves a device
  * registered to someone else.
  */
+/**
+ * Writes a crashing test's reproducer (harness/app/reproducers.ts): the session only knows that the
+ * test's input hurt the device; files of the reports belong to the app. Returns the file's path.
+ */
+export interface ReproducerSink {
+  write(device: DeviceSpec, ctx: HookContext, found: CrashJudgement): string | undefined;
+}
+
 export interface FreshRegistrationPlan {
   policy: SessionStartPolicy | undefined;
   suiteFiles: ReadonlySet<string>;
@@ -47,6 +55,7 @@ export class BenchSession implements DeviceSession {
     private readonly hooks: SessionHooks = {},
     private readonly fresh: FreshRegistrationPlan = { policy: undefined, suiteFiles: new Set() },
     private readonly livenessOptions: LivenessOptions = {},
+    private readonly reproducers?: ReproducerSink,
   ) {}
 
   /** suite file + device pairs already brought to a registration of ours. */
@@ -147,8 +156,10 @@ export class BenchSession implements DeviceSession {
   }
 
   async liveness(device: DeviceSpec, ctx: HookContext, when: 'health' | 'after-test'): Promise<Liveness> {
-    const judged = when === 'after-test' ? this.verdicts.get(device.name) : undefined;
+    let judged = when === 'after-test' ? this.verdicts.get(device.name) : undefined;
     this.verdicts.delete(device.name);
+    const reproducer = judged ? this.reproducers?.write(device, ctx, judged) : undefined;
+    if (judged && reproducer) judged = { ...judged, reproducer };
     const live = await probeLiveness(this.bench, device, ctx.signal, { ...this.livenessOptions, health: when === 'health' });
     return judged ? { ...live, ...judged } : live;
   }

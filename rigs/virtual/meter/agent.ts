@@ -257,6 +257,8 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
   /** A board saved with its agent crashed: it stays so until a power cycle (a crash does not heal between runs). */
   resumeCrashed(crash: AgentCrash): void {
     this.fault(crash);
+    // A board that hung stays hung, console and all, until its power is cycled.
+    if (crash.signal === 'hang') this.emit('hang');
   }
 
   /** What a powered board holds in RAM now (rigs/virtual/state saves it when the rig stops). */

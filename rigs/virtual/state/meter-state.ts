@@ -25,7 +25,7 @@ export interface MeterState {
   nmsKey: string;
   powered: boolean;
   agent: SavedAgentState;
-  crash?: { signal: 'SIGFPE' | 'SIGSEGV' | 'no-bootable-image'; reason: string };
+  crash?: { signal: 'SIGFPE' | 'SIGSEGV' | 'no-bootable-image' | 'hang'; reason: string };
   /** Hex bytes. */
   sessionId?: string;
   report?: { intervalS: number; ids: string[]; nextInS?: number };
@@ -35,7 +35,7 @@ export interface MeterState {
   clockOffsetMs: number;
 }
 
-const CRASH_SIGNALS = ['SIGFPE', 'SIGSEGV', 'no-bootable-image'] as const;
+const CRASH_SIGNALS = ['SIGFPE', 'SIGSEGV', 'no-bootable-image', 'hang'] as const;
 const AGENT_STATES: readonly SavedAgentState[] = ['registered', 'registering', 'crashed', 'off'];
 
 export function emitMeterState(s: MeterState): string {
