@@ -84,7 +84,7 @@ describe('meter state file', () => {
     const { sessionId: _s, ...noSession } = good();
     expect(messageOf(noSession)).toBe(`${FILE}: sessionId: missing (the agent was saved registered)`);
     expect(messageOf({ ...good(), agent: 'crashed' })).toBe(`${FILE}: crash: missing (the agent was saved crashed)`);
-    expect(messageOf({ ...good(), crash: { signal: 'SIGKILL', reason: 'x' } })).toBe(`${FILE}: crash.signal: expected one of SIGFPE, SIGSEGV, no-bootable-image, got "SIGKILL"`);
+    expect(messageOf({ ...good(), crash: { signal: 'SIGKILL', reason: 'x' } })).toBe(`${FILE}: crash.signal: expected one of SIGFPE, SIGSEGV, no-bootable-image, hang, got "SIGKILL"`);
     expect(messageOf({ ...good(), signatureSettings: { cert: { hex: 'xyz' } } })).toBe(`${FILE}: signatureSettings.cert.hex: "xyz" does not match ^([0-9a-f]{2})*$`);
   });
 });
