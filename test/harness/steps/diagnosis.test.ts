@@ -32,6 +32,19 @@ devices:
   return new Bench({ rig: rigFile, nms: r.nms, clock: r.clock, timeScale: 1 });
 }
 
+/** A scripted device registered and reporting, answering every GET as a healthy one does. */
+async function healthyRegistered(): Promise<Rig> {
+  const r = await makeRig();
+  await r.register([deviceId, currentTime(), groupInfo(2, 317)]);
+  await r.devicePost([sessionId('1'), currentTime()]);
+  r.answer((req) => {
+    const a = healthyAnswers[Number(req.uriQuery[0]!.slice(2))];
+    if (!a || !a.ok) return { code: '4.04' };
+    return { code: '2.05', payload: buildPayload(a.tlvs.map((t) => ({ type: t.type, raw: t.raw })), { lengthStyle: 'agent' }) };
+  });
+  return r;
+}
+
 describe('diagnoseDevice against a live scripted device', () => {
   let rig: Rig | undefined;
   afterEach(async () => {
@@ -55,15 +68,7 @@ describe('diagnoseDevice against a live scripted device', () => {
   });
 
   it('lands in healthy for an up device that answers as expected, and in load-balancer after an answer at the VIP', async () => {
-    rig = await makeRig();
-    await rig.register([deviceId, currentTime(), groupInfo(2, 317)]);
-    await rig.devicePost([sessionId('1'), currentTime()]);
-    rig.answer((req) => {
-      const id = Number(req.uriQuery[0]!.slice(2));
-      const r = healthyAnswers[id];
-      if (!r || !r.ok) return { code: '4.04' };
-      return { code: '2.05', payload: buildPayload(r.tlvs.map((t) => ({ type: t.type, raw: t.raw })), { lengthStyle: 'agent' }) };
-    });
+    rig = await healthyRegistered();
     expect((await diagnoseDevice(benchOf(rig), 'meter1')).branch).toBe('healthy');
 
     const pending = rig.nms.client.get('meter1', 22, { confirmable: false, a: 1 });
@@ -76,16 +81,8 @@ describe('diagnoseDevice against a live scripted device', () => {
   describe('a device marked Down behind an NMS firewall rule before any of its datagrams was dropped', () => {
     /** Registered, reporting, then blocked: the NMS's Down timer fires before the report due reaches the firewall. */
     async function downBehindFirewall(): Promise<{ r: Rig; bench: Bench; intervalS: number }> {
-      const r = await makeRig();
+      const r = await healthyRegistered();
       rig = r;
-      await r.register([deviceId, currentTime(), groupInfo(2, 317)]);
-      await r.devicePost([sessionId('1'), currentTime()]);
-      r.answer((req) => {
-        const id = Number(req.uriQuery[0]!.slice(2));
-        const a = healthyAnswers[id];
-        if (!a || !a.ok) return { code: '4.04' };
-        return { code: '2.05', payload: buildPayload(a.tlvs.map((t) => ({ type: t.type, raw: t.raw })), { lengthStyle: 'agent' }) };
-      });
       const intervalS = r.nms.devices.require('meter1').reportIntervalS!;
       r.nms.firewall.dropInbound('csmp-port', METER);
       r.clock.advance(intervalS * 3000 + 1000);
