@@ -10,9 +10,12 @@
  * The steps are taken from the suite file as written (not the normalised steps), so the
  * reproducer reads like the suite it came from.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { makeDirs } from '../../core/make-dirs.js';
+import { slug as attachmentSlug } from '../report/attachment-paths.js';
 import type { DeviceSpec } from '../config/rig.js';
 import type { CrashJudgement, HookContext } from '../runner/executor.js';
 import type { ReproducerSink } from '../steps/session.js';
@@ -20,8 +23,9 @@ import type { ReproducerSink } from '../steps/session.js';
 const isCheck = (step: unknown): boolean => typeof step === 'object' && step !== null && Object.keys(step).some((k) => k.startsWith('expect-'));
 const isLivenessGet = (step: unknown): boolean => typeof step === 'object' && step !== null && (step as Record<string, unknown>).get === 2;
 
+/** The attachments' file-name slug, in lower case: reproducer names are typed at a shell. */
 export function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'test';
+  return attachmentSlug(text).toLowerCase();
 }
 
 export function reproducerFileName(suite: string, test: string, device: string): string {
@@ -66,8 +70,9 @@ export class ReproducerWriter implements ReproducerSink {
     try {
       const text = reproducerYaml(readFileSync(tc.suite.file, 'utf8'), found, { suite: tc.suite.name, test: tc.name, device, runId: this.runId });
       if (text === undefined) return undefined;
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path, text);
+      makeDirs(dir);
+      // Whole or absent, as every report file: a run stopped mid-write leaves no half suite.
+      writeFileAtomic(path, text);
     } catch (e) {
       this.onError(path, e);
       return undefined;

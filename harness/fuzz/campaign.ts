@@ -12,7 +12,7 @@
  * counters, once reset, cannot fall again, so it is reported as found. Findings whose minimised
  * inputs are equal are one finding seen several times.
  */
-import { classifyAnswering, countersBackwards, uptimeSlackS, type CrashClass, type CrashVerdict, type DeviceSnapshot } from '../steps/crash-class.js';
+import { classifyAnswering, classifySilent, countersBackwards, uptimeSlackS, type CrashClass, type CrashVerdict, type DeviceSnapshot } from '../steps/crash-class.js';
 import { TLV } from '../csmp/tlv-ids.js';
 import { minimise } from './minimise.js';
 import { describeInput, inputKey, type FuzzInput } from './fuzz-input.js';
@@ -92,11 +92,7 @@ export interface CampaignResult {
 
 /** What an input did, judged from the probes before and after it; undefined when nothing suffered. */
 export function judgeInput(input: FuzzInput, before: DeviceSnapshot | undefined, after: DeviceSnapshot | undefined, consoleAnswers?: boolean): CrashVerdict | undefined {
-  if (!after) {
-    const cls: CrashClass = consoleAnswers === false ? 'hung' : 'crashed';
-    const what = cls === 'hung' ? 'radio silent and console unresponsive' : consoleAnswers ? 'radio silent, console still answers' : 'radio silent';
-    return { class: cls, message: `the device ${cls} after this input: ${what} (no answer to GET 2,22,7,45, twice)` };
-  }
+  if (!after) return classifySilent({ consoleAnswers, evidence: 'no answer to GET 2,22,7,45, twice' });
   if (!before) return undefined;
   const v = classifyAnswering(before, after);
   if (!v) return undefined;

@@ -32,11 +32,6 @@ export interface SessionHooks {
 }
 
 /**
- * Suites that need the device registered by this run's NMS (a suite's `freshRegistration`), by
- * suite file, and how the rig's session started: only an as-found start leaves a device
- * registered to someone else.
- */
-/**
  * Writes a crashing test's reproducer (harness/app/reproducers.ts): the session only knows that the
  * test's input hurt the device; files of the reports belong to the app. Returns the file's path.
  */
@@ -44,6 +39,11 @@ export interface ReproducerSink {
   write(device: DeviceSpec, ctx: HookContext, found: CrashJudgement): string | undefined;
 }
 
+/**
+ * Suites that need the device registered by this run's NMS (a suite's `freshRegistration`), by
+ * suite file, and how the rig's session started: only an as-found start leaves a device
+ * registered to someone else.
+ */
 export interface FreshRegistrationPlan {
   policy: SessionStartPolicy | undefined;
   suiteFiles: ReadonlySet<string>;
