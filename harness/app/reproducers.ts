@@ -15,7 +15,6 @@ import { isAbsolute, join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { makeDirs } from '../../core/make-dirs.js';
-import { slug as attachmentSlug } from '../report/attachment-paths.js';
 import type { DeviceSpec } from '../config/rig.js';
 import type { CrashJudgement, HookContext } from '../runner/executor.js';
 import type { ReproducerSink } from '../steps/session.js';
@@ -23,9 +22,9 @@ import type { ReproducerSink } from '../steps/session.js';
 const isCheck = (step: unknown): boolean => typeof step === 'object' && step !== null && Object.keys(step).some((k) => k.startsWith('expect-'));
 const isLivenessGet = (step: unknown): boolean => typeof step === 'object' && step !== null && (step as Record<string, unknown>).get === 2;
 
-/** The attachments' file-name slug, in lower case: reproducer names are typed at a shell. */
+/** Lower case, letters and digits only, dashes between: a reproducer's name is typed at a shell. */
 export function slug(text: string): string {
-  return attachmentSlug(text).toLowerCase();
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'test';
 }
 
 export function reproducerFileName(suite: string, test: string, device: string): string {
