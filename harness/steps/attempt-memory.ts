@@ -65,5 +65,24 @@ export function markNewBoot(bench: Bench, a: AttemptMemory, device: string): voi
   bench.noteRestart(device);
 }
 
+/**
+ * The harness asks the device to reboot (a RebootRequest or LoadRequest it sends): marked before
+ * the request leaves, since the reboot may follow the answer at once. Returns the undo for a
+ * refused request, so a device that said no and then rebooted anyway is still judged for it.
+ */
+export function markAskedBoot(bench: Bench, a: AttemptMemory, device: string): () => void {
+  const journal = bench.journal(device);
+  const before = { fresh: a.fresh, newBoot: journal.newBoot };
+  a.fresh = { seq: bench.nms.events.mark(), at: bench.clock.now() };
+  journal.newBoot = true;
+  const at = bench.noteRestart(device);
+  return () => {
+    if (before.fresh) a.fresh = before.fresh;
+    else delete a.fresh;
+    journal.newBoot = before.newBoot;
+    bench.withdrawRestart(device, at);
+  };
+}
+
 /** The events that count: since the test began, or since its last power or restart step (a new boot). */
 export const eventsSince = (a: AttemptMemory): number => Math.max(a.window.eventSeq, a.fresh?.seq ?? 0);

@@ -119,11 +119,20 @@ export class Bench {
    * The harness asked `device` to restart (power on or cycle, a console reboot, a LoadRequest):
    * the boot that follows is its doing, not a reboot loop (diagnosis/reboot-loop.ts).
    */
-  noteRestart(device: string): void {
+  noteRestart(device: string): number {
+    const at = this.clock.now();
     const list = this.restarts.get(device) ?? [];
-    list.push(this.clock.now());
+    list.push(at);
     if (list.length > MAX_RESTARTS) list.shift();
     this.restarts.set(device, list);
+    return at;
+  }
+
+  /** The restart noted at `at` was not asked after all (the device refused the request). */
+  withdrawRestart(device: string, at: number): void {
+    const list = this.restarts.get(device);
+    const i = list?.lastIndexOf(at) ?? -1;
+    if (i >= 0) list!.splice(i, 1);
   }
 
   /** Clock ms of the restarts the harness asked of `device`, oldest first. */

@@ -21,6 +21,29 @@ export function snapshotOf(tlvs: readonly { type: number; value?: Readonly<Recor
   return snap;
 }
 
+/**
+ * Uptime (s) a baseline needs. A reboot shows as Uptime falling behind the time that passed, within
+ * crash-class.ts's slack (2 s, 2 % of long tests); a device only just booted (by the test before,
+ * which asked it to) that reboots again at once would stay inside it, passing by luck. Enough for
+ * tests up to about 250 s of device time.
+ */
+export const BASELINE_MIN_UPTIME_S = 5;
+
+/**
+ * A baseline snapshot of a device that has been up long enough to see a reboot by: a younger one
+ * is read again once its Uptime will have reached BASELINE_MIN_UPTIME_S (rig time), at most twice
+ * (a device rebooting in a loop stays young; its baseline is then taken as it is).
+ */
+export async function baselineSnapshot(bench: Bench, device: DeviceSpec, timeoutMs: number): Promise<DeviceSnapshot | undefined> {
+  let snap = await snapshotDevice(bench, device, timeoutMs);
+  for (let i = 0; i < 2 && snap?.uptimeS !== undefined && snap.uptimeS < BASELINE_MIN_UPTIME_S; i++) {
+    const waitMs = (BASELINE_MIN_UPTIME_S - snap.uptimeS) * 1000 + 500;
+    await new Promise<void>((resolve) => bench.clock.setTimeout(resolve, waitMs));
+    snap = await snapshotDevice(bench, device, timeoutMs);
+  }
+  return snap;
+}
+
 export async function snapshotDevice(bench: Bench, device: DeviceSpec, timeoutMs: number): Promise<DeviceSnapshot | undefined> {
   const at = bench.clock.now();
   try {

@@ -78,8 +78,13 @@ export async function reRegister(bench: Bench, device: string, opts: SessionStar
     if (power) {
       await power.switch('cycle');
     } else {
+      // Noted before it leaves: the reboot follows the answer at once, and is not a reboot loop.
+      const asked = bench.noteRestart(device);
       const a = await nms.client.post(device, [{ type: TLV.RebootRequest, fields: { flag: 0 } }], { timeoutMs: opts.probeTimeoutMs ?? 30_000 });
-      if (!a.code.startsWith('2.')) return outcome(bench, device, 're-register', how, false, `RebootRequest answered ${a.code}`);
+      if (!a.code.startsWith('2.')) {
+        bench.withdrawRestart(device, asked);
+        return outcome(bench, device, 're-register', how, false, `RebootRequest answered ${a.code}`);
+      }
     }
     await registered;
     return outcome(bench, device, 're-register', how, true);

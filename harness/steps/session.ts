@@ -17,7 +17,7 @@ import type { FrameEvent } from '../model/observations.js';
 import { describeSentFrame } from './sent-input.js';
 import { consoleState, probeLiveness, type LivenessOptions } from './liveness.js';
 import { classifyAnswering, classifySilent, type CrashVerdict, type DeviceSnapshot } from './crash-class.js';
-import { snapshotDevice } from './crash-probe.js';
+import { baselineSnapshot, snapshotDevice } from './crash-probe.js';
 import type { Bench } from './bench.js';
 import { describeStart, reRegister, type SessionStartPolicy } from './session-start.js';
 
@@ -131,7 +131,7 @@ export class BenchSession implements DeviceSession {
   async baseline(device: DeviceSpec, ctx: HookContext): Promise<void> {
     this.baselines.delete(device.name);
     this.verdicts.delete(device.name);
-    const snap = await snapshotDevice(this.bench, device, this.probeMs());
+    const snap = await baselineSnapshot(this.bench, device, this.probeMs());
     if (snap) this.baselines.set(device.name, { snap, wallAt: Date.now() });
     ctx.log(snap ? `baseline of ${device.name}: Uptime ${snap.uptimeS ?? '?'} s, SessionID ${snap.sessionId ?? 'none'}` : `no baseline of ${device.name}: GET 22,7,45 not answered`);
   }

@@ -14,6 +14,10 @@ import { rigVariables, substitute } from '../rig-values.js';
 import { replyIsChecked, requestTimeout, type StepRun } from '../step-run.js';
 import { describeSignature } from '../../config/attack-steps.js';
 import { capture, groupMatchOf } from './captures.js';
+import { markAskedBoot } from '../attempt-memory.js';
+
+/** TLVs that make the device restart when it applies them (csmp-protocol.md: reboot, image load). */
+const RESTARTING = new Set<number>([TLV.RebootRequest, TLV.LoadRequest]);
 
 /** CGMSNotification code "processing error" (csmp-protocol.md 5.2, TLV 44; 3.5 case 4: a TLV the device could not apply). */
 const PROCESSING_ERROR = 3;
@@ -40,12 +44,18 @@ export async function post(p: PostParams, run: StepRun): Promise<StepOutcome> {
     ...(groupMatch ? { groupMatch } : {}),
     ...(p.signature ? { signature: p.signature } : {}),
   };
-  const answer = await nmsRequest(run, what, Date.now(), () => nms.client.post(ctx.device.name, items, opts));
+  // The restart that follows is the harness's doing: not a crash for the judge, not a reboot loop.
+  const undoBoot = items.some((t) => typeof t.type === 'number' && RESTARTING.has(t.type)) ? markAskedBoot(bench, attempt, ctx.device.name) : undefined;
+  const answer = await nmsRequest(run, what, Date.now(), () => nms.client.post(ctx.device.name, items, opts)).catch((e: unknown) => {
+    undoBoot?.();
+    throw e;
+  });
   if (p.capture && answer.sentPayload) capture(run.attempt, p.capture, answer.sentPayload);
   attempt.reply = { what, code: answer.code, tlvs: answer.tlvs };
   ctx.log(`${what} → ${answer.code}${answer.async ? ` (asynchronous, at ${answer.arrivedAt})` : ''}: ${tlvLines(answer.tlvs)}`);
   const notification = answer.tlvs.find((t) => t.type === TLV.CGMSNotification)?.value?.['code'];
   const refused = p.confirmable ? !answer.code.startsWith('2.') : notification === PROCESSING_ERROR;
+  if (refused) undoBoot?.();
   if (refused && !replyIsChecked(run)) {
     return {
       status: 'failed',
