@@ -15,6 +15,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HeldLeases } from '../../core/lease.js';
 import type { Datagram } from '../../drivers/link/types.js';
 import type { ConsoleSpec, PowerSpec, Rig } from '../../harness/config/rig.js';
 import { systemReason } from '../../core/atomic-write.js';
@@ -27,7 +28,7 @@ import type { MeterState } from './state/meter-state.js';
 import { PtyPair } from './pty/pty-pair.js';
 import { SeededRng } from './seeded-rng.js';
 import { TimeScale } from './time-scale.js';
-import { clearStateFolder, forgetMeter, loadMeter, nmsKeyFingerprint, saveMeter, stateFolder, type SavedMeter } from './state/state-folder.js';
+import { claimStateFolder, clearStateFolder, forgetMeter, loadMeter, nmsKeyFingerprint, saveMeter, stateFolder, type SavedMeter } from './state/state-folder.js';
 
 /** The dongle's own link-local address: every meter's mesh parent (IPRoute next hop). */
 export const BORDER_ROUTER_LINK_LOCAL = 'fe80::1';
@@ -95,7 +96,7 @@ export class VirtualRig {
     readonly meters: ReadonlyMap<string, VirtualMeter>,
     readonly runDir: string,
     /** Where stop() saves the boards, with the NMS key they trust; undefined: nothing is saved. */
-    private readonly keep: { folder: string; nmsKey: string; warn: (line: string) => void; notice: (line: string) => void } | undefined,
+    private readonly keep: { folder: string; nmsKey: string; held: HeldLeases; warn: (line: string) => void; notice: (line: string) => void } | undefined,
   ) {}
 
   /** Whether the boards are saved at stop (and were looked for at start). */
@@ -117,7 +118,12 @@ export class VirtualRig {
 
     const meters = new Map<string, VirtualMeter>();
     const nmsKey = nmsKeyFingerprint(nmsCertPem);
-    const folder = opts.persistence && config.persist ? stateFolder(rig) : undefined;
+    let folder = opts.persistence && config.persist ? stateFolder(rig) : undefined;
+    const claim = folder ? await claimStateFolder(folder) : undefined;
+    if (claim && 'why' in claim) {
+      opts.onWarning?.(`virtual rig: the boards kept in ${folder} are another run's (${claim.why}); this run starts every meter as the rig file says and keeps nothing`);
+      folder = undefined;
+    }
     if (folder && opts.persistence === 'cold') clearStateFolder(folder);
     const saved = new Map<string, SavedMeter>(config.meters.map((m) => [m.name, folder && opts.persistence === 'resume' ? loadMeter(folder, m, nmsKey) : { kind: 'none' }]));
     for (const [name, s] of saved) {
@@ -125,7 +131,7 @@ export class VirtualRig {
       if (s.kind === 'resume') opts.onNotice?.(`virtual rig: ${name} resumed from ${s.file}: ${describeSaved(s.state)}`);
     }
     if (folder && opts.persistence === 'cold') opts.onNotice?.(`virtual rig: cold start: the boards kept in ${folder} are forgotten; every meter boots and registers`);
-    const keep = folder ? { folder, nmsKey, warn: opts.onWarning ?? (() => undefined), notice: opts.onNotice ?? (() => undefined) } : undefined;
+    const keep = folder && claim && 'held' in claim ? { folder, nmsKey, held: claim.held, warn: opts.onWarning ?? (() => undefined), notice: opts.onNotice ?? (() => undefined) } : undefined;
     const sim = new VirtualRig(config, clock, dongle, pty, meters, runDir, keep);
     const warned = new Set<string>();
     const flashWriteFailed = (meter: string) => (file: string, e: unknown): void => {
@@ -237,6 +243,7 @@ export class VirtualRig {
     if (this.stopped) return;
     this.stopped = true;
     if (this.started) this.save();
+    await this.keep?.held.release();
     this.dongle.close();
     await Promise.all([...this.meters.values()].map((m) => m.stop()));
     this.clock.clearAll();

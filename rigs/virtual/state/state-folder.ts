@@ -14,6 +14,9 @@ import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../../core/atomic-write.js';
 import { ConfigError } from '../../../core/errors.js';
 import { makeDirs } from '../../../core/make-dirs.js';
+import type { HeldLeases } from '../../../core/lease.js';
+import { FileLeaseBackend } from '../../../drivers/lease/file-backend.js';
+import { BackedLeaseStore } from '../../../drivers/lease/lease-store.js';
 import type { MeterConfig } from '../config.js';
 import { emitMeterState, parseMeterState, type MeterState } from './meter-state.js';
 
@@ -22,6 +25,21 @@ export const STATE_FOLDER = '.hil-state';
 /** The state folder of a rig file's rig. */
 export function stateFolder(rig: { file: string; name: string }): string {
   return join(dirname(resolve(rig.file)), STATE_FOLDER, rig.name);
+}
+
+/**
+ * The state folder for this run alone: two runs of one rig file at once would resume the same
+ * boards and the last to stop would overwrite what the other kept. The lease lives beside the
+ * folder (a `--cold` deletes the folder itself) and dies with its process. Returns why not when
+ * another live run holds it, or the folder cannot be locked.
+ */
+export async function claimStateFolder(folder: string): Promise<{ held: HeldLeases } | { why: string }> {
+  const store = new BackedLeaseStore(new FileLeaseBackend(dirname(folder)));
+  try {
+    return { held: await store.acquire([{ key: `state ${folder}`, label: folder }]) };
+  } catch (e) {
+    return { why: (e as Error).message };
+  }
 }
 
 /** SHA-256 of the certificate's public key (SPKI DER) as hex; of the text when it is no certificate. */

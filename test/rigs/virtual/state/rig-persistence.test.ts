@@ -94,4 +94,27 @@ describe('virtual rig state kept between runs', () => {
     expect(existsSync(join(STATE, 'meter-1.json'))).toBe(true);
     expect(cold.said.map((l) => l.replace(/ \(SessionID.*/, ''))).toEqual(['meter-1', 'meter-2', 'meter-3'].map((m) => `virtual rig: kept ${m} in ${join(STATE, `${m}.json`)}: powered, not registered (it registers)`));
   }, 60_000);
+
+  test("a second run of the same rig file at once keeps nothing: the boards are the first run's", async () => {
+    const file = rigFile();
+    await (await start(file, 'cold')).sim.stop();
+    const kept = readFileSync(join(STATE, 'meter-1.json'), 'utf8');
+    const first = await start(file);
+    const second = await start(file, 'cold');
+    expect(second.said).toHaveLength(1);
+    const warning = second.said[0]!;
+    expect(warning.startsWith(`warn virtual rig: the boards kept in ${STATE} are another run's (`)).toBe(true);
+    expect(warning.endsWith('); this run starts every meter as the rig file says and keeps nothing')).toBe(true);
+    expect(second.sim.stateFolder).toBeUndefined();
+    // Its --cold did not delete the first run's boards, and its stop does not overwrite them.
+    second.sim.meter('meter-1').flash.setConfig({ firmwareGroup: 9 });
+    await second.sim.stop();
+    expect(readFileSync(join(STATE, 'meter-1.json'), 'utf8')).toBe(kept);
+    expect(first.sim.stateFolder).toBe(STATE);
+    await first.sim.stop();
+    const third = await start(file);
+    expect(third.said.filter((l) => l.startsWith('warn'))).toEqual([]);
+    expect(third.sim.meter('meter-1').flash.config().firmwareGroup).not.toBe(9);
+    await third.sim.stop();
+  }, 60_000);
 });
