@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../../core/atomic-write.js';
 import { makeDirs } from '../../core/make-dirs.js';
 import type { DeviceSpec } from '../config/rig.js';
 import type { CrashJudgement, HookContext } from '../runner/executor.js';
+import type { CrashKind } from '../model/run-model.js';
 import type { ReproducerSink } from '../steps/session.js';
 
 const isCheck = (step: unknown): boolean => typeof step === 'object' && step !== null && Object.keys(step).some((k) => k.startsWith('expect-'));
@@ -54,7 +55,16 @@ export function reproducerYaml(suiteText: string, found: CrashJudgement, ctx: { 
   return stringify(doc, { lineWidth: 0 });
 }
 
+/** A reproducer this run wrote, for `--minimise`. */
+export interface WrittenReproducer {
+  path: string;
+  device: DeviceSpec;
+  crash: CrashKind;
+}
+
 export class ReproducerWriter implements ReproducerSink {
+  readonly written: WrittenReproducer[] = [];
+
   /** `runId`: what the description names the run by (its start time). */
   constructor(
     private readonly reportsDir: string,
@@ -77,6 +87,7 @@ export class ReproducerWriter implements ReproducerSink {
       return undefined;
     }
     ctx.attach({ name: 'reproducer', path, contentType: 'application/yaml' });
+    if (found.crash) this.written.push({ path, device, crash: found.crash });
     // Short when the reports are under the working directory, where replaying starts from.
     const rel = relative(process.cwd(), path);
     return rel.startsWith('..') || isAbsolute(rel) ? path : rel;

@@ -44,6 +44,7 @@ import { ProcessStop, type SignalSource } from './process-stop.js';
 import { guardRecording, RecordingHealth, RESULTS_NOT_RECORDED } from './recording.js';
 import { clearEarlierRun } from './reports-folder.js';
 import { ReproducerWriter } from './reproducers.js';
+import { minimiseReproducers, type MinimiseSettings } from './minimise-reproducers.js';
 import { lockFolder, type FolderLock } from './reports-lock.js';
 
 export interface RunSuitesOptions {
@@ -80,6 +81,8 @@ export interface RunSuitesOptions {
   persistence?: 'resume' | 'cold';
   /** Whether something else (`hil run --json`) owns stdout: no reporter may write there. */
   stdoutTaken?: boolean;
+  /** `--minimise`: shrink each crash reproducer of a device with power control once the run's verdicts are recorded. */
+  minimise?: MinimiseSettings;
 }
 
 export interface RunSuitesResult {
@@ -286,9 +289,10 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
       if (opened.rig.session) for (const s of await startSession(opened.bench, opened.rig.session.start, l.active)) say(describeStart(s));
     }
     let run: Run;
+    let reproducers: ReproducerWriter | undefined;
     if (opened) {
       observer = new RunObserver(opened.observations, reporters);
-      const reproducers = new ReproducerWriter(o.reportsDir, new Date().toISOString(), (_path, e) => health.failed('attachments', e));
+      reproducers = new ReproducerWriter(o.reportsDir, new Date().toISOString(), (_path, e) => health.failed('attachments', e));
       const captures = new TestCaptures(attachmentsDir, opened.consoleLogs, observer, (_path, e) => health.failed('attachments', e));
       // The observer hears which test runs where before the reporters do, and feeds them the bench's observations.
       run = new Run({ rig: opened.rig, suites: l.suites, executor: new CsmpStepExecutor(opened.bench), session: new BenchSession(opened.bench, captures, { policy: opened.rig.session?.start, suiteFiles: new Set(l.suites.filter((x) => x.freshRegistration).map((x) => x.file)) }, {}, reproducers), reporter: new Multiplexer([observer, reporters]), options: l.runOptions });
@@ -309,6 +313,17 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
     const closing = health.summary();
     if (closing) say(closing);
     const results = run.results();
+    if (opened && reproducers && o.minimise && !stop.signal.aborted) {
+      if (reproducers.written.length === 0) say('minimise: no crash reproducer was written in this run: nothing to minimise');
+      else {
+        try {
+          await minimiseReproducers(reproducers.written, { rig: opened.rig, bench: opened.bench, run: l.runOptions, signal: stop.signal, say }, o.minimise);
+        } catch (e) {
+          // The verdicts are recorded already; a minimisation that cannot finish loses none of them.
+          say(`minimise: stopped: ${(e as Error).message}`);
+        }
+      }
+    }
     return {
       exitCode: summary.status !== 'error' && !health.ok ? RESULTS_NOT_RECORDED : exitCodeFor(summary, stop.received),
       summary,

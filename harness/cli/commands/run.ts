@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_HISTORY_DIR, defaultReportsDir, defaultRigFile, defaultSuitePaths } from '../../app/defaults.js';
 import { planRun, type PlannedRun } from '../../app/plan-run.js';
 import { runSuites, type RunSuitesResult } from '../../app/run-suites.js';
+import type { MinimiseSettings } from '../../app/minimise-reproducers.js';
 import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 import type { RunOptions } from '../../runner/options.js';
@@ -29,6 +30,9 @@ interface RunCliOptions {
   list?: boolean;
   json?: boolean;
   cold?: boolean;
+  minimise?: boolean;
+  minimiseTries?: string;
+  minimiseBudget?: string;
 }
 
 /** --attachment-paths: 'junit' or 'project'; undefined leaves the default. */
@@ -61,6 +65,9 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--history [dir]', `append the results to the run history in this folder (default ${DEFAULT_HISTORY_DIR}; the HTML report's trend reads it too); see hil history`)
     .option('--step-timeout <duration>', "limit of one step, e.g. '30s' (a step's own wait/within is added)")
     .option('--cold', "virtual rig: every meter boots and registers afresh; the boards kept from the last run (.hil-state/ beside the rig file) are deleted, and virtual.startRegistered is ignored")
+    .option('--minimise', 'after the run, shrink each crash reproducer (devices with power control): drop input steps, TLVs and fields, then bytes, while the device still crashes the same way; writes <reproducer>--min.yaml')
+    .option('--minimise-tries <n>', 'tries per reproducer, one power cycle each (default 24)')
+    .option('--minimise-budget <duration>', "time per reproducer, e.g. '5m' (default 5m)")
     .option('--list', 'print what would run on this rig, and why each other test would be skipped; open nothing')
     .option('--json', 'print a JSON summary of the run on stdout when it ends (with --list: the plan)')
     .action(async (paths: string[], opts: RunCliOptions) => {
@@ -71,8 +78,10 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
       let rigFile: string;
       let suitePaths: string[];
       let reportsDir: string;
+      let minimise: MinimiseSettings | undefined;
       try {
         ({ run, meters } = runOptions(opts));
+        minimise = minimiseSettings(opts);
         attachmentPaths = parseAttachmentPaths(opts.attachmentPaths);
         rigFile = opts.rig ?? defaultRigFile();
         suitePaths = paths.length ? paths : defaultSuitePaths();
@@ -106,6 +115,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
         stop: processStop(),
         stdoutTaken: opts.json === true,
         persistence: opts.cold ? 'cold' : 'resume',
+        ...(minimise ? { minimise } : {}),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(runSummaryJson(result, reportsDir), null, 2)}\n`);
       return exit(result.exitCode);
@@ -165,4 +175,22 @@ function planJson(plan: PlannedRun): unknown {
       requires: t.requires,
     })),
   };
+}
+
+function minimiseSettings(opts: RunCliOptions): MinimiseSettings | undefined {
+  if (!opts.minimise) {
+    if (opts.minimiseTries !== undefined || opts.minimiseBudget !== undefined) throw new ConfigError('--minimise-tries/--minimise-budget', 'value', 'only with --minimise');
+    return undefined;
+  }
+  const settings: MinimiseSettings = {};
+  if (opts.minimiseTries !== undefined) {
+    if (!/^[1-9][0-9]*$/.test(opts.minimiseTries)) throw new ConfigError('--minimise-tries', 'value', `'${opts.minimiseTries}' is not a whole number of at least 1`);
+    settings.tries = Number(opts.minimiseTries);
+  }
+  if (opts.minimiseBudget !== undefined) {
+    const problem = durationProblem(opts.minimiseBudget);
+    if (problem) throw new ConfigError('--minimise-budget', 'value', problem);
+    settings.budgetMs = parseDuration(opts.minimiseBudget);
+  }
+  return settings;
 }
