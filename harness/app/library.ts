@@ -29,6 +29,7 @@ export type { Bench } from '../steps/bench.js';
 export { ProcessStop, Stopped, STOP_SIGNALS, type ProcessStopOptions, type SignalSource } from './process-stop.js';
 export { lockFolder, type FolderLock, type LockOwner } from './reports-lock.js';
 export { runSuites, reporterSpecs, type RunSuitesOptions, type RunSuitesResult } from './run-suites.js';
+export { DEFAULT_MINIMISE_BUDGET_MS, DEFAULT_MINIMISE_TRIES, type MinimiseSettings } from './minimise-reproducers.js';
 export { certify, type CertifyOptions, type CertifyResult } from './certify.js';
 export type { Reporter, HarnessError } from '../model/reporter.js';
 export type { RunInfo, RunNote, RunSummary, TestCase, TestResult, TestOutcome, TestStatus } from '../model/run-model.js';
