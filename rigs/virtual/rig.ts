@@ -243,7 +243,8 @@ export class VirtualRig {
     if (this.stopped) return;
     this.stopped = true;
     if (this.started) this.save();
-    await this.keep?.held.release();
+    // A lease file the disk will not let go of dies with this process anyway; stopping must not fail on it.
+    await this.keep?.held.release().catch(() => undefined);
     this.dongle.close();
     await Promise.all([...this.meters.values()].map((m) => m.stop()));
     this.clock.clearAll();
