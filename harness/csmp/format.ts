@@ -12,13 +12,34 @@ import type { DecodeError } from '../../core/errors.js';
 import { scanTlvs, type TlvDecodeOptions } from './tlv.js';
 import { formatTlvId } from './tlv-id.js';
 import { toHex } from '../../core/bytes.js';
+import { ByteWriter } from '../../core/byte-writer.js';
 import { decodeValue, type DecodedTlv, type FieldMap } from './value.js';
 
 export function formatTlv(decoded: DecodedTlv): string {
-  const head = `[${formatTlvId(decoded)}/${decoded.name}]: `;
-  if (decoded.value) return head + formatValue(decoded.value);
-  if (decoded.error) return `${head}<${describeError(decoded.error)}> raw ${toHex(decoded.raw) || '(empty)'}`;
-  return `${head}raw ${toHex(decoded.raw) || '(empty)'}`;
+  scratch.reset();
+  writeTlvText(scratch, decoded);
+  return scratch.toString();
+}
+
+/** Shared by the string forms: they run to completion before anyone else writes. */
+const scratch = new ByteWriter();
+
+/** formatTlv's text, written into `w` (how `hil decode` renders a capture without building strings). */
+export function writeTlvText(w: ByteWriter, decoded: DecodedTlv): void {
+  w.byte(0x5b);
+  w.text(formatTlvId(decoded));
+  w.byte(0x2f);
+  w.text(decoded.name);
+  w.ascii(']: ');
+  if (decoded.value) return writeValueText(w, decoded.value);
+  if (decoded.error) {
+    w.byte(0x3c);
+    w.text(describeError(decoded.error));
+    w.ascii('> ');
+  }
+  w.ascii('raw ');
+  if (decoded.raw.length === 0) w.ascii('(empty)');
+  else w.hex(decoded.raw);
 }
 
 /** Every TLV of a payload, one per line; never throws on bad bytes. */
@@ -34,17 +55,42 @@ export function formatPayload(payload: Uint8Array, opts?: TlvDecodeOptions): str
 }
 
 export function formatValue(value: FieldMap): string {
-  const parts = Object.entries(value).map(([k, v]) => `${k}: ${formatField(v)}`);
-  return `{${parts.join(', ')}}`;
+  scratch.reset();
+  writeValueText(scratch, value);
+  return scratch.toString();
 }
 
-function formatField(v: unknown): string {
-  if (v instanceof Uint8Array) return v.length === 0 ? '""' : toHex(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'bigint') return v.toString();
-  if (Array.isArray(v)) return `[${v.map(formatField).join(', ')}]`;
-  if (typeof v === 'object' && v !== null) return formatValue(v as FieldMap);
-  return String(v);
+/** `{name: value, …}`: bytes as hex ("" when empty), strings quoted as JSON quotes them. */
+export function writeValueText(w: ByteWriter, value: FieldMap): void {
+  w.byte(0x7b);
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) w.ascii(', ');
+    const k = keys[i]!;
+    w.text(k);
+    w.ascii(': ');
+    writeField(w, value[k]);
+  }
+  w.byte(0x7d);
+}
+
+function writeField(w: ByteWriter, v: unknown): void {
+  if (typeof v === 'number') w.number(v);
+  else if (typeof v === 'string') w.jsonString(v);
+  else if (v instanceof Uint8Array) {
+    if (v.length === 0) w.ascii('""');
+    else w.hex(v);
+  } else if (typeof v === 'boolean') w.ascii(v ? 'true' : 'false');
+  else if (typeof v === 'bigint') w.ascii(v.toString());
+  else if (Array.isArray(v)) {
+    w.byte(0x5b);
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) w.ascii(', ');
+      writeField(w, v[i]);
+    }
+    w.byte(0x5d);
+  } else if (typeof v === 'object' && v !== null) writeValueText(w, v as FieldMap);
+  else w.text(String(v));
 }
 
 function describeError(e: DecodeError): string {

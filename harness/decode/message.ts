@@ -3,10 +3,10 @@
  * layer that fails leaves what the layers above it gave, plus the DecodeError that stopped it, so a
  * report can still show a damaged frame (smoltcp's pretty printer does the same).
  */
-import { parseIpv6, type Ipv6ParseOptions } from '../../drivers/ip/ipv6.js';
-import { formatIpv6 } from '../../drivers/ip/address.js';
-import { parseUdp } from '../../drivers/ip/udp.js';
-import { NEXT_HEADER_UDP } from '../../drivers/ip/ipv6.js';
+import { IPV6_HEADER_LEN, NEXT_HEADER_UDP, parseIpv6, type Ipv6ParseOptions } from '../../drivers/ip/ipv6.js';
+import { ipv6Text } from '../../drivers/ip/address-cache.js';
+import { fold, sum16 } from '../../drivers/ip/checksum.js';
+import { parseUdp, UDP_HEADER_LEN } from '../../drivers/ip/udp.js';
 import { decodeCoap, type CoapMessage } from '../coap/message.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { DecodedTlv } from '../csmp/value.js';
@@ -30,13 +30,55 @@ export interface CsmpMessage extends Partial<Endpoints> {
 
 /** Decodes a raw IPv6 packet carrying UDP/CoAP/CSMP. */
 export function decodeIpv6Message(packet: Uint8Array, opts: Ipv6ParseOptions = {}): CsmpMessage {
+  return leanDecode(packet, opts.trailing === 'ignore') ?? layeredDecode(packet, opts);
+}
+
+/**
+ * The common frame, a fixed header straight to UDP with every layer sound, read in one pass
+ * over the packet: no header objects, no views but the CoAP bytes, addresses from ipv6Text's
+ * memory, and one result shape. This runs once per frame of a capture, and the layered decoder's
+ * objects and views were a third of a gigabyte decode. Anything else (extension headers, a
+ * length that disagrees, damage at any layer) returns undefined and goes the layered way, whose
+ * results, errors included, are the reference.
+ */
+function leanDecode(b: Uint8Array, trailingOk: boolean): CsmpMessage | undefined {
+  const n = b.length;
+  if (n < IPV6_HEADER_LEN + UDP_HEADER_LEN || b[0]! >> 4 !== 6 || b[6] !== NEXT_HEADER_UDP) return undefined;
+  const udpLength = (b[4]! << 8) | b[5]!;
+  const end = IPV6_HEADER_LEN + udpLength;
+  if (end > n || (end < n && !trailingOk)) return undefined;
+  if (udpLength < UDP_HEADER_LEN || ((b[44]! << 8) | b[45]!) !== udpLength) return undefined;
+  let coap: CoapMessage;
+  try {
+    coap = decodeCoap(b.subarray(IPV6_HEADER_LEN + UDP_HEADER_LEN, end));
+  } catch {
+    return undefined;
+  }
+  const { tlvs, error } = decodePayload(coap.payload);
+  if (error) return undefined;
+  // Pseudo-header (RFC 8200 8.1): both addresses, the length, next header 17; then the segment.
+  const sum = sum16(b, IPV6_HEADER_LEN, end, sum16(b, 8, IPV6_HEADER_LEN, udpLength + NEXT_HEADER_UDP));
+  const checksumOk = ((b[46]! << 8) | b[47]!) !== 0 && fold(sum) === 0xffff;
+  return {
+    src: ipv6Text(b, 8),
+    dst: ipv6Text(b, 24),
+    srcPort: (b[40]! << 8) | b[41]!,
+    dstPort: (b[42]! << 8) | b[43]!,
+    udpChecksumOk: checksumOk,
+    coap,
+    tlvs,
+  };
+}
+
+/** Layer by layer, every case: the reference the lean path is held to (the tests compare them). */
+export function layeredDecode(packet: Uint8Array, opts: Ipv6ParseOptions): CsmpMessage {
   let ip;
   try {
     ip = parseIpv6(packet, opts);
   } catch (e) {
     return { tlvs: [], error: asDecodeError(e, 'ipv6') };
   }
-  const addresses = { src: formatIpv6(ip.src), dst: formatIpv6(ip.dst) };
+  const addresses = { src: ipv6Text(ip.src, 0), dst: ipv6Text(ip.dst, 0) };
   if (ip.protocol !== NEXT_HEADER_UDP) {
     return { ...addresses, tlvs: [], error: new DecodeError('ipv6', 6, 'unsupported', `next header ${ip.protocol} is not UDP`) };
   }

@@ -1,12 +1,13 @@
 /** Text and JSON views of decoded CSMP messages, for `hil decode`, `hil request` and reports. */
 import { codeName } from '../coap/codes.js';
 import { parseSignatureValue } from '../csmp/asn1.js';
-import { formatTlv } from '../csmp/format.js';
+import { writeTlvText } from '../csmp/format.js';
+import { ByteWriter } from '../../core/byte-writer.js';
 import { TLV } from '../csmp/tlv-ids.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import { toHex } from '../../core/bytes.js';
 import { DecodeError } from '../../core/errors.js';
-import { toJson } from '../csmp/value.js';
+import { valueToJson } from '../csmp/value.js';
 import type { CsmpMessage } from './message.js';
 
 export interface MessageContext {
@@ -17,23 +18,81 @@ export interface MessageContext {
 }
 
 export function renderText(m: CsmpMessage, ctx: MessageContext = {}): string {
-  const lines: string[] = [];
-  const head: string[] = [];
-  if (ctx.frame !== undefined) head.push(`#${ctx.frame}`);
-  if (ctx.time !== undefined) head.push(captureTimeText(ctx.time));
-  if (m.src !== undefined) head.push(`[${m.src}]:${m.srcPort ?? '?'} -> [${m.dst}]:${m.dstPort ?? '?'}`);
-  if (m.udpChecksumOk === false) head.push('(udp checksum incorrect)');
-  if (head.length) lines.push(head.join(' '));
+  const w = new ByteWriter();
+  writeText(w, m, ctx);
+  return w.toString();
+}
+
+/** renderText's lines (no final newline) written into `w`: how `hil decode` prints a capture. */
+export function writeText(w: ByteWriter, m: CsmpMessage, ctx: MessageContext): void {
+  const start = w.pos;
+  const gap = (): void => {
+    if (w.pos > start) w.byte(0x20);
+  };
+  if (ctx.frame !== undefined) {
+    w.byte(0x23);
+    w.number(ctx.frame);
+  }
+  if (ctx.time !== undefined) {
+    gap();
+    w.text(captureTimeText(ctx.time));
+  }
+  if (m.src !== undefined) {
+    gap();
+    w.byte(0x5b);
+    w.text(m.src);
+    w.ascii(']:');
+    w.text(String(m.srcPort ?? '?'));
+    w.ascii(' -> [');
+    w.text(String(m.dst));
+    w.ascii(']:');
+    w.text(String(m.dstPort ?? '?'));
+  }
+  if (m.udpChecksumOk === false) {
+    gap();
+    w.ascii('(udp checksum incorrect)');
+  }
+  const line = (): void => {
+    if (w.pos > start) w.byte(0x0a);
+  };
   if (m.coap) {
     const c = m.coap;
-    const path = c.uriPath.length ? ` /${c.uriPath.join('/')}` : '';
-    const query = c.uriQuery.length ? `?${c.uriQuery.join('&')}` : '';
-    const token = c.token.length ? ` token ${toHex(c.token)}` : '';
-    lines.push(`  ${c.type} ${codeName(c.code)} MID ${c.messageId}${token}${path}${query}${c.payload.length ? ` (${c.payload.length}-byte payload)` : ''}`);
+    line();
+    w.ascii('  ');
+    w.text(c.type);
+    w.byte(0x20);
+    w.text(codeName(c.code));
+    w.ascii(' MID ');
+    w.number(c.messageId);
+    if (c.token.length) {
+      w.ascii(' token ');
+      w.hex(c.token);
+    }
+    for (let i = 0; i < c.uriPath.length; i++) {
+      w.ascii(i === 0 ? ' /' : '/');
+      w.text(c.uriPath[i]!);
+    }
+    for (let i = 0; i < c.uriQuery.length; i++) {
+      w.byte(i === 0 ? 0x3f : 0x26);
+      w.text(c.uriQuery[i]!);
+    }
+    if (c.payload.length) {
+      w.ascii(' (');
+      w.number(c.payload.length);
+      w.ascii('-byte payload)');
+    }
   }
-  for (const t of m.tlvs) lines.push(`    ${formatTlv(t)}${signatureNote(t)}`);
-  if (m.error) lines.push(`  ! ${m.error.message}`);
-  return lines.join('\n');
+  for (const t of m.tlvs) {
+    line();
+    w.ascii('    ');
+    writeTlvText(w, t);
+    if (t.type === TLV.Signature) w.text(signatureNote(t));
+  }
+  if (m.error) {
+    line();
+    w.ascii('  ! ');
+    w.text(m.error.message);
+  }
 }
 
 export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<string, unknown> {
@@ -44,22 +103,43 @@ export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<str
     // Outside what a date can say: the raw figure, so a reader still sees what the file holds.
     else out.timeMs = Number.isFinite(ctx.time) ? ctx.time : String(ctx.time);
   }
-  if (m.src !== undefined) Object.assign(out, { src: m.src, dst: m.dst });
-  if (m.srcPort !== undefined) Object.assign(out, { srcPort: m.srcPort, dstPort: m.dstPort, udpChecksumOk: m.udpChecksumOk });
+  if (m.src !== undefined) {
+    out.src = m.src;
+    out.dst = m.dst;
+  }
+  if (m.srcPort !== undefined) {
+    out.srcPort = m.srcPort;
+    out.dstPort = m.dstPort;
+    out.udpChecksumOk = m.udpChecksumOk;
+  }
   if (m.coap) {
     const c = m.coap;
     out.coap = { type: c.type, code: c.code, messageId: c.messageId, token: toHex(c.token), uriPath: c.uriPath, uriQuery: c.uriQuery };
   }
-  out.tlvs = m.tlvs.map((t) => {
-    const { id: _id, offset: _offset, ...rest } = toJson(t);
-    return t.vendor ? { ...rest, vendor: t.vendor.pen, vendorType: t.vendor.vendorType } : rest;
-  });
+  out.tlvs = m.tlvs.map(tlvJson);
   if (m.error) out.error = { layer: m.error.layer, offset: m.error.offset, code: m.error.code, reason: m.error.reason };
   return out;
 }
 
+/**
+ * toJson's members without id and offset (a line names its frame), plus the vendor id; built
+ * member by member in toJson's order, since this runs for every TLV of every frame and rest
+ * destructuring of a spread-built object cost more than the JSON text itself.
+ */
+function tlvJson(t: DecodedTlv): Record<string, unknown> {
+  const o: Record<string, unknown> = { type: t.type, name: t.name };
+  if (t.value) o.value = valueToJson(t.value);
+  o.raw = toHex(t.raw);
+  if (t.error) o.error = { layer: t.error.layer, offset: t.error.offset, code: t.error.code, reason: t.error.reason };
+  if (t.vendor) {
+    o.vendor = t.vendor.pen;
+    o.vendorType = t.vendor.vendorType;
+  }
+  return o;
+}
+
 /** JavaScript dates span ±8.64e15 ms around 1970 (ECMA-262 21.4.1.1); a capture's clock need not. */
-function isDateMs(ms: number): boolean {
+export function isDateMs(ms: number): boolean {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
 }
 
@@ -80,7 +160,7 @@ let cachedPrefix = '';
  * Date#toISOString, with the text up to the second kept from the frame before: a capture's frames
  * come many to a second, and formatting the date was a twentieth of a gigabyte decode.
  */
-function isoTime(ms: number): string {
+export function isoTime(ms: number): string {
   // Four-digit years only: the prefix of other years has another length.
   if (ms < 0 || ms >= 253402300800000) return new Date(ms).toISOString();
   const second = Math.floor(ms / 1000);

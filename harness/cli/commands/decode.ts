@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { fromHex } from '../../../core/bytes.js';
 import { ConfigError, DecodeError, ResourceError } from '../../../core/errors.js';
@@ -7,10 +7,15 @@ import { fileChunks } from '../../../drivers/pcap/file-chunks.js';
 import { CaptureRecordReader } from '../../../drivers/pcap/record-reader.js';
 import type { PcapRecord } from '../../../drivers/pcap/record.js';
 import { Conversations, type MessageFacts } from '../../decode/conversation.js';
-import { compileFilter, type FilterOptions } from '../../decode/filter.js';
-import { decodeCoapMessage, decodeIpv6Message, type CsmpMessage } from '../../decode/message.js';
-import { renderJson, renderText, type MessageContext } from '../../decode/render.js';
+import { availableParallelism } from 'node:os';
+import type { FilterOptions } from '../../decode/filter.js';
+import { decodeCoapMessage, decodeIpv6Message } from '../../decode/message.js';
+import { ByteWriter } from '../../../core/byte-writer.js';
+import { renderJsonLine } from '../../decode/json-line.js';
+import { renderText, type MessageContext } from '../../decode/render.js';
 import { Tally } from '../../decode/tally.js';
+import { FrameLines, NO_FACTS } from '../decode-lines.js';
+import { DecodePool } from '../decode-pool.js';
 import { TextSink, type TextStream } from '../text-sink.js';
 
 export interface DecodeOptions extends FilterOptions {
@@ -21,6 +26,8 @@ export interface DecodeOptions extends FilterOptions {
   count?: boolean;
   follow?: boolean;
   pcap?: string;
+  /** Worker threads that decode; 1 or absent: this thread only (the CLI's default is two when the machine has two cores). */
+  threads?: number;
 }
 
 export interface DecodeIo {
@@ -50,6 +57,7 @@ export function registerDecode(program: Command): void {
     .option('--count', 'print how many messages per device, path and code instead of the messages')
     .option('--follow', 'at the end of the file, wait for more (a capture still being written); Ctrl-C ends')
     .option('--pcap <out>', 'also write the frames that pass the filters to this pcap (raw IPv6)')
+    .option('--threads <n>', 'worker threads that decode (1: one thread); default 2 (1 on a one-core machine). --count, --path, --device and --pcap decode on one thread', threadCount, defaultThreads())
     .action(async (file: string | undefined, opts: DecodeOptions) => {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
@@ -69,7 +77,7 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
       return 2;
     }
     const m = looksLikeIpv6(bytes) ? decodeIpv6Message(bytes) : decodeCoapMessage(bytes);
-    sink.line(opts.json ? JSON.stringify(renderJson(m, {})) : renderText(m, {}));
+    sink.line(opts.json ? renderJsonLine(m, {}) : renderText(m, {}));
     await sink.flush();
     return m.error ? 1 : 0;
   }
@@ -86,37 +94,42 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     return 2;
   }
   const name = file === '-' ? 'stdin' : file;
-  const source = file === '-' ? (io.stdin ?? []) : fileChunks(file, { follow: opts.follow, signal: io.signal });
+  const source = file === '-' ? (io.stdin ?? []) : fileChunks(file, { follow: opts.follow, signal: io.signal, chunkBytes: 1 << 18 });
   let pcapOut: PcapWriter | undefined;
   try {
     if (opts.pcap) pcapOut = await PcapWriter.open(opts.pcap);
     decoder.pcapOut = pcapOut;
     // Everything before damage is printed first: a capture cut short by a killed dumpcap still
     // shows what it holds, and then the error says where it breaks.
+    decoder.useThreads(opts.threads ?? 1);
     for await (const chunk of source) {
       decoder.reader.push(chunk);
+      await decoder.drain();
       await sink.flush();
       await pcapOut?.drained();
       if (io.signal?.aborted) break;
     }
     if (!io.signal?.aborted) decoder.reader.end();
-    decoder.finish();
+    await decoder.finish();
     await sink.flush();
     return 0;
   } catch (e) {
-    await sink.flush();
     if (e instanceof DecodeError) {
+      await decoder.finish();
+      await sink.flush();
       const n = decoder.reader.records;
       const after = decoder.reader.header ? `, after ${n} record${n === 1 ? '' : 's'}` : '';
       io.err(`hil decode: ${name}: ${e.reason} (byte offset ${e.offset}${after})`);
       return 2;
     }
+    await sink.flush();
     if (e instanceof ResourceError) {
       io.err(`hil decode: ${e.message}`);
       return 2;
     }
     throw e;
   } finally {
+    await decoder.close();
     await pcapOut?.close();
   }
 }
@@ -125,40 +138,63 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
 class CaptureDecoder {
   readonly reader = new CaptureRecordReader((r) => this.record(r));
   pcapOut: PcapWriter | undefined;
-  private readonly ports: Set<number>;
-  private readonly filter;
+  private readonly lines: FrameLines;
   private readonly conversations: Conversations | undefined;
   private readonly tally: Tally | undefined;
+  private readonly line = new ByteWriter();
+  private pool: DecodePool | undefined;
 
   constructor(
     private readonly opts: DecodeOptions,
     private readonly sink: TextSink,
   ) {
-    this.ports = new Set(opts.ports.split(',').map((p) => Number(p.trim())));
-    this.filter = compileFilter(opts);
+    this.lines = new FrameLines(opts);
     this.tally = opts.count ? new Tally() : undefined;
     // Paths of responses and devices of addresses come from earlier frames: tracked only when asked for.
     this.conversations = opts.count || opts.path !== undefined || opts.device !== undefined ? new Conversations() : undefined;
   }
 
+  /** Decodes on `threads` worker threads when each frame's line depends on that frame alone. */
+  useThreads(threads: number): void {
+    if (threads < 2 || this.conversations || this.tally || this.pcapOut) return;
+    this.pool = new DecodePool(threads, { json: this.opts.json, ports: this.opts.ports, all: this.opts.all, device: this.opts.device, tlv: this.opts.tlv, code: this.opts.code, path: this.opts.path, since: this.opts.since, until: this.opts.until });
+  }
+
   private record(r: PcapRecord): void {
     if (!r.ipv6) return;
+    if (this.pool) return this.pool.add(r.ipv6, r.index, r.time);
     const m = decodeIpv6Message(r.ipv6, { trailing: 'ignore' });
-    if (!this.opts.all && m.srcPort !== undefined && !this.ports.has(m.srcPort) && !this.ports.has(m.dstPort!)) return;
+    if (!this.lines.onCsmpPort(m)) return;
     const facts: MessageFacts = this.conversations?.observe(m) ?? NO_FACTS;
-    if (this.filter && !this.filter(m, facts, r.time)) return;
+    if (this.lines.filter && !this.lines.filter(m, facts, r.time)) return;
     this.pcapOut?.write(r.ipv6, r.time);
     if (this.tally) return this.tally.add(m, facts);
     const ctx: MessageContext = r.time !== undefined ? { frame: r.index, time: r.time } : { frame: r.index };
-    this.sink.line(this.opts.json ? JSON.stringify(renderJson(m, ctx)) : renderText(m, ctx));
+    this.line.reset();
+    this.lines.write(this.line, m, ctx);
+    this.sink.bytes(this.line.bytes());
   }
 
-  finish(): void {
+  /** After each chunk: the workers' finished output handed to the sink, at most a window left in flight. */
+  async drain(): Promise<void> {
+    if (!this.pool) return;
+    this.pool.send();
+    await this.pool.settle(this.pool.window, (b) => this.sink.bytes(b));
+  }
+
+  /** Every frame read so far decoded and handed to the sink, then the tally if one was asked for. */
+  async finish(): Promise<void> {
+    if (this.pool) {
+      this.pool.send();
+      await this.pool.settle(0, (b) => this.sink.bytes(b));
+    }
     if (this.tally) this.sink.line(this.opts.json ? JSON.stringify(this.tally.json()) : this.tally.text());
   }
-}
 
-const NO_FACTS: MessageFacts = { path: undefined, device: undefined, deviceAddress: undefined };
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
 
 /** The frames that passed the filters, as a raw-IPv6 pcap Wireshark opens. */
 class PcapWriter {
@@ -193,6 +229,21 @@ class PcapWriter {
       this.stream.end((e?: Error | null) => (e ? reject(new ResourceError(this.stream.path.toString(), 'io', `cannot write: ${e.message}`, { cause: e })) : resolve()));
     });
   }
+}
+
+/**
+ * Two: with the main thread framing records and writing, two workers keep two cores busy, and
+ * each worker costs about 25 MB of memory, so more would break the 150 MB a gigabyte decode is held
+ * to (a bigger machine can ask for more with --threads).
+ */
+function defaultThreads(): number {
+  return Math.min(availableParallelism(), 2);
+}
+
+function threadCount(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`--threads must be a whole number from 1 to 64, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 /**

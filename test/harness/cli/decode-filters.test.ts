@@ -13,7 +13,7 @@ const GET = join(VECTORS, 'csmp_get.pcap');
 async function decode(file: string, opts: Partial<DecodeOptions> = {}, signal?: AbortSignal, onText?: (all: string) => void) {
   let text = '';
   const err: string[] = [];
-  const out = { write: (s: string) => ((text += s), onText?.(text), true), once: () => undefined };
+  const out = { write: (s: Uint8Array) => ((text += Buffer.from(s).toString('utf8')), onText?.(text), true), once: () => undefined };
   const code = await runDecode(file, { ports: '61628,61624', ...opts }, { out, err: (s) => err.push(s), signal });
   return { code, lines: text === '' ? [] : text.replace(/\n$/, '').split('\n'), err };
 }

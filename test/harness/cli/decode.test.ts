@@ -10,7 +10,7 @@ const vectors = `${VECTORS}/`;
 async function decode(file: string | undefined, opts: Partial<DecodeOptions> = {}) {
   let text = '';
   const err: string[] = [];
-  const code = await runDecode(file, { ports: '61628,61624', ...opts }, { out: { write: (s) => ((text += s), true), once: () => undefined }, err: (s) => err.push(s) });
+  const code = await runDecode(file, { ports: '61628,61624', ...opts }, { out: { write: (s) => ((text += Buffer.from(s).toString('utf8')), true), once: () => undefined }, err: (s) => err.push(s) });
   return { code, out: text === '' ? [] : text.replace(/\n$/, '').split('\n'), err };
 }
 

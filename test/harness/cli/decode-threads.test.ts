@@ -1,0 +1,96 @@
+/**
+ * hil decode on worker threads prints, byte for byte, what one thread prints: the same lines in
+ * the same order, the same filters, and on a damaged capture everything before the damage and
+ * then the same error. Through the built CLI (its default is two threads) and
+ * in-process with threads asked for.
+ */
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDecode, type DecodeOptions } from '../../../harness/cli/commands/decode.js';
+import { VECTORS } from '../../support/vectors.js';
+import { ensureBuilt, MAIN } from './support/cli.js';
+
+jest.setTimeout(120_000);
+
+const get = readFileSync(join(VECTORS, 'csmp_get.pcap'));
+const register = readFileSync(join(VECTORS, 'csmp_register.pcap'));
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, 'decode', ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function inProcess(file: string, opts: Partial<DecodeOptions>): Promise<{ code: number; text: string; err: string[] }> {
+  const chunks: Buffer[] = [];
+  const err: string[] = [];
+  const code = await runDecode(file, { ports: '61628,61624', ...opts }, { out: { write: (b) => (chunks.push(Buffer.from(b)), true), once: () => undefined }, err: (s) => err.push(s) });
+  return { code, text: Buffer.concat(chunks).toString('utf8'), err };
+}
+
+describe('hil decode --threads', () => {
+  let dir: string;
+  let big: string;
+  let damaged: string;
+  let copies: number;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hil-decode-t-'));
+    // About 6 MB: several 1 MB read chunks, so several batches per worker, records cut by chunk ends.
+    const records = Buffer.concat([register.subarray(24), get.subarray(24)]);
+    copies = Math.ceil((6 << 20) / records.length);
+    big = join(dir, 'big.pcap');
+    const fd = openSync(big, 'w');
+    writeSync(fd, register.subarray(0, 24));
+    for (let i = 0; i < copies; i++) writeSync(fd, records);
+    closeSync(fd);
+    // The same capture cut in the middle of its last record's data.
+    const whole = readFileSync(big);
+    damaged = join(dir, 'damaged.pcap');
+    writeFileSync(damaged, whole.subarray(0, whole.length - 20));
+    await ensureBuilt();
+  }, 180_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([[[]], [['--json']], [['--json', '--code', '2.05']], [['--tlv', '75']], [['--since', '2020-01-01T00:00:00Z']]])('%j: three threads print what one prints', (args) => {
+    const one = cli(['--threads', '1', ...args, big]);
+    const three = cli(['--threads', '3', ...args, big]);
+    expect(one.code).toBe(0);
+    expect(one.stderr).toBe('');
+    expect(one.stdout.length).toBeGreaterThan(0);
+    expect(three).toEqual(one);
+  });
+
+  test('every frame once, in order', () => {
+    const lines = cli(['--threads', '2', '--json', big]).stdout.trimEnd().split('\n');
+    const frames = lines.map((l) => (JSON.parse(l) as { frame: number }).frame);
+    // Every record of both captures is a CSMP message: 2 + 36 per copy.
+    expect(frames.length).toBe(copies * 38);
+    expect(frames.every((f, i) => f === i + 1)).toBe(true);
+  });
+
+  test('a damaged capture: the frames before the damage, then the same error, exit 2', () => {
+    const one = cli(['--threads', '1', damaged]);
+    const two = cli(['--threads', '2', damaged]);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/^hil decode: .*damaged\.pcap: record \d+: truncated \(header says \d+ bytes, \d+ remain\) \(byte offset \d+, after \d+ records\)\n$/);
+    expect(two).toEqual(one);
+    expect(one.stdout.split('\n#').length).toBe(copies * 38 - 1);
+  });
+
+  test('in-process, with threads asked for: the same bytes as without', async () => {
+    const one = await inProcess(big, { json: true });
+    const two = await inProcess(big, { json: true, threads: 2 });
+    expect(two.code).toBe(0);
+    expect(two.err).toEqual([]);
+    expect(two.text).toBe(one.text);
+  });
+
+  test('--threads must be a whole number from 1 to 64', () => {
+    const r = cli(['--threads', '0', big]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('--threads must be a whole number from 1 to 64, got "0"');
+    expect(r.stdout).toBe('');
+  });
+});
