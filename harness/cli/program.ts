@@ -32,6 +32,7 @@ import { registerUpgrade } from './commands/upgrade.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWireshark } from './commands/wireshark.js';
 import { addHelpTexts, PROGRAM_HELP } from './help.js';
+import { exitAfterOutput } from './exit-after-output.js';
 
 /** Commands that start a run, a bench or the virtual rig: they stop the orderly way on a signal. */
 export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor', 'extcap']);
@@ -41,10 +42,10 @@ export const USAGE_EXIT_CODE = 2;
 
 /**
  * Commands that open ports end by exiting with their code: a board driver or a library timer left
- * running must not keep a finished run alive (stdout and stderr are synchronous on Linux, so
- * nothing written is lost).
+ * running must not keep a finished run alive. The exit waits for stdout and stderr to be written
+ * out: writes to a pipe are asynchronous, and an immediate exit drops what is queued.
  */
-const exit = (code: number): never => process.exit(code);
+const exit = (code: number): never => exitAfterOutput(code);
 
 export function buildProgram(stop: ProcessStop, onStarting: () => void = () => {}): Command {
   const program = new Command();
@@ -94,7 +95,7 @@ export async function runCli(argv: readonly string[], stop: ProcessStop, onStart
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     // Help and --version are exit 0; every other complaint of commander's is a usage error.
-    process.exit(e.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
+    exitAfterOutput(e.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
   }
 }
 

@@ -16,6 +16,7 @@ import { renderText, type MessageContext } from '../../decode/render.js';
 import { Tally } from '../../decode/tally.js';
 import { FrameLines, NO_FACTS } from '../decode-lines.js';
 import { DecodePool } from '../decode-pool.js';
+import { exitAfterOutput } from '../exit-after-output.js';
 import { TextSink, type TextStream } from '../text-sink.js';
 
 export interface DecodeOptions extends FilterOptions {
@@ -63,7 +64,7 @@ export function registerDecode(program: Command): void {
       process.once('SIGINT', () => stop.abort());
       process.exitCode = await runDecode(file, opts, { out: process.stdout, err: (line) => process.stderr.write(`${line}\n`), stdin: process.stdin, signal: stop.signal });
       // A --follow ended by Ctrl-C leaves the file watcher's handle closing; nothing else is pending.
-      process.exit(process.exitCode);
+      exitAfterOutput(process.exitCode);
     });
 }
 

@@ -5,7 +5,7 @@
  * in-process with threads asked for.
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,40 @@ describe('hil decode --threads', () => {
     expect(two.code).toBe(0);
     expect(two.err).toEqual([]);
     expect(two.text).toBe(one.text);
+  });
+
+  test.each([1, 2])('a reader that stalls near the end gets every line (threads %i): the exit waits for stdout', async (threads) => {
+    // A pipe's writes are asynchronous: exiting at once delivered 64 KiB of a 4 MiB output to such a reader.
+    // The reader stops a few hundred lines before the end, so the pipe is full when the writer is
+    // done: an exit that does not wait for its output drops what is still queued. The reader goes
+    // on when the writer has exited or after 3 s (a writer that waits, as it must, is still
+    // running then). Right code passes at any pace.
+    const child = spawn(process.execPath, [MAIN, 'decode', '--json', '--threads', String(threads), big], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let exitCode: number | null | undefined;
+    const exited = new Promise<void>((resolve) => child.on('exit', (code) => ((exitCode = code), resolve())));
+    const total = copies * 38;
+    let bytes = 0;
+    let newlines = 0;
+    let held = false;
+    child.stdout.on('data', (d: Buffer) => {
+      bytes += d.length;
+      for (const c of d) if (c === 0x0a) newlines++;
+      if (!held && newlines >= total - 400) {
+        held = true;
+        child.stdout.pause();
+        let timer: NodeJS.Timeout | undefined;
+        void Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 3000)))]).then(() => {
+          clearTimeout(timer);
+          child.stdout.resume();
+        });
+      }
+    });
+    await new Promise((resolve) => child.stdout.on('end', resolve));
+    await exited;
+    expect(held).toBe(true);
+    expect(exitCode).toBe(0);
+    expect(bytes).toBeGreaterThan(1 << 22);
+    expect(newlines).toBe(copies * 38);
   });
 
   test('--threads must be a whole number from 1 to 64', () => {
