@@ -22,8 +22,7 @@ export function writeJsonLine(w: ByteWriter, m: CsmpMessage, ctx: MessageContext
   w.byte(0x7b);
   let sep = false;
   if (ctx.frame !== undefined) {
-    w.ascii('"frame":');
-    w.number(ctx.frame);
+    num(w, '"frame":', ctx.frame);
     sep = true;
   }
   if (ctx.time !== undefined) {
@@ -41,34 +40,23 @@ export function writeJsonLine(w: ByteWriter, m: CsmpMessage, ctx: MessageContext
   }
   if (m.src !== undefined) {
     if (sep) w.byte(0x2c);
-    w.ascii('"src":');
-    w.jsonString(m.src);
-    if (m.dst !== undefined) {
-      w.ascii(',"dst":');
-      w.jsonString(m.dst);
-    }
+    str(w, '"src":', m.src);
+    if (m.dst !== undefined) str(w, ',"dst":', m.dst);
     sep = true;
   }
   if (m.srcPort !== undefined) {
     if (sep) w.byte(0x2c);
-    w.ascii('"srcPort":');
-    w.number(m.srcPort);
-    if (m.dstPort !== undefined) {
-      w.ascii(',"dstPort":');
-      w.number(m.dstPort);
-    }
+    num(w, '"srcPort":', m.srcPort);
+    if (m.dstPort !== undefined) num(w, ',"dstPort":', m.dstPort);
     if (m.udpChecksumOk !== undefined) w.ascii(m.udpChecksumOk ? ',"udpChecksumOk":true' : ',"udpChecksumOk":false');
     sep = true;
   }
   if (m.coap) {
     const c = m.coap;
     if (sep) w.byte(0x2c);
-    w.ascii('"coap":{"type":');
-    w.jsonString(c.type);
-    w.ascii(',"code":');
-    w.jsonString(c.code);
-    w.ascii(',"messageId":');
-    w.number(c.messageId);
+    str(w, '"coap":{"type":', c.type);
+    str(w, ',"code":', c.code);
+    num(w, ',"messageId":', c.messageId);
     w.ascii(',"token":"');
     w.hex(c.token);
     w.ascii('","uriPath":');
@@ -93,10 +81,8 @@ export function writeJsonLine(w: ByteWriter, m: CsmpMessage, ctx: MessageContext
 }
 
 function tlv(w: ByteWriter, t: DecodedTlv): void {
-  w.ascii('{"type":');
-  w.number(t.type);
-  w.ascii(',"name":');
-  w.jsonString(t.name);
+  num(w, '{"type":', t.type);
+  str(w, ',"name":', t.name);
   if (t.value) {
     w.ascii(',"value":');
     fields(w, t.value);
@@ -109,23 +95,17 @@ function tlv(w: ByteWriter, t: DecodedTlv): void {
     error(w, t.error);
   }
   if (t.vendor) {
-    w.ascii(',"vendor":');
-    w.number(t.vendor.pen);
-    w.ascii(',"vendorType":');
-    w.number(t.vendor.vendorType);
+    num(w, ',"vendor":', t.vendor.pen);
+    num(w, ',"vendorType":', t.vendor.vendorType);
   }
   w.byte(0x7d);
 }
 
 function error(w: ByteWriter, e: DecodeError): void {
-  w.ascii('{"layer":');
-  w.jsonString(e.layer);
-  w.ascii(',"offset":');
-  w.number(e.offset);
-  w.ascii(',"code":');
-  w.jsonString(e.code);
-  w.ascii(',"reason":');
-  w.jsonString(e.reason);
+  str(w, '{"layer":', e.layer);
+  num(w, ',"offset":', e.offset);
+  str(w, ',"code":', e.code);
+  str(w, ',"reason":', e.reason);
   w.byte(0x7d);
 }
 
@@ -177,6 +157,18 @@ function json(w: ByteWriter, v: unknown): void {
   } else {
     w.utf8(JSON.stringify(v) ?? 'null');
   }
+}
+
+/** A member whose name (with its comma and colon) the caller spells: a number. */
+function num(w: ByteWriter, key: string, n: number): void {
+  w.ascii(key);
+  w.number(n);
+}
+
+/** A member whose name the caller spells: a string, escaped as JSON.stringify escapes it. */
+function str(w: ByteWriter, key: string, s: string): void {
+  w.ascii(key);
+  w.jsonString(s);
 }
 
 function strings(w: ByteWriter, a: readonly string[]): void {
