@@ -10,9 +10,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultThreads } from '../harness/cli/commands/decode.js';
 import { readPcapFile } from '../drivers/pcap/reader.js';
 import { decodeIpv6Message } from '../harness/decode/message.js';
 import { tsharkCsmpArgs, writeWiresharkFiles } from '../harness/decode/wireshark.js';
@@ -55,7 +56,7 @@ export function benchDecode(vectorsDir: string, log: (s: string) => void): Decod
     log(`decode       codec only (decodeIpv6Message, records in memory): ${codec.toFixed(1)} MB/s of capture`);
 
     // The bin's default: two worker threads on a machine with two cores (the codec figure is one thread).
-    const threads = Math.min(availableParallelism(), 2);
+    const threads = defaultThreads();
     const text = runHil(file, []);
     const json = runHil(file, ['--json']);
     for (const [label, r] of [['text', text], ['--json', json]] as const) {

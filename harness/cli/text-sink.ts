@@ -1,11 +1,8 @@
 /**
  * Text output that waits when its reader is slow: a pager, a pipe into grep, a full disk. Lines are
- * encoded straight into a batch buffer and written in one call per batch (one syscall per few
- * hundred messages, not one per line); `flush` resolves when the stream has taken them.
- *
- * Encoding each line as it comes, rather than joining the batch's strings and handing the stream
- * one string, was a quarter of `hil decode`'s time: a decoded frame's text is a rope of dozens of
- * pieces, and joining flattened it once more before the stream encoded it.
+ * encoded into a batch buffer as they come (or arrive encoded, from ByteWriter) and written in
+ * one call per batch (one syscall per few hundred messages, not one per line); `flush` resolves
+ * when the stream has taken them.
  */
 export interface TextStream {
   write(chunk: Uint8Array): boolean;
@@ -29,8 +26,7 @@ export class TextSink {
       this.writeOut();
       if (most > this.batch.length) this.batch = Buffer.allocUnsafe(most);
     }
-    // Decoded frames are ASCII but for device strings; latin1 is the fast path and exact for ASCII.
-    this.used += Buffer.byteLength(text) === text.length ? this.batch.write(text, this.used, 'latin1') : this.batch.write(text, this.used, 'utf8');
+    this.used += this.batch.write(text, this.used, 'utf8');
     this.batch[this.used++] = NEWLINE;
   }
 

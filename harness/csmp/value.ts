@@ -108,7 +108,7 @@ export function toJson(decoded: DecodedTlv): DecodedTlvJson {
 /** A plain value as JSON: bytes → hex, bigint → decimal text, non-finite floats → "NaN"/"Infinity". */
 export function valueToJson(value: FieldMap): JsonObject {
   const out: JsonObject = {};
-  for (const k in value) if (Object.hasOwn(value, k)) out[k] = jsonOf(value[k]);
+  for (const [k, v] of Object.entries(value)) out[k] = jsonOf(v);
   return out;
 }
 

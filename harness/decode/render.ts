@@ -7,7 +7,7 @@ import { TLV } from '../csmp/tlv-ids.js';
 import type { DecodedTlv } from '../csmp/value.js';
 import { toHex } from '../../core/bytes.js';
 import { DecodeError } from '../../core/errors.js';
-import { valueToJson } from '../csmp/value.js';
+import { toJson } from '../csmp/value.js';
 import type { CsmpMessage } from './message.js';
 
 export interface MessageContext {
@@ -26,38 +26,32 @@ export function renderText(m: CsmpMessage, ctx: MessageContext = {}): string {
 /** renderText's lines (no final newline) written into `w`: how `hil decode` prints a capture. */
 export function writeText(w: ByteWriter, m: CsmpMessage, ctx: MessageContext): void {
   const start = w.pos;
-  const gap = (): void => {
-    if (w.pos > start) w.byte(0x20);
-  };
   if (ctx.frame !== undefined) {
     w.byte(0x23);
     w.number(ctx.frame);
   }
   if (ctx.time !== undefined) {
-    gap();
+    gap(w, start, 0x20);
     w.text(captureTimeText(ctx.time));
   }
   if (m.src !== undefined) {
-    gap();
+    gap(w, start, 0x20);
     w.byte(0x5b);
     w.text(m.src);
     w.ascii(']:');
-    w.text(String(m.srcPort ?? '?'));
+    port(w, m.srcPort);
     w.ascii(' -> [');
     w.text(String(m.dst));
     w.ascii(']:');
-    w.text(String(m.dstPort ?? '?'));
+    port(w, m.dstPort);
   }
   if (m.udpChecksumOk === false) {
-    gap();
+    gap(w, start, 0x20);
     w.ascii('(udp checksum incorrect)');
   }
-  const line = (): void => {
-    if (w.pos > start) w.byte(0x0a);
-  };
   if (m.coap) {
     const c = m.coap;
-    line();
+    gap(w, start, 0x0a);
     w.ascii('  ');
     w.text(c.type);
     w.byte(0x20);
@@ -83,16 +77,26 @@ export function writeText(w: ByteWriter, m: CsmpMessage, ctx: MessageContext): v
     }
   }
   for (const t of m.tlvs) {
-    line();
+    gap(w, start, 0x0a);
     w.ascii('    ');
     writeTlvText(w, t);
     if (t.type === TLV.Signature) w.text(signatureNote(t));
   }
   if (m.error) {
-    line();
+    gap(w, start, 0x0a);
     w.ascii('  ! ');
     w.text(m.error.message);
   }
+}
+
+/** A space between parts of the head, a newline between lines: nothing before the first. */
+function gap(w: ByteWriter, start: number, c: number): void {
+  if (w.pos > start) w.byte(c);
+}
+
+function port(w: ByteWriter, p: number | undefined): void {
+  if (p === undefined) w.byte(0x3f);
+  else w.number(p);
 }
 
 export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<string, unknown> {
@@ -103,39 +107,18 @@ export function renderJson(m: CsmpMessage, ctx: MessageContext = {}): Record<str
     // Outside what a date can say: the raw figure, so a reader still sees what the file holds.
     else out.timeMs = Number.isFinite(ctx.time) ? ctx.time : String(ctx.time);
   }
-  if (m.src !== undefined) {
-    out.src = m.src;
-    out.dst = m.dst;
-  }
-  if (m.srcPort !== undefined) {
-    out.srcPort = m.srcPort;
-    out.dstPort = m.dstPort;
-    out.udpChecksumOk = m.udpChecksumOk;
-  }
+  if (m.src !== undefined) Object.assign(out, { src: m.src, dst: m.dst });
+  if (m.srcPort !== undefined) Object.assign(out, { srcPort: m.srcPort, dstPort: m.dstPort, udpChecksumOk: m.udpChecksumOk });
   if (m.coap) {
     const c = m.coap;
     out.coap = { type: c.type, code: c.code, messageId: c.messageId, token: toHex(c.token), uriPath: c.uriPath, uriQuery: c.uriQuery };
   }
-  out.tlvs = m.tlvs.map(tlvJson);
+  out.tlvs = m.tlvs.map((t) => {
+    const { id: _id, offset: _offset, ...rest } = toJson(t);
+    return t.vendor ? { ...rest, vendor: t.vendor.pen, vendorType: t.vendor.vendorType } : rest;
+  });
   if (m.error) out.error = { layer: m.error.layer, offset: m.error.offset, code: m.error.code, reason: m.error.reason };
   return out;
-}
-
-/**
- * toJson's members without id and offset (a line names its frame), plus the vendor id; built
- * member by member in toJson's order, since this runs for every TLV of every frame and rest
- * destructuring of a spread-built object cost more than the JSON text itself.
- */
-function tlvJson(t: DecodedTlv): Record<string, unknown> {
-  const o: Record<string, unknown> = { type: t.type, name: t.name };
-  if (t.value) o.value = valueToJson(t.value);
-  o.raw = toHex(t.raw);
-  if (t.error) o.error = { layer: t.error.layer, offset: t.error.offset, code: t.error.code, reason: t.error.reason };
-  if (t.vendor) {
-    o.vendor = t.vendor.pen;
-    o.vendorType = t.vendor.vendorType;
-  }
-  return o;
 }
 
 /** JavaScript dates span ±8.64e15 ms around 1970 (ECMA-262 21.4.1.1); a capture's clock need not. */

@@ -158,7 +158,7 @@ class CaptureDecoder {
   /** Decodes on `threads` worker threads when each frame's line depends on that frame alone. */
   useThreads(threads: number): void {
     if (threads < 2 || this.conversations || this.tally || this.pcapOut) return;
-    this.pool = new DecodePool(threads, { json: this.opts.json, ports: this.opts.ports, all: this.opts.all, device: this.opts.device, tlv: this.opts.tlv, code: this.opts.code, path: this.opts.path, since: this.opts.since, until: this.opts.until });
+    this.pool = new DecodePool(threads, this.opts);
   }
 
   private record(r: PcapRecord): void {
@@ -237,7 +237,7 @@ class PcapWriter {
  * each worker costs about 25 MB of memory, so more would break the 150 MB a gigabyte decode is held
  * to (a bigger machine can ask for more with --threads).
  */
-function defaultThreads(): number {
+export function defaultThreads(): number {
   return Math.min(availableParallelism(), 2);
 }
 
