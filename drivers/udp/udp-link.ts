@@ -140,16 +140,19 @@ export class UdpLink extends EventEmitter implements Link {
   }
 
   private transmit(e: Entry, d: Datagram): void {
-    const frame: LinkFrame = {
-      direction: 'out',
-      ipv6: buildUdpPacket({ src: e.address === '::' ? d.src : e.address, dst: d.dst, srcPort: e.port, dstPort: d.dstPort, payload: d.payload, hopLimit: this.hopLimit }),
-      at: Date.now(),
-      datagram: { ...d, src: e.address === '::' ? d.src : e.address, srcPort: e.port },
-    };
     e.socket.send(d.payload, d.dstPort, d.dst, (err) => {
       if (err) this.drop(UDP_DROP.sendFailed);
     });
-    this.emit('frame', frame);
+    // The IPv6 packet is built for captures and frame logs only: a head-end serving a fleet with
+    // nobody listening would checksum every datagram for nothing.
+    if (this.listenerCount('frame') === 0) return;
+    const src = e.address === '::' ? d.src : e.address;
+    this.emit('frame', {
+      direction: 'out',
+      ipv6: buildUdpPacket({ src, dst: d.dst, srcPort: e.port, dstPort: d.dstPort, payload: d.payload, hopLimit: this.hopLimit }),
+      at: Date.now(),
+      datagram: { ...d, src, srcPort: e.port },
+    } satisfies LinkFrame);
   }
 
   private lazyEntry(address: string, port: number): Entry {
@@ -223,12 +226,14 @@ export class UdpLink extends EventEmitter implements Link {
       src = '::';
     }
     const d: Datagram = { src, dst: e.address, srcPort: rinfo.port, dstPort: e.port, payload };
-    this.emit('frame', {
-      direction: 'in',
-      ipv6: buildUdpPacket({ src, dst: e.address, srcPort: rinfo.port, dstPort: e.port, payload, hopLimit: this.hopLimit }),
-      at: Date.now(),
-      datagram: d,
-    } satisfies LinkFrame);
+    if (this.listenerCount('frame') > 0) {
+      this.emit('frame', {
+        direction: 'in',
+        ipv6: buildUdpPacket({ src, dst: e.address, srcPort: rinfo.port, dstPort: e.port, payload, hopLimit: this.hopLimit }),
+        at: Date.now(),
+        datagram: d,
+      } satisfies LinkFrame);
+    }
     this.emit('datagram', d);
   }
 

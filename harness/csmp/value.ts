@@ -198,37 +198,52 @@ const LONG_RANGES: Record<string, readonly [bigint, bigint]> = {
 };
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
+// Paths name a field only in errors: built on the way out, never for fields that encode (this
+// runs for every TLV a virtual meter sends, and eager path strings were most of its cost).
 function fromPlain(fields: unknown, type: protobuf.Type, path: string): FieldMap {
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || fields instanceof Uint8Array) {
     throw new TypeError(`${path}: expected an object of ${type.name} fields`);
   }
   const out: FieldMap = {};
-  for (const [name, v] of Object.entries(fields)) {
+  const given = fields as FieldMap;
+  for (const name of Object.keys(given)) {
     const field = Object.hasOwn(type.fields, name) ? type.fields[name] : undefined;
     if (!field) throw new TypeError(`${path}: ${type.name} has no field "${name}"`);
+    const v = given[name];
     if (v === undefined || v === null) continue;
     field.resolve();
     if (field.repeated) {
       if (!Array.isArray(v)) throw new TypeError(`${path}.${name}: repeated field needs an array`);
-      out[name] = v.map((x, i) => fieldValue(field, x, `${path}.${name}[${i}]`));
+      const list = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) list[i] = fieldValue(field, v[i], path, i);
+      out[name] = list;
     } else {
-      out[name] = fieldValue(field, v, `${path}.${name}`);
+      out[name] = fieldValue(field, v, path, -1);
     }
   }
   return out;
 }
 
-function fieldValue(field: protobuf.Field, v: unknown, path: string): unknown {
-  if (field.resolvedType instanceof protobuf.Type) return fromPlain(v, field.resolvedType, path);
+/** `parent.name` or `parent.name[index]`: the field's path, for an error. */
+function at(parent: string, field: protobuf.Field, index: number): string {
+  return index < 0 ? `${parent}.${field.name}` : `${parent}.${field.name}[${index}]`;
+}
+
+function fieldValue(field: protobuf.Field, v: unknown, parent: string, index: number): unknown {
+  if (field.resolvedType instanceof protobuf.Type) return fromPlain(v, field.resolvedType, at(parent, field, index));
   const t = field.type;
   const range = INT_RANGES[t];
   if (range) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${path}: ${t} needs an integer`);
-    if (v < range[0] || v > range[1]) throw new RangeError(`${path}: ${v} is outside ${t}`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${at(parent, field, index)}: ${t} needs an integer`);
+    if (v < range[0] || v > range[1]) throw new RangeError(`${at(parent, field, index)}: ${v} is outside ${t}`);
     return v;
   }
   const longRange = LONG_RANGES[t];
   if (longRange) {
+    // A safe integer in range goes as it is: protobufjs's writer takes a number for 64-bit fields
+    // and splits it exactly (two's complement for negatives), without the bigint round trip.
+    if (typeof v === 'number' && Number.isSafeInteger(v) && (v >= 0 || longRange[0] < 0n)) return v;
+    const path = at(parent, field, index);
     let big: bigint;
     if (typeof v === 'bigint') big = v;
     else if (typeof v === 'number' && Number.isSafeInteger(v)) big = BigInt(v);
@@ -241,22 +256,22 @@ function fieldValue(field: protobuf.Field, v: unknown, path: string): unknown {
   }
   switch (t) {
     case 'bool':
-      if (typeof v !== 'boolean') throw new TypeError(`${path}: bool needs true or false`);
+      if (typeof v !== 'boolean') throw new TypeError(`${at(parent, field, index)}: bool needs true or false`);
       return v;
     case 'string':
-      if (typeof v !== 'string') throw new TypeError(`${path}: string needs text`);
+      if (typeof v !== 'string') throw new TypeError(`${at(parent, field, index)}: string needs text`);
       return v;
     case 'bytes': {
       const bytes = v instanceof Uint8Array ? v : typeof v === 'string' ? fromHex(v) : undefined;
-      if (!bytes) throw new TypeError(`${path}: bytes needs a Uint8Array or hex text`);
+      if (!bytes) throw new TypeError(`${at(parent, field, index)}: bytes needs a Uint8Array or hex text`);
       return bytes;
     }
     case 'float':
     case 'double':
       if (typeof v === 'number') return v;
       if (typeof v === 'string' && v in NON_FINITE) return NON_FINITE[v];
-      throw new TypeError(`${path}: ${t} needs a number`);
+      throw new TypeError(`${at(parent, field, index)}: ${t} needs a number`);
     default:
-      throw new TypeError(`${path}: unsupported field type ${t}`);
+      throw new TypeError(`${at(parent, field, index)}: unsupported field type ${t}`);
   }
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DecodeError } from '../../../core/errors.js';
 import { decodePayload, buildPayload } from '../../../harness/csmp/payload.js';
 import { decodeTlvs } from '../../../harness/csmp/tlv.js';
@@ -155,6 +156,17 @@ describe('wire rules of doc 4.4', () => {
     expect(encodeValue(303, toJson(d).value!)).toEqual(bytes);
   });
 
+  it('a safe integer encodes a 64-bit field to the same bytes as its bigint and its decimal text', () => {
+    fc.assert(
+      fc.property(fc.maxSafeNat(), (n) => {
+        const asNumber = encodeValue(303, { inGoodOctets: n });
+        expect(asNumber).toEqual(encodeValue(303, { inGoodOctets: BigInt(n) }));
+        expect(asNumber).toEqual(encodeValue(303, { inGoodOctets: String(n) }));
+      }),
+      { numRuns: 500, examples: [[0], [2 ** 32 - 1], [2 ** 32], [Number.MAX_SAFE_INTEGER]] },
+    );
+  });
+
   it('floats keep their value, non-finite ones as text in JSON', () => {
     const bytes = encodeValue(156, { mode: 1, fastSwCfactorThresh: 0.5, fastSwLossThresh: NaN, fastSwExtremeThresh: -Infinity });
     const d = decodeValue({ type: 156, value: bytes });
@@ -247,6 +259,8 @@ describe('encodeValue checks its input', () => {
     [1, { tlvid: '75' }, TypeError, 'TlvIndex.tlvid: repeated field needs an array'],
     [303, { inGoodOctets: 2 ** 60 }, TypeError, 'SwitchPortDetailMetrics.inGoodOctets: uint64 needs a safe integer, a bigint or decimal text'],
     [303, { inGoodOctets: -1n }, RangeError, 'SwitchPortDetailMetrics.inGoodOctets: -1 is outside uint64'],
+    [303, { inGoodOctets: -1 }, RangeError, 'SwitchPortDetailMetrics.inGoodOctets: -1 is outside uint64'],
+    [303, { inUnicast: [1] }, TypeError, 'SwitchPortDetailMetrics.inUnicast: uint64 needs a safe integer, a bigint or decimal text'],
     [3, {}, TypeError, 'TLV 3 has no schema to encode with'],
     ['NoSuchTlv', {}, TypeError, 'TLV NoSuchTlv has no schema to encode with'],
   ] as const)('%s %j', (type, fields, kind, message) => {
