@@ -62,8 +62,8 @@ export interface MinimiseOutcome {
   stopped?: string;
 }
 
-export async function minimiseReproducers(written: readonly WrittenReproducer[], ctx: Context, settings: MinimiseSettings = {}): Promise<MinimiseOutcome[]> {
-  const out: MinimiseOutcome[] = [];
+/** `out` gathers each outcome as it is known, so a caller keeps those done when a later one throws. */
+export async function minimiseReproducers(written: readonly WrittenReproducer[], ctx: Context, settings: MinimiseSettings = {}, out: MinimiseOutcome[] = []): Promise<MinimiseOutcome[]> {
   const lost = new Set<string>();
   for (const w of written) {
     if (ctx.signal.aborted) break;

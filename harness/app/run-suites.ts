@@ -44,7 +44,7 @@ import { ProcessStop, type SignalSource } from './process-stop.js';
 import { guardRecording, RecordingHealth, RESULTS_NOT_RECORDED } from './recording.js';
 import { clearEarlierRun } from './reports-folder.js';
 import { ReproducerWriter } from './reproducers.js';
-import { minimiseReproducers, type MinimiseSettings } from './minimise-reproducers.js';
+import { minimiseReproducers, type MinimiseOutcome, type MinimiseSettings } from './minimise-reproducers.js';
 import { lockFolder, type FolderLock } from './reports-lock.js';
 
 export interface RunSuitesOptions {
@@ -97,6 +97,8 @@ export interface RunSuitesResult {
   tests?: { test: TestCase; result: TestResult | undefined }[];
   /** Writes that failed, by what failed (exit code 4). */
   unrecorded?: Record<string, number>;
+  /** `--minimise`: each reproducer tried and what came of it (after the reports above were written). */
+  minimised?: MinimiseOutcome[];
 }
 
 const FILE_NAMES = { junit: 'junit.xml', html: 'report.html', events: 'events.jsonl' } as const;
@@ -313,11 +315,12 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
     const closing = health.summary();
     if (closing) say(closing);
     const results = run.results();
+    const minimised: MinimiseOutcome[] = [];
     if (opened && reproducers && o.minimise && !stop.signal.aborted) {
       if (reproducers.written.length === 0) say('minimise: no crash reproducer was written in this run: nothing to minimise');
       else {
         try {
-          await minimiseReproducers(reproducers.written, { rig: opened.rig, bench: opened.bench, run: l.runOptions, signal: stop.signal, say }, o.minimise);
+          await minimiseReproducers(reproducers.written, { rig: opened.rig, bench: opened.bench, run: l.runOptions, signal: stop.signal, say }, o.minimise, minimised);
         } catch (e) {
           // The verdicts are recorded already; a minimisation that cannot finish loses none of them.
           say(`minimise: stopped: ${(e as Error).message}`);
@@ -330,6 +333,7 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
       ...files,
       tests: run.tests.map((test) => ({ test, result: results.get(test.id)?.at(-1) })),
       ...(health.ok ? {} : { unrecorded: Object.fromEntries(health.counts()) }),
+      ...(o.minimise ? { minimised } : {}),
     };
   } finally {
     observer?.stop();

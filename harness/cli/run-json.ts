@@ -26,5 +26,17 @@ export function runSummaryJson(r: RunSuitesResult, reportsDir: string): unknown 
       ...(result?.skipReason ? { skipReason: result.skipReason } : {}),
       attachments: (result?.attachments ?? []).map((a) => a.path),
     })),
+    // Only with --minimise: the JUnit and HTML were written before it ran and name the full reproducers.
+    ...(r.minimised
+      ? {
+          minimised: r.minimised.map((m) => ({
+            reproducer: m.file,
+            minimised: m.minimisedFile ?? null,
+            tries: m.tries,
+            inputSteps: m.steps,
+            ...(m.stopped ? { stopped: m.stopped } : {}),
+          })),
+        }
+      : {}),
   };
 }

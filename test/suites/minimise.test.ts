@@ -10,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import { minimiseReproducers } from '../../harness/app/minimise-reproducers.js';
 import type { DeviceSpec, Rig } from '../../harness/config/rig.js';
 import { loadSuite } from '../../harness/config/suite.js';
+import { runSummaryJson } from '../../harness/cli/run-json.js';
 import type { Bench } from '../../harness/steps/bench.js';
 import { casesOf, runInProcess, type InProcessRun } from './support/run.js';
 import { tempDir, writeRig } from './support/rigs.js';
@@ -64,6 +65,14 @@ describe('hil run --minimise', () => {
     expect(doc.description).toMatch(/Minimised by hil run --minimise from .*--meter-1\.yaml: 2 → 1 input step\(s\), \d+ tries \(one power cycle each\), every accepted candidate judged crashed again, and the result once more to confirm\.$/);
     await expect(loadSuite(min)).resolves.toMatchObject({ branch: 'robustness' });
     expect(first.stderr).toMatch(/minimise: .*--meter-1\.yaml: wrote .*--min\.yaml: 2 → 1 input step\(s\) in \d+ tries\n/);
+  });
+
+  test('the run result and --json name the minimised reproducer next to the full one', () => {
+    const tries = Number(/--min\.yaml: 2 → 1 input step\(s\) in (\d+) tries/.exec(first.stderr)![1]);
+    const full = join(repro(), 'transfer-extras--survives-a-transfer-among-others--meter-1.yaml');
+    const min = join(repro(), 'transfer-extras--survives-a-transfer-among-others--meter-1--min.yaml');
+    expect(first.minimised).toEqual([{ file: full, minimisedFile: min, tries, steps: { before: 2, after: 1 } }]);
+    expect((runSummaryJson(first, reports()) as { minimised: unknown }).minimised).toEqual([{ reproducer: full, minimised: min, tries, inputSteps: { before: 2, after: 1 } }]);
   });
 
   test('replayed, the minimised suite fails as crashed on the faulty meter and passes on a healthy one', async () => {
