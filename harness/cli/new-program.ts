@@ -1,8 +1,10 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { exitAfterOutput } from './exit-after-output.js';
 
 /**
- * The `hil` program with no commands yet, for `hil decode` alone: its name and its usage-error exit
- * code. A closed stdout is main.ts's to handle, once for every command.
+ * The `hil` program with no commands yet, for `hil decode` alone: its name, and commander's
+ * complaints thrown (parseUsage turns them into exit codes). A closed stdout is main.ts's to
+ * handle, once for every command.
  */
 export function newProgram(): Command {
   const program = new Command();
@@ -12,8 +14,19 @@ export function newProgram(): Command {
     .showHelpAfterError();
   // Commander rejects on bad usage with exit 1; the harness reserves 1 for "tests failed", so usage
   // errors exit 2 like every other "could not run" condition.
-  program.exitOverride((err) => {
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
+  program.exitOverride();
   return program;
+}
+
+/**
+ * Parses argv; a usage error exits 2 (the harness reserves 1 for "tests failed"), help 0, once
+ * commander's message is written out (an immediate exit drops what is queued for a pipe).
+ */
+export async function parseUsage(program: Command, argv: readonly string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    exitAfterOutput(e.exitCode === 0 ? 0 : 2);
+  }
 }
