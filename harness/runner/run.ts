@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { DeviceSpec, Rig } from '../config/rig.js';
 import type { Suite } from '../config/suite.js';
 import { Multiplexer } from '../model/multiplexer.js';
@@ -44,8 +45,8 @@ export class Run {
   private readonly planned: PlannedTest[];
   private readonly selectedBeforeShard: number;
   private readonly reporter: Multiplexer;
-  private readonly runController = new AbortController();
-  private readonly forceController = new AbortController();
+  private readonly runController = uncappedController();
+  private readonly forceController = uncappedController();
   private readonly attempts = new Map<string, TestResult[]>();
   private stopReason: string | undefined;
   private started = false;
@@ -62,6 +63,11 @@ export class Run {
 
   get interrupted(): boolean {
     return this.runController.signal.aborted;
+  }
+
+  /** Aborts when the run is interrupted: work tied to the run's lifetime listens to it. */
+  get signal(): AbortSignal {
+    return this.runController.signal;
   }
 
   /**
@@ -286,4 +292,15 @@ function crashed(result: TestResult, verdict: string, live: Liveness): void {
 /** The judge's class, the input it blames and its reproducer, as failure fields. */
 function harm(live: Liveness): Pick<Failure, 'crash' | 'input' | 'reproducer'> {
   return { ...(live.crash ? { crash: live.crash } : {}), ...(live.input?.length ? { input: live.input } : {}), ...(live.reproducer ? { reproducer: live.reproducer } : {}) };
+}
+
+/**
+ * Every test running holds an abort listener on the run's signals (one device each, plus its
+ * liveness probe): a rig of more than ten devices in parallel is no leak, and Node's warning at
+ * eleven listeners sent people looking for one.
+ */
+function uncappedController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
 }

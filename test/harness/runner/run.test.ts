@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { Run } from '../../../harness/runner/run.js';
 import { exitCodeFor } from '../../../harness/runner/exit-code.js';
 import { ResourceError } from '../../../core/errors.js';
@@ -10,6 +12,37 @@ import { RecordingReporter } from './support/recording-reporter.js';
 const twoTests = suite('basic', 'tests:', '  - { name: one, steps: [ { nms: expect-registration } ] }', '  - { name: two, steps: [ { get: 75 } ] }');
 
 describe('scheduling', () => {
+  test('sixteen devices in parallel each hold an abort listener on the run signal', async () => {
+    const held = heldExecutor();
+    const live = new Run({ rig: sixteen(), suites: [twoTests], executor: held.executor });
+    const done = live.start();
+    await held.executor.started(16);
+    expect(getEventListeners(live.signal, 'abort')).toHaveLength(16);
+    held.open();
+    expect((await done).counts.passed).toBe(32);
+    expect(getEventListeners(live.signal, 'abort')).toHaveLength(0);
+  });
+
+  test('…and Node prints no MaxListenersExceededWarning for them (a process of its own: warnings go to the real stderr)', () => {
+    // Node warns at an eleventh listener on an EventTarget unless the cap is lifted; the warning
+    // sent people looking for a leak that is not there.
+    const script = [
+      "import { Run } from './dist/harness/runner/run.js';",
+      "import { FakeExecutor, gate } from './dist/test/harness/runner/support/fake-executor.js';",
+      "import { fakeRig, suite } from './dist/test/harness/runner/support/fixtures.js';",
+      "const rig = fakeRig(Array.from({ length: 16 }, (_, i) => ({ name: `meter-${i + 1}` })));",
+      "const t = suite('basic', 'tests:', '  - { name: one, steps: [ { nms: expect-registration } ] }');",
+      'const executor = new FakeExecutor(); const g = gate();',
+      "executor.when('nms: expect-registration', async () => { await g.promise; return { status: 'passed' }; });",
+      'const done = new Run({ rig, suites: [t], executor }).start();',
+      'await executor.started(16); g.open();',
+      'console.log(JSON.stringify((await done).counts));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ passed: 16, failed: 0, flaky: 0, skipped: 0, interrupted: 0, error: 0 });
+  });
+
   test('devices run in parallel, tests on one device one at a time', async () => {
     const rig = fakeRig([{ name: 'meter-1' }, { name: 'meter-2' }, { name: 'meter-3' }]);
     const executor = new FakeExecutor();
@@ -343,3 +376,18 @@ describe('interrupts', () => {
     expect(r.steps.map((s) => `${s.phase} ${s.status}`)).toEqual(['test interrupted', 'session interrupted']);
   });
 });
+
+function sixteen() {
+  return fakeRig(Array.from({ length: 16 }, (_, i) => ({ name: `meter-${i + 1}` })));
+}
+
+/** An executor whose registration step waits until `open()`: every device is inside a test at once. */
+function heldExecutor(): { executor: FakeExecutor; open: () => void } {
+  const executor = new FakeExecutor();
+  const g = gate();
+  executor.when('nms: expect-registration', async () => {
+    await g.promise;
+    return { status: 'passed' };
+  });
+  return { executor, open: g.open };
+}
