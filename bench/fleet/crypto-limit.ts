@@ -23,14 +23,22 @@ export interface CryptoRates {
   signVerifyPerSec: number;
 }
 
-export async function cryptoLimit(seconds: number): Promise<CryptoRates> {
+/** The bytes the NMS signs in a 2.03 (everything before its Signature TLV), and that 2.03's Signature TLV. */
+async function signedSample(): Promise<{ prefix: Uint8Array; sigTlv: ReturnType<typeof decodeTlvs>[number] }> {
   const signer = await NmsSigner.load(KEY, CERT);
-  const certPem = readFileSync(CERT, 'utf8');
   const sample = registrationResponsePayload({ reportSubscribe: { interval: 900, tlvids: [String(TLV.Uptime), String(TLV.WPANStatus)] }, sessionId: '5000', groupAssign: [] }, signer, Date.now());
   const sigTlv = decodeTlvs(sample).find((t) => t.type === TLV.Signature)!;
-  const prefix = sample.subarray(0, sigTlv.offset);
+  return { prefix: sample.subarray(0, sigTlv.offset), sigTlv };
+}
+
+export async function signedPrefix(): Promise<Uint8Array> {
+  return (await signedSample()).prefix;
+}
+
+export async function cryptoLimit(seconds: number): Promise<CryptoRates> {
+  const { prefix, sigTlv } = await signedSample();
   const key = await loadPrivateKeyPem(KEY);
-  const pub = publicKeyFrom(certPem);
+  const pub = publicKeyFrom(readFileSync(CERT, 'utf8'));
   const wrapper = decodeValue(sigTlv).value?.['value'];
   if (!(wrapper instanceof Uint8Array)) throw new Error('crypto bench: Signature TLV without value');
   const der = parseSignatureValue(wrapper).ecdsaDer;

@@ -1,14 +1,20 @@
 /**
- * A fleet bench worker thread: measures node:crypto on its core, or runs one shard (an NMS and
- * its meters). Driven by bench/fleet.ts's child process with messages, so every shard starts
+ * A fleet bench worker thread: measures node:crypto on its core, or the bare exchange
+ * (bare-exchange.ts), or runs one shard (an NMS and its meters). Driven by bench/fleet.ts's child process with messages, so every shard starts
  * sending at the same moment.
  */
 import { parentPort } from 'node:worker_threads';
+import { bareExchange, type BareRate } from './bare-exchange.js';
 import { cryptoLimit } from './crypto-limit.js';
 import { prepareShard, type Shard, type ShardOptions } from './shard.js';
 
-export type WorkerRequest = { op: 'crypto'; seconds: number } | { op: 'prepare'; shard: ShardOptions } | { op: 'go' };
-export type WorkerReply = { op: 'crypto'; rates: Awaited<ReturnType<typeof cryptoLimit>> } | { op: 'ready' } | { op: 'done'; result: import('./shard.js').ShardResult } | { op: 'error'; message: string };
+export type WorkerRequest = { op: 'crypto'; seconds: number } | { op: 'bare'; count: number } | { op: 'prepare'; shard: ShardOptions } | { op: 'go' };
+export type WorkerReply =
+  | { op: 'crypto'; rates: Awaited<ReturnType<typeof cryptoLimit>> }
+  | { op: 'bare'; rate: BareRate }
+  | { op: 'ready' }
+  | { op: 'done'; result: import('./shard.js').ShardResult }
+  | { op: 'error'; message: string };
 
 const port = parentPort;
 if (port === null) throw new Error('bench/fleet/worker.js is a worker thread, not a program');
@@ -25,6 +31,8 @@ async function handle(m: WorkerRequest): Promise<WorkerReply> {
   switch (m.op) {
     case 'crypto':
       return { op: 'crypto', rates: await cryptoLimit(m.seconds) };
+    case 'bare':
+      return { op: 'bare', rate: await bareExchange(m.count) };
     case 'prepare':
       shard = await prepareShard(m.shard);
       return { op: 'ready' };
