@@ -136,7 +136,7 @@ export class Firewall {
   }
 }
 
-const FORWARDED = ['frame', 'down', 'up', 'drop'] as const;
+const FORWARDED = ['down', 'up', 'drop'] as const;
 
 /**
  * A Link that passes everything through the firewall. open() and close() are the inner link's:
@@ -147,6 +147,15 @@ export class FirewalledLink extends EventEmitter implements Link {
     if (this.firewall.admitInbound(d)) this.emit('datagram', d);
   };
   private readonly forwarders = FORWARDED.map((ev) => [ev, (...args: unknown[]) => this.emit(ev, ...args)] as const);
+  private readonly onFrame = (f: unknown): void => void this.emit('frame', f);
+  // 'frame' is heard from the inner link only while someone here listens: a UDP link builds the
+  // IPv6 packet of each datagram only for a listener, and a fleet's NMS has none.
+  private readonly onNewListener = (ev: string | symbol): void => {
+    if (ev === 'frame' && this.listenerCount('frame') === 0) this.inner.on('frame', this.onFrame);
+  };
+  private readonly onRemoveListener = (ev: string | symbol): void => {
+    if (ev === 'frame' && this.listenerCount('frame') === 0) this.inner.off('frame', this.onFrame);
+  };
 
   constructor(
     readonly inner: Link,
@@ -155,6 +164,8 @@ export class FirewalledLink extends EventEmitter implements Link {
     super();
     inner.on('datagram', this.onDatagram);
     for (const [ev, fn] of this.forwarders) inner.on(ev, fn);
+    this.on('newListener', this.onNewListener);
+    this.on('removeListener', this.onRemoveListener);
   }
 
   get name(): string {
@@ -188,5 +199,6 @@ export class FirewalledLink extends EventEmitter implements Link {
   detach(): void {
     this.inner.off('datagram', this.onDatagram);
     for (const [ev, fn] of this.forwarders) this.inner.off(ev, fn);
+    this.inner.off('frame', this.onFrame);
   }
 }

@@ -32,4 +32,27 @@ describe('FirewalledLink and raw packets', () => {
     expect(() => wrapped.sendRaw(Uint8Array.from([0x60]))).toThrow('nms: cannot send a raw IPv6 packet: an in-memory pair carries datagrams, not IPv6 packets');
     expect(inner.sent).toEqual([]);
   });
+
+  test("listens for the inner link's frames only while someone listens here (a UDP link builds each frame's packet only for a listener)", () => {
+    const [inner] = MemoryLink.pair(['nms', 'mesh']);
+    const wrapped = new Firewall(61628).wrap(inner);
+    expect(inner.listenerCount('frame')).toBe(0);
+    const seen: unknown[] = [];
+    const a = (f: unknown): void => void seen.push(['a', f]);
+    const b = (f: unknown): void => void seen.push(['b', f]);
+    wrapped.on('frame', a);
+    wrapped.on('frame', b);
+    expect(inner.listenerCount('frame')).toBe(1);
+    inner.emit('frame', 1);
+    wrapped.off('frame', a);
+    expect(inner.listenerCount('frame')).toBe(1);
+    inner.emit('frame', 2);
+    wrapped.off('frame', b);
+    expect(inner.listenerCount('frame')).toBe(0);
+    inner.emit('frame', 3);
+    expect(seen).toEqual([['a', 1], ['b', 1], ['b', 2]]);
+    wrapped.on('frame', a);
+    wrapped.detach();
+    expect(inner.listenerCount('frame')).toBe(0);
+  });
 });
