@@ -49,12 +49,36 @@ function hex16(v: number): string {
   return HEX[v >> 12]! + HEX[(v >> 8) & 15]! + HEX[(v >> 4) & 15]! + HEX[v & 15]!;
 }
 
+/** Text → canonical text, for canonicalIpv6. */
+const canonical = new Map<string, string>();
+/** Text → bytes (copied out: callers may change theirs), for parseIpv6Address. */
+const parsed = new Map<string, Uint8Array>();
+/**
+ * A link, a rig or a fleet names a handful of addresses in every datagram it handles: parsing and
+ * formatting each anew was a sixth of a fleet meter's allocations. Only valid text is kept, and a
+ * full table starts over, so odd input cannot grow it.
+ */
+const REMEMBERED = 4096;
+
+function remember<V>(table: Map<string, V>, text: string, value: V): void {
+  if (table.size >= REMEMBERED) table.clear();
+  table.set(text, value);
+}
+
 /**
  * Parses any RFC 4291 text form (with `::`, upper case, leading zeros, a trailing dotted quad) into
  * 16 bytes. Zone ids (`%eth0`) are refused: strip them first where a socket API adds them.
  * Throws TypeError naming the text: addresses come from configs and callers, not from the wire.
  */
 export function parseIpv6Address(text: string): Uint8Array {
+  const known = parsed.get(text);
+  if (known !== undefined) return known.slice();
+  const bytes = parseText(text);
+  remember(parsed, text, bytes.slice());
+  return bytes;
+}
+
+function parseText(text: string): Uint8Array {
   const fail = (why: string): never => {
     throw new TypeError(`not an IPv6 address: ${JSON.stringify(text)} (${why})`);
   };
@@ -107,5 +131,9 @@ export function sameAddress(a: Uint8Array, b: Uint8Array, aOff = 0): boolean {
 
 /** Text in, canonical text out (throws TypeError on bad text). */
 export function canonicalIpv6(text: string): string {
-  return formatIpv6(parseIpv6Address(text));
+  const known = canonical.get(text);
+  if (known !== undefined) return known;
+  const out = formatIpv6(parseIpv6Address(text));
+  remember(canonical, text, out);
+  return out;
 }

@@ -162,6 +162,11 @@ export function encodeTlv(tlv: TlvInput, opts: TlvEncodeOptions): Uint8Array {
   return encodeTlvs([tlv], opts);
 }
 
+/** The bytes encodeTlv would give `tlv`, without encoding it (throws as it would on a length the style cannot frame). */
+export function encodedTlvSize(tlv: TlvInput, opts: TlvEncodeOptions): number {
+  return headerSize(tlv, (opts.vendorLayout ?? 'agent') === 'agent') + lengthWidth(tlv, opts.lengthStyle) + tlv.value.length;
+}
+
 function headerSize(t: TlvInput, agentVendor: boolean): number {
   let n = varintSize(t.type);
   if (t.type === TLV.Vendor && agentVendor && t.vendor) {

@@ -18,7 +18,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Datagram } from '../../../drivers/link/types.js';
-import { encodeTlvs, type TlvInput } from '../../../harness/csmp/tlv.js';
+import { encodedTlvSize, encodeTlvs, type TlvInput } from '../../../harness/csmp/tlv.js';
 import { decodeValue, encodeValue } from '../../../harness/csmp/value.js';
 import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import { buildAck, buildPost, CON, Code, NON, parseRequest, parseResponse, text, type AgentRequest } from './agent-coap.js';
@@ -691,7 +691,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     let size = 0;
     const out: TlvInput[] = [];
     for (const t of tlvs) {
-      const n = encodeTlvs([t], { lengthStyle: 'agent' }).length;
+      const n = encodedTlvSize(t, { lengthStyle: 'agent' });
       if (size + n > budget) break;
       size += n;
       out.push(t);

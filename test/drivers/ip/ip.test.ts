@@ -37,6 +37,18 @@ describe('IPv6 address text', () => {
     },
   );
 
+  test('text seen again gives the same answer, and bytes of its own each time (a caller may change them)', () => {
+    const first = parseIpv6Address('2001:DB8::A');
+    first.fill(0xff);
+    expect(toHex(parseIpv6Address('2001:DB8::A'))).toBe('20010db8000000000000000000000000'.slice(0, 30) + '0a');
+    expect(canonicalIpv6('2001:DB8::A')).toBe('2001:db8::a');
+    expect(canonicalIpv6('2001:DB8::A')).toBe('2001:db8::a');
+    for (let i = 0; i < 2; i++) {
+      expect(() => parseIpv6Address('1::2::3')).toThrow('not an IPv6 address: "1::2::3" ("::" appears more than once)');
+      expect(() => canonicalIpv6('1::2::3')).toThrow(TypeError);
+    }
+  });
+
   test('16 bytes -> text -> 16 bytes, and the text is what the WHATWG URL serializer (RFC 5952) gives', () => {
     const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
     fc.assert(

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { DecodeError } from '../../../core/errors.js';
-import { decodeTlvs, encodeTlvs, scanTlvs, type Tlv } from '../../../harness/csmp/tlv.js';
+import { decodeTlvs, encodedTlvSize, encodeTlv, encodeTlvs, scanTlvs, type Tlv } from '../../../harness/csmp/tlv.js';
 import { expectDecodeError } from '../../support/errors.js';
 import {
   GET_INTERFACEMETRICS_PAYLOAD,
@@ -190,5 +191,32 @@ describe('encodeTlvs length styles', () => {
   it('preserve keeps a wider length but never a too narrow one', () => {
     expect(toHex(encodeTlvs([{ type: 22, value: value(1), lengthBytes: 3 }], { lengthStyle: 'preserve' }))).toBe('16818000aa');
     expect(toHex(encodeTlvs([{ type: 22, value: value(200), lengthBytes: 1 }], { lengthStyle: 'preserve' }).subarray(0, 3))).toBe('16c801');
+  });
+});
+
+describe('encodedTlvSize', () => {
+  const styles = ['minimal', 'agent', 'preserve'] as const;
+  const tlvArb = fc.record({
+    type: fc.oneof(fc.constant(127), fc.integer({ min: 0, max: 2 ** 21 })),
+    vendor: fc.option(fc.record({ pen: fc.integer({ min: 0, max: 2 ** 28 }), vendorType: fc.integer({ min: 0, max: 2 ** 14 }) }), { nil: undefined }),
+    value: fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 16380, max: 16390 }).map((n) => new Uint8Array(n))),
+    lengthBytes: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+  });
+
+  test('is the length encodeTlv gives, in every style and vendor layout, and throws where it throws for a length', () => {
+    fc.assert(
+      fc.property(tlvArb, fc.constantFrom(...styles), fc.constantFrom('agent' as const, 'draft' as const), (t, lengthStyle, vendorLayout) => {
+        const opts = { lengthStyle, vendorLayout };
+        let encoded: Uint8Array | Error;
+        try {
+          encoded = encodeTlv(t, opts);
+        } catch (e) {
+          encoded = e as Error;
+        }
+        if (!(encoded instanceof Error)) expect(encodedTlvSize(t, opts)).toBe(encoded.length);
+        else if (encoded.message.startsWith('agent length style')) expect(() => encodedTlvSize(t, opts)).toThrow(encoded.message);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
