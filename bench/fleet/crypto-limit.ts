@@ -6,7 +6,7 @@
  */
 import { sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { decodeTlvs } from '../../harness/csmp/tlv.js';
+import { decodeTlvs, type Tlv } from '../../harness/csmp/tlv.js';
 import { publicKeyFrom } from '../../harness/csmp/keys.js';
 import { loadPrivateKeyPem } from '../../harness/nms/key-file.js';
 import { TLV } from '../../harness/csmp/tlv-ids.js';
@@ -24,7 +24,7 @@ export interface CryptoRates {
 }
 
 /** The bytes the NMS signs in a 2.03 (everything before its Signature TLV), and that 2.03's Signature TLV. */
-async function signedSample(): Promise<{ prefix: Uint8Array; sigTlv: ReturnType<typeof decodeTlvs>[number] }> {
+async function signedSample(): Promise<{ prefix: Uint8Array; sigTlv: Tlv }> {
   const signer = await NmsSigner.load(KEY, CERT);
   const sample = registrationResponsePayload({ reportSubscribe: { interval: 900, tlvids: [String(TLV.Uptime), String(TLV.WPANStatus)] }, sessionId: '5000', groupAssign: [] }, signer, Date.now());
   const sigTlv = decodeTlvs(sample).find((t) => t.type === TLV.Signature)!;

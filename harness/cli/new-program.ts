@@ -12,21 +12,23 @@ export function newProgram(): Command {
     .name('hil')
     .description('csmp-hil: hardware-in-the-loop tests for CSMP radios and meters, playing the FND head-end')
     .showHelpAfterError();
-  // Commander rejects on bad usage with exit 1; the harness reserves 1 for "tests failed", so usage
-  // errors exit 2 like every other "could not run" condition.
   program.exitOverride();
   return program;
 }
 
+/** Usage errors exit 2: a typo in a CI job must not read as a firmware regression (exit 1). */
+export const USAGE_EXIT_CODE = 2;
+
 /**
- * Parses argv; a usage error exits 2 (the harness reserves 1 for "tests failed"), help 0, once
- * commander's message is written out (an immediate exit drops what is queued for a pipe).
+ * Parses argv for a program whose commander complaints are thrown (exitOverride). Help and
+ * --version exit 0, every other complaint is a usage error; either way once commander's message
+ * is written out (an immediate exit drops what is queued for a pipe).
  */
 export async function parseUsage(program: Command, argv: readonly string[]): Promise<void> {
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(argv as string[]);
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
-    exitAfterOutput(e.exitCode === 0 ? 0 : 2);
+    exitAfterOutput(e.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
   }
 }

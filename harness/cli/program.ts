@@ -8,7 +8,7 @@
  * - commands that start something (a run, a bench, the virtual rig) keep the stop handling the
  *   entry installed and watch their parent process; the others get default signal behaviour back.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../app/defaults.js';
@@ -33,12 +33,12 @@ import { registerVerify } from './commands/verify.js';
 import { registerWireshark } from './commands/wireshark.js';
 import { addHelpTexts, PROGRAM_HELP } from './help.js';
 import { exitAfterOutput } from './exit-after-output.js';
+import { parseUsage } from './new-program.js';
 
 /** Commands that start a run, a bench or the virtual rig: they stop the orderly way on a signal. */
 export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor', 'extcap']);
 
-/** Usage errors exit 2: a typo in a CI job must not read as a firmware regression (exit 1). */
-export const USAGE_EXIT_CODE = 2;
+export { USAGE_EXIT_CODE } from './new-program.js';
 
 /**
  * Commands that open ports end by exiting with their code: a board driver or a library timer left
@@ -89,14 +89,7 @@ export function buildProgram(stop: ProcessStop, onStarting: () => void = () => {
 }
 
 export async function runCli(argv: readonly string[], stop: ProcessStop, onStarting?: () => void): Promise<void> {
-  const program = buildProgram(stop, onStarting);
-  try {
-    await program.parseAsync(argv as string[]);
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    // Help and --version are exit 0; every other complaint of commander's is a usage error.
-    exitAfterOutput(e.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
-  }
+  await parseUsage(buildProgram(stop, onStarting), argv);
 }
 
 function packageVersion(): string {

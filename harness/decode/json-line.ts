@@ -15,7 +15,7 @@ import { isDateMs, isoTime, type MessageContext } from './render.js';
 export function renderJsonLine(m: CsmpMessage, ctx: MessageContext = {}): string {
   const w = new ByteWriter();
   writeJsonLine(w, m, ctx);
-  return w.bytes().toString('utf8');
+  return w.toString();
 }
 
 export function writeJsonLine(w: ByteWriter, m: CsmpMessage, ctx: MessageContext): void {
