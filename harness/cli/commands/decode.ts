@@ -178,18 +178,18 @@ class CaptureDecoder {
 
   /** After each chunk: the workers' finished output handed to the sink, at most a window left in flight. */
   async drain(): Promise<void> {
-    if (!this.pool) return;
-    this.pool.send();
-    await this.pool.settle(this.pool.window, (b) => this.sink.bytes(b));
+    if (this.pool) await this.handOver(this.pool, this.pool.window);
   }
 
   /** Every frame read so far decoded and handed to the sink, then the tally if one was asked for. */
   async finish(): Promise<void> {
-    if (this.pool) {
-      this.pool.send();
-      await this.pool.settle(0, (b) => this.sink.bytes(b));
-    }
+    if (this.pool) await this.handOver(this.pool, 0);
     if (this.tally) this.sink.line(this.opts.json ? JSON.stringify(this.tally.json()) : this.tally.text());
+  }
+
+  private async handOver(pool: DecodePool, inFlight: number): Promise<void> {
+    pool.send();
+    await pool.settle(inFlight, (b) => this.sink.bytes(b));
   }
 
   async close(): Promise<void> {
