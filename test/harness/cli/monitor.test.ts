@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipLink } from '../../../drivers/link/slip-link.js';
@@ -85,7 +85,7 @@ describe('hil monitor', () => {
     const path = join(dir, 'dongle-c');
     let pty = await PtyPair.open({ link: path });
     const firstNode = realpathSync(path);
-    let squatter: PtyPair | undefined;
+    const squatters: PtyPair[] = [];
     const wire = Buffer.concat(packets.map((p) => slipEncode(p)));
     const m = monitor([path, '--frames', '4', '--stats', '0'], { TMPDIR: dir });
     try {
@@ -96,9 +96,17 @@ describe('hil monitor', () => {
       await pty.close();
       await until(() => m.stderr().includes(`${path}: down (`), 20_000, `the monitor to see the loss (stderr: ${m.stderr()})`);
       expect(m.stderr()).not.toContain(`${path}: up`);
-      // Another tty takes the freed node first, so the replugged dongle cannot come back on it.
-      squatter = await PtyPair.open();
-      pty = await PtyPair.open({ link: path });
+      // The replugged dongle must come back on another tty node. The kernel hands out the lowest
+      // free node and other tests free theirs at any time, so a pty that lands on the old node is
+      // kept open (it squats there) and another is tried; the path is published only then.
+      const staging = join(dir, 'dongle-c.next');
+      for (let tries = 0; ; tries++) {
+        const next = await PtyPair.open({ link: staging });
+        if (next.ttyPath !== firstNode) { pty = next; break; }
+        squatters.push(next);
+        expect(tries).toBeLessThan(8);
+      }
+      renameSync(staging, path);
       expect(realpathSync(path)).not.toBe(firstNode);
       await until(() => m.stderr().includes(`${path}: up`), 30_000, `the monitor to reconnect (stderr: ${m.stderr()})`);
       pty.write(wire);
@@ -111,7 +119,7 @@ describe('hil monitor', () => {
     } finally {
       m.child.kill('SIGKILL');
       await pty.close();
-      await squatter?.close();
+      await Promise.all(squatters.map((q) => q.close()));
     }
   });
 });
