@@ -64,7 +64,10 @@ test('a live holder refuses the lease and nothing is left half-taken', async () 
     );
     expect(existsSync(lockOf(0))).toBe(false);
   } finally {
+    // Waited for, so the next test file in this worker does not start beside a child still exiting.
+    const exited = new Promise((res) => live.once('exit', res));
     live.kill();
+    await exited;
   }
 });
 
@@ -102,7 +105,10 @@ test('a device lock file of an earlier csmp-hil (<eui64>.lock content) is still 
     writeFileSync(lockOf(0), JSON.stringify({ pid: live.pid, host: hostname(), rig: 'old', device: 'meter-1', since: 'x' }));
     await expect(DeviceLocks.acquire(store, 'fake-rig', rig.devices)).rejects.toThrow(`in use by ?@${hostname()} pid ${live.pid} since x, lease until never: rig old`);
   } finally {
+    // Waited for, so the next test file in this worker does not start beside a child still exiting.
+    const exited = new Promise((res) => live.once('exit', res));
     live.kill();
+    await exited;
   }
 });
 
