@@ -81,8 +81,11 @@ describe('hil wireshark --extcap', () => {
     const exited = new Promise<number | null>((resolve) => tshark.on('close', (code) => resolve(code)));
     const locks = join(home, 'tmp', 'csmp-hil-locks');
     try {
-      // The extcap holds the port's lease once its tap is open: from then on no byte is missed.
-      await until(() => existsSync(locks) && readdirSync(locks).length > 0, 60_000, `the extcap to open the dongle (tshark: ${stderr})`);
+      // The extcap leases the port before it opens it, and opening a tty flushes what waits in it
+      // (serialport's tcflush, then the line settings): the bytes go once the tty's speed reads
+      // the 115200 the extcap sets (a pty starts at 38400), that is, after the flush.
+      await until(() => existsSync(locks) && readdirSync(locks).length > 0, 60_000, `the extcap to lease the dongle (tshark: ${stderr})`);
+      await until(() => spawnSync('stty', ['-F', pty.ttyPath, 'speed'], { encoding: 'utf8' }).stdout.trim() === '115200', 60_000, `the extcap to open the dongle (tshark: ${stderr})`);
       pty.write(Buffer.concat([...packets, ...packets].map((p) => slipEncode(p))));
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000).unref())]);
       expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });

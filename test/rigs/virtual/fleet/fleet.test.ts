@@ -1,4 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { decodeCoap, encodeCoap } from '../../../../harness/coap/message.js';
 import { startFleet, type Fleet } from '../../../../rigs/virtual/fleet/fleet.js';
 import { tlvBytes } from '../support/nms-signer.js';
@@ -18,6 +20,13 @@ async function loopbackNms(): Promise<{ socket: Socket; port: number; reports: M
     else reports.set(rinfo.port, (reports.get(rinfo.port) ?? 0) + 1);
   });
   return { socket, port: socket.address().port, reports };
+}
+
+/** Heap in use after a full collection (the gc function exposed for this process). */
+function retainedHeap(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed;
 }
 
 describe('fleet mode: many meters on UDP loopback in one process', () => {
@@ -64,11 +73,15 @@ describe('fleet mode: many meters on UDP loopback in one process', () => {
 
   test('memory per meter stays small', async () => {
     nms = await loopbackNms();
-    const before = process.memoryUsage().heapUsed;
+    // What a meter keeps, not the garbage its start-up left for the collector: heapUsed read
+    // without a collection first moved with the GC's timing (24,848 B on a loaded CI host,
+    // against 24 KiB then).
+    const before = retainedHeap();
     const n = 2000;
     fleet = await startFleet({ count: n, nms: { address: '::1', port: nms.port }, basePort: 0, timeScale: 1, regInterval: { min: 3600, max: 7200 } });
-    const perMeter = (process.memoryUsage().heapUsed - before) / n;
-    expect(perMeter).toBeLessThan(24 * 1024);
+    const perMeter = (retainedHeap() - before) / n;
+    // About 6.9 KB a meter retained on this machine: a bound with room, that a leak of a buffer a meter would cross.
+    expect(perMeter).toBeLessThan(12 * 1024);
     expect(fleet.states().registering).toBe(n);
   });
 });
