@@ -4,9 +4,8 @@
  * step kind (actions/, expectations/); this file only dispatches and decides what a failure says.
  *
  * What a failure says: expected, seen, likely cause, fix. The likely cause comes from the
- * expectation's `otherwise` when the suite gives one (a firmware defect, usually); otherwise from
- * a reboot the device did on its own during the test, when there was one (unasked-reboot.ts), or
- * else the troubleshooting flowchart walked against the device (explain.ts).
+ * expectation's `otherwise` when the suite gives one (a firmware defect, usually); otherwise
+ * explain.ts finds it (the device's own reboot, or the troubleshooting flowchart's verdict).
  */
 import { ConfigError } from '../../core/errors.js';
 import type { Step, StepName, StepParamsByName } from '../config/steps.js';
@@ -38,8 +37,7 @@ import { expectSlot } from './expectations/expect-slot.js';
 import { expectState } from './expectations/expect-state.js';
 import { expectTransfer } from './expectations/expect-transfer.js';
 import { expectValue } from './expectations/expect.js';
-import { explainByFlowchart } from './explain.js';
-import { explainByUnaskedReboot } from './unasked-reboot.js';
+import { explainFailure } from './explain.js';
 import { StepFailure } from './outcome.js';
 import type { StepHandler, StepLimits, StepRun } from './step-run.js';
 
@@ -111,7 +109,7 @@ export class CsmpStepExecutor implements StepExecutor {
       else throw e;
     }
     if (out.status === 'failed' && out.likelyCause === undefined && this.diagnoseOnFailure) {
-      out = (await explainByUnaskedReboot(out, run)) ?? (await explainByFlowchart(out, run));
+      out = await explainFailure(out, run);
     }
     return out;
   }

@@ -4,6 +4,8 @@
  * - a request nobody answered: the answers seen on the wire tell a device answering from or to
  *   the wrong address (the load-balancer case) from one losing some requests and answering
  *   others (a lossy mesh) — failUnanswered;
+ * - a failure on a device that rebooted on its own during the test: that reboot, read from its
+ *   Uptime — unasked-reboot.ts;
  * - any other failure: the troubleshooting flowchart is walked against the device, and its
  *   branch, evidence, cause and fix are reported — explainByFlowchart. That is what makes a
  *   baseline test against a broken meter name the branch.
@@ -21,6 +23,7 @@ import { diagnoseDevice, evidenceLines } from './diagnosis.js';
 import { fail } from './outcome.js';
 import { strayAnswers } from './seen.js';
 import { remainingMs, type StepRun } from './step-run.js';
+import { explainByUnaskedReboot } from './unasked-reboot.js';
 import { abortable } from './waits.js';
 
 /** The flowchart for the step's device, within the attempt's window, reading its configuration on the console when it can. */
@@ -41,8 +44,13 @@ export function walkFlowchart({ bench, ctx, attempt }: StepRun, budgetMs: number
   );
 }
 
+/** A failure without a known cause: the device's own reboot when there was one, else the flowchart's verdict. */
+export async function explainFailure(out: StepOutcome, run: StepRun): Promise<StepOutcome> {
+  return (await explainByUnaskedReboot(out, run)) ?? (await explainByFlowchart(out, run));
+}
+
 /** A failure without a known cause gets the flowchart's branch, evidence, cause and fix. */
-export async function explainByFlowchart(out: StepOutcome, run: StepRun): Promise<StepOutcome> {
+async function explainByFlowchart(out: StepOutcome, run: StepRun): Promise<StepOutcome> {
   const budget = Math.min(run.limits.diagnosisBudgetMs, remainingMs(run) - 500);
   if (budget < 1000) return out;
   let d: Diagnosis;

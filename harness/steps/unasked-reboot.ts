@@ -12,16 +12,13 @@
  * this test (a silent device gets its verdict from the flowchart's liveness probe, within the step).
  */
 import { formatDuration } from '../../core/duration.js';
+import { readBoot } from '../nms/transfer/reboot.js';
 import type { StepOutcome } from '../runner/executor.js';
 import { uptimeSlackS } from './crash-class.js';
-import { snapshotDevice } from './crash-probe.js';
 import { remainingMs, type StepRun } from './step-run.js';
 
 /** Real ms the Uptime read may take: it is a check on a device that answered in this test. */
 const UPTIME_READ_MS = 1500;
-
-export const UNASKED_REBOOT_CAUSE =
-  'The device restarted by itself (a watchdog reset, a crash or a brown-out) while the test ran: what the test checked after that saw a fresh boot, not the state the test had set up.';
 
 /**
  * The failure explained by a reboot nobody asked for during the test; undefined when there was
@@ -30,35 +27,36 @@ export const UNASKED_REBOOT_CAUSE =
 export async function explainByUnaskedReboot(out: StepOutcome, run: StepRun, answered = false): Promise<StepOutcome | undefined> {
   const { bench, ctx, attempt } = run;
   const dev = ctx.device.name;
+  const start = attempt.window.atMs;
   const heard = bench.nms.devices.get(dev)?.lastHeardAt;
-  if (!answered && attempt.reply === undefined && attempt.reads.size === 0 && !(heard !== undefined && heard >= attempt.window.atMs)) return undefined;
+  if (!answered && attempt.reply === undefined && attempt.reads.size === 0 && !(heard !== undefined && heard >= start)) return undefined;
   const timeoutMs = Math.min(run.limits.requestTimeoutMs, remainingMs(run) - 250, UPTIME_READ_MS);
   if (timeoutMs < 50) return undefined;
-  const snap = await snapshotDevice(bench, ctx.device, timeoutMs);
-  if (snap?.uptimeS === undefined) return undefined;
-  const readAt = snap.answeredAt ?? snap.at;
-  const bootAt = readAt - snap.uptimeS * 1000;
-  if (bootAt < attempt.window.atMs) return undefined;
+  const boot = await bench.sources.around(dev, () => readBoot(bench, dev, bench.toClockMs(timeoutMs)));
+  if (!boot) return undefined;
+  // The earliest the boot can have been, less the drift a device clock gathers over its Uptime.
+  const readAt = bench.clock.now();
+  const bootAt = boot.earliest + uptimeSlackS((readAt - boot.earliest) / 1000) * 1000;
+  if (bootAt < start) return undefined;
   const asked = bench.restartsOf(dev).filter((r) => r <= bootAt);
   const lastAsked = asked.length ? asked[asked.length - 1]! : -Infinity;
   const events = bench.nms.events.find((e) => e.device === dev);
-  const slackMs = uptimeSlackS((readAt - attempt.window.atMs) / 1000) * 1000;
-  const registered = events.filter((e) => e.name === 'registrationSuccess' && e.at >= lastAsked && e.at + slackMs < bootAt).at(-1);
+  const registered = events.filter((e) => e.name === 'registrationSuccess' && e.at >= lastAsked && e.at < bootAt).at(-1);
   if (!registered) return undefined;
-  const anew = events.find((e) => e.name === 'registrationRequest' && e.at >= bootAt - slackMs);
-  const start = attempt.window.atMs;
+  const anew = events.find((e) => e.name === 'registrationRequest' && e.at >= boot.earliest);
   const into = (ms: number): string => (ms < start ? `${formatDuration(Math.round(start - ms))} before the test began` : `${formatDuration(Math.round(ms - start))} into the test`);
   const again = anew ? `; it registered anew ${into(anew.at)}` : '; it had not registered anew when read';
   return {
     ...out,
-    message: `${out.message} — the device rebooted on its own during this test, about ${into(bootAt)} (no power cycle, console reboot or load asked for)`,
+    message: `${out.message} — the device rebooted on its own during this test, about ${into(boot.latest)} (no power cycle, console reboot or load asked for)`,
     seen: [
       out.seen,
-      `reboot: Uptime ${snap.uptimeS} s when read ${into(readAt)}, so it booted after its registration completed ${into(registered.at)}${again}`,
+      `reboot: Uptime ${Math.round((readAt - boot.latest) / 1000)} s when read ${into(readAt)}, so it booted after its registration completed ${into(registered.at)}${again}`,
     ]
       .filter((l) => l !== undefined && l !== '')
       .join('\n'),
-    likelyCause: UNASKED_REBOOT_CAUSE,
+    likelyCause:
+      'The device restarted by itself (a watchdog reset, a crash or a brown-out) while the test ran: what the test checked after that saw a fresh boot, not the state the test had set up.',
     fix: "Read this test's console log across the reset (the watchdog's or crash handler's output) and give the firmware team the pcap: the frames before the device fell silent are what it was doing when it reset.",
   };
 }
