@@ -21,4 +21,9 @@ export default {
   testTimeout: 30000,
   // Pty and socket tests share two cores with CI; two workers keeps them from starving each other.
   maxWorkers: 2,
+  // A worker's heap grows with every file it runs (600 MB used, 1 GB resident after 65 files), and
+  // tearing down the heap of a whole run's worth outlasts the 500 ms Jest grants a worker to exit:
+  // it killed them and warned of a leak no test has (their 'exit' fired within 2 ms; no handle was
+  // left). A worker whose heap passes this after a file is replaced before its next one.
+  workerIdleMemoryLimit: '512MB',
 };
