@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rigSchema } from '../config/rig-schema.js';
-import type { JsonSchema } from '../config/steps.js';
+import type { JsonSchema } from '../config/step-kit.js';
 import { suiteSchema } from '../config/suite-schema.js';
 import { virtualSectionSchema } from '../../rigs/virtual/config.js';
 

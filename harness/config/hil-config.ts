@@ -15,7 +15,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { readConfigText } from './config-text.js';
 import { explainSchemaErrors } from './schema-errors.js';
-import type { JsonSchema } from './steps.js';
+import type { JsonSchema } from './step-kit.js';
 import { compileSchema } from './validator.js';
 import { YamlSource } from './yaml-source.js';
 

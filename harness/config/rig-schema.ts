@@ -1,5 +1,5 @@
 import { DURATION_PATTERN } from '../../core/duration.js';
-import type { JsonSchema } from './steps.js';
+import type { JsonSchema } from './step-kit.js';
 
 export const CSMP_PORT = 61628;
 /** Agents answer on 61628; some meter firmware listens for the NMS on 61624 instead. */

@@ -1,5 +1,7 @@
 import { DURATION_PATTERN } from '../../core/duration.js';
-import { DIAGNOSIS_BRANCHES, stepSchema, type JsonSchema } from './steps.js';
+import { DIAGNOSIS_BRANCHES } from './expectation-steps.js';
+import { stepSchema } from './steps.js';
+import type { JsonSchema } from './step-kit.js';
 
 /**
  * What a suite may name as its branch: a branch of the registration troubleshooting flowchart, or

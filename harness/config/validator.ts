@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { JsonSchema } from './steps.js';
+import type { JsonSchema } from './step-kit.js';
 
 /** Compiled once per schema: compiling is the slow part of ajv, validating is cheap. */
 const cache = new WeakMap<JsonSchema, ValidateFunction>();

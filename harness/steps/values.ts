@@ -9,7 +9,7 @@
 import { formatValue } from '../csmp/format.js';
 import { toHex } from '../../core/bytes.js';
 import type { FieldMap } from '../csmp/value.js';
-import type { ExpectParams } from '../config/steps.js';
+import type { ExpectParams } from '../config/expectation-steps.js';
 
 export type Row = FieldMap;
 

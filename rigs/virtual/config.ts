@@ -24,7 +24,7 @@ import { dirname, resolve } from 'node:path';
 import { fromHex } from '../../core/bytes.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Rig } from '../../harness/config/rig.js';
-import type { JsonSchema } from '../../harness/config/steps.js';
+import type { JsonSchema } from '../../harness/config/step-kit.js';
 import { compileSchema } from '../../harness/config/validator.js';
 import type { StoredSlot } from './board/firmware-slots.js';
 import { FAULTS, isFaultName, type FaultName, type FaultOptions } from './meter/faults.js';

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../../../core/errors.js';
 import { ConsoleCommandError } from '../../../drivers/console/errors.js';
-import type { ConsoleParams } from '../../config/steps.js';
+import type { ConsoleParams } from '../../config/action-steps.js';
 import { markNewBoot } from '../attempt-memory.js';
 import { consoleCommand } from '../device-control.js';
 import { fail } from '../outcome.js';

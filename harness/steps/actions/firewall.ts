@@ -1,5 +1,5 @@
 /** `firewall: drop inbound|outbound | allow`: the NMS host firewall's rule for this device only. */
-import type { FirewallParams } from '../../config/steps.js';
+import type { FirewallParams } from '../../config/action-steps.js';
 import type { StepRun } from '../step-run.js';
 
 export async function firewall(p: FirewallParams, { bench, ctx }: StepRun): Promise<void> {

@@ -6,7 +6,7 @@
  * expect-slot's `running-before-load`.
  */
 import { formatDuration } from '../../../core/duration.js';
-import type { ImageRefParams, LoadParams } from '../../config/steps.js';
+import type { ImageRefParams, LoadParams } from '../../config/firmware-steps.js';
 import { FIRMWARE_RESPONSE } from '../../csmp/firmware-response.js';
 import { cancelLoad as sendCancel, requestLoad, setBackup as sendSetBackup } from '../../nms/transfer/commands.js';
 import { firmwareMemory } from '../firmware-memory.js';

@@ -1,5 +1,5 @@
 /** `get: <tlv>[/index]`: reads a TLV; an error answer fails the step unless expect-reply judges it next. */
-import type { GetParams } from '../../config/steps.js';
+import type { GetParams } from '../../config/action-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { tlvLines } from '../outcome.js';
 import { readTlv } from '../read-tlv.js';

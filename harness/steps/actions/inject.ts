@@ -15,7 +15,7 @@ import { ConfigError } from '../../../core/errors.js';
 import { buildUdpPacket } from '../../../drivers/ip/packet.js';
 import { RawSendUnsupportedError } from '../../../drivers/link/errors.js';
 import type { Link } from '../../../drivers/link/types.js';
-import type { InjectParams } from '../../config/steps.js';
+import type { InjectParams } from '../../config/action-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import type { StepRun } from '../step-run.js';
 import { answerTo, judgeAnswer } from './inject-answer.js';

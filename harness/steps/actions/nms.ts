@@ -3,7 +3,7 @@
  * about the device — waits for its registration, or forgets and knows it again.
  */
 import { formatDuration } from '../../../core/duration.js';
-import type { NmsParams } from '../../config/steps.js';
+import type { NmsParams } from '../../config/action-steps.js';
 import { EventTimeoutError } from '../../nms/events.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { eventsSince } from '../attempt-memory.js';

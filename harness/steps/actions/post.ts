@@ -4,7 +4,7 @@
  * response code, for a NON POST (answered asynchronously) a CGMSNotification with code 3.
  */
 import { ConfigError } from '../../../core/errors.js';
-import type { PostParams } from '../../config/steps.js';
+import type { PostParams } from '../../config/action-steps.js';
 import type { TlvToBuild } from '../../csmp/payload.js';
 import { TLV } from '../../csmp/tlv-ids.js';
 import type { StepOutcome } from '../../runner/executor.js';

@@ -1,6 +1,6 @@
 /** `power: on|off|cycle`: switches the board through the rig's power control. */
 import { ConfigError } from '../../../core/errors.js';
-import type { PowerParams } from '../../config/steps.js';
+import type { PowerParams } from '../../config/action-steps.js';
 import { markNewBoot } from '../attempt-memory.js';
 import type { StepRun } from '../step-run.js';
 

@@ -1,5 +1,5 @@
 /** `reply-from: vip|fnd`: the NMS address the device's requests leave from (the load-balancer case). */
-import type { ReplyFromParams } from '../../config/steps.js';
+import type { ReplyFromParams } from '../../config/action-steps.js';
 import type { StepRun } from '../step-run.js';
 
 export async function replyFrom(p: ReplyFromParams, { bench, ctx }: StepRun): Promise<void> {

@@ -5,7 +5,7 @@
  * image is told to load this one back, and the step waits for it to register running it.
  */
 import { formatDuration } from '../../../core/duration.js';
-import type { ImageRefParams } from '../../config/steps.js';
+import type { ImageRefParams } from '../../config/firmware-steps.js';
 import { cancelLoad, requestLoad } from '../../nms/transfer/commands.js';
 import { waitForRegistration } from '../../nms/transfer/reboot.js';
 import { runningSlot } from '../../nms/transfer/slots.js';

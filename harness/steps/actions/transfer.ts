@@ -8,7 +8,7 @@
  * board is switched off — what the device wrote to flash is what a power loss leaves it.
  */
 import { ConfigError } from '../../../core/errors.js';
-import type { ImageSpec, TransferParams } from '../../config/steps.js';
+import type { ImageSpec, TransferParams } from '../../config/firmware-steps.js';
 import { buildImage } from '../../csmp/image/build.js';
 import { describeFirmwareResponse, firmwareResponseName } from '../../csmp/firmware-response.js';
 import { firmwareImage, type FirmwareImage } from '../../nms/transfer/image.js';

@@ -1,5 +1,5 @@
 /** `expect-answer: <name>`: the response code of the test's last firmware command (TLVs 71-74), by name. */
-import type { ExpectAnswerParams } from '../../config/steps.js';
+import type { ExpectAnswerParams } from '../../config/firmware-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { firmwareMemory } from '../firmware-memory.js';
 import { blameOtherwise } from '../outcome.js';

@@ -2,7 +2,7 @@
  * `expect-counter: { tlv, field, increases }`: a counter read now against its value at the test's
  * first read of that TLV (0 when the test did not read it before).
  */
-import type { ExpectCounterParams } from '../../config/steps.js';
+import type { ExpectCounterParams } from '../../config/expectation-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { blameOtherwise, fail, tlvLines } from '../outcome.js';
 import { readTlv } from '../read-tlv.js';

@@ -1,5 +1,5 @@
 /** `expect-diagnosis: <branch>`: where the troubleshooting flowchart ends for the device now. */
-import type { ExpectDiagnosisParams } from '../../config/steps.js';
+import type { ExpectDiagnosisParams } from '../../config/expectation-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { BRANCH_HEADLINE } from '../branches.js';
 import { evidenceLines } from '../diagnosis.js';

@@ -6,7 +6,7 @@
  */
 import { formatDuration } from '../../../core/duration.js';
 import { ConfigError } from '../../../core/errors.js';
-import type { ExpectEventParams } from '../../config/steps.js';
+import type { ExpectEventParams } from '../../config/expectation-steps.js';
 import { EVENT_TYPES, EventTimeoutError, type EventName, type NmsEvent } from '../../nms/events.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { eventsSince } from '../attempt-memory.js';

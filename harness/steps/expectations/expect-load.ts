@@ -5,7 +5,7 @@
  * Uptime) in that window; `never` watches the whole window and a little more for a registration.
  */
 import { formatDuration } from '../../../core/duration.js';
-import type { ExpectLoadParams } from '../../config/steps.js';
+import type { ExpectLoadParams } from '../../config/firmware-steps.js';
 import { EventTimeoutError } from '../../nms/events.js';
 import { loadWindow, readBoot, waitForRegistration } from '../../nms/transfer/reboot.js';
 import { firmwareSlots, runningSlot } from '../../nms/transfer/slots.js';

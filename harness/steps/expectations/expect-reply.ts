@@ -1,5 +1,5 @@
 /** `expect-reply: <code>`: the response code of the device's answer to the test's last get or post. */
-import type { ExpectReplyParams } from '../../config/steps.js';
+import type { ExpectReplyParams } from '../../config/expectation-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { blameOtherwise, tlvLines } from '../outcome.js';
 import type { StepRun } from '../step-run.js';

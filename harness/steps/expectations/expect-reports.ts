@@ -7,7 +7,7 @@
  * reboot loop (diagnosis/reboot-loop.ts) are the first of each boot, not its timer's: a failure.
  */
 import { formatDuration } from '../../../core/duration.js';
-import type { ExpectReportsParams } from '../../config/steps.js';
+import type { ExpectReportsParams } from '../../config/expectation-steps.js';
 import type { DeviceRecord } from '../../nms/device-state.js';
 import { rebootLoop } from '../../nms/diagnosis/reboot-loop.js';
 import type { StepOutcome } from '../../runner/executor.js';

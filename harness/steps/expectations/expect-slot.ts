@@ -6,7 +6,7 @@
  */
 import { sameBytes, toHex } from '../../../core/bytes.js';
 import { ConfigError } from '../../../core/errors.js';
-import type { ExpectSlotParams } from '../../config/steps.js';
+import type { ExpectSlotParams } from '../../config/firmware-steps.js';
 import { countBlocks } from '../../csmp/image/block-bitmap.js';
 import { describeSlot, runningSlot, type FirmwareSlotInfo } from '../../nms/transfer/slots.js';
 import type { StepOutcome } from '../../runner/executor.js';

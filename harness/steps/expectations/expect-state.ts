@@ -3,7 +3,7 @@
  * since the last power step, if there was one) and, with `for`, stays in it that long.
  */
 import { formatDuration } from '../../../core/duration.js';
-import type { ExpectStateParams } from '../../config/steps.js';
+import type { ExpectStateParams } from '../../config/expectation-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { blameOtherwise } from '../outcome.js';
 import { transitionsSeen } from '../seen.js';

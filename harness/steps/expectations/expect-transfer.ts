@@ -4,7 +4,7 @@
  * block sent before (its bitmap), and the transfer sent each block not sent before exactly once
  * and none of the others.
  */
-import type { ExpectTransferParams } from '../../config/steps.js';
+import type { ExpectTransferParams } from '../../config/firmware-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { firmwareMemory } from '../firmware-memory.js';
 import { blameOtherwise } from '../outcome.js';

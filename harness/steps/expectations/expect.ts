@@ -3,7 +3,7 @@
  * unless the test read that TLV before. `row` selects the one instance with given field values
  * (the running firmware slot); rig values (`${expected.firmwareVersion}`) are substituted.
  */
-import type { ExpectParams } from '../../config/steps.js';
+import type { ExpectParams } from '../../config/expectation-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
 import { blameOtherwise, fail, tlvLines } from '../outcome.js';
 import { readTlv } from '../read-tlv.js';

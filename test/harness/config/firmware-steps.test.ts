@@ -1,6 +1,6 @@
 /** The firmware steps of the vocabulary: their short forms, defaults, and the response names they accept. */
 import { ConfigError } from '../../../core/errors.js';
-import { FIRMWARE_RESPONSE_NAMES } from '../../../harness/config/steps.js';
+import { FIRMWARE_RESPONSE_NAMES } from '../../../harness/config/firmware-steps.js';
 import { parseSuite } from '../../../harness/config/suite.js';
 import { FIRMWARE_RESPONSE } from '../../../harness/csmp/firmware-response.js';
 
