@@ -1,11 +1,11 @@
 /**
  * Suite vocabulary for attacking a device on purpose (security and robustness suites): how a
  * `post` is signed when it should not verify, capturing and replaying a request, and a 2.03 the
- * NMS would never send by itself. steps.ts wires these into its step table.
+ * NMS would never send by itself. action-steps.ts wires these into the post, replay and
+ * registration-response steps.
  */
 import { parseDuration } from '../../core/duration.js';
-
-export type JsonSchema = Record<string, unknown>;
+import type { JsonSchema } from './step-kit.js';
 
 /** Kept in step with harness/csmp/der-mutation.ts (the config layer does not encode bytes). */
 export const DER_MUTATION_NAMES = ['truncated', 'trailing-bytes', 'non-minimal-r', 'long-form-length', 'r-zero', 's-at-least-n', 'non-minimal-s', 's-zero', 'r-at-least-n'] as const;
