@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runs jest on the given test paths while N processes spin on the CPU (default 2: one per core of
- * CI's machine), one jest worker: the suites' verdicts must not change when the harness and the
+ * CI's machine), jest in band: the suites' verdicts must not change when the harness and the
  * virtual rig are starved. A check that passes only on an idle machine, or a faulty model that
  * passes by luck when its timing slips, shows up here (issue 8, "stable under load").
  *
@@ -30,8 +30,10 @@ const stopHogs = () => spinners.forEach((h) => h.kill('SIGKILL'));
 process.on('exit', stopHogs);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { stopHogs(); process.exit(130); });
 
-console.log(`under-hogs: ${hogs} CPU hog(s) spinning; jest --maxWorkers=1 ${paths.join(' ')}`);
-const jest = spawn(process.execPath, ['node_modules/jest/bin/jest.js', '--maxWorkers=1', ...paths], {
+// In band, as --maxWorkers=1 alone ran it until jest.config.js set workerIdleMemoryLimit (with a
+// limit Jest always uses worker processes).
+console.log(`under-hogs: ${hogs} CPU hog(s) spinning; jest --runInBand ${paths.join(' ')}`);
+const jest = spawn(process.execPath, ['node_modules/jest/bin/jest.js', '--runInBand', ...paths], {
   stdio: 'inherit',
   env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
 });
