@@ -34,11 +34,14 @@ export async function explainByUnaskedReboot(out: StepOutcome, run: StepRun, ans
   if (timeoutMs < 50) return undefined;
   const boot = await bench.sources.around(dev, () => readBoot(bench, dev, bench.toClockMs(timeoutMs)));
   if (!boot) return undefined;
-  // The earliest the boot can have been, less the drift a device clock gathers over its Uptime.
+  // A device clock that lags makes its Uptime short and the boot look later than it was: only a
+  // boot whose earliest edge, moved earlier by that drift, is inside the test and after the
+  // registration is claimed; a restart the harness asked for up to the latest edge may be it.
   const readAt = bench.clock.now();
-  const bootAt = boot.earliest + uptimeSlackS((readAt - boot.earliest) / 1000) * 1000;
+  const slackMs = uptimeSlackS((readAt - boot.earliest) / 1000) * 1000;
+  const bootAt = boot.earliest - slackMs;
   if (bootAt < start) return undefined;
-  const asked = bench.restartsOf(dev).filter((r) => r <= bootAt);
+  const asked = bench.restartsOf(dev).filter((r) => r <= boot.latest + slackMs);
   const lastAsked = asked.length ? asked[asked.length - 1]! : -Infinity;
   const events = bench.nms.events.find((e) => e.device === dev);
   const registered = events.filter((e) => e.name === 'registrationSuccess' && e.at >= lastAsked && e.at < bootAt).at(-1);
@@ -51,7 +54,7 @@ export async function explainByUnaskedReboot(out: StepOutcome, run: StepRun, ans
     message: `${out.message} — the device rebooted on its own during this test, about ${into(boot.latest)} (no power cycle, console reboot or load asked for)`,
     seen: [
       out.seen,
-      `reboot: Uptime ${Math.round((readAt - boot.latest) / 1000)} s when read ${into(readAt)}, so it booted after its registration completed ${into(registered.at)}${again}`,
+      `reboot: Uptime ${boot.uptimeS} s when read ${into(readAt)}, so it booted after its registration completed ${into(registered.at)}${again}`,
     ]
       .filter((l) => l !== undefined && l !== '')
       .join('\n'),

@@ -63,14 +63,14 @@ export async function waitForRegistration(deps: RolloutDeps, device: string, opt
  * tightens it; undefined when the device did not answer (registered but silent to a GET: the
  * registration alone still says what it runs).
  */
-export async function readBoot(deps: RolloutDeps, device: string, timeoutMs: number): Promise<{ earliest: number; latest: number } | undefined> {
+export async function readBoot(deps: RolloutDeps, device: string, timeoutMs: number): Promise<{ earliest: number; latest: number; uptimeS: number } | undefined> {
   const { nms, clock } = deps;
   const asked = clock.now();
   try {
     const a = await nms.client.get(device, TLV.Uptime, { timeoutMs });
     const up = a.tlvs.find((t) => t.type === TLV.Uptime)?.value?.['sysUpTime'];
     if (a.code !== '2.05' || typeof up !== 'number') return undefined;
-    return { earliest: asked - (up + 1) * 1000, latest: clock.now() - up * 1000 };
+    return { earliest: asked - (up + 1) * 1000, latest: clock.now() - up * 1000, uptimeS: up };
   } catch {
     return undefined;
   }
