@@ -112,11 +112,15 @@ export interface RunInfo {
 /**
  * Something a person reading the report should know that is neither a test result nor a harness
  * error: a dead holder's lease taken over, a lease lost, a dongle that came back under another path,
- * a device refused because another one answers in its place.
+ * a device refused because another one answers in its place, a device found silent before its first
+ * test and brought back by a power cycle.
  */
 export interface RunNote {
-  /** 'port-bound': the device node a serial link opened (a usb: selector's path, a by-id link's tty). */
-  kind: 'lease-takeover' | 'lease-lost' | 'port-bound' | 'device-rebound' | 'identity-refused';
+  /**
+   * 'port-bound': the device node a serial link opened (a usb: selector's path, a by-id link's tty).
+   * 'device-recovered': the health check found the device silent and power-cycled it; its tests ran on the rebooted device.
+   */
+  kind: 'lease-takeover' | 'lease-lost' | 'port-bound' | 'device-rebound' | 'identity-refused' | 'device-recovered';
   message: string;
   at: number;
   device?: string;

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { create } from 'xmlbuilder2';
-import type { Failure, RunInfo, RunSummary, TestCase, TestResult } from '../model/run-model.js';
+import type { Failure, RunInfo, RunNote, RunSummary, TestCase, TestResult } from '../model/run-model.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import type { HarnessError, Reporter } from '../model/reporter.js';
 import { xmlSafe } from './sanitize.js';
@@ -40,6 +40,9 @@ const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
  * - the root time is the run's wall time, not the sum of the suites, which run in parallel.
  * Attachments are `[[ATTACHMENT|path]]` lines in system-out (Jenkins attachments plugin, GitLab),
  * relative to the JUnit file's folder by default or to the project root for GitLab.
+ * A run note about a device (a power cycle that brought it back before its first test, a lease taken
+ * over) heads the system-out of that device's next test to end, or of its last one when none
+ * follows: Surefire's schema has no suite-level output, and the note is evidence about those results.
  * The whole file is rewritten atomically after every test, so a run killed at any moment leaves a
  * valid report of what finished.
  *
@@ -59,6 +62,12 @@ export class JUnitReporter implements Reporter {
   private readonly pathBase: string;
   private readonly runErrors: HarnessError[] = [];
   private ended = false;
+  /** By device: notes no test of it has ended after yet. */
+  private readonly pendingNotes = new Map<string, string[]>();
+  /** By test id: the notes shown with it. */
+  private readonly testNotes = new Map<string, string[]>();
+  /** By device: the test of it that ended last, where notes with no later test are shown. */
+  private readonly lastOfDevice = new Map<string, string>();
 
   constructor(private readonly options: JUnitOptions) {
     this.pathBase = options.attachmentPaths === 'project' ? resolve(options.projectRoot ?? process.cwd()) : dirname(resolve(options.outputFile));
@@ -81,7 +90,20 @@ export class JUnitReporter implements Reporter {
     // A replayed log may repeat a test (a shard re-run); a new first attempt starts its history again.
     this.attempts.set(test.id, result.retry === 0 ? [result] : [...list, result]);
     this.lastEnd = Math.max(this.lastEnd, result.startTime + result.duration);
+    const device = test.device.name;
+    const notes = this.pendingNotes.get(device);
+    if (notes) {
+      this.testNotes.set(test.id, [...(this.testNotes.get(test.id) ?? []), ...notes]);
+      this.pendingNotes.delete(device);
+    }
+    this.lastOfDevice.set(device, test.id);
     if (!result.willRetry) this.write();
+  }
+
+  onNote(note: RunNote): void {
+    if (note.device === undefined) return;
+    this.pendingNotes.set(note.device, [...(this.pendingNotes.get(note.device) ?? []), `note (${note.kind}): ${note.message}`]);
+    this.write();
   }
 
   onError(error: HarnessError): void {
@@ -205,6 +227,8 @@ export class JUnitReporter implements Reporter {
     if (flaky) for (const a of earlier.filter(isError)) this.attempt(tc, 'flakyError', a);
 
     const out: string[] = [];
+    const notes = [...(this.testNotes.get(test.id) ?? []), ...(this.lastOfDevice.get(test.device.name) === test.id ? (this.pendingNotes.get(test.device.name) ?? []) : [])];
+    if (notes.length) out.push(...notes, '');
     if (attempts.length > 1) {
       attempts.slice(0, -1).forEach((a) => out.push(`attempt ${a.retry + 1}: ${a.status}${a.failure ? `: ${a.failure.message}` : ''}`));
       out.push(`attempt ${r.retry + 1}: ${r.status}${flaky ? ' (flaky)' : ''}`, '');

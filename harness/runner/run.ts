@@ -207,7 +207,14 @@ export class Run {
   /** Before the device's first test: a device that is not there is a rig fault, not a firmware failure. */
   private async healthCheck(env: AttemptEnv, device: DeviceSpec, tc: TestCase): Promise<string | undefined> {
     const live = await this.probe(env, device, tc, 'health');
-    return live.alive ? undefined : `not run (rig fault): ${device.name} failed its health check: ${live.evidence}`;
+    if (!live.alive) return `not run (rig fault): ${device.name} failed its health check: ${live.evidence}`;
+    // Its tests then run on a device the harness rebooted, which the report must say: a device that
+    // hangs between runs is a finding even when every test after the power cycle passes.
+    if (live.cycled) {
+      const message = `${device.name} was silent before its first test; the health check power-cycled it, and its tests ran after that reboot: ${live.cycled}`;
+      this.reporter.onNote({ kind: 'device-recovered', message, at: this.options.clock.now(), device: device.name });
+    }
+    return undefined;
   }
 
   /**

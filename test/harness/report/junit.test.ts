@@ -202,3 +202,25 @@ test('a run killed with SIGTERM leaves a valid report with the finished tests an
   expect(await xpath(file, 'string(//testcase[@name="t3"]/error/@message)')).toBe('received SIGTERM during step 1 (nms: expect-registration)');
   expect(await xpath(file, 'string(//testcase[@name="t4"]/skipped)')).toBe('not run: received SIGTERM');
 });
+
+test('a run note about a device heads the system-out of its next test to end, or of its last one when none follows; a note about no device is not put on a test', async () => {
+  const recorder = new RecordingReporter();
+  const s = suite('notes', 'tests:', '  - { name: first, steps: [ { get: 1 } ] }', '  - { name: second, steps: [ { get: 2 } ] }');
+  await new Run({ rig: fakeRig([{ name: 'm' }]), suites: [s], executor: new FakeExecutor(), reporter: recorder, options: { clock: new FakeClock(1_700_000_000_000) } }).start();
+  const file = join(dir, 'junit.xml');
+  const junit = new JUnitReporter({ outputFile: file });
+  const [first, second] = recorder.results;
+  junit.onBegin(recorder.info!);
+  junit.onNote({ kind: 'device-recovered', message: 'm was power-cycled', at: 0, device: 'm' });
+  junit.onNote({ kind: 'port-bound', message: 'link dongle0: bound', at: 0, link: 'dongle0' });
+  junit.onTestEnd(first!.test, first!.result);
+  junit.onTestEnd(second!.test, second!.result);
+  junit.onNote({ kind: 'lease-lost', message: 'device m: lease lost', at: 0, device: 'm' });
+  junit.onEnd(recorder.summary!);
+
+  const out = (name: string): Promise<string> => xpath(file, `string(//testcase[@name="${name}"]/system-out)`);
+  expect((await out('first')).split('\n').slice(0, 2)).toEqual(['note (device-recovered): m was power-cycled', '']);
+  expect((await out('second')).split('\n').slice(0, 2)).toEqual(['note (lease-lost): device m: lease lost', '']);
+  expect(readFileSync(file, 'utf8')).not.toContain('dongle0');
+  expect(await validateJUnit(file)).toEqual({ exitCode: 0, stderr: `${file} validates` });
+});
