@@ -97,6 +97,8 @@ export interface TestResult {
   steps: StepRecord[];
   failure?: Failure;
   skipReason?: string;
+  /** Skipped because the run stopped before it (a signal, --bail), not because the test does not apply: it did not pass. */
+  stopped?: boolean;
   attachments: Attachment[];
 }
 

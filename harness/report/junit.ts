@@ -62,6 +62,7 @@ export class JUnitReporter implements Reporter {
   private readonly pathBase: string;
   private readonly runErrors: HarnessError[] = [];
   private ended = false;
+  private endStatus: RunSummary | undefined;
   /** By device: notes no test of it has ended after yet. */
   private readonly pendingNotes = new Map<string, string[]>();
   /** By test id: the notes shown with it. */
@@ -114,6 +115,7 @@ export class JUnitReporter implements Reporter {
   onEnd(summary: RunSummary): void {
     this.wallMs = summary.duration;
     this.ended = true;
+    this.endStatus = summary;
     this.write();
   }
 
@@ -171,9 +173,19 @@ export class JUnitReporter implements Reporter {
     return root.end({ prettyPrint: true });
   }
 
-  /** The run's own verdicts: not ended yet, harness errors. */
+  /** The run's own verdicts: not ended yet, stopped early, harness errors. */
   private runCases(): { name: string; type: string; message: string }[] {
     const cases = this.runErrors.map((e, i) => ({ name: `harness error ${i + 1}`, type: 'harness', message: e.message }));
+    const end = this.endStatus;
+    // Tests a stopped run never reached are <skipped>, which every consumer counts as fine: the
+    // run itself says it did not complete, or a run interrupted before its first test reads green.
+    if (end?.status === 'interrupted') {
+      const notRun = [...this.attempts.values()].filter((a) => a.at(-1)?.stopped).length;
+      const why = end.message ?? 'run interrupted';
+      cases.unshift({ name: 'run completed and recorded', type: 'interrupted', message: `the run was interrupted (${why}): ${notRun} test${notRun === 1 ? '' : 's'} not run` });
+    } else if (end?.status === 'error' && !this.runErrors.length) {
+      cases.push({ name: 'harness error 1', type: 'harness', message: end.message ?? 'the harness could not run' });
+    }
     if (!this.ended) {
       cases.unshift({
         name: 'run completed and recorded',

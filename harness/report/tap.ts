@@ -14,6 +14,10 @@ export interface TapOptions {
  * Flat TAP 13 (tap-spec and most consumers choke on nested subtests): one line per test after its
  * last attempt, a YAML block with expected/seen/cause/fix under failures, `# SKIP reason` for skips.
  * A run the harness could not start ends with `Bail out!`.
+ *
+ * A test the run never reached because it stopped (a signal, --bail) is `not ok` with status
+ * "not run", not `ok # SKIP`: TAP consumers count a skip as a pass (tap-spec says "passing" and
+ * exits 0, and ignores Bail out!), and a run stopped before its tests proved nothing about them.
  */
 export class TapReporter implements Reporter {
   readonly name = 'tap';
@@ -39,8 +43,13 @@ export class TapReporter implements Reporter {
     this.group = group;
     // '#' would start a directive inside the description (TAP 13).
     const title = lineSafe(test.title).replace(/#/g, '\\#');
-    if (result.status === 'skipped') {
+    if (result.status === 'skipped' && !result.stopped) {
       this.out([`ok ${this.n} - ${title} # SKIP ${lineSafe(result.skipReason ?? '')}`]);
+      return;
+    }
+    if (result.status === 'skipped') {
+      const diag = stringify({ status: 'not run', message: result.skipReason ?? 'not run: the run stopped' }, { lineWidth: 0 }).trimEnd().split('\n');
+      this.out([`not ok ${this.n} - ${title}`, '  ---', ...diag.map((l) => `  ${l}`), '  ...']);
       return;
     }
     const ok = result.status === 'passed';

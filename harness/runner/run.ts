@@ -182,7 +182,7 @@ export class Run {
       if (tc.skipReason) {
         this.endWithout(tc, 'skipped', tc.skipReason);
       } else if (this.stopReason) {
-        this.endWithout(tc, 'skipped', `not run: ${this.stopReason}`);
+        this.endWithout(tc, 'skipped', `not run: ${this.stopReason}`, 'error', true);
       } else if (broken) {
         this.endWithout(tc, 'error', `not run: device ${device.name} is unusable since restore failed after '${broken.after}': ${broken.failure.message}`);
       } else if (rigFault || (!checked && (rigFault = await this.healthCheck(env, device, tc)))) {
@@ -260,9 +260,10 @@ export class Run {
     }
   }
 
-  private endWithout(tc: TestCase, status: 'skipped' | 'error', reason: string, kind: 'error' | 'rig-fault' = 'error'): void {
+  private endWithout(tc: TestCase, status: 'skipped' | 'error', reason: string, kind: 'error' | 'rig-fault' = 'error', stopped = false): void {
     const now = this.options.clock.now();
     const result: TestResult = { testId: tc.id, retry: 0, status, willRetry: false, startTime: now, duration: 0, steps: [], attachments: [] };
+    if (stopped) result.stopped = true;
     if (status === 'skipped') result.skipReason = reason;
     else result.failure = { kind, message: reason };
     this.record(tc, result);

@@ -23,7 +23,7 @@ const rootLine = (xml: string): string => /<testsuites [^>]*>/.exec(xml)![0];
 const xmllint = (file: string): void => void execFileSync('xmllint', ['--noout', file]);
 
 describe('signals (item 3)', () => {
-  test('SIGTERM once the folder is taken, before the rig opened: exit 143, JUnit lists every test as not run, the lock is gone', async () => {
+  test('SIGTERM once the folder is taken, before the rig opened: exit 143, JUnit lists every test as not run and the run as interrupted, the lock is gone', async () => {
     const reports = join(dir, 'r');
     const h = startHil([...RUN, '--reports', reports]);
     await until(() => existsSync(join(reports, '.hil.lock')), 60_000, 'the reports lock');
@@ -32,8 +32,10 @@ describe('signals (item 3)', () => {
     expect(r.code).toBe(143);
     const xml = readFileSync(join(reports, 'junit.xml'), 'utf8');
     xmllint(join(reports, 'junit.xml'));
-    expect(rootLine(xml)).toMatch(/^<testsuites name="virtual" tests="5" failures="0" errors="0" /);
+    // Five tests not run, and the run's own verdict that it was interrupted: never a green file.
+    expect(rootLine(xml)).toMatch(/^<testsuites name="virtual" tests="6" failures="0" errors="1" /);
     expect(xml.match(/<skipped message="not run: received SIGTERM[^"]*"/g)).toHaveLength(5);
+    expect(xml).toMatch(/<error message="the run was interrupted \(received SIGTERM[^"]*\): 5 tests not run" type="interrupted">/);
     expect(existsSync(join(reports, '.hil.lock'))).toBe(false);
   });
 

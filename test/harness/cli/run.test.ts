@@ -148,9 +148,10 @@ describe('exit codes and reporters', () => {
     expect(r.code).toBe(130);
     expect((await validateJUnit(join(reports, 'junit.xml'))).exitCode).toBe(0);
     const cases = casesOf(readFileSync(join(reports, 'junit.xml'), 'utf8'));
-    expect(cases.map((c) => `${c.status} ${c.name}`)).toEqual(['passed quick', 'error slow']);
+    expect(cases.map((c) => `${c.status} ${c.name}`)).toEqual(['passed quick', 'error slow', 'error run completed and recorded']);
     expect(existsSync(join(reports, 'report.html'))).toBe(true);
     expect(cases[1]!.message).toBe('received SIGINT during step 1 (wait: 10h)');
+    expect(cases[2]!.message).toBe('the run was interrupted (received SIGINT): 0 tests not run');
     expect(processesMentioning(reports)).toEqual([]);
   }, 90_000);
 });

@@ -224,3 +224,26 @@ test('a run note about a device heads the system-out of its next test to end, or
   expect(readFileSync(file, 'utf8')).not.toContain('dongle0');
   expect(await validateJUnit(file)).toEqual({ exitCode: 0, stderr: `${file} validates` });
 });
+
+test('a run interrupted before its tests ran is red: its untouched tests are <skipped> "not run", and the run says it was interrupted and how many it did not run', async () => {
+  const file = join(dir, 'junit.xml');
+  const s = suite('early', 'tests:', '  - { name: stuck, steps: [ { nms: expect-registration } ] }', '  - { name: one, steps: [ { get: 1 } ] }', '  - { name: two, steps: [ { get: 2 } ] }');
+  const executor = new FakeExecutor().when('nms: expect-registration', untilAborted);
+  const run = new Run({ rig: fakeRig([{ name: 'm' }]), suites: [s], executor, reporter: new JUnitReporter({ outputFile: file }) });
+  const done = run.start();
+  await executor.started(1);
+  run.interrupt('received SIGINT');
+  await done;
+  expect(await validateJUnit(file)).toEqual({ exitCode: 0, stderr: `${file} validates` });
+  expect(await xpath(file, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", /testsuites/@errors)')).toBe('4 0 2');
+  const run1 = '//testsuite[@name="csmp-hil"]/testcase[@name="run completed and recorded"]/error';
+  expect(await xpath(file, `concat(${run1}/@type, " | ", ${run1}/@message)`)).toBe('interrupted | the run was interrupted (received SIGINT): 2 tests not run');
+  expect(await xpath(file, 'string(//testcase[@name="two"]/skipped/@message)')).toBe('not run: received SIGINT');
+});
+
+test('a run that ends complete carries no run-level verdict', async () => {
+  const file = join(dir, 'junit.xml');
+  await new Run({ rig: fakeRig([{ name: 'm' }]), suites: [suite('fine', 'tests:', '  - { name: one, steps: [ { get: 1 } ] }')], executor: new FakeExecutor(), reporter: new JUnitReporter({ outputFile: file }) }).start();
+  expect(await xpath(file, 'count(//testsuite[@name="csmp-hil"])')).toBe('0');
+  expect(await xpath(file, 'concat(/testsuites/@tests, " ", /testsuites/@errors)')).toBe('1 0');
+});
