@@ -225,6 +225,9 @@ export class UdpLink extends EventEmitter implements Link {
     } catch {
       src = '::';
     }
+    // The socket's own address is where the datagram arrived: a send from a concrete address binds
+    // a socket to that address alone, so answers to the FND and to the VIP reach different sockets.
+    // Only a configured bind to '::' cannot tell, and then says '::', never a guess.
     const d: Datagram = { src, dst: e.address, srcPort: rinfo.port, dstPort: e.port, payload };
     if (this.listenerCount('frame') > 0) {
       this.emit('frame', {

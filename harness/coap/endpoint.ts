@@ -7,6 +7,9 @@
  * - 'drop' (EndpointDrop): a datagram or message was thrown away; also counted in `drops`
  * - 'duplicate' (msg, from): a request answered from the duplicate cache
  * - 'late' (msg, from): an ACK/RST for a request that had already timed out
+ * - 'misrouted' (msg, from, to, sentFrom): an ACK/RST for a pending request that arrived at
+ *   another local address (`to`) than the request left from (`sentFrom`); not taken as the
+ *   answer (the request goes on waiting) and counted as the drop 'misrouted response'
  * - 'response' (msg, from, to): a CON/NON response not tied to a pending request
  *   (separate responses, NON responses); counted as a drop when nobody listens
  * - 'handlerError' (err, req, from): the request handler threw or rejected
@@ -104,6 +107,8 @@ export interface EndpointDrop {
 interface Pending {
   describe: string;
   peer: Peer;
+  /** The local address the request left from: its answer must arrive there. */
+  local: string;
   resolve: (m: CoapMessage) => void;
   reject: (e: Error) => void;
   timer: unknown;
@@ -244,7 +249,7 @@ export class CoapEndpoint extends EventEmitter {
     }
     return new Promise<CoapMessage>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-      const p: Pending = { describe, peer, resolve, reject, timer: undefined, retransmitTimer: undefined };
+      const p: Pending = { describe, peer, local: datagram.src, resolve, reject, timer: undefined, retransmitTimer: undefined };
       this.pending.set(key, p);
       p.timer = this.clock.setTimeout(() => {
         this.clearTimers(p);
@@ -321,6 +326,13 @@ export class CoapEndpoint extends EventEmitter {
   private answer(msg: CoapMessage, from: Peer, d: Datagram): void {
     const key = exchangeKey(from.address, from.port, msg.messageId);
     const p = this.pending.get(key);
+    if (p !== undefined && d.dst !== p.local) {
+      // Bound to '::', this endpoint hears every local address; an answer elsewhere would never
+      // reach the server that asked (the load-balancer case, csmp-protocol.md 9), so it is not one.
+      this.drop(d, 'misrouted response');
+      this.emit('misrouted', msg, from, { address: d.dst, port: d.dstPort } satisfies Peer, p.local);
+      return;
+    }
     if (p !== undefined) {
       this.clearTimers(p);
       this.pending.delete(key);

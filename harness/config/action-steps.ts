@@ -35,7 +35,15 @@ export interface PostParams {
   capture?: string;
 }
 /** `hex` is lower case without separators; the other keys of the step are passed through untouched. */
-export interface InjectParams { hex: string; options: Record<string, unknown> }
+export type InjectLayer = 'coap' | 'udp' | 'ipv6' | 'slip';
+export interface InjectParams {
+  hex: string;
+  layer: InjectLayer;
+  /** Expected answer: a code ('4.00', '4.xx'), 'none', or alternatives joined by '|'. Layers coap and udp only. */
+  answer?: string;
+  padTo?: number;
+  checksum: 'good' | 'bad';
+}
 export interface FirewallParams { op: 'drop' | 'allow'; direction?: 'inbound' | 'outbound' }
 export interface ReplyFromParams { address: 'vip' | 'fnd' }
 export interface WaitParams { ms: number }
@@ -58,6 +66,8 @@ const capabilityName: JsonSchema = { type: 'string', pattern: '^[a-z0-9][a-z0-9-
 
 /** CSMP TLV types are varints of at most 32 bits (csmp-protocol.md 4.1). */
 const MAX_TLV_TYPE = 0xffff_ffff;
+/** '4.00', '4.xx', 'none', or alternatives joined by '|' (inject's answer). */
+const INJECT_ANSWER_PATTERN = '^\\s*(none|[0-7]\\.[0-9x]{2})(\\s*\\|\\s*(none|[0-7]\\.[0-9x]{2}))*\\s*$';
 
 /** TLV number → value maps of a post: every key a TLV type the wire can carry. */
 function tlvMap(value: unknown, key: string): Record<string, unknown> {
@@ -194,17 +204,46 @@ export const ACTION_STEPS: { readonly [K in keyof ActionStepParams]: StepDefinit
   inject: {
     kind: 'action',
     description: 'Send a raw frame (hex) toward the device, e.g. a malformed packet for robustness tests.',
-    usage: '{hex, ...options}',
+    usage: '{hex, layer?, answer?, padTo?, checksum?}',
     schema: {
       type: 'object',
-      properties: { hex: { type: 'string', pattern: '^[0-9A-Fa-f\\s:]+$', description: 'Frame bytes; spaces and colons are ignored.' } },
+      properties: {
+        hex: { type: 'string', pattern: '^[0-9A-Fa-f\\s:]+$', description: 'Frame bytes; spaces and colons are ignored.' },
+        layer: {
+          enum: ['coap', 'udp', 'ipv6', 'slip'],
+          description: "coap or udp (default): the bytes as a UDP datagram from the NMS's request address and port; ipv6: a whole IPv6 packet; slip: bytes on the serial line outside any SLIP frame.",
+        },
+        answer: {
+          type: 'string',
+          pattern: INJECT_ANSWER_PATTERN,
+          description: "What the device must answer (layers coap and udp): a code ('4.00', '4.xx'), 'none' (silently dropped), or alternatives joined by '|'.",
+        },
+        padTo: { type: 'integer', minimum: 1, maximum: 65535, description: 'Append zero bytes up to this many.' },
+        checksum: { enum: ['good', 'bad'], description: 'bad: send the datagram as an IPv6 packet whose UDP checksum is wrong (layers coap and udp).' },
+      },
       required: ['hex'],
+      additionalProperties: false,
     },
     normalize: (raw) => {
-      const { hex, ...options } = raw as Obj;
-      const digits = String(hex).replace(/[\s:]/g, '').toLowerCase();
+      const o = raw as Obj;
+      const digits = String(o.hex).replace(/[\s:]/g, '').toLowerCase();
       if (digits.length % 2 !== 0) throw new StepValueProblem(`hex: odd number of hex digits (${digits.length})`, ['hex']);
-      return { hex: digits, options };
+      const layer = (o.layer ?? 'coap') as InjectLayer;
+      const datagram = layer === 'coap' || layer === 'udp';
+      // Only a datagram the harness builds has a Message ID and ends an answer can be matched on.
+      if (o.answer !== undefined && !datagram) {
+        throw new StepValueProblem(
+          `answer: cannot be judged on layer ${layer}: the bytes carry no CoAP message whose answer could be matched (answer is judged on layers coap and udp)`,
+          ['answer'],
+        );
+      }
+      if (o.checksum === 'bad' && !datagram) {
+        throw new StepValueProblem(`checksum: bad applies to layers coap and udp (the harness builds their UDP header); on layer ${layer} the bytes are sent as given`, ['checksum']);
+      }
+      const p: InjectParams = { hex: digits, layer, checksum: o.checksum === 'bad' ? 'bad' : 'good' };
+      if (o.answer !== undefined) p.answer = String(o.answer);
+      if (o.padTo !== undefined) p.padTo = Number(o.padTo);
+      return p;
     },
     describe: (p) => `inject: ${p.hex.length / 2} bytes`,
   },

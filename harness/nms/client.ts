@@ -9,7 +9,9 @@
  *   except CGMSNotifications, which carry the token of the NON POST they follow.
  *
  * An answer that arrives at another local address than the request left from is counted per
- * device: that is the load-balancer symptom (answers at the VIP, doc 9).
+ * device: that is the load-balancer symptom (answers at the VIP, doc 9). A NON answer is still
+ * the answer; a CON's ACK is not (a server behind a load balancer would never get it), so the
+ * request times out.
  */
 import { signCustom, type SignatureSpec } from './custom-signing.js';
 import type { CoapEndpoint } from '../coap/endpoint.js';
@@ -80,7 +82,10 @@ export interface ClientAnswer {
   sentPayload?: Uint8Array;
   async: boolean;
   sentFrom: string;
-  /** The local address the answer arrived at (for CON: where the request left from). */
+  /**
+   * The local address the answer arrived at. For CON that is where the request left from: the
+   * endpoint takes no ACK that arrived elsewhere (it is counted as misrouted instead).
+   */
   arrivedAt: string;
 }
 
@@ -216,12 +221,7 @@ export class NmsClient {
     if (i < 0) return false;
     const w = this.waiters.splice(i, 1)[0]!;
     this.deps.clock.clearTimeout(w.timer);
-    if (post.to.address !== w.sentFrom) {
-      const per = this.misroutes.get(rec.device.name) ?? new Map<string, number>();
-      const key = `${w.sentFrom}>${post.to.address}`;
-      per.set(key, (per.get(key) ?? 0) + 1);
-      this.misroutes.set(rec.device.name, per);
-    }
+    if (post.to.address !== w.sentFrom) this.countMisroute(rec, w.sentFrom, post.to.address);
     w.resolve({
       device: rec.device.name,
       // A NON request is handed to the link before any answer can come back, so this is set.
@@ -234,6 +234,17 @@ export class NmsClient {
       arrivedAt: post.to.address,
     });
     return true;
+  }
+
+  /**
+   * An answer of `rec` that arrived at `arrivedAt` although its request left from `sentFrom`: a NON
+   * answer (still delivered), or an ACK the client endpoint would not take as the answer.
+   */
+  countMisroute(rec: DeviceRecord, sentFrom: string, arrivedAt: string): void {
+    const per = this.misroutes.get(rec.device.name) ?? new Map<string, number>();
+    const key = `${sentFrom}>${arrivedAt}`;
+    per.set(key, (per.get(key) ?? 0) + 1);
+    this.misroutes.set(rec.device.name, per);
   }
 
   /** CON requests sent to a device and how many of them timed out unanswered, since the NMS started. */

@@ -202,6 +202,10 @@ export class Nms {
         return ep;
       });
       const client = new CoapEndpoint({ link, address: '::', port: this.clientPort, clock: this.clock });
+      client.on('misrouted', (_msg: CoapMessage, from: Peer, to: Peer, sentFrom: string) => {
+        const rec = this.devices.byAddress(from.address);
+        if (rec) this.client.countMisroute(rec, sentFrom, to.address);
+      });
       this.bindings.set(raw.name, { link, servers, client });
     }
     this.started = true;

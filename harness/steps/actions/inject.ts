@@ -8,7 +8,9 @@
  * `checksum: bad` sends the datagram as an IPv6 packet whose UDP checksum is wrong; `answer`
  * says what the device must do with a CoAP message: a response code ('4.00', '4.xx'), 'none'
  * (silently dropped), or alternatives joined by '|'. The answer is matched by the injected
- * Message ID (0 for a message shorter than 4 bytes, doc 3.4).
+ * Message ID (0 for a message shorter than 4 bytes, doc 3.4) and must come back to where the
+ * message came from. Options are checked when the suite loads (config/action-steps.ts): a
+ * misspelt one, or `answer` on a layer that carries no CoAP message, is refused there.
  */
 import { fromHex } from '../../../core/bytes.js';
 import { ConfigError } from '../../../core/errors.js';
@@ -25,22 +27,22 @@ const UDP_CHECKSUM_AT = 46; // 40-byte IPv6 header + UDP bytes 6-7
 export async function inject(p: InjectParams, run: StepRun): Promise<StepOutcome | void> {
   const { bench, ctx } = run;
   let bytes = fromHex(p.hex)!;
-  const padTo = Number(p.options['padTo'] ?? 0);
-  if (padTo > bytes.length) bytes = Uint8Array.from([...bytes, ...new Uint8Array(padTo - bytes.length)]);
+  if (p.padTo !== undefined && p.padTo > bytes.length) bytes = Uint8Array.from([...bytes, ...new Uint8Array(p.padTo - bytes.length)]);
   const dev = ctx.device;
   const link = bench.link(dev.link);
   if (!link) throw new ConfigError(`device '${dev.name}'`, 'reference', `inject: link '${dev.link}' is not open`);
-  const layer = String(p.options['layer'] ?? 'coap');
-  const expected = p.options['answer'] === undefined ? undefined : String(p.options['answer']);
-  const heard = expected !== undefined && (layer === 'coap' || layer === 'udp') ? answerTo(link, dev.address, bytes) : undefined;
+  const { layer } = p;
+  // The suite loader refuses `answer` on the other layers: only a datagram the harness builds has ends to match.
+  const ends = { nms: { address: bench.sources.addressFor(dev.name), port: bench.nms.clientPort }, device: { address: dev.address, port: dev.port } };
+  const heard = p.answer !== undefined && (layer === 'coap' || layer === 'udp') ? answerTo(link, ends, bytes) : undefined;
   if (layer === 'ipv6') {
     raw(link, dev.link, bytes);
   } else if (layer === 'slip') {
     if (!link.sendWire) throw new ConfigError(`link '${dev.link}'`, 'unsupported', 'inject layer slip: this link has no serial line');
     link.sendWire(bytes);
   } else if (layer === 'coap' || layer === 'udp') {
-    const d = { src: bench.sources.addressFor(dev.name), dst: dev.address, srcPort: bench.nms.clientPort, dstPort: dev.port, payload: bytes };
-    if (p.options['checksum'] === 'bad') {
+    const d = { src: ends.nms.address, dst: dev.address, srcPort: ends.nms.port, dstPort: dev.port, payload: bytes };
+    if (p.checksum === 'bad') {
       const packet = buildUdpPacket(d);
       packet[UDP_CHECKSUM_AT] = packet[UDP_CHECKSUM_AT]! ^ 0xff;
       raw(link, dev.link, packet);
@@ -48,10 +50,10 @@ export async function inject(p: InjectParams, run: StepRun): Promise<StepOutcome
       link.send(d);
     }
   } else {
-    throw new ConfigError(`device '${dev.name}'`, 'value', `inject: layer '${layer}' is not one of coap, udp, ipv6, slip`);
+    throw new ConfigError(`device '${dev.name}'`, 'value', `inject: layer '${String(layer)}' is not one of coap, udp, ipv6, slip`);
   }
-  ctx.log(`injected ${bytes.length} bytes (${layer}${p.options['checksum'] === 'bad' ? ', bad UDP checksum' : ''}) toward ${dev.name}`);
-  if (heard && expected !== undefined) return judgeAnswer(run, heard, expected);
+  ctx.log(`injected ${bytes.length} bytes (${layer}${p.checksum === 'bad' ? ', bad UDP checksum' : ''}) toward ${dev.name}`);
+  if (heard && p.answer !== undefined) return judgeAnswer(run, heard, ends, p.answer);
 }
 
 function raw(link: Link, name: string, packet: Uint8Array): void {

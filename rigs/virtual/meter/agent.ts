@@ -640,6 +640,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     if (this.faults.has('reply-to-nms-address')) {
       ({ address: dst, port: dstPort } = this.nms());
     }
+    if (this.faults.has('reply-to-nms-host')) dst = this.nms().address;
     if (this.faults.has('reply-from-wrong-address')) {
       src = this.linkLocal;
       srcPort = this.clientPort === this.identity.serverPort ? this.ephemeralPort || 49152 : this.clientPort;

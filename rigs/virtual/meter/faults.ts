@@ -10,6 +10,7 @@ export const FAULTS = {
   'report-cert-valid': 'CGMSStatus.NMSCertValid says true even when the NMS certificate is damaged',
   'ignore-group-assign': 'answers GroupAssign with 2.01 but keeps its old group ids',
   'reply-to-nms-address': 'answers CON requests at the configured NMS address and port instead of the requester (load-balancer VIP case)',
+  'reply-to-nms-host': "answers CON requests at its configured NMS address but on the requester's port (only the address is wrong: a head-end bound to every address would take it)",
   'reply-from-wrong-address': 'answers CON requests from its client port and link-local address instead of where the request was sent',
   'no-reregister-after-4xx': 'a 4.xx reply ends registration for good: no retries while registering, no re-registration once registered',
   'drop-every-nth': 'silently drops every Nth request it receives (faultOptions.dropEvery, default 3); replies to its own requests get through',

@@ -155,6 +155,28 @@ describe('CoapEndpoint as client', () => {
     expect((await arrived).src).toBe(VIP);
   });
 
+  test('bound to ::, an ACK that arrives at another local address than the CON left from is not its answer: dropped, announced as misrouted, the request times out', async () => {
+    const { nmsLink, devLink, clock } = rig();
+    const any = new CoapEndpoint({ link: nmsLink, address: '::', port: 62590, clock, firstMessageId: 7 });
+    const answer = any.request(DEVICE, { method: 'GET', uriPath: ['c'] }, { from: VIP, timeoutMs: 4000 }).catch((e: unknown) => e);
+    await nextDatagram(devLink);
+    const misrouted = once(any, 'misrouted');
+    // The answer the device sends to FND on the port the request came from.
+    deviceSends(devLink, '60 45 00 07', DEVICE, { address: FND.address, port: 62590 });
+    const [msg, from, to, sentFrom] = (await misrouted) as [CoapMessage, unknown, unknown, string];
+    expect([msg.code, msg.messageId, from, to, sentFrom]).toEqual(['2.05', 7, DEVICE, { address: FND.address, port: 62590 }, VIP]);
+    expect(any.drops.snapshot()).toEqual({ 'misrouted response': 1 });
+    clock.advance(4000);
+    expect(await answer).toBeInstanceOf(CoapTimeoutError);
+
+    // Arriving where it left from, the same kind of answer is matched.
+    const second = any.request(DEVICE, { method: 'GET', uriPath: ['c'] }, { from: VIP });
+    await nextDatagram(devLink);
+    deviceSends(devLink, '60 45 00 08', DEVICE, { address: VIP, port: 62590 });
+    expect((await second).code).toBe('2.05');
+    any.close();
+  });
+
   test('close() rejects pending requests with CoapClosedError and clears timers', async () => {
     const { nms, clock } = rig();
     const answer = nms.request(DEVICE, { method: 'GET', uriPath: ['c'] }, { retransmit: { count: 2, ackTimeoutMs: 1000 } });

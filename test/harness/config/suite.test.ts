@@ -80,6 +80,32 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
     expect(errorOf(withSteps('inject: { hex: "60 0" }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:24', code: 'value' });
   });
 
+  test('inject: a misspelt option is refused, not ignored', () => {
+    expect(errorOf(withSteps('inject: { hex: "40 01 7e 02 b1 63", anwser: "5.00", checksum: good }'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:45',
+      code: 'schema',
+      reason: "step 1: inject: unknown property 'anwser' (expected one of hex, layer, answer, padTo, checksum)",
+    });
+  });
+
+  test('inject: an answer on a layer where no CoAP answer can be matched is refused', () => {
+    expect(errorOf(withSteps('inject: { hex: "de ad be ef c0", layer: slip, answer: "2.05" }'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:63',
+      code: 'value',
+      reason:
+        "step 1: inject: answer: cannot be judged on layer slip: the bytes carry no CoAP message whose answer could be matched (answer is judged on layers coap and udp)",
+    });
+    expect(errorOf(withSteps('inject: { hex: "60 00 00 00", layer: ipv6, checksum: bad }'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:62',
+      code: 'value',
+      reason: 'step 1: inject: checksum: bad applies to layers coap and udp (the harness builds their UDP header); on layer ipv6 the bytes are sent as given',
+    });
+  });
+
+  test('inject: a layer that is not one of coap, udp, ipv6, slip', () => {
+    expect(errorOf(withSteps('inject: { hex: "40 01 12 34", layer: ethernet }'))).toEqual({ where: 'suites/clock-skew.yaml:6:46', code: 'schema', reason: "step 1: inject.layer: 'ethernet' is not one of coap, udp, ipv6, slip" });
+  });
+
   test('setup steps are labelled as such', () => {
     const text = ['suite: s', 'branch: baseline', 'setup:', '  - power: cycle', '  - nms: expect-reg', 'tests:', '  - { name: a, steps: [ { wait: 1s } ] }', ''].join('\n');
     expect(errorOf(text)).toEqual({

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { encodeCoap } from '../../../harness/coap/message.js';
 import { buildPayload } from '../../../harness/csmp/payload.js';
 import { checkSignedPayload } from '../../../harness/csmp/signature.js';
-import { FND, flush, makeRig, NOW_S, TEST_CERT, tlvsOf, VIP, sessionId, currentTime, type Rig } from './scripted-device.js';
+import { FND, flush, makeRig, METER, NOW_S, TEST_CERT, tlvsOf, VIP, sessionId, currentTime, type Rig } from './scripted-device.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -82,6 +82,30 @@ describe('client: GET', () => {
     await flush();
     rig.clock.advance(9000);
     await expect(lost).rejects.toThrow('no asynchronous answer from meter1 to NON GET /c within 9000 ms');
+  });
+
+  it('reply-from vip: a CON answered to FND on the requesting port is not the answer; it is counted as misrouted and the GET times out', async () => {
+    rig = await makeRig();
+    const r = rig;
+    r.nms.replyFrom.set('vip');
+    r.answer((req, from) => {
+      // The device answers to its configured NMS address (FND) instead of the VIP that asked.
+      const ack = encodeCoap({ type: 'ACK', code: '2.05', messageId: req.messageId, payload: buildPayload([currentTime()], { lengthStyle: 'agent' }) });
+      r.devLink.send({ src: METER, srcPort: 61628, dst: FND, dstPort: from.port, payload: ack });
+      return undefined;
+    });
+    const a = r.nms.client.get('meter1', 18, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    await flush();
+    await flush();
+    expect(r.served).toHaveLength(1);
+    expect(r.nms.client.misroutedAnswers('meter1')).toEqual([{ sentFrom: VIP, arrivedAt: FND, count: 1 }]);
+    r.clock.advance(2000);
+    expect(await a).toBeInstanceOf(CoapTimeoutError);
+    expect(r.nms.client.requestStats('meter1')).toEqual({ sent: 1, unanswered: 1 });
+
+    // Answered to the VIP it came from, the same GET is answered, and arrivedAt says the VIP.
+    r.answer(() => ({ code: '2.05', payload: buildPayload([currentTime()], { lengthStyle: 'agent' }) }));
+    await expect(r.nms.client.get('meter1', 18)).resolves.toMatchObject({ code: '2.05', sentFrom: VIP, arrivedAt: VIP });
   });
 
   it('a report arriving while a NON GET waits is a report, not the answer', async () => {

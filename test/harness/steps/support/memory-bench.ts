@@ -110,8 +110,10 @@ export class MeshLink extends EventEmitter implements Link {
   }
 
   private fromNode(d: Datagram): void {
-    this.emit('frame', { direction: 'in', ipv6: buildUdpPacket(d), at: Date.now() } satisfies LinkFrame);
-    this.emit('datagram', { ...d, src: canonicalIpv6(d.src), dst: canonicalIpv6(d.dst) });
+    // As the real links do, the frame carries the link's own parse of the datagram.
+    const datagram = { ...d, src: canonicalIpv6(d.src), dst: canonicalIpv6(d.dst) };
+    this.emit('frame', { direction: 'in', ipv6: buildUdpPacket(d), at: Date.now(), datagram } satisfies LinkFrame);
+    this.emit('datagram', datagram);
   }
 
   private drop(reason: string): void {

@@ -49,6 +49,7 @@ describe('faulty device models behave as named', () => {
         'no-reregister-after-4xx',
         'reply-from-wrong-address',
         'reply-to-nms-address',
+        'reply-to-nms-host',
         'report-cert-valid',
         'reports-old-version-after-load',
         'retries-once-after-4xx',
@@ -113,6 +114,14 @@ describe('faulty device models behave as named', () => {
     b.agent.receive({ src: NMS, srcPort: 40000, dst: 'fd00::101', dstPort: 61628, payload: Uint8Array.from([0x40, 1, 0, 5, 0xb1, 0x63]) });
     const [ack] = b.out;
     expect([ack!.dst, ack!.dstPort]).toEqual(['fd00::2', 61628]);
+  });
+
+  test('reply-to-nms-host: CON answers go to the configured NMS address, on the requester\'s port', () => {
+    const b = booted({ faults: ['reply-to-nms-host'], identity: { nms: { address: 'fd00::2', port: 61628 } } });
+    b.out.length = 0;
+    b.agent.receive({ src: NMS, srcPort: 40000, dst: 'fd00::101', dstPort: 61628, payload: Uint8Array.from([0x40, 1, 0, 5, 0xb1, 0x63]) });
+    const [ack] = b.out;
+    expect([ack!.src, ack!.srcPort, ack!.dst, ack!.dstPort]).toEqual(['fd00::101', 61628, 'fd00::2', 40000]);
   });
 
   test('healthy meter configured with the VIP: CON answered to the requester, NON a= answered at the VIP', () => {
