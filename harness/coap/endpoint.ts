@@ -326,7 +326,8 @@ export class CoapEndpoint extends EventEmitter {
   private answer(msg: CoapMessage, from: Peer, d: Datagram): void {
     const key = exchangeKey(from.address, from.port, msg.messageId);
     const p = this.pending.get(key);
-    if (p !== undefined && d.dst !== p.local) {
+    // '::' on either side is a socket that cannot say which address it used: no misroute is judged.
+    if (p !== undefined && d.dst !== p.local && d.dst !== '::' && p.local !== '::') {
       // Bound to '::', this endpoint hears every local address; an answer elsewhere would never
       // reach the server that asked (the load-balancer case, csmp-protocol.md 9), so it is not one.
       this.drop(d, 'misrouted response');
