@@ -261,6 +261,13 @@ describe('a device that runs another image', () => {
     expect(v.stdout).toContain('verdict: not certified');
   }, 120_000);
 
+  test('a bundle folder that cannot be made: one "hil certify:" line naming it and the cause, exit 2', async () => {
+    const r = await hil(['certify', '--firmware', imageFile, '--key', keyFile, '--out', '/proc/x/bundle']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('hil certify: /proc/x/bundle: cannot create the bundle folder: the folder does not exist (ENOENT)\n');
+  });
+
   test('a bad key or a used bundle folder stops before anything runs (exit 2)', async () => {
     const bad = file('bad.pem', '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n');
     const r = await hil(['certify', '--firmware', imageFile, '--key', bad, '--out', join(tmp.dir, 'never')]);
