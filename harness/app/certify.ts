@@ -7,24 +7,30 @@
  * rig the meters are given the image under test first (their FirmwareImageInfo then reports its
  * SHA-256), unless the rig file already says which image they run.
  *
- * Certified means: every device runs the image, and every test of the set passed (a pass after a
- * retry counts, and is listed as flaky). Exit 0 certified, 1 not certified, 2 could not run.
+ * Certified means: every device runs the image, every test of the set passed (a pass after a
+ * retry counts, and is listed as flaky), and the bundle holds every result: the run recorded all
+ * it wrote, and each attachment its JUnit names is in the bundle. Exit 0 certified, 1 not
+ * certified, 2 could not run or could not write the bundle.
+ *
+ * The signed envelope is written last: a bundle folder either ends with one over a complete
+ * manifest, or holds no manifest at all (hil verify: not a bundle).
  * The lab key signs the manifest and is never written or printed anywhere.
  */
 import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Writable } from 'node:stream';
-import { writeFileAtomic } from '../../core/atomic-write.js';
+import { systemReason, writeFileAtomic } from '../../core/atomic-write.js';
 import { ConfigError, ResourceError } from '../../core/errors.js';
 import { loadRig, type Rig } from '../config/rig.js';
 import { DEFAULT_SET, loadSuiteSet, type SuiteSet } from '../config/suite-set.js';
 import { loadSuite } from '../config/suite.js';
 import { ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, REPORTS_DIR } from '../evidence/bundle-layout.js';
 import { envelope, keyId } from '../evidence/dsse.js';
-import { hashFile, listFiles, sha256Hex } from '../evidence/files.js';
+import { hashFile, listEntries, sha256Hex } from '../evidence/files.js';
+import { incompleteReports } from '../evidence/references.js';
 import { loadLabKey, type LabKey } from '../evidence/signing-key.js';
-import { PAYLOAD_TYPE, statement, type CertificationPredicate, type DeviceEvidence, type Verdict } from '../evidence/statement.js';
+import { PAYLOAD_TYPE, statement, type CertificationPredicate, type DeviceEvidence, type EvidenceFile, type Verdict } from '../evidence/statement.js';
 import type { Reporter } from '../model/reporter.js';
 import type { RunSummary, TestCase, TestResult } from '../model/run-model.js';
 import type { RunOptions } from '../runner/options.js';
@@ -108,13 +114,23 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     throw e;
   }
   const imageSha = sha256Hex(image);
-  makeDirs(o.outDir);
+  try {
+    makeDirs(o.outDir);
+  } catch (e) {
+    return fail(`${o.outDir}: cannot create the bundle folder: ${systemReason(e)}`);
+  }
   const reportsDir = join(o.outDir, REPORTS_DIR);
-  const runDir = mkdtempSync(join(tmpdir(), 'hil-certify-'));
+  let runDir: string;
+  try {
+    runDir = mkdtempSync(join(tmpdir(), 'hil-certify-'));
+  } catch (e) {
+    return fail(`${tmpdir()}: cannot create the run's temporary folder: ${systemReason(e)}`);
+  }
   const collector = new VerdictCollector();
   let devices: DeviceEvidence[] = [];
   let summary: RunSummary | undefined;
   let refused: string | undefined;
+  let unrecorded: Record<string, number> | undefined;
   let exitCode: number;
   try {
     const r = await runSuites({
@@ -138,6 +154,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     });
     summary = r.summary;
     refused = r.refused;
+    unrecorded = r.unrecorded;
     exitCode = r.exitCode;
   } finally {
     rmSync(runDir, { recursive: true, force: true });
@@ -152,6 +169,14 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   if (refused === undefined && !verdicts.length) reasons.push('no test of the set ran');
   if (bad.length) reasons.push(`${bad.length} of ${verdicts.length} tests did not pass: ${bad.slice(0, 5).map((v) => `${v.test} (${v.outcome})`).join('; ')}${bad.length > 5 ? '; …' : ''}`);
   if (summary && summary.status !== 'passed') reasons.push(`the run ended ${summary.status}${summary.message ? `: ${summary.message}` : ''}`);
+  if (unrecorded) reasons.push(`the run could not record all its results (writes failed: ${failedWrites(unrecorded, o.outDir)})`);
+  let files: EvidenceFile[];
+  try {
+    files = existsSync(reportsDir) ? listEntries(o.outDir).map((e) => hashFile(o.outDir, e.path)) : [];
+    if (refused === undefined) reasons.push(...incompleteReports(o.outDir, files));
+  } catch (e) {
+    return fail(`${bundleError(e, o.outDir)}; the bundle is not complete: ${o.outDir} has no manifest`);
+  }
   const certified = reasons.length === 0;
 
   const predicate: CertificationPredicate = {
@@ -167,13 +192,32 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
       ? { run: { startTime: new Date(summary.startTime).toISOString(), durationMs: summary.duration, status: summary.status, counts: { ...summary.counts } } }
       : {}),
     verdicts,
-    files: existsSync(reportsDir) ? listFiles(o.outDir).map((p) => hashFile(o.outDir, p)) : [],
+    files,
   };
   const st = statement(basename(o.firmwareFile), predicate);
   const payload = Buffer.from(JSON.stringify(st), 'utf8');
-  writeFileAtomic(join(o.outDir, ENVELOPE_FILE), `${JSON.stringify(envelope(PAYLOAD_TYPE, payload, key), null, 2)}\n`);
-  writeFileAtomic(join(o.outDir, MANIFEST_FILE), `${JSON.stringify(st, null, 2)}\n`);
-  if (key) writeFileAtomic(join(o.outDir, PUBLIC_KEY_FILE), key.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  const written: string[] = [];
+  try {
+    // The envelope last: the bundle counts as one (hil verify) only once everything else is there.
+    for (const [name, text] of [
+      [MANIFEST_FILE, `${JSON.stringify(st, null, 2)}\n`],
+      ...(key ? [[PUBLIC_KEY_FILE, key.publicKey.export({ type: 'spki', format: 'pem' }).toString()]] : []),
+      [ENVELOPE_FILE, `${JSON.stringify(envelope(PAYLOAD_TYPE, payload, key), null, 2)}\n`],
+    ] as [string, string][]) {
+      writeFileAtomic(join(o.outDir, name), text);
+      written.push(join(o.outDir, name));
+    }
+  } catch (e) {
+    // An unsigned readable manifest left behind would still read "certified" to a person.
+    for (const f of written) {
+      try {
+        rmSync(f, { force: true });
+      } catch {
+        // The write error is the one to report.
+      }
+    }
+    return fail(`${bundleError(e, o.outDir)}; the bundle is not complete: ${o.outDir} has no manifest`);
+  }
 
   const out = o.stdout ?? process.stdout;
   out.write(`${certified ? 'certified' : 'NOT certified'}: ${basename(o.firmwareFile)} (SHA-256 ${imageSha}) on rig ${rig.name}, ${set.name} set v${set.version}\n`);
@@ -181,6 +225,26 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   out.write(`bundle: ${o.outDir} (${predicate.files.length} files by SHA-256; ${key ? `manifest signed by key ${keyId(key.publicKey)}` : 'NOT signed: no --key'})\n`);
   if (exitCode > 128) return { exitCode, certified: false, reasons, bundle: o.outDir };
   return { exitCode: certified ? 0 : 1, certified, reasons, bundle: o.outDir };
+}
+
+/** 'attachments 5 times, reports/junit.xml 2 times': what failed, files by their place in the bundle. */
+function failedWrites(unrecorded: Record<string, number>, outDir: string): string {
+  const named = Object.entries(unrecorded).map(([what, n]) => {
+    const rel = relative(resolve(outDir), resolve(what));
+    const inBundle = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && (isAbsolute(what) || what.includes(sep));
+    return [inBundle ? rel.split(sep).join('/') : what, n] as const;
+  });
+  return named
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([what, n]) => `${what} ${n} time${n === 1 ? '' : 's'}`)
+    .join(', ');
+}
+
+/** The message of an error met while hashing or writing the bundle. */
+function bundleError(e: unknown, outDir: string): string {
+  if (e instanceof ResourceError || e instanceof ConfigError) return e.message;
+  if ((e as NodeJS.ErrnoException)?.code) return `${(e as NodeJS.ErrnoException).path ?? outDir}: ${systemReason(e)}`;
+  throw e;
 }
 
 /** On a virtual rig, the meters run the image under test unless the rig already says what they run. */

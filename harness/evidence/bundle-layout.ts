@@ -12,3 +12,7 @@ export const PUBLIC_KEY_FILE = 'signer.pub.pem';
 export const REPORTS_DIR = 'reports';
 /** Files of the bundle that the manifest cannot list (itself, its signature, the key). */
 export const BUNDLE_OWN_FILES: readonly string[] = [ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE];
+/** The reports every certification run writes (JUnit, HTML, event log): a bundle without one is not whole. */
+export const REPORT_FILES: readonly string[] = ['junit.xml', 'report.html', 'events.jsonl'].map((f) => `${REPORTS_DIR}/${f}`);
+/** The JUnit file, whose attachment lines name files relative to its own folder. */
+export const JUNIT_FILE = `${REPORTS_DIR}/junit.xml`;

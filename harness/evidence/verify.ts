@@ -2,15 +2,17 @@
  * `hil verify` as a function: is this bundle what was signed? The signature over the manifest
  * (with the given public key, or the one inside the bundle), the readable manifest against the
  * signed one, every listed file by SHA-256 and size, no file added, and optionally the firmware
- * image against the manifest's subject. Each problem names what changed.
+ * image against the manifest's subject. Each problem names what changed. Only regular files are
+ * read: a link, FIFO, socket or device in the bundle is a problem named with its kind, never
+ * followed or opened for its content (a FIFO would block the reader for ever).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyId, verifyEnvelope, type DsseEnvelope } from './dsse.js';
-import { hashFile, listFiles, sha256Hex } from './files.js';
+import { describeKind, listEntries, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
 import { BUNDLE_OWN_FILES, ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
-import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type Statement } from './statement.js';
+import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type EvidenceFile, type Statement } from './statement.js';
 
 export interface VerifyOptions {
   /** The lab's public key; without it the key inside the bundle is used (integrity, not origin). */
@@ -32,12 +34,17 @@ export interface VerifyResult {
 
 export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResult {
   const problems: string[] = [];
-  const read = (name: string): string | undefined => {
+  const read = (name: string): OwnFile => {
     const p = join(dir, name);
-    return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+    const r = readRegularFile(p);
+    if ('bytes' in r) return { text: r.bytes.toString('utf8') };
+    if ('missing' in r) return { absent: true };
+    return { problem: 'kind' in r ? `${describeKind(r.kind, p)}, not a file` : `cannot read: ${r.error}` };
   };
-  const envText = read(ENVELOPE_FILE);
-  if (envText === undefined) return { problems: [`${ENVELOPE_FILE}: missing (not a certification bundle)`], notABundle: true };
+  const envFile = read(ENVELOPE_FILE);
+  if ('absent' in envFile) return { problems: [`${ENVELOPE_FILE}: missing (not a certification bundle)`], notABundle: true };
+  if ('problem' in envFile) return { problems: [`${ENVELOPE_FILE}: ${envFile.problem} (not a certification bundle)`], notABundle: true };
+  const envText = envFile.text;
   let env: DsseEnvelope;
   try {
     env = JSON.parse(envText) as DsseEnvelope;
@@ -48,28 +55,27 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
 
   let key = opts.publicKey;
   let keySource: VerifyResult['keySource'] = key ? 'given' : undefined;
-  if (!key) {
-    const pem = read(PUBLIC_KEY_FILE);
-    if (pem !== undefined) {
-      try {
-        key = createPublicKey(pem);
-        keySource = 'bundle';
-      } catch {
-        problems.push(`${PUBLIC_KEY_FILE}: not a public key`);
-      }
+  const pem = read(PUBLIC_KEY_FILE);
+  if ('problem' in pem) problems.push(`${PUBLIC_KEY_FILE}: ${pem.problem}`);
+  if (!key && 'text' in pem) {
+    try {
+      key = createPublicKey(pem.text);
+      keySource = 'bundle';
+    } catch {
+      problems.push(`${PUBLIC_KEY_FILE}: not a public key`);
     }
   }
   const result: VerifyResult = { problems };
-  if (!key) problems.push(`${ENVELOPE_FILE}: cannot check the signature: no --pub given and no ${PUBLIC_KEY_FILE} in the bundle`);
+  if (!key) problems.push(`${ENVELOPE_FILE}: cannot check the signature: no --pub given and ${'absent' in pem ? `no ${PUBLIC_KEY_FILE} in the bundle` : `no usable ${PUBLIC_KEY_FILE} in the bundle`}`);
   else {
     const check = verifyEnvelope(env, key);
     if (check.ok) {
       result.keyid = check.keyid;
       if (keySource) result.keySource = keySource;
     } else problems.push(`${ENVELOPE_FILE}: ${check.reason}`);
-    if (keySource === 'given' && read(PUBLIC_KEY_FILE) !== undefined) {
+    if (keySource === 'given' && 'text' in pem) {
       try {
-        const enclosed = keyId(createPublicKey(read(PUBLIC_KEY_FILE)!));
+        const enclosed = keyId(createPublicKey(pem.text));
         if (enclosed !== keyId(key)) problems.push(`${PUBLIC_KEY_FILE}: is not the key given with --pub (the bundle names another signer)`);
       } catch {
         problems.push(`${PUBLIC_KEY_FILE}: not a public key`);
@@ -91,11 +97,12 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
   result.statement = st;
 
   const readable = read(MANIFEST_FILE);
-  if (readable === undefined) problems.push(`${MANIFEST_FILE}: missing`);
+  if ('absent' in readable) problems.push(`${MANIFEST_FILE}: missing`);
+  else if ('problem' in readable) problems.push(`${MANIFEST_FILE}: ${readable.problem}`);
   else {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readable);
+      parsed = JSON.parse(readable.text);
     } catch {
       parsed = undefined;
       problems.push(`${MANIFEST_FILE}: not JSON`);
@@ -107,18 +114,18 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     }
   }
 
+  const entries = new Map<string, BundleEntry['kind']>();
+  for (const e of listEntries(dir, (path, reason) => problems.push(`${path || '.'}/: cannot list the folder: ${reason}`))) entries.set(e.path, e.kind);
   const listed = new Set<string>();
   for (const f of st.predicate.files) {
     listed.add(f.path);
-    if (!existsSync(join(dir, ...f.path.split('/')))) {
-      problems.push(`${f.path}: missing`);
-      continue;
-    }
-    const now = hashFile(dir, f.path);
-    if (now.digest.sha256 !== f.digest.sha256) problems.push(`${f.path}: changed (SHA-256 ${now.digest.sha256}, the manifest says ${f.digest.sha256})`);
-    else if (now.size !== f.size) problems.push(`${f.path}: changed (${now.size} bytes, the manifest says ${f.size})`);
+    const problem = fileProblem(dir, f, entries.get(f.path));
+    if (problem) problems.push(`${f.path}: ${problem}`);
   }
-  for (const path of listFiles(dir)) if (!listed.has(path) && !BUNDLE_OWN_FILES.includes(path)) problems.push(`${path}: not in the manifest (added after signing)`);
+  for (const [path, kind] of entries) {
+    if (listed.has(path) || BUNDLE_OWN_FILES.includes(path)) continue;
+    problems.push(`${path}: ${kind === 'file' ? '' : `${describeKind(kind, join(dir, path))}, `}not in the manifest (added after signing)`);
+  }
 
   if (opts.firmware) {
     const got = sha256Hex(opts.firmware);
@@ -126,6 +133,35 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     if (got !== want) problems.push(`--firmware: the image's SHA-256 is ${got}, the bundle certifies ${want}`);
   }
   return result;
+}
+
+const isFolder = (p: string): boolean => {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+type OwnFile = { text: string } | { absent: true } | { problem: string };
+
+/**
+ * What is wrong with a listed file, found in the walk as `kind` (undefined: not there, or a path
+ * the walk cannot reach, such as one through a link or outside the bundle).
+ */
+function fileProblem(dir: string, f: EvidenceFile, kind: BundleEntry['kind'] | undefined): string | undefined {
+  const full = join(dir, ...f.path.split('/'));
+  // Folders are walked, not listed; anything else unlisted is gone, or only reachable through a link (named as added).
+  if (kind === undefined) return isFolder(full) ? 'a folder, not the file that was signed' : 'missing';
+  if (kind !== 'file') return `${describeKind(kind, full)}, not the file that was signed`;
+  const r = readRegularFile(full);
+  if ('missing' in r) return 'missing';
+  if ('kind' in r) return `${describeKind(r.kind, full)}, not the file that was signed`;
+  if ('error' in r) return `cannot read: ${r.error}`;
+  const sha = sha256Hex(r.bytes);
+  if (sha !== f.digest.sha256) return `changed (SHA-256 ${sha}, the manifest says ${f.digest.sha256})`;
+  if (r.bytes.length !== f.size) return `changed (${r.bytes.length} bytes, the manifest says ${f.size})`;
+  return undefined;
 }
 
 /** Where the readable manifest `b` differs from the signed one `a`: 'predicate.verdict is "certified", signed "not certified"'. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { ensureBuilt, hil, MAIN, processesMentioning, ROOT, startHil, until } from '../harness/cli/support/cli.js';
+import { inMountNamespace, onTmpfs } from './support/mount-namespace.js';
 
 jest.setTimeout(240_000);
 
@@ -108,17 +109,6 @@ describe('two runs on one reports folder (item 1)', () => {
   });
 });
 
-/** Whether this process may make a private mount namespace with its own tmpfs (root, unshare present). */
-function canMountTmpfs(): boolean {
-  try {
-    execFileSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs "${tmpdir()}" && true`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const onTmpfs = canMountTmpfs() ? test : test.skip;
-
 /**
  * Exit 4, each failed write said once with its reason, no stack trace or uncaught error, and a
  * JUnit left behind (if any) valid and not green.
@@ -135,16 +125,6 @@ function expectResultsNotRecorded(r: { code: number | null; stderr: string }, re
     xmllint(junit);
     expect(rootLine(readFileSync(junit, 'utf8'))).not.toMatch(/ errors="0"/);
   }
-}
-
-/** A shell script in a mount namespace of its own (its tmpfs mounts vanish with it): exit code and stderr. */
-function inMountNamespace(script: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn('unshare', ['-m', 'sh', '-c', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    c.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    c.on('close', (code) => resolve({ code, stderr }));
-  });
 }
 
 describe('a full disk (item 2)', () => {

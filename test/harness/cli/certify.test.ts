@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listFiles } from '../../../harness/evidence/files.js';
 import type { DsseEnvelope } from '../../../harness/evidence/dsse.js';
@@ -172,6 +173,67 @@ describe('hil verify refuses a bundle that changed, naming what changed', () => 
     expect(await refused(bundle, '--firmware', pubFile)).toEqual([`  - --firmware: the image's SHA-256 is ${sha(readFileSync(pubFile))}, the bundle certifies ${sha(image)}`]);
   });
 
+  test('a symbolic link added, to a file or to a folder: named as added, never followed', async () => {
+    const dir = copy('added-links');
+    symlinkSync('/etc/hostname', join(dir, 'reports', 'extra.log'));
+    symlinkSync(tmp.dir, join(dir, 'reports', 'attachments', 'more'));
+    expect(await refused(dir)).toEqual([
+      `  - reports/attachments/more: a symbolic link (to ${tmp.dir}), not in the manifest (added after signing)`,
+      '  - reports/extra.log: a symbolic link (to /etc/hostname), not in the manifest (added after signing)',
+    ]);
+  });
+
+  test('a report replaced by a FIFO, a folder or a symbolic link: said, never read (no hang)', async () => {
+    const fifo = copy('fifo-junit');
+    rmSync(join(fifo, 'reports', 'junit.xml'));
+    execFileSync('mkfifo', [join(fifo, 'reports', 'junit.xml')]);
+    const v = await hil(['verify', fifo, '--pub', pubFile], { timeoutMs: 20_000 });
+    expect(v.signal).toBe(null);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toBe(`REFUSED: ${fifo} is not what was signed\n  - reports/junit.xml: a FIFO, not the file that was signed\n`);
+
+    const folder = copy('folder-junit');
+    rmSync(join(folder, 'reports', 'junit.xml'));
+    mkdirSync(join(folder, 'reports', 'junit.xml'));
+    expect(await refused(folder)).toEqual(['  - reports/junit.xml: a folder, not the file that was signed']);
+
+    const link = copy('link-junit');
+    rmSync(join(link, 'reports', 'junit.xml'));
+    symlinkSync(join(bundle, 'reports', 'junit.xml'), join(link, 'reports', 'junit.xml'));
+    expect(await refused(link)).toEqual([`  - reports/junit.xml: a symbolic link (to ${join(bundle, 'reports', 'junit.xml')}), not the file that was signed`]);
+  });
+
+  test('the readable manifest or the key replaced by a FIFO or a link: said, never read', async () => {
+    const dir = copy('fifo-manifest');
+    rmSync(join(dir, 'manifest.json'));
+    execFileSync('mkfifo', [join(dir, 'manifest.json')]);
+    rmSync(join(dir, 'signer.pub.pem'));
+    symlinkSync(pubFile, join(dir, 'signer.pub.pem'));
+    const v = await hil(['verify', dir, '--pub', pubFile], { timeoutMs: 20_000 });
+    expect(v.signal).toBe(null);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toBe(
+      `REFUSED: ${dir} is not what was signed\n  - signer.pub.pem: a symbolic link (to ${pubFile}), not a file\n  - manifest.json: a FIFO, not a file\n`,
+    );
+  });
+
+  test('the signed manifest replaced by a folder or a FIFO: no bundle (exit 2), no stack trace, no hang', async () => {
+    for (const [name, make] of [
+      ['folder-envelope', (p: string) => mkdirSync(p)],
+      ['fifo-envelope', (p: string) => execFileSync('mkfifo', [p])],
+    ] as const) {
+      const dir = copy(name);
+      rmSync(join(dir, 'manifest.dsse.json'));
+      make(join(dir, 'manifest.dsse.json'));
+      const v = await hil(['verify', dir, '--pub', pubFile], { timeoutMs: 20_000 });
+      expect(v.signal).toBe(null);
+      expect(v.stderr).toBe('');
+      expect(v.code).toBe(2);
+      const kind = name.startsWith('folder') ? 'a folder' : 'a FIFO';
+      expect(v.stdout).toBe(`REFUSED: ${dir} is not what was signed\n  - manifest.dsse.json: ${kind}, not a file (not a certification bundle)\n`);
+    }
+  });
+
   test('a folder that is no bundle is exit 2', async () => {
     const v = await hil(['verify', tmp.dir]);
     expect(v.code).toBe(2);
@@ -198,6 +260,13 @@ describe('a device that runs another image', () => {
     expect(v.code).toBe(0);
     expect(v.stdout).toContain('verdict: not certified');
   }, 120_000);
+
+  test('a bundle folder that cannot be made: one "hil certify:" line naming it and the cause, exit 2', async () => {
+    const r = await hil(['certify', '--firmware', imageFile, '--key', keyFile, '--out', '/proc/x/bundle']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('hil certify: /proc/x/bundle: cannot create the bundle folder: the folder does not exist (ENOENT)\n');
+  });
 
   test('a bad key or a used bundle folder stops before anything runs (exit 2)', async () => {
     const bad = file('bad.pem', '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n');
