@@ -17,6 +17,9 @@ export interface BuiltImage {
   announced: Uint8Array;
 }
 
+/** LastAnswer.name of a command the device did not answer at all. */
+export const NO_ANSWER = 'no answer';
+
 export interface LastAnswer {
   /** "TransferRequest", "LoadRequest 6.1.0", … */
   what: string;
