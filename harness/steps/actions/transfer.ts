@@ -57,7 +57,7 @@ export async function transfer(p: TransferParams, run: StepRun): Promise<void> {
   const r = await abortable(ctx.signal, uploadImage(deps(run), image, { devices: [dev.name] }, opts));
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const d = r.devices[0]!;
-  mem.images.set(image.version, { image, announced: r.hash });
+  mem.images.set(image.version, { image, announced: r.hash, boots: p.image.boots !== false });
   mem.transfers.set(image.version, [...(mem.transfers.get(image.version) ?? []), r]);
   mem.lastTransfer = image.version;
   // A TransferRequest nobody answered was neither taken nor refused: expect-answer must not read OK.
