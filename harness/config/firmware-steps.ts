@@ -207,8 +207,9 @@ export const FIRMWARE_STEPS: { readonly [K in keyof FirmwareStepParams]: StepDef
   'expect-load': {
     kind: 'expectation',
     description:
-      "After the test's last load: `on-time` — the device reboots within the load window (half to twice the delay: the reference agent's timer spread) and registers again; " +
-      '`never` — no reboot and no registration until the window has passed (a cancelled load).',
+      "After the test's last load: `on-time` — the device reboots within the load window (half to twice the delay: the reference agent's timer spread), with no restart the harness asked for since the LoadRequest, " +
+      'and registers again running the loaded image (another one, for an image built not to boot); ' +
+      "`never` — no registration until the window has passed, and the device's Uptime then shows no boot since the load could fire (a cancelled load).",
     usage: 'on-time | never | {fires, otherwise?}',
     schema: {
       oneOf: [

@@ -15,7 +15,12 @@ export interface BuiltImage {
   image: FirmwareImage;
   /** The SHA-256 the transfer announced (another than the image's with announceWrongHash). */
   announced: Uint8Array;
+  /** false: built not to start (`boots: false`), so a load of it must end on another image. */
+  boots: boolean;
 }
+
+/** LastAnswer.name of a command the device did not answer at all. */
+export const NO_ANSWER = 'no answer';
 
 export interface LastAnswer {
   /** "TransferRequest", "LoadRequest 6.1.0", … */
@@ -31,6 +36,8 @@ export interface LoadRecord {
   /** Clock ms the LoadRequest went out, and the NMS event mark then. */
   sentAt: number;
   since: number;
+  /** Clock ms of the restart the load noted (bench.noteRestart): restarts after it are not the load's. */
+  restartAt: number;
   delaySec: number;
   answer: FirmwareAnswer;
   /** FirmwareImageInfo just before the LoadRequest. */

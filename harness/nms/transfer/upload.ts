@@ -78,6 +78,8 @@ export type DeviceUploadStatus = 'complete' | 'running' | 'refused' | 'failed' |
 export interface DeviceUpload {
   device: string;
   status: DeviceUploadStatus;
+  /** Whether the device answered the TransferRequest at all (a CoAP answer, whatever its code). */
+  answered: boolean;
   /** The TransferResponse code of a refusal. */
   response?: number;
   reason?: string;
@@ -113,6 +115,7 @@ const SIGNATURE_BYTES = 100;
 interface DeviceState {
   name: string;
   status: DeviceUploadStatus | 'sending';
+  answered: boolean;
   missing: Set<number>;
   heldAtStart: number;
   response?: number;
@@ -139,7 +142,7 @@ export async function uploadImage(deps: RolloutDeps, image: FirmwareImage, targe
   let lineBytes = 0;
   const aborted = (): boolean => opts.signal?.aborted === true;
 
-  const states: DeviceState[] = target.devices.map((name) => ({ name, status: 'sending', missing: new Set(), heldAtStart: 0, stalled: 0 }));
+  const states: DeviceState[] = target.devices.map((name) => ({ name, status: 'sending', answered: false, missing: new Set(), heldAtStart: 0, stalled: 0 }));
   let blockSize = chooseBlockSize(image.bytes.length, shape, opts.blockSize);
   let blocks = Math.ceil(image.bytes.length / blockSize);
   // 1. TransferRequest with DescriptionRequest{"75"} in the same POST: the answer says whether the
@@ -158,6 +161,7 @@ export async function uploadImage(deps: RolloutDeps, image: FirmwareImage, targe
       Object.assign(s, { status: 'failed', reason: `no answer to the TransferRequest: ${e.message}` });
       return;
     }
+    s.answered = true;
     const answer = answerOf(a, TLV.TransferResponse, true);
     emit({ type: 'transfer-request', device: s.name, ok: answer.ok, name: answer.name });
     if (a.code !== '2.01') {
@@ -297,6 +301,7 @@ export async function uploadImage(deps: RolloutDeps, image: FirmwareImage, targe
     devices: states.map((s) => ({
       device: s.name,
       status: s.status === 'sending' ? 'failed' : s.status,
+      answered: s.answered,
       heldAtStart: s.heldAtStart,
       ...(s.response !== undefined ? { response: s.response } : {}),
       ...(s.reason !== undefined ? { reason: s.reason } : {}),

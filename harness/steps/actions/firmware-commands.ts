@@ -29,9 +29,9 @@ export async function load(p: LoadParams, run: StepRun): Promise<void> {
   const what = `LoadRequest ${version}`;
   const loadTime = deviceNow() + delaySec;
   // The reboot into the image, when it comes, is the harness's doing (not a reboot loop).
-  bench.noteRestart(ctx.device.name);
+  const restartAt = bench.noteRestart(ctx.device.name);
   const answer = await nmsRequest(run, what, Date.now(), () => requestLoad(bench.nms.client, ctx.device.name, hash, loadTime, { timeoutMs }));
-  mem.loads.push({ version, hash, sentAt, since, delaySec, answer, slotsBefore });
+  mem.loads.push({ version, hash, sentAt, since, restartAt, delaySec, answer, slotsBefore });
   if (answer.ok) ctx.log(`load of ${version} scheduled ${delaySec} s ahead of the device's clock (${new Date(loadTime * 1000).toISOString()})`);
   judgeAnswer(run, what, answer);
 }

@@ -15,7 +15,7 @@ import { firmwareImage, type FirmwareImage } from '../../nms/transfer/image.js';
 import { lineRate } from '../../nms/transfer/line-rate.js';
 import { uploadImage, type UploadOptions } from '../../nms/transfer/upload.js';
 import { markNewBoot } from '../attempt-memory.js';
-import { firmwareMemory } from '../firmware-memory.js';
+import { firmwareMemory, NO_ANSWER } from '../firmware-memory.js';
 import { commandTimeout, deps, nextStepIs } from '../firmware-steps.js';
 import { fail } from '../outcome.js';
 import { rigVariables, substitute } from '../rig-values.js';
@@ -57,10 +57,11 @@ export async function transfer(p: TransferParams, run: StepRun): Promise<void> {
   const r = await abortable(ctx.signal, uploadImage(deps(run), image, { devices: [dev.name] }, opts));
   if (ctx.signal.aborted) throw ctx.signal.reason;
   const d = r.devices[0]!;
-  mem.images.set(image.version, { image, announced: r.hash });
+  mem.images.set(image.version, { image, announced: r.hash, boots: p.image.boots !== false });
   mem.transfers.set(image.version, [...(mem.transfers.get(image.version) ?? []), r]);
   mem.lastTransfer = image.version;
-  const name = d.response !== undefined ? firmwareResponseName(d.response) : d.status === 'refused' ? 'refused' : 'OK';
+  // A TransferRequest nobody answered was neither taken nor refused: expect-answer must not read OK.
+  const name = d.response !== undefined ? firmwareResponseName(d.response) : !d.answered ? NO_ANSWER : d.status === 'refused' ? 'refused' : 'OK';
   mem.last = { what: `TransferRequest ${image.version}`, name, describe: d.response !== undefined ? `${dev.name} answered ${describeFirmwareResponse(d.response)}` : (d.reason ?? d.status) };
   ctx.log(
     `transfer ${image.version} (${image.bytes.length} B, ${r.blocks} blocks of ${r.blockSize} B): ${d.status}${d.reason ? ` — ${d.reason}` : ''}; ` +
