@@ -243,7 +243,7 @@ export const EXPECTATION_STEPS: { readonly [K in keyof ExpectationStepParams]: S
       properties: {
         state: { enum: ['unheard', 'unknown', 'registering', 'up', 'down'] },
         within: duration,
-        for: { ...duration, description: 'Then stays in the state for this long.' },
+        for: { ...duration, description: 'Then stays in the state for this long; registering only while the device keeps trying (a POST /r at least every 1.5 × its regIntervalMax, from the rig).' },
         otherwise,
       },
       required: ['state', 'within'],

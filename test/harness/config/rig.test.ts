@@ -48,7 +48,7 @@ describe('rig loader errors name file:line:col and what is wrong', () => {
     expect(errorOf(rig(['    link: dongle', '    capabilities: []', '    consol: {}']))).toEqual({
       where: 'rigs/bench.yaml:16:5',
       code: 'schema',
-      reason: "device 'meter-1': unknown property 'consol' (expected one of name, eui64, address, link, port, console, power, expected, capabilities)",
+      reason: "device 'meter-1': unknown property 'consol' (expected one of name, eui64, address, link, port, console, power, expected, capabilities, regIntervalMax)",
     });
   });
 
