@@ -137,6 +137,14 @@ describe('rig loader results', () => {
   });
 });
 
+describe('a device\'s registration retry bound', () => {
+  test('regIntervalMax is kept as given, whole seconds from 1', () => {
+    const parsed = parseRig(rig(['    link: dongle', '    capabilities: []', '    regIntervalMax: 100']), FILE, { checkFiles: false });
+    expect(parsed.devices[0]!.regIntervalMax).toBe(100);
+    expect(errorOf(rig(['    link: dongle', '    capabilities: []', '    regIntervalMax: 0'])).where).toBe('rigs/bench.yaml:16:21');
+  });
+});
+
 describe('usb: serial paths, locks and PKCS#11 signing in the rig', () => {
   const withSigning = (signing: string) => rig().replace('  signing: { key: k.pem, cert: c.pem }', signing);
 
