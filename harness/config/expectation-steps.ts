@@ -243,7 +243,7 @@ export const EXPECTATION_STEPS: { readonly [K in keyof ExpectationStepParams]: S
       properties: {
         state: { enum: ['unheard', 'unknown', 'registering', 'up', 'down'] },
         within: duration,
-        for: { ...duration, description: 'Then stays in the state for this long.' },
+        for: { ...duration, description: 'Then stays in the state for this long; registering only while the device keeps trying (a POST /r at least every 1.5 × its regIntervalMax, from the rig).' },
         otherwise,
       },
       required: ['state', 'within'],
@@ -262,7 +262,7 @@ export const EXPECTATION_STEPS: { readonly [K in keyof ExpectationStepParams]: S
   'expect-counter': {
     kind: 'expectation',
     description:
-      'A counter field of a TLV, read now, changed (or not) since the test first read that TLV (0 when it had not: device counters start at 0 at boot).',
+      'A counter field of a TLV, read now, changed (or not) since the test first read that TLV, or since a restart the test asked for (0: device counters start at 0 at boot) once the device was seen registering after it. Without either the step is an error: read the TLV (get) before the step that should change it.',
     usage: '{tlv, index?, field, increases, otherwise?}',
     schema: {
       type: 'object',

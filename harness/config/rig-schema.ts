@@ -108,6 +108,12 @@ const deviceSchema: JsonSchema = {
       additionalProperties: false,
     },
     capabilities: { type: 'array', items: capability, uniqueItems: true },
+    regIntervalMax: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        "Seconds: the longest interval the device's registration retry timer reaches (its trickle max; the reference agent's Linux sample 20, FreeRTOS 100, the draft's default 3600). A device held Registering must try again within 1.5 times this. Absent: 36000, the most the reference agent accepts. The virtual rig fills it in from the meter's regInterval.",
+    },
   },
   required: ['name', 'eui64', 'address', 'link', 'expected', 'capabilities'],
   additionalProperties: false,

@@ -101,6 +101,8 @@ export interface DeviceSpec {
   power?: PowerSpec;
   expected: ExpectedFirmware;
   capabilities: string[];
+  /** Seconds: the longest interval the device's registration retry timer may reach (its trickle max). */
+  regIntervalMax?: number;
 }
 
 export interface Rig {
@@ -198,6 +200,7 @@ function normalize(raw: RawRig, file: string): Rig {
       };
       if (d.console) device.console = { ...d.console, baudRate: d.console.baudRate ?? DEFAULT_BAUD_RATE, commands: { ...(d.console.commands ?? {}) } };
       if (d.power) device.power = { ...d.power, timeoutMs: d.power.timeoutMs ?? DEFAULT_POWER_TIMEOUT_MS };
+      if (d.regIntervalMax !== undefined) device.regIntervalMax = d.regIntervalMax;
       return device;
     }),
   };

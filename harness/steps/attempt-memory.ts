@@ -86,3 +86,15 @@ export function markAskedBoot(bench: Bench, a: AttemptMemory, device: string): (
 
 /** The events that count: since the test began, or since its last power or restart step (a new boot). */
 export const eventsSince = (a: AttemptMemory): number => Math.max(a.window.eventSeq, a.fresh?.seq ?? 0);
+
+/** NMS events that show the device sending a POST /r: answered 2.03, refused, or dropped by the NMS firewall. */
+export const REGISTRATION_ATTEMPTS: ReadonlySet<string> = new Set(['registrationRequest', 'registrationRejected', 'registrationBlocked']);
+
+/**
+ * The device was seen trying to register after the last restart this attempt asked for: it came
+ * back from that restart, so what it counts since boot it counts since then.
+ */
+export function bootSeen(bench: Bench, a: AttemptMemory, device: string): boolean {
+  if (!a.fresh) return false;
+  return bench.nms.events.find((e) => e.device === device && REGISTRATION_ATTEMPTS.has(e.name), a.fresh.seq).length > 0;
+}

@@ -211,7 +211,7 @@ export class VirtualRig {
         // A rig may wire a meter to a relay of its own (a test's relay that does nothing); the `virtual:` placeholders mean the board's socket.
         const own = dev.power && ![dev.power.on, dev.power.off].some((c) => c.startsWith('virtual:')) ? dev.power : undefined;
         const power: PowerSpec = own ?? meter.board.powerCommands();
-        return { ...dev, console, power, capabilities: boardCapabilities(dev.capabilities) };
+        return { ...dev, console, power, capabilities: boardCapabilities(dev.capabilities), regIntervalMax: dev.regIntervalMax ?? meter.config.regInterval.max };
       }),
     };
   }

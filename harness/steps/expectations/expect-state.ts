@@ -1,6 +1,7 @@
 /**
  * `expect-state: { state, within, for }`: the device reaches a state in the NMS within a time (anew
- * since the last power step, if there was one) and, with `for`, stays in it that long.
+ * since the last power step, if there was one) and, with `for`, stays in it that long — registering
+ * only while the device keeps trying (keeps-registering.ts).
  */
 import { formatDuration } from '../../../core/duration.js';
 import type { ExpectStateParams } from '../../config/expectation-steps.js';
@@ -9,8 +10,10 @@ import { blameOtherwise } from '../outcome.js';
 import { transitionsSeen } from '../seen.js';
 import type { StepRun } from '../step-run.js';
 import { abortable, waitTransition } from '../waits.js';
+import { keepsRegistering } from './keeps-registering.js';
 
-export async function expectState(p: ExpectStateParams, { bench, ctx, attempt }: StepRun): Promise<StepOutcome> {
+export async function expectState(p: ExpectStateParams, run: StepRun): Promise<StepOutcome> {
+  const { bench, ctx, attempt } = run;
   const rec = bench.nms.devices.require(ctx.device.name);
   const freshAt = attempt.fresh?.at;
   const counts = (): boolean => rec.state === p.state && (freshAt === undefined || rec.since >= freshAt);
@@ -28,6 +31,7 @@ export async function expectState(p: ExpectStateParams, { bench, ctx, attempt }:
       };
     }
   }
+  if (p.forMs !== undefined && p.state === 'registering') return keepsRegistering(run, rec, p.forMs, more);
   if (p.forMs !== undefined) {
     const left = await abortable(ctx.signal, waitTransition(bench, rec, (t) => t.from === p.state, p.forMs));
     if (left) {

@@ -412,6 +412,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
       if (check.outcome === 'missing' || check.outcome === 'error') {
         if (check.outcome === 'missing') this.counters.sigNoSignature++;
         this.counters.regFails++;
+        if (this.faults.has('stop-registering-on-bad-signature')) this.timers.stop('reg');
         this.notify(NOTIFY_SIGNATURE_ERROR, [], EMPTY);
         return;
       }

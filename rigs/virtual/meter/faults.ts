@@ -35,6 +35,7 @@ export const FAULTS = {
     'accept-malformed-der': 'reads the ECDSA signature leniently (trailing bytes, long-form or padded r/s) instead of as strict DER',
     'accept-replay': 'caches signatures it verified once and accepts them again without checking their validity window',
     'register-on-wrong-key': 'does not verify the ECDSA signature of a registration response (any key is accepted)',
+    'stop-registering-on-bad-signature': 'a registration response whose signature fails stops its registration timer until the next boot: it rejects the 2.03, then sends nothing more (the NMS still shows it Registering)',
     'crash-on-description-in-203': 'a DescriptionRequest in a registration response kills the agent (SIGSEGV), as the reference agent does',
     'crash-on-report-interval-0': 'a registration leaving report interval 0 kills the agent (SIGFPE), as the reference agent does',
     // One per crash class the robustness judge tells apart (crash-class.ts): rebooted, hung, degraded.

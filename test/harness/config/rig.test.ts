@@ -48,7 +48,7 @@ describe('rig loader errors name file:line:col and what is wrong', () => {
     expect(errorOf(rig(['    link: dongle', '    capabilities: []', '    consol: {}']))).toEqual({
       where: 'rigs/bench.yaml:16:5',
       code: 'schema',
-      reason: "device 'meter-1': unknown property 'consol' (expected one of name, eui64, address, link, port, console, power, expected, capabilities)",
+      reason: "device 'meter-1': unknown property 'consol' (expected one of name, eui64, address, link, port, console, power, expected, capabilities, regIntervalMax)",
     });
   });
 
@@ -134,6 +134,14 @@ describe('rig loader results', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a device\'s registration retry bound', () => {
+  test('regIntervalMax is kept as given, whole seconds from 1', () => {
+    const parsed = parseRig(rig(['    link: dongle', '    capabilities: []', '    regIntervalMax: 100']), FILE, { checkFiles: false });
+    expect(parsed.devices[0]!.regIntervalMax).toBe(100);
+    expect(errorOf(rig(['    link: dongle', '    capabilities: []', '    regIntervalMax: 0'])).where).toBe('rigs/bench.yaml:16:21');
   });
 });
 

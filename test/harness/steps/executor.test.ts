@@ -20,7 +20,7 @@ describe('a healthy meter through the real scheduler', () => {
 `),
     ]);
     const r = res.get('s @ meter-1 › boot')!;
-    expect(reportText(r)).toContain('tlv 45 sigOk: 0 (not read before in this test) → 1');
+    expect(reportText(r)).toContain('tlv 45 sigOk: 0 (from the restart this test asked for) → 1');
     expect(r.result.status).toBe('passed');
   });
 

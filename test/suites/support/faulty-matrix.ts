@@ -100,7 +100,7 @@ export function describeFaultyMatrix(title: string, run: () => MatrixRun, opts: 
       expect(only('nms-cert', 'meter-4', 'reports').message).toBe('step 3 (expect: tlv 43 NMSCertValid equals false): tlv 43 NMSCertValid is true, expected equals false');
       expect(only('nms-cert', 'meter-4', 'reports').text).toContain('likely cause: the meter reports its damaged NMS certificate as valid (NMSCertValid true)');
       const refuses = only('nms-cert', 'meter-4', 'refuses');
-      expect(refuses.message).toBe('step 3 (expect-reply: 4.01): CON POST 55 signed answered 2.01, expected 4.01');
+      expect(refuses.message).toBe('step 4 (expect-reply: 4.01): CON POST 55 signed answered 2.01, expected 4.01');
       expect(refuses.text).toContain('likely cause: the meter accepted a signed POST although it holds no usable NMS certificate to verify it');
     });
 

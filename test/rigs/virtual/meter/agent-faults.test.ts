@@ -60,6 +60,7 @@ describe('faulty device models behave as named', () => {
         'accept-malformed-der',
         'accept-replay',
         'register-on-wrong-key',
+        'stop-registering-on-bad-signature',
         'registration-storm',
         'crash-on-description-in-203',
         'crash-on-report-interval-0',
