@@ -49,7 +49,12 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   diagnose: {
     examples: ['hil diagnose meter-3', 'hil diagnose meter-3 --wait 5m --json'],
-    codes: [['0', 'healthy: the flowchart found no fault'], ['1', 'a flowchart branch was found (printed with its evidence, cause and fix)'], USAGE, STOPPED],
+    codes: [
+      ['0', 'healthy: every check of the flowchart was answered and none found a fault'],
+      ['1', 'not healthy: a flowchart branch was found, the device answered nothing (silent), or a check went unanswered (inconclusive); printed with its evidence, cause and fix'],
+      USAGE,
+      STOPPED,
+    ],
   },
   check: {
     examples: ['hil check', 'hil check --rig rigs/bench-3.yaml --json'],

@@ -16,5 +16,6 @@ export const BRANCH_HEADLINE: Record<DiagnosisBranch, string> = {
   firewall: 'firewall blocks inbound CSMP: meter reported down',
   'load-balancer': 'answers go to the load-balancer VIP instead of the server that asked',
   silent: 'no answer from the device reached the NMS in time; no flowchart branch is guessed from missing answers',
+  inconclusive: 'not every check was answered: no fault found in what was, and the device is not called healthy on checks left open',
   healthy: 'no fault found: the device is up and every check passed',
 };

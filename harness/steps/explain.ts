@@ -63,6 +63,10 @@ async function explainByFlowchart(out: StepOutcome, run: StepRun): Promise<StepO
   if (d.branch === 'healthy') {
     return { ...out, seen: `${out.seen ?? ''}${out.seen ? '\n' : ''}troubleshooting flowchart: no fault found now (healthy)` };
   }
+  // No cause to offer: the step's own failure stands, and the open checks are said beside it.
+  if (d.branch === 'inconclusive') {
+    return { ...out, seen: `${out.seen ?? ''}${out.seen ? '\n' : ''}troubleshooting flowchart inconclusive: ${d.cause}` };
+  }
   return {
     ...out,
     message: `${out.message} — ${d.branch === 'silent' ? 'device silent' : `flowchart branch ${d.branch}`}: ${BRANCH_HEADLINE[d.branch]}`,

@@ -104,7 +104,7 @@ export interface ConsoleLook {
 
 /** GET 18 (CurrentTime), GET 45 (CGMSStats) and the device's CGMSNotifications. */
 export interface SignaturesLook {
-  /** Device clock minus NMS time (s): GET 18 when it answered, else the last /r or report. */
+  /** Device clock minus NMS time (s): GET 18 when it answered, else the last /r or report (that look is then unanswered). */
   offsetS?: number;
   /** The offset lies outside the SignatureValidity window of a signing NMS. */
   outsideWindow: boolean;
@@ -142,6 +142,11 @@ export interface Facts {
   readonly given: DiagnosisFacts;
   /** What every look recorded, in the order looked (the looks append to it). */
   readonly evidence: Evidence[];
+  /**
+   * The looks the device left unanswered ("what: why"), including those that could only use what
+   * the NMS learnt before the walk: such data may explain a fault, never clear a check.
+   */
+  readonly unanswered: string[];
   nms?: NmsLook;
   status?: StatusLook;
   console?: ConsoleLook;

@@ -2,7 +2,9 @@
  * The looks of the troubleshooting walk: what the NMS already saw (state, events, firewall and
  * per-address counters), then what the device answers (GET 35, 43, 18, 45, 58, 75) and, where
  * the runner can read it, the meter's console configuration XML. Every look is recorded as
- * evidence, whichever branch is taken.
+ * evidence, whichever branch is taken; one the device left unanswered (no answer, an error code, an
+ * answer without the TLV) is also noted as unanswered, even where what the NMS learnt before (the
+ * last /r, a report) stands in for it, so that it can explain a fault but never clear a check.
  */
 import type { DecodedTlv } from '../../csmp/value.js';
 import { TLV } from '../../csmp/tlv-ids.js';
@@ -29,6 +31,8 @@ import {
 } from './facts.js';
 
 type See = (what: string, seen: string) => void;
+/** A look the device left unanswered, and why. */
+type Miss = (what: string, why: string) => void;
 
 function fieldsOf(r: ProbeResult | undefined, type: number): Record<string, unknown>[] {
   return r && r.ok ? r.tlvs.filter((t) => t.type === type).map((t) => t.value ?? {}) : [];
@@ -92,10 +96,11 @@ function lookAtNms(given: DiagnosisFacts, see: See): NmsLook {
   };
 }
 
-async function lookAtStatus(probe: DiagnosisProbe, see: See): Promise<StatusLook> {
+async function lookAtStatus(probe: DiagnosisProbe, see: See, miss: Miss): Promise<StatusLook> {
   const wpan = await probe.get(TLV.WPANStatus);
   const wpanStatus = fieldsOf(wpan, TLV.WPANStatus)[0];
   see('GET 35 WPANStatus.SSID', resultText(wpan, () => (wpanStatus ? ssidText(wpanStatus['SSID']) : 'no WPANStatus in the answer')));
+  if (!wpanStatus) miss('GET 35 WPANStatus', wpan.ok ? 'no WPANStatus in the answer' : resultText(wpan, () => ''));
 
   const status = await probe.get(TLV.CGMSStatus);
   const statusFields = fieldsOf(status, TLV.CGMSStatus)[0];
@@ -106,34 +111,51 @@ async function lookAtStatus(probe: DiagnosisProbe, see: See): Promise<StatusLook
       ? '4.04: TLV 43 not supported by this device (csmp-agent-lib does not implement it)'
       : resultText(status, () => (statusFields ? (certValid === undefined ? 'absent' : String(certValid)) : 'no CGMSStatus in the answer')),
   );
+  // 4.04 is an answer: csmp-agent-lib does not implement TLV 43, so there is nothing more to ask.
+  if (!statusFields && status.code !== '4.04') miss('GET 43 CGMSStatus', status.ok ? 'no CGMSStatus in the answer' : resultText(status, () => ''));
   return { reachable: wpan.ok || wpan.code !== undefined, ...(wpanStatus ? { wpanStatus } : {}), certValid };
 }
 
 /** Only the meter's console configuration shows demo mode for certain. */
-async function lookAtConsole(probe: DiagnosisProbe, see: See): Promise<ConsoleLook> {
+async function lookAtConsole(probe: DiagnosisProbe, see: See, miss: Miss): Promise<ConsoleLook> {
+  // A device without a console reader is not asked: WPANStatus.demoModeEnabled is all there is.
   if (!probe.consoleConfigXml) {
     see('console configuration (DevCfgSchema XML)', 'not available (no console reader for this device)');
     return {};
   }
+  const what = 'console configuration (DevCfgSchema XML)';
   let xml: string | undefined;
   try {
     xml = await probe.consoleConfigXml();
   } catch (err) {
-    see('console configuration (DevCfgSchema XML)', `not readable: ${(err as Error).message}`);
+    see(what, `not readable: ${(err as Error).message}`);
+    miss(what, `not readable: ${(err as Error).message}`);
+    return {};
   }
-  if (xml === undefined) return {};
+  if (xml === undefined) {
+    see(what, 'not readable: the console gave nothing');
+    miss(what, 'not readable: the console gave nothing');
+    return {};
+  }
   const demoMode = demoModeFromXml(xml);
+  // The configuration was read: one without a DemoMode_Cfg section (the schema makes it optional)
+  // is answered, and WPANStatus.demoModeEnabled decides, as for a device without a console reader.
   see('console configuration DemoMode_Cfg/DemoModeEnable', demoMode === undefined ? 'not present in the XML' : String(demoMode));
   return demoMode === undefined ? {} : { demoMode };
 }
 
-async function lookAtSignatures(given: DiagnosisFacts, probe: DiagnosisProbe, see: See): Promise<SignaturesLook> {
+async function lookAtSignatures(given: DiagnosisFacts, probe: DiagnosisProbe, see: See, miss: Miss): Promise<SignaturesLook> {
   const time = await probe.get(TLV.CurrentTime);
   const posix = fieldsOf(time, TLV.CurrentTime)[0]?.['posix'];
-  let offsetS = given.clockOffsetS;
-  // GET 18 is fresher than whatever the last /r or report said.
-  if (time.ok && typeof posix === 'number' && time.nmsTimeS !== undefined) offsetS = posix - time.nmsTimeS;
-  see('device clock (CurrentTime) minus NMS time', offsetS === undefined ? resultText(time, () => 'no CurrentTime') : `${offsetS} s`);
+  const read = time.ok && typeof posix === 'number' && time.nmsTimeS !== undefined ? posix - time.nmsTimeS : undefined;
+  // Unread now, the last /r or report stands in: it can show a skew, never clear one.
+  const offsetS = read ?? given.clockOffsetS;
+  const unread = resultText(time, () => 'no CurrentTime in the answer');
+  if (read === undefined) miss('GET 18 CurrentTime', unread);
+  see(
+    'device clock (CurrentTime) minus NMS time',
+    read !== undefined ? `${read} s` : offsetS !== undefined ? `${unread}; from the last /r or report: ${offsetS} s` : unread,
+  );
 
   const stats = await probe.get(TLV.CGMSStats);
   const statsFields = fieldsOf(stats, TLV.CGMSStats)[0];
@@ -143,6 +165,7 @@ async function lookAtSignatures(given: DiagnosisFacts, probe: DiagnosisProbe, se
       statsFields ? `sigOk ${statsFields['sigOk'] ?? '-'}, sigBadAuth ${statsFields['sigBadAuth'] ?? '-'}, sigBadValidity ${statsFields['sigBadValidity'] ?? '-'}, regFails ${statsFields['regFails'] ?? '-'}` : 'no CGMSStats in the answer',
     ),
   );
+  if (!statsFields) miss('GET 45 CGMSStats', stats.ok ? 'no CGMSStats in the answer' : resultText(stats, () => ''));
   const rejectedResponses = given.notificationCodes.filter((c) => c === 2).length;
   if (rejectedResponses > 0) see('CGMSNotification code 2 (registration response rejected) from the device', `${rejectedResponses} time(s)`);
   return {
@@ -154,8 +177,9 @@ async function lookAtSignatures(given: DiagnosisFacts, probe: DiagnosisProbe, se
   };
 }
 
-async function lookAtGroups(given: DiagnosisFacts, probe: DiagnosisProbe, see: See): Promise<GroupsLook> {
+async function lookAtGroups(given: DiagnosisFacts, probe: DiagnosisProbe, see: See, miss: Miss): Promise<GroupsLook> {
   const answer = await probe.get(TLV.GroupInfo);
+  if (!answer.ok) miss('GET 58 GroupInfo', resultText(answer, () => ''));
   // Unanswered: what the NMS learnt before (a GET of a step, the /r of a registration it answered).
   const earlier = given.groupInfo ?? (given.lastRegistration ? { tlvs: given.lastRegistration, source: 'registration' as const, at: undefined } : undefined);
   const running = groupsOf(answer.ok ? answer.tlvs : (earlier?.tlvs ?? []));
@@ -182,8 +206,9 @@ function noteConfigGroup(given: DiagnosisFacts, groups: GroupsLook, see: See): C
   return { running, ...(expected !== undefined ? { expected } : {}) };
 }
 
-async function lookAtFirmware(given: DiagnosisFacts, probe: DiagnosisProbe, see: See): Promise<FirmwareLook> {
+async function lookAtFirmware(given: DiagnosisFacts, probe: DiagnosisProbe, see: See, miss: Miss): Promise<FirmwareLook> {
   const fw = await probe.get(TLV.FirmwareImageInfo);
+  if (!fw.ok) miss('GET 75 FirmwareImageInfo', resultText(fw, () => ''));
   const earlier = !fw.ok ? given.firmwareInfo : undefined;
   const slots = earlier ? earlier.tlvs.map((t) => t.value ?? {}) : fieldsOf(fw, TLV.FirmwareImageInfo);
   const image = runningImage(slots);
@@ -194,13 +219,16 @@ async function lookAtFirmware(given: DiagnosisFacts, probe: DiagnosisProbe, see:
 
 /** Facts before any look. */
 export function newFacts(given: DiagnosisFacts): Facts {
-  return { given, evidence: [] };
+  return { given, evidence: [], unanswered: [] };
 }
 
 /** Makes every look up to `last` (in LOOK_ORDER) that has not been made yet. */
 export async function lookUpTo<K extends LookName>(facts: Facts, probe: DiagnosisProbe, last: K): Promise<Looked<UpTo<K>>> {
   const see: See = (what, seen) => {
     facts.evidence.push({ what, seen });
+  };
+  const miss: Miss = (what, why) => {
+    facts.unanswered.push(`${what}: ${why}`);
   };
   const g = facts.given;
   for (const name of LOOK_ORDER) {
@@ -210,22 +238,22 @@ export async function lookUpTo<K extends LookName>(facts: Facts, probe: Diagnosi
           facts.nms = lookAtNms(g, see);
           break;
         case 'status':
-          facts.status = await lookAtStatus(probe, see);
+          facts.status = await lookAtStatus(probe, see, miss);
           break;
         case 'console':
-          facts.console = await lookAtConsole(probe, see);
+          facts.console = await lookAtConsole(probe, see, miss);
           break;
         case 'signatures':
-          facts.signatures = await lookAtSignatures(g, probe, see);
+          facts.signatures = await lookAtSignatures(g, probe, see, miss);
           break;
         case 'groups':
-          facts.groups = await lookAtGroups(g, probe, see);
+          facts.groups = await lookAtGroups(g, probe, see, miss);
           break;
         case 'configGroup':
           facts.configGroup = noteConfigGroup(g, facts.groups!, see);
           break;
         case 'firmware':
-          facts.firmware = await lookAtFirmware(g, probe, see);
+          facts.firmware = await lookAtFirmware(g, probe, see, miss);
           break;
         default:
           name satisfies never;

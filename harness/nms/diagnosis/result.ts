@@ -1,6 +1,6 @@
 /** What a diagnosis says: the flowchart branch it lands in, what was looked at, the cause and the fix. */
 
-/** The branches of the CSMP registration troubleshooting flowchart (csmp-protocol.md 9), plus 'healthy'. */
+/** The branches of the CSMP registration troubleshooting flowchart (csmp-protocol.md 9), plus 'silent', 'inconclusive' and 'healthy'. */
 export type DiagnosisBranch =
   | 'registration'
   | 'firmware-group'
@@ -13,6 +13,8 @@ export type DiagnosisBranch =
   | 'load-balancer'
   /** Not a flowchart branch: the device answered nothing, so none could be decided. */
   | 'silent'
+  /** Not a flowchart branch: no branch matched what was answered, but some looks went unanswered. */
+  | 'inconclusive'
   | 'healthy';
 
 export interface Evidence {

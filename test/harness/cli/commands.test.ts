@@ -172,6 +172,19 @@ describe('hil diagnose', () => {
     expect(d.cause).toMatch(/^The device clock is 7[0-9]{3} s ahead of the NMS/);
     expect(d.fix).toMatch(/time synchronized/);
   });
+
+  test('a meter that drops a GET of the walk: inconclusive, naming the checks left open, exit 1', async () => {
+    // The walk's 4th request (GET 45) is the 4th the meter receives; the GETs after it are not sent.
+    const rig = writeRig(tmp.dir, 'lossy', [{ faults: ['drop-every-nth'], faultOptions: { dropEvery: 4 } }]);
+    const r = await hil(['diagnose', 'meter-1', '--rig', rig]);
+    expect(r.code).toBe(1);
+    const lost = 'no answer to GET 45 within 3000 ms';
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      'meter-1 (00173BFFFE000001): inconclusive — not every check was answered: no fault found in what was, and the device is not called healthy on checks left open',
+      `cause: The device is up, but not every check of the flowchart was answered: GET 45 CGMSStats: ${lost}; GET 58 GroupInfo: not asked (${lost}); GET 75 FirmwareImageInfo: not asked (${lost}). No branch matched what was answered, and a check left unanswered clears nothing.`,
+    ]);
+    expect(r.stdout).toMatch(/^ {2}GET 58 GroupInfo: not asked \(no answer to GET 45 within 3000 ms\); from registration at \S+: type 1 id 42, type 2 id 317$/m);
+  });
 });
 
 describe('hil sim', () => {

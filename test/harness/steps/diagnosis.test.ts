@@ -78,6 +78,29 @@ describe('diagnoseDevice against a live scripted device', () => {
     expect((await diagnoseDevice(benchOf(rig), 'meter1')).branch).toBe('load-balancer');
   });
 
+  it('ends inconclusive, not healthy, when GET 18 goes unanswered after GET 35 and 43 (its groups known only from its /r)', async () => {
+    rig = await healthyRegistered();
+    rig.answer((req) => {
+      const tlv = Number(req.uriQuery[0]!.slice(2));
+      if (tlv !== 35 && tlv !== 43) return undefined;
+      const a = healthyAnswers[tlv]!;
+      return a.ok ? { code: '2.05', payload: buildPayload(a.tlvs.map((t) => ({ type: t.type, raw: t.raw })), { lengthStyle: 'agent' }) } : { code: '4.04' };
+    });
+    let settled = false;
+    const diagnosis = diagnoseDevice(benchOf(rig), 'meter1', { getTimeoutMs: 3000 }).finally(() => (settled = true));
+    for (let i = 0; i < 10 && !settled; i++) {
+      await flush();
+      rig.clock.advance(3000);
+    }
+    const d = await diagnosis;
+    const notAsked = 'not asked (no answer to GET 18 within 3000 ms)';
+    expect([d.branch, d.cause]).toEqual([
+      'inconclusive',
+      `The device is up, but not every check of the flowchart was answered: GET 18 CurrentTime: no answer to GET 18 within 3000 ms; GET 45 CGMSStats: ${notAsked}; GET 58 GroupInfo: ${notAsked}; GET 75 FirmwareImageInfo: ${notAsked}. No branch matched what was answered, and a check left unanswered clears nothing.`,
+    ]);
+    expect(d.evidence.find((e) => e.what === 'GET 58 GroupInfo')!.seen).toMatch(/^not asked \(no answer to GET 18 within 3000 ms\); from registration at \S+: type 2 id 317$/);
+  });
+
   describe('a device marked Down behind an NMS firewall rule before any of its datagrams was dropped', () => {
     /** Registered, reporting, then blocked: the NMS's Down timer fires before the report due reaches the firewall. */
     async function downBehindFirewall(): Promise<{ r: Rig; bench: Bench; intervalS: number }> {

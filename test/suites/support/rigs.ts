@@ -20,6 +20,7 @@ interface RawDevice {
 export interface MeterPlan {
   /** Extra fields of the rig's virtual.meters[] entry: faults, initial … */
   faults?: string[];
+  faultOptions?: Record<string, number>;
   initial?: Record<string, unknown>;
 }
 

@@ -45,6 +45,8 @@ export function registrationStalled(f: Looked<'status' | 'signatures'>): Diagnos
         : 'Check that the 2.03 carries only TLVs the device can apply, with ReportSubscribe interval > 0, signed with the key the device trusts.',
     );
   }
+  // With a check left unanswered, "none matched" would be a guess: the walk ends inconclusive.
+  if (f.unanswered.length > 0) return undefined;
   return conclude(
     f,
     'registration',
