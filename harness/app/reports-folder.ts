@@ -6,7 +6,7 @@
  * Only csmp-hil's own names are removed; anything else in the folder is left alone.
  */
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { systemReason } from '../../core/atomic-write.js';
 import { ResourceError } from '../../core/errors.js';
 
@@ -25,11 +25,7 @@ export interface Cleared {
  * files named with `=file`) that lie inside it. Throws ResourceError when they cannot be removed.
  */
 export function clearEarlierRun(dir: string, extra: readonly string[] = []): Cleared {
-  const names = new Set<string>(RUN_OUTPUTS);
-  for (const f of extra) {
-    const rel = relative(resolve(dir), resolve(f));
-    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) names.add(rel);
-  }
+  const names = outputNames(dir, extra);
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -54,6 +50,30 @@ export function clearEarlierRun(dir: string, extra: readonly string[] = []): Cle
     removed.push(files < 0 ? name : `${name}/ (${files} file${files === 1 ? '' : 's'})`);
   }
   return { removed };
+}
+
+/** Whether clearEarlierRun(dir, extra) would remove `path` (it, or a folder holding it). */
+export function clearedBy(dir: string, extra: readonly string[], path: string): boolean {
+  const rel = inside(dir, path);
+  if (rel === undefined) return false;
+  const names = outputNames(dir, extra);
+  const parts = rel.split(sep);
+  return parts.some((_, i) => names.has(parts.slice(0, i + 1).join(sep))) || (parts.length === 1 && TEMPORARY.test(rel));
+}
+
+function outputNames(dir: string, extra: readonly string[]): Set<string> {
+  const names = new Set<string>(RUN_OUTPUTS);
+  for (const f of extra) {
+    const rel = inside(dir, f);
+    if (rel !== undefined) names.add(rel);
+  }
+  return names;
+}
+
+/** `path` relative to `dir` when it lies below it. */
+function inside(dir: string, path: string): string | undefined {
+  const rel = relative(resolve(dir), resolve(path));
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
 }
 
 /** -1 for a file, the number of files below for a folder; throws when `path` is not there. */

@@ -70,7 +70,12 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   merge: {
     examples: ['hil merge shard-*/events.jsonl --reports reports'],
-    codes: [['0', 'every merged test passed'], ['1', 'a test failed, or a shard never finished'], ['2', 'usage error, or a log that cannot be read']],
+    codes: [
+      ['0', 'every merged test passed'],
+      ['1', 'a test failed, a shard never finished, or a shard of the run is missing (its tests are not in the reports)'],
+      ['2', 'usage error, a log that cannot be read, logs that are not the shards of one run (a shard twice, different shard counts or plans), or the reports folder in use'],
+      ['4', 'a shard log lost records (a line that does not parse, a test without a result): the reports say what is missing'],
+    ],
   },
   decode: {
     examples: ['hil decode capture.pcapng', 'hil decode capture.pcap --json | jq .tlvs', "hil decode --hex '58 02 ...'"],

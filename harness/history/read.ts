@@ -1,6 +1,9 @@
 /**
  * Reads the history store: every run file in the folder, in start order, tolerant as the format
- * promises (a torn last line is skipped; a file of a newer version is skipped and said so).
+ * promises (a torn last line is skipped; a file of a newer version is skipped and said so). A line
+ * that does not parse in the middle of a file (a disk that was full for a while, before the writer
+ * cut its partial lines back) is skipped and said so, not the whole file with it: a history line
+ * only adds a result, so skipping one can only make the history say less, never more.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +22,8 @@ export interface HistoryRead {
   runs: RecordedRun[];
   /** Files not read, and why. */
   skipped: { file: string; reason: string }[];
+  /** Lines not read (1-based) in files that were read, and why. */
+  skippedLines: { file: string; line: number; reason: string }[];
 }
 
 export function readHistory(dir: string): HistoryRead {
@@ -30,17 +35,18 @@ export function readHistory(dir: string): HistoryRead {
   }
   const runs: RecordedRun[] = [];
   const skipped: { file: string; reason: string }[] = [];
+  const skippedLines: HistoryRead['skippedLines'] = [];
   for (const name of names) {
     const file = join(dir, name);
-    const got = readRunFile(file);
+    const got = readRunFile(file, (line, reason) => skippedLines.push({ file, line, reason }));
     if ('reason' in got) skipped.push({ file, reason: got.reason });
     else runs.push(got);
   }
   runs.sort((a, b) => a.run.startTime - b.run.startTime || a.run.runId.localeCompare(b.run.runId));
-  return { runs, skipped };
+  return { runs, skipped, skippedLines };
 }
 
-function readRunFile(file: string): RecordedRun | { reason: string } {
+function readRunFile(file: string, skipLine: (line: number, reason: string) => void): RecordedRun | { reason: string } {
   const lines = readFileSync(file, 'utf8').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   let run: HistoryRun | undefined;
@@ -53,7 +59,9 @@ function readRunFile(file: string): RecordedRun | { reason: string } {
     } catch {
       // A run killed mid-write tears at most its last line.
       if (i === lines.length - 1) break;
-      return { reason: `line ${i + 1} is not JSON` };
+      if (i === 0) return { reason: 'line 1 is not JSON' };
+      skipLine(i + 1, 'not JSON');
+      continue;
     }
     if (i === 0) {
       if (v.type !== 'run' || v.format !== HISTORY_FORMAT) return { reason: `not a ${HISTORY_FORMAT} file` };

@@ -107,6 +107,13 @@ export interface RunInfo {
   startTime: number;
   tests: TestCase[];
   shard?: { index: number; total: number };
+  /**
+   * Set on a shard: the whole run's partition, the same on every shard of one run. `digest` hashes
+   * every shard's test ids (so shards of different suites, filters, devices or shard counts differ);
+   * `shardTests[i]` is the number of tests of shard i+1. `hil merge` refuses shards whose plans
+   * differ and counts the tests of a shard missing from the merge.
+   */
+  plan?: { digest: string; shardTests: number[] };
   retries: number;
   bail: boolean;
 }

@@ -1,6 +1,8 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { systemReason } from '../../core/atomic-write.js';
+import { RecordFile, type RecordIo } from '../../core/append-record.js';
 import type { ConsoleLineEvent, FrameEvent, NmsChangeEvent, PowerEvent } from '../model/observations.js';
 import type { Attachment, RunInfo, RunNote, RunSummary, StepRecord, TestCase, TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type EventLogHeader, type RunEvent } from './events.js';
@@ -10,17 +12,24 @@ export interface EventLogOptions {
   outputFile: string;
   /** Write the lines here instead of the file (`--reporter events=-`: stdout). */
   stream?: Writable;
+  /** The system calls (tests play a full disk with them). */
+  io?: RecordIo;
 }
 
 /**
  * Writes every event as one JSON line, appended as it happens: a killed shard leaves every event but
  * perhaps a torn last line, which the merge ignores. `hil merge` replays these files into any reporter.
  * Attachment paths are written relative to the log's folder (format version 2).
+ * A line the disk refuses is not in the file at all (RecordFile), the write error goes to the run's
+ * recording guard (exit 4), and the first line written after it is an error event saying how many
+ * events the log lacks, so a merge of this log shows the gap instead of a complete-looking run.
  */
 export class EventLogReporter implements Reporter {
   readonly name = 'events';
-  private fd: number | undefined;
+  private file: RecordFile | undefined;
   private readonly base: string;
+  /** Events the disk refused since the last line written, and why. */
+  private lost: { events: number; why: string } | undefined;
 
   constructor(private readonly options: EventLogOptions) {
     this.base = dirname(resolve(options.outputFile));
@@ -29,7 +38,7 @@ export class EventLogReporter implements Reporter {
   onBegin(info: RunInfo): void {
     if (!this.options.stream) {
       mkdirSync(dirname(this.options.outputFile), { recursive: true });
-      this.fd = openSync(this.options.outputFile, 'w');
+      this.file = new RecordFile(this.options.outputFile, 'w', this.options.io);
     }
     const header: EventLogHeader = { type: 'header', format: EVENT_LOG_FORMAT, version: EVENT_LOG_VERSION };
     this.line(header);
@@ -67,9 +76,12 @@ export class EventLogReporter implements Reporter {
     this.event({ type: 'note', note });
   }
   onEnd(summary: RunSummary): void {
-    this.event({ type: 'end', summary });
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    try {
+      this.event({ type: 'end', summary });
+    } finally {
+      this.file?.close();
+      this.file = undefined;
+    }
   }
 
   private relative(list: readonly Attachment[]): Attachment[] {
@@ -85,8 +97,18 @@ export class EventLogReporter implements Reporter {
       this.options.stream.write(`${JSON.stringify(value)}\n`);
       return;
     }
-    if (this.fd === undefined) return;
-    // One write per line: with O_APPEND semantics not needed (single writer), a kill can tear only the last.
-    writeSync(this.fd, `${JSON.stringify(value)}\n`);
+    if (this.file === undefined) return;
+    try {
+      if (this.lost) {
+        const { events, why } = this.lost;
+        const gap: RunEvent = { type: 'error', error: { message: `${this.options.outputFile}: ${events} event${events === 1 ? '' : 's'} of this run could not be written (${why}); this log lacks them` }, lost: events };
+        this.file.append(`${JSON.stringify(gap)}\n`);
+        this.lost = undefined;
+      }
+      this.file.append(`${JSON.stringify(value)}\n`);
+    } catch (e) {
+      this.lost = { events: (this.lost?.events ?? 0) + 1, why: systemReason(e) };
+      throw e;
+    }
   }
 }

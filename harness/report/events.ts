@@ -28,6 +28,7 @@ export type RunEvent =
   | { type: 'console'; line: ConsoleLineEvent }
   | { type: 'power'; action: PowerEvent }
   | { type: 'nms'; change: NmsChangeEvent }
-  | { type: 'error'; error: HarnessError }
+  /** `lost`: written by the event log itself after the disk refused that many of its events. */
+  | { type: 'error'; error: HarnessError; lost?: number }
   | { type: 'note'; note: RunNote }
   | { type: 'end'; summary: RunSummary };

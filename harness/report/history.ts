@@ -1,10 +1,12 @@
 /**
  * Appends this run to the history store (harness/history/format.ts): a header when the run begins,
- * one line per test when its last attempt ends, an end line when the run finishes. Each line is one
- * write to a file only this run writes, so a run killed at any moment leaves a readable file with
- * every test it finished, and runs on several hosts can share the folder.
+ * one line per test when its last attempt ends, an end line when the run finishes. Each line is
+ * written whole or not at all (RecordFile: a full disk cuts the file back to its last whole line and
+ * the error goes to the run's recording guard) to a file only this run writes, so a run killed at
+ * any moment leaves a readable file with every test it finished, and runs on several hosts can share
+ * the folder.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { RecordFile, type RecordIo } from '../../core/append-record.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { compactTime, faultOf, HISTORY_FORMAT, HISTORY_VERSION, type HistoryLine, type HistoryTest } from '../history/format.js';
@@ -18,11 +20,13 @@ export interface HistoryOptions {
   ciJobUrl?: string;
   /** Default os.hostname(). */
   host?: string;
+  /** The system calls (tests play a full disk with them). */
+  io?: RecordIo;
 }
 
 export class HistoryReporter implements Reporter {
   readonly name = 'history';
-  private fd: number | undefined;
+  private out: RecordFile | undefined;
   private runId = '';
   private readonly attempts = new Map<string, TestResult[]>();
   private readonly host: string;
@@ -38,11 +42,11 @@ export class HistoryReporter implements Reporter {
     const base = `${compactTime(info.startTime)}-${this.host.replace(/[^A-Za-z0-9.-]+/g, '_')}-${process.pid}`;
     makeDirs(this.options.dir);
     // A second run in the same second by the same process (a library user) gets its own file.
-    for (let n = 1; this.fd === undefined; n++) {
+    for (let n = 1; this.out === undefined; n++) {
       this.runId = n === 1 ? base : `${base}-${n}`;
       this.file = join(this.options.dir, `${this.runId}.jsonl`);
       try {
-        this.fd = openSync(this.file, 'wx');
+        this.out = new RecordFile(this.file, 'wx', this.options.io);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 100) throw e;
       }
@@ -87,13 +91,15 @@ export class HistoryReporter implements Reporter {
   }
 
   onEnd(summary: RunSummary): void {
-    this.line({ type: 'end', runId: this.runId, status: summary.status, duration: summary.duration, counts: summary.counts });
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    try {
+      this.line({ type: 'end', runId: this.runId, status: summary.status, duration: summary.duration, counts: summary.counts });
+    } finally {
+      this.out?.close();
+      this.out = undefined;
+    }
   }
 
   private line(value: HistoryLine): void {
-    if (this.fd === undefined) return;
-    writeSync(this.fd, `${JSON.stringify(value)}\n`);
+    this.out?.append(`${JSON.stringify(value)}\n`);
   }
 }

@@ -5,6 +5,7 @@ import { countKey, emptyCounts, statusOfCounts, type Attachment, type RunInfo, t
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type RunEvent } from './events.js';
 import type { Reporter } from '../model/reporter.js';
 import { AttachmentCopier } from './merge-attachments.js';
+import { checkShardSet, shardName } from './merge-set.js';
 
 /** Far above a nightly's event log (a few MB); past it a file is refused rather than read until memory runs out. */
 const MAX_EVENT_LOG_BYTES = 1 << 30;
@@ -13,6 +14,8 @@ interface ShardLog {
   file: string;
   version: number;
   events: RunEvent[];
+  /** Lines (1-based) that did not parse and were skipped. */
+  skipped: number[];
 }
 
 export interface MergeOptions {
@@ -22,6 +25,13 @@ export interface MergeOptions {
    * beside them. Without it, paths point into the shards' folders.
    */
   attachmentsInto?: string;
+  /** Called once the logs are read and found to be shards of one run, before any attachment is copied. */
+  onChecked?: () => void;
+  /**
+   * Told what the merged reports lack: 'lost' when a log lost records (a line skipped, a test a
+   * finished shard holds no result for), 'missing' for a shard no log was given for.
+   */
+  onWarning?: (line: string, kind: 'lost' | 'missing') => void;
 }
 
 function readLog(file: string): ShardLog {
@@ -36,15 +46,20 @@ function readLog(file: string): ShardLog {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const events: RunEvent[] = [];
+  const skipped: number[] = [];
   let version = 1;
   lines.forEach((line, i) => {
     let value: { type?: string; format?: string; version?: number };
     try {
       value = JSON.parse(line) as typeof value;
     } catch {
-      // A shard killed mid-write tears at most its last line; anything else is corruption.
+      // A shard killed mid-write tears at most its last line.
       if (i === lines.length - 1 && i > 0) return;
-      throw new ConfigError(`${file}:${i + 1}`, 'syntax', 'not a JSON event');
+      if (i === 0) throw new ConfigError(`${file}:${i + 1}`, 'syntax', 'not a JSON event');
+      // A line broken in the middle (a full disk before the writer cut its partial lines back):
+      // the rest of the log still holds the shard's results; the merge says what it skipped.
+      skipped.push(i + 1);
+      return;
     }
     if (i === 0) {
       if (value.type !== 'header' || value.format !== EVENT_LOG_FORMAT) throw new ConfigError(`${file}:1`, 'value', `not a ${EVENT_LOG_FORMAT} log`);
@@ -56,7 +71,7 @@ function readLog(file: string): ShardLog {
     events.push(value as RunEvent);
   });
   if (!events.some((e) => e.type === 'begin')) throw new ConfigError(file, 'missing', 'event log has no begin event');
-  return { file, version, events };
+  return { file, version, events, skipped };
 }
 
 /** Attachment paths as they are on this machine: version 2 logs hold them relative to their own folder. */
@@ -69,20 +84,30 @@ function resolveAttachments(log: ShardLog, map: (a: Attachment, log: ShardLog) =
 }
 
 const SEVERITY: RunStatus[] = ['passed', 'failed', 'interrupted', 'error'];
+const worse = (a: RunStatus, b: RunStatus): RunStatus => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
 
 /**
  * Combines shard event logs into the events of one run: a single begin listing every shard's tests,
  * each shard's test events in file order, and a single end whose counts are recomputed from the final
- * results. A shard that never reached its end (killed) makes the merged run 'interrupted'.
+ * results. The logs must be shards of one run (merge-set.ts: ConfigError otherwise). What the merge
+ * cannot vouch for is never dropped silently, and never leaves the run 'passed':
+ * - a shard that never reached its end (killed, or its disk full to the end): every test it listed
+ *   without a final result is an 'interrupted' result, and the run is 'interrupted';
+ * - a missing shard: a harness error naming it (and how many tests it had), and the run is 'interrupted';
+ * - a log that lost records (a line that does not parse, skipped; events its writer could not write,
+ *   which it says in the log; a test a finished shard holds no result for, which becomes an 'error'
+ *   result): a harness error each, and the run is 'error'.
  */
 export function mergeEventLogs(files: readonly string[], opts: MergeOptions = {}): RunEvent[] {
   const logs = files.map(readLog);
+  const infos = logs.map((l) => (l.events.find((e) => e.type === 'begin') as { info: RunInfo }).info);
+  const set = checkShardSet(logs.map((l, i) => ({ file: l.file, info: infos[i]! })));
+  opts.onChecked?.();
   const copier = opts.attachmentsInto !== undefined ? new AttachmentCopier(opts.attachmentsInto) : undefined;
   logs.forEach((log, i) => {
     const here = (a: Attachment, l: ShardLog): string => (l.version >= 2 ? resolve(dirname(l.file), a.path) : a.path);
     resolveAttachments(log, (a, l) => (copier ? copier.copy(here(a, l), l.version >= 2 ? a.path : undefined, i + 1) : here(a, l)));
   });
-  const infos = logs.map((l) => (l.events.find((e) => e.type === 'begin') as { info: RunInfo }).info);
   const tests = new Map<string, TestCase>();
   for (const info of infos) for (const t of info.tests) if (!tests.has(t.id)) tests.set(t.id, t);
   const rigNames = [...new Set(infos.map((i) => i.rig.name))];
@@ -99,34 +124,71 @@ export function mergeEventLogs(files: readonly string[], opts: MergeOptions = {}
   let status: RunStatus = 'passed';
   let end = begin.startTime;
   const messages: string[] = [];
-  for (const log of logs) {
+  const lacking = (message: string, kind: 'lost' | 'missing' = 'lost'): void => {
+    merged.push({ type: 'error', error: { message } });
+    opts.onWarning?.(message, kind);
+  };
+  logs.forEach((log, n) => {
+    const info = infos[n]!;
     let summary: RunSummary | undefined;
+    let last = info.startTime;
+    const finals = new Map<string, TestResult>();
+    let lostEvents = 0;
     for (const e of log.events) {
       if (e.type === 'begin') continue;
       if (e.type === 'end') {
         summary = e.summary;
         continue;
       }
+      if (e.type === 'error' && e.lost) {
+        lostEvents += e.lost;
+        opts.onWarning?.(e.error.message, 'lost');
+      }
       if (e.type === 'testEnd') {
         const prior = e.result.retry === 0 ? [] : (attempts.get(e.testId) ?? []);
         attempts.set(e.testId, [...prior, e.result]);
-        end = Math.max(end, e.result.startTime + e.result.duration);
+        finals.set(e.testId, e.result);
+        last = Math.max(last, e.result.startTime + e.result.duration);
       }
       merged.push(e);
     }
+    for (const line of log.skipped) lacking(`${log.file}:${line}: not a JSON event; skipped, so this report lacks what that line recorded`);
+    const where = info.shard ? `${log.file} (${shardName(info)})` : log.file;
+    const unfinished = info.tests.filter((t) => !finals.get(t.id) || finals.get(t.id)!.willRetry);
+    for (const t of unfinished) {
+      const prior = finals.get(t.id);
+      const message = summary
+        ? `no result: ${where} ran to its end but holds no result for this test; the log lost it`
+        : `no result: ${where} ends before this test finished; the shard was stopped or could not write its log`;
+      const result: TestResult = { testId: t.id, retry: prior ? prior.retry + 1 : 0, status: summary ? 'error' : 'interrupted', willRetry: false, startTime: last, duration: 0, steps: [], attachments: [], failure: { kind: summary ? 'error' : 'interrupted', message } };
+      attempts.set(t.id, [...(prior ? (attempts.get(t.id) ?? []) : []), result]);
+      merged.push({ type: 'testEnd', testId: t.id, result });
+    }
+    if (summary && unfinished.length) lacking(`${where}: no result for ${unfinished.length} test${unfinished.length === 1 ? '' : 's'} although the shard ran to its end; they are errors here`);
+    end = Math.max(end, last);
     if (summary) {
       end = Math.max(end, summary.startTime + summary.duration);
-      if (SEVERITY.indexOf(summary.status) > SEVERITY.indexOf(status)) status = summary.status;
+      status = worse(status, summary.status);
       if (summary.message) messages.push(`${log.file}: ${summary.message}`);
     } else {
-      status = SEVERITY.indexOf('interrupted') > SEVERITY.indexOf(status) ? 'interrupted' : status;
+      status = worse(status, 'interrupted');
       messages.push(`${log.file}: run did not finish`);
     }
+    if (log.skipped.length || lostEvents || (summary && unfinished.length)) {
+      status = worse(status, 'error');
+      messages.push(`${log.file}: results not fully recorded`);
+    }
+  });
+  for (const index of set.missing) {
+    const count = set.shardTests?.[index - 1];
+    const what = count === undefined ? 'its tests are' : `its ${count} test${count === 1 ? ' is' : 's are'}`;
+    lacking(`shard ${index}/${set.total} is missing: no event log was given for it, so ${what} not in this report`, 'missing');
+    messages.push(`shard ${index}/${set.total} missing`);
+    status = worse(status, 'interrupted');
   }
   const counts = emptyCounts();
   for (const id of tests.keys()) counts[countKey(attempts.get(id) ?? [])]++;
-  const fromCounts = statusOfCounts(counts);
-  if (SEVERITY.indexOf(fromCounts) > SEVERITY.indexOf(status)) status = fromCounts;
+  status = worse(status, statusOfCounts(counts));
   const summary: RunSummary = { status, startTime: begin.startTime, duration: end - begin.startTime, counts };
   if (messages.length) summary.message = messages.join('; ');
   merged.push({ type: 'end', summary });

@@ -22,7 +22,7 @@ import {
 } from '../model/run-model.js';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { planTests, shardGroupOf, type PlannedTest } from './plan.js';
-import { filterForShard } from './shard.js';
+import { filterForShard, shardPlan } from './shard.js';
 
 export interface RunInput {
   rig: Rig;
@@ -44,6 +44,7 @@ export class Run {
   readonly tests: readonly TestCase[];
   private readonly planned: PlannedTest[];
   private readonly selectedBeforeShard: number;
+  private readonly plan: RunInfo['plan'];
   private readonly reporter: Multiplexer;
   private readonly runController = uncappedController();
   private readonly forceController = uncappedController();
@@ -56,6 +57,7 @@ export class Run {
     const all = planTests(input.rig, input.suites, this.options);
     this.selectedBeforeShard = all.length;
     this.planned = this.options.shard ? filterForShard(all, this.options.shard, shardGroupOf(this.options.shardBy)) : all;
+    if (this.options.shard) this.plan = shardPlan(all, this.options.shard.total, shardGroupOf(this.options.shardBy), (p) => p.testCase.id);
     this.tests = this.planned.map((p) => p.testCase);
     // The runner isolates reporters itself, so a caller passing a single one is protected too.
     this.reporter = new Multiplexer(input.reporter ? [input.reporter] : []);
@@ -96,6 +98,7 @@ export class Run {
       bail: this.options.bail,
     };
     if (this.options.shard) info.shard = this.options.shard;
+    if (this.plan) info.plan = this.plan;
     this.reporter.onBegin(info);
 
     const finish = async (message?: string, harnessError = false): Promise<RunSummary> => {

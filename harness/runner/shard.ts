@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigError } from '../../core/errors.js';
 
 /** `index` is 1-based, as written on the command line: --shard 2/4. */
@@ -36,4 +37,10 @@ export function filterForShard<T>(items: readonly T[], shard: ShardSpec, groupOf
     load[best]! += size;
   }
   return items.filter((item) => owner.get(groupOf(item)) === shard.index - 1);
+}
+
+/** RunInfo.plan of a run sharded `total` ways: every shard computes the same. */
+export function shardPlan<T>(items: readonly T[], total: number, groupOf: (item: T) => string, idOf: (item: T) => string): { digest: string; shardTests: number[] } {
+  const shards = Array.from({ length: total }, (_, i) => filterForShard(items, { index: i + 1, total }, groupOf).map(idOf));
+  return { digest: createHash('sha256').update(JSON.stringify(shards)).digest('hex').slice(0, 16), shardTests: shards.map((s) => s.length) };
 }

@@ -15,7 +15,7 @@ export function registerHistory(program: Command, exit: (code: number) => never 
     .command('history')
     .description('pass rate, flakiness, first failure and rig-fault vs firmware failures per test and device, over the runs recorded with hil run --history')
     .option('--history <dir>', 'the history folder', DEFAULT_HISTORY_DIR)
-    .option('--json', 'one JSON document: { runs, skipped, tests: [...] }')
+    .option('--json', 'one JSON document: { runs, skipped, skippedLines, tests: [...] }')
     .action((opts: HistoryCliOptions) => {
       let read;
       try {
@@ -29,7 +29,8 @@ export function registerHistory(program: Command, exit: (code: number) => never 
       }
       const rows = historyStats(read.runs);
       for (const s of read.skipped) process.stderr.write(`hil history: skipped ${s.file}: ${s.reason}\n`);
-      process.stdout.write(opts.json ? `${JSON.stringify({ runs: read.runs.length, skipped: read.skipped, tests: rows })}\n` : `${renderHistory(rows, read.runs.length)}\n`);
+      for (const s of read.skippedLines) process.stderr.write(`hil history: skipped line ${s.line} of ${s.file}: ${s.reason}; what it recorded is left out\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify({ runs: read.runs.length, skipped: read.skipped, skippedLines: read.skippedLines, tests: rows })}\n` : `${renderHistory(rows, read.runs.length)}\n`);
       return exit(0);
     });
 }

@@ -14,6 +14,9 @@ import { Run } from '../../../harness/runner/run.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeExecutor } from '../runner/support/fake-executor.js';
 import { fakeRig, suite } from '../runner/support/fixtures.js';
+import { fullDisk } from '../../support/full-disk.js';
+import { Multiplexer } from '../../../harness/model/multiplexer.js';
+import type { Reporter } from '../../../harness/model/reporter.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-01T02:00:00Z');
@@ -157,5 +160,44 @@ describe('run history', () => {
       'nightly › b | meter-1 | 5/5 100% | passed on retry ×1 | - | - | 0/0',
     ]);
     expect(lines[lines.length - 1]).toBe('8 tests over 6 runs: 1 failing now, 3 flaky');
+  });
+});
+
+describe('a disk that was full for a while', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-history-full-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the writer leaves only whole lines: the refused test is missing, every other one is read', async () => {
+    const disk = fullDisk();
+    const history = new HistoryReporter({ dir, host: 'rack-7', io: disk.io });
+    let ended = 0;
+    // The third result finds the disk full (20 bytes fit: a line cut off); space is back for the fourth.
+    const spell: Reporter = {
+      onTestEnd: (_t, r) => {
+        if (r.willRetry) return;
+        if (++ended === 3) disk.fill(20);
+        if (ended === 4) disk.free();
+      },
+    };
+    const refused: string[] = [];
+    await new Run({ rig, suites: [nightly], executor: executorFor(0), reporter: new Multiplexer([spell, history], (l) => void refused.push(l.split('\n')[0]!)), options: { clock: new FakeClock(T0) } }).start();
+    expect(refused).toEqual(['reporter history failed in onTestEnd: Error: ENOSPC: no space left on device, write']);
+    const read = readHistory(dir);
+    expect(read.skipped).toEqual([]);
+    expect(read.skippedLines).toEqual([]);
+    expect(read.runs.map((r) => [r.tests.length, r.end?.status])).toEqual([[7, 'passed']]);
+  });
+
+  test('a line broken in the middle of a file is skipped and said; the rest of the run is read', async () => {
+    await new Run({ rig, suites: [nightly], executor: executorFor(0), reporter: new HistoryReporter({ dir, host: 'rack-7' }), options: { clock: new FakeClock(T0) } }).start();
+    const file = join(dir, readdirSync(dir)[0]!);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    // As an unchecked write on a full disk left it: line 3 cut off, line 4 written on after it.
+    writeFileSync(file, `${[...lines.slice(0, 2), lines[2]!.slice(0, 30) + lines[3]!, ...lines.slice(4)].join('\n')}\n`);
+    const read = readHistory(dir);
+    expect(read.skipped).toEqual([]);
+    expect(read.skippedLines).toEqual([{ file, line: 3, reason: 'not JSON' }]);
+    expect(read.runs.map((r) => [r.tests.length, r.end?.status])).toEqual([[6, 'passed']]);
   });
 });

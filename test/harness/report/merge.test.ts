@@ -9,10 +9,12 @@ import { Run } from '../../../harness/runner/run.js';
 import { FakeExecutor } from '../runner/support/fake-executor.js';
 import { fakeRig, suite } from '../runner/support/fixtures.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { expectConfigError } from '../../support/errors.js';
+import { expectConfigError, thrown } from '../../support/errors.js';
 import { RecordingReporter } from '../runner/support/recording-reporter.js';
 import { validateJUnit, xpath } from './support/xmllint.js';
 import { casesOf } from '../../suites/support/run.js';
+import { fullDisk } from '../../support/full-disk.js';
+import type { Reporter } from '../../../harness/model/reporter.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-merge-'))));
@@ -25,11 +27,24 @@ const suites = [
 ];
 const executor = (): FakeExecutor => new FakeExecutor().when('get: 75', async (_s, ctx) => (ctx.device.name === 'meter-2' ? { status: 'failed', message: 'wrong version' } : { status: 'passed' }));
 
-async function shard(index: number, total: number): Promise<string> {
-  const file = join(dir, `shard-${index}.jsonl`);
-  await new Run({ rig, suites, executor: executor(), reporter: new EventLogReporter({ outputFile: file }), options: { shard: { index, total }, clock: new FakeClock(1_700_000_000_000) } }).start();
+async function shard(index: number, total: number, of = suites, name = `shard-${index}.jsonl`): Promise<string> {
+  const file = join(dir, name);
+  await new Run({ rig, suites: of, executor: executor(), reporter: new EventLogReporter({ outputFile: file }), options: { shard: { index, total }, clock: new FakeClock(1_700_000_000_000) } }).start();
   return file;
 }
+
+/** The merged events replayed into a recorder and a JUnit file; the warnings the merge gave. */
+async function merge(files: string[]): Promise<{ recorder: RecordingReporter; warnings: string[]; junit: string }> {
+  const warnings: string[] = [];
+  const events = mergeEventLogs(files, { onWarning: (line, kind) => void warnings.push(`${kind}: ${line}`) });
+  const recorder = new RecordingReporter();
+  const junit = join(dir, 'merged.xml');
+  await replayEvents(events, new Multiplexer([new JUnitReporter({ outputFile: junit }), recorder]));
+  return { recorder, warnings, junit };
+}
+
+const finalsOf = (r: RecordingReporter): string[] => r.results.filter((x) => !x.result.willRetry).map((x) => `${x.test.title}: ${x.result.status}${x.result.failure ? ` (${x.result.failure.message})` : ''}`);
+const lines = (file: string): string[] => readFileSync(file, 'utf8').trimEnd().split('\n');
 
 test('JUnit from merged shard logs equals the sum of the shards and validates', async () => {
   const files = [await shard(1, 3), await shard(2, 3), await shard(3, 3)];
@@ -74,8 +89,78 @@ test('logs from a newer format or of another kind are refused with their line', 
   writeFileSync(other, '{"hello":1}\n');
   expectConfigError(() => mergeEventLogs([other]), { where: `${other}:1`, code: 'value' });
   const broken = join(dir, 'broken.jsonl');
-  writeFileSync(broken, '{"type":"header","format":"csmp-hil-events","version":1}\nnot json\n{"type":"begin"}\n');
-  expectConfigError(() => mergeEventLogs([broken]), { where: `${broken}:2`, code: 'syntax' });
+  writeFileSync(broken, 'not json\n{"type":"header","format":"csmp-hil-events","version":1}\n{"type":"begin"}\n');
+  expectConfigError(() => mergeEventLogs([broken]), { where: `${broken}:1`, code: 'syntax' });
+});
+
+describe('only the shards of one run are merged', () => {
+  test('a shard given twice is refused, naming both files', async () => {
+    const one = await shard(1, 2);
+    const again = await shard(1, 2, suites, 'shard-1-again.jsonl');
+    expect((thrown(() => mergeEventLogs([one, again])) as Error).message).toBe(`${again}: is shard 1/2, and so is ${one}: give each shard's log once`);
+    expectConfigError(() => mergeEventLogs([one, one]), { where: one, code: 'conflict' });
+  });
+
+  test('shards of different counts, and a whole run with a shard, are refused', async () => {
+    const a = await shard(1, 2);
+    const b = await shard(2, 3);
+    expect((thrown(() => mergeEventLogs([a, b])) as Error).message).toBe(`${b}: is shard 2/3 but ${a} is shard 1/2: shards of one run are all i/2; merge the logs of one run only`);
+    const whole = join(dir, 'whole.jsonl');
+    await new Run({ rig, suites, executor: executor(), reporter: new EventLogReporter({ outputFile: whole }), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
+    expect((thrown(() => mergeEventLogs([whole, a])) as Error).message).toBe(`${a}: is shard 1/2 but ${whole} is a whole run (no --shard): shards of one run are all i/1; merge the logs of one run only`);
+  });
+
+  test('shard 2/2 of a run with other suites is refused: the plans differ', async () => {
+    const a = await shard(1, 2);
+    const b = await shard(2, 2, [suites[0]!]);
+    expect((thrown(() => mergeEventLogs([a, b])) as Error).message).toMatch(
+      new RegExp(`^${b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: shard 2/2 of another run than .*shard-1\\.jsonl: its plan \\(4\\+2 tests, [0-9a-f]{16}\\) is not that one's \\(5\\+4 tests, [0-9a-f]{16}\\); shards of one run are run with the same suites, devices, filters and shard count$`),
+    );
+  });
+
+  test('a missing shard: what is there is merged, the missing shard is a harness error naming its test count, and the run is interrupted', async () => {
+    const { recorder, warnings, junit } = await merge([await shard(1, 2)]);
+    expect(warnings).toEqual(['missing: shard 2/2 is missing: no event log was given for it, so its 4 tests are not in this report']);
+    expect(recorder.errors).toEqual(['shard 2/2 is missing: no event log was given for it, so its 4 tests are not in this report']);
+    expect(recorder.summary).toMatchObject({ status: 'interrupted', message: 'shard 2/2 missing', counts: { passed: 4, failed: 0, skipped: 1, interrupted: 0, error: 0 } });
+    expect(await xpath(junit, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", /testsuites/@errors)')).toBe('6 0 1');
+  });
+
+  test('a shard that stopped mid-run: every test it listed without a final result is interrupted', async () => {
+    const a = await shard(1, 2);
+    const b = await shard(2, 2);
+    const kept = lines(b);
+    const firstEnd = kept.findIndex((l) => l.includes('"type":"testEnd"'));
+    writeFileSync(b, `${kept.slice(0, firstEnd + 1).join('\n')}\n`);
+    const { recorder, warnings, junit } = await merge([a, b]);
+    expect(warnings).toEqual([]);
+    const why = `no result: ${b} (shard 2/2) ends before this test finished; the shard was stopped or could not write its log`;
+    expect(finalsOf(recorder).slice(5)).toEqual([
+      'baseline @ meter-2 › registers: passed',
+      `baseline @ meter-2 › reads: interrupted (${why})`,
+      `power @ meter-1 › cycles: interrupted (${why})`,
+      `power @ meter-2 › cycles: interrupted (${why})`,
+    ]);
+    expect(recorder.summary).toMatchObject({ status: 'interrupted', message: `${b}: run did not finish`, counts: { passed: 5, failed: 0, skipped: 1, interrupted: 3, error: 0 } });
+    expect(await xpath(junit, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", /testsuites/@errors)')).toBe('9 0 3');
+  });
+
+  test('a line broken in the middle is skipped and said; the test whose result it held is an error, and the run is an error', async () => {
+    const file = await shard(1, 1);
+    const kept = lines(file);
+    // As a full disk left it: a frame cut off, and the next line (a testEnd) written on after it.
+    const at = kept.findIndex((l) => l.includes('"type":"testEnd"'));
+    const cut = [...kept.slice(0, at - 1), kept[at - 1]!.slice(0, 40) + kept[at]!, ...kept.slice(at + 1)];
+    writeFileSync(file, `${cut.join('\n')}\n`);
+    const { recorder, warnings, junit } = await merge([file]);
+    const skipped = `${file}:${at}: not a JSON event; skipped, so this report lacks what that line recorded`;
+    const noResult = `${file} (shard 1/1): no result for 1 test although the shard ran to its end; they are errors here`;
+    expect(warnings).toEqual([`lost: ${skipped}`, `lost: ${noResult}`]);
+    expect(recorder.errors).toEqual([skipped, noResult]);
+    expect(finalsOf(recorder)).toContain(`baseline @ meter-1 › registers: error (no result: ${file} (shard 1/1) ran to its end but holds no result for this test; the log lost it)`);
+    expect(recorder.summary).toMatchObject({ status: 'error', message: `${file}: results not fully recorded`, counts: { passed: 6, failed: 1, skipped: 1, error: 1 } });
+    expect(await xpath(junit, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", /testsuites/@errors)')).toBe('11 1 3');
+  });
 });
 
 test('attachments: the log holds them relative to its folder, and the merge copies them beside the merged reports', async () => {
@@ -125,4 +210,34 @@ test('observations are logged and replayed as they happened', async () => {
   await replayEvents(mergeEventLogs([log]), { onFrame: (f) => void got.push(f), onConsoleLine: (l) => void got.push(l), onPower: (p) => void got.push(p), onNmsChange: (c) => void got.push(c) });
   expect(got).toEqual([frame, line, power, change]);
   expect(readFileSync(log, 'utf8').split('\n')[0]).toBe('{"type":"header","format":"csmp-hil-events","version":2}');
+});
+
+test('a disk full for a while: the event log keeps whole lines, says what it lacks, and the merge reads every result it holds', async () => {
+  const file = join(dir, 'full.jsonl');
+  const disk = fullDisk();
+  const log = new EventLogReporter({ outputFile: file, io: disk.io });
+  let begun = 0;
+  let full = false;
+  // Full from the second test's begin (30 bytes fit: a line cut off) until the next result is written.
+  const spell: Reporter = {
+    onTestBegin: () => {
+      if (++begun === 2) (full = true), disk.fill(30);
+    },
+    onTestEnd: () => {
+      if (full) (full = false), disk.free();
+    },
+  };
+  const refused: string[] = [];
+  await new Run({ rig, suites, executor: executor(), reporter: new Multiplexer([spell, log], (l) => void refused.push(l)), options: { clock: new FakeClock(1_700_000_000_000) } }).start();
+  expect(refused.length).toBeGreaterThan(0);
+  const text = readFileSync(file, 'utf8');
+  const all = text.trimEnd().split('\n');
+  expect(all.filter((l) => { try { JSON.parse(l); return false; } catch { return true; } })).toEqual([]);
+  const gap = all.map((l) => JSON.parse(l) as { type: string; lost?: number; error?: { message: string } }).find((e) => e.type === 'error')!;
+  expect(gap.error!.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [1-9][0-9]* events? of this run could not be written \\(no space left on the device \\(ENOSPC\\)\\); this log lacks them$`));
+  const { recorder, warnings } = await merge([file]);
+  expect(warnings).toEqual([`lost: ${gap.error!.message}`]);
+  expect(recorder.errors).toEqual([gap.error!.message]);
+  // Every result is there: the gap held the second test's steps, not its result.
+  expect(recorder.summary).toMatchObject({ status: 'error', message: `${file}: results not fully recorded`, counts: { passed: 7, failed: 1, skipped: 1, interrupted: 0, error: 0 } });
 });
