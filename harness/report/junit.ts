@@ -182,7 +182,8 @@ export class JUnitReporter implements Reporter {
     if (end?.status === 'interrupted') {
       const notRun = [...this.attempts.values()].filter((a) => a.at(-1)?.stopped).length;
       const why = end.message ?? 'run interrupted';
-      cases.unshift({ name: 'run completed and recorded', type: 'interrupted', message: `the run was interrupted (${why}): ${notRun} test${notRun === 1 ? '' : 's'} not run` });
+      const count = notRun ? `: ${notRun} test${notRun === 1 ? '' : 's'} not run` : '';
+      cases.unshift({ name: 'run completed and recorded', type: 'interrupted', message: `the run was interrupted (${why})${count}` });
     } else if (end?.status === 'error' && !this.runErrors.length) {
       cases.push({ name: 'harness error 1', type: 'harness', message: end.message ?? 'the harness could not run' });
     }

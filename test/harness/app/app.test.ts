@@ -195,6 +195,7 @@ describe('runSuites', () => {
       'passed one',
       'error two: received SIGTERM during step 2 (wait: 10h)',
       'skipped three',
+      'error run completed and recorded: the run was interrupted (received SIGTERM): 1 test not run',
     ]);
     expect(r.junit).toMatch(/firewall open again for fd00:77::101/);
   }, 60_000);
@@ -213,7 +214,9 @@ describe('runSuites', () => {
       'skipped refuses an unsigned POST',
       'skipped reports at the interval the NMS subscribed',
       'skipped keeps trying while the NMS turns it away, and registers once it may',
+      'error run completed and recorded',
     ]);
+    expect(casesOf(r.junit).at(-1)!.message).toBe('the run was interrupted (received SIGTERM before the first test): 5 tests not run');
     expect(r.junit.match(/<skipped message="not run: received SIGTERM before the first test">not run: received SIGTERM before the first test<\/skipped>/g)).toHaveLength(5);
     expect(r.stderr).toMatch(/^interrupted: 0 passed, 0 failed, 5 skipped in (?:\d+ms|\d+(?:\.\d)?s) — received SIGTERM before the first test$/m);
   }, 60_000);

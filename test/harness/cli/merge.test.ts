@@ -65,7 +65,9 @@ describe('hil merge: the shard set', () => {
     const r = await hil(['merge', one, '--reports', out]);
     expect(said(r)).toEqual(['hil merge: shard 2/2 is missing: no event log was given for it, so its 2 tests are not in this report']);
     expect(r.code).toBe(1);
-    expect(rootOf(join(out, 'junit.xml'))).toMatch(/^<testsuites name="fake-rig" tests="3" failures="0" errors="1" /);
+    // The missing shard as a harness error, and the merged run's own verdict that it is not whole.
+    expect(rootOf(join(out, 'junit.xml'))).toMatch(/^<testsuites name="fake-rig" tests="4" failures="0" errors="2" /);
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<error message="the run was interrupted (shard 2/2 missing)" type="interrupted">');
   });
 
   test('a log with a line broken in its middle: merged with that line skipped and said, exit 4', async () => {

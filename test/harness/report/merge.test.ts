@@ -123,7 +123,7 @@ describe('only the shards of one run are merged', () => {
     expect(warnings).toEqual(['missing: shard 2/2 is missing: no event log was given for it, so its 4 tests are not in this report']);
     expect(recorder.errors).toEqual(['shard 2/2 is missing: no event log was given for it, so its 4 tests are not in this report']);
     expect(recorder.summary).toMatchObject({ status: 'interrupted', message: 'shard 2/2 missing', counts: { passed: 4, failed: 0, skipped: 1, interrupted: 0, error: 0 } });
-    expect(await xpath(junit, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", /testsuites/@errors)')).toBe('6 0 1');
+    expect(await xpath(junit, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", /testsuites/@errors)')).toBe('7 0 2');
   });
 
   test('a shard that stopped mid-run: every test it listed without a final result is interrupted', async () => {
@@ -142,7 +142,7 @@ describe('only the shards of one run are merged', () => {
       `power @ meter-2 › cycles: interrupted (${why})`,
     ]);
     expect(recorder.summary).toMatchObject({ status: 'interrupted', message: `${b}: run did not finish`, counts: { passed: 5, failed: 0, skipped: 1, interrupted: 3, error: 0 } });
-    expect(await xpath(junit, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", /testsuites/@errors)')).toBe('9 0 3');
+    expect(await xpath(junit, 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ", /testsuites/@errors)')).toBe('10 0 4');
   });
 
   test('a line broken in the middle is skipped and said; the test whose result it held is an error, and the run is an error', async () => {
