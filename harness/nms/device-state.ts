@@ -132,6 +132,9 @@ export class DeviceStates extends EventEmitter {
     opts: DeviceStatesOptions = {},
   ) {
     super();
+    // Each device's running step may wait on a transition, all devices in parallel: a rig of more
+    // than ten devices is no leak, and Node's warning at eleven 'transition' listeners says one is.
+    this.setMaxListeners(0);
     this.missedIntervalsForDown = opts.missedIntervalsForDown ?? 3;
     this.subscribedIntervalS = opts.subscribedIntervalS ?? (() => undefined);
     if (!(this.missedIntervalsForDown >= 1)) throw new RangeError('missedIntervalsForDown must be at least 1');
