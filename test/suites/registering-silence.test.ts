@@ -34,7 +34,11 @@ tests:
 const SHIPPED = 'keeps registering when the 2.03 is signed by another key';
 
 beforeAll(async () => {
-  const rig = writeRig(tmp.dir, 'silence', [{}, { faults: ['give-up-registration'], faultOptions: { regAttempts: 1 } } as never, { faults: ['stop-registering-on-bad-signature'] }, {}]);
+  const rig = writeRig(tmp.dir, 'silence', [{}, { faults: ['give-up-registration'], faultOptions: { regAttempts: 1 } } as never, { faults: ['stop-registering-on-bad-signature'] }, {}], (r) => {
+    // Device seconds to real ones at 20: a silent meter's 2 m outlasts its 50 s allowance by 3.5 real
+    // seconds, more than a busy machine stands still (the harness allows its own stalls on top).
+    (r.virtual as { timeScale: number }).timeScale = 20;
+  });
   writeFileSync(join(tmp.dir, 'silence-suite.yaml'), SUITE);
   const r = await runInProcess({
     rigFile: rig,
@@ -49,14 +53,17 @@ afterAll(() => tmp.cleanup());
 
 /**
  * What a silent device's failure says: how long nothing came, against the virtual rig's 10/20 s
- * trickle (1.5 × 20 s, and a real second at 60× for delivery), and when it was last heard trying.
+ * trickle (1.5 × 20 s, and a real second at 20× for delivery), when it was last heard trying, and
+ * any time the harness itself stood still (allowed on top).
  */
 const SILENT =
-  /^step (\d) \(expect-state: registering within 1m for (\dm)\): (meter-\d) stayed registering but stopped trying: no POST \/r reached the NMS for (1m3\ds|1m[4-5]\ds|2m\d\ds) \(its retry timer allows 1m30s\); last heard trying (as the \dm began|\d+s before the \dm began|\d+s into the \dm)$/;
+  /^step (\d) \(expect-state: registering within 1m for (\dm)\): (meter-\d) stayed registering but stopped trying: no POST \/r reached the NMS for (5\ds|\dm\d\ds|\dm) \(its retry timer allows 50s\); last heard trying (as the \dm began|\d+s before the \dm began|\d+s into the \dm)(?:; the harness itself stood still \S+ of it, allowed on top)?$/;
 
 describe('registering held for a while needs the device to keep trying', () => {
   test('the healthy meters pass, also with their registrations dropped by the firewall', () => {
-    expect([caseOf(cases, 'meter-1', SHIPPED).status, caseOf(cases, 'meter-4', 'keeps registering behind a firewall').status]).toEqual(['passed', 'passed']);
+    // Whole cases, so a failure shows what was said.
+    expect(caseOf(cases, 'meter-1', SHIPPED)).toEqual({ suite: 'security', device: 'meter-1', name: SHIPPED, status: 'passed' });
+    expect(caseOf(cases, 'meter-4', 'keeps registering behind a firewall')).toEqual({ suite: 'silence', device: 'meter-4', name: 'keeps registering behind a firewall', status: 'passed' });
   });
 
   test('a meter that stops sending after the 2.03 it rejects fails the shipped test, saying when it last tried', () => {
@@ -64,8 +71,8 @@ describe('registering held for a while needs the device to keep trying', () => {
     expect(c.status).toBe('failed');
     expect(SILENT.exec(c.message ?? '')?.slice(1, 4)).toEqual(['4', '2m', 'meter-3']);
     // Its one /r is the one the NMS answered with the wrongly signed 2.03, just before the step.
-    expect(c.message).toMatch(/; last heard trying (as the 2m began|[1-9]s before the 2m began)$/);
-    expect(c.text).toContain('expected: registering for 2m, a registration attempt at least every 1m30s: 1.5 × its regIntervalMax 20 s and 1m for delivery');
+    expect(c.message).toMatch(/; last heard trying (as the 2m began|[1-9]s before the 2m began)(; the harness .*)?$/);
+    expect(c.text).toContain('expected: registering for 2m, a registration attempt at least every 50s: 1.5 × its regIntervalMax 20 s and 20s for delivery');
     expect(c.text).toContain('likely cause: the meter completed registration on a response signed by a key that is not the NMS\'s');
   });
 
@@ -74,7 +81,7 @@ describe('registering held for a while needs the device to keep trying', () => {
     expect(c.status).toBe('failed');
     expect(SILENT.exec(c.message ?? '')?.slice(1, 4)).toEqual(['5', '3m', 'meter-2']);
     // Its one unanswered /r comes on its trickle after the firewall closed: less than 1.5 × 20 s after the answered one.
-    expect(c.message).toMatch(/; last heard trying ([1-9]|[12]\d)s into the 3m$/);
+    expect(c.message).toMatch(/; last heard trying ([1-9]|[12]\d)s into the 3m(; the harness .*)?$/);
     expect(c.text).toContain('likely cause: the meter stopped retrying registration while its requests were lost');
   });
 });

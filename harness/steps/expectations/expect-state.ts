@@ -6,6 +6,8 @@
 import { formatDuration } from '../../../core/duration.js';
 import type { ExpectStateParams } from '../../config/expectation-steps.js';
 import type { StepOutcome } from '../../runner/executor.js';
+import { EventTimeoutError } from '../../nms/events.js';
+import { bootSeen, REGISTRATION_ATTEMPTS } from '../attempt-memory.js';
 import { blameOtherwise } from '../outcome.js';
 import { transitionsSeen } from '../seen.js';
 import type { StepRun } from '../step-run.js';
@@ -16,11 +18,25 @@ export async function expectState(p: ExpectStateParams, run: StepRun): Promise<S
   const { bench, ctx, attempt } = run;
   const rec = bench.nms.devices.require(ctx.device.name);
   const freshAt = attempt.fresh?.at;
-  const counts = (): boolean => rec.state === p.state && (freshAt === undefined || rec.since >= freshAt);
+  // Registering lasts from a POST /r to the 2.03 the device accepts, however many it sends: one
+  // registering before the power step enters it anew with its first attempt after, not a transition.
+  const stillRegistering = (): boolean => p.state === 'registering' && rec.state === 'registering' && attempt.fresh !== undefined;
+  const counts = (): boolean => (rec.state === p.state && (freshAt === undefined || rec.since >= freshAt)) || (stillRegistering() && bootSeen(bench, attempt, rec.device.name));
   const more = blameOtherwise(p.otherwise);
   const history = (): string => transitionsSeen(rec, attempt.window.atMs);
   if (!counts()) {
-    const reached = await abortable(ctx.signal, waitTransition(bench, rec, (t) => t.to === p.state, p.withinMs));
+    const attemptAnew = (): Promise<boolean> =>
+      bench.nms.events
+        .waitFor((e) => e.device === rec.device.name && REGISTRATION_ATTEMPTS.has(e.name), p.withinMs, { since: attempt.fresh!.seq })
+        .then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof EventTimeoutError) return false;
+            throw e;
+          },
+        );
+    const transition = (): Promise<boolean> => waitTransition(bench, rec, (t) => t.to === p.state, p.withinMs).then((t) => t !== undefined);
+    const reached = await abortable(ctx.signal, stillRegistering() ? attemptAnew() : transition());
     if (!reached) {
       return {
         status: 'failed',

@@ -5,6 +5,7 @@
  * dropped by the NMS firewall) no further apart than its retry timer allows, the last one as
  * recent at the end.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { formatDuration } from '../../../core/duration.js';
 import type { NmsEvent } from '../../nms/events.js';
 import type { DeviceRecord } from '../../nms/device-state.js';
@@ -33,7 +34,30 @@ export function retryBoundMs(run: StepRun): { ms: number; maxS: number; given: b
 
 const seconds = (ms: number): string => formatDuration(Math.max(1000, Math.round(ms / 1000) * 1000));
 
+const LOOP_RESOLUTION_MS = 20;
+
+/**
+ * Real ms this process stood still since `h` was enabled (each sample's delay past its interval,
+ * summed). A stalled harness delays its view of every device alike, and on the virtual rig the
+ * meters' own timers with it: the time is allowed on top of the retry bound, never counted as the
+ * device's silence (a busy CI machine must not fail a healthy meter).
+ */
+function stalledMs(h: IntervalHistogram): number {
+  if (h.count === 0) return 0;
+  return Math.max(0, (h.mean * h.count) / 1e6 - h.count * LOOP_RESOLUTION_MS);
+}
+
 export async function keepsRegistering(run: StepRun, rec: DeviceRecord, forMs: number, more: Pick<StepOutcome, 'likelyCause' | 'fix'>): Promise<StepOutcome> {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  try {
+    return await watch(run, rec, forMs, more, () => run.bench.toClockMs(stalledMs(loop)));
+  } finally {
+    loop.disable();
+  }
+}
+
+async function watch(run: StepRun, rec: DeviceRecord, forMs: number, more: Pick<StepOutcome, 'likelyCause' | 'fix'>, stalled: () => number): Promise<StepOutcome> {
   const { bench, ctx, attempt } = run;
   const dev = ctx.device.name;
   const { clock, nms } = bench;
@@ -50,25 +74,51 @@ export async function keepsRegistering(run: StepRun, rec: DeviceRecord, forMs: n
   const when = (at: number): string =>
     at >= start + 500 ? `${seconds(at - start)} into the ${formatDuration(forMs)}` : start - at < 1000 ? `as the ${formatDuration(forMs)} began` : `${seconds(start - at)} before the ${formatDuration(forMs)} began`;
   const allowed = `${formatDuration(bound.ms)}: 1.5 × ${bound.given ? `its regIntervalMax ${bound.maxS} s` : `${bound.maxS} s, the rig giving no regIntervalMax for ${dev}`} and ${formatDuration(bound.ms - bound.maxS * 1500)} for delivery`;
+  const stall = (): string => {
+    const ms = stalled();
+    return ms >= 1000 ? `; the harness itself stood still ${seconds(ms)} of it, allowed on top` : '';
+  };
   const silent = (from: number, to: number, resumed: boolean): StepOutcome => ({
     status: 'failed',
-    message: `${dev} stayed registering but stopped trying: no POST /r reached the NMS for ${seconds(to - from)} (its retry timer allows ${formatDuration(bound.ms)}); last heard trying ${when(from)}${resumed ? `, then again ${when(to)}` : ''}`,
+    message: `${dev} stayed registering but stopped trying: no POST /r reached the NMS for ${seconds(to - from)} (its retry timer allows ${formatDuration(bound.ms)}); last heard trying ${when(from)}${resumed ? `, then again ${when(to)}` : ''}${stall()}`,
     expected: `registering for ${formatDuration(forMs)}, a registration attempt at least every ${allowed}`,
     seen: `${count} registration attempt(s) in the ${formatDuration(forMs)}${before ? `; before it ${before.name} ${when(before.at)}` : ''}; ${transitionsSeen(rec, attempt.window.atMs)}`,
     ...more,
   });
+  // Set once a silence was seen and the harness given a moment to sample its own stall and take
+  // in what the stall held back, before the device is called silent.
+  let settled = false;
   for (;;) {
-    for (const e of nms.events.find(isAttempt, seq)) {
-      if (e.at - last > bound.ms) return silent(last, e.at, true);
+    const fresh = nms.events.find(isAttempt, seq);
+    const now = clock.now();
+    // An attempt that came later than the retry timer allows, but within the time the harness
+    // itself stood still, resumed a device the harness could not watch: it counts as trying.
+    const allowedMs = bound.ms + stalled();
+    let gap: { from: number; to: number; resumed: boolean } | undefined;
+    let at = last;
+    for (const e of fresh) {
+      if (e.at - at > allowedMs) {
+        gap = { from: at, to: e.at, resumed: true };
+        break;
+      }
+      at = e.at;
+    }
+    if (!gap && Math.min(now, end) - at > allowedMs) gap = { from: at, to: Math.min(now, end), resumed: false };
+    if (gap && !settled) {
+      settled = true;
+      await abortable(ctx.signal, new Promise<void>((resolve) => setTimeout(resolve, 3 * LOOP_RESOLUTION_MS)));
+      continue;
+    }
+    if (gap) return silent(gap.from, gap.to, gap.resumed);
+    settled = false;
+    for (const e of fresh) {
       longest = Math.max(longest, e.at - last);
       last = e.at;
       count++;
     }
     seq = nms.events.mark();
-    const now = clock.now();
-    if (Math.min(now, end) - last > bound.ms) return silent(last, Math.min(now, end), false);
     if (now >= end) break;
-    const left = await abortable(ctx.signal, waitTransition(bench, rec, (t) => t.from === 'registering', Math.min(end, last + bound.ms + 1) - now));
+    const left = await abortable(ctx.signal, waitTransition(bench, rec, (t) => t.from === 'registering', Math.min(end, last + allowedMs + 1) - now));
     if (left) {
       return {
         status: 'failed',
@@ -80,8 +130,19 @@ export async function keepsRegistering(run: StepRun, rec: DeviceRecord, forMs: n
     }
   }
   longest = Math.max(longest, end - last);
+  // Silent past its retry timer at the end, by less than the harness stood still: whether it
+  // stopped or the stall held its next attempt back cannot be told, and neither verdict is claimed.
+  if (end - last > bound.ms) {
+    return {
+      status: 'error',
+      message: `${dev} sent no POST /r for the last ${seconds(end - last)} of the ${formatDuration(forMs)}, more than its retry timer allows (${formatDuration(bound.ms)}), but the harness itself stood still ${seconds(stalled())} meanwhile: whether the device stopped trying cannot be told`,
+      expected: `registering for ${formatDuration(forMs)}, a registration attempt at least every ${allowed}`,
+      seen: `${count} registration attempt(s) in the ${formatDuration(forMs)}, the last ${when(last)}`,
+      likelyCause: 'the machine running the harness is too loaded to time the device\'s retries (its event loop stood still): rerun on a quieter machine, or hold the state longer',
+    };
+  }
   return {
     status: 'passed',
-    message: `${dev} is registering and stayed ${formatDuration(forMs)}, trying all along: ${count} registration attempt(s), none more than ${seconds(longest)} apart (allowed ${formatDuration(bound.ms)})`,
+    message: `${dev} is registering and stayed ${formatDuration(forMs)}, trying all along: ${count} registration attempt(s), none more than ${seconds(longest)} apart (allowed ${formatDuration(bound.ms)}${stalled() >= 1000 ? `, and ${seconds(stalled())} the harness itself stood still` : ''})`,
   };
 }
