@@ -58,10 +58,9 @@ export class JUnitReporter implements Reporter {
   private readonly groups = new Map<string, SuiteGroup>();
   private readonly attempts = new Map<string, TestResult[]>();
   private lastEnd = 0;
-  private wallMs: number | undefined;
   private readonly pathBase: string;
   private readonly runErrors: HarnessError[] = [];
-  private ended = false;
+  /** The run's end, once it came: until then the report says the run has not ended. */
   private endStatus: RunSummary | undefined;
   /** By device: notes no test of it has ended after yet. */
   private readonly pendingNotes = new Map<string, string[]>();
@@ -113,8 +112,6 @@ export class JUnitReporter implements Reporter {
   }
 
   onEnd(summary: RunSummary): void {
-    this.wallMs = summary.duration;
-    this.ended = true;
     this.endStatus = summary;
     this.write();
   }
@@ -168,7 +165,7 @@ export class JUnitReporter implements Reporter {
       totals.tests += runCases.length;
       totals.errors += runCases.length;
     }
-    const wall = this.wallMs ?? this.lastEnd - (this.info?.startTime ?? this.lastEnd);
+    const wall = this.endStatus?.duration ?? this.lastEnd - (this.info?.startTime ?? this.lastEnd);
     root.att({ tests: String(totals.tests), failures: String(totals.failures), errors: String(totals.errors), time: seconds(wall) });
     return root.end({ prettyPrint: true });
   }
@@ -187,7 +184,7 @@ export class JUnitReporter implements Reporter {
     } else if (end?.status === 'error' && !this.runErrors.length) {
       cases.push({ name: 'harness error 1', type: 'harness', message: end.message ?? 'the harness could not run' });
     }
-    if (!this.ended) {
+    if (!end) {
       cases.unshift({
         name: 'run completed and recorded',
         type: 'incomplete',
