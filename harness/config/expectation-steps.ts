@@ -92,6 +92,21 @@ function compileRegex(source: string, path: (string | number)[]): void {
   }
 }
 
+/**
+ * A value an expectation compares with must say one thing: null cannot tell an absent field from
+ * a present one (`absent`/`present` do), and YAML reads an integer beyond 2^53 rounded, so a
+ * device off by a few would pass; quoted, it compares exactly.
+ */
+function exactSuiteValue(v: unknown, path: (string | number)[]): void {
+  if (v === null) throw new StepValueProblem('null compares with nothing: write `absent: true` or `present: true` for whether the field is there', path);
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+    throw new StepValueProblem(`${v} is beyond 2^53 and YAML reads it rounded: write it in quotes ("...") to compare it exactly`, path);
+  }
+  if (typeof v === 'object' && !(v instanceof Uint8Array)) {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) exactSuiteValue(x, [...path, Array.isArray(v) ? Number(k) : k]);
+  }
+}
+
 function rowText(row: Record<string, unknown>): string {
   return `{${Object.entries(row).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}`;
 }
@@ -145,6 +160,8 @@ export const EXPECTATION_STEPS: { readonly [K in keyof ExpectationStepParams]: S
       const o = raw as Obj;
       const op = expectOpOf(o);
       if (op === 'matches') compileRegex(String(o.matches), ['matches']);
+      if (op !== 'absent' && op !== 'present' && op !== 'matches') exactSuiteValue(o[op], [op]);
+      if (o.row !== undefined) exactSuiteValue(o.row, ['row']);
       const p: ExpectParams = { tlv: o.tlv as number, op };
       if (o.index !== undefined) p.index = o.index as number;
       if (o.row !== undefined) p.row = o.row as Record<string, unknown>;

@@ -12,7 +12,7 @@ import { bootSeen } from '../attempt-memory.js';
 import { blameOtherwise, fail, tlvLines } from '../outcome.js';
 import { readTlv } from '../read-tlv.js';
 import type { StepRun } from '../step-run.js';
-import { asNumber, fieldAt } from '../values.js';
+import { compareNumbers, exactNumber, fieldAt } from '../values.js';
 
 export async function expectCounter(p: ExpectCounterParams, run: StepRun): Promise<StepOutcome> {
   const label = `tlv ${p.tlv} ${p.field}`;
@@ -28,10 +28,12 @@ export async function expectCounter(p: ExpectCounterParams, run: StepRun): Promi
   const now = await readTlv(run, p.tlv, undefined, false);
   const more = blameOtherwise(p.otherwise);
   if (!now.code.startsWith('2.')) fail(`${label}: ${now.what} answered ${now.code}`, { ...more, expected: `${label} readable`, seen: now.code });
-  const valueNow = asNumber(fieldAt(now.rows[p.index ?? 0], p.field));
-  const valueBefore = before ? (asNumber(fieldAt(before.rows[p.index ?? 0], p.field)) ?? 0) : 0;
+  // Exact: a 64-bit counter beyond 2^53 that moved by one has changed.
+  const valueNow = exactNumber(fieldAt(now.rows[p.index ?? 0], p.field));
+  const valueBefore = before ? (exactNumber(fieldAt(before.rows[p.index ?? 0], p.field)) ?? 0n) : 0n;
   if (valueNow === undefined) fail(`${label} is absent`, { ...more, expected: `${label} a number`, seen: `${now.what} → ${now.code}: ${tlvLines(now.tlvs)}` });
-  const ok = p.increases ? valueNow! > valueBefore : valueNow === valueBefore;
+  const c = compareNumbers(valueNow, valueBefore);
+  const ok = p.increases ? c === 1 : c === 0;
   const text = `${label}: ${valueBefore}${before ? '' : ' (from the restart this test asked for)'} → ${valueNow}`;
   if (!ok) {
     fail(`${label} ${p.increases ? 'did not increase' : 'changed'}: ${valueBefore} → ${valueNow}`, {

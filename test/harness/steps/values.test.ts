@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { parseRig } from '../../../harness/config/rig.js';
 import { expectConfigError } from '../../support/errors.js';
 import { rigVariables, substitute } from '../../../harness/steps/rig-values.js';
-import { fieldAt, matchingRows, sameValue, valueText } from '../../../harness/steps/values.js';
+import { compareNumbers, fieldAt, holds, matchingRows, sameValue, valueText } from '../../../harness/steps/values.js';
 import { rigYaml } from './support/memory-bench.js';
 
 describe('values as expectations read them', () => {
@@ -26,6 +26,43 @@ describe('values as expectations read them', () => {
     expect(sameValue(slot.fileHash, '11:22')).toBe(true);
     expect(sameValue(undefined, false)).toBe(false);
     expect(sameValue(['2', '35'], ['2', '35'])).toBe(true);
+  });
+
+  test('loose in representation, never in content', () => {
+    // A uint64 off by one from the suite's value, beyond what a double holds exactly.
+    expect(sameValue(18446744073709551615n, '18446744073709551614')).toBe(false);
+    expect(sameValue(18446744073709551615n, '18446744073709551615')).toBe(true);
+    expect(sameValue(2n ** 53n + 1n, 2 ** 53)).toBe(false);
+    expect(holds('lte', 2n ** 53n + 1n, 2 ** 53)).toBe(false);
+    expect(holds('gte', 2n ** 53n, 2 ** 53)).toBe(true);
+    // An absent field equals nothing and differs from nothing.
+    expect(sameValue(undefined, null)).toBe(false);
+    expect(sameValue(null, null)).toBe(false);
+    expect(holds('notEquals', undefined, 'unknown')).toBe(false);
+    expect(holds('notEquals', 'RFLAN', 'unknown')).toBe(true);
+    // An object equals one with the same fields, no more and no fewer (undefined is no field).
+    expect(sameValue({ hwId: 'RFLAN', vendorHwId: 'x' }, { hwId: 'RFLAN' })).toBe(false);
+    expect(sameValue({ hwId: 'RFLAN', vendorHwId: undefined }, { hwId: 'RFLAN' })).toBe(true);
+    expect(sameValue({ hwId: 'RFLAN' }, { hwId: 'RFLAN', vendorHwId: 'x' })).toBe(false);
+    expect(sameValue({ hwId: 'RFLAN' }, ['RFLAN'])).toBe(false);
+    // Text that is not a number is not a number.
+    expect(sameValue(0, '')).toBe(false);
+    expect(sameValue(317, '317x')).toBe(false);
+    // A uint64 inside an object can be matched as text (JSON cannot carry a bigint).
+    expect(holds('matches', { count: 2n ** 64n - 1n }, '18446744073709551615')).toBe(true);
+  });
+
+  test('integers against floats compare exactly on both sides', () => {
+    expect(compareNumbers(3n, 2.5)).toBe(1);
+    expect(compareNumbers(2n, 2.5)).toBe(-1);
+    expect(compareNumbers(2.5, 2n)).toBe(1);
+    expect(compareNumbers(-3n, -2.5)).toBe(-1);
+    expect(compareNumbers(-2n, -2.5)).toBe(1);
+    expect(compareNumbers(2n ** 60n, 2 ** 60)).toBe(0);
+    expect(compareNumbers(2n ** 60n + 1n, 2 ** 60)).toBe(1);
+    expect(compareNumbers('1.5', 1.5)).toBe(0);
+    expect(compareNumbers('x', 1)).toBeUndefined();
+    expect(compareNumbers(Number.NaN, 1)).toBeUndefined();
   });
 
   test('row selection and texts for messages', () => {
