@@ -4,6 +4,7 @@
  * are in firmware-steps.ts; steps.ts puts every family into the one table.
  */
 import { formatDuration } from '../../core/duration.js';
+import { fieldPathProblem } from '../csmp/field-path.js';
 import { duration, ms, otherwise, StepValueProblem, tlvIndex, tlvNumber, withOtherwise, type JsonSchema, type Obj, type StepDefinition } from './step-kit.js';
 
 export type ExpectOp = 'equals' | 'notEquals' | 'absent' | 'present' | 'matches' | 'gte' | 'lte';
@@ -107,6 +108,11 @@ function exactSuiteValue(v: unknown, path: (string | number)[]): void {
   }
 }
 
+function knownField(tlv: number, path: string, at: (string | number)[]): void {
+  const problem = fieldPathProblem(tlv, path);
+  if (problem !== undefined) throw new StepValueProblem(problem, at);
+}
+
 function rowText(row: Record<string, unknown>): string {
   return `{${Object.entries(row).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}`;
 }
@@ -162,6 +168,8 @@ export const EXPECTATION_STEPS: { readonly [K in keyof ExpectationStepParams]: S
       if (op === 'matches') compileRegex(String(o.matches), ['matches']);
       if (op !== 'absent' && op !== 'present' && op !== 'matches') exactSuiteValue(o[op], [op]);
       if (o.row !== undefined) exactSuiteValue(o.row, ['row']);
+      if (o.field !== undefined) knownField(o.tlv as number, String(o.field), ['field']);
+      for (const key of Object.keys((o.row ?? {}) as Obj)) knownField(o.tlv as number, key, ['row', key]);
       const p: ExpectParams = { tlv: o.tlv as number, op };
       if (o.index !== undefined) p.index = o.index as number;
       if (o.row !== undefined) p.row = o.row as Record<string, unknown>;
@@ -289,6 +297,7 @@ export const EXPECTATION_STEPS: { readonly [K in keyof ExpectationStepParams]: S
     },
     normalize: (raw) => {
       const o = raw as Obj;
+      knownField(o.tlv as number, String(o.field), ['field']);
       const p: ExpectCounterParams = { tlv: o.tlv as number, field: String(o.field), increases: o.increases === true };
       if (o.index !== undefined) p.index = o.index as number;
       return withOtherwise(p, raw);

@@ -91,6 +91,24 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
     expect(() => parseSuite(withSteps('expect: { tlv: 45, field: sigOk, equals: "18446744073709551615" }'), FILE)).not.toThrow();
   });
 
+  test('a field the TLV does not have is refused where it is written, with the fields it has', () => {
+    expect(errorOf(withSteps('expect: { tlv: 43, field: lastError, absent: true }'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:35',
+      code: 'value',
+      reason: "step 1: expect: TLV 43 CGMSStatus has no field 'lastError' (its fields: registered, NMSAddr, NMSAddrOrigin, lastReg, lastRegReason, nextReg, NMSCertValid)",
+    });
+    expect(errorOf(withSteps('expect: { tlv: 75, field: hwInfo.hwid, notEquals: unknown }'))).toMatchObject({
+      reason: "step 1: expect: TLV 75 FirmwareImageInfo field hwInfo has no field 'hwid' (its fields: hwId, vendorHwId)",
+    });
+    expect(errorOf(withSteps('expect: { tlv: 75, field: fileSize.low, present: true }'))).toMatchObject({
+      reason: "step 1: expect: TLV 75 FirmwareImageInfo field fileSize is a plain value: it has no field 'low'",
+    });
+    expect(errorOf(withSteps('expect: { tlv: 75, row: { running: true }, field: version, present: true }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:44', code: 'value' });
+    expect(errorOf(withSteps('expect-counter: { tlv: 45, field: sigBadValdity, increases: true }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:43', code: 'value' });
+    // A TLV without a schema here keeps whatever field a suite names (it decodes to bytes).
+    expect(() => parseSuite(withSteps('expect: { tlv: 9999, field: anything, absent: true }', 'expect: { tlv: 75, field: hwInfo.hwId, present: true }'), FILE)).not.toThrow();
+  });
+
   test('odd number of hex digits in inject', () => {
     expect(errorOf(withSteps('inject: { hex: "60 0" }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:24', code: 'value' });
   });
