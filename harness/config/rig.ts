@@ -8,6 +8,8 @@ import { isUsbSelector, parseUsbSelector } from '../../drivers/serial/usb-select
 import { rigSchema, CSMP_PORT, DEFAULT_BAUD_RATE, DEFAULT_POWER_TIMEOUT_MS } from './rig-schema.js';
 import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { compileSchema } from './validator.js';
+import { readFileBounded } from '../../core/bounded-read.js';
+import { MAX_CERT_BYTES, nmsCertificateProblem } from './nms-certificate.js';
 import { looksLikeKeyMaterial } from './secret-text.js';
 import { YamlSource, type PathSegment } from './yaml-source.js';
 
@@ -259,6 +261,7 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
       const path = signing[which];
       if (path !== undefined && !existsSync(path)) fail(['nms', 'signing', which], 'file', `nms.signing.${which}: file not found: ${path}`);
     }
+    checkCertificate(signing.cert, (code, reason) => fail(['nms', 'signing', 'cert'], code, `nms.signing.cert: ${reason}`));
   }
 
   const linkNames = new Set<string>();
@@ -293,6 +296,18 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
       }
     }
   });
+}
+
+/** The certificate goes to devices and reports: a file that holds a key, or no certificate, is refused where the rig names it. */
+function checkCertificate(file: string, fail: (code: ConfigErrorCode, reason: string) => never): void {
+  let text: string;
+  try {
+    text = readFileBounded(file, MAX_CERT_BYTES).toString('utf8');
+  } catch (e) {
+    fail('file', (e as Error).message);
+  }
+  const problem = nmsCertificateProblem(file, text);
+  if (problem !== undefined) fail('value', problem);
 }
 
 /** A usb: selector is checked here, where the error can point at the line. */

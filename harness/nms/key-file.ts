@@ -5,6 +5,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, ResourceError, resourceCodeOf } from '../../core/errors.js';
+import { nmsCertificateOnly } from '../config/nms-certificate.js';
 import { looksLikeKeyMaterial } from '../config/secret-text.js';
 import { requireP256 } from '../csmp/keys.js';
 
@@ -33,11 +34,14 @@ export async function loadPrivateKeyPem(path: string): Promise<KeyObject> {
   return key;
 }
 
-/** The NMS certificate (PEM text): public, but read here beside the key for one place of file errors. */
+/** The NMS certificate (PEM text, its certificate blocks alone): public, but read here beside the key for one place of file errors. */
 export async function readCertificateFile(path: string): Promise<string> {
+  let text: string;
   try {
-    return await readFile(path, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (e) {
     throw new ResourceError(path, resourceCodeOf(e), `cannot read certificate file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  // A private key here would otherwise serve as the "certificate": node derives a public key from it.
+  return nmsCertificateOnly(path, text);
 }
