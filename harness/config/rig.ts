@@ -10,7 +10,7 @@ import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { compileSchema } from './validator.js';
 import { readFileBounded } from '../../core/bounded-read.js';
 import { MAX_CERT_BYTES, nmsCertificateProblem } from './nms-certificate.js';
-import { looksLikeKeyMaterial } from './secret-text.js';
+import { KEY_MATERIAL_NOT_SHOWN, looksLikeKeyMaterial, looksLikePemText, PEM_NOT_A_PATH } from './secret-text.js';
 import { YamlSource, type PathSegment } from './yaml-source.js';
 
 export interface NmsAddress {
@@ -248,8 +248,8 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
   const rawSigning = (src.value as RawRig).nms.signing;
   for (const which of ['key', 'cert'] as const) {
     const text = rawSigning[which];
-    if (text !== undefined && looksLikeKeyMaterial(text))
-      fail(['nms', 'signing', which], 'value', `nms.signing.${which}: holds PEM text instead of a path; write it to a file and give the file's path (the text is not shown)`);
+    if (text !== undefined && looksLikePemText(text))
+      fail(['nms', 'signing', which], 'value', `nms.signing.${which}: ${PEM_NOT_A_PATH}`);
   }
   const signing = rig.nms.signing;
   if ((signing.key === undefined) === (signing.pkcs11 === undefined))
@@ -259,7 +259,9 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
   if (opts.checkFiles !== false) {
     for (const which of ['key', 'cert'] as const) {
       const path = signing[which];
-      if (path !== undefined && !existsSync(path)) fail(['nms', 'signing', which], 'file', `nms.signing.${which}: file not found: ${path}`);
+      // The text may be a key pasted in place of its path; looksLikePemText caught only its PEM form.
+      const shown = looksLikeKeyMaterial(rawSigning[which] ?? '') ? ` ${KEY_MATERIAL_NOT_SHOWN}` : `: ${path}`;
+      if (path !== undefined && !existsSync(path)) fail(['nms', 'signing', which], 'file', `nms.signing.${which}: file not found${shown}`);
     }
     checkCertificate(signing.cert, (code, reason) => fail(['nms', 'signing', 'cert'], code, `nms.signing.cert: ${reason}`));
   }

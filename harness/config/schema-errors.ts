@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { DURATION_PATTERN } from '../../core/duration.js';
 import type { PathSegment } from './yaml-source.js';
-import { shownText } from './secret-text.js';
+import { looksLikeKeyMaterial, shownText } from './secret-text.js';
 
 /** One schema violation, reduced to the most useful thing to tell a person, and where to point. */
 export interface SchemaProblem {
@@ -37,6 +37,13 @@ function shown(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return shownText(value);
   return String(value);
+}
+
+const NAME_NOT_SHOWN = 'its name is not shown: it looks like key material';
+
+/** A property name as a message may show it: a line of a pasted key lands in a name as easily as in a value. */
+function shownName(name: string): string {
+  return looksLikeKeyMaterial(name) ? `(${NAME_NOT_SHOWN})` : name;
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -86,7 +93,10 @@ export function explainSchemaErrors(all: ErrorObject[], ctx: ExplainContext): Sc
       const name = String(first.params.additionalProperty);
       const allowed = Object.keys(((first.parentSchema as { properties?: object } | undefined)?.properties) ?? {});
       const what = ctx.isStep(path) ? 'action' : 'property';
-      return { path: [...path, name], atKey: true, reason: `unknown ${what} '${name}' (expected one of ${allowed.join(', ')})` };
+      const reason = looksLikeKeyMaterial(name)
+        ? `unknown ${what} (${NAME_NOT_SHOWN}; expected one of ${allowed.join(', ')})`
+        : `unknown ${what} '${name}' (expected one of ${allowed.join(', ')})`;
+      return { path: [...path, name], atKey: true, reason };
     }
     case 'required': {
       if (fromBranches) {
@@ -118,7 +128,7 @@ export function explainSchemaErrors(all: ErrorObject[], ctx: ExplainContext): Sc
     }
     case 'maxProperties':
       if (ctx.isStep(path))
-        return { path, atKey: false, reason: `a step has exactly one key (found ${Object.keys(first.data as object).join(', ')})` };
+        return { path, atKey: false, reason: `a step has exactly one key (found ${Object.keys(first.data as object).map(shownName).join(', ')})` };
       break;
     case 'minProperties':
       if (ctx.isStep(path)) return { path, atKey: false, reason: 'empty step' };
@@ -140,6 +150,6 @@ function rank(e: ErrorObject): number {
 /** "console.baudRate", "tlvs.43", "items[2]": the part of a path below its labelled owner. */
 export function dottedPath(path: readonly PathSegment[]): string {
   let out = '';
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${shownName(seg)}` : shownName(seg);
   return out;
 }
