@@ -138,12 +138,17 @@ export function parseRig(text: string, file: string, opts: LoadRigOptions = {}):
   const raw = src.value as RawRig;
   const validate = compileSchema(schema);
   if (!validate(raw)) {
-    const p = explainSchemaErrors(validate.errors ?? [], { isStep: () => false, usageAt: () => undefined });
+    const p = explainSchemaErrors(validate.errors ?? [], { isStep: () => false, usageAt: () => undefined, secretAt: pinAt });
     throw src.error(p.path, 'schema', `${label(raw, p.atKey ? p.path.slice(0, -1) : p.path)}${p.reason}`, { key: p.atKey });
   }
   const rig = normalize(raw, file);
   checkSemantics(rig, src, opts);
   return rig;
+}
+
+/** A PIN written where the name of its variable belongs must not be echoed by a schema message. */
+function pinAt(path: readonly PathSegment[]): string | undefined {
+  return path.join('.') === 'nms.signing.pkcs11.pinEnv' ? 'it may be the PIN itself' : undefined;
 }
 
 /** "device 'meter-2': console.baudRate: " — names the owner so a message reads without the file open. */

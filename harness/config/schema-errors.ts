@@ -16,6 +16,8 @@ export interface ExplainContext {
   isStep(path: readonly PathSegment[]): boolean;
   /** The short usage of whatever lives at `path`, shown when no single alternative fits. */
   usageAt(path: readonly PathSegment[]): string | undefined;
+  /** Why the value at `path` is never shown (a PKCS#11 PIN written where its variable's name belongs); undefined: it may be. */
+  secretAt?(path: readonly PathSegment[]): string | undefined;
 }
 
 const COMBINATORS = new Set(['oneOf', 'anyOf', 'if', 'not']);
@@ -37,6 +39,12 @@ function shown(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return shownText(value);
   return String(value);
+}
+
+/** A value never shown: only what kind it is ("a number, not shown: it may be the PIN itself"). */
+function kindOf(value: unknown): string {
+  if (value === null || Array.isArray(value) || typeof value === 'object') return shown(value);
+  return typeof value === 'string' ? 'text' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'true or false' : 'a value';
 }
 
 const NAME_NOT_SHOWN = 'its name is not shown: it looks like key material';
@@ -87,6 +95,8 @@ export function explainSchemaErrors(all: ErrorObject[], ctx: ExplainContext): Sc
   const path = pointerToPath(first.instancePath);
   const sameKeyword = here.filter((e) => e.keyword === first.keyword && e.instancePath === first.instancePath);
   const fromBranches = new Set(sameKeyword.map((e) => /\/(oneOf|anyOf)\/\d+\//.exec(e.schemaPath)?.[0])).size > 1;
+  const secret = ctx.secretAt?.(path);
+  if (secret !== undefined) return { path, atKey: false, reason: secretProblem(first, sameKeyword, secret) };
 
   switch (first.keyword) {
     case 'additionalProperties': {
@@ -140,6 +150,16 @@ export function explainSchemaErrors(all: ErrorObject[], ctx: ExplainContext): Sc
     }
   }
   return { path, atKey: false, reason: first.message ?? first.keyword };
+}
+
+/** The reason for a value that must not be shown: its kind at most, and what was expected. */
+function secretProblem(first: ErrorObject, sameKeyword: ErrorObject[], why: string): string {
+  if (first.keyword === 'type') {
+    const types = [...new Set(sameKeyword.map((e) => String(e.params.type)))].map((t) => TYPE_WORDS[t] ?? t);
+    return `must be ${types.join(' or ')} (found ${kindOf(first.data)}, not shown: ${why})`;
+  }
+  const description = (first.parentSchema as { description?: string } | undefined)?.description;
+  return `the value given is not valid (not shown: ${why})${description ? `: expected ${description}` : ''}`;
 }
 
 function rank(e: ErrorObject): number {
