@@ -8,7 +8,9 @@ import { isUsbSelector, parseUsbSelector } from '../../drivers/serial/usb-select
 import { rigSchema, CSMP_PORT, DEFAULT_BAUD_RATE, DEFAULT_POWER_TIMEOUT_MS } from './rig-schema.js';
 import { dottedPath, explainSchemaErrors } from './schema-errors.js';
 import { compileSchema } from './validator.js';
-import { looksLikeKeyMaterial } from './secret-text.js';
+import { readFileBounded } from '../../core/bounded-read.js';
+import { MAX_CERT_BYTES, nmsCertificateProblem } from './nms-certificate.js';
+import { KEY_MATERIAL_NOT_SHOWN, looksLikeKeyMaterial, looksLikePemText, PEM_NOT_A_PATH } from './secret-text.js';
 import { YamlSource, type PathSegment } from './yaml-source.js';
 
 export interface NmsAddress {
@@ -136,12 +138,17 @@ export function parseRig(text: string, file: string, opts: LoadRigOptions = {}):
   const raw = src.value as RawRig;
   const validate = compileSchema(schema);
   if (!validate(raw)) {
-    const p = explainSchemaErrors(validate.errors ?? [], { isStep: () => false, usageAt: () => undefined });
+    const p = explainSchemaErrors(validate.errors ?? [], { isStep: () => false, usageAt: () => undefined, secretAt: pinAt });
     throw src.error(p.path, 'schema', `${label(raw, p.atKey ? p.path.slice(0, -1) : p.path)}${p.reason}`, { key: p.atKey });
   }
   const rig = normalize(raw, file);
   checkSemantics(rig, src, opts);
   return rig;
+}
+
+/** A PIN written where the name of its variable belongs must not be echoed by a schema message. */
+function pinAt(path: readonly PathSegment[]): string | undefined {
+  return path.join('.') === 'nms.signing.pkcs11.pinEnv' ? 'it may be the PIN itself' : undefined;
 }
 
 /** "device 'meter-2': console.baudRate: " — names the owner so a message reads without the file open. */
@@ -246,8 +253,8 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
   const rawSigning = (src.value as RawRig).nms.signing;
   for (const which of ['key', 'cert'] as const) {
     const text = rawSigning[which];
-    if (text !== undefined && looksLikeKeyMaterial(text))
-      fail(['nms', 'signing', which], 'value', `nms.signing.${which}: holds PEM text instead of a path; write it to a file and give the file's path (the text is not shown)`);
+    if (text !== undefined && looksLikePemText(text))
+      fail(['nms', 'signing', which], 'value', `nms.signing.${which}: ${PEM_NOT_A_PATH}`);
   }
   const signing = rig.nms.signing;
   if ((signing.key === undefined) === (signing.pkcs11 === undefined))
@@ -257,8 +264,11 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
   if (opts.checkFiles !== false) {
     for (const which of ['key', 'cert'] as const) {
       const path = signing[which];
-      if (path !== undefined && !existsSync(path)) fail(['nms', 'signing', which], 'file', `nms.signing.${which}: file not found: ${path}`);
+      // The text may be a key pasted in place of its path; looksLikePemText caught only its PEM form.
+      const shown = looksLikeKeyMaterial(rawSigning[which] ?? '') ? ` ${KEY_MATERIAL_NOT_SHOWN}` : `: ${path}`;
+      if (path !== undefined && !existsSync(path)) fail(['nms', 'signing', which], 'file', `nms.signing.${which}: file not found${shown}`);
     }
+    checkCertificate(signing.cert, (code, reason) => fail(['nms', 'signing', 'cert'], code, `nms.signing.cert: ${reason}`));
   }
 
   const linkNames = new Set<string>();
@@ -293,6 +303,18 @@ function checkSemantics(rig: Rig, src: YamlSource, opts: LoadRigOptions): void {
       }
     }
   });
+}
+
+/** The certificate goes to devices and reports: a file that holds a key, or no certificate, is refused where the rig names it. */
+function checkCertificate(file: string, fail: (code: ConfigErrorCode, reason: string) => never): void {
+  let text: string;
+  try {
+    text = readFileBounded(file, MAX_CERT_BYTES).toString('utf8');
+  } catch (e) {
+    fail('file', (e as Error).message);
+  }
+  const problem = nmsCertificateProblem(file, text);
+  if (problem !== undefined) fail('value', problem);
 }
 
 /** A usb: selector is checked here, where the error can point at the line. */

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { DURATION_PATTERN } from '../../core/duration.js';
 import type { PathSegment } from './yaml-source.js';
-import { shownText } from './secret-text.js';
+import { looksLikeKeyMaterial, shownText } from './secret-text.js';
 
 /** One schema violation, reduced to the most useful thing to tell a person, and where to point. */
 export interface SchemaProblem {
@@ -16,6 +16,8 @@ export interface ExplainContext {
   isStep(path: readonly PathSegment[]): boolean;
   /** The short usage of whatever lives at `path`, shown when no single alternative fits. */
   usageAt(path: readonly PathSegment[]): string | undefined;
+  /** Why the value at `path` is never shown (a PKCS#11 PIN written where its variable's name belongs); undefined: it may be. */
+  secretAt?(path: readonly PathSegment[]): string | undefined;
 }
 
 const COMBINATORS = new Set(['oneOf', 'anyOf', 'if', 'not']);
@@ -37,6 +39,19 @@ function shown(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return shownText(value);
   return String(value);
+}
+
+/** A value never shown: only what kind it is ("a number, not shown: it may be the PIN itself"). */
+function kindOf(value: unknown): string {
+  if (value === null || Array.isArray(value) || typeof value === 'object') return shown(value);
+  return typeof value === 'string' ? 'text' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'true or false' : 'a value';
+}
+
+const NAME_NOT_SHOWN = 'its name is not shown: it looks like key material';
+
+/** A property name as a message may show it: a line of a pasted key lands in a name as easily as in a value. */
+function shownName(name: string): string {
+  return looksLikeKeyMaterial(name) ? `(${NAME_NOT_SHOWN})` : name;
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -80,13 +95,18 @@ export function explainSchemaErrors(all: ErrorObject[], ctx: ExplainContext): Sc
   const path = pointerToPath(first.instancePath);
   const sameKeyword = here.filter((e) => e.keyword === first.keyword && e.instancePath === first.instancePath);
   const fromBranches = new Set(sameKeyword.map((e) => /\/(oneOf|anyOf)\/\d+\//.exec(e.schemaPath)?.[0])).size > 1;
+  const secret = ctx.secretAt?.(path);
+  if (secret !== undefined) return { path, atKey: false, reason: secretProblem(first, sameKeyword, secret) };
 
   switch (first.keyword) {
     case 'additionalProperties': {
       const name = String(first.params.additionalProperty);
       const allowed = Object.keys(((first.parentSchema as { properties?: object } | undefined)?.properties) ?? {});
       const what = ctx.isStep(path) ? 'action' : 'property';
-      return { path: [...path, name], atKey: true, reason: `unknown ${what} '${name}' (expected one of ${allowed.join(', ')})` };
+      const reason = looksLikeKeyMaterial(name)
+        ? `unknown ${what} (${NAME_NOT_SHOWN}; expected one of ${allowed.join(', ')})`
+        : `unknown ${what} '${name}' (expected one of ${allowed.join(', ')})`;
+      return { path: [...path, name], atKey: true, reason };
     }
     case 'required': {
       if (fromBranches) {
@@ -118,7 +138,7 @@ export function explainSchemaErrors(all: ErrorObject[], ctx: ExplainContext): Sc
     }
     case 'maxProperties':
       if (ctx.isStep(path))
-        return { path, atKey: false, reason: `a step has exactly one key (found ${Object.keys(first.data as object).join(', ')})` };
+        return { path, atKey: false, reason: `a step has exactly one key (found ${Object.keys(first.data as object).map(shownName).join(', ')})` };
       break;
     case 'minProperties':
       if (ctx.isStep(path)) return { path, atKey: false, reason: 'empty step' };
@@ -132,6 +152,16 @@ export function explainSchemaErrors(all: ErrorObject[], ctx: ExplainContext): Sc
   return { path, atKey: false, reason: first.message ?? first.keyword };
 }
 
+/** The reason for a value that must not be shown: its kind at most, and what was expected. */
+function secretProblem(first: ErrorObject, sameKeyword: ErrorObject[], why: string): string {
+  if (first.keyword === 'type') {
+    const types = [...new Set(sameKeyword.map((e) => String(e.params.type)))].map((t) => TYPE_WORDS[t] ?? t);
+    return `must be ${types.join(' or ')} (found ${kindOf(first.data)}, not shown: ${why})`;
+  }
+  const description = (first.parentSchema as { description?: string } | undefined)?.description;
+  return `the value given is not valid (not shown: ${why})${description ? `: expected ${description}` : ''}`;
+}
+
 function rank(e: ErrorObject): number {
   const i = PRIORITY.indexOf(e.keyword);
   return i < 0 ? PRIORITY.length : i;
@@ -140,6 +170,6 @@ function rank(e: ErrorObject): number {
 /** "console.baudRate", "tlvs.43", "items[2]": the part of a path below its labelled owner. */
 export function dottedPath(path: readonly PathSegment[]): string {
   let out = '';
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${shownName(seg)}` : shownName(seg);
   return out;
 }

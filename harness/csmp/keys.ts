@@ -7,11 +7,12 @@
  * a cause.
  */
 import { createECDH, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { holdsPrivateKey } from './certificate-pem.js';
 
 export const P256_POINT_BYTES = 65;
 const CURVE = 'prime256v1';
 
-/** A public key as a KeyObject (public, or private to derive from), a PEM certificate or public key, or a 65-byte point. */
+/** A public key as a KeyObject (public, or private to derive from), a PEM certificate or public key (never private key text), or a 65-byte point. */
 export type PublicKeyInput = KeyObject | string | Uint8Array;
 
 export function publicKeyFrom(key: PublicKeyInput): KeyObject {
@@ -20,6 +21,8 @@ export function publicKeyFrom(key: PublicKeyInput): KeyObject {
     if (key.type === 'secret') throw new TypeError('public key: a secret key cannot verify ECDSA');
     result = key.type === 'private' ? createPublicKey(key) : key;
   } else if (typeof key === 'string') {
+    // Text stands for a certificate file's content; createPublicKey would take a private key there too.
+    if (holdsPrivateKey(key)) throw new TypeError('public key: the text holds a private key; give a certificate or public key');
     try {
       result = createPublicKey(key);
     } catch {

@@ -48,12 +48,18 @@ function pkcs11Reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+// How environment variables are conventionally named; anything else may be the PIN written in its variable's place.
+const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+function pinNotSet(name: string, where: string): string {
+  if (VARIABLE_NAME.test(name)) return `environment variable ${name} is not set (it holds the user PIN of ${where})`;
+  return `the environment variable it names is not set (the name is not shown: it is not in capitals like HIL_HSM_PIN, so it may be the PIN itself); that variable holds the user PIN of ${where}`;
+}
+
 export async function openPkcs11Key(spec: Pkcs11KeySpec, env: NodeJS.ProcessEnv = process.env): Promise<SignatureKey> {
   const where = `PKCS#11 ${spec.token !== undefined ? `token '${spec.token}'` : `slot ${spec.slot}`}`;
   const pin = env[spec.pinEnv];
-  if (pin === undefined || pin === '') {
-    throw new ConfigError('nms.signing.pkcs11.pinEnv', 'missing', `environment variable ${spec.pinEnv} is not set (it holds the user PIN of ${where})`);
-  }
+  if (pin === undefined || pin === '') throw new ConfigError('nms.signing.pkcs11.pinEnv', 'missing', pinNotSet(spec.pinEnv, where));
   const binding = await loadBinding();
   let mod = modules.get(spec.module);
   if (!mod) {

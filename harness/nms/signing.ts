@@ -12,7 +12,7 @@
  * keys. Both hand back a DER ECDSA-Sig-Value, so devices cannot tell them apart.
  */
 import { inspect } from 'node:util';
-import { sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { sign as cryptoSign, KeyObject } from 'node:crypto';
 import { ConfigError } from '../../core/errors.js';
 import { publicKeyFrom, type PublicKeyInput } from '../csmp/keys.js';
 import { loadPrivateKeyPem, readCertificateFile } from './key-file.js';
@@ -61,7 +61,7 @@ export interface SigningOptions {
   privateKey?: KeyObject;
   /** A key that signs by itself (a PKCS#11 token); needs `certificate`. */
   key?: SignatureKey;
-  /** The NMS certificate (PEM text or key) devices verify with; default: the key's own public key. */
+  /** The NMS certificate (PEM text, public key or point) devices verify with, never a private key; default: the key's own public key. */
   certificate?: PublicKeyInput;
   validity?: Partial<ValidityWindow>;
 }
@@ -77,6 +77,8 @@ export class NmsSigner implements PayloadSigner {
     Object.defineProperty(this, 'key', { value: key, enumerable: false });
     this.validity = { ...DEFAULT_VALIDITY, ...opts.validity };
     if (!(this.validity.beforeS >= 0 && this.validity.afterS >= 0)) throw new RangeError('validity window bounds must be >= 0');
+    if (opts.certificate instanceof KeyObject && opts.certificate.type === 'private')
+      throw new ConfigError('nms.signing.cert', 'value', 'a private key was given as the certificate; give the certificate (or public key) devices verify with');
     const publicInput = opts.certificate ?? key.publicKey;
     if (publicInput === undefined) throw new ConfigError('nms.signing.cert', 'missing', `${key.description}: a certificate is needed to know the public key`);
     try {

@@ -5,20 +5,28 @@
  * value's type where it is numeric (a group id stays a number for the TLV encoder); references
  * inside longer text are spliced in as text. An unknown name is an error naming the known ones.
  */
-import { readFileSync } from 'node:fs';
 import type { DeviceSpec, Rig } from '../config/rig.js';
+import { MAX_CERT_BYTES } from '../config/nms-certificate.js';
+import { readFileBounded } from '../../core/bounded-read.js';
 import { ConfigError } from '../../core/errors.js';
+import { pemCertificates } from '../csmp/certificate-pem.js';
 
 const certCache = new Map<string, string | undefined>();
 
-/** The NMS certificate file as one base64 word (a console command cannot carry PEM's line breaks). */
+/**
+ * The NMS certificate as one base64 word (a console command cannot carry PEM's line breaks). Only
+ * the file's certificate blocks: the word goes to device consoles and every report of them, and
+ * the rig loader's refusal of a file holding a key is skipped by a rig loaded without file checks.
+ */
 function certBase64(path: string): string | undefined {
   if (!certCache.has(path)) {
+    let pem = '';
     try {
-      certCache.set(path, readFileSync(path).toString('base64'));
+      pem = pemCertificates(readFileBounded(path, MAX_CERT_BYTES).toString('utf8'));
     } catch {
-      certCache.set(path, undefined);
+      // Unreadable: no variable, and a suite that uses it is told so by name.
     }
+    certCache.set(path, pem ? Buffer.from(pem).toString('base64') : undefined);
   }
   return certCache.get(path);
 }

@@ -20,6 +20,7 @@ import type { Datagram } from '../../drivers/link/types.js';
 import type { ConsoleSpec, PowerSpec, Rig } from '../../harness/config/rig.js';
 import { systemReason } from '../../core/atomic-write.js';
 import { ResourceError, resourceCodeOf } from '../../core/errors.js';
+import { nmsCertificateOnly } from '../../harness/config/nms-certificate.js';
 import { parseVirtualSection, type VirtualConfig } from './config.js';
 import { VirtualDongle } from './dongle/dongle.js';
 import { linkLocalFromEui64, eui64Bytes } from './meter/ipv6-address.js';
@@ -283,11 +284,13 @@ export function plannedVirtualRig(rig: Rig): Rig {
   return { ...rig, devices: rig.devices.map((d) => (meters.has(d.name) ? { ...d, capabilities: boardCapabilities(d.capabilities) } : d)) };
 }
 
-/** The NMS certificate every meter's flash is programmed with. */
+/** The NMS certificate every meter's flash is programmed with: the file's certificate blocks, never a key beside them. */
 async function readNmsCert(certPath: string): Promise<string> {
+  let text: string;
   try {
-    return await readFile(certPath, 'utf8');
+    text = await readFile(certPath, 'utf8');
   } catch (e) {
     throw new ResourceError(certPath, resourceCodeOf(e), `cannot read the NMS certificate to provision the meters (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  return nmsCertificateOnly(certPath, text);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../core/errors.js';
@@ -111,7 +111,7 @@ describe('rig loader results', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hil-rig-'));
     try {
       writeFileSync(join(dir, 'k.pem'), 'key');
-      writeFileSync(join(dir, 'c.pem'), 'cert');
+      copyFileSync(new URL('../../../rigs/virtual/keys/nms-cert.pem', import.meta.url), join(dir, 'c.pem'));
       writeFileSync(join(dir, 'bench.yaml'), rig());
       const loaded = await loadRig(join(dir, 'bench.yaml'));
       expect(loaded.name).toBe('bench');
