@@ -16,6 +16,8 @@
  */
 import { verify, type KeyObject } from 'node:crypto';
 import { looseEcdsaToP1363 } from './loose-der.js';
+import { ecdsaDerFromIntegers, P256_ORDER, parseEcdsaSigValue } from '../../../harness/csmp/asn1.js';
+import { DecodeError } from '../../../core/errors.js';
 import { decodeValue } from '../../../harness/csmp/value.js';
 import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import { findTlv, type AgentTl } from './agent-tlv.js';
@@ -35,6 +37,7 @@ export interface SignaturePolicy {
   ignoreNotAfter?: boolean;
   ignoreNotBefore?: boolean;
   lenientDer?: boolean;
+  reduceModN?: boolean;
   replayCache?: boolean;
 }
 
@@ -111,7 +114,11 @@ export function checkSignature(
   const signed = payload.subarray(0, sigTlv.start);
   const good =
     ecdsa !== undefined &&
-    (policy.acceptBadSignature || seenBefore || verifies(signed, ecdsa, key) || (policy.lenientDer === true && verifiesLeniently(signed, ecdsa, key)));
+    (policy.acceptBadSignature ||
+      seenBefore ||
+      verifies(signed, ecdsa, key) ||
+      (policy.lenientDer === true && verifiesLeniently(signed, ecdsa, key)) ||
+      (policy.reduceModN === true && verifiesReducedModN(signed, ecdsa, key)));
   if (good) {
     if (policy.replayCache && memory.signature) (memory.verified ??= new Set()).add(hex(memory.signature));
     stats.sigOk++;
@@ -158,6 +165,39 @@ function verifiesLeniently(signed: Uint8Array, derSig: Uint8Array, key: KeyObjec
   } catch {
     return false;
   }
+}
+
+/**
+ * signature-values-reduced-mod-n: a strict DER signature whose r and s are reduced mod n, then
+ * verified (re-encoded as DER, node:crypto) — no refusal of r or s not below n. Zero after the
+ * reduction still fails, as it does in every verifier.
+ */
+function verifiesReducedModN(signed: Uint8Array, derSig: Uint8Array, key: KeyObject | undefined): boolean {
+  if (!key) return false;
+  let rs: { r: Uint8Array; s: Uint8Array };
+  try {
+    rs = parseEcdsaSigValue(derSig);
+  } catch (e) {
+    if (e instanceof DecodeError) return false;
+    throw e;
+  }
+  const r = bigOf(rs.r) % P256_ORDER;
+  const s = bigOf(rs.s) % P256_ORDER;
+  if (r === 0n || s === 0n) return false;
+  try {
+    return verify('sha256', signed, { key, dsaEncoding: 'der' }, ecdsaDerFromIntegers(bytesOf(r), bytesOf(s)));
+  } catch {
+    return false;
+  }
+}
+
+function bigOf(b: Uint8Array): bigint {
+  return b.length ? BigInt(`0x${hex(b)}`) : 0n;
+}
+
+function bytesOf(v: bigint): Uint8Array {
+  const h = v.toString(16);
+  return Buffer.from(h.length % 2 ? `0${h}` : h, 'hex');
 }
 
 function hex(b: Uint8Array): string {
