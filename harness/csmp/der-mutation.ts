@@ -30,7 +30,10 @@ function mutated(der: Uint8Array, r: number[], s: number[], kind: DerMutation): 
     case 'truncated':
       return [...der.subarray(0, der.length - 1)];
     case 'trailing-bytes':
-      return [...der, 0x00, 0x00];
+      // One byte: a 72-byte signature then still fits the agent's 88-byte value (72 + 15 + 1), so
+      // a device refuses it for the byte after the DER, never for its length. Not 00, which a
+      // reader stripping zero padding would drop.
+      return [...der, 0x01];
     case 'non-minimal-r':
       return sequence([...integer([0x00, ...r]), ...integer(s)]);
     case 'long-form-length':

@@ -5,14 +5,20 @@
  *   signatures not required           → 'unchecked' (nothing read, nothing counted)
  *   no Signature TLV                  → 'missing'   (POST: 4.03 on the first non-exempt TLV)
  *   Signature/Validity does not decode, validity required but absent → 'error', no counter
+ *   value longer than the agent's 88-byte buffer → sigBadAuth (not stored)
  *   value not `30 .. 06 <oid> 03 .. ..` → sigBadAuth
  *   clock unreadable                  → sigNoSync
  *   now outside the stored window     → sigBadValidity   (checked before ECDSA)
- *   ECDSA fails (or no usable key)    → sigBadAuth
+ *   ECDSA fails (or no usable key)    → sigBadAuth   (strict DER: bytes after the signature fail)
  *   verified                          → sigOk
  * The Signature and SignatureValidity of every checked message are stored (GET 76/77 read them
  * back), and the window tested is the stored one: with the validity check off, the last window
  * ever received still applies (doc 7.4).
+ *
+ * An over-long value: the reference agent memcpy()s the whole value into its 88-byte buffer
+ * without a bound (doc 7.2: an overflow) and hands all of it, to its end, to the verifier, so
+ * nothing past the 88th byte is ever dropped. The healthy meter neither overflows nor truncates:
+ * it refuses the value as a bad signature and keeps the one it had.
  */
 import { verify, type KeyObject } from 'node:crypto';
 import { looseEcdsaToP1363 } from './loose-der.js';
@@ -24,6 +30,7 @@ import { findTlv, type AgentTl } from './agent-tlv.js';
 import { ClockUnreadable } from './device-time.js';
 import type { AgentStats } from './stats.js';
 
+/** The agent's buffer for the value (csmp_signature.c: `uint8_t signature_data[88]`). */
 const SIGNATURE_MAX = 88;
 
 export type SignatureOutcome = 'unchecked' | 'missing' | 'error' | 'ok';
@@ -70,7 +77,8 @@ export function checkSignature(
   const sig = decodeValue({ type: TLV.Signature, value: payload.subarray(sigTlv.valueStart, sigTlv.end) });
   if (!sig.value) return { outcome: 'error', signatureTlv: sigTlv };
   const value = sig.value['value'];
-  if (value instanceof Uint8Array) memory.signature = value.slice(0, SIGNATURE_MAX);
+  const overLong = value instanceof Uint8Array && value.length > SIGNATURE_MAX;
+  if (value instanceof Uint8Array && !overLong) memory.signature = value.slice();
 
   if (policy.requireValidity) {
     const vTlv = findTlv(payload, TLV.SignatureValidity);
@@ -79,6 +87,11 @@ export function checkSignature(
     if (!v.value) return { outcome: 'error', signatureTlv: sigTlv };
     if (typeof v.value['notBefore'] === 'number') memory.notBefore = v.value['notBefore'];
     if (typeof v.value['notAfter'] === 'number') memory.notAfter = v.value['notAfter'];
+  }
+
+  if (overLong) {
+    stats.sigBadAuth++;
+    return { outcome: 'error', signatureTlv: sigTlv };
   }
 
   let ecdsa: Uint8Array | undefined;

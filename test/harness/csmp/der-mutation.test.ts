@@ -43,6 +43,26 @@ describe('malformed ECDSA signatures for the security suite', () => {
     );
   });
 
+  test('every mutation of the longest signature (72-byte DER) still fits the agent\'s 88-byte value', () => {
+    const r = 'a9041435c2db2974a37a953f19ad78942458393387ea422f7ce7e96706d78496';
+    const s = '9ec225fb324ca2f20b48f18536340d99f9dc513a7443fb36041743e483c5842e';
+    const longest = Buffer.from(`305506082a8648ce3d0403020349003046022100${r}022100${s}`, 'hex');
+    expect(longest.length).toBe(87);
+    expect(Object.fromEntries(DER_MUTATIONS.map((kind) => [kind, mutateSignatureValue(longest, kind).length]))).toEqual({
+      truncated: 86,
+      'trailing-bytes': 88,
+      'non-minimal-r': 88,
+      'long-form-length': 88,
+      'r-zero': 55,
+      's-at-least-n': 87,
+      'non-minimal-s': 88,
+      's-zero': 55,
+      'r-at-least-n': 87,
+    });
+    // One byte, not 00, after the DER SEQUENCE.
+    expect(Buffer.from(mutateSignatureValue(longest, 'trailing-bytes')).subarray(15).toString('hex')).toBe(`3046022100${r}022100${s}01`);
+  });
+
   test('a verifier that reduces r and s mod n (no range check) finds r-at-least-n and s-at-least-n good, and only those', () => {
     const big = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString('hex')}`);
     const p1363 = (x: bigint, y: bigint): Buffer => Buffer.from(x.toString(16).padStart(64, '0') + y.toString(16).padStart(64, '0'), 'hex');
