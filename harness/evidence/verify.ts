@@ -9,7 +9,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyId, verifyEnvelope, type DsseEnvelope } from './dsse.js';
+import { decodeBase64Strict, keyId, notBase64, verifyEnvelope, type DsseEnvelope } from './dsse.js';
 import { describeKind, listEntries, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
 import { BUNDLE_OWN_FILES, ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type EvidenceFile, type Statement } from './statement.js';
@@ -83,9 +83,15 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     }
   }
 
+  const payload = decodeBase64Strict(env.payload);
+  if (!payload) {
+    const why = `${ENVELOPE_FILE}: ${notBase64('payload')}`;
+    if (!problems.includes(why)) problems.push(why);
+    return result;
+  }
   let st: Statement;
   try {
-    st = JSON.parse(Buffer.from(env.payload ?? '', 'base64').toString('utf8')) as Statement;
+    st = JSON.parse(payload.toString('utf8')) as Statement;
   } catch {
     problems.push(`${ENVELOPE_FILE}: the payload is not a JSON statement`);
     return result;

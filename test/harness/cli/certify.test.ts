@@ -169,6 +169,17 @@ describe('hil verify refuses a bundle that changed, naming what changed', () => 
     expect(v.stdout).toContain('  - signer.pub.pem: is not the key given with --pub (the bundle names another signer)\n');
   });
 
+  test('text after the payload\'s base64 padding, or a signature not in canonical base64: refused, the field named', async () => {
+    const dir = copy('payload-junk');
+    const envFile = join(dir, 'manifest.dsse.json');
+    const env = JSON.parse(readFileSync(envFile, 'utf8')) as DsseEnvelope;
+    // A lenient decoder stops at the padding: the signature would still verify over the same bytes.
+    writeFileSync(envFile, JSON.stringify({ ...env, payload: `${env.payload}${env.payload.endsWith('=') ? '' : '='}AAAA{"x":1}` }));
+    expect(await refused(dir)).toEqual(['  - manifest.dsse.json: payload is not canonical standard base64 (RFC 4648 section 4, padded, no other characters): refused']);
+    writeFileSync(envFile, JSON.stringify({ ...env, signatures: [{ ...env.signatures[0]!, sig: `${env.signatures[0]!.sig}\n` }] }));
+    expect(await refused(dir)).toEqual(['  - manifest.dsse.json: signatures[0].sig is not canonical standard base64 (RFC 4648 section 4, padded, no other characters): refused']);
+  });
+
   test('another image than the one certified', async () => {
     expect(await refused(bundle, '--firmware', pubFile)).toEqual([`  - --firmware: the image's SHA-256 is ${sha(readFileSync(pubFile))}, the bundle certifies ${sha(image)}`]);
   });
