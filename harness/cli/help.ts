@@ -86,8 +86,12 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     codes: [['0', 'certified: every certification test passed'], ['1', 'not certified (a test failed, or the firmware on the devices is not the image)'], USAGE, STOPPED],
   },
   verify: {
-    examples: ['hil verify bundle', 'hil verify bundle --pub lab-pub.pem --firmware meter-fw-6.0.1.img'],
-    codes: [['0', 'intact: signature and every file check out'], ['1', 'refused (each change named)'], ['2', 'usage error, or not a bundle']],
+    examples: ['hil verify bundle --pub lab-pub.pem', 'hil verify bundle --pub lab-pub.pem --firmware meter-fw-6.0.1.img', 'hil verify bundle --trust-bundle-key      integrity only: who signed is not checked'],
+    codes: [
+      ['0', "verified: the lab key's signature (--pub) and every file check out; with --trust-bundle-key: intact, signer not pinned"],
+      ['1', 'refused: a change (each named), or no --pub: an unverified signer (the key inside a bundle proves nothing about who signed)'],
+      ['2', 'usage error, or not a bundle'],
+    ],
   },
   monitor: {
     examples: [

@@ -16,6 +16,8 @@ import { DecodeError } from '../../core/errors.js';
 
 export const ECDSA_WITH_SHA256_OID = '1.2.840.10045.4.3.2';
 export const MAX_SIGNATURE_VALUE_BYTES = 88;
+/** P-256 group order n (FIPS 186-4 D.1.2.3): a valid signature's r and s lie in [1, n-1]. */
+export const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
 const SEQUENCE = 0x30;
 const OBJECT_IDENTIFIER = 0x06;
@@ -73,6 +75,13 @@ export function buildSignatureValue(ecdsaDer: Uint8Array, oid = ECDSA_WITH_SHA25
     OBJECT_IDENTIFIER, oidBytes.length, ...oidBytes,
     BIT_STRING, bitString, 0, ...ecdsaDer,
   ]);
+}
+
+/** r and s (INTEGER contents as on the wire) of an ECDSA-Sig-Value read as strict DER, nothing after it. */
+export function parseEcdsaSigValue(der: Uint8Array): { r: Uint8Array; s: Uint8Array } {
+  const { r, s, end: sigEnd } = parseEcdsaDer(der, 0, der.length);
+  end(der, sigEnd, der.length, 'ECDSA signature');
+  return { r, s };
 }
 
 /** `30 L 02 Lr r 02 Ls s` from INTEGER contents (leading 00 added or trimmed as DER needs). */

@@ -8,6 +8,11 @@
  *
  * Signatures here are ECDSA P-256 over SHA-256, DER-encoded (as Sigstore writes them); keyid is
  * the hex SHA-256 of the public key's SubjectPublicKeyInfo DER.
+ *
+ * payload and sig are read as canonical standard base64 only (RFC 4648 section 4, padded, nothing
+ * else: the text must be what encoding its bytes gives back). Buffer.from(…, 'base64') alone
+ * skips characters outside the alphabet and stops at the padding, so an envelope with text after
+ * its payload's `==` would verify here while a strict reader decodes something else or refuses it.
  */
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 
@@ -43,6 +48,18 @@ export function envelope(payloadType: string, payload: Uint8Array, signer?: { pr
   return { payloadType, payload: Buffer.from(payload).toString('base64'), signatures };
 }
 
+/** The bytes of `text` when it is canonical standard base64 (RFC 4648 section 4, padded), else undefined. */
+export function decodeBase64Strict(text: unknown): Buffer | undefined {
+  if (typeof text !== 'string') return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** Why `field` holding `text` is refused (it is not canonical standard base64). */
+export function notBase64(field: string): string {
+  return `${field} is not canonical standard base64 (RFC 4648 section 4, padded, no other characters): refused`;
+}
+
 export type EnvelopeCheck =
   | { ok: true; keyid: string; payload: Buffer }
   | { ok: false; reason: string };
@@ -51,13 +68,20 @@ export type EnvelopeCheck =
 export function verifyEnvelope(env: DsseEnvelope, publicKey: KeyObject): EnvelopeCheck {
   if (typeof env.payloadType !== 'string' || typeof env.payload !== 'string' || !Array.isArray(env.signatures)) return { ok: false, reason: 'not a DSSE envelope (payloadType, payload, signatures)' };
   if (env.signatures.length === 0) return { ok: false, reason: 'the envelope is not signed' };
-  const payload = Buffer.from(env.payload, 'base64');
+  const payload = decodeBase64Strict(env.payload);
+  if (!payload) return { ok: false, reason: notBase64('payload') };
+  const sigs: Buffer[] = [];
+  for (const [i, s] of env.signatures.entries()) {
+    const sig = decodeBase64Strict(s?.sig);
+    if (!sig) return { ok: false, reason: notBase64(`signatures[${i}].sig`) };
+    sigs.push(sig);
+  }
   const id = keyId(publicKey);
   const message = pae(env.payloadType, payload);
-  for (const s of env.signatures) {
+  for (const sig of sigs) {
     let good = false;
     try {
-      good = verify('sha256', message, { key: publicKey, dsaEncoding: 'der' }, Buffer.from(s.sig, 'base64'));
+      good = verify('sha256', message, { key: publicKey, dsaEncoding: 'der' }, sig);
     } catch {
       good = false;
     }

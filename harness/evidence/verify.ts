@@ -1,22 +1,33 @@
 /**
- * `hil verify` as a function: is this bundle what was signed? The signature over the manifest
- * (with the given public key, or the one inside the bundle), the readable manifest against the
- * signed one, every listed file by SHA-256 and size, no file added, and optionally the firmware
- * image against the manifest's subject. Each problem names what changed. Only regular files are
- * read: a link, FIFO, socket or device in the bundle is a problem named with its kind, never
- * followed or opened for its content (a FIFO would block the reader for ever).
+ * `hil verify` as a function: is this bundle what was signed, and by whom? The signature over the
+ * manifest, the readable manifest against the signed one, every listed file by SHA-256 and size,
+ * no file added, and optionally the firmware image against the manifest's subject. Each problem
+ * names what changed. Only regular files are read: a link, FIFO, socket or device in the bundle
+ * is a problem named with its kind, never followed or opened for its content (a FIFO would block
+ * the reader for ever).
+ *
+ * The signer is pinned by the key the caller gives (the lab's). The bundle's own signer.pub.pem
+ * proves nothing about who signed: whoever changes the files can sign the manifest again with a
+ * fresh key and put that key beside it. Without a given key the bundle is still checked with its
+ * own key (so its problems are named), but it is not verified: `unpinnedKeyid` says so and a
+ * problem is added — unless the caller asks for that integrity-only check (`trustBundleKey`).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyId, verifyEnvelope, type DsseEnvelope } from './dsse.js';
+import { decodeBase64Strict, keyId, notBase64, verifyEnvelope, type DsseEnvelope } from './dsse.js';
 import { describeKind, listEntries, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
 import { BUNDLE_OWN_FILES, ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type EvidenceFile, type Statement } from './statement.js';
 
 export interface VerifyOptions {
-  /** The lab's public key; without it the key inside the bundle is used (integrity, not origin). */
+  /** The lab's public key: the only thing that pins who signed. */
   publicKey?: KeyObject;
+  /**
+   * Without publicKey: accept the key inside the bundle (an integrity-only check, the signer not
+   * pinned). Without either, a bundle signed by its own key is refused as an unverified signer.
+   */
+  trustBundleKey?: boolean;
   /** The firmware image, checked against the manifest's subject. */
   firmware?: Uint8Array;
 }
@@ -28,6 +39,8 @@ export interface VerifyResult {
   /** The key that verified the signature, and where it came from. */
   keyid?: string;
   keySource?: 'given' | 'bundle';
+  /** No key given and none trusted: the key id of the bundle's own key, which signed the manifest (a problem says so). */
+  unpinnedKeyid?: string;
   /** The folder holds no readable envelope: nothing to verify. */
   notABundle?: boolean;
 }
@@ -72,6 +85,12 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     if (check.ok) {
       result.keyid = check.keyid;
       if (keySource) result.keySource = keySource;
+      if (keySource === 'bundle' && !opts.trustBundleKey) {
+        result.unpinnedKeyid = check.keyid;
+        problems.push(
+          `${PUBLIC_KEY_FILE}: unverified signer: the manifest is signed by the key inside the bundle (key ${check.keyid}), which anyone who changes the bundle can replace with their own; pass --pub with the lab's public key (or --trust-bundle-key for an integrity-only check)`,
+        );
+      }
     } else problems.push(`${ENVELOPE_FILE}: ${check.reason}`);
     if (keySource === 'given' && 'text' in pem) {
       try {
@@ -83,9 +102,15 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     }
   }
 
+  const payload = decodeBase64Strict(env.payload);
+  if (!payload) {
+    const why = `${ENVELOPE_FILE}: ${notBase64('payload')}`;
+    if (!problems.includes(why)) problems.push(why);
+    return result;
+  }
   let st: Statement;
   try {
-    st = JSON.parse(Buffer.from(env.payload ?? '', 'base64').toString('utf8')) as Statement;
+    st = JSON.parse(payload.toString('utf8')) as Statement;
   } catch {
     problems.push(`${ENVELOPE_FILE}: the payload is not a JSON statement`);
     return result;

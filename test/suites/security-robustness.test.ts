@@ -7,8 +7,9 @@
  * on it, so on the shared rig the healthy meter's own garbage test would hang it first).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { caseOf, casesOf, failedOn as failedOnIn, runInProcess, SUITES, type CaseResult } from './support/run.js';
 import { tempDir, writeRig } from './support/rigs.js';
 
@@ -30,7 +31,26 @@ const MODELS: [fault: string, caughtBy: string[]][] = [
   ['crashes-without-hwinfo', ['robustness › survives a TransferRequest without hwInfo']],
   ['reboot-on-oversized-datagram', ['robustness › survives an oversized datagram']],
   ['reset-stats-on-unknown-tlv', ['robustness › refuses zero-length, unknown and duplicated TLVs']],
+  // Caught by the malformed-DER test's s-at-least-n step; ONLY_R (its r-at-least-n step alone) proves the r step catches it too.
+  ['signature-values-reduced-mod-n', ['security › refuses malformed signature DER and keeps answering', 'security-r-at-least-n › refuses malformed signature DER and keeps answering']],
 ];
+const MALFORMED_DER = 'refuses malformed signature DER and keeps answering';
+/**
+ * The shipped security suite's malformed-DER test with its s-at-least-n step (and that step's
+ * expect-reply) taken out, as suite `security-r-at-least-n`: the steps that remain are the
+ * shipped ones, so a model that fails it at the r-at-least-n step is caught by that step alone.
+ */
+function onlyR(dir: string): string {
+  const doc = parse(readFileSync(join(SUITES, '10-security.yaml'), 'utf8')) as { suite: string; tests: { name: string; steps: Record<string, any>[] }[] };
+  doc.suite = 'security-r-at-least-n';
+  const t = doc.tests.find((x) => x.name === MALFORMED_DER)!;
+  const at = t.steps.findIndex((st) => st['post']?.signature?.der === 's-at-least-n');
+  t.steps.splice(at, 2);
+  doc.tests = [t];
+  const file = join(dir, 'security-r-at-least-n.yaml');
+  writeFileSync(file, stringify(doc));
+  return file;
+}
 /** The class word each crash model's failure starts with ("the device <class> after this input: …"). */
 const CRASH_CLASS: Record<string, string> = {
   'crash-on-description-in-203': 'crashed',
@@ -52,11 +72,12 @@ beforeAll(async () => {
   const [r, b] = await Promise.all([
     runInProcess({
       rigFile: rig,
-      suitePaths: [join(SUITES, '10-security.yaml'), join(SUITES, '11-robustness.yaml')],
+      suitePaths: [join(SUITES, '10-security.yaml'), join(SUITES, '11-robustness.yaml'), onlyR(tmp.dir)],
       reportsDir: `${tmp.dir}/reports`,
       // The healthy meter runs both suites; each model runs the suite about its class of defect
-      // (the robustness suite's power cycles and silent-drop waits are what a run spends its time on).
-      run: { grep: '^((security|robustness) @ meter-1 |security @ meter-[2-9] |robustness @ meter-1[0-4] )' },
+      // (the robustness suite's power cycles and silent-drop waits are what a run spends its time on);
+      // the r-at-least-n suite runs on the healthy meter and the model it is there for.
+      run: { grep: '^((security|robustness) @ meter-1 |security @ meter-([2-9]|15) |robustness @ meter-1[0-4] |security-r-at-least-n @ meter-(1|15) )' },
     }),
     runInProcess({ rigFile: slipBench, suitePaths: [join(SUITES, '11-robustness.yaml')], reportsDir: `${tmp.dir}/slip/reports` }),
   ]);
@@ -121,6 +142,12 @@ describe('security and robustness suites: healthy passes, each model is caught w
     expect(one('meter-6', 'refuses malformed signature DER and keeps answering').message).toBe(
       'step 4 (expect-reply: 4.01): CON POST 55 signed (DER trailing-bytes) answered 2.01, expected 4.01',
     );
+    // No range check on r and s: (r, s + n) and, without that step, (r + n, s) are accepted.
+    expect(caseOf(cases.filter((c) => c.suite === 'security'), 'meter-15', MALFORMED_DER).message).toBe('step 12 (expect-reply: 4.01): CON POST 55 signed (DER s-at-least-n) answered 2.01, expected 4.01');
+    expect(caseOf(cases.filter((c) => c.suite === 'security-r-at-least-n'), 'meter-15', MALFORMED_DER).message).toBe(
+      'step 16 (expect-reply: 4.01): CON POST 55 signed (DER r-at-least-n) answered 2.01, expected 4.01',
+    );
+    expect(caseOf(cases.filter((c) => c.suite === 'security-r-at-least-n'), 'meter-1', MALFORMED_DER).status).toBe('passed');
     expect(one('meter-7', 'refuses a captured signed POST replayed after its window').text).toContain(
       'likely cause: the meter accepted a recorded signed request again after its SignatureValidity window had closed',
     );

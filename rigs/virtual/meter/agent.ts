@@ -622,6 +622,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
       ignoreNotAfter: this.faults.has('accept-expired-signature'),
       ignoreNotBefore: this.faults.has('accept-future-signature'),
       lenientDer: this.faults.has('accept-malformed-der'),
+      reduceModN: this.faults.has('signature-values-reduced-mod-n'),
       replayCache: this.faults.has('accept-replay'),
     };
   }

@@ -33,6 +33,7 @@ export const FAULTS = {
     'accept-expired-signature': "does not compare SignatureValidity.notAfter with its clock: expired signatures verify",
     'accept-future-signature': "does not compare SignatureValidity.notBefore with its clock: not-yet-valid signatures verify",
     'accept-malformed-der': 'reads the ECDSA signature leniently (trailing bytes, long-form or padded r/s) instead of as strict DER',
+    'signature-values-reduced-mod-n': "its ECDSA verifier has no range check on r and s: it reduces them mod n instead of refusing values not below the curve order, so (r + n, s) and (r, s + n) verify like the genuine (r, s)",
     'accept-replay': 'caches signatures it verified once and accepts them again without checking their validity window',
     'register-on-wrong-key': 'does not verify the ECDSA signature of a registration response (any key is accepted)',
     'stop-registering-on-bad-signature': 'a registration response whose signature fails stops its registration timer until the next boot: it rejects the 2.03, then sends nothing more (the NMS still shows it Registering)',

@@ -5,23 +5,32 @@
  *   signatures not required           → 'unchecked' (nothing read, nothing counted)
  *   no Signature TLV                  → 'missing'   (POST: 4.03 on the first non-exempt TLV)
  *   Signature/Validity does not decode, validity required but absent → 'error', no counter
+ *   value longer than the agent's 88-byte buffer → sigBadAuth (not stored)
  *   value not `30 .. 06 <oid> 03 .. ..` → sigBadAuth
  *   clock unreadable                  → sigNoSync
  *   now outside the stored window     → sigBadValidity   (checked before ECDSA)
- *   ECDSA fails (or no usable key)    → sigBadAuth
+ *   ECDSA fails (or no usable key)    → sigBadAuth   (strict DER: bytes after the signature fail)
  *   verified                          → sigOk
  * The Signature and SignatureValidity of every checked message are stored (GET 76/77 read them
  * back), and the window tested is the stored one: with the validity check off, the last window
  * ever received still applies (doc 7.4).
+ *
+ * An over-long value: the reference agent memcpy()s the whole value into its 88-byte buffer
+ * without a bound (doc 7.2: an overflow) and hands all of it, to its end, to the verifier, so
+ * nothing past the 88th byte is ever dropped. The healthy meter neither overflows nor truncates:
+ * it refuses the value as a bad signature and keeps the one it had.
  */
 import { verify, type KeyObject } from 'node:crypto';
 import { looseEcdsaToP1363 } from './loose-der.js';
+import { ecdsaDerFromIntegers, P256_ORDER, parseEcdsaSigValue } from '../../../harness/csmp/asn1.js';
+import { DecodeError } from '../../../core/errors.js';
 import { decodeValue } from '../../../harness/csmp/value.js';
 import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import { findTlv, type AgentTl } from './agent-tlv.js';
 import { ClockUnreadable } from './device-time.js';
 import type { AgentStats } from './stats.js';
 
+/** The agent's buffer for the value (csmp_signature.c: `uint8_t signature_data[88]`). */
 const SIGNATURE_MAX = 88;
 
 export type SignatureOutcome = 'unchecked' | 'missing' | 'error' | 'ok';
@@ -35,6 +44,7 @@ export interface SignaturePolicy {
   ignoreNotAfter?: boolean;
   ignoreNotBefore?: boolean;
   lenientDer?: boolean;
+  reduceModN?: boolean;
   replayCache?: boolean;
 }
 
@@ -67,7 +77,8 @@ export function checkSignature(
   const sig = decodeValue({ type: TLV.Signature, value: payload.subarray(sigTlv.valueStart, sigTlv.end) });
   if (!sig.value) return { outcome: 'error', signatureTlv: sigTlv };
   const value = sig.value['value'];
-  if (value instanceof Uint8Array) memory.signature = value.slice(0, SIGNATURE_MAX);
+  const overLong = value instanceof Uint8Array && value.length > SIGNATURE_MAX;
+  if (value instanceof Uint8Array && !overLong) memory.signature = value.slice();
 
   if (policy.requireValidity) {
     const vTlv = findTlv(payload, TLV.SignatureValidity);
@@ -76,6 +87,11 @@ export function checkSignature(
     if (!v.value) return { outcome: 'error', signatureTlv: sigTlv };
     if (typeof v.value['notBefore'] === 'number') memory.notBefore = v.value['notBefore'];
     if (typeof v.value['notAfter'] === 'number') memory.notAfter = v.value['notAfter'];
+  }
+
+  if (overLong) {
+    stats.sigBadAuth++;
+    return { outcome: 'error', signatureTlv: sigTlv };
   }
 
   let ecdsa: Uint8Array | undefined;
@@ -111,7 +127,11 @@ export function checkSignature(
   const signed = payload.subarray(0, sigTlv.start);
   const good =
     ecdsa !== undefined &&
-    (policy.acceptBadSignature || seenBefore || verifies(signed, ecdsa, key) || (policy.lenientDer === true && verifiesLeniently(signed, ecdsa, key)));
+    (policy.acceptBadSignature ||
+      seenBefore ||
+      verifies(signed, ecdsa, key) ||
+      (policy.lenientDer === true && verifiesLeniently(signed, ecdsa, key)) ||
+      (policy.reduceModN === true && verifiesReducedModN(signed, ecdsa, key)));
   if (good) {
     if (policy.replayCache && memory.signature) (memory.verified ??= new Set()).add(hex(memory.signature));
     stats.sigOk++;
@@ -158,6 +178,39 @@ function verifiesLeniently(signed: Uint8Array, derSig: Uint8Array, key: KeyObjec
   } catch {
     return false;
   }
+}
+
+/**
+ * signature-values-reduced-mod-n: a strict DER signature whose r and s are reduced mod n, then
+ * verified (re-encoded as DER, node:crypto) — no refusal of r or s not below n. Zero after the
+ * reduction still fails, as it does in every verifier.
+ */
+function verifiesReducedModN(signed: Uint8Array, derSig: Uint8Array, key: KeyObject | undefined): boolean {
+  if (!key) return false;
+  let rs: { r: Uint8Array; s: Uint8Array };
+  try {
+    rs = parseEcdsaSigValue(derSig);
+  } catch (e) {
+    if (e instanceof DecodeError) return false;
+    throw e;
+  }
+  const r = bigOf(rs.r) % P256_ORDER;
+  const s = bigOf(rs.s) % P256_ORDER;
+  if (r === 0n || s === 0n) return false;
+  try {
+    return verify('sha256', signed, { key, dsaEncoding: 'der' }, ecdsaDerFromIntegers(bytesOf(r), bytesOf(s)));
+  } catch {
+    return false;
+  }
+}
+
+function bigOf(b: Uint8Array): bigint {
+  return b.length ? BigInt(`0x${hex(b)}`) : 0n;
+}
+
+function bytesOf(v: bigint): Uint8Array {
+  const h = v.toString(16);
+  return Buffer.from(h.length % 2 ? `0${h}` : h, 'hex');
 }
 
 function hex(b: Uint8Array): string {

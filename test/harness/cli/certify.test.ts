@@ -8,8 +8,8 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listFiles } from '../../../harness/evidence/files.js';
-import type { DsseEnvelope } from '../../../harness/evidence/dsse.js';
+import { hashFile, listFiles } from '../../../harness/evidence/files.js';
+import { envelope, keyId, type DsseEnvelope } from '../../../harness/evidence/dsse.js';
 import type { Statement } from '../../../harness/evidence/statement.js';
 import { tempDir, writeRig } from '../../suites/support/rigs.js';
 import { ensureBuilt, hil, type CliResult } from './support/cli.js';
@@ -114,9 +114,69 @@ describe('a certification that passes', () => {
     expect(v.code).toBe(0);
     expect(v.stdout.split('\n')[0]).toMatch(new RegExp(`^verified: ${bundle}: \\d+ files match the manifest, signed by key [0-9a-f]{64}$`));
     expect(v.stdout.split('\n')[1]).toMatch(/^verdict: certified — meter-5\.6\.21\.bin \(SHA-256 [0-9a-f]{64}\), 3 tests, certification set v7, rig lab-rig, csmp-hil /);
-    const bare = await hil(['verify', bundle]);
-    expect(bare.code).toBe(0);
-    expect(bare.stdout).toContain("(the key inside the bundle: pass --pub to check it is your lab's)");
+  });
+
+  test('hil verify --trust-bundle-key: integrity only, with the key inside the bundle, and says the signer was not pinned', async () => {
+    const v = await hil(['verify', bundle, '--trust-bundle-key']);
+    expect(v.code).toBe(0);
+    const lines = v.stdout.split('\n');
+    expect(lines[0]).toBe(
+      `intact (integrity only): ${bundle}: ${manifest().predicate.files.length} files match the manifest, signed by key ${keyId(lab.publicKey)}, the key inside the bundle: the signer is not pinned (pass --pub with the lab's public key to verify who signed)`,
+    );
+    expect(lines[1]).toMatch(/^verdict \(signer not pinned\): certified — meter-5\.6\.21\.bin \(SHA-256 [0-9a-f]{64}\), 3 tests, /);
+    const both = await hil(['verify', bundle, '--pub', pubFile, '--trust-bundle-key']);
+    expect([both.code, both.stdout, both.stderr]).toEqual([2, '', 'hil verify: --trust-bundle-key: not with --pub: --pub pins the signer, the key inside the bundle must then be that key\n']);
+  });
+});
+
+describe('hil verify without --pub: the key inside a bundle pins no signer', () => {
+  const unpinned = (key: string): string =>
+    `  - signer.pub.pem: unverified signer: the manifest is signed by the key inside the bundle (key ${key}), which anyone who changes the bundle can replace with their own; pass --pub with the lab's public key (or --trust-bundle-key for an integrity-only check)\n`;
+
+  test('the lab\'s own bundle, intact: refused as an unverified signer (exit 1), the key named', async () => {
+    const v = await hil(['verify', bundle]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toBe(`REFUSED: ${bundle}: unverified signer (no --pub)\n${unpinned(keyId(lab.publicKey))}`);
+  });
+
+  test('files changed and the bundle re-signed with a fresh key: refused without --pub, and with it; integrity-only says not pinned', async () => {
+    const dir = copy('re-signed');
+    appendFileSync(join(dir, 'reports', 'junit.xml'), '<!-- edited after the run -->\n');
+    const st = manifest(dir);
+    st.predicate.files = st.predicate.files.map((f) => hashFile(dir, f.path));
+    const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(st, null, 2)}\n`);
+    writeFileSync(join(dir, 'signer.pub.pem'), forger.publicKey.export({ type: 'spki', format: 'pem' }));
+    writeFileSync(join(dir, 'manifest.dsse.json'), JSON.stringify(envelope('application/vnd.in-toto+json', Buffer.from(JSON.stringify(st)), forger)));
+
+    const bare = await hil(['verify', dir]);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout).toBe(`REFUSED: ${dir}: unverified signer (no --pub)\n${unpinned(keyId(forger.publicKey))}`);
+    expect(bare.stdout).not.toContain('verdict');
+
+    const pinned = await hil(['verify', dir, '--pub', pubFile]);
+    expect(pinned.code).toBe(1);
+    expect(pinned.stdout).toBe(
+      `REFUSED: ${dir} is not what was signed\n` +
+        `  - manifest.dsse.json: no signature by key ${keyId(lab.publicKey).slice(0, 16)}… (signed by ${keyId(forger.publicKey).slice(0, 16)}…)\n` +
+        '  - signer.pub.pem: is not the key given with --pub (the bundle names another signer)\n',
+    );
+
+    const integrity = await hil(['verify', dir, '--trust-bundle-key']);
+    expect(integrity.code).toBe(0);
+    expect(integrity.stdout.split('\n')[0]).toContain(`signed by key ${keyId(forger.publicKey)}, the key inside the bundle: the signer is not pinned`);
+    expect(integrity.stdout.split('\n')[1]).toMatch(/^verdict \(signer not pinned\): certified — /);
+  });
+
+  test('changed and not re-signed: without --pub the changes are named, as with it', async () => {
+    const dir = copy('changed-unpinned');
+    appendFileSync(join(dir, 'reports', 'junit.xml'), '<!-- all passed -->\n');
+    const v = await hil(['verify', dir]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toBe(
+      `REFUSED: ${dir} is not what was signed\n${unpinned(keyId(lab.publicKey))}` +
+        `  - reports/junit.xml: changed (SHA-256 ${sha(readFileSync(join(dir, 'reports', 'junit.xml')))}, the manifest says ${manifest().predicate.files.find((f) => f.path === 'reports/junit.xml')!.digest.sha256})\n`,
+    );
   });
 });
 
@@ -167,6 +227,17 @@ describe('hil verify refuses a bundle that changed, naming what changed', () => 
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/ {2}- manifest\.dsse\.json: no signature by key [0-9a-f]{16}… \(signed by [0-9a-f]{16}…\)\n/);
     expect(v.stdout).toContain('  - signer.pub.pem: is not the key given with --pub (the bundle names another signer)\n');
+  });
+
+  test('text after the payload\'s base64 padding, or a signature not in canonical base64: refused, the field named', async () => {
+    const dir = copy('payload-junk');
+    const envFile = join(dir, 'manifest.dsse.json');
+    const env = JSON.parse(readFileSync(envFile, 'utf8')) as DsseEnvelope;
+    // A lenient decoder stops at the padding: the signature would still verify over the same bytes.
+    writeFileSync(envFile, JSON.stringify({ ...env, payload: `${env.payload}${env.payload.endsWith('=') ? '' : '='}AAAA{"x":1}` }));
+    expect(await refused(dir)).toEqual(['  - manifest.dsse.json: payload is not canonical standard base64 (RFC 4648 section 4, padded, no other characters): refused']);
+    writeFileSync(envFile, JSON.stringify({ ...env, signatures: [{ ...env.signatures[0]!, sig: `${env.signatures[0]!.sig}\n` }] }));
+    expect(await refused(dir)).toEqual(['  - manifest.dsse.json: signatures[0].sig is not canonical standard base64 (RFC 4648 section 4, padded, no other characters): refused']);
   });
 
   test('another image than the one certified', async () => {

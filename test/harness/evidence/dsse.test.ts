@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
-import { envelope, keyId, pae, verifyEnvelope } from '../../../harness/evidence/dsse.js';
+import { decodeBase64Strict, envelope, keyId, pae, verifyEnvelope } from '../../../harness/evidence/dsse.js';
 
 const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -39,4 +39,22 @@ test('property: any payload round-trips, and any changed byte of it breaks the s
     }),
     { numRuns: 60 },
   );
+});
+
+test('payload and sig are canonical standard base64 or refused, the field named (a lenient decoder stops at the padding)', () => {
+  const env = envelope('application/vnd.in-toto+json', Buffer.from('{"a":1}'), signer);
+  expect(env.payload).toBe('eyJhIjoxfQ==');
+  const why = (field: string) => `${field} is not canonical standard base64 (RFC 4648 section 4, padded, no other characters): refused`;
+  for (const payload of ['eyJhIjoxfQ==AAAA{"x":1}', 'eyJhIjoxfQ', 'eyJhIjoxfQ==\n', ' eyJhIjoxfQ==', 'eyJh Ijox fQ==', 'eyJhIjoxfR==']) {
+    expect(verifyEnvelope({ ...env, payload }, signer.publicKey)).toEqual({ ok: false, reason: why('payload') });
+  }
+  const sig = env.signatures[0]!.sig;
+  const urlSafe = sig.replace(/\+/g, '-').replace(/\//g, '_');
+  // Never canonical, whatever the signature's length (`${sig}AAAA` would be, for a 72-byte DER: 96 characters, no padding).
+  for (const bad of [`${sig}AAAA{"x":1}`, `${sig}\n`, sig.endsWith('=') ? sig.replace(/=+$/, '') : `${sig}=`, ...(urlSafe !== sig ? [urlSafe] : [])]) {
+    expect(verifyEnvelope({ ...env, signatures: [{ ...env.signatures[0]!, sig: bad }] }, signer.publicKey)).toEqual({ ok: false, reason: why('signatures[0].sig') });
+  }
+  expect(verifyEnvelope(env, signer.publicKey).ok).toBe(true);
+  expect(decodeBase64Strict('eyJhIjoxfQ==')).toEqual(Buffer.from('{"a":1}'));
+  expect([decodeBase64Strict('eyJhIjoxfQ==AAAA'), decodeBase64Strict(''), decodeBase64Strict(7)]).toEqual([undefined, Buffer.alloc(0), undefined]);
 });

@@ -1,6 +1,7 @@
 import { decodeTlvs } from '../../../../harness/csmp/tlv.js';
 import { expectDecodeError } from '../../../support/errors.js';
 import { FAULTS } from '../../../../rigs/virtual/meter/faults.js';
+import { mutateSignatureValue, type DerMutation } from '../../../../harness/csmp/der-mutation.js';
 import { AgentBench, fields, isPost, keys, NMS, type BenchOptions } from '../support/agent-bench.js';
 import { signed, tlvBytes } from '../support/nms-signer.js';
 
@@ -58,6 +59,7 @@ describe('faulty device models behave as named', () => {
         'accept-expired-signature',
         'accept-future-signature',
         'accept-malformed-der',
+        'signature-values-reduced-mod-n',
         'accept-replay',
         'register-on-wrong-key',
         'stop-registering-on-bad-signature',
@@ -94,6 +96,25 @@ describe('faulty device models behave as named', () => {
     expect(post(b, p).code).toBe('2.01');
     expect(b.stat('sigOk')).toBe(1);
     expect(b.stat('sigBadAuth')).toBe(0);
+  });
+
+  test('signature-values-reduced-mod-n: the genuine signature with r + n or s + n verifies (healthy: 4.01, sigBadAuth)', () => {
+    const mutated = (b: AgentBench, kind: DerMutation) => signed(assign(317), keys().privateKey, b.nowSec(), { alter: (v) => mutateSignatureValue(v, kind) });
+    for (const kind of ['r-at-least-n', 's-at-least-n'] as const) {
+      const faulty = booted({ faults: ['signature-values-reduced-mod-n'], settings: { groups: { firmware: 243 } } });
+      expect(post(faulty, mutated(faulty, kind)).code).toBe('2.01');
+      expect(group(faulty)).toEqual([{ type: 2, id: 317 }]);
+      expect([faulty.stat('sigOk'), faulty.stat('sigBadAuth')]).toEqual([1, 0]);
+      const healthy = booted({ settings: { groups: { firmware: 243 } } });
+      expect(post(healthy, mutated(healthy, kind)).code).toBe('4.01');
+      expect(group(healthy)).toEqual([{ type: 2, id: 243 }]);
+      expect([healthy.stat('sigOk'), healthy.stat('sigBadAuth')]).toEqual([0, 1]);
+    }
+    // Only the range check is missing: the DER is still read strictly, and zero is still refused.
+    const faulty = booted({ faults: ['signature-values-reduced-mod-n'] });
+    const codes = (['truncated', 'trailing-bytes', 'non-minimal-r', 'long-form-length', 'r-zero', 'non-minimal-s', 's-zero'] as const).map((kind) => post(faulty, mutated(faulty, kind)).code);
+    expect(codes).toEqual(['4.01', '4.01', '4.01', '4.01', '4.01', '4.01', '4.01']);
+    expect([faulty.stat('sigOk'), faulty.stat('sigBadAuth')]).toEqual([0, 7]);
   });
 
   test('report-cert-valid: NMSCertValid true although the certificate is damaged', () => {

@@ -142,6 +142,50 @@ describe('MeterAgent as CoAP server (csmp-protocol.md 3.5, 8.7)', () => {
     expect(b.agent.read(76)!.length).toBe(1);
   });
 
+  test('a Signature value past the agent\'s 88 bytes, or with bytes after the DER signature, is refused (sigBadAuth), never cut to fit', () => {
+    const b = booted();
+    const k = keys().privateKey;
+    const JUNK = [0xde, 0xad, 0xbe, 0xef];
+    const configGroup = () => (fields(b.request({ type: 'CON', code: '0.01', messageId: 9, uriPath: ['c', '58'] })!.payload).find((t) => t.value?.['type'] === 1)?.value?.['id']);
+    const post = (p: Uint8Array) => b.request({ type: 'CON', code: '0.02', messageId: 7, uriPath: ['c'], payload: p })!.code;
+    const stats = () => [b.stat('sigOk'), b.stat('sigBadAuth'), b.stat('sigBadValidity')];
+    const assign = (id: number) => tlvBytes([{ type: 55, fields: { type: 1, id } }]);
+    // The agent skips the OID unread (doc 7.2): an OID of `oidLen` bytes sets the wrapper's size.
+    const rewrap = (oidLen: number, extra: number[] = []) => (v: Uint8Array) => {
+      const der = v.subarray(15);
+      const body = [0x06, oidLen, ...new Array<number>(oidLen).fill(0x2a), 0x03, der.length + 1, 0x00, ...der];
+      return Uint8Array.from([0x30, body.length, ...body, ...extra]);
+    };
+    // A genuine 88-byte value: a 9-byte OID and a 72-byte ECDSA signature (r and s with a leading 00).
+    let full: Uint8Array;
+    let value88: Uint8Array | undefined;
+    do {
+      full = signed(assign(88), k, b.nowSec(), { alter: (v) => (v.length === 87 ? (value88 = rewrap(9)(v)) : v) });
+    } while (!value88);
+    expect(value88.length).toBe(88);
+    expect(post(full)).toBe('2.01');
+    expect([configGroup(), ...stats()]).toEqual([88, 1, 0, 0]);
+
+    // The same with de ad be ef after it: 92 bytes. Cut to 88 it would verify; the agent hands all of it to the verifier.
+    let value92: Uint8Array | undefined;
+    do {
+      full = signed(assign(92), k, b.nowSec(), { alter: (v) => (v.length === 87 ? (value92 = rewrap(9, JUNK)(v)) : v) });
+    } while (!value92);
+    expect(value92.length).toBe(92);
+    expect(post(full)).toBe('4.01');
+    expect([configGroup(), ...stats()]).toEqual([88, 1, 1, 0]);
+    // Not stored: GET 77 reads back the last value that fitted.
+    expect(toHex(b.agent.read(77)![0]!.value as Uint8Array)).toBe(`0a58${toHex(value88)}`);
+
+    // The usual 85-87-byte value with de ad be ef: 89-91 bytes.
+    expect(post(signed(assign(91), k, b.nowSec(), { alter: (v) => Uint8Array.from([...v, ...JUNK]) }))).toBe('4.01');
+    expect([configGroup(), ...stats()]).toEqual([88, 1, 2, 0]);
+    // Within 88 bytes (a 4-byte OID): the junk after the DER signature fails the strict verifier.
+    const short = signed(assign(84), k, b.nowSec(), { alter: rewrap(4, JUNK) });
+    expect(post(short)).toBe('4.01');
+    expect([configGroup(), ...stats()]).toEqual([88, 1, 3, 0]);
+  });
+
   test('NON GET with a=: the TLVs alone, later, at the configured NMS', () => {
     const b = booted();
     b.request({ type: 'NON', code: '0.01', messageId: 0x200, uriPath: ['c'], uriQuery: ['q=22', 'a=2'] }, 'fd00::9', 5000);

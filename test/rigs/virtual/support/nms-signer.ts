@@ -32,6 +32,8 @@ export interface SignOptions {
   tamper?: boolean;
   /** Bytes appended after the Signature TLV (unsigned). */
   trailing?: Uint8Array;
+  /** Replaces the Signature value (the wrapped ECDSA signature) with what it returns. */
+  alter?: (value: Uint8Array) => Uint8Array;
 }
 
 /** payload ‖ SignatureValidity ‖ Signature (minimal lengths, as FND writes them). */
@@ -41,7 +43,8 @@ export function signed(payload: Uint8Array, key: KeyObject, nowSec: number, o: S
     : encodeTlvs([{ type: 76, value: encodeValue(76, { notBefore: o.notBefore ?? nowSec - 3600, notAfter: o.notAfter ?? nowSec + 3600 }) }], { lengthStyle: 'minimal' });
   const covered = new Uint8Array([...payload, ...validity]);
   const der = sign('sha256', covered, { key, dsaEncoding: 'der' });
-  const sigTlv = encodeTlvs([{ type: 77, value: encodeValue(77, { value: wrapSignature(der) }) }], { lengthStyle: 'minimal' });
+  const value = o.alter ? o.alter(wrapSignature(der)) : wrapSignature(der);
+  const sigTlv = encodeTlvs([{ type: 77, value: encodeValue(77, { value }) }], { lengthStyle: 'minimal' });
   const out = new Uint8Array([...covered, ...sigTlv, ...(o.trailing ?? [])]);
   if (o.tamper) out[0] = out[0]! ^ 0x01;
   return out;
