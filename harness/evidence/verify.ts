@@ -19,6 +19,7 @@ import { decodeBase64Strict, keyId, notBase64, verifyEnvelope, type DsseEnvelope
 import { describeKind, listEntries, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
 import { BUNDLE_OWN_FILES, ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type EvidenceFile, type Statement } from './statement.js';
+import { envelopeShapeProblem, statementShapeProblem } from './statement-shape.js';
 
 export interface VerifyOptions {
   /** The lab's public key: the only thing that pins who signed. */
@@ -64,6 +65,8 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
   } catch {
     return { problems: [`${ENVELOPE_FILE}: not JSON`], notABundle: true };
   }
+  const envShape = envelopeShapeProblem(env);
+  if (envShape !== undefined) return { problems: [`${ENVELOPE_FILE}: not a DSSE envelope: ${envShape}`] };
   if (env.payloadType !== PAYLOAD_TYPE) problems.push(`${ENVELOPE_FILE}: payloadType is ${JSON.stringify(env.payloadType)}, not ${PAYLOAD_TYPE}`);
 
   let key = opts.publicKey;
@@ -115,8 +118,9 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     problems.push(`${ENVELOPE_FILE}: the payload is not a JSON statement`);
     return result;
   }
-  if (st._type !== STATEMENT_TYPE || st.predicateType !== PREDICATE_TYPE || !st.predicate || !Array.isArray(st.predicate.files)) {
-    problems.push(`${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement`);
+  const stShape = statementShapeProblem(st);
+  if (stShape !== undefined || st._type !== STATEMENT_TYPE || st.predicateType !== PREDICATE_TYPE) {
+    problems.push(`${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement${stShape === undefined ? '' : ` (${stShape})`}`);
     return result;
   }
   result.statement = st;
