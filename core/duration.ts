@@ -20,11 +20,15 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
 }
 
-/** Why `text` is not a usable duration, or undefined when it is one. */
-export function durationProblem(text: string): string | undefined {
+/**
+ * Why `text` is not a usable duration, or undefined when it is one. `minMs` is the shortest the
+ * caller accepts (a wait for a device's answer cannot be zero); 0, the default, accepts any.
+ */
+export function durationProblem(text: string, minMs = 0): string | undefined {
   const ms = parseDuration(text);
   if (ms === undefined) return `'${text}' is not a duration (use e.g. 500ms, 30s, 2m, 1.5h)`;
   if (!(ms <= MAX_DURATION_MS)) return `'${text}' is longer than 24 days, the longest csmp-hil can wait`;
+  if (ms < minMs) return `'${text}' is ${ms === 0 ? 'zero' : 'too short'}: give at least ${formatDuration(minMs)}`;
   return undefined;
 }
 

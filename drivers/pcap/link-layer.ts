@@ -8,6 +8,14 @@ const VLAN_TAGS = new Set([0x8100, 0x88a8]);
 
 export type Extracted = { ipv6: Uint8Array; skippedReason?: undefined } | { ipv6?: undefined; skippedReason: string };
 
+/** The link types extractIpv6 reads, for saying so when a capture has another: "1 Ethernet, …". */
+export const DECODED_LINK_TYPES = `${LINKTYPE.ETHERNET} Ethernet, ${LINKTYPE.RAW} raw IP, ${LINKTYPE.IPV4} IPv4, ${LINKTYPE.IPV6} IPv6`;
+
+/** Whether extractIpv6 reads frames of this link type at all (rather than skipping every one). */
+export function isDecodedLinkType(linkType: number): boolean {
+  return linkType === LINKTYPE.ETHERNET || linkType === LINKTYPE.RAW || linkType === LINKTYPE.IPV4 || linkType === LINKTYPE.IPV6;
+}
+
 export function extractIpv6(linkType: number, data: Uint8Array): Extracted {
   switch (linkType) {
     case LINKTYPE.ETHERNET:

@@ -84,6 +84,20 @@ class VerdictCollector implements Reporter {
   }
 }
 
+/** The bundle folder must be new or empty; a file there, or one that cannot be listed, is said with the path. */
+function refuseUsedBundleFolder(dir: string): void {
+  if (!existsSync(dir)) return;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new ConfigError(dir, 'conflict', '--out names a file, not a folder: the bundle folder must be new or empty');
+    throw new ConfigError(dir, 'file', `cannot list the bundle folder: ${systemReason(e)}`);
+  }
+  if (entries.length) throw new ConfigError(dir, 'conflict', 'the bundle folder must be new or empty: a bundle holds one certification run and nothing else');
+}
+
 export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   const stderr = o.stderr ?? process.stderr;
   const say = (line: string): void => void stderr.write(`hil certify: ${line}\n`);
@@ -98,7 +112,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   let rig: Rig;
   let suiteNames: string[];
   try {
-    if (existsSync(o.outDir) && readdirSync(o.outDir).length) throw new ConfigError(o.outDir, 'conflict', 'the bundle folder must be new or empty: a bundle holds one certification run and nothing else');
+    refuseUsedBundleFolder(o.outDir);
     // The key first: a run of many minutes must not end in a bundle that cannot be signed.
     if (o.keyFile !== undefined) key = loadLabKey(o.keyFile);
     try {

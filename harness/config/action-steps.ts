@@ -69,6 +69,17 @@ const MAX_TLV_TYPE = 0xffff_ffff;
 /** '4.00', '4.xx', 'none', or alternatives joined by '|' (inject's answer). */
 const INJECT_ANSWER_PATTERN = '^\\s*(none|[0-7]\\.[0-9x]{2})(\\s*\\|\\s*(none|[0-7]\\.[0-9x]{2}))*\\s*$';
 
+/** `get: <tlv>`: any integer to the schema, its range said by tlvIdInRange. */
+const bareTlvId: JsonSchema = { type: 'integer', description: 'CSMP TLV type number, 1 to 65535.' };
+
+/** `tlv` when it is a TLV id a GET can ask for (tlvNumber's range); StepValueProblem otherwise. */
+function tlvIdInRange(tlv: number): number {
+  const min = tlvNumber.minimum as number;
+  const max = tlvNumber.maximum as number;
+  if (!(tlv >= min && tlv <= max)) throw new StepValueProblem(`TLV id ${tlv} is out of range (${min} to ${max})`);
+  return tlv;
+}
+
 /** TLV number → value maps of a post: every key a TLV type the wire can carry. */
 function tlvMap(value: unknown, key: string): Record<string, unknown> {
   const map = value as Record<string, unknown>;
@@ -127,14 +138,17 @@ export const ACTION_STEPS: { readonly [K in keyof ActionStepParams]: StepDefinit
     kind: 'action',
     description: 'CoAP GET of one TLV from the device; the decoded value is kept for the following expectations.',
     usage: '<tlv> | {tlv, index?}',
+    // The bare TLV id's range is checked by normalize, not the schema: out of range, it failed both
+    // branches and was explained by the mapping's ("get: must be a mapping (found 70000)"). In the
+    // mapping the schema's range is explained at the field ("get.tlv: must be <= 65535").
     schema: {
       oneOf: [
-        tlvNumber,
+        bareTlvId,
         { type: 'object', properties: { tlv: tlvNumber, index: tlvIndex }, required: ['tlv'], additionalProperties: false },
       ],
     },
     normalize: (raw) => {
-      if (typeof raw === 'number') return { tlv: raw };
+      if (typeof raw === 'number') return { tlv: tlvIdInRange(raw) };
       const o = raw as Obj;
       return o.index === undefined ? { tlv: o.tlv as number } : { tlv: o.tlv as number, index: o.index as number };
     },

@@ -61,8 +61,18 @@ export async function loadSuiteSet(file: string, suitesDir: string): Promise<Sui
   }
   const chosen = names.filter((n) => include.some((r) => r.test(n)) && !exclude.some((r) => r.test(n)));
   if (!chosen.length) throw new ConfigError(at('include'), 'reference', `no suite file in ${suitesDir} matches the set`);
-  const suites = await Promise.all(chosen.map(async (n) => ({ file: join(suitesDir, n), sha256: sha256(await readFile(join(suitesDir, n))) })));
+  const suites = await Promise.all(chosen.map(async (n) => ({ file: join(suitesDir, n), sha256: sha256(await readSuiteFile(join(suitesDir, n))) })));
   return { file, sha256: sha256(text), name: raw.set, version: raw.version, suites };
+}
+
+/** A suite file the set selects; a folder or an unreadable file named like one is a ConfigError with its path. */
+async function readSuiteFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, 'file', code === 'EISDIR' ? 'cannot read suite file: it is a folder (EISDIR)' : `cannot read suite file: ${code ?? (e as Error).message}`);
+  }
 }
 
 export const DEFAULT_SET = (suitesDir: string): string => join(suitesDir, 'sets', 'certification.yaml');

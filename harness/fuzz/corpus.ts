@@ -3,19 +3,34 @@
  * pcapng capture (a bench recording, the shared vectors), so mutation starts from what a real NMS
  * sends. Answers and notifications are left out: a device is not fuzzed with its own traffic.
  */
-import { ConfigError, DecodeError } from '../../core/errors.js';
+import { readFileBounded } from '../../core/bounded-read.js';
+import { ConfigError, DecodeError, ResourceError } from '../../core/errors.js';
 import { parseUdpPacket } from '../../drivers/ip/packet.js';
-import { readPcapFile } from '../../drivers/pcap/reader.js';
+import { DECODED_LINK_TYPES, isDecodedLinkType } from '../../drivers/pcap/link-layer.js';
+import { readPcap } from '../../drivers/pcap/reader.js';
 import { decodeCoap } from '../coap/message.js';
 
+/**
+ * The most of a corpus capture read: requests to start from, not a day's recording (and a path may
+ * name /dev/zero, which readFileSync read without end).
+ */
+const MAX_CORPUS_BYTES = 256 << 20;
+
+/** Every CoAP request in `file`; ConfigError naming `--corpus FILE` when it cannot be read or is no capture. */
 export function capturedRequests(file: string): Uint8Array[] {
+  const where = `--corpus ${file}`;
   let records;
   try {
-    records = readPcapFile(file).records;
+    records = readPcap(readFileBounded(file, MAX_CORPUS_BYTES)).records;
   } catch (e) {
-    if (e instanceof DecodeError) throw new ConfigError(file, 'value', `--corpus: not a readable capture: ${e.message}`);
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ConfigError(file, 'missing', '--corpus: no such file');
+    if (e instanceof DecodeError) throw new ConfigError(where, 'value', `not a readable capture: ${e.message}`);
+    if (e instanceof ResourceError) throw new ConfigError(where, e.code === 'missing' ? 'missing' : 'file', e.code === 'missing' ? 'no such file' : e.reason);
     throw e;
+  }
+  // A capture whose every frame is of a link type not read would add nothing, and say nothing.
+  if (records.length && records.every((r) => !isDecodedLinkType(r.linkType))) {
+    const types = [...new Set(records.map((r) => r.linkType))].join(', ');
+    throw new ConfigError(where, 'unsupported', `link type ${types} is not one hil decodes (${DECODED_LINK_TYPES}): no request to start from`);
   }
   const out: Uint8Array[] = [];
   for (const r of records) {

@@ -4,6 +4,7 @@ import { defaultRigFile } from '../../app/defaults.js';
 import { withBench } from '../../app/one-shot.js';
 import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
+import { MIN_ANSWER_MS } from '../option-values.js';
 import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { loadRig } from '../../config/rig.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
@@ -20,10 +21,10 @@ export function registerCheck(program: Command, exit: (code: number) => never | 
     .description('preflight a rig: links, consoles and power open; every device answers with the EUI-64 and firmware the rig expects')
     .option('--rig <file>', 'rig file (default: rigs/virtual.yaml)')
     .option('--json', 'one JSON document: a row per device')
-    .option('--timeout <duration>', 'real time each GET and console prompt may take', '5s')
+    .option('--timeout <duration>', 'real time each GET and console prompt may take (at least 100ms)', '5s')
     .action(async (opts: CheckCliOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil check: ${s}\n`);
-      const problem = durationProblem(opts.timeout);
+      const problem = durationProblem(opts.timeout, MIN_ANSWER_MS);
       if (problem) {
         err(`--timeout: ${problem}`);
         return exit(2);

@@ -4,6 +4,7 @@ import { fromHex } from '../../../core/bytes.js';
 import { ConfigError, DecodeError, ResourceError } from '../../../core/errors.js';
 import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../../core/pcap-format.js';
 import { fileChunks } from '../../../drivers/pcap/file-chunks.js';
+import { DECODED_LINK_TYPES, isDecodedLinkType } from '../../../drivers/pcap/link-layer.js';
 import { CaptureRecordReader } from '../../../drivers/pcap/record-reader.js';
 import type { PcapRecord } from '../../../drivers/pcap/record.js';
 import { Conversations, type MessageFacts } from '../../decode/conversation.js';
@@ -17,6 +18,7 @@ import { Tally } from '../../decode/tally.js';
 import { FrameLines, NO_FACTS } from '../decode-lines.js';
 import { DecodePool } from '../decode-pool.js';
 import { exitAfterOutput } from '../exit-after-output.js';
+import { refuseOutputOverInput } from '../option-values.js';
 import { TextSink, type TextStream } from '../text-sink.js';
 
 export interface DecodeOptions extends FilterOptions {
@@ -68,7 +70,10 @@ export function registerDecode(program: Command): void {
     });
 }
 
-/** Returns the exit code: 0 decoded, 1 a --hex message did not decode, 2 the input could not be read or was not what it claimed. */
+/**
+ * Returns the exit code: 0 decoded, 1 a --hex message did not decode, 2 the input could not be read
+ * or was not what it claimed (a capture whose frames are all of link types not decoded included).
+ */
 export async function runDecode(file: string | undefined, opts: DecodeOptions, io: DecodeIo): Promise<number> {
   const sink = new TextSink(io.out);
   if (opts.hex !== undefined) {
@@ -86,15 +91,18 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     io.err('hil decode: give a pcap file (- for stdin) or --hex HEX');
     return 2;
   }
+  const name = file === '-' ? 'stdin' : file;
   let decoder: CaptureDecoder;
   try {
-    decoder = new CaptureDecoder(opts, sink);
+    decoder = new CaptureDecoder(opts, sink, (line) => io.err(`hil decode: ${name}: ${line}`));
+    // Before the output is opened: opening it truncates it, and it may be the capture itself.
+    const input = file !== '-' ? file : io.stdin === process.stdin ? '-' : undefined;
+    if (opts.pcap && input !== undefined) refuseOutputOverInput('--pcap', opts.pcap, [{ path: input, what: 'capture being decoded' }]);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     io.err(`hil decode: ${e.message}`);
     return 2;
   }
-  const name = file === '-' ? 'stdin' : file;
   const source = file === '-' ? (io.stdin ?? []) : fileChunks(file, { follow: opts.follow, signal: io.signal, chunkBytes: 1 << 18 });
   let pcapOut: PcapWriter | undefined;
   try {
@@ -105,14 +113,21 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     decoder.useThreads(opts.threads ?? 1);
     for await (const chunk of source) {
       decoder.reader.push(chunk);
+      decoder.checkHeader();
       await decoder.drain();
       await sink.flush();
       await pcapOut?.drained();
       if (io.signal?.aborted) break;
     }
     if (!io.signal?.aborted) decoder.reader.end();
+    decoder.checkHeader();
     await decoder.finish();
     await sink.flush();
+    // A capture of a link type not decoded at all is no capture without CSMP in it: say so, and fail.
+    if (decoder.undecodedLinkTypes.size && decoder.decodableFrames === 0) {
+      io.err(`hil decode: ${name}: nothing decoded: no frame is of a link type hil decodes (${decoder.skippedFrames} skipped)`);
+      return 2;
+    }
     return 0;
   } catch (e) {
     if (e instanceof DecodeError) {
@@ -144,10 +159,17 @@ class CaptureDecoder {
   private readonly tally: Tally | undefined;
   private readonly line = new ByteWriter();
   private pool: DecodePool | undefined;
+  /** Link types met that extractIpv6 does not read: each said once, as soon as it is met. */
+  readonly undecodedLinkTypes = new Set<number>();
+  /** Frames of a link type that is decoded (whether or not they hold CSMP), and frames skipped for theirs. */
+  decodableFrames = 0;
+  skippedFrames = 0;
 
   constructor(
     private readonly opts: DecodeOptions,
     private readonly sink: TextSink,
+    /** A note for stderr about the capture. */
+    private readonly note: (line: string) => void,
   ) {
     this.lines = new FrameLines(opts);
     this.tally = opts.count ? new Tally() : undefined;
@@ -161,7 +183,30 @@ class CaptureDecoder {
     this.pool = new DecodePool(threads, this.opts);
   }
 
+  /**
+   * A classic pcap names its one link type in the header: an unsupported one is said at once, not
+   * only after a whole capture (or a --follow) has gone by in silence.
+   */
+  checkHeader(): void {
+    const h = this.reader.header;
+    if (h?.format === 'pcap') this.undecodedLinkType(h.linkType);
+  }
+
+  private undecodedLinkType(linkType: number, frame?: number): boolean {
+    if (isDecodedLinkType(linkType)) return false;
+    if (!this.undecodedLinkTypes.has(linkType)) {
+      this.undecodedLinkTypes.add(linkType);
+      this.note(`${frame !== undefined ? `frame ${frame}: ` : ''}link type ${linkType} is not one hil decodes (${DECODED_LINK_TYPES}); its frames are skipped`);
+    }
+    return true;
+  }
+
   private record(r: PcapRecord): void {
+    if (this.undecodedLinkType(r.linkType, r.index)) {
+      this.skippedFrames += 1;
+      return;
+    }
+    this.decodableFrames += 1;
     if (!r.ipv6) return;
     if (this.pool) return this.pool.add(r.ipv6, r.index, r.time);
     const m = decodeIpv6Message(r.ipv6, { trailing: 'ignore' });

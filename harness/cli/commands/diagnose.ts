@@ -23,10 +23,11 @@ export function registerDiagnose(program: Command, exit: (code: number) => never
     .argument('<device>', 'rig device name, EUI-64 or IPv6 address')
     .option('--rig <file>', 'rig file (default: rigs/virtual.yaml)')
     .option('--json', 'one JSON document: device, branch, headline, cause, fix, evidence')
-    .option('--wait <duration>', 'rig time to let the device register and report first (ends early once it has)', '2m')
+    .option('--wait <duration>', 'rig time to let the device register and report first (ends early once it has; at least 1s)', '2m')
     .action(async (target: string, opts: DiagnoseOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil diagnose: ${s}\n`);
-      const problem = durationProblem(opts.wait);
+      // No wait at all diagnoses a device the NMS, new for this command, has not heard yet.
+      const problem = durationProblem(opts.wait, 1000);
       if (problem) {
         err(`--wait: ${problem}`);
         return exit(2);

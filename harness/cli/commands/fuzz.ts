@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { defaultReportsDir, defaultRigFile } from '../../app/defaults.js';
 import { targetDevice, withBench } from '../../app/one-shot.js';
 import { loadRig } from '../../config/rig.js';
-import { durationProblem, parseDuration } from '../../../core/duration.js';
+import { ConfigError } from '../../../core/errors.js';
+import { durationOption, MIN_ANSWER_MS } from '../option-values.js';
 import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
 import { benchTarget } from '../../fuzz/bench-target.js';
@@ -33,12 +34,12 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
     .description('Send a device mutated CSMP requests, probe it after each, and record and minimise the inputs that crash it')
     .argument('<device>', 'rig device name, EUI-64 or IPv6 address')
     .option('--rig <file>', 'rig file (default: rigs/virtual.yaml)')
-    .option('--budget <duration>', 'how long to fuzz', '10m')
+    .option('--budget <duration>', 'how long to fuzz (at least 1s)', '10m')
     .option('--seed <n>', 'campaign seed (default: random, printed); the same seed sends the same inputs')
     .option('--inputs <n>', 'stop after this many inputs (a fixed-size campaign)')
     .option('--reports <dir>', 'reports folder (default: reports/); results go to fuzz/<device>/seed-<n>/')
     .option('--corpus <pcap...>', 'captures whose CoAP requests the byte mutation starts from as well')
-    .option('--probe-timeout <duration>', 'how long the liveness GET waits before the device counts as crashed', '5s')
+    .option('--probe-timeout <duration>', 'how long the liveness GET waits before the device counts as crashed (at least 100ms)', '5s')
     .addHelpText(
       'after',
       '\nExit codes: 0 no finding, 1 findings (or the device was lost), 2 usage or could not run, 128+n stopped by a signal.\n' +
@@ -46,12 +47,17 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
     )
     .action(async (target: string, opts: FuzzOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil fuzz: ${s}\n`);
-      for (const [name, value] of [['--budget', opts.budget], ['--probe-timeout', opts.probeTimeout]] as const) {
-        const problem = durationProblem(value);
-        if (problem) {
-          err(`${name}: ${problem}`);
-          return exit(2);
-        }
+      let budgetMs: number;
+      let probeTimeoutMs: number;
+      try {
+        // A budget shorter than a second sends next to nothing and reads as "no finding".
+        budgetMs = durationOption('--budget', opts.budget, 1000);
+        // A probe that cannot wait for an answer finds a healthy device crashed (0ms did).
+        probeTimeoutMs = durationOption('--probe-timeout', opts.probeTimeout, MIN_ANSWER_MS);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        err(e.message);
+        return exit(2);
       }
       const seed = opts.seed === undefined ? randomInt(0, 2 ** 31) : Number(opts.seed);
       if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) {
@@ -79,14 +85,14 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
           async (b) => {
             ctx = { dir: findingsDir(reports, t.device.name, seed), device: t.device.name, rig: opts.rig ?? defaultRigFile(), signed: b.nms.signing !== undefined };
             const consoleLog = b.consoleLogs.get(t.device.name);
-            const fuzzTarget = benchTarget(b.bench, t.device.name, { probeTimeoutMs: parseDuration(opts.probeTimeout)!, recoverMs: RECOVER_MS, ...(consoleLog ? { console: consoleLog } : {}) });
+            const fuzzTarget = benchTarget(b.bench, t.device.name, { probeTimeoutMs, recoverMs: RECOVER_MS, ...(consoleLog ? { console: consoleLog } : {}) });
             if (!fuzzTarget.recover) err(`${t.device.name} has no power control: the campaign ends at the first crash, and crashes are not minimised`);
             err(`fuzzing ${t.device.name} [${t.device.address}] with seed ${seed}${maxInputs ? `, at most ${maxInputs} inputs` : ''} for up to ${opts.budget}`);
             try {
               return await runCampaign(fuzzTarget, {
                 seed,
                 corpus: { frames },
-                budgetMs: parseDuration(opts.budget)!,
+                budgetMs,
                 ...(maxInputs !== undefined ? { maxInputs } : {}),
                 signal: stop.signal,
                 onProgress: (p) => {

@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
-import { RotatingPcapWriter, parseSize } from '../../../drivers/pcap/rotating-writer.js';
+import { MAX_DURATION_MS } from '../../../core/duration.js';
+import { MIN_ROTATE_BYTES, RotatingPcapWriter, parseSize } from '../../../drivers/pcap/rotating-writer.js';
 import type { Tap } from '../../../drivers/link/tap.js';
 import { leaseStoreFor } from '../../app/lease-store.js';
 import { monitorTarget, openTap, printFrames, type MonitorTarget } from '../../app/monitor.js';
 import { loadRig, type Rig } from '../../config/rig.js';
 import { processStop } from '../cli-context.js';
+import { parsePorts } from '../decode-lines.js';
 import { TextSink } from '../text-sink.js';
+
+/** The shortest --stats period other than 0 (only at the end). */
+const MIN_STATS_SECONDS = 0.1;
 
 interface MonitorOptions {
   rig?: string;
@@ -31,8 +36,8 @@ export function registerMonitor(program: Command, exit: (code: number) => never 
     .option('--ports <list>', 'UDP ports that carry CSMP (either side); other packets are captured, not printed', '61628,61624')
     .option('--all', 'print every UDP packet as CoAP, whatever its ports')
     .option('--pcap <dir>', 'also write every packet to rotating raw-IPv6 pcap files in this folder')
-    .option('--rotate <size>', 'start a new pcap file before one passes this size (k, M, G)', '100M')
-    .option('--stats <seconds>', 'print the counters on stderr this often (0: only at the end)', '10')
+    .option('--rotate <size>', 'start a new pcap file before one passes this size (k, M, G; at least 4k)', '100M')
+    .option('--stats <seconds>', 'print the counters on stderr this often, at least 0.1 (0: only at the end)', '10')
     .option('--frames <n>', 'stop after this many packets')
     .action(async (link: string, opts: MonitorOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil monitor: ${s}\n`);
@@ -41,15 +46,23 @@ export function registerMonitor(program: Command, exit: (code: number) => never 
       let rig: Rig | undefined;
       let tap: Tap;
       let pcap: RotatingPcapWriter | undefined;
-      const stats = Number(opts.stats);
+      const stats = /^[0-9]+(\.[0-9]+)?$/.test(opts.stats) ? Number(opts.stats) : NaN;
       const frames = opts.frames === undefined ? undefined : Number(opts.frames);
+      let ports: Set<number>;
       try {
         const baud = Number(opts.baud);
         if (!Number.isInteger(baud) || baud <= 0) throw new ConfigError('--baud', 'value', `'${opts.baud}' is not a baud rate`);
-        if (!(Number.isFinite(stats) && stats >= 0)) throw new ConfigError('--stats', 'value', `'${opts.stats}' is not a number of seconds`);
+        // Past what a timer can wait, setInterval fires every millisecond instead; below 0.1 s the counters flood stderr.
+        if (!(stats === 0 || (stats >= MIN_STATS_SECONDS && stats * 1000 <= MAX_DURATION_MS))) {
+          throw new ConfigError('--stats', 'value', `'${opts.stats}' is not 0 or a number of seconds from ${MIN_STATS_SECONDS} to ${Math.floor(MAX_DURATION_MS / 1000)}`);
+        }
         if (frames !== undefined && !(Number.isInteger(frames) && frames > 0)) throw new ConfigError('--frames', 'value', `'${opts.frames}' is not a positive whole number`);
+        ports = parsePorts(opts.ports);
         const rotate = parseSize(opts.rotate);
         if (rotate === undefined) throw new ConfigError('--rotate', 'value', `'${opts.rotate}' is not a size (100M, 1G, 65536)`);
+        if (rotate < MIN_ROTATE_BYTES) {
+          throw new ConfigError('--rotate', 'value', `'${opts.rotate}' is less than 4k (${MIN_ROTATE_BYTES} bytes): a capture file must hold its header and one full-size frame`);
+        }
         if (opts.rig) rig = await loadRig(opts.rig);
         target = monitorTarget(link, baud, rig);
         const leases = rig ? await leaseStoreFor(rig) : undefined;
@@ -70,7 +83,6 @@ export function registerMonitor(program: Command, exit: (code: number) => never 
 
       const sink = new TextSink(process.stdout);
       let flushing = false;
-      const ports = new Set(opts.ports.split(',').map((p) => Number(p.trim())));
       const done = new AbortController();
       let failure: Error | undefined;
       printFrames(tap, {

@@ -5,6 +5,8 @@ import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
 import { codeName } from '../../coap/codes.js';
 import { loadRig, type DeviceSpec } from '../../config/rig.js';
+import { DEVICE_PORTS } from '../../config/rig-schema.js';
+import { MIN_ANSWER_MS } from '../option-values.js';
 import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { formatTlv } from '../../csmp/format.js';
 import { toJson } from '../../csmp/value.js';
@@ -27,11 +29,11 @@ export function registerRequest(program: Command, exit: (code: number) => never 
     .argument('<tlv...>', 'TLV ids: 75, 43, e5771.127 …')
     .option('--rig <file>', 'rig file (default: rigs/virtual.yaml)')
     .option('--json', 'one JSON document: device, code, and each TLV with its fields')
-    .option('--timeout <duration>', 'how long to wait for the answer', '10s')
+    .option('--timeout <duration>', 'how long to wait for the answer (at least 100ms)', '10s')
     .option('--port <port>', 'device CSMP port for an address not in the rig (61628 or 61624)')
     .action(async (target: string, tlvs: string[], opts: RequestOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil request: ${s}\n`);
-      const problem = durationProblem(opts.timeout);
+      const problem = durationProblem(opts.timeout, MIN_ANSWER_MS);
       if (problem) {
         err(`--timeout: ${problem}`);
         return exit(2);
@@ -43,11 +45,20 @@ export function registerRequest(program: Command, exit: (code: number) => never 
         err(`not a TLV id: ${bad.join(', ')} (decimal, or e<PEN>.<type>)`);
         return exit(2);
       }
+      const port = opts.port === undefined ? undefined : DEVICE_PORTS.find((p) => String(p) === opts.port);
+      if (opts.port !== undefined && port === undefined) {
+        err(`--port: '${opts.port}' is not a CSMP port (${DEVICE_PORTS.join(' or ')})`);
+        return exit(2);
+      }
       let answer: ClientAnswer;
       let device: DeviceSpec | undefined;
       try {
         const loaded = await loadRig(opts.rig ?? defaultRigFile());
-        const t = targetDevice(loaded, target, opts.port ? Number(opts.port) : undefined);
+        const t = targetDevice(loaded, target, port);
+        // A device of the rig is asked on its rig port: another --port would be ignored, so it is refused.
+        if (port !== undefined && t.device.port !== port) {
+          throw new ConfigError('--port', 'conflict', `${port} cannot be used: ${t.device.name} is in rig ${loaded.name} on port ${t.device.port} (--port is for an address not in the rig)`);
+        }
         device = t.device;
         answer = await withBench(t.rig, [], (b) => b.nms.client.get(t.device.name, tlvs, { timeoutMs: b.bench.toClockMs(timeoutMs) }), { stop });
       } catch (e) {

@@ -1,15 +1,17 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_HISTORY_DIR, defaultReportsDir, defaultRigFile, defaultSuitePaths } from '../../app/defaults.js';
 import { planRun, type PlannedRun } from '../../app/plan-run.js';
-import { runSuites, type RunSuitesResult } from '../../app/run-suites.js';
+import { reporterSpecs, runSuites, type RunSuitesResult } from '../../app/run-suites.js';
 import type { MinimiseSettings } from '../../app/minimise-reproducers.js';
-import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 import type { RunOptions } from '../../runner/options.js';
 import { parseShard } from '../../runner/shard.js';
 import type { AttachmentBase } from '../../report/junit.js';
 import { processStop } from '../cli-context.js';
 import { runSummaryJson } from '../run-json.js';
+import { durationOption, MIN_ANSWER_MS, refuseOutputOverInput, type InputFile } from '../option-values.js';
 
 interface RunCliOptions {
   rig?: string;
@@ -63,11 +65,11 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     .option('--shard <i/n>', 'run shard i of n (suites × devices dealt evenly)')
     .option('--meters <n>', 'virtual rig only: run with n meters instead of the rig file\'s')
     .option('--history [dir]', `append the results to the run history in this folder (default ${DEFAULT_HISTORY_DIR}; the HTML report's trend reads it too); see hil history`)
-    .option('--step-timeout <duration>', "limit of one step, e.g. '30s' (a step's own wait/within is added)")
+    .option('--step-timeout <duration>', "limit of one step, e.g. '30s', at least 100ms (a step's own wait/within is added)")
     .option('--cold', "virtual rig: every meter boots and registers afresh; the boards kept from the last run (.hil-state/ beside the rig file) are deleted, and virtual.startRegistered is ignored")
     .option('--minimise', 'after the run, shrink each crash reproducer (devices with power control): drop input steps, TLVs and fields, then bytes, while the device still crashes the same way; writes <reproducer>--min.yaml')
     .option('--minimise-tries <n>', 'tries per reproducer, one power cycle each (default 24)')
-    .option('--minimise-budget <duration>', "time per reproducer, e.g. '5m' (default 5m)")
+    .option('--minimise-budget <duration>', "time per reproducer, e.g. '5m', at least 1s (default 5m)")
     .option('--list', 'print what would run on this rig, and why each other test would be skipped; open nothing')
     .option('--json', 'print a JSON summary of the run on stdout when it ends (with --list: the plan)')
     .action(async (paths: string[], opts: RunCliOptions) => {
@@ -86,6 +88,7 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
         rigFile = opts.rig ?? defaultRigFile();
         suitePaths = paths.length ? paths : defaultSuitePaths();
         reportsDir = opts.reports ?? defaultReportsDir();
+        if (!opts.list) refuseReportsOverInputs(opts, rigFile, suitePaths, reportsDir);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         err(e.message);
@@ -122,6 +125,26 @@ export function registerRun(program: Command, exit: (code: number) => never | vo
     });
 }
 
+/**
+ * A report file that is the rig file or a suite file is refused before the run: reports are written
+ * after the files are read, so the run went on and left TAP or JUnit where the suite had been.
+ */
+function refuseReportsOverInputs(opts: RunCliOptions, rigFile: string, suitePaths: readonly string[], reportsDir: string): void {
+  const inputs: InputFile[] = [{ path: rigFile, what: 'rig file' }];
+  for (const p of suitePaths) {
+    let names: string[] | undefined;
+    try {
+      names = statSync(p).isDirectory() ? readdirSync(p).filter((n) => /\.ya?ml$/.test(n)) : undefined;
+    } catch {
+      // Not there or not readable: loading the suites says so.
+    }
+    inputs.push(...(names ? names.map((n) => ({ path: join(p, n), what: 'suite file' })) : [{ path: p, what: 'suite file' }]));
+  }
+  for (const s of reporterSpecs(opts.reporter, reportsDir, { html: opts.html })) {
+    if ('outputFile' in s && s.outputFile !== undefined && s.outputFile !== '-') refuseOutputOverInput(`--reporter ${s.kind}`, s.outputFile, inputs);
+  }
+}
+
 function runOptions(opts: RunCliOptions): { run: Omit<RunOptions, 'clock' | 'lockDir'>; meters?: number } {
   const whole = (flag: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
@@ -130,12 +153,8 @@ function runOptions(opts: RunCliOptions): { run: Omit<RunOptions, 'clock' | 'loc
   };
   const meters = whole('--meters', opts.meters);
   const retries = whole('--retries', opts.retries);
-  let stepTimeoutMs: number | undefined;
-  if (opts.stepTimeout !== undefined) {
-    const problem = durationProblem(opts.stepTimeout);
-    if (problem) throw new ConfigError('--step-timeout', 'value', problem);
-    stepTimeoutMs = parseDuration(opts.stepTimeout);
-  }
+  // A step that cannot wait for an answer fails on every device (0 was passed on and refused as "step timeout: must be an integer").
+  const stepTimeoutMs = opts.stepTimeout === undefined ? undefined : durationOption('--step-timeout', opts.stepTimeout, MIN_ANSWER_MS);
   const run: Omit<RunOptions, 'clock' | 'lockDir'> = {
     ...(opts.grep !== undefined ? { grep: opts.grep } : {}),
     ...(opts.device.length ? { device: opts.device } : {}),
@@ -187,10 +206,7 @@ function minimiseSettings(opts: RunCliOptions): MinimiseSettings | undefined {
     if (!/^[1-9][0-9]*$/.test(opts.minimiseTries)) throw new ConfigError('--minimise-tries', 'value', `'${opts.minimiseTries}' is not a whole number of at least 1`);
     settings.tries = Number(opts.minimiseTries);
   }
-  if (opts.minimiseBudget !== undefined) {
-    const problem = durationProblem(opts.minimiseBudget);
-    if (problem) throw new ConfigError('--minimise-budget', 'value', problem);
-    settings.budgetMs = parseDuration(opts.minimiseBudget);
-  }
+  // Less than a second cannot hold one power cycle and probe: the reproducer would be left as it is.
+  if (opts.minimiseBudget !== undefined) settings.budgetMs = durationOption('--minimise-budget', opts.minimiseBudget, 1000);
   return settings;
 }

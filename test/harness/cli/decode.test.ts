@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runDecode, type DecodeOptions } from '../../../harness/cli/commands/decode.js';
 import { VECTORS } from '../../support/vectors.js';
+import { FRAME5 } from '../../drivers/support/helpers.js';
+import { epb, idb, shb } from '../../drivers/support/pcapng-blocks.js';
 
 const vectors = `${VECTORS}/`;
 
@@ -94,5 +96,86 @@ describe('hil decode', () => {
     const r = await decode(undefined, { hex: '49010001', json: true });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out[0]!).error).toEqual({ layer: 'coap', offset: 0, code: 'bad-value', reason: 'token length 9 exceeds 8' });
+  });
+});
+
+describe('hil decode refuses what it cannot honour, exit 2, and says what it could not read', () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'hil-decode-refuse-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const original = (): Buffer => readFileSync(vectors + 'csmp_register.pcap');
+
+  test('--pcap naming the capture itself (same path, a symbolic link, a hard link) is refused before it is opened; the capture is left whole', async () => {
+    const cap = join(dir, 'cap.pcap');
+    writeFileSync(cap, original());
+    symlinkSync(cap, join(dir, 'sym.pcap'));
+    linkSync(cap, join(dir, 'hard.pcap'));
+    for (const [out, said] of [
+      [cap, `'${cap}' is the capture being decoded`],
+      [join(dir, 'sym.pcap'), `'${join(dir, 'sym.pcap')}' is the capture being decoded (${cap})`],
+      [join(dir, 'hard.pcap'), `'${join(dir, 'hard.pcap')}' is the capture being decoded (${cap})`],
+      [`${dir}/../${basename(dir)}/./cap.pcap`, `'${dir}/../${basename(dir)}/./cap.pcap' is the capture being decoded (${cap})`],
+    ] as const) {
+      const r = await decode(cap, { pcap: out });
+      expect(r).toEqual({ code: 2, out: [], err: [`hil decode: --pcap: ${said}: writing there would destroy it; give another file`] });
+      expect(readFileSync(cap).equals(original())).toBe(true);
+    }
+    // Another file is written as before.
+    const other = await decode(cap, { pcap: join(dir, 'other.pcap') });
+    expect(other.code).toBe(0);
+    expect(readFileSync(join(dir, 'other.pcap')).length).toBeGreaterThan(24);
+  });
+
+  test.each([
+    ['abc', "'abc' is not a UDP port (a whole number from 1 to 65535)"],
+    ['99999', "'99999' is not a UDP port (a whole number from 1 to 65535)"],
+    ['0', "'0' is not a UDP port (a whole number from 1 to 65535)"],
+    ['61628,', "'61628,' has an empty item (a comma-separated list of UDP ports, e.g. 61628,61624)"],
+    ['', 'no port given (a comma-separated list of UDP ports, e.g. 61628,61624)'],
+  ])('--ports %j is refused naming the item, exit 2 (it matched no port and decoded nothing, exit 0)', async (ports, reason) => {
+    const r = await decode(vectors + 'csmp_register.pcap', { ports });
+    expect(r).toEqual({ code: 2, out: [], err: [`hil decode: --ports: ${reason}`] });
+  });
+
+  test('--ports with spaces around the items still decodes', async () => {
+    const r = await decode(vectors + 'csmp_register.pcap', { ports: ' 61628 , 61624 ' });
+    expect(r.code).toBe(0);
+    expect(r.out.length).toBeGreaterThan(0);
+  });
+
+  test('a pcap of a link type hil does not decode says so, naming file and link type, and exits 2: nothing could be decoded', async () => {
+    const file = join(dir, 'linktype.pcap');
+    const bytes = original();
+    bytes.writeUInt32LE(12345, 20);
+    writeFileSync(file, bytes);
+    const r = await decode(file);
+    expect(r).toEqual({
+      code: 2,
+      out: [],
+      err: [
+        `hil decode: ${file}: frame 1: link type 12345 is not one hil decodes (1 Ethernet, 101 raw IP, 228 IPv4, 229 IPv6); its frames are skipped`,
+        `hil decode: ${file}: nothing decoded: no frame is of a link type hil decodes (2 skipped)`,
+      ],
+    });
+    // The header alone names it, with no frame to skip.
+    const empty = join(dir, 'linktype-empty.pcap');
+    writeFileSync(empty, bytes.subarray(0, 24));
+    expect(await decode(empty)).toEqual({
+      code: 2,
+      out: [],
+      err: [
+        `hil decode: ${empty}: link type 12345 is not one hil decodes (1 Ethernet, 101 raw IP, 228 IPv4, 229 IPv6); its frames are skipped`,
+        `hil decode: ${empty}: nothing decoded: no frame is of a link type hil decodes (0 skipped)`,
+      ],
+    });
+  });
+
+  test('a pcapng with one interface of an unknown link type among others: its frames are noted as skipped, the others decoded, exit 0', async () => {
+    const file = join(dir, 'mixed.pcapng');
+    writeFileSync(file, Buffer.concat([shb(true), idb(101, true), idb(12345, true), epb(1, 1n, Buffer.from('junk'), true), epb(0, 2n, FRAME5, true), epb(1, 3n, Buffer.from('junk'), true)]));
+    const r = await decode(file, { json: true });
+    expect(r.code).toBe(0);
+    expect(r.out.map((l) => JSON.parse(l).frame)).toEqual([2]);
+    expect(r.err).toEqual([`hil decode: ${file}: frame 1: link type 12345 is not one hil decodes (1 Ethernet, 101 raw IP, 228 IPv4, 229 IPv6); its frames are skipped`]);
   });
 });

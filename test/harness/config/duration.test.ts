@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../../../core/duration.js';
+import { durationProblem, formatDuration, parseDuration } from '../../../core/duration.js';
 
 test.each([
   ['500ms', 500],
@@ -18,3 +18,12 @@ test.each([
   [12_340, '12.3s'],
   [125_000, '2m05s'],
 ])('formatDuration(%d) = %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+
+test.each([
+  ['0ms', 100, "'0ms' is zero: give at least 100ms"],
+  ['99ms', 100, "'99ms' is too short: give at least 100ms"],
+  ['0.4ms', 1, "'0.4ms' is zero: give at least 1ms"],
+  ['500ms', 1000, "'500ms' is too short: give at least 1s"],
+  ['100ms', 100, undefined],
+  ['0s', 0, undefined],
+])('durationProblem(%j, at least %d ms)', (text, min, problem) => expect(durationProblem(text, min)).toBe(problem));

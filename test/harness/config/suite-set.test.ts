@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../../../core/errors.js';
 import { DEFAULT_SET, loadSuiteSet } from '../../../harness/config/suite-set.js';
 import { tempDir } from '../../suites/support/rigs.js';
 
@@ -46,4 +47,15 @@ test('patterns pick new suites up; exclude takes some out; mistakes name file, l
   writeFileSync(set, 'set: lab\nversion: 1\ninclude: 3\n');
   await expect(loadSuiteSet(set, dir)).rejects.toThrow(`${set}:3:10: include: a list of file patterns is required`);
   await expect(loadSuiteSet(join(tmp.dir, 'none.yaml'), dir)).rejects.toThrow(`${join(tmp.dir, 'none.yaml')}: cannot read suite set: ENOENT`);
+});
+
+test('a folder named like a suite file is a ConfigError naming it (it escaped as EISDIR)', async () => {
+  const dir = join(tmp.dir, 'with-folder');
+  mkdirSync(join(dir, 'd.yaml'), { recursive: true });
+  writeFileSync(join(dir, 'a.yaml'), 'suite: a\n');
+  const set = join(tmp.dir, 'set-folder.yaml');
+  writeFileSync(set, "set: lab\nversion: 1\ninclude: ['*.yaml']\n");
+  const e = await loadSuiteSet(set, dir).then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(ConfigError);
+  expect(e).toMatchObject({ where: join(dir, 'd.yaml'), code: 'file', reason: 'cannot read suite file: it is a folder (EISDIR)' });
 });

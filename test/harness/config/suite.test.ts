@@ -44,6 +44,15 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
     });
   });
 
+  test('a GET of a TLV id out of range says so where it is written (it read "must be a mapping")', () => {
+    expect(errorOf(withSteps('get: 70000'))).toEqual({ where: 'suites/clock-skew.yaml:6:14', code: 'value', reason: 'step 1: get: TLV id 70000 is out of range (1 to 65535)' });
+    expect(errorOf(withSteps('get: -5'))).toEqual({ where: 'suites/clock-skew.yaml:6:14', code: 'value', reason: 'step 1: get: TLV id -5 is out of range (1 to 65535)' });
+    // The mapping form was right already: its field is named.
+    expect(errorOf(withSteps('get: { tlv: 0, index: 1 }'))).toEqual({ where: 'suites/clock-skew.yaml:6:21', code: 'schema', reason: 'step 1: get.tlv: must be >= 1' });
+    expect(errorOf(withSteps('get: 1.5'))).toEqual({ where: 'suites/clock-skew.yaml:6:14', code: 'schema', reason: 'step 1: get: expected <tlv> | {tlv, index?} (found 1.5)' });
+    expect(() => parseSuite(withSteps('get: 65535', 'get: { tlv: 1, index: 0 }'), FILE)).not.toThrow();
+  });
+
   test('the deepest problem wins inside an object form', () => {
     expect(errorOf(withSteps('get: { tlv: x }'))).toEqual({
       where: 'suites/clock-skew.yaml:6:21',
