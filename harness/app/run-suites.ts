@@ -9,7 +9,15 @@
  *
  * Order matters: nothing in the reports folder is created or touched before the folder is locked,
  * so a second run on the same folder is refused without harming the first (its virtual rig, ptys
- * and power sockets live there).
+ * and power sockets live there). What can be checked without touching anything (the rig and suite
+ * files, the plan, every reporter's file) is checked before the lock. Once locked, the earlier run's
+ * files are set aside (reports-folder.ts), not removed: everything else that can fail at start-up
+ * (the lease store, the reporters' files and the history they read, the rig, the preflight, the
+ * session start) runs after that, and the earlier run's files are removed only when the run starts
+ * its reporters; a start-up failure puts them back as they were, since this run recorded nothing.
+ * (Setting aside rather than opening everything before clearing: the virtual rig opens inside the
+ * reports folder, under a name the clearing removes, so it cannot open before the earlier run's
+ * files are out of the way; and every future start-up step is covered without being ordered.)
  *
  * Reports go under one folder: junit.xml, the per-test attachments, and the virtual rig's own
  * files (rig/). Nothing the run creates lives anywhere else.
@@ -20,7 +28,7 @@ import { describeHolders, otherPortHolders } from '../../drivers/serial/port-hol
 import type { Rig } from '../config/rig.js';
 import type { Suite } from '../config/suite.js';
 import { ConfigError, ResourceError } from '../../core/errors.js';
-import { createReporters, parseReporterList, writesStdout, type ReporterSpec, type ReportSettings } from '../report/select.js';
+import { checkReporterOutputs, createReporters, DEFAULT_FILE, parseReporterList, writesStdout, type ReporterEnvironment, type ReporterSpec, type ReportSettings } from '../report/select.js';
 import { startupLine } from '../report/terminal.js';
 import type { LeaseStore } from '../../core/lease.js';
 import { leaseStoreFor } from './lease-store.js';
@@ -42,7 +50,7 @@ import { RunObserver } from './run-observer.js';
 import { plannedRig } from './planned-rig.js';
 import { ProcessStop, type SignalSource } from './process-stop.js';
 import { guardRecording, RecordingHealth, RESULTS_NOT_RECORDED } from './recording.js';
-import { clearEarlierRun } from './reports-folder.js';
+import { setAsideEarlierRun, type EarlierRun } from './reports-folder.js';
 import { ReproducerWriter } from './reproducers.js';
 import { minimiseReproducers, type MinimiseOutcome, type MinimiseSettings } from './minimise-reproducers.js';
 import { lockFolder, type FolderLock } from './reports-lock.js';
@@ -101,21 +109,15 @@ export interface RunSuitesResult {
   minimised?: MinimiseOutcome[];
 }
 
-const FILE_NAMES = { junit: 'junit.xml', html: 'report.html', events: 'events.jsonl' } as const;
+const FILE_NAMES = DEFAULT_FILE;
 
 /**
  * Reporter specs with JUnit always on, HTML on unless `html` is false, the per-test pcap writer
  * when `pcap` (a live run; a merge copies the shards' pcaps instead), and default files inside the
- * reports folder.
+ * reports folder (parseReporterList: nothing without `=file` is written anywhere else).
  */
 export function reporterSpecs(text: string | undefined, reportsDir: string, opts: { html?: boolean; pcap?: boolean } = {}): ReporterSpec[] {
-  const items = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const specs = parseReporterList(items.join(','));
-  items.forEach((item, i) => {
-    const s = specs[i]!;
-    if ((s.kind === 'junit' || s.kind === 'events' || s.kind === 'html') && !item.includes('=')) s.outputFile = join(reportsDir, FILE_NAMES[s.kind]);
-    if (s.kind === 'pcap' && !item.includes('=')) s.dir = join(reportsDir, 'attachments');
-  });
+  const specs = parseReporterList(text ?? '', reportsDir);
   if (!specs.some((s) => s.kind === 'junit')) specs.unshift({ kind: 'junit', outputFile: join(reportsDir, FILE_NAMES.junit) });
   if (opts.html !== false && !specs.some((s) => s.kind === 'html')) specs.splice(specs.findIndex((s) => s.kind === 'junit') + 1, 0, { kind: 'html', outputFile: join(reportsDir, FILE_NAMES.html) });
   if (opts.html === false) return withPcap(specs.filter((s) => s.kind !== 'html'), reportsDir, opts.pcap);
@@ -187,7 +189,20 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
     }
     throw e;
   }
-  const unlock = stop.atExit(() => folder.release());
+  let earlier: EarlierRun | undefined;
+  let started = false;
+  // Nothing of this run recorded: the earlier run's files go back as they were (also on a forced exit).
+  const putBack = (): void => {
+    if (started || !earlier) return;
+    const found = earlier.found;
+    const problems = earlier.restore();
+    for (const p of problems) say(p);
+    if (found.length && !problems.length) say(`this run recorded nothing: what an earlier run left in ${o.reportsDir} is left as it was (${found.join(', ')})`);
+  };
+  const unlock = stop.atExit(() => {
+    putBack();
+    folder.release();
+  });
   let leases: LeaseStore | undefined;
   try {
     if (folder.tookOverFrom) say(`took over the lock of ${o.reportsDir} left by pid ${folder.tookOverFrom.pid} (${folder.tookOverFrom.command}, since ${folder.tookOverFrom.since}), which is no longer running`);
@@ -203,16 +218,22 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
       throw e;
     }
     if (leases) loaded.runOptions.leases = leases;
-    const cleared = clearEarlierRun(o.reportsDir, loaded.specs.flatMap((s) => ('outputFile' in s && s.outputFile ? [s.outputFile] : [])));
-    if (cleared.removed.length) say(`cleared what an earlier run left in ${o.reportsDir}: ${cleared.removed.join(', ')}`);
-    return await openAndRun(o, stop, loaded, say);
+    earlier = setAsideEarlierRun(o.reportsDir, loaded.specs.flatMap((s) => ('outputFile' in s && s.outputFile ? [s.outputFile] : [])));
+    const set = earlier;
+    return await openAndRun(o, stop, loaded, say, () => {
+      started = true;
+      const cleared = set.discard();
+      if (cleared.removed.length) say(`cleared what an earlier run left in ${o.reportsDir}: ${cleared.removed.join(', ')}`);
+      if (cleared.leftover) say(`could not remove what an earlier run left, set aside in ${cleared.leftover}; the next run clears it`);
+    });
   } catch (e) {
-    if (e instanceof ResourceError) {
+    if (e instanceof ConfigError || e instanceof ResourceError) {
       say(e.message);
       return { exitCode: 2, ...files };
     }
     throw e;
   } finally {
+    putBack();
     await leases?.close();
     folder.release();
     unlock();
@@ -223,6 +244,7 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
 async function load(o: RunSuitesOptions): Promise<Loaded> {
   const specs = reporterSpecs(o.reporters, o.reportsDir, { pcap: true, ...(o.html !== undefined ? { html: o.html } : {}) });
   checkStdoutOwners(specs, o.stdoutTaken ?? false);
+  checkReporterOutputs(specs, o.reportsDir);
   const runOptions: RunOptions = { ...o.run };
   // Planned as --list shows it: bad --device/--suite/--grep/--shard is exit 2 before anything is opened.
   const { rig, suites, tests } = await planRun({
@@ -238,7 +260,12 @@ async function load(o: RunSuitesOptions): Promise<Loaded> {
   return { specs, rig, suites, tests, runOptions, active, files: { junitFile, ...(htmlSpec ? { htmlFile: htmlSpec.outputFile } : {}) } };
 }
 
-async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say: (line: string) => void): Promise<RunSuitesResult> {
+/**
+ * Opens the reporters and the bench and runs. `begin` is called once everything has started, just
+ * before the reporters hear the run begin: from then on this run records, and the earlier run's
+ * files are removed; a return or throw before it is a run that recorded nothing.
+ */
+async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say: (line: string) => void, begin: () => void): Promise<RunSuitesResult> {
   const stdout = o.stdout ?? process.stdout;
   const stderr = o.stderr ?? process.stderr;
   const files = l.files;
@@ -252,8 +279,8 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
     })}\n`,
   );
   const health = new RecordingHealth(say);
-  // Progress is for people, not a record of the run: its trouble is logged, not counted.
-  const selected: Reporter[] = createReporters(l.specs, { stdout, stderr }, reportSettings(o.report)).map((r) => (r.name === 'progress' ? r : guardRecording(r, reporterLabel(r, l.specs), health)));
+  // Their files opened here (a tap=FILE that cannot be opened is a ConfigError: exit 2, nothing recorded).
+  const selected = guardedReporters(l.specs, { stdout, stderr, warn: say }, reportSettings(o.report), health);
   const reporters = new Multiplexer([...selected, ...(o.extraReporters ?? [])], (line) => void stderr.write(`${line}\n`));
   health.tell((e) => reporters.onError(e));
   const attachmentsDir = (l.specs.find((s) => s.kind === 'pcap') as { dir: string }).dir;
@@ -307,6 +334,7 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
     stop.force.addEventListener('abort', interrupt);
     let summary: RunSummary;
     try {
+      begin();
       summary = await run.start();
     } finally {
       stop.signal.removeEventListener('abort', interrupt);
@@ -341,6 +369,16 @@ async function openAndRun(o: RunSuitesOptions, stop: ProcessStop, l: Loaded, say
   }
 }
 
+/**
+ * The selected reporters (createReporters), each but progress guarded: a reporter that cannot write
+ * is a recording failure told to `health` (said once, exit 4), never a crash of the run or a merge.
+ * Progress is for people, not a record of the run: its trouble is logged, not counted.
+ */
+export function guardedReporters(specs: readonly ReporterSpec[], env: ReporterEnvironment, settings: ReportSettings, health: RecordingHealth): Reporter[] {
+  return createReporters(specs, env, settings).map((r) => (r.name === 'progress' ? r : guardRecording(r, reporterLabel(r, specs), health)));
+}
+
+/** What a reporter's recording failures are counted under: its file, or its name. */
 function reporterLabel(r: Reporter, specs: readonly ReporterSpec[]): string {
   const spec = specs.find((s) => s.kind === r.name);
   return spec && 'outputFile' in spec && spec.outputFile ? spec.outputFile : (r.name ?? 'reporter');

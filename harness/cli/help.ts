@@ -73,8 +73,8 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     codes: [
       ['0', 'every merged test passed'],
       ['1', 'a test failed, a shard never finished, or a shard of the run is missing (its tests are not in the reports)'],
-      ['2', 'usage error, a log that cannot be read, logs that are not the shards of one run (a shard twice, different shard counts or plans), or the reports folder in use'],
-      ['4', 'a shard log lost records (a line that does not parse, a test without a result): the reports say what is missing'],
+      ['2', 'usage error, a log that cannot be read or whose header or begin event is malformed (file:line and field named), logs that are not the shards of one run (a shard twice, different shard counts or plans), or the reports folder in use'],
+      ['4', 'a shard log lost records (a line that does not parse or is not a valid event, a test without a result), or a merged report could not be written: the reports say what is missing'],
     ],
   },
   decode: {

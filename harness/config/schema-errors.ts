@@ -173,3 +173,16 @@ export function dottedPath(path: readonly PathSegment[]): string {
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${shownName(seg)}` : shownName(seg);
   return out;
 }
+
+/**
+ * The first problem of a JSON value (an event or history line) against a compiled schema, as
+ * "path: reason" ("info.tests[0]: missing property 'device'"; the reason alone at the top), or
+ * undefined when the value fits.
+ */
+export function jsonProblem(validate: (value: unknown) => boolean, value: unknown): string | undefined {
+  if (validate(value)) return undefined;
+  const errors = (validate as { errors?: ErrorObject[] | null }).errors ?? [];
+  const p = explainSchemaErrors(errors, { isStep: () => false, usageAt: () => undefined });
+  const at = dottedPath(p.path);
+  return at ? `${at}: ${p.reason}` : p.reason;
+}

@@ -22,16 +22,22 @@ export function trendOutcome(t: Pick<HistoryTest, 'outcome' | 'attempts'>): Tren
   return t.attempts[t.attempts.length - 1] ?? 'skipped';
 }
 
-/** The newest `limit` runs of the store in `dir`, oldest first; a folder not there yet is no history. */
-export function readTrend(dir: string, limit = 50): TrendRun[] {
-  let runs;
+/**
+ * The newest `limit` runs of the store in `dir`, oldest first; a folder not there yet is no history.
+ * Files and lines the reader skips (read.ts) are left out of the trend and told to `warn`, by file
+ * and line, as `hil history` names them.
+ */
+export function readTrend(dir: string, limit = 50, warn?: (line: string) => void): TrendRun[] {
+  let read;
   try {
-    runs = readHistory(dir).runs;
+    read = readHistory(dir);
   } catch {
     // Unreadable or absent: the report is still written, with no trend (hil history says why).
     return [];
   }
-  return runs.slice(-limit).map((r) => {
+  for (const s of read.skipped) warn?.(`history: skipped ${s.file}: ${s.reason}; the HTML trend leaves it out`);
+  for (const s of read.skippedLines) warn?.(`history: skipped line ${s.line} of ${s.file}: ${s.reason}; the HTML trend leaves out what it recorded`);
+  return read.runs.slice(-limit).map((r) => {
     const tests: TrendRun['tests'] = {};
     for (const t of r.tests) tests[t.testId] = [trendOutcome(t), t.duration];
     return { startTime: r.run.startTime, status: r.end?.status ?? 'interrupted', tests };

@@ -1,11 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { systemReason } from '../../core/atomic-write.js';
+import { ResourceError } from '../../core/errors.js';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 
 /**
  * Copies shard attachments into the merged reports folder. A file keeps its path below its shard's
  * log folder (attachments/<suite>/<device>/<test>.pcap), so the merged folder looks like one run's;
  * a path that would clash with another shard's different file, or that lies outside its shard's
- * folder, goes under shard-<n>/ instead. A file that is gone is left pointing where it was.
+ * folder, goes under shard-<n>/ instead. A file that is gone (or is not a regular file: a folder
+ * named as an attachment) is left pointing where it was; a copy that fails is a ResourceError.
  */
 export class AttachmentCopier {
   private readonly done = new Map<string, string>();
@@ -17,17 +20,29 @@ export class AttachmentCopier {
   copy(from: string, relativeToShard: string | undefined, shard: number): string {
     const known = this.done.get(from);
     if (known) return known;
-    if (!existsSync(from)) return from;
+    if (!isFile(from)) return from;
     const clean = relativeToShard !== undefined && !isAbsolute(relativeToShard) && !normalize(relativeToShard).startsWith(`..${sep}`) ? normalize(relativeToShard) : undefined;
     let rel = clean ?? join(`shard-${shard}`, basename(dirname(from)), basename(from));
     const owner = this.taken.get(rel);
     if (owner !== undefined && owner !== from && !sameContent(owner, from)) rel = join(`shard-${shard}`, rel);
     const to = join(this.outDir, rel);
-    mkdirSync(dirname(to), { recursive: true });
-    if (resolve(to) !== resolve(from)) copyFileSync(from, to);
+    try {
+      mkdirSync(dirname(to), { recursive: true });
+      if (resolve(to) !== resolve(from)) copyFileSync(from, to);
+    } catch (e) {
+      throw new ResourceError(to, 'io', `cannot copy the attachment ${from} there: ${systemReason(e)}`, { cause: e });
+    }
     this.taken.set(rel, from);
     this.done.set(from, to);
     return to;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -3,6 +3,7 @@ import { readFileBounded } from '../../core/bounded-read.js';
 import { ConfigError, ResourceError } from '../../core/errors.js';
 import { countKey, emptyCounts, statusOfCounts, type Attachment, type RunInfo, type RunStatus, type RunSummary, type TestCase, type TestResult } from '../model/run-model.js';
 import { EVENT_LOG_FORMAT, EVENT_LOG_VERSION, type RunEvent } from './events.js';
+import { eventProblem } from './event-schema.js';
 import type { Reporter } from '../model/reporter.js';
 import { AttachmentCopier } from './merge-attachments.js';
 import { checkShardSet, shardName } from './merge-set.js';
@@ -14,8 +15,8 @@ interface ShardLog {
   file: string;
   version: number;
   events: RunEvent[];
-  /** Lines (1-based) that did not parse and were skipped. */
-  skipped: number[];
+  /** Lines (1-based) that were skipped, and why: not JSON, or not an event of the shape its type has. */
+  skipped: { line: number; reason: string }[];
 }
 
 export interface MergeOptions {
@@ -45,33 +46,56 @@ function readLog(file: string): ShardLog {
   }
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  const events: RunEvent[] = [];
-  const skipped: number[] = [];
+  const events: { line: number; event: RunEvent }[] = [];
+  const skipped: ShardLog['skipped'] = [];
   let version = 1;
   lines.forEach((line, i) => {
-    let value: { type?: string; format?: string; version?: number };
+    let value: unknown;
     try {
-      value = JSON.parse(line) as typeof value;
+      value = JSON.parse(line);
     } catch {
       // A shard killed mid-write tears at most its last line.
       if (i === lines.length - 1 && i > 0) return;
       if (i === 0) throw new ConfigError(`${file}:${i + 1}`, 'syntax', 'not a JSON event');
       // A line broken in the middle (a full disk before the writer cut its partial lines back):
       // the rest of the log still holds the shard's results; the merge says what it skipped.
-      skipped.push(i + 1);
+      skipped.push({ line: i + 1, reason: 'not a JSON event' });
       return;
     }
     if (i === 0) {
-      if (value.type !== 'header' || value.format !== EVENT_LOG_FORMAT) throw new ConfigError(`${file}:1`, 'value', `not a ${EVENT_LOG_FORMAT} log`);
-      if (typeof value.version !== 'number' || value.version > EVENT_LOG_VERSION)
-        throw new ConfigError(`${file}:1`, 'unsupported', `format version ${value.version} is newer than this csmp-hil reads (${EVENT_LOG_VERSION}); upgrade to merge it`);
-      version = value.version;
+      const head = (typeof value === 'object' && value !== null ? value : {}) as { type?: unknown; format?: unknown; version?: unknown };
+      if (head.type !== 'header' || head.format !== EVENT_LOG_FORMAT) throw new ConfigError(`${file}:1`, 'value', `not a ${EVENT_LOG_FORMAT} log`);
+      if (typeof head.version === 'number' && head.version > EVENT_LOG_VERSION)
+        throw new ConfigError(`${file}:1`, 'unsupported', `format version ${head.version} is newer than this csmp-hil reads (${EVENT_LOG_VERSION}); upgrade to merge it`);
+      if (typeof head.version !== 'number' || !Number.isInteger(head.version) || head.version < 1)
+        throw new ConfigError(`${file}:1`, 'value', `format version ${JSON.stringify(head.version) ?? 'missing'} is not a version of ${EVENT_LOG_FORMAT} (1 to ${EVENT_LOG_VERSION})`);
+      version = head.version;
       return;
     }
-    events.push(value as RunEvent);
+    const problem = eventProblem(value);
+    if (problem === undefined) {
+      events.push({ line: i + 1, event: value as RunEvent });
+      return;
+    }
+    const type = (value as { type?: unknown } | null)?.type;
+    // Without its begin event a log says neither which shard it is nor which tests it ran.
+    if (type === 'begin') throw new ConfigError(`${file}:${i + 1}`, 'schema', `not a valid begin event: ${problem}`);
+    // Any other event is one record among many: skipped and said, as a line that does not parse is,
+    // and the merged run is then not complete (an error, exit 4) instead of a verdict on less.
+    skipped.push({ line: i + 1, reason: `not a valid ${typeof type === 'string' ? `${type} event` : 'event'}: ${problem}` });
   });
-  if (!events.some((e) => e.type === 'begin')) throw new ConfigError(file, 'missing', 'event log has no begin event');
-  return { file, version, events, skipped };
+  const begin = events.find((e) => e.event.type === 'begin')?.event as { info: RunInfo } | undefined;
+  if (!begin) throw new ConfigError(file, 'missing', 'event log has no begin event');
+  // An event for a test the log's begin does not list has nothing to be reported under.
+  const ids = new Set(begin.info.tests.map((t) => t.id));
+  const kept: RunEvent[] = [];
+  for (const { line, event } of events) {
+    if ((event.type === 'testBegin' || event.type === 'stepBegin' || event.type === 'stepEnd' || event.type === 'testEnd') && !ids.has(event.testId))
+      skipped.push({ line, reason: `${event.type} event for test ${JSON.stringify(event.testId)}, which this log's begin event does not list` });
+    else kept.push(event);
+  }
+  skipped.sort((a, b) => a.line - b.line);
+  return { file, version, events: kept, skipped };
 }
 
 /** Attachment paths as they are on this machine: version 2 logs hold them relative to their own folder. */
@@ -152,7 +176,7 @@ export function mergeEventLogs(files: readonly string[], opts: MergeOptions = {}
       }
       merged.push(e);
     }
-    for (const line of log.skipped) lacking(`${log.file}:${line}: not a JSON event; skipped, so this report lacks what that line recorded`);
+    for (const { line, reason } of log.skipped) lacking(`${log.file}:${line}: ${reason}; skipped, so this report lacks what that line recorded`);
     const where = info.shard ? `${log.file} (${shardName(info)})` : log.file;
     const unfinished = info.tests.filter((t) => !finals.get(t.id) || finals.get(t.id)!.willRetry);
     for (const t of unfinished) {

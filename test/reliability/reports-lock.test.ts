@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE, lockFolder } from '../../harness/app/reports-lock.js';
-import { clearEarlierRun } from '../../harness/app/reports-folder.js';
+import { clearEarlierRun, setAsideEarlierRun } from '../../harness/app/reports-folder.js';
 import { ResourceError } from '../../core/errors.js';
 
 let dir: string;
@@ -58,5 +58,60 @@ describe('what an earlier run left (item 6)', () => {
     const cleared = clearEarlierRun(dir, [join(dir, 'custom/events.jsonl')]);
     expect(cleared.removed).toEqual(['.junit.xml.123.4.tmp', 'attachments/ (2 files)', 'custom/events.jsonl', 'junit.xml']);
     expect(readdirSync(dir).sort()).toEqual(['custom', 'notes.txt']);
+  });
+});
+
+describe('the earlier run set aside while a run starts', () => {
+  const write = (rel: string, text: string): void => {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  };
+  const files = (): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => `${join(e.parentPath, e.name).slice(dir.length + 1)}=${readFileSync(join(e.parentPath, e.name), 'utf8')}`)
+      .sort();
+
+  beforeEach(() => {
+    for (const [f, t] of [['attachments/s/meter-1/a-1.pcap', 'old pcap'], ['junit.xml', 'old junit'], ['.junit.xml.123.4.tmp', 'torn'], ['notes.txt', 'mine'], ['custom/events.jsonl', 'old events']]) write(f!, t!);
+  });
+
+  test('out of the way at once; a start that fails removes what it made and puts every earlier file back', () => {
+    const before = files();
+    const set = setAsideEarlierRun(dir, [join(dir, 'custom/events.jsonl')]);
+    expect(set.found).toEqual(['.junit.xml.123.4.tmp', 'attachments/ (1 file)', 'custom/events.jsonl', 'junit.xml']);
+    // Only the hidden set-aside folder holds them; the rest of the folder is untouched.
+    expect(readdirSync(dir).filter((n) => !n.startsWith('.hil-earlier-')).sort()).toEqual(['custom', 'notes.txt']);
+    expect(files().filter((f) => !f.startsWith('.hil-earlier-'))).toEqual(['notes.txt=mine']);
+    // What the failed start made under the run's names (the virtual rig's folder, a first report).
+    write('rig/dongle0.flash', 'new');
+    write('junit.xml', 'new junit');
+    expect(set.restore()).toEqual([]);
+    expect(files()).toEqual(before);
+    expect(readdirSync(dir).sort()).toEqual(['.junit.xml.123.4.tmp', 'attachments', 'custom', 'junit.xml', 'notes.txt']);
+    // Settled: a second call changes nothing.
+    expect(set.discard()).toEqual({ removed: [] });
+    expect(files()).toEqual(before);
+  });
+
+  test('a run that starts removes them for good and says which', () => {
+    const set = setAsideEarlierRun(dir);
+    write('junit.xml', 'new junit');
+    expect(set.discard()).toEqual({ removed: ['.junit.xml.123.4.tmp', 'attachments/ (1 file)', 'junit.xml'] });
+    expect(files()).toEqual(['custom/events.jsonl=old events', 'junit.xml=new junit', 'notes.txt=mine']);
+    expect(set.restore()).toEqual([]);
+    expect(files()).toEqual(['custom/events.jsonl=old events', 'junit.xml=new junit', 'notes.txt=mine']);
+  });
+
+  test("what a start-up killed before it settled left set aside goes with the rest, and comes back with it", () => {
+    setAsideEarlierRun(dir); // and killed before it discarded or restored
+    const left = readdirSync(dir).find((n) => n.startsWith('.hil-earlier-'))!;
+    const before = files();
+    const next = setAsideEarlierRun(dir);
+    expect(next.found).toEqual([`${left}/ (3 files)`]);
+    expect(next.restore()).toEqual([]);
+    expect(files()).toEqual(before);
+    expect(setAsideEarlierRun(dir).discard()).toEqual({ removed: [`${left}/ (3 files)`] });
+    expect(files()).toEqual(['custom/events.jsonl=old events', 'notes.txt=mine']);
   });
 });

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { DEFAULT_REPORTS_DIR } from '../../app/defaults.js';
-import { reporterSpecs } from '../../app/run-suites.js';
+import { guardedReporters, reporterSpecs } from '../../app/run-suites.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 import { dirname, join } from 'node:path';
-import { RESULTS_NOT_RECORDED } from '../../app/recording.js';
-import { clearEarlierRun, clearedBy } from '../../app/reports-folder.js';
+import { RecordingHealth, RESULTS_NOT_RECORDED } from '../../app/recording.js';
+import { clearedBy, setAsideEarlierRun, type EarlierRun } from '../../app/reports-folder.js';
 import { lockFolder, type FolderLock } from '../../app/reports-lock.js';
 import { mergeEventLogs, replayEvents } from '../../report/merge.js';
 import { Multiplexer } from '../../model/multiplexer.js';
-import { createReporters } from '../../report/select.js';
+import { checkReporterOutputs } from '../../report/select.js';
+import type { Reporter } from '../../model/reporter.js';
 import type { RunEvent } from '../../report/events.js';
 import { parseAttachmentPaths } from './run.js';
 
@@ -35,13 +36,18 @@ export function registerMerge(program: Command, exit: (code: number) => never | 
     .action(async (logs: string[], opts: MergeOptions) => {
       const err = (line: string): void => void process.stderr.write(`hil merge: ${line}\n`);
       let events: RunEvent[];
-      let reporters;
+      let reporters: Reporter[] = [];
       let folder: FolderLock | undefined;
+      let earlier: EarlierRun | undefined;
+      let started = false;
       let lost = false;
+      // As in hil run: a reporter that cannot write is said once and the merge ends with exit 4.
+      const health = new RecordingHealth(err);
       try {
         try {
           const attachmentPaths = parseAttachmentPaths(opts.attachmentPaths);
           const specs = reporterSpecs(opts.reporter, opts.reports, { html: opts.html });
+          checkReporterOutputs(specs, opts.reports);
           const outputs = specs.flatMap((s) => ('outputFile' in s && s.outputFile ? [s.outputFile] : []));
           // The folder is cleared before the merge writes there: a log (or its attachments) inside what is cleared would be lost.
           for (const log of logs)
@@ -54,30 +60,46 @@ export function registerMerge(program: Command, exit: (code: number) => never | 
           events = mergeEventLogs(logs, {
             // The shards' pcaps and console logs are copied in, so the merged reports name files that are there.
             attachmentsInto: reportsDir,
+            // Every log read and checked: the earlier run's files are set aside (put back if the merge
+            // cannot go on), and the reporters open before any attachment is copied in.
             onChecked: () => {
-              const cleared = clearEarlierRun(reportsDir, outputs);
-              if (cleared.removed.length) err(`cleared what an earlier run left in ${reportsDir}: ${cleared.removed.join(', ')}`);
+              earlier = setAsideEarlierRun(reportsDir, outputs);
+              reporters = guardedReporters(specs, { stdout: process.stdout, stderr: process.stderr, warn: err }, attachmentPaths ? { attachmentPaths } : {}, health);
             },
             onWarning: (line, kind) => {
               if (kind === 'lost') lost = true;
               err(line);
             },
           });
-          reporters = createReporters(specs, { stdout: process.stdout, stderr: process.stderr }, attachmentPaths ? { attachmentPaths } : {});
         } catch (e) {
           if (!(e instanceof ConfigError) && !(e instanceof ResourceError)) throw e;
           err(e instanceof ResourceError && !folder ? `reports folder ${e.message}` : e.message);
           return exit(2);
         }
-        await replayEvents(events, new Multiplexer(reporters, (l) => void process.stderr.write(`${l}\n`)));
+        started = true;
+        const cleared = earlier?.discard();
+        if (cleared?.removed.length) err(`cleared what an earlier run left in ${opts.reports}: ${cleared.removed.join(', ')}`);
+        if (cleared?.leftover) err(`could not remove what an earlier run left, set aside in ${cleared.leftover}; the next run clears it`);
+        const all = new Multiplexer(reporters, (l) => void process.stderr.write(`${l}\n`));
+        health.tell((e) => all.onError(e));
+        await replayEvents(events, all);
       } finally {
+        if (!started && earlier) {
+          const found = earlier.found;
+          const problems = earlier.restore();
+          for (const p of problems) err(p);
+          if (found.length && !problems.length) err(`nothing was merged: what an earlier run left in ${opts.reports} is left as it was (${found.join(', ')})`);
+        }
         folder?.release();
       }
+      const closing = health.summary();
+      if (closing) err(closing);
       const end = events[events.length - 1]!;
       const status = end.type === 'end' ? end.summary.status : 'error';
-      // A shard log that lost records is hil run's exit 4 (results not fully recorded); a shard that
-      // never finished, or is missing, leaves tests unrun: that fails the merged run like a failed test.
-      if (lost) return exit(RESULTS_NOT_RECORDED);
+      // A shard log that lost records, or a merged report that could not be written, is hil run's
+      // exit 4 (results not fully recorded); a shard that never finished, or is missing, leaves
+      // tests unrun: that fails the merged run like a failed test.
+      if (lost || !health.ok) return exit(RESULTS_NOT_RECORDED);
       return exit(status === 'passed' ? 0 : status === 'error' ? 2 : 1);
     });
 }

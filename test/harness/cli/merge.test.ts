@@ -4,7 +4,7 @@
  * fake rig, in process.
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockFolder } from '../../../harness/app/reports-lock.js';
 import { EventLogReporter } from '../../../harness/report/event-log.js';
@@ -117,5 +117,82 @@ describe('hil merge: the reports folder', () => {
     expect(said(r)).toEqual([`hil merge: ${one}: lies in the reports folder ${out}, which the merge clears of an earlier run's files first; merge into another folder`]);
     expect(r.code).toBe(2);
     expect(existsSync(one)).toBe(true);
+  });
+});
+
+describe('hil merge: shard logs a tool or a disk mangled', () => {
+  /** `one` with `change` applied to its parsed lines, in a folder of its own. */
+  function mangled(name: string, change: (lines: any[]) => void): string {
+    const lines: any[] = readFileSync(one, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    change(lines);
+    mkdirSync(join(tmp.dir, name));
+    const file = join(tmp.dir, name, 'events.jsonl');
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    return file;
+  }
+  /** A reports folder an earlier run left: its files and their content, to compare after. */
+  function earlier(name: string): string {
+    const out = join(tmp.dir, name);
+    mkdirSync(join(out, 'attachments', 'old'), { recursive: true });
+    writeFileSync(join(out, 'attachments', 'old', 'x.pcap'), 'old pcap');
+    writeFileSync(join(out, 'junit.xml'), 'earlier junit');
+    writeFileSync(join(out, 'report.html'), 'earlier html');
+    return out;
+  }
+  const contents = (out: string): string[] =>
+    readdirSync(out, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => `${join(e.parentPath, e.name).slice(out.length + 1)}: ${readFileSync(join(e.parentPath, e.name), 'utf8')}`)
+      .sort();
+  const AS_IT_WAS = ['attachments/old/x.pcap: old pcap', 'junit.xml: earlier junit', 'report.html: earlier html'];
+  const begin = (lines: any[]): any => lines.find((l) => l?.type === 'begin');
+
+  test.each([
+    ['a first line null', 'm-null', (l: any[]) => void (l[0] = null), ':1: not a csmp-hil-events log'],
+    ['a begin event whose info is null', 'm-info', (l: any[]) => void (begin(l).info = null), ':2: not a valid begin event: info: must be a mapping (found null)'],
+    ['info.tests null', 'm-tests', (l: any[]) => void (begin(l).info.tests = null), ':2: not a valid begin event: info.tests: must be a list (found null)'],
+    ['info.tests [null]', 'm-test', (l: any[]) => void (begin(l).info.tests = [null]), ':2: not a valid begin event: info.tests[0]: must be a mapping (found null)'],
+    ['a test without its device', 'm-device', (l: any[]) => void delete begin(l).info.tests[0].device, ":2: not a valid begin event: info.tests[0]: missing property 'device'"],
+  ])('%s: exit 2 naming file, line and field; nothing written, the earlier run as it was', async (_what, name, change, problem) => {
+    const log = mangled(name, change);
+    const out = earlier(`${name}-out`);
+    const r = await hil(['merge', log, two, '--reports', out]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: `hil merge: ${log}${problem}\n` });
+    expect(contents(out)).toEqual(AS_IT_WAS);
+    expect(readdirSync(out).sort()).toEqual(['attachments', 'junit.xml', 'report.html']);
+  });
+
+  test('an event whose fields have the wrong types is skipped and said: exit 4, and the merged run is not complete', async () => {
+    let at = 0;
+    const log = mangled('m-types', (l) => {
+      at = l.findIndex((x) => x.type === 'testEnd');
+      l[at].result.steps = 'x';
+    });
+    const out = join(tmp.dir, 'm-types-out');
+    const r = await hil(['merge', log, two, '--reports', out]);
+    expect(said(r)).toEqual([
+      `hil merge: ${log}:${at + 1}: not a valid testEnd event: result.steps: must be a list (found 'x'); skipped, so this report lacks what that line recorded`,
+      `hil merge: ${log} (shard 1/2): no result for 1 test although the shard ran to its end; they are errors here`,
+    ]);
+    expect(r.code).toBe(4);
+    // The 4 tests (the one whose result was skipped is an error) and the 2 harness errors above.
+    expect(rootOf(join(out, 'junit.xml'))).toMatch(/^<testsuites name="fake-rig" tests="6" failures="0" errors="3" /);
+  });
+
+  test('a report that cannot be written during the merge: said once, exit 4, never passed', async () => {
+    const full = join(tmp.dir, 'full');
+    mkdirSync(full);
+    symlinkSync('/dev/full', join(full, 'events.jsonl'));
+    const out = join(tmp.dir, 'm-full-out');
+    const r = await hil(['merge', one, two, '--reports', out, '--reporter', `events=${join(full, 'events.jsonl')}`]);
+    const file = join(full, 'events.jsonl');
+    expect(said(r)).toEqual([
+      `hil merge: cannot record results: ${file}: no space left on the device (ENOSPC); the run goes on and will end with exit code 4`,
+      `hil merge: results not fully recorded (writes failed: ${file} 19 times): exit code 4`,
+    ]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).not.toContain('    at ');
+    // The JUnit file, which could be written, says so too.
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain(`cannot record results: ${file}: no space left on the device (ENOSPC)`);
   });
 });

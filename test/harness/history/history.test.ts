@@ -3,12 +3,13 @@
  * reporter writing, the reader and the statistics — pass rates, flakiness (passed on retry, or
  * alternating), first failure, failing since, firmware vs rig faults — checked value for value.
  */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHistory } from '../../../harness/history/read.js';
 import { renderHistory } from '../../../harness/history/render.js';
 import { historyStats, type TestHistory } from '../../../harness/history/stats.js';
+import { readTrend } from '../../../harness/history/trend.js';
 import { HistoryReporter } from '../../../harness/report/history.js';
 import { Run } from '../../../harness/runner/run.js';
 import { FakeClock } from '../../support/fake-clock.js';
@@ -199,5 +200,72 @@ describe('a disk that was full for a while', () => {
     expect(read.skipped).toEqual([]);
     expect(read.skippedLines).toEqual([{ file, line: 3, reason: 'not JSON' }]);
     expect(read.runs.map((r) => [r.tests.length, r.end?.status])).toEqual([[6, 'passed']]);
+  });
+});
+
+describe('history files a tool or a disk mangled', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-history-bad-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const runLine = (runId: string, startTime: number): string => JSON.stringify({ type: 'run', format: 'csmp-hil-history', version: 1, runId, rig: 'lab', startTime, host: 'rack-7' });
+  const testLine = (runId: string, name: string, change: Record<string, unknown> = {}): string =>
+    JSON.stringify({ type: 'test', runId, testId: `id-${name}`, suite: 's', test: name, device: 'meter-1', eui64: '00173bfffe000001', firmwareVersion: '5.6.21', outcome: 'expected', attempts: ['passed'], startTime: T0, duration: 20, ...change });
+  const endLine = (runId: string): string => JSON.stringify({ type: 'end', runId, status: 'passed', duration: 90, counts: { passed: 1, failed: 0, flaky: 0, skipped: 0, interrupted: 0, error: 0 } });
+
+  /** One good line of test `a` per run file, and around it what the audit found crashing hil history and hil run --history. */
+  function mangled(): { good: string; bad: string; nullFile: string } {
+    const good = join(dir, '20260301T020000Z-rack-7-1.jsonl');
+    writeFileSync(good, [runLine('r1', T0), testLine('r1', 'a'), testLine('r1', 'b', { attempts: null }), testLine('r1', 'c', { suite: null, test: 5 }), testLine('other-run', 'd'), endLine('r1')].join('\n') + '\n');
+    const bad = join(dir, '20260302T020000Z-rack-7-2.jsonl');
+    writeFileSync(bad, [runLine('r2', T0 + 24 * HOUR), testLine('r2', 'a', { attempts: 'passed' }), 'null', testLine('r2', 'a', { outcome: 'weird' }), endLine('r2')].join('\n') + '\n');
+    const nullFile = join(dir, '20260303T020000Z-rack-7-3.jsonl');
+    writeFileSync(nullFile, `null\n${testLine('r3', 'a')}\n`);
+    mkdirSync(join(dir, 'sub.jsonl'));
+    return { good, bad, nullFile };
+  }
+
+  test('bad lines and files are skipped and named (file and line); every good record is read', () => {
+    const { good, bad, nullFile } = mangled();
+    const read = readHistory(dir);
+    expect(read.skipped).toEqual([
+      { file: nullFile, reason: 'not a csmp-hil-history file' },
+      { file: join(dir, 'sub.jsonl'), reason: 'a folder, not a history file' },
+    ]);
+    expect(read.skippedLines).toEqual([
+      { file: good, line: 3, reason: 'attempts: must be a list (found null)' },
+      { file: good, line: 4, reason: 'suite: must be a string (found null)' },
+      { file: good, line: 5, reason: "runId 'other-run' is not this file's run (r1)" },
+      { file: bad, line: 2, reason: "attempts: must be a list (found 'passed')" },
+      { file: bad, line: 3, reason: 'not a JSON object (found null)' },
+      { file: bad, line: 4, reason: "outcome: 'weird' is not one of expected, unexpected, flaky, skipped" },
+    ]);
+    expect(read.runs.map((r) => [r.run.runId, r.tests.map((t) => t.test), r.end?.status])).toEqual([
+      ['r1', ['a'], 'passed'],
+      ['r2', [], 'passed'],
+    ]);
+    const rows = historyStats(read.runs);
+    expect(rows.map((r) => [r.test, r.runs, r.passed])).toEqual([['a', 1, 1]]);
+    expect(renderHistory(rows, read.runs.length).split('\n').at(-1)).toBe('1 tests over 2 runs: 0 failing now, 0 flaky');
+  });
+
+  test("the HTML trend reads the same records and says what it left out, as hil run's warnings", () => {
+    const { good, bad, nullFile } = mangled();
+    const said: string[] = [];
+    const trend = readTrend(dir, 50, (line) => void said.push(line));
+    expect(trend).toEqual([
+      { startTime: T0, status: 'passed', tests: { 'id-a': ['passed', 20] } },
+      { startTime: T0 + 24 * HOUR, status: 'passed', tests: {} },
+    ]);
+    expect(said).toEqual([
+      `history: skipped ${nullFile}: not a csmp-hil-history file; the HTML trend leaves it out`,
+      `history: skipped ${join(dir, 'sub.jsonl')}: a folder, not a history file; the HTML trend leaves it out`,
+      `history: skipped line 3 of ${good}: attempts: must be a list (found null); the HTML trend leaves out what it recorded`,
+      `history: skipped line 4 of ${good}: suite: must be a string (found null); the HTML trend leaves out what it recorded`,
+      `history: skipped line 5 of ${good}: runId 'other-run' is not this file's run (r1); the HTML trend leaves out what it recorded`,
+      `history: skipped line 2 of ${bad}: attempts: must be a list (found 'passed'); the HTML trend leaves out what it recorded`,
+      `history: skipped line 3 of ${bad}: not a JSON object (found null); the HTML trend leaves out what it recorded`,
+      `history: skipped line 4 of ${bad}: outcome: 'weird' is not one of expected, unexpected, flaky, skipped; the HTML trend leaves out what it recorded`,
+    ]);
   });
 });

@@ -241,3 +241,39 @@ test('a disk full for a while: the event log keeps whole lines, says what it lac
   // Every result is there: the gap held the second test's steps, not its result.
   expect(recorder.summary).toMatchObject({ status: 'error', message: `${file}: results not fully recorded`, counts: { passed: 7, failed: 1, skipped: 1, interrupted: 0, error: 0 } });
 });
+
+describe('event lines are checked before they are merged', () => {
+  const rewrite = (file: string, change: (lines: any[]) => void): void => {
+    const all: any[] = lines(file).map((l) => JSON.parse(l));
+    change(all);
+    writeFileSync(file, `${all.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  };
+
+  test('a begin event of the wrong shape is a ConfigError naming file, line and field', async () => {
+    const file = await shard(1, 1);
+    rewrite(file, (l) => void (l[1].info.tests[2].device.capabilities = 'console'));
+    expectConfigError(() => mergeEventLogs([file]), { where: `${file}:2`, code: 'schema' });
+    expect((thrown(() => mergeEventLogs([file])) as Error).message).toBe(`${file}:2: not a valid begin event: info.tests[2].device.capabilities: must be a list (found 'console')`);
+  });
+
+  test('other events of the wrong shape, or for a test the log does not list, are skipped and said; the run is not complete', async () => {
+    const file = await shard(1, 1);
+    let bad = 0;
+    let foreign = 0;
+    rewrite(file, (l) => {
+      bad = l.findIndex((x) => x.type === 'stepEnd');
+      l[bad].step.attachments = [{ name: 'pcap', path: 5, contentType: 'x' }];
+      foreign = l.findIndex((x) => x.type === 'testBegin');
+      l[foreign].testId = 'not-a-test';
+    });
+    const { warnings } = await merge([file]);
+    expect(warnings).toEqual([
+      `lost: ${file}:${foreign + 1}: testBegin event for test "not-a-test", which this log's begin event does not list; skipped, so this report lacks what that line recorded`,
+      `lost: ${file}:${bad + 1}: not a valid stepEnd event: step.attachments[0].path: must be a string (found 5); skipped, so this report lacks what that line recorded`,
+    ]);
+    expect(foreign).toBeLessThan(bad);
+    const events = mergeEventLogs([file]);
+    const end = events[events.length - 1]!;
+    expect(end.type === 'end' && [end.summary.status, end.summary.message]).toEqual(['error', `${file}: results not fully recorded`]);
+  });
+});
