@@ -18,7 +18,7 @@
  * on this host by its pid, from another host after TAKEOVER_STALE_MS.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -30,6 +30,20 @@ import { makeDirs } from '../../core/make-dirs.js';
 
 export function defaultLockDir(): string {
   return join(tmpdir(), 'csmp-hil-locks');
+}
+
+/**
+ * Whether this process can keep lock files in `dir` (creating it if needed): false when another
+ * user made the shared folder and this one may not write there.
+ */
+export function lockDirUsable(dir = defaultLockDir()): boolean {
+  try {
+    makeDirs(dir);
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where the lock file for `key` lives (for tools and tests that inspect or plant locks). */
