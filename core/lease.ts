@@ -62,15 +62,37 @@ export type ReleaseOutcome =
   | { released: true; record: LeaseRecord; forced: boolean }
   | { released: false; reason: string; record?: LeaseRecord };
 
+/**
+ * A lease its holder could not free (the store did not answer in time, or the holder was stopped
+ * while waiting): nobody renews it any more, so it lapses at its expiry (`record.expires`).
+ */
+export interface UnreleasedLease {
+  record: LeaseRecord;
+  why: string;
+}
+
 /** Leases taken together; renewed until released. */
 export interface HeldLeases {
   readonly records: readonly LeaseRecord[];
   /** Leases of dead or silent holders that this acquisition took over (empty usually). */
   readonly takeovers: readonly LeaseTakeover[];
-  /** Called when a renewal finds a lease gone or taken by someone else (a forced release, a long partition). */
-  onLost(listener: (record: LeaseRecord, why: string) => void): void;
-  /** Idempotent; frees only what this holder still owns. */
-  release(): Promise<void>;
+  /**
+   * Called when a renewal finds a lease gone or taken by someone else (a forced release, a long
+   * partition, a store that lost its data), or when its expiry passed without a renewal; `at` is
+   * when that was found (ms since the epoch). The lease is then no longer this holder's.
+   */
+  onLost(listener: (record: LeaseRecord, why: string, at: number) => void): void;
+  /**
+   * Renews every lease now, after any renewal under way: a lease found gone is reported lost (the
+   * listeners called) before this resolves. What a holder calls before it trusts that it held its
+   * leases up to now.
+   */
+  check(): Promise<void>;
+  /**
+   * Idempotent; frees only what this holder still owns. Resolves with the leases that could not be
+   * freed; when `signal` aborts first, at once with those whose release was not yet confirmed.
+   */
+  release(opts?: { signal?: AbortSignal }): Promise<readonly UnreleasedLease[]>;
 }
 
 export interface LeaseStore {
@@ -86,8 +108,11 @@ export interface LeaseStore {
   list(): Promise<LeaseState[]>;
   /** Frees `key`; a live holder's lease only with `force`. */
   release(key: string, opts?: { force?: boolean }): Promise<ReleaseOutcome>;
-  /** Closes connections; leases still held are released first. */
-  close(): Promise<void>;
+  /**
+   * Closes connections; leases still held are released first. Resolves with those that could not
+   * be (see HeldLeases.release); when `signal` aborts, without waiting any longer.
+   */
+  close(opts?: { signal?: AbortSignal }): Promise<readonly UnreleasedLease[]>;
 }
 
 /** Lease key of a device under test: its EUI-64 is its identity, whatever rig file names it. */

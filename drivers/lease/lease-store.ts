@@ -4,11 +4,12 @@
  *
  * Renewal timers are unref'd: a lease must never be the thing that keeps a finished run alive.
  * A renewal that fails (Redis restarting) is retried at the next tick; only once the lease's own
- * expiry has passed without a successful renewal is it reported lost.
+ * expiry has passed without a successful renewal is it reported lost. Until then nobody else can
+ * have taken it (the store keeps it until its expiry), so the holder still counts as holding it.
  */
 import { randomUUID } from 'node:crypto';
 import { ResourceError, resourceCodeOf } from '../../core/errors.js';
-import { heldMessage, type HeldLeases, type LeaseOwner, type LeaseRecord, type LeaseRequest, type LeaseState, type LeaseStore, type LeaseTakeover, type ReleaseOutcome } from '../../core/lease.js';
+import { heldMessage, type HeldLeases, type LeaseOwner, type LeaseRecord, type LeaseRequest, type LeaseState, type LeaseStore, type LeaseTakeover, type ReleaseOutcome, type UnreleasedLease } from '../../core/lease.js';
 import type { LeaseBackend } from './backend.js';
 import { currentOwner } from './owner.js';
 
@@ -79,9 +80,12 @@ export class BackedLeaseStore implements LeaseStore {
     return this.backend.remove(key, opts.force ?? false);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.sets].map((s) => s.release()));
-    await this.backend.close();
+  async close(opts: { signal?: AbortSignal } = {}): Promise<readonly UnreleasedLease[]> {
+    const left = (await Promise.all([...this.sets].map((s) => s.release(opts)))).flat();
+    // Bounded by the backend (Redis: its timeout); not waited for once stopped.
+    const closing = this.backend.close().catch(() => {});
+    await untilAborted(closing, opts.signal);
+    return left;
   }
 
   private record(req: LeaseRequest): LeaseRecord {
@@ -100,10 +104,13 @@ export class BackedLeaseStore implements LeaseStore {
 
 class HeldSet implements HeldLeases {
   private current: LeaseRecord[];
-  private readonly listeners: ((r: LeaseRecord, why: string) => void)[] = [];
+  private readonly listeners: ((r: LeaseRecord, why: string, at: number) => void)[] = [];
   private readonly timer: NodeJS.Timeout;
-  private released: Promise<void> | undefined;
-  private renewing = false;
+  private released: Promise<readonly UnreleasedLease[]> | undefined;
+  /** Leases being released whose release is not yet confirmed. */
+  private readonly releasing = new Set<LeaseRecord>();
+  /** The renewal round under way. */
+  private round: Promise<void> | undefined;
 
   constructor(
     private readonly backend: LeaseBackend,
@@ -122,19 +129,42 @@ class HeldSet implements HeldLeases {
     return this.current;
   }
 
-  onLost(listener: (record: LeaseRecord, why: string) => void): void {
+  onLost(listener: (record: LeaseRecord, why: string, at: number) => void): void {
     this.listeners.push(listener);
   }
 
-  release(): Promise<void> {
+  async check(): Promise<void> {
+    // A round already under way may have read the store before what the caller wants covered.
+    await this.round;
+    await this.renew();
+  }
+
+  release(opts: { signal?: AbortSignal } = {}): Promise<readonly UnreleasedLease[]> {
     this.released ??= (async () => {
       clearInterval(this.timer);
       this.onReleased();
       const records = this.current;
       this.current = [];
-      await Promise.all(records.map((r) => this.backend.drop(r).catch(() => {})));
+      for (const r of records) this.releasing.add(r);
+      const outcomes = await Promise.all(
+        records.map((r) =>
+          this.backend.drop(r).then(
+            () => {
+              this.releasing.delete(r);
+              return undefined;
+            },
+            (e: unknown) => {
+              this.releasing.delete(r);
+              return { record: r, why: e instanceof Error ? e.message : String(e) };
+            },
+          ),
+        ),
+      );
+      return outcomes.filter((o): o is UnreleasedLease => o !== undefined);
     })();
-    return this.released;
+    if (!opts.signal) return this.released;
+    // Stopped first: the leases whose release is still unconfirmed at that moment.
+    return untilAborted(this.released, opts.signal).then((v) => v ?? [...this.releasing].map((record) => ({ record, why: 'stopped before its release was confirmed' })));
   }
 
   /** Exit hook: the process is going, no promise will run. */
@@ -143,45 +173,69 @@ class HeldSet implements HeldLeases {
     for (const r of this.current) this.backend.dropAtExit?.(r);
   }
 
-  private async renew(): Promise<void> {
-    if (this.renewing || this.released) return;
-    this.renewing = true;
-    try {
-      const now = this.now();
-      const next: LeaseRecord[] = [];
-      for (const r of this.current) {
-        const renewed = { ...r, expires: new Date(now + r.ttlMs).toISOString() };
-        let ok: boolean;
-        try {
-          ok = await this.backend.renew(renewed);
-        } catch (e) {
-          // Keep the lease while it has not expired: the store may be back at the next tick.
-          if (Date.parse(r.expires) > this.now()) {
-            next.push(r);
-            continue;
-          }
-          this.lose(r, `cannot renew: ${(e as Error).message}`);
+  /** One renewal round; a caller arriving during one shares it. */
+  private renew(): Promise<void> {
+    if (this.released) return Promise.resolve();
+    this.round ??= this.renewRound().finally(() => {
+      this.round = undefined;
+    });
+    return this.round;
+  }
+
+  private async renewRound(): Promise<void> {
+    const now = this.now();
+    const next: LeaseRecord[] = [];
+    for (const r of this.current) {
+      const renewed = { ...r, expires: new Date(now + r.ttlMs).toISOString() };
+      let ok: boolean;
+      try {
+        ok = await this.backend.renew(renewed);
+      } catch (e) {
+        // Keep the lease while it has not expired: the store may be back at the next tick.
+        if (Date.parse(r.expires) > this.now()) {
+          next.push(r);
           continue;
         }
-        if (this.released) return;
-        if (ok) next.push(renewed);
-        else this.lose(r, 'the lease is gone or held by someone else (released by force, or expired while renewal was impossible)');
+        this.lose(r, `cannot renew: ${(e as Error).message}`);
+        continue;
       }
-      if (!this.released) this.current = next;
-    } finally {
-      this.renewing = false;
+      if (this.released) return;
+      if (ok) next.push(renewed);
+      else this.lose(r, 'the lease is gone or held by someone else (released by force, or expired while renewal was impossible)');
     }
+    if (!this.released) this.current = next;
   }
 
   private lose(r: LeaseRecord, why: string): void {
+    const at = this.now();
     for (const l of this.listeners) {
       try {
-        l(r, why);
+        l(r, why, at);
       } catch {
         // A listener's failure must not stop the other leases from being renewed.
       }
     }
   }
+}
+
+/** `work`, or undefined as soon as `signal` aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function installExitHook(): void {

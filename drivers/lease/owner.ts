@@ -65,3 +65,22 @@ export function currentOwner(env: Env = process.env): LeaseOwner {
   if (ci) owner.ciJobUrl = ci;
   return owner;
 }
+
+/**
+ * Why a holder on this host is known to be gone: its pid no longer exists, or now names a process
+ * started at another time (a recycled pid). Undefined when it runs, and for a holder on another
+ * host, of which nothing can be known from here (its lease counts until it expires).
+ */
+export function goneOnThisHost(o: Pick<LeaseOwner, 'host' | 'pid' | 'startTime'>): string | undefined {
+  if (o.host !== hostname()) return undefined;
+  if (o.pid !== process.pid) {
+    try {
+      process.kill(o.pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return `its process (pid ${o.pid}) is gone`;
+    }
+  }
+  const now = startTimeOf(o.pid);
+  if (o.startTime !== undefined && now !== undefined && now !== o.startTime) return `its process (pid ${o.pid}) is gone; the pid now belongs to another process`;
+  return undefined;
+}

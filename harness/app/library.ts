@@ -43,7 +43,7 @@ export { monitorTarget, openTap, printFrames, type MonitorTarget, type TapOption
 // Wireshark's extcap interface onto the same receive-only taps, and its installer
 export { EXTCAP_INTERFACE, EXTCAP_VERSION, parseExtcapArgs, extcapInterfaces, extcapDlts, extcapConfig, runExtcapCapture, type ExtcapArgs, type ExtcapCaptureOptions } from './extcap.js';
 export { extcapPaths, installExtcap, type ExtcapPaths } from './extcap-install.js';
-export type { LeaseStore, LeaseRecord } from '../../core/lease.js';
+export type { LeaseStore, LeaseRecord, UnreleasedLease } from '../../core/lease.js';
 export { readHistory, type HistoryRead, type RecordedRun } from '../history/read.js';
 export { historyStats, type TestHistory } from '../history/stats.js';
 export { readTrend, type TrendRun } from '../history/trend.js';

@@ -18,6 +18,7 @@ import { VirtualRig } from '../../rigs/virtual/rig.js';
 import type { LinkSpec, Rig } from '../config/rig.js';
 import { ConfigError } from '../../core/errors.js';
 import type { LeaseStore } from '../../core/lease.js';
+import { lockDirUsable } from '../../drivers/lease/file-backend.js';
 import { nmsFromRig, signerFromRig } from '../nms/from-rig.js';
 import type { Nms } from '../nms/nms.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -39,12 +40,12 @@ export const BENCH_REPORT_INTERVAL_S = 60;
 const IDENTITY_TIMEOUT_MS = 5000;
 
 export interface OpenBenchOptions {
-  /** Where the virtual rig keeps its ptys, sockets and flash files (and serial locks). */
+  /** Where the virtual rig keeps its ptys, sockets and flash files. */
   runDir: string;
   /** Only these devices get a console and power control opened (default: all). */
   devices?: readonly string[];
   reportIntervalS?: number;
-  /** Serial port lock directory for hardware rigs (default: drivers/serial's). */
+  /** Serial port lock directory (default: drivers/serial's, the folder `hil monitor` and `hil locks` look in). */
   lockDir?: string;
   /** Trouble the bench survives but a person should hear of (the virtual rig's flash kept in memory). */
   onWarning?: (line: string) => void;
@@ -101,9 +102,12 @@ export async function openBench(rigIn: Rig, opts: OpenBenchOptions): Promise<Ope
       rig = virtual.resolveRig(rig);
       clock = virtual.clock;
       timeScale = virtual.clock.scale;
-      // The simulation's ports are private to this run: their locks stay in the run folder.
-      lockDir = join(opts.runDir, 'rig', 'locks');
+      // The simulation's ptys exist on this host only: leased in the local lock folder (never the
+      // rig's Redis), the one `hil monitor PATH` and `hil locks` look in, so a monitor pointed at
+      // the dongle a run holds is refused naming the run, not with the OS's "Cannot lock port".
+      // Where another user's shared folder is not writable, in the run folder as before.
       leases = undefined;
+      if (lockDir === undefined && !lockDirUsable()) lockDir = join(opts.runDir, 'rig', 'locks');
     }
 
     const nmsAddresses = rig.nms.addresses.map((a) => a.address);

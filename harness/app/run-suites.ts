@@ -31,7 +31,7 @@ import { ConfigError, ResourceError } from '../../core/errors.js';
 import { checkReporterOutputs, createReporters, DEFAULT_FILE, parseReporterList, writesStdout, type ReporterEnvironment, type ReporterSpec, type ReportSettings } from '../report/select.js';
 import { startupLine } from '../report/terminal.js';
 import type { LeaseStore } from '../../core/lease.js';
-import { leaseStoreFor } from './lease-store.js';
+import { closeLeaseStore, leaseStoreUnlessStopped } from './lease-store.js';
 import { ciJobUrl } from '../../drivers/lease/owner.js';
 import { Multiplexer } from '../model/multiplexer.js';
 import type { Reporter } from '../model/reporter.js';
@@ -48,7 +48,7 @@ import type { Bench } from '../steps/bench.js';
 import { planRun } from './plan-run.js';
 import { RunObserver } from './run-observer.js';
 import { plannedRig } from './planned-rig.js';
-import { ProcessStop, type SignalSource } from './process-stop.js';
+import { ProcessStop, Stopped, type SignalSource } from './process-stop.js';
 import { guardRecording, RecordingHealth, RESULTS_NOT_RECORDED } from './recording.js';
 import { setAsideEarlierRun, type EarlierRun } from './reports-folder.js';
 import { ReproducerWriter } from './reproducers.js';
@@ -209,7 +209,10 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
     // A hardware rig's boards are shared between runs and racks: the run leases them (lock files or
     // the rig's Redis); the virtual rig's are this run's own unless the rig names a lease store.
     try {
-      leases = await leaseStoreFor(loaded.rig);
+      // A store that does not answer gives way to a signal: the run then starts stopped, runs no test.
+      const store = await leaseStoreUnlessStopped(loaded.rig, stop);
+      if (store instanceof Stopped) say(`stopped while connecting to the rig's lease store (${store.message}): no device was leased`);
+      else leases = store;
     } catch (e) {
       if (e instanceof ConfigError || e instanceof ResourceError) {
         say(`cannot reach the rig's lease store: ${e.message}`);
@@ -234,7 +237,7 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
     throw e;
   } finally {
     putBack();
-    await leases?.close();
+    if (leases) for (const line of await closeLeaseStore(leases, stop)) say(line);
     folder.release();
     unlock();
   }

@@ -128,8 +128,10 @@ export interface RunNote {
   /**
    * 'port-bound': the device node a serial link opened (a usb: selector's path, a by-id link's tty).
    * 'device-recovered': the health check found the device silent and power-cycled it; its tests ran on the rebooted device.
+   * 'lease-retaken': a device's lease, lost earlier in the run, taken again before its next test.
+   * 'lease-unreleased': a lease the run could not free at its end (the store did not answer, or the run was stopped); it lapses at its expiry.
    */
-  kind: 'lease-takeover' | 'lease-lost' | 'port-bound' | 'device-rebound' | 'identity-refused' | 'device-recovered';
+  kind: 'lease-takeover' | 'lease-lost' | 'lease-retaken' | 'lease-unreleased' | 'port-bound' | 'device-rebound' | 'identity-refused' | 'device-recovered';
   message: string;
   at: number;
   device?: string;

@@ -5,7 +5,7 @@ import { Multiplexer } from '../model/multiplexer.js';
 import type { Reporter } from '../model/reporter.js';
 import { InterruptedError } from './abort-reasons.js';
 import { runAttempt, type AttemptEnv, type InputGuard } from './attempt.js';
-import { DeviceLocks } from './device-lock.js';
+import { DeviceLocks, type LeaseLoss } from './device-lock.js';
 import { deviceLeaseKey, takeoverNote, type LeaseStore } from '../../core/lease.js';
 import type { DeviceSession, Liveness, StepExecutor } from './executor.js';
 import {
@@ -51,6 +51,7 @@ export class Run {
   private readonly attempts = new Map<string, TestResult[]>();
   private stopReason: string | undefined;
   private started = false;
+  private locks: DeviceLocks | undefined;
 
   constructor(private readonly input: RunInput) {
     this.options = resolveRunOptions(input.options);
@@ -134,15 +135,14 @@ export class Run {
     for (const p of this.planned) byDevice.set(p.device, [...(byDevice.get(p.device) ?? []), p]);
     const busy = [...byDevice].filter(([, list]) => list.some((p) => !p.testCase.skipReason)).map(([d]) => d);
 
-    let locks: DeviceLocks | undefined;
     try {
-      if (this.options.leases && busy.length) locks = await this.lease(this.options.leases, busy);
+      if (this.options.leases && busy.length) this.locks = await this.lease(this.options.leases, busy);
       if (busy.length) await this.input.session?.open?.(busy, this.runController.signal);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.reporter.onError({ message, ...(e instanceof Error && e.stack ? { stack: e.stack } : {}) });
       await this.closeSession();
-      await locks?.release();
+      await this.releaseLeases();
       return finish(message, true);
     }
 
@@ -158,27 +158,84 @@ export class Run {
 
     await Promise.all([...byDevice].map(([device, list]) => this.driveDevice(env, device, list)));
     await this.closeSession();
-    await locks?.release();
+    await this.releaseLeases();
     return finish();
   }
 
-  private async lease(store: LeaseStore, devices: readonly DeviceSpec[]): Promise<DeviceLocks> {
-    const locks = await DeviceLocks.acquire(store, this.input.rig.name, devices);
-    const { clock } = this.options;
-    const byKey = new Map(devices.map((d) => [deviceLeaseKey(d.eui64), d.name]));
-    const note = (kind: RunNote['kind'], key: string, message: string): void => {
-      const device = byKey.get(key);
-      this.reporter.onNote({ kind, message, at: clock.now(), ...(device ? { device } : {}) });
-    };
-    for (const t of locks.takeovers) note('lease-takeover', t.key, takeoverNote(t));
-    locks.onLost((r, why) => note('lease-lost', r.key, `${r.label}: lease lost: ${why}`));
+  /**
+   * The devices' leases, or undefined when the run is interrupted first (a store that does not
+   * answer must not hold a stopped run; leases granted after that are released at once).
+   */
+  private async lease(store: LeaseStore, devices: readonly DeviceSpec[]): Promise<DeviceLocks | undefined> {
+    const signal = this.runController.signal;
+    if (signal.aborted) return undefined;
+    const taking = DeviceLocks.acquire(store, this.input.rig.name, devices);
+    const locks = await new Promise<DeviceLocks | undefined>((resolve, reject) => {
+      const onAbort = (): void => {
+        resolve(undefined);
+        taking.then((l) => l.release(), () => {});
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      taking.then(
+        (l) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(l);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+    if (!locks) return undefined;
+    for (const t of locks.takeovers) this.leaseNote('lease-takeover', t.key, takeoverNote(t));
+    locks.onLost((r, why) => this.leaseNote('lease-lost', r.key, `${r.label}: lease lost: ${why}`));
     return locks;
+  }
+
+  private leaseNote(kind: RunNote['kind'], key: string, message: string): void {
+    const device = this.input.rig.devices.find((d) => deviceLeaseKey(d.eui64) === key)?.name;
+    this.reporter.onNote({ kind, message, at: this.options.clock.now(), ...(device ? { device } : {}) });
+  }
+
+  /**
+   * Before a device's test: its lease, taken again if it was lost. A reason not to run the test
+   * when it cannot be (someone else holds it now, or the store cannot be reached).
+   */
+  private async leaseFor(device: DeviceSpec): Promise<string | undefined> {
+    const locks = this.locks;
+    const loss = await locks?.lost(device.name);
+    if (!locks || !loss) return undefined;
+    const label = `device ${device.name} (rig ${this.input.rig.name})`;
+    try {
+      const takeovers = await locks.retake(device.name);
+      this.leaseNote('lease-retaken', deviceLeaseKey(device.eui64), `${label}: lease taken again after it was lost at ${iso(loss.at)}`);
+      for (const t of takeovers) this.leaseNote('lease-takeover', t.key, takeoverNote(t));
+      return undefined;
+    } catch (e) {
+      return `not run: the lease on ${device.name} was lost at ${iso(loss.at)} and cannot be taken again: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  /**
+   * Frees the devices' leases; a stop during that (the first signal, or the second when the run
+   * was already interrupted) ends the wait. Leases not freed are noted: they lapse at their expiry.
+   */
+  private async releaseLeases(): Promise<void> {
+    const locks = this.locks;
+    if (!locks) return;
+    const signal = this.runController.signal.aborted ? this.forceController.signal : this.runController.signal;
+    for (const u of await locks.release({ signal })) {
+      this.leaseNote('lease-unreleased', u.record.key, `${u.record.label}: lease not released (${u.why}); nobody renews it, it lapses at ${u.record.expires}`);
+    }
   }
 
   private async driveDevice(env: AttemptEnv, device: DeviceSpec, queue: readonly PlannedTest[]): Promise<void> {
     let broken: { failure: Failure; after: string } | undefined;
     // Set when the device failed its health check or went silent: its remaining tests are rig faults.
     let rigFault: string | undefined;
+    // Set when the device's lease was lost and could not be taken again: its remaining tests are not run.
+    let unleased: string | undefined;
     let checked = false;
     for (const planned of queue) {
       const tc = planned.testCase;
@@ -188,15 +245,21 @@ export class Run {
         this.endWithout(tc, 'skipped', `not run: ${this.stopReason}`, 'error', true);
       } else if (broken) {
         this.endWithout(tc, 'error', `not run: device ${device.name} is unusable since restore failed after '${broken.after}': ${broken.failure.message}`);
+      } else if (unleased || (unleased = await this.leaseFor(device))) {
+        this.endWithout(tc, 'error', unleased);
       } else if (rigFault || (!checked && (rigFault = await this.healthCheck(env, device, tc)))) {
         this.endWithout(tc, 'error', rigFault, 'rig-fault');
       } else {
         checked = true;
         for (let retry = 0; ; retry++) {
+          const mark = this.locks?.losses(device.name) ?? 0;
           const { result, deviceBroken } = await runAttempt(env, planned, retry, this.guard(env, device, planned));
+          // Not under the lease all along: another run may have driven the device meanwhile.
+          const lost = this.interrupted ? undefined : await this.locks?.lostSince(device.name, mark);
+          if (lost) untrusted(result, device, lost);
           if (deviceBroken) broken = { failure: deviceBroken, after: tc.name };
-          if (!broken && !this.interrupted) rigFault = await this.afterTest(env, device, planned, result);
-          const final = result.status === 'passed' || result.status === 'interrupted' || retry >= this.options.retries || !!broken || !!rigFault || this.interrupted;
+          if (!broken && !lost && !this.interrupted) rigFault = await this.afterTest(env, device, planned, result);
+          const final = result.status === 'passed' || result.status === 'interrupted' || retry >= this.options.retries || !!broken || !!rigFault || !!lost || this.interrupted;
           result.willRetry = !final;
           this.record(tc, result);
           if (final) break;
@@ -289,6 +352,26 @@ export class Run {
   results(): ReadonlyMap<string, readonly TestResult[]> {
     return this.attempts;
   }
+}
+
+/**
+ * A test that did not run entirely under its device's lease: whatever it saw may be another run's
+ * doing (a power cycle, a configuration change), so its verdict, pass or fail, is not evidence.
+ */
+function untrusted(result: TestResult, device: DeviceSpec, loss: LeaseLoss): void {
+  if (result.status === 'interrupted' || result.status === 'skipped') return;
+  const verdict = result.failure ? `${result.status}: ${result.failure.message}` : result.status;
+  result.status = 'error';
+  result.failure = {
+    kind: 'error',
+    message: `lease on ${device.name} lost at ${iso(loss.at)}: another run may have used the device; this result cannot be trusted`,
+    likelyCause: `${loss.why}; the test itself had ${verdict}`,
+    fix: "run the test again once the device is this run's alone (hil locks shows who holds it)",
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 const CRASH_FIX = "give the firmware team this input with the test's pcap and console log; once fixed, the same test (hil run --grep) must pass";

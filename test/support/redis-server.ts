@@ -1,6 +1,7 @@
 /**
  * A real redis-server (Debian's) for the lease tests: loopback only, a free port, its files in a
- * temporary folder, no persistence; stopped (and its folder removed) by stop().
+ * temporary folder, no persistence; frozen with SIGSTOP by freeze(), stopped (and its folder
+ * removed) by stop().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -67,9 +68,21 @@ export class RedisServer {
     });
   }
 
+  /** SIGSTOP: the server keeps its connections (the kernel still accepts new ones) and answers nothing. */
+  freeze(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after freeze(). */
+  thaw(): void {
+    this.child.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const gone = new Promise((r) => this.child.once('exit', r));
+      // A frozen server would hold SIGTERM until it runs again.
+      this.child.kill('SIGCONT');
       this.child.kill('SIGTERM');
       await gone;
     }

@@ -3,6 +3,7 @@
  * expiry of an abandoned lease and its takeover with the previous holder named, forced release
  * noticed by the holder, and an unreachable server as a typed error.
  */
+import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { ResourceError } from '../../../core/errors.js';
 import type { LeaseOwner, LeaseState, LeaseStore } from '../../../core/lease.js';
@@ -108,6 +109,48 @@ describe('Redis lease store', () => {
     expect(forced).toMatchObject({ released: true, forced: true, record: { token: held.records[0]!.token } });
     expect(await lost).toBe(`${req.key}: the lease is gone or held by someone else (released by force, or expired while renewal was impossible)`);
     await held.release();
+  });
+
+  test('a holder on this host whose process is gone is shown dead at once, can be freed without --force, and is taken over', async () => {
+    const prefix = { prefix: 'dead-here' };
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const now = Date.now();
+    // As a run SIGKILLed on this host leaves it: its lease still in Redis for most of its TTL.
+    const record = { ...req, owner: { ...owner('carol', dead), host: hostname() }, token: 'carol-token', since: new Date(now).toISOString(), expires: new Date(now + 60_000).toISOString(), ttlMs: 60_000 };
+    const planter = await RedisLeaseBackend.connect(redis.url, prefix);
+    expect(await planter.take(record)).toEqual({ taken: true });
+    const gone = `its process (pid ${dead}) is gone`;
+    const b = new BackedLeaseStore(await RedisLeaseBackend.connect(redis.url, prefix), { ttlMs: TTL, owner: owner('bob', 22) });
+    stores.push(b);
+    expect(await b.list()).toEqual([{ record, live: false, why: gone }]);
+    expect(await b.release(req.key)).toEqual({ released: true, record, forced: false });
+    expect(await b.list()).toEqual([]);
+
+    // Planted again: the next taker takes it over at once, naming whose it was.
+    expect(await planter.take({ ...record, token: 'carol-2' })).toEqual({ taken: true });
+    await planter.close();
+    const taken = await b.acquire([req]);
+    expect(taken.takeovers).toEqual([{ key: req.key, label: req.label, previous: { ...record, token: 'carol-2' }, reason: gone }]);
+    await taken.release();
+  });
+
+  test('a holder on this host whose pid now names a later process is dead; a live one on this host is held', async () => {
+    const prefix = { prefix: 'recycled' };
+    const backend = await RedisLeaseBackend.connect(redis.url, prefix);
+    const now = Date.now();
+    const base = { ...req, since: new Date(now).toISOString(), expires: new Date(now + 60_000).toISOString(), ttlMs: 60_000 };
+    const recycled = { ...base, owner: { ...owner('carol', process.pid), host: hostname(), startTime: 1 }, token: 'recycled' };
+    expect(await backend.take(recycled)).toEqual({ taken: true });
+    const live = { ...base, key: 'device:2', owner: { ...owner('dave', process.pid), host: hostname() }, token: 'live' };
+    expect(await backend.take(live)).toEqual({ taken: true });
+    expect(await backend.list()).toEqual([
+      { record: recycled, live: false, why: `its process (pid ${process.pid}) is gone; the pid now belongs to another process` },
+      { record: live, live: true },
+    ]);
+    expect(await backend.remove('device:2', false)).toEqual({ released: false, reason: 'its holder is alive (use --force to free it anyway)', record: live });
+    expect(await backend.remove(req.key, false)).toEqual({ released: true, record: recycled, forced: false });
+    expect(await backend.remove('device:2', true)).toEqual({ released: true, record: live, forced: true });
+    await backend.close();
   });
 
   test('an unreachable server is a ResourceError naming it without its password', async () => {

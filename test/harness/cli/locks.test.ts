@@ -3,6 +3,7 @@
  * holder and the rig's name for it; releasing it is refused while the holder lives, forced with
  * --force (and the holder notices); lock files of the default store are listed the same way.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import type { LeaseRecord } from '../../../core/lease.js';
 import { openLeaseStore } from '../../../drivers/lease/open-lease-store.js';
 import { renderLocks } from '../../../harness/app/locks.js';
 import { RedisServer } from '../../support/redis-server.js';
-import { ensureBuilt, hil } from './support/cli.js';
+import { SilentServer } from '../../support/silent-server.js';
+import { ensureBuilt, hil, ROOT } from './support/cli.js';
 
 beforeAll(() => ensureBuilt(), 180_000);
 
@@ -74,6 +76,54 @@ describe('hil locks', () => {
     } finally {
       await held.release();
       await store.close();
+    }
+  }, 60_000);
+
+  test('a holder on this host killed with SIGKILL is shown dead at once and freed without --force', async () => {
+    const rig = join(dir, 'rack-7-dead.yaml');
+    writeFileSync(rig, rigYaml(redis.url));
+    // A run of its own: takes meter-1's lease (default 30 s TTL), says so, and is killed.
+    const script = [
+      `import { openLeaseStore } from ${JSON.stringify(join(ROOT, 'dist', 'drivers', 'lease', 'open-lease-store.js'))};`,
+      `const store = await openLeaseStore({ url: ${JSON.stringify(redis.url)} });`,
+      "await store.acquire([{ key: 'device:00173b0000000001', label: 'device meter-1 (rig rack-7)' }]);",
+      "console.log('held');",
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<NodeJS.Signals | null>((res) => holder.once('exit', (_code, signal) => res(signal)));
+    await new Promise<void>((res, rej) => {
+      holder.stdout.on('data', (b: Buffer) => b.toString().includes('held') && res());
+      void exited.then(() => rej(new Error('the holder exited before taking its lease')));
+    });
+    holder.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const who = `${userInfo().username}@${hostname()} pid ${holder.pid}`;
+
+    const listed = await hil(['locks', '--rig', rig]);
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines[2]).toMatch(new RegExp(`^meter-1 \\(device:00173b0000000001\\)  ${who}\\s+\\S+  in \\d+(\\.\\d)?s\\s+free to take: its process \\(pid ${holder.pid}\\) is gone$`));
+
+    const freed = await hil(['locks', 'release', 'meter-1', '--rig', rig]);
+    expect(freed).toMatchObject({ code: 0, stderr: '', stdout: `released device meter-1 (rig rack-7) (device:00173b0000000001), held by ${who}\n` });
+    expect((await hil(['locks', '--rig', rig])).stdout).toBe(`no leases in ${redis.url}\n`);
+  }, 60_000);
+
+  test('a lease store that accepts the connection and never answers exits 2 naming it and what timed out', async () => {
+    const silent = await SilentServer.start();
+    try {
+      const rig = join(dir, 'rack-9.yaml');
+      writeFileSync(rig, rigYaml(`{ url: "${silent.url}", ttl: 3s }`));
+      for (const args of [['locks', '--rig', rig], ['locks', 'release', 'meter-1', '--rig', rig]]) {
+        expect(await hil(args)).toMatchObject({
+          code: 2,
+          stdout: '',
+          stderr: `hil locks: ${silent.url}: cannot connect: not ready within 1000 ms (the server accepted the connection but never answered)\n`,
+        });
+      }
+    } finally {
+      await silent.stop();
     }
   }, 60_000);
 

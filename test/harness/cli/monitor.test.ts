@@ -1,18 +1,21 @@
 /**
  * hil monitor through the built CLI against a pty as the virtual rig's dongle is (PtyPair): frames
  * decoded as they arrive, counters at the end, a pcap written, not one byte sent to the device, a
- * port a run holds refused with the holder named, and a dongle that goes away and comes back at the
+ * port a run holds refused with the holder named (the virtual rig's dongle too), and a dongle that goes away and comes back at the
  * same path (re-enumeration) followed: down said, reconnected, decoding after it.
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SlipLink } from '../../../drivers/link/slip-link.js';
 import { readPcapFile } from '../../../drivers/pcap/reader.js';
 import { slipEncode } from '../../../drivers/slip/slip-encode.js';
 import { PtyPair } from '../../../rigs/virtual/pty/pty-pair.js';
+import { openBench } from '../../../harness/app/open-bench.js';
+import { loadRig } from '../../../harness/config/rig.js';
+import { writeRig } from '../../suites/support/rigs.js';
 import { VECTORS } from '../../support/vectors.js';
 import { ensureBuilt, MAIN, until } from './support/cli.js';
 
@@ -77,6 +80,25 @@ describe('hil monitor', () => {
     } finally {
       await run.close();
       await pty.close();
+    }
+  });
+
+  test("the virtual rig's dongle a run holds is refused naming the run, as any other port", async () => {
+    // A run's bench on the virtual rig, its leases in the default lock folder (this process's and
+    // the monitor's temp folder are the same).
+    const runDir = join(dir, 'vrun');
+    const bench = await openBench(await loadRig(writeRig(dir, 'vmon', [{}])), { runDir });
+    try {
+      const path = join(runDir, 'rig', 'dongle0');
+      const r = await monitor([path, '--stats', '0'], {}).exited;
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.startsWith(`hil monitor: ${path}: in use by ${userInfo().username}@${hostname()} pid ${process.pid} since `)).toBe(true);
+      expect(lines[0]!.endsWith(` (lock folder ${join(tmpdir(), 'csmp-hil-locks')})`)).toBe(true);
+    } finally {
+      await bench.close();
     }
   });
 
