@@ -12,6 +12,7 @@ import { ResourceError, resourceCodeOf } from '../../core/errors.js';
 import { heldMessage, type HeldLeases, type LeaseOwner, type LeaseRecord, type LeaseRequest, type LeaseState, type LeaseStore, type LeaseTakeover, type ReleaseOutcome, type UnreleasedLease } from '../../core/lease.js';
 import type { LeaseBackend } from './backend.js';
 import { currentOwner } from './owner.js';
+import { raceAbort } from '../../core/abort.js';
 
 export const DEFAULT_LEASE_TTL_MS = 30_000;
 
@@ -220,22 +221,7 @@ class HeldSet implements HeldLeases {
 
 /** `work`, or undefined as soon as `signal` aborts. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+  return signal ? raceAbort(work, signal, () => undefined) : work;
 }
 
 function installExitHook(): void {

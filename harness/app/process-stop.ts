@@ -16,6 +16,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
+import { raceAbort } from '../../core/abort.js';
 
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -95,23 +96,8 @@ export class ProcessStop {
   /** `work`, or a rejection with Stopped as soon as a stop is asked for (at once if it already was). */
   until<T>(work: Promise<T>): Promise<T> {
     const signal = this.first.signal;
-    if (signal.aborted) {
-      work.catch(() => {});
-      return Promise.reject(new Stopped(String(signal.reason)));
-    }
-    return new Promise<T>((resolve, reject) => {
-      const onStop = (): void => reject(new Stopped(String(signal.reason)));
-      signal.addEventListener('abort', onStop, { once: true });
-      work.then(
-        (v) => {
-          signal.removeEventListener('abort', onStop);
-          resolve(v);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onStop);
-          reject(e);
-        },
-      );
+    return raceAbort(work, signal, () => {
+      throw new Stopped(String(signal.reason));
     });
   }
 

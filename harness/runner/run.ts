@@ -23,6 +23,7 @@ import {
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options.js';
 import { planTests, shardGroupOf, type PlannedTest } from './plan.js';
 import { filterForShard, shardPlan } from './shard.js';
+import { raceAbort } from '../../core/abort.js';
 
 export interface RunInput {
   rig: Rig;
@@ -170,22 +171,9 @@ export class Run {
     const signal = this.runController.signal;
     if (signal.aborted) return undefined;
     const taking = DeviceLocks.acquire(store, this.input.rig.name, devices);
-    const locks = await new Promise<DeviceLocks | undefined>((resolve, reject) => {
-      const onAbort = (): void => {
-        resolve(undefined);
-        taking.then((l) => l.release(), () => {});
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      taking.then(
-        (l) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(l);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      );
+    const locks = await raceAbort(taking, signal, () => {
+      taking.then((l) => l.release(), () => {});
+      return undefined;
     });
     if (!locks) return undefined;
     for (const t of locks.takeovers) this.leaseNote('lease-takeover', t.key, takeoverNote(t));

@@ -4,23 +4,12 @@
  */
 import type { DeviceRecord, StateTransition } from '../nms/device-state.js';
 import type { Bench } from './bench.js';
+import { raceAbort } from '../../core/abort.js';
 
 /** `p`, or the signal's reason once it aborts (the work behind `p` may go on; its result is dropped). */
 export function abortable<T>(signal: AbortSignal, p: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
+  return raceAbort(p, signal, () => {
+    throw signal.reason;
   });
 }
 
