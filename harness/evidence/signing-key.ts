@@ -19,15 +19,19 @@ function isP256(key: KeyObject): boolean {
   return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
 }
 
-export function loadLabKey(file: string): LabKey {
-  if (looksLikePemText(file)) throw new ConfigError('--key', 'value', PEM_NOT_A_PATH);
-  const where = namedPath('--key', file);
-  let text: Buffer;
+/** The bytes of the key file an option names, and how errors name it (never quoting key text). */
+function readKeyFile(flag: '--key' | '--pub', file: string): { where: string; text: Buffer } {
+  if (looksLikePemText(file)) throw new ConfigError(flag, 'value', PEM_NOT_A_PATH);
+  const where = namedPath(flag, file);
   try {
-    text = readFileSync(file);
+    return { where, text: readFileSync(file) };
   } catch (e) {
     throw new ConfigError(where, 'file', `cannot read the key file: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
+}
+
+export function loadLabKey(file: string): LabKey {
+  const { where, text } = readKeyFile('--key', file);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(text);
@@ -42,14 +46,7 @@ export function loadLabKey(file: string): LabKey {
 }
 
 export function loadPublicKey(file: string): KeyObject {
-  if (looksLikePemText(file)) throw new ConfigError('--pub', 'value', PEM_NOT_A_PATH);
-  const where = namedPath('--pub', file);
-  let text: Buffer;
-  try {
-    text = readFileSync(file);
-  } catch (e) {
-    throw new ConfigError(where, 'file', `cannot read the key file: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-  }
+  const { where, text } = readKeyFile('--pub', file);
   let key: KeyObject;
   try {
     // createPublicKey would derive the public key from a private one: the lab key has no business here.

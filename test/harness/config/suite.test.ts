@@ -86,8 +86,8 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
   });
 
   test('expect: null and integers YAML would round are refused where they are written', () => {
-    expect(errorOf(withSteps('expect: { tlv: 75, field: v, equals: null }'))).toEqual({
-      where: 'suites/clock-skew.yaml:6:46',
+    expect(errorOf(withSteps('expect: { tlv: 75, field: version, equals: null }'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:52',
       code: 'value',
       reason: 'step 1: expect: null compares with nothing: write `absent: true` or `present: true` for whether the field is there',
     });
@@ -96,7 +96,7 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
       code: 'value',
       reason: 'step 1: expect: 18446744073709552000 is beyond 2^53 and YAML reads it rounded: write it in quotes ("...") to compare it exactly',
     });
-    expect(errorOf(withSteps('expect: { tlv: 75, row: { index: ~ }, field: v, present: true }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:42', code: 'value' });
+    expect(errorOf(withSteps('expect: { tlv: 75, row: { index: ~ }, field: version, present: true }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:42', code: 'value' });
     expect(() => parseSuite(withSteps('expect: { tlv: 45, field: sigOk, equals: "18446744073709551615" }'), FILE)).not.toThrow();
   });
 
