@@ -4,12 +4,14 @@
  * is a refusal naming the field, never a TypeError. Only what verify and its report read is
  * required; the rest of the predicate stays free to grow.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { jsonProblem } from '../config/schema-errors.js';
+import { compileSchema } from '../config/validator.js';
+import type { JsonSchema } from '../config/step-kit.js';
 
-const sha256 = { type: 'object', required: ['sha256'], properties: { sha256: { type: 'string' } } };
-const named = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } };
+const sha256: JsonSchema = { type: 'object', required: ['sha256'], properties: { sha256: { type: 'string' } } };
+const named: JsonSchema = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } };
 
-const envelopeSchema = {
+const envelopeSchema: JsonSchema = {
   type: 'object',
   required: ['payloadType', 'payload', 'signatures'],
   properties: {
@@ -19,7 +21,7 @@ const envelopeSchema = {
   },
 };
 
-const statementSchema = {
+const statementSchema: JsonSchema = {
   type: 'object',
   required: ['_type', 'subject', 'predicateType', 'predicate'],
   properties: {
@@ -45,24 +47,12 @@ const statementSchema = {
   },
 };
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-const validEnvelope = ajv.compile(envelopeSchema);
-const validStatement = ajv.compile(statementSchema);
-
-/** Why `value` is not a DSSE envelope verify can read ("signatures/0/keyid: must be string"), or undefined. */
+/** Why `value` is not a DSSE envelope verify can read ("signatures[0].keyid: must be a string (found 1)"), or undefined. */
 export function envelopeShapeProblem(value: unknown): string | undefined {
-  return validEnvelope(value) ? undefined : problemText(validEnvelope.errors);
+  return jsonProblem(compileSchema(envelopeSchema), value);
 }
 
 /** Why `value` is not a certification statement verify can read, or undefined. */
 export function statementShapeProblem(value: unknown): string | undefined {
-  return validStatement(value) ? undefined : problemText(validStatement.errors);
-}
-
-function problemText(errors: ErrorObject[] | null | undefined): string {
-  const e = errors?.[0];
-  if (!e) return 'not the expected shape';
-  const where = e.instancePath === '' ? '(the whole)' : e.instancePath.slice(1);
-  const missing = e.keyword === 'required' ? ` ${(e.params as { missingProperty: string }).missingProperty}` : '';
-  return `${where}: ${e.message ?? 'not the expected shape'}${missing && !e.message?.includes(missing.trim()) ? `:${missing}` : ''}`;
+  return jsonProblem(compileSchema(statementSchema), value);
 }

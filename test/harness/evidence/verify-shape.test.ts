@@ -54,22 +54,22 @@ describe('hil verify on a malformed manifest names the field', () => {
   });
 
   test('an envelope that is null, or whose signature fields have other types', () => {
-    expect(verify(bundle(goodStatement(), 'null')).problems).toEqual([`${ENVELOPE_FILE}: not a DSSE envelope: (the whole): must be object`]);
+    expect(verify(bundle(goodStatement(), 'null')).problems).toEqual([`${ENVELOPE_FILE}: not a DSSE envelope: must be a mapping (found null)`]);
     const env = JSON.stringify({ payloadType: PAYLOAD_TYPE, payload: 'e30=', signatures: [{ keyid: 1, sig: '!!!' }] });
-    expect(verify(bundle(goodStatement(), env)).problems).toEqual([`${ENVELOPE_FILE}: not a DSSE envelope: signatures/0/keyid: must be string`]);
+    expect(verify(bundle(goodStatement(), env)).problems).toEqual([`${ENVELOPE_FILE}: not a DSSE envelope: signatures[0].keyid: must be a string (found 1)`]);
   });
 
   test('a signed statement listing null, a numeric path, or no subject', () => {
     const nullFile = goodStatement();
     (nullFile.predicate as { files: unknown[] }).files = [null];
-    expect(verify(bundle(nullFile)).problems).toEqual([`${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement (predicate/files/0: must be object)`]);
+    expect(verify(bundle(nullFile)).problems).toEqual([`${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement (predicate.files[0]: must be a mapping (found null))`]);
     const numericPath = goodStatement();
     (numericPath.predicate as { files: unknown[] }).files = [{ path: 5, digest, size: 1 }];
-    expect(verify(bundle(numericPath)).problems).toEqual([`${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement (predicate/files/0/path: must be string)`]);
+    expect(verify(bundle(numericPath)).problems).toEqual([`${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement (predicate.files[0].path: must be a string (found 5))`]);
     const noSubject = goodStatement();
     delete noSubject.subject;
     expect(verify(bundle(noSubject), Uint8Array.of(1)).problems).toEqual([
-      `${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement ((the whole): must have required property 'subject')`,
+      `${ENVELOPE_FILE}: the payload is not a csmp-hil certification statement (missing property 'subject')`,
     ]);
   });
 });
