@@ -4,8 +4,7 @@ import { defaultRigFile } from '../../app/defaults.js';
 import { withBench } from '../../app/one-shot.js';
 import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
-import { MIN_ANSWER_MS } from '../option-values.js';
-import { durationProblem, parseDuration } from '../../../core/duration.js';
+import { durationOption, MIN_ANSWER_MS } from '../option-values.js';
 import { loadRig } from '../../config/rig.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 
@@ -24,12 +23,13 @@ export function registerCheck(program: Command, exit: (code: number) => never | 
     .option('--timeout <duration>', 'real time each GET and console prompt may take (at least 100ms)', '5s')
     .action(async (opts: CheckCliOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil check: ${s}\n`);
-      const problem = durationProblem(opts.timeout, MIN_ANSWER_MS);
-      if (problem) {
-        err(`--timeout: ${problem}`);
+      let timeoutMs: number;
+      try {
+        timeoutMs = durationOption('--timeout', opts.timeout, MIN_ANSWER_MS);
+      } catch (e) {
+        err((e as Error).message);
         return exit(2);
       }
-      const timeoutMs = parseDuration(opts.timeout)!;
       const stop = processStop();
       let rows: DeviceCheck[];
       try {

@@ -5,10 +5,10 @@ import { targetDevice, withBench } from '../../app/one-shot.js';
 import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
 import { loadRig } from '../../config/rig.js';
-import { durationProblem, parseDuration } from '../../../core/duration.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 import type { Diagnosis } from '../../nms/diagnosis/result.js';
 import { BRANCH_HEADLINE } from '../../steps/branches.js';
+import { durationOption } from '../option-values.js';
 
 interface DiagnoseOptions {
   rig?: string;
@@ -27,12 +27,13 @@ export function registerDiagnose(program: Command, exit: (code: number) => never
     .action(async (target: string, opts: DiagnoseOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil diagnose: ${s}\n`);
       // No wait at all diagnoses a device the NMS, new for this command, has not heard yet.
-      const problem = durationProblem(opts.wait, 1000);
-      if (problem) {
-        err(`--wait: ${problem}`);
+      let waitMs: number;
+      try {
+        waitMs = durationOption('--wait', opts.wait, 1000);
+      } catch (e) {
+        err((e as Error).message);
         return exit(2);
       }
-      const waitMs = parseDuration(opts.wait)!;
       const stop = processStop();
       let d: Diagnosis;
       let name: string;

@@ -6,8 +6,7 @@ import { processStop } from '../cli-context.js';
 import { codeName } from '../../coap/codes.js';
 import { loadRig, type DeviceSpec } from '../../config/rig.js';
 import { DEVICE_PORTS } from '../../config/rig-schema.js';
-import { MIN_ANSWER_MS } from '../option-values.js';
-import { durationProblem, parseDuration } from '../../../core/duration.js';
+import { durationOption, MIN_ANSWER_MS } from '../option-values.js';
 import { formatTlv } from '../../csmp/format.js';
 import { toJson } from '../../csmp/value.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
@@ -33,12 +32,13 @@ export function registerRequest(program: Command, exit: (code: number) => never 
     .option('--port <port>', 'device CSMP port for an address not in the rig (61628 or 61624)')
     .action(async (target: string, tlvs: string[], opts: RequestOptions) => {
       const err = (s: string): void => void process.stderr.write(`hil request: ${s}\n`);
-      const problem = durationProblem(opts.timeout, MIN_ANSWER_MS);
-      if (problem) {
-        err(`--timeout: ${problem}`);
+      let timeoutMs: number;
+      try {
+        timeoutMs = durationOption('--timeout', opts.timeout, MIN_ANSWER_MS);
+      } catch (e) {
+        err((e as Error).message);
         return exit(2);
       }
-      const timeoutMs = parseDuration(opts.timeout)!;
       const stop = processStop();
       const bad = tlvs.filter((t) => !/^(\d+|e\d+\.\d+)$/.test(t));
       if (bad.length) {
