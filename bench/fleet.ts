@@ -4,8 +4,10 @@
  * an Nms and its meters on a worker thread). Measured in the same run, just before and on the
  * same threads: node:crypto's sign and verify rates, one thread alone and then all at once, so
  * the registration rate reads as a fraction of the machine's all-core cryptographic limit (each
- * registration costs one sign at the NMS and one verify at the meter), and the bare exchange
- * (the same datagrams and crypto, no protocol code) beside it, as the ceiling Node itself sets.
+ * registration costs one sign at the NMS and one verify at the meter); beside it two exchanges
+ * on the same kind of sockets: the bare one (the same datagrams and crypto, no protocol code), the
+ * ceiling Node itself sets, and the codec one (the same through the harness's CoAP/CSMP codec with
+ * no state), the ceiling of anything built on that codec.
  *
  * Registration time: from the meter's first /r leaving its socket to its acceptance of the
  * signed 2.03 (the 'registered' event, after sigOk). Rate: N / (last acceptance - first /r),
@@ -57,6 +59,8 @@ export interface FleetFigures {
   ratio: number;
   /** The bare exchange (bench/fleet/bare-exchange.ts) on every thread at once, summed: Node's own ceiling. */
   bareExchangesPerSec: number;
+  /** The codec exchange (bench/fleet/codec-exchange.ts) on every thread at once, summed: the harness's codec with no state. */
+  codecExchangesPerSec: number;
   startupSec: number;
 }
 
@@ -98,8 +102,10 @@ export function printFigures(f: FleetFigures, log: (s: string) => void): void {
   log(`fleet        peak RSS ${fmt(f.peakRssMB)} MB (NMS shards + fleet, one process); heap used peak ${fmt(f.peakHeapMB)} MB, ${fmt(f.settledHeapMB)} MB live when all registered`);
   log(`ecdsa P-256  ${f.allCores.signedBytes}-byte payload, SHA-256, one core: ${c(f.oneCore)}`);
   log(`ecdsa P-256  all ${f.threads} cores at once: ${c(f.allCores)} → registrations at ${(f.ratio * 100).toFixed(0)}% of the all-core sign+verify bound`);
-  const bare = f.bareExchangesPerSec / f.allCores.signVerifyPerSec;
-  log(`bare exchange ${fmt(f.bareExchangesPerSec)}/s on ${f.threads} thread${f.threads === 1 ? '' : 's'} (the three datagrams, one sign, one verify; no CoAP, TLVs or state) = ${(bare * 100).toFixed(0)}% of the bound: Node's ceiling; the fleet runs at ${((f.registrationsPerSec / f.bareExchangesPerSec) * 100).toFixed(0)}% of it`);
+  const pct = (r: number): string => `${((r / f.allCores.signVerifyPerSec) * 100).toFixed(0)}% of the bound`;
+  const on = `on ${f.threads} thread${f.threads === 1 ? '' : 's'}, one socket per meter`;
+  log(`bare exchange  ${fmt(f.bareExchangesPerSec)}/s ${on} (the three datagrams, one sign, one verify; no CoAP, TLVs or state) = ${pct(f.bareExchangesPerSec)}: Node's ceiling`);
+  log(`codec exchange ${fmt(f.codecExchangesPerSec)}/s ${on} (the same through the harness's CoAP/CSMP codec, every TLV decoded; no state, events or timers) = ${pct(f.codecExchangesPerSec)}; the fleet runs at ${((f.registrationsPerSec / f.codecExchangesPerSec) * 100).toFixed(0)}% of it`);
 }
 
 // ---- the child ----
@@ -151,9 +157,11 @@ async function measure(opts: FleetBenchOptions): Promise<FleetFigures> {
       signVerifyPerSec: sum(each.map((r) => r.signVerifyPerSec)),
     };
     // As many exchanges as the fleet registers, split the same way, all threads at once.
-    const bare = await Promise.all(workers.map((w, i) => w.ask({ op: 'bare', count: Math.floor(count / threads) + (i < count % threads ? 1 : 0) }, 'bare')));
-    const bareExchangesPerSec = sum(bare.map((b) => b.rate.exchangesPerSec));
     const sizes = workers.map((_, i) => Math.floor(count / threads) + (i < count % threads ? 1 : 0));
+    const bare = await Promise.all(workers.map((w, i) => w.ask({ op: 'bare', count: sizes[i]! }, 'bare')));
+    const bareExchangesPerSec = sum(bare.map((b) => b.exchangesPerSec));
+    const codec = await Promise.all(workers.map((w, i) => w.ask({ op: 'codec', count: sizes[i]!, shard: i }, 'codec')));
+    const codecExchangesPerSec = sum(codec.map((c) => c.exchangesPerSec));
     await Promise.all(workers.map((w, i) => w.ask({ op: 'prepare', shard: { shard: i, count: sizes[i]!, concurrency: Math.min(concurrency, sizes[i]!), timeoutMs } }, 'ready')));
     const results: ShardResult[] = (await Promise.all(workers.map((w) => w.ask({ op: 'go' }, 'done')))).map((r) => r.result);
 
@@ -185,6 +193,7 @@ async function measure(opts: FleetBenchOptions): Promise<FleetFigures> {
       allCores,
       ratio: registrationsPerSec / allCores.signVerifyPerSec,
       bareExchangesPerSec,
+      codecExchangesPerSec,
       startupSec: Math.max(...results.map((r) => r.startupSec)),
     };
   } finally {

@@ -1,17 +1,19 @@
 /**
  * A fleet bench worker thread: measures node:crypto on its core, or the bare exchange
- * (bare-exchange.ts), or runs one shard (an NMS and its meters). Driven by bench/fleet.ts's child process with messages, so every shard starts
+ * (bare-exchange.ts), or the codec exchange (codec-exchange.ts), or runs one shard (an NMS and its meters). Driven by bench/fleet.ts's child process with messages, so every shard starts
  * sending at the same moment.
  */
 import { parentPort } from 'node:worker_threads';
-import { bareExchange, type BareRate } from './bare-exchange.js';
+import { bareExchange } from './bare-exchange.js';
+import { codecExchange } from './codec-exchange.js';
 import { cryptoLimit } from './crypto-limit.js';
 import { prepareShard, type Shard, type ShardOptions } from './shard.js';
 
-export type WorkerRequest = { op: 'crypto'; seconds: number } | { op: 'bare'; count: number } | { op: 'prepare'; shard: ShardOptions } | { op: 'go' };
+export type WorkerRequest = { op: 'crypto'; seconds: number } | { op: 'bare'; count: number } | { op: 'codec'; count: number; shard: number } | { op: 'prepare'; shard: ShardOptions } | { op: 'go' };
 export type WorkerReply =
   | { op: 'crypto'; rates: Awaited<ReturnType<typeof cryptoLimit>> }
-  | { op: 'bare'; rate: BareRate }
+  | { op: 'bare'; exchangesPerSec: number }
+  | { op: 'codec'; exchangesPerSec: number }
   | { op: 'ready' }
   | { op: 'done'; result: import('./shard.js').ShardResult }
   | { op: 'error'; message: string };
@@ -32,7 +34,9 @@ async function handle(m: WorkerRequest): Promise<WorkerReply> {
     case 'crypto':
       return { op: 'crypto', rates: await cryptoLimit(m.seconds) };
     case 'bare':
-      return { op: 'bare', rate: await bareExchange(m.count) };
+      return { op: 'bare', exchangesPerSec: await bareExchange(m.count) };
+    case 'codec':
+      return { op: 'codec', exchangesPerSec: await codecExchange(m.count, m.shard) };
     case 'prepare':
       shard = await prepareShard(m.shard);
       return { op: 'ready' };
