@@ -45,12 +45,17 @@ export interface ResolvedRunOptions {
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+/**
+ * Extra attempts of a failed test. Bounded because each attempt of a test that keeps failing can
+ * wait out every step timeout: 1e20 (what `--retries 99999999999999999999` reads as) never ends a run.
+ */
+export const MAX_RETRIES = 100;
 export const DEFAULT_HOOK_TIMEOUT_MS = 120_000;
 
 export function resolveRunOptions(o: RunOptions = {}): ResolvedRunOptions {
-  const positive = (name: string, v: number | undefined, dflt: number, min: number): number => {
+  const positive = (name: string, v: number | undefined, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     if (v === undefined) return dflt;
-    if (!Number.isInteger(v) || v < min) throw new ConfigError(name, 'value', `must be an integer ≥ ${min} (got ${v})`);
+    if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(name, 'value', max === Number.MAX_SAFE_INTEGER ? `must be an integer ≥ ${min} (got ${v})` : `must be a whole number from ${min} to ${max} (got ${v})`);
     return v;
   };
   let grep: RegExp | undefined;
@@ -62,7 +67,7 @@ export function resolveRunOptions(o: RunOptions = {}): ResolvedRunOptions {
     }
   } else grep = o.grep;
   const resolved: ResolvedRunOptions = {
-    retries: positive('--retries', o.retries, 0, 0),
+    retries: positive('--retries', o.retries, 0, 0, MAX_RETRIES),
     bail: o.bail ?? false,
     shardBy: o.shardBy ?? 'suite-device',
     stepTimeoutMs: positive('step timeout', o.stepTimeoutMs, DEFAULT_STEP_TIMEOUT_MS, 1),

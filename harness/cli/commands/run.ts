@@ -6,7 +6,7 @@ import { planRun, type PlannedRun } from '../../app/plan-run.js';
 import { reporterSpecs, runSuites, type RunSuitesResult } from '../../app/run-suites.js';
 import type { MinimiseSettings } from '../../app/minimise-reproducers.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
-import type { RunOptions } from '../../runner/options.js';
+import { MAX_RETRIES, type RunOptions } from '../../runner/options.js';
 import { parseShard } from '../../runner/shard.js';
 import type { AttachmentBase } from '../../report/junit.js';
 import { processStop } from '../cli-context.js';
@@ -146,13 +146,14 @@ function refuseReportsOverInputs(opts: RunCliOptions, rigFile: string, suitePath
 }
 
 function runOptions(opts: RunCliOptions): { run: Omit<RunOptions, 'clock' | 'lockDir'>; meters?: number } {
-  const whole = (flag: string, v: string | undefined): number | undefined => {
+  const whole = (flag: string, v: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined => {
     if (v === undefined) return undefined;
     if (!/^[0-9]+$/.test(v)) throw new ConfigError(flag, 'value', `'${v}' is not a whole number`);
+    if (Number(v) > max) throw new ConfigError(flag, 'value', `'${v}' is more than ${max}`);
     return Number(v);
   };
   const meters = whole('--meters', opts.meters);
-  const retries = whole('--retries', opts.retries);
+  const retries = whole('--retries', opts.retries, MAX_RETRIES);
   // A step that cannot wait for an answer fails on every device (0 was passed on and refused as "step timeout: must be an integer").
   const stepTimeoutMs = opts.stepTimeout === undefined ? undefined : durationOption('--step-timeout', opts.stepTimeout, MIN_ANSWER_MS);
   const run: Omit<RunOptions, 'clock' | 'lockDir'> = {

@@ -40,6 +40,19 @@ describe('durations a device cannot answer within are refused, naming the option
   });
 });
 
+describe('hil run --retries', () => {
+  test.each([
+    // Read as 1e20, a test that kept failing was attempted for ever.
+    ['99999999999999999999', "hil run: --retries: '99999999999999999999' is more than 100\n"],
+    ['101', "hil run: --retries: '101' is more than 100\n"],
+    ['-1', "hil run: --retries: '-1' is not a whole number\n"],
+  ])('%s', async (n, stderr) => {
+    const r = await hil(['run', '--rig', RIG, '--retries', n, '--reports', join(tmp.dir, 'never')], SHORT);
+    expect(r.stderr).toBe(stderr);
+    expect(r.code).toBe(2);
+  });
+});
+
 describe('hil monitor checks --rotate, --ports and --stats before it listens', () => {
   test.each([
     [['--pcap', 'CAP', '--rotate', '0'], "hil monitor: --rotate: '0' is less than 4k (4096 bytes): a capture file must hold its header and one full-size frame\n"],
