@@ -33,6 +33,9 @@ const MODELS: [fault: string, caughtBy: string[]][] = [
   ['reset-stats-on-unknown-tlv', ['robustness › refuses zero-length, unknown and duplicated TLVs']],
   // Caught by the malformed-DER test's s-at-least-n step; ONLY_R (its r-at-least-n step alone) proves the r step catches it too.
   ['signature-values-reduced-mod-n', ['security › refuses malformed signature DER and keeps answering', 'security-r-at-least-n › refuses malformed signature DER and keeps answering']],
+  // Both passed the shipped suite before: its notBefore probe was an hour ahead, and the test without SignatureValidity read nothing back.
+  ['not-before-leeway', ['security › refuses a signature that is not yet valid']],
+  ['applies-post-without-validity', ['security › refuses a signature without SignatureValidity']],
 ];
 const MALFORMED_DER = 'refuses malformed signature DER and keeps answering';
 /**
@@ -77,7 +80,7 @@ beforeAll(async () => {
       // The healthy meter runs both suites; each model runs the suite about its class of defect
       // (the robustness suite's power cycles and silent-drop waits are what a run spends its time on);
       // the r-at-least-n suite runs on the healthy meter and the model it is there for.
-      run: { grep: '^((security|robustness) @ meter-1 |security @ meter-([2-9]|15) |robustness @ meter-1[0-4] |security-r-at-least-n @ meter-(1|15) )' },
+      run: { grep: '^((security|robustness) @ meter-1 |security @ meter-([2-9]|1[5-7]) |robustness @ meter-1[0-4] |security-r-at-least-n @ meter-(1|15) )' },
     }),
     runInProcess({ rigFile: slipBench, suitePaths: [join(SUITES, '11-robustness.yaml')], reportsDir: `${tmp.dir}/slip/reports` }),
   ]);
@@ -137,8 +140,14 @@ describe('security and robustness suites: healthy passes, each model is caught w
     expect(sticky.message).toBe('step 4 (expect-reply: 4.00): CON POST 57+55 signed answered 2.01, expected 4.00');
     expect(sticky.text).toContain('likely cause: the meter applied a request whose GroupMatch names a configuration group it is not in');
     expect(one('meter-5', 'refuses a signature that is not yet valid').message).toBe(
-      'step 2 (expect-reply: 4.01): CON POST 55 signed (notBefore +3600s, notAfter +7200s) answered 2.01, expected 4.01',
+      'step 2 (expect-reply: 4.01): CON POST 55 signed (notBefore +600s, notAfter +7200s) answered 2.01, expected 4.01',
     );
+    expect(one('meter-16', 'refuses a signature that is not yet valid').message).toBe(
+      'step 2 (expect-reply: 4.01): CON POST 55 signed (notBefore +600s, notAfter +7200s) answered 2.01, expected 4.01',
+    );
+    const applied = one('meter-17', 'refuses a signature without SignatureValidity');
+    expect(applied.message).toBe('step 4 (expect: tlv 58 {type: 1} id equals "${expected.configGroup}"): tlv 58 {type=1} id is 43, expected equals 42');
+    expect(applied.text).toContain('likely cause: the meter refused a signed POST without SignatureValidity but applied its TLVs first');
     expect(one('meter-6', 'refuses malformed signature DER and keeps answering').message).toBe(
       'step 4 (expect-reply: 4.01): CON POST 55 signed (DER trailing-bytes) answered 2.01, expected 4.01',
     );

@@ -22,7 +22,7 @@ import { encodedTlvSize, encodeTlvs, type TlvInput } from '../../../harness/csmp
 import { decodeValue, encodeValue } from '../../../harness/csmp/value.js';
 import { TLV } from '../../../harness/csmp/tlv-ids.js';
 import { buildAck, buildPost, CON, Code, NON, parseRequest, parseResponse, text, type AgentRequest } from './agent-coap.js';
-import { walkTlvs, type AgentTl } from './agent-tlv.js';
+import { findTlv, walkTlvs, type AgentTl } from './agent-tlv.js';
 import type { AgentContext, AgentRam, GetResult, HandlerError } from './context.js';
 import { AgentCrash, ClockUnreadable, type DeviceTime } from './device-time.js';
 import { FaultSet } from './faults.js';
@@ -66,6 +66,8 @@ const MAX_NOTIFY_TLVS = 20;
 const OWN_REPORT_INTERVAL_S = 12;
 const DEFAULT_ASYNC_SEC = 20;
 const REBOOT_BOUND_SEC = 5;
+/** not-before-leeway's skew allowance: beyond the 10 minutes the security suite probes with, within what a lab clock drifts. */
+const NOT_BEFORE_LEEWAY_S = 15 * 60;
 /** Bytes of IPv6 + UDP header per datagram, for the interface octet counters. */
 const HEADERS = 48;
 /** IPv6 minimum MTU: the reboot-on-oversized-datagram model's receive buffer holds no more. */
@@ -557,7 +559,10 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     const errors: number[] = [];
     const fail = (code: number) => ({ code, body: EMPTY, errors });
     const check = this.checkSignature(payload, this.policy('post'));
-    if (check.outcome === 'error') return fail(Code.UNAUTHORIZED);
+    if (check.outcome === 'error') {
+      if (this.faults.has('applies-post-without-validity') && findTlv(payload, TLV.SignatureValidity) === undefined) this.applyBeforeRefusing(payload);
+      return fail(Code.UNAUTHORIZED);
+    }
     if (!this.groupMatches(payload)) return fail(Code.BAD_REQUEST);
     const unsignedOk = this.faults.has('accept-unsigned-post');
     const ctx = this.context();
@@ -591,6 +596,14 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     return { code: Code.CREATED, body: outputs.length ? this.encode(outputs) : EMPTY, errors };
   }
 
+  /** applies-post-without-validity: the TLVs of a request being refused take effect all the same. */
+  private applyBeforeRefusing(payload: Uint8Array): void {
+    const ctx = this.context();
+    for (const tl of walkTlvs(payload).tlvs) {
+      if (tl.type !== TLV.Signature && tl.type !== TLV.SignatureValidity && tl.type !== TLV.GroupMatch) postTlv(ctx, payload, tl, 'server');
+    }
+  }
+
   /** Every GroupMatch must name a group the meter is in now (doc 6.6); no GroupMatch = unicast, processed. */
   private groupMatches(payload: Uint8Array): boolean {
     if (this.faults.has('ignore-group-match')) return true;
@@ -621,6 +634,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
       acceptBadSignature: this.faults.has('accept-bad-signature') || (kind === 'response' && this.faults.has('register-on-wrong-key')),
       ignoreNotAfter: this.faults.has('accept-expired-signature'),
       ignoreNotBefore: this.faults.has('accept-future-signature'),
+      notBeforeLeewayS: this.faults.has('not-before-leeway') ? NOT_BEFORE_LEEWAY_S : 0,
       lenientDer: this.faults.has('accept-malformed-der'),
       reduceModN: this.faults.has('signature-values-reduced-mod-n'),
       replayCache: this.faults.has('accept-replay'),

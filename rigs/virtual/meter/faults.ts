@@ -32,6 +32,8 @@ export const FAULTS = {
     'ignore-group-match': 'never compares GroupMatch: requests for other groups are applied',
     'accept-expired-signature': "does not compare SignatureValidity.notAfter with its clock: expired signatures verify",
     'accept-future-signature': "does not compare SignatureValidity.notBefore with its clock: not-yet-valid signatures verify",
+    'not-before-leeway': 'allows 15 minutes of clock skew before SignatureValidity.notBefore: a signature that only becomes valid up to 15 minutes from now already verifies (CSMP allows none: notBefore <= now)',
+    'applies-post-without-validity': 'a signed POST without SignatureValidity has its TLVs applied before the check that refuses it: it answers 4.01 with the change already made',
     'accept-malformed-der': 'reads the ECDSA signature leniently (trailing bytes, long-form or padded r/s) instead of as strict DER',
     'signature-values-reduced-mod-n': "its ECDSA verifier has no range check on r and s: it reduces them mod n instead of refusing values not below the curve order, so (r + n, s) and (r, s + n) verify like the genuine (r, s)",
     'accept-replay': 'caches signatures it verified once and accepts them again without checking their validity window',

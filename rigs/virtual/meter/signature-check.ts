@@ -43,6 +43,8 @@ export interface SignaturePolicy {
   acceptBadSignature: boolean;
   ignoreNotAfter?: boolean;
   ignoreNotBefore?: boolean;
+  /** Seconds before notBefore the window already counts as open (not-before-leeway). */
+  notBeforeLeewayS?: number;
   lenientDer?: boolean;
   reduceModN?: boolean;
   replayCache?: boolean;
@@ -117,7 +119,7 @@ export function checkSignature(
     policy.ignoreValidity ||
     seenBefore ||
     (memory.notBefore !== undefined &&
-      (policy.ignoreNotBefore === true || memory.notBefore <= now) &&
+      (policy.ignoreNotBefore === true || memory.notBefore <= now + (policy.notBeforeLeewayS ?? 0)) &&
       memory.notAfter !== undefined &&
       (policy.ignoreNotAfter === true || memory.notAfter >= now));
   if (!inWindow) {
