@@ -214,6 +214,9 @@ export const EXPECTATION_STEPS: { readonly [K in keyof ExpectationStepParams]: S
     },
     normalize: (raw) => {
       const r = raw as Obj;
+      // An upper bound over the whole window has no "at least this many" or span: taken together, one of them was silently not checked.
+      if (r.atMost !== undefined && r.count !== undefined) throw new StepValueProblem('atMost and count cannot be combined: give one expect-event for each', ['count']);
+      if (r.atMost !== undefined && r.spanning !== undefined) throw new StepValueProblem('atMost and spanning cannot be combined: give one expect-event for each', ['spanning']);
       return withOtherwise<ExpectEventParams>(
         { name: String(r.name), withinMs: ms(r.within, ['within']), ...(r.count !== undefined ? { count: Number(r.count) } : {}), ...(r.spanning !== undefined ? { spanningMs: ms(r.spanning, ['spanning']) } : {}), ...(r.atMost !== undefined ? { atMost: Number(r.atMost) } : {}), ...(r.after !== undefined ? { after: afterOf(r.after) } : {}) },
         raw,
@@ -221,7 +224,7 @@ export const EXPECTATION_STEPS: { readonly [K in keyof ExpectationStepParams]: S
     },
     describe: (p) =>
       p.atMost !== undefined
-        ? `expect-event: at most ${p.atMost} ${p.name} within ${formatDuration(p.withinMs)}`
+        ? `expect-event: at most ${p.atMost} ${p.name}${p.after ? ` after ${p.after.count > 1 ? `${p.after.count}× ` : ''}${p.after.name}` : ''} within ${formatDuration(p.withinMs)}`
         : `expect-event: ${p.count && p.count > 1 ? `${p.count}× ` : ''}${p.name}${p.spanningMs ? ` spanning ${formatDuration(p.spanningMs)}` : ''}${p.after ? ` after ${p.after.count > 1 ? `${p.after.count}× ` : ''}${p.after.name}` : ''} within ${formatDuration(p.withinMs)}`,
     impliedMs: (p) => p.withinMs,
   },

@@ -88,14 +88,35 @@ export async function expectEvent(p: ExpectEventParams, run: StepRun): Promise<S
 async function atMost(p: ExpectEventParams, limit: number, { bench, ctx }: StepRun, since: number): Promise<StepOutcome> {
   const dev = ctx.device.name;
   await bench.sleep(p.withinMs, ctx.signal);
-  const hits = bench.nms.events.find((x) => x.name === p.name && x.device === dev, since);
-  if (hits.length <= limit) return { status: 'passed', message: `${hits.length} ${p.name} event(s) for ${dev}, at most ${limit}` };
+  let from = since;
+  let afterText = '';
+  if (p.after !== undefined) {
+    // "No more registrations once registered" counts from the registration, not from the test's
+    // start: the attempts that led to it are not a fault.
+    const after = p.after;
+    const marks = bench.nms.events.find((x) => x.name === after.name && x.device === dev, since);
+    const mark = marks[after.count - 1];
+    const which = after.count > 1 ? `the ${ordinal(after.count)} ${after.name}` : after.name;
+    if (mark === undefined) {
+      return {
+        status: 'failed',
+        message: `${marks.length === 0 ? 'no' : `${marks.length} of ${after.count}`} ${after.name} event${after.count > 1 ? 's' : ''} for ${dev} within ${formatDuration(p.withinMs)}: nothing to count ${p.name} after`,
+        expected: `${which} for ${dev}, then at most ${limit} ${p.name} events`,
+        seen: eventsSeen(bench.nms, dev, since),
+        ...blameOtherwise(p.otherwise),
+      };
+    }
+    from = mark.seq;
+    afterText = ` after ${which}`;
+  }
+  const hits = bench.nms.events.find((x) => x.name === p.name && x.device === dev, from);
+  if (hits.length <= limit) return { status: 'passed', message: `${hits.length} ${p.name} event(s) for ${dev}${afterText}, at most ${limit}` };
   const spanMs = Math.max(1, hits[hits.length - 1]!.at - hits[0]!.at);
   const perMinute = Math.round(((hits.length - 1) * 60_000) / spanMs);
   return {
     status: 'failed',
-    message: `${hits.length} ${p.name} events for ${dev} in ${formatDuration(spanMs)} (${perMinute}/min), expected at most ${limit}`,
-    expected: `at most ${limit} ${p.name} events for ${dev} since the test began`,
+    message: `${hits.length} ${p.name} events for ${dev}${afterText} in ${formatDuration(spanMs)} (${perMinute}/min), expected at most ${limit}`,
+    expected: `at most ${limit} ${p.name} events for ${dev}${afterText || ' since the test began'}`,
     seen: eventsSeen(bench.nms, dev, since),
     ...blameOtherwise(p.otherwise),
   };

@@ -421,7 +421,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     }
     if (this.current !== 'registering') return;
     if (this.applyRegistration(payload, check)) {
-      if (!this.faults.has('registration-storm')) this.timers.stop('reg');
+      if (!this.faults.has('registration-storm') && !this.faults.has('keeps-registering-when-registered')) this.timers.stop('reg');
       this.lastRegAt = this.safeNowSec();
       this.setState('registered');
       this.counters.regSucceed++;

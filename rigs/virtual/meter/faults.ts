@@ -48,6 +48,7 @@ export const FAULTS = {
   },
   // Protocol timing (issue 8 item 5): caught by the registration suite's attempt counts and rate.
   'registration-storm': 'ignores its trickle timer: sends POST /r about every device second, and goes on after the 2.03 (a registration storm that floods the mesh)',
+  'keeps-registering-when-registered': 'does not stop its registration timer on the 2.03: POST /r keeps coming on its trickle while it reports, each answered and counted as a registration',
   'retries-once-after-4xx': 'after a 4.xx to its registration it sends one more POST /r, then gives up until the next boot',
   'ignores-report-interval': 'reports every 12 device seconds, its own default, whatever interval the NMS subscribed it to',
   'reboot-loop': 'the watchdog resets the board about every N device seconds after each boot (faultOptions.rebootEvery, default 50), forever: it registers again after every boot',

@@ -81,6 +81,18 @@ describe('suite loader errors name file:line:col and what is wrong', () => {
     expect(errorOf(withSteps('expect-event: { name: x, within: 1s, withn: 2s }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:46', code: 'schema' });
   });
 
+  test('expect-event: atMost with count or spanning is refused (one of the two went unchecked)', () => {
+    expect(errorOf(withSteps('expect-event: { name: registrationRequest, within: 1m, atMost: 1, count: 2 }'))).toEqual({
+      where: 'suites/clock-skew.yaml:6:82',
+      code: 'value',
+      reason: 'step 1: expect-event: atMost and count cannot be combined: give one expect-event for each',
+    });
+    expect(errorOf(withSteps('expect-event: { name: registrationRequest, within: 1m, atMost: 1, spanning: 10s }'))).toMatchObject({
+      code: 'value',
+      reason: 'step 1: expect-event: atMost and spanning cannot be combined: give one expect-event for each',
+    });
+  });
+
   test('invalid regular expression is found after the schema', () => {
     expect(errorOf(withSteps('expect: { tlv: 75, field: v, matches: "(" }'))).toMatchObject({ where: 'suites/clock-skew.yaml:6:47', code: 'value' });
   });

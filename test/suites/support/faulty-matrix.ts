@@ -29,11 +29,12 @@ export const FAULTY_METERS: MeterPlan[] = [
   { faults: ['malformed-tlvs'] },
   { faults: ['registration-storm'] },
   { faults: ['retries-once-after-4xx'] },
+  { faults: ['keeps-registering-when-registered'] },
 ];
 
 /** The tests of FAULTY_METERS' suites that catch each model. */
 export const FAULTY_GREP =
-  '^(registration @ meter-1 › refuses|firmware-group @ meter-2 › (a meter|re-registers)|firmware-info @ meter-3 › the running|(nms-cert|flash-corruption) @ meter-4 › (reports|refuses|flash-backed)|clock-skew @ meter-5 › rejects|load-balancer @ meter-6 › answers a CON|demo-mode @ meter-7 › leaves|firewall @ meter-8 › registers once|firmware-group @ meter-9 › ignores|registration @ meter-10 › keeps trying|load-balancer @ meter-11 › answers a CON|registration @ meter-12 › registers|registration @ meter-13 › the troubleshooting|registration @ meter-14 › registers|registration @ meter-15 › keeps trying)';
+  '^(registration @ meter-1 › refuses|firmware-group @ meter-2 › (a meter|re-registers)|firmware-info @ meter-3 › the running|(nms-cert|flash-corruption) @ meter-4 › (reports|refuses|flash-backed)|clock-skew @ meter-5 › rejects|load-balancer @ meter-6 › answers a CON|demo-mode @ meter-7 › leaves|firewall @ meter-8 › registers once|firmware-group @ meter-9 › ignores|registration @ meter-10 › keeps trying|load-balancer @ meter-11 › answers a CON|registration @ meter-12 › registers|registration @ meter-13 › the troubleshooting|registration @ meter-14 › registers|registration @ meter-15 › keeps trying|registration @ meter-16 › registers)';
 
 export interface MatrixRun {
   cases: CaseResult[];
@@ -74,6 +75,7 @@ export function describeFaultyMatrix(title: string, run: () => MatrixRun, opts: 
         'registration @ meter-13 › the troubleshooting flowchart finds nothing wrong',
         'registration @ meter-14 › registers, accepts the signed response and reports',
         'registration @ meter-15 › keeps trying while the NMS turns it away, and registers once it may',
+        'registration @ meter-16 › registers, accepts the signed response and reports',
       ]);
       for (const c of run().cases) expect(c.status).toBe('failed');
     });
@@ -167,6 +169,13 @@ export function describeFaultyMatrix(title: string, run: () => MatrixRun, opts: 
       // (fewer reach the NMS per minute of its clock on a starved host, never as few as a trickle).
       expect(Number(rate)).toBeGreaterThan(6);
       expect(c.text).toContain('likely cause: the meter keeps sending POST /r regardless of its trickle timer and of the 2.03 (a registration storm floods the mesh)');
+    });
+
+    test('registration: registers again and again once registered, at its trickle pace (below the storm bound)', () => {
+      const c = only('registration', 'meter-16', 'registers');
+      // Its trickle (10-20 s) is under the storm step's 12 a minute: the step after the registration catches it.
+      expect(c.message).toMatch(/^step 6 \(expect-event: at most 1 registrationRequest after registrationSuccess within 2m\): (\d+) registrationRequest events for meter-16 after registrationSuccess in \S+ \((\d+)\/min\), expected at most 1$/);
+      expect(c.text).toContain('likely cause: the meter goes on registering after its registration succeeded (it does not stop its registration timer on the 2.03)');
     });
 
     test('load-balancer: answers from another address than the request went to', () => {

@@ -67,3 +67,44 @@ describe('expect-event after: counting only what the device did after it said it
     expect([ev1.status, ev1.message]).toEqual(['failed', 'expected 2 registrationRejected events spanning 10s after the first csmpNotification for meter-1 within 1m, saw none']);
   });
 });
+
+// Events the bench's own meter never sends (it registers and reports on its own): only the test's count.
+describe('expect-event atMost with after: counted from the mark, not from the test start', () => {
+  const step = (after: string) =>
+    suiteOf(registrationSuite(`  - name: t\n    steps:\n      - expect-event: { name: registrationRejected, after: ${after}, atMost: 1, within: 2m }\n`));
+  const rec = (mb: Awaited<ReturnType<typeof openBench>>, name: 'registrationRejected' | 'csmpNotification') => mb.nms.events.record({ name, message: name, device: 'meter-1' });
+
+  test('the events before the mark do not count; one straggler after it is allowed', async () => {
+    const mb = await openBench({ meters: 1 });
+    const s = step('csmpNotification');
+    const running = new CsmpStepExecutor(mb.bench).execute(s.tests[0]!.steps[0]!, contextFor(mb, s, 'meter-1'));
+    rec(mb, 'registrationRejected');
+    rec(mb, 'registrationRejected');
+    rec(mb, 'registrationRejected');
+    rec(mb, 'csmpNotification');
+    rec(mb, 'registrationRejected');
+    const ev = await running;
+    expect([ev.status, ev.message]).toEqual(['passed', '1 registrationRejected event(s) for meter-1 after csmpNotification, at most 1']);
+  });
+
+  test('two after it fail, naming the mark (without after, the three before would have failed it too)', async () => {
+    const mb = await openBench({ meters: 1 });
+    const s = step('csmpNotification');
+    const running = new CsmpStepExecutor(mb.bench).execute(s.tests[0]!.steps[0]!, contextFor(mb, s, 'meter-1'));
+    rec(mb, 'csmpNotification');
+    rec(mb, 'registrationRejected');
+    rec(mb, 'registrationRejected');
+    const ev = await running;
+    expect(ev.status).toBe('failed');
+    expect(ev.message).toMatch(/^2 registrationRejected events for meter-1 after csmpNotification in \S+ \(\d+\/min\), expected at most 1$/);
+  });
+
+  test('no mark within the window: nothing to count after, a failure', async () => {
+    const mb = await openBench({ meters: 1 });
+    const s = step('{ name: csmpNotification, count: 2 }');
+    const running = new CsmpStepExecutor(mb.bench).execute(s.tests[0]!.steps[0]!, contextFor(mb, s, 'meter-1'));
+    rec(mb, 'csmpNotification');
+    const ev = await running;
+    expect([ev.status, ev.message]).toEqual(['failed', '1 of 2 csmpNotification events for meter-1 within 2m: nothing to count registrationRejected after']);
+  });
+});
