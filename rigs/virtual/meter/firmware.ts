@@ -16,7 +16,8 @@
  *   → 0, else 3. Set backup: copies a complete or running image to the backup slot.
  *
  * Everything lives in flash (slot table, bitmap, image bytes), so power loss mid-transfer keeps
- * what was written; `loses-upload-slot-on-power-loss` models a meter that does not.
+ * what was written; `loses-upload-slot-on-power-loss` models a meter that does not, and
+ * `tears-last-block-at-power-loss` one whose bitmap runs ahead of its image bytes.
  * Slots follow an A/B scheme: uploads go to a slot that is neither running nor the backup, and a
  * load makes that slot the running one, leaving the old image where it was.
  */
@@ -82,6 +83,12 @@ export function holdsImage(s: FirmwareSlot): boolean {
 }
 
 export class FirmwareManager {
+  /**
+   * `tears-last-block-at-power-loss`: the last block received, still in RAM. A manager lives for
+   * one boot (the agent makes a new one), so a power cut loses it.
+   */
+  private pageBuffer: { index: number; offset: number; data: Uint8Array } | undefined;
+
   constructor(private readonly env: FirmwareEnv) {}
 
   /** Validates a TransferRequest; on OK erases and describes the upload slot. Returns the response code. */
@@ -102,6 +109,7 @@ export class FirmwareManager {
     if (upload && sameBytes(req.fileHash, upload.fileHash)) return FW.DUP_XFER;
     if (sameBytes(req.fileHash, running?.fileHash)) return FW.MATCH_RUN_XFER;
     if (sameBytes(req.fileHash, backupSlot(slots)?.fileHash)) return FW.MATCH_BAK_XFER;
+    this.pageBuffer = undefined;
     this.env.images.erase(index);
     const blocks = Math.ceil(size / block);
     const slot: FirmwareSlot = {
@@ -133,11 +141,34 @@ export class FirmwareManager {
     if (slot.transfer !== 'download') return true;
     const received = slot.received.slice();
     if (!markBlock(received, blockNum)) return true;
-    this.env.images.write(slot.index, blockNum * size, data);
+    this.writeBlock(slot.index, blockNum * size, data);
     const next: FirmwareSlot = { ...slot, received };
-    if (missingBlocks(received, blocks).length === 0) next.transfer = this.verify(next) ? 'complete' : 'bad-hash';
+    if (missingBlocks(received, blocks).length === 0) {
+      this.flushPage();
+      next.transfer = this.verify(next) ? 'complete' : 'bad-hash';
+    }
     this.env.save(replaceSlot(slots, next));
     return true;
+  }
+
+  /**
+   * A healthy meter writes the block's bytes before its bit in the bitmap, so a power cut can lose
+   * a block only whole. `tears-last-block-at-power-loss` buffers each block in RAM and writes it
+   * when the next one comes, while its bit goes to flash at once.
+   */
+  private writeBlock(index: number, offset: number, data: Uint8Array): void {
+    if (!this.env.faults.has('tears-last-block-at-power-loss')) {
+      this.env.images.write(index, offset, data);
+      return;
+    }
+    this.flushPage();
+    this.pageBuffer = { index, offset, data: data.slice() };
+  }
+
+  private flushPage(): void {
+    const page = this.pageBuffer;
+    this.pageBuffer = undefined;
+    if (page) this.env.images.write(page.index, page.offset, page.data);
   }
 
   /** The bitmap FirmwareImageInfo shows for a slot: while it holds an upload, in progress or done. */

@@ -70,6 +70,7 @@ describe('faulty device models behave as named', () => {
         'hang-on-slip-garbage',
         'reset-stats-on-unknown-tlv',
         'reboot-loop',
+        'tears-last-block-at-power-loss',
       ].sort(),
     );
   });

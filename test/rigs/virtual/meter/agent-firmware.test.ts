@@ -181,6 +181,28 @@ describe('power loss mid-transfer', () => {
     expect(upload['bitmap'] === undefined ? undefined : toHex(upload['bitmap'] as Uint8Array)).toBe(bitmap);
     expect(upload['version']).toBe(bitmap ? '6.0.1' : '');
   });
+
+  test.each([
+    ['healthy: the resumed image is whole and loadable', [] as FaultName[], 0],
+    ['tears-last-block-at-power-loss: block 2 was marked but never written, the resumed image fails its hash', ['tears-last-block-at-power-loss'] as FaultName[], 5],
+  ])('%s', (_name, faults, code) => {
+    const b = bench(faults);
+    b.transfer(image);
+    b.blocks(image, [0, 1, 2]);
+    b.agent.shutdown();
+    b.agent.boot();
+    expect(toHex(b.slots()[1]!['bitmap'] as Uint8Array)).toBe('e000');
+    b.blocks(image, blocks.slice(3));
+    expect(toHex(b.slots()[1]!['bitmap'] as Uint8Array)).toBe('ffc0');
+    expect(b.response(b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]))).toBe(code);
+  });
+
+  test('tears-last-block-at-power-loss: without a power cut every buffered block reaches flash', () => {
+    const b = bench(['tears-last-block-at-power-loss']);
+    b.transfer(image);
+    b.blocks(image, [...blocks].reverse());
+    expect(b.response(b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]))).toBe(0);
+  });
 });
 
 describe('load time, cancel', () => {
