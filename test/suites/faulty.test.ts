@@ -35,6 +35,7 @@ beforeAll(async () => {
     { faults: ['accepts-wrong-hardware'] },
     { faults: ['ignores-cancel-load'] },
     { faults: ['tears-last-block-at-power-loss'] },
+    { faults: ['backup-accepts-bad-hash'] },
   ]);
   const fw = await runInProcess({
     rigFile: fwRig,
@@ -42,7 +43,7 @@ beforeAll(async () => {
     reportsDir: `${tmp.dir}/reports-fw`,
     run: {
       grep:
-        '^firmware-upgrade @ (meter-1 › an image (with a corrupted|announced)|meter-[28] › a transfer cut|meter-[35] › a scheduled load|meter-4 › an image that does not boot|meter-6 › an image for other|meter-7 › a load cancelled)',
+        '^firmware-upgrade @ (meter-[19] › an image (with a corrupted|announced)|meter-[28] › a transfer cut|meter-[35] › a scheduled load|meter-4 › an image that does not boot|meter-6 › an image for other|meter-7 › a load cancelled)',
     },
   });
   fwCases = casesOf(fw.junit);
@@ -72,6 +73,8 @@ describe('the firmware-upgrade suite catches each firmware fault model with the 
       'meter-6 › an image for other hardware is refused',
       'meter-7 › a load cancelled before its time leaves the old image running',
       'meter-8 › a transfer cut by a power loss resumes with only the missing blocks',
+      'meter-9 › an image announced with a wrong hash is never loadable',
+      'meter-9 › an image with a corrupted block is never loadable',
     ]);
     for (const c of fwCases) expect(c.status).toBe('failed');
   });
@@ -127,5 +130,14 @@ describe('the firmware-upgrade suite catches each firmware fault model with the 
     const c = onlyFw('meter-8');
     expect(c.message).toBe('step 8 (expect-answer: OK): LoadRequest 6.0.3 answered SIGNATURE_FAILED, expected OK');
     expect(c.text).toContain('likely cause: a block the meter marked received before the power loss never reached flash, so the resumed image fails the meter\'s own hash check (the bitmap must follow the block\'s bytes, not run ahead of them)');
+  });
+
+  test('firmware-upgrade: a corrupted block and a wrong hash both taken as the backup (backup-accepts-bad-hash)', () => {
+    const corrupted = onlyFw('meter-9', 'an image with a corrupted');
+    expect(corrupted.message).toBe('step 5 (expect-answer: SIGNATURE_FAILED): SetBackupRequest 6.0.4 answered OK, expected SIGNATURE_FAILED');
+    expect(corrupted.text).toContain('likely cause: the meter takes an image whose SHA-256 does not match the announced hash as its backup, the image it falls back to when a new one does not boot');
+    const lie = onlyFw('meter-9', 'an image announced');
+    expect(lie.message).toBe('step 5 (expect-answer: SIGNATURE_FAILED): SetBackupRequest 6.0.5 answered OK, expected SIGNATURE_FAILED');
+    expect(lie.text).toContain('likely cause: the meter takes an image whose bytes do not hash to what the TransferRequest announced as its backup');
   });
 });

@@ -192,7 +192,10 @@ export class FirmwareManager {
     const source = hash && hash.length === 32 ? slots.find((s) => sameBytes(s.fileHash, hash) && holdsImage(s)) : undefined;
     if (!source) return FW.UNKNOWN_HASH;
     if (source.transfer === 'download') return FW.IMAGE_INCOMPLETE;
-    if (source.transfer === 'bad-hash') return FW.SIGNATURE_FAILED;
+    // The copy below leaves the bad-hash state behind, so the boot loader would fall back to a
+    // corrupt image without a word. `backup-accepts-bad-hash` asks only whether the download is
+    // over, as firmware testing the slot for "not downloading" instead of "verified" does.
+    if (source.transfer === 'bad-hash' && !this.env.faults.has('backup-accepts-bad-hash')) return FW.SIGNATURE_FAILED;
     const target = backupSlot(slots)?.index ?? slots.find((s) => s.isDefault)?.index ?? Math.max(0, ...slots.map((s) => s.index)) + 1;
     if (target === source.index) return FW.OK;
     const pending = this.env.pendingLoad();

@@ -71,6 +71,7 @@ describe('faulty device models behave as named', () => {
         'reset-stats-on-unknown-tlv',
         'reboot-loop',
         'tears-last-block-at-power-loss',
+        'backup-accepts-bad-hash',
       ].sort(),
     );
   });

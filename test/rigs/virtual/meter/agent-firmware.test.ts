@@ -157,6 +157,31 @@ describe('integrity: a corrupted block or a wrong hash is never loadable', () =>
     expect(b.response(b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]))).toBe(code);
   });
 
+  test.each([
+    ['healthy: refused with 5, the backup slot keeps its image', [] as FaultName[], 5, '5.2.25'],
+    ['backup-accepts-bad-hash: taken, the corrupted image becomes the backup', ['backup-accepts-bad-hash'] as FaultName[], 0, '6.0.1'],
+  ])('SetBackupRequest after a corrupted block, %s', (_name, faults, code, backup) => {
+    const b = bench(faults);
+    b.transfer(image);
+    b.blocks(image, blocks, sha(image), corrupt);
+    expect(b.response(b.post([{ type: 70, fields: { fileHash: sha(image) } }]))).toBe(code);
+    expect(b.slots().find((s) => s['isDefault'])!['version']).toBe(backup);
+  });
+
+  test('backup-accepts-bad-hash: an image that does not boot then falls back to the corrupted backup', () => {
+    const b = bench(['backup-accepts-bad-hash']);
+    b.transfer(image);
+    b.blocks(image, blocks, sha(image), corrupt);
+    expect(b.response(b.post([{ type: 70, fields: { fileHash: sha(image) } }]))).toBe(0);
+    const broken = buildImage({ version: '6.0.2', hwId: HW, size: 3000, seed: 9, boots: false });
+    b.transfer(broken, { version: '6.0.2' });
+    b.blocks(broken, [...Array(Math.ceil(broken.length / BLOCK)).keys()], sha(broken));
+    expect(b.response(b.post([{ type: 68, fields: { fileHash: sha(broken), loadTime: b.nowSec() + 60 } }]))).toBe(0);
+    expect(b.untilReboot(200)).toBeDefined();
+    const running = b.slots().find((s) => s['isRunning'])!;
+    expect([running['version'], running['isDefault'], toHex(running['fileHash'] as Uint8Array)]).toEqual(['6.0.1', true, toHex(sha(image))]);
+  });
+
   test('a hash that is not the file\'s: 5 SIGNATURE_FAILED for load and set-backup', () => {
     const b = bench();
     const lie = new Uint8Array(32).fill(0x5a);
