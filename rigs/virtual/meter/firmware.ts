@@ -17,7 +17,9 @@
  *
  * Everything lives in flash (slot table, bitmap, image bytes), so power loss mid-transfer keeps
  * what was written; `loses-upload-slot-on-power-loss` models a meter that does not, and
- * `tears-last-block-at-power-loss` one whose bitmap runs ahead of its image bytes.
+ * `tears-last-block-at-power-loss` one whose bitmap runs ahead of its image bytes. A pending load
+ * lives in RAM, as in the sample, so a power cycle forgets it; `cancelled-load-runs-at-next-boot`
+ * models a meter that records it in the slot table, where its boot loader reads it.
  * Slots follow an A/B scheme: uploads go to a slot that is neither running nor the backup, and a
  * load makes that slot the running one, leaving the old image where it was.
  */
@@ -209,16 +211,35 @@ export class FirmwareManager {
   /** The boot loader is told to start `hash` at the next boot (the load timer fired). */
   activate(hash: Uint8Array): void {
     const slots = this.env.slots();
-    if (!slots.some((s) => sameBytes(s.fileHash, hash) && holdsImage(s))) return;
-    const target = slots.find((s) => sameBytes(s.fileHash, hash) && !s.isDefault) ?? slots.find((s) => sameBytes(s.fileHash, hash))!;
-    // The running image is no upload any more: its row loses the download state and bitmap.
+    const target = loadTarget(slots, hash);
+    if (!target) return;
+    // The running image is no upload any more: its row loses the download state and bitmap; a load
+    // recorded in the table (cancelled-load-runs-at-next-boot) is done with.
     this.env.save(
-      slots.map((s) => {
+      slots.map(({ loadTime: _l, ...s }) => {
         if (s.index !== target.index) return { ...s, isRunning: false };
         const { transfer: _t, received: _r, ...image } = s;
         return { ...image, isRunning: true };
       }),
     );
+  }
+
+  /**
+   * `cancelled-load-runs-at-next-boot`: an accepted load is also written into the slot table, one
+   * record for the whole table, as the image the boot loader starts at the next boot. Its
+   * activation clears the record; a CancelLoadRequest, which only stops the timer, does not.
+   */
+  recordLoad(hash: Uint8Array, loadTime: number): void {
+    const slots = this.env.slots();
+    const target = loadTarget(slots, hash);
+    if (!target) return;
+    this.env.save(slots.map(({ loadTime: _l, ...s }) => (s.index === target.index ? { ...s, loadTime } : s)));
+  }
+
+  /** At boot, `cancelled-load-runs-at-next-boot`'s boot loader starts the image the slot table records a load of. */
+  startRecordedLoad(): void {
+    const recorded = this.env.slots().find((s) => s.loadTime !== undefined && holdsImage(s));
+    if (recorded?.fileHash) this.activate(recorded.fileHash);
   }
 
   /** `loses-upload-slot-on-power-loss`: an upload in progress does not survive the power cut. */
@@ -238,6 +259,12 @@ export class FirmwareManager {
     const digest = createHash('sha256').update(bytes.subarray(0, size)).digest();
     return sameBytes(new Uint8Array(digest), slot.fileHash);
   }
+}
+
+/** The slot a load of `hash` starts: the copy that is not the backup, when there are two. */
+function loadTarget(slots: readonly FirmwareSlot[], hash: Uint8Array): FirmwareSlot | undefined {
+  if (!slots.some((s) => sameBytes(s.fileHash, hash) && holdsImage(s))) return undefined;
+  return slots.find((s) => sameBytes(s.fileHash, hash) && !s.isDefault) ?? slots.find((s) => sameBytes(s.fileHash, hash));
 }
 
 export function replaceSlot(slots: readonly FirmwareSlot[], slot: FirmwareSlot): FirmwareSlot[] {

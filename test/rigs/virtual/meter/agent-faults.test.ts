@@ -72,6 +72,7 @@ describe('faulty device models behave as named', () => {
         'reboot-loop',
         'tears-last-block-at-power-loss',
         'backup-accepts-bad-hash',
+        'cancelled-load-runs-at-next-boot',
       ].sort(),
     );
   });

@@ -272,6 +272,34 @@ describe('load time, cancel', () => {
     expect(b.slots().find((s) => s['isRunning'])!['version']).toBe(running);
   });
 
+  test.each([
+    ['healthy: the cancelled image is not started at the next power-up', [] as FaultName[], '5.6.21'],
+    ['cancelled-load-runs-at-next-boot: no reboot at the load time, but the next power-up starts it', ['cancelled-load-runs-at-next-boot'] as FaultName[], '6.0.1'],
+  ])('%s', (_n, faults, running) => {
+    const b = uploaded(faults);
+    b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 100 } }]);
+    expect(b.response(b.post([{ type: 69, fields: { fileHash: sha(image) } }]))).toBe(0);
+    expect(b.untilReboot(250)).toBeUndefined();
+    expect(b.slots().find((s) => s['isRunning'])!['version']).toBe('5.6.21');
+    b.agent.shutdown();
+    b.agent.boot();
+    expect(b.slots().find((s) => s['isRunning'])!['version']).toBe(running);
+  });
+
+  test('cancelled-load-runs-at-next-boot: a load that fires clears its record, so the next power-up keeps the image loaded', () => {
+    const b = uploaded(['cancelled-load-runs-at-next-boot']);
+    b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]);
+    expect(b.untilReboot(200)).toBeDefined();
+    expect(b.slots().find((s) => s['isRunning'])!['version']).toBe('6.0.1');
+    // Back to the old image: its load is recorded and fires; the power-up after it starts nothing else.
+    expect(b.response(b.post([{ type: 68, fields: { fileHash: new Uint8Array(32).fill(0x11), loadTime: b.nowSec() + 60 } }]))).toBe(0);
+    expect(b.untilReboot(200)).toBeDefined();
+    b.agent.shutdown();
+    b.agent.boot();
+    expect(b.slots().find((s) => s['isRunning'])!['version']).toBe('5.6.21');
+    expect(b.slots().every((s) => s['loadTime'] === undefined)).toBe(true);
+  });
+
   test('reports-old-version-after-load: reboots, but the old image still shows as running', () => {
     const b = uploaded(['reports-old-version-after-load']);
     b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]);
