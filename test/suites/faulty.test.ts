@@ -34,13 +34,17 @@ beforeAll(async () => {
     { faults: ['reports-old-version-after-load'] },
     { faults: ['accepts-wrong-hardware'] },
     { faults: ['ignores-cancel-load'] },
+    { faults: ['tears-last-block-at-power-loss'] },
+    { faults: ['backup-accepts-bad-hash'] },
+    { faults: ['cancelled-load-runs-at-next-boot'] },
   ]);
   const fw = await runInProcess({
     rigFile: fwRig,
     suitePaths: [`${SUITES}/12-firmware-upgrade.yaml`],
     reportsDir: `${tmp.dir}/reports-fw`,
     run: {
-      grep: '^firmware-upgrade @ (meter-1 › an image (with a corrupted|announced)|meter-2 › a transfer cut|meter-[35] › a scheduled load|meter-4 › an image that does not boot|meter-6 › an image for other|meter-7 › a load cancelled)',
+      grep:
+        '^firmware-upgrade @ (meter-[19] › an image (with a corrupted|announced)|meter-[28] › a transfer cut|meter-[35] › a scheduled load|meter-4 › an image that does not boot|meter-6 › an image for other|meter-(7|10) › a load cancelled)',
     },
   });
   fwCases = casesOf(fw.junit);
@@ -63,12 +67,16 @@ describe('the firmware-upgrade suite catches each firmware fault model with the 
     expect(fwCases.map((c) => `${c.device} › ${c.name}`).sort()).toEqual([
       'meter-1 › an image announced with a wrong hash is never loadable',
       'meter-1 › an image with a corrupted block is never loadable',
+      'meter-10 › a load cancelled before its time leaves the old image running',
       'meter-2 › a transfer cut by a power loss resumes with only the missing blocks',
       'meter-3 › a scheduled load reboots into the new image and keeps the old one',
       'meter-4 › an image that does not boot falls back to the backup',
       'meter-5 › a scheduled load reboots into the new image and keeps the old one',
       'meter-6 › an image for other hardware is refused',
       'meter-7 › a load cancelled before its time leaves the old image running',
+      'meter-8 › a transfer cut by a power loss resumes with only the missing blocks',
+      'meter-9 › an image announced with a wrong hash is never loadable',
+      'meter-9 › an image with a corrupted block is never loadable',
     ]);
     for (const c of fwCases) expect(c.status).toBe('failed');
   });
@@ -118,5 +126,30 @@ describe('the firmware-upgrade suite catches each firmware fault model with the 
     const c = onlyFw('meter-7');
     expect(c.message).toMatch(/^step 4 \(expect-load: never\): meter-7 registered again \d+m\d*s? after the LoadRequest, running 6\.2\.0, although the load of 6\.2\.0 was cancelled$/);
     expect(c.text).toContain('likely cause: the meter acknowledged the CancelLoadRequest but loaded the image anyway');
+  });
+
+  test('firmware-upgrade: the block written last before the power cut marked but not in flash, the resumed image fails its hash (tears-last-block-at-power-loss)', () => {
+    const c = onlyFw('meter-8');
+    expect(c.message).toBe('step 8 (expect-answer: OK): LoadRequest 6.0.3 answered SIGNATURE_FAILED, expected OK');
+    expect(c.text).toContain('likely cause: a block the meter marked received before the power loss never reached flash, so the resumed image fails the meter\'s own hash check (the bitmap must follow the block\'s bytes, not run ahead of them)');
+  });
+
+  test('firmware-upgrade: a corrupted block and a wrong hash both taken as the backup (backup-accepts-bad-hash)', () => {
+    const corrupted = onlyFw('meter-9', 'an image with a corrupted');
+    expect(corrupted.message).toBe('step 5 (expect-answer: SIGNATURE_FAILED): SetBackupRequest 6.0.4 answered OK, expected SIGNATURE_FAILED');
+    expect(corrupted.text).toContain('likely cause: the meter takes an image whose SHA-256 does not match the announced hash as its backup, the image it falls back to when a new one does not boot');
+    const lie = onlyFw('meter-9', 'an image announced');
+    expect(lie.message).toBe('step 5 (expect-answer: SIGNATURE_FAILED): SetBackupRequest 6.0.5 answered OK, expected SIGNATURE_FAILED');
+    expect(lie.text).toContain('likely cause: the meter takes an image whose bytes do not hash to what the TransferRequest announced as its backup');
+  });
+
+  test('firmware-upgrade: the cancelled image started at the next power-up (cancelled-load-runs-at-next-boot)', () => {
+    const c = onlyFw('meter-10');
+    expect(c.message).toBe(
+      'step 8 (expect-slot: ${expected.firmwareVersion} running): no slot holds image 5.6.21 running: ' +
+        'slot 1  5.6.21  meter-fw-5.6.21  305408 B  sha256 45c57ba97942202f…  hw RFLAN/3.60/3.80; slot 3  5.6.21  meter-fw-5.6.21  305408 B  sha256 45c57ba97942202f…  hw RFLAN/3.60/3.80  backup',
+    );
+    expect(c.text).toMatch(/seen: .*slot 2  6\.2\.0  .*  running/);
+    expect(c.text).toContain('likely cause: the meter acknowledged the CancelLoadRequest but left the load for its boot loader, which started the cancelled image at the next power-up');
   });
 });

@@ -214,6 +214,7 @@ export class MeterAgent extends EventEmitter<MeterAgentEvents> {
     this.ram = freshRam();
     this.firmware = this.newFirmware();
     if (reason === RegReason.coldStart && this.faults.has('loses-upload-slot-on-power-loss')) this.firmware.loseUploadInProgress();
+    if (this.faults.has('cancelled-load-runs-at-next-boot')) this.firmware.startRecordedLoad();
     this.messageId = 0;
     this.received = 0;
     this.pendingAsync = undefined;

@@ -26,6 +26,9 @@ export const FAULTS = {
   'accepts-wrong-hardware': "accepts a TransferRequest whose hwInfo.hwId is not the running image's",
   'ignores-cancel-load': 'answers CancelLoadRequest with OK but loads the image anyway',
   'crashes-without-hwinfo': "a TransferRequest without hwInfo kills the agent (SIGSEGV), as the reference sample's does",
+  'tears-last-block-at-power-loss': 'marks an ImageBlock received in flash at once but holds its bytes in a RAM page buffer until the next block: a power cut loses the last block written while its bit stays set, so the resumed image fails its hash',
+  'backup-accepts-bad-hash': 'SetBackupRequest takes any image whose blocks are all in, its SHA-256 unchecked: a corrupted or mislabelled image becomes the backup the meter falls back to',
+  'cancelled-load-runs-at-next-boot': "writes an accepted load into the slot table in flash, where the boot loader reads it; CancelLoadRequest stops the load timer but leaves that record: the next boot (a power cycle) starts the cancelled image",
   ...{
     // Security and robustness models (suites 10-security, 11-robustness).
     'sticky-group-match': 'compares GroupMatch only until it first matches a group type; later GroupMatch TLVs of that type pass unchecked',

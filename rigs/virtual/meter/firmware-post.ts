@@ -84,6 +84,7 @@ function load(ctx: AgentContext, f: FieldMap): PostResult {
   const delay = loadTime === 0 ? LOAD_SOON_SEC : loadTime - now;
   const at = loadTime === 0 ? now + LOAD_SOON_SEC : loadTime;
   ctx.ram.pendingLoad = { hash: hash.slice(), loadTime: at };
+  if (ctx.faults.has('cancelled-load-runs-at-next-boot')) ctx.firmware.recordLoad(hash, at);
   ctx.scheduleLoad(hash, ctx.faults.has('loads-at-wrong-time') ? WRONG_TIME_DELAY_SEC : delay);
   return respond(FW.OK, at);
 }

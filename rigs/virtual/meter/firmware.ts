@@ -16,7 +16,10 @@
  *   → 0, else 3. Set backup: copies a complete or running image to the backup slot.
  *
  * Everything lives in flash (slot table, bitmap, image bytes), so power loss mid-transfer keeps
- * what was written; `loses-upload-slot-on-power-loss` models a meter that does not.
+ * what was written; `loses-upload-slot-on-power-loss` models a meter that does not, and
+ * `tears-last-block-at-power-loss` one whose bitmap runs ahead of its image bytes. A pending load
+ * lives in RAM, as in the sample, so a power cycle forgets it; `cancelled-load-runs-at-next-boot`
+ * models a meter that records it in the slot table, where its boot loader reads it.
  * Slots follow an A/B scheme: uploads go to a slot that is neither running nor the backup, and a
  * load makes that slot the running one, leaving the old image where it was.
  */
@@ -82,6 +85,12 @@ export function holdsImage(s: FirmwareSlot): boolean {
 }
 
 export class FirmwareManager {
+  /**
+   * `tears-last-block-at-power-loss`: the last block received, still in RAM. A manager lives for
+   * one boot (the agent makes a new one), so a power cut loses it.
+   */
+  private pageBuffer: { index: number; offset: number; data: Uint8Array } | undefined;
+
   constructor(private readonly env: FirmwareEnv) {}
 
   /** Validates a TransferRequest; on OK erases and describes the upload slot. Returns the response code. */
@@ -102,6 +111,7 @@ export class FirmwareManager {
     if (upload && sameBytes(req.fileHash, upload.fileHash)) return FW.DUP_XFER;
     if (sameBytes(req.fileHash, running?.fileHash)) return FW.MATCH_RUN_XFER;
     if (sameBytes(req.fileHash, backupSlot(slots)?.fileHash)) return FW.MATCH_BAK_XFER;
+    this.pageBuffer = undefined;
     this.env.images.erase(index);
     const blocks = Math.ceil(size / block);
     const slot: FirmwareSlot = {
@@ -133,11 +143,34 @@ export class FirmwareManager {
     if (slot.transfer !== 'download') return true;
     const received = slot.received.slice();
     if (!markBlock(received, blockNum)) return true;
-    this.env.images.write(slot.index, blockNum * size, data);
+    this.writeBlock(slot.index, blockNum * size, data);
     const next: FirmwareSlot = { ...slot, received };
-    if (missingBlocks(received, blocks).length === 0) next.transfer = this.verify(next) ? 'complete' : 'bad-hash';
+    if (missingBlocks(received, blocks).length === 0) {
+      this.flushPage();
+      next.transfer = this.verify(next) ? 'complete' : 'bad-hash';
+    }
     this.env.save(replaceSlot(slots, next));
     return true;
+  }
+
+  /**
+   * A healthy meter writes the block's bytes before its bit in the bitmap, so a power cut can lose
+   * a block only whole. `tears-last-block-at-power-loss` buffers each block in RAM and writes it
+   * when the next one comes, while its bit goes to flash at once.
+   */
+  private writeBlock(index: number, offset: number, data: Uint8Array): void {
+    if (!this.env.faults.has('tears-last-block-at-power-loss')) {
+      this.env.images.write(index, offset, data);
+      return;
+    }
+    this.flushPage();
+    this.pageBuffer = { index, offset, data: data.slice() };
+  }
+
+  private flushPage(): void {
+    const page = this.pageBuffer;
+    this.pageBuffer = undefined;
+    if (page) this.env.images.write(page.index, page.offset, page.data);
   }
 
   /** The bitmap FirmwareImageInfo shows for a slot: while it holds an upload, in progress or done. */
@@ -161,7 +194,10 @@ export class FirmwareManager {
     const source = hash && hash.length === 32 ? slots.find((s) => sameBytes(s.fileHash, hash) && holdsImage(s)) : undefined;
     if (!source) return FW.UNKNOWN_HASH;
     if (source.transfer === 'download') return FW.IMAGE_INCOMPLETE;
-    if (source.transfer === 'bad-hash') return FW.SIGNATURE_FAILED;
+    // The copy below leaves the bad-hash state behind, so the boot loader would fall back to a
+    // corrupt image without a word. `backup-accepts-bad-hash` asks only whether the download is
+    // over, as firmware testing the slot for "not downloading" instead of "verified" does.
+    if (source.transfer === 'bad-hash' && !this.env.faults.has('backup-accepts-bad-hash')) return FW.SIGNATURE_FAILED;
     const target = backupSlot(slots)?.index ?? slots.find((s) => s.isDefault)?.index ?? Math.max(0, ...slots.map((s) => s.index)) + 1;
     if (target === source.index) return FW.OK;
     const pending = this.env.pendingLoad();
@@ -175,16 +211,35 @@ export class FirmwareManager {
   /** The boot loader is told to start `hash` at the next boot (the load timer fired). */
   activate(hash: Uint8Array): void {
     const slots = this.env.slots();
-    if (!slots.some((s) => sameBytes(s.fileHash, hash) && holdsImage(s))) return;
-    const target = slots.find((s) => sameBytes(s.fileHash, hash) && !s.isDefault) ?? slots.find((s) => sameBytes(s.fileHash, hash))!;
-    // The running image is no upload any more: its row loses the download state and bitmap.
+    const target = loadTarget(slots, hash);
+    if (!target) return;
+    // The running image is no upload any more: its row loses the download state and bitmap; a load
+    // recorded in the table (cancelled-load-runs-at-next-boot) is done with.
     this.env.save(
-      slots.map((s) => {
+      slots.map(({ loadTime: _l, ...s }) => {
         if (s.index !== target.index) return { ...s, isRunning: false };
         const { transfer: _t, received: _r, ...image } = s;
         return { ...image, isRunning: true };
       }),
     );
+  }
+
+  /**
+   * `cancelled-load-runs-at-next-boot`: an accepted load is also written into the slot table, one
+   * record for the whole table, as the image the boot loader starts at the next boot. Its
+   * activation clears the record; a CancelLoadRequest, which only stops the timer, does not.
+   */
+  recordLoad(hash: Uint8Array, loadTime: number): void {
+    const slots = this.env.slots();
+    const target = loadTarget(slots, hash);
+    if (!target) return;
+    this.env.save(slots.map(({ loadTime: _l, ...s }) => (s.index === target.index ? { ...s, loadTime } : s)));
+  }
+
+  /** At boot, `cancelled-load-runs-at-next-boot`'s boot loader starts the image the slot table records a load of. */
+  startRecordedLoad(): void {
+    const recorded = this.env.slots().find((s) => s.loadTime !== undefined && holdsImage(s));
+    if (recorded?.fileHash) this.activate(recorded.fileHash);
   }
 
   /** `loses-upload-slot-on-power-loss`: an upload in progress does not survive the power cut. */
@@ -204,6 +259,12 @@ export class FirmwareManager {
     const digest = createHash('sha256').update(bytes.subarray(0, size)).digest();
     return sameBytes(new Uint8Array(digest), slot.fileHash);
   }
+}
+
+/** The slot a load of `hash` starts: the copy that is not the backup, when there are two. */
+function loadTarget(slots: readonly FirmwareSlot[], hash: Uint8Array): FirmwareSlot | undefined {
+  if (!slots.some((s) => sameBytes(s.fileHash, hash) && holdsImage(s))) return undefined;
+  return slots.find((s) => sameBytes(s.fileHash, hash) && !s.isDefault) ?? slots.find((s) => sameBytes(s.fileHash, hash));
 }
 
 export function replaceSlot(slots: readonly FirmwareSlot[], slot: FirmwareSlot): FirmwareSlot[] {

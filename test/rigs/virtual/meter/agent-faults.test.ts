@@ -70,6 +70,9 @@ describe('faulty device models behave as named', () => {
         'hang-on-slip-garbage',
         'reset-stats-on-unknown-tlv',
         'reboot-loop',
+        'tears-last-block-at-power-loss',
+        'backup-accepts-bad-hash',
+        'cancelled-load-runs-at-next-boot',
       ].sort(),
     );
   });

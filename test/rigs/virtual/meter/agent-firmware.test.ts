@@ -157,6 +157,31 @@ describe('integrity: a corrupted block or a wrong hash is never loadable', () =>
     expect(b.response(b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]))).toBe(code);
   });
 
+  test.each([
+    ['healthy: refused with 5, the backup slot keeps its image', [] as FaultName[], 5, '5.2.25'],
+    ['backup-accepts-bad-hash: taken, the corrupted image becomes the backup', ['backup-accepts-bad-hash'] as FaultName[], 0, '6.0.1'],
+  ])('SetBackupRequest after a corrupted block, %s', (_name, faults, code, backup) => {
+    const b = bench(faults);
+    b.transfer(image);
+    b.blocks(image, blocks, sha(image), corrupt);
+    expect(b.response(b.post([{ type: 70, fields: { fileHash: sha(image) } }]))).toBe(code);
+    expect(b.slots().find((s) => s['isDefault'])!['version']).toBe(backup);
+  });
+
+  test('backup-accepts-bad-hash: an image that does not boot then falls back to the corrupted backup', () => {
+    const b = bench(['backup-accepts-bad-hash']);
+    b.transfer(image);
+    b.blocks(image, blocks, sha(image), corrupt);
+    expect(b.response(b.post([{ type: 70, fields: { fileHash: sha(image) } }]))).toBe(0);
+    const broken = buildImage({ version: '6.0.2', hwId: HW, size: 3000, seed: 9, boots: false });
+    b.transfer(broken, { version: '6.0.2' });
+    b.blocks(broken, [...Array(Math.ceil(broken.length / BLOCK)).keys()], sha(broken));
+    expect(b.response(b.post([{ type: 68, fields: { fileHash: sha(broken), loadTime: b.nowSec() + 60 } }]))).toBe(0);
+    expect(b.untilReboot(200)).toBeDefined();
+    const running = b.slots().find((s) => s['isRunning'])!;
+    expect([running['version'], running['isDefault'], toHex(running['fileHash'] as Uint8Array)]).toEqual(['6.0.1', true, toHex(sha(image))]);
+  });
+
   test('a hash that is not the file\'s: 5 SIGNATURE_FAILED for load and set-backup', () => {
     const b = bench();
     const lie = new Uint8Array(32).fill(0x5a);
@@ -180,6 +205,28 @@ describe('power loss mid-transfer', () => {
     const upload = b.slots()[1]!;
     expect(upload['bitmap'] === undefined ? undefined : toHex(upload['bitmap'] as Uint8Array)).toBe(bitmap);
     expect(upload['version']).toBe(bitmap ? '6.0.1' : '');
+  });
+
+  test.each([
+    ['healthy: the resumed image is whole and loadable', [] as FaultName[], 0],
+    ['tears-last-block-at-power-loss: block 2 was marked but never written, the resumed image fails its hash', ['tears-last-block-at-power-loss'] as FaultName[], 5],
+  ])('%s', (_name, faults, code) => {
+    const b = bench(faults);
+    b.transfer(image);
+    b.blocks(image, [0, 1, 2]);
+    b.agent.shutdown();
+    b.agent.boot();
+    expect(toHex(b.slots()[1]!['bitmap'] as Uint8Array)).toBe('e000');
+    b.blocks(image, blocks.slice(3));
+    expect(toHex(b.slots()[1]!['bitmap'] as Uint8Array)).toBe('ffc0');
+    expect(b.response(b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]))).toBe(code);
+  });
+
+  test('tears-last-block-at-power-loss: without a power cut every buffered block reaches flash', () => {
+    const b = bench(['tears-last-block-at-power-loss']);
+    b.transfer(image);
+    b.blocks(image, [...blocks].reverse());
+    expect(b.response(b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]))).toBe(0);
   });
 });
 
@@ -223,6 +270,34 @@ describe('load time, cancel', () => {
     expect(b.untilReboot(250) === undefined ? undefined : 'reboots').toBe(reboot);
     b.time.advance(60_000);
     expect(b.slots().find((s) => s['isRunning'])!['version']).toBe(running);
+  });
+
+  test.each([
+    ['healthy: the cancelled image is not started at the next power-up', [] as FaultName[], '5.6.21'],
+    ['cancelled-load-runs-at-next-boot: no reboot at the load time, but the next power-up starts it', ['cancelled-load-runs-at-next-boot'] as FaultName[], '6.0.1'],
+  ])('%s', (_n, faults, running) => {
+    const b = uploaded(faults);
+    b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 100 } }]);
+    expect(b.response(b.post([{ type: 69, fields: { fileHash: sha(image) } }]))).toBe(0);
+    expect(b.untilReboot(250)).toBeUndefined();
+    expect(b.slots().find((s) => s['isRunning'])!['version']).toBe('5.6.21');
+    b.agent.shutdown();
+    b.agent.boot();
+    expect(b.slots().find((s) => s['isRunning'])!['version']).toBe(running);
+  });
+
+  test('cancelled-load-runs-at-next-boot: a load that fires clears its record, so the next power-up keeps the image loaded', () => {
+    const b = uploaded(['cancelled-load-runs-at-next-boot']);
+    b.post([{ type: 68, fields: { fileHash: sha(image), loadTime: b.nowSec() + 60 } }]);
+    expect(b.untilReboot(200)).toBeDefined();
+    expect(b.slots().find((s) => s['isRunning'])!['version']).toBe('6.0.1');
+    // Back to the old image: its load is recorded and fires; the power-up after it starts nothing else.
+    expect(b.response(b.post([{ type: 68, fields: { fileHash: new Uint8Array(32).fill(0x11), loadTime: b.nowSec() + 60 } }]))).toBe(0);
+    expect(b.untilReboot(200)).toBeDefined();
+    b.agent.shutdown();
+    b.agent.boot();
+    expect(b.slots().find((s) => s['isRunning'])!['version']).toBe('5.6.21');
+    expect(b.slots().every((s) => s['loadTime'] === undefined)).toBe(true);
   });
 
   test('reports-old-version-after-load: reboots, but the old image still shows as running', () => {
