@@ -39,11 +39,11 @@ describe('npx hil run: every suite against the default virtual rig', () => {
   // How long it takes is npm run bench's business (README figures), not a timed test's.
   test('exits 0 with every test passed; says at once what it will run, and at the end where the reports are', () => {
     expect(r.stderr.split('\n')[0]).toBe(
-      'rig virtual (rigs/virtual.yaml) · 4 devices: meter-1, meter-2, meter-3, meter-4 · 12 suites: registration, security, robustness, firmware-upgrade, firmware-group, … load-balancer (12) · 240 tests',
+      'rig virtual (rigs/virtual.yaml) · 4 devices: meter-1, meter-2, meter-3, meter-4 · 12 suites: registration, security, robustness, firmware-upgrade, firmware-group, … load-balancer (12) · 244 tests',
     );
-    expect(r.stderr).toMatch(/^running 240 tests on 4 devices of rig virtual$/m);
-    expect(r.stderr).toContain(`\nreports:\n  JUnit  ${join(reports, 'junit.xml')}\n  HTML   ${join(reports, 'report.html')}\n\npassed: 240 passed, 0 failed in `);
-    expect(r.stderr).toMatch(/^passed: 240 passed, 0 failed in /m);
+    expect(r.stderr).toMatch(/^running 244 tests on 4 devices of rig virtual$/m);
+    expect(r.stderr).toContain(`\nreports:\n  JUnit  ${join(reports, 'junit.xml')}\n  HTML   ${join(reports, 'report.html')}\n\npassed: 244 passed, 0 failed in `);
+    expect(r.stderr).toMatch(/^passed: 244 passed, 0 failed in /m);
     expect(r.code).toBe(0);
   });
 
@@ -64,8 +64,8 @@ describe('npx hil run: every suite against the default virtual rig', () => {
   test('every test has a pcap tshark reads and a console log', () => {
     const attached = attachmentsOf(join(reports, 'junit.xml'));
     const pcaps = attached.filter((p) => p.endsWith('.pcap'));
-    expect(pcaps).toHaveLength(240);
-    expect(attached.filter((p) => p.endsWith('.console.log'))).toHaveLength(240);
+    expect(pcaps).toHaveLength(244);
+    expect(attached.filter((p) => p.endsWith('.console.log'))).toHaveLength(244);
     for (const p of attached) expect(p.startsWith(reports)).toBe(true);
     // Every file is a whole pcap; tshark reads one of each suite (it is slow to start).
     for (const p of pcaps) expect(readPcap(readFileSync(p)).records.length).toBeGreaterThan(0);
