@@ -73,6 +73,9 @@ describe('faulty device models behave as named', () => {
         'tears-last-block-at-power-loss',
         'backup-accepts-bad-hash',
         'cancelled-load-runs-at-next-boot',
+        'not-before-leeway',
+        'applies-post-without-validity',
+        'keeps-registering-when-registered',
       ].sort(),
     );
   });
