@@ -11,6 +11,7 @@ import { EVENT_TYPES, EventTimeoutError, type EventName, type NmsEvent } from '.
 import type { StepOutcome } from '../../runner/executor.js';
 import { eventsSince } from '../attempt-memory.js';
 import { blameOtherwise } from '../outcome.js';
+import { explainByUnaskedReboot } from '../unasked-reboot.js';
 import { eventsSeen } from '../seen.js';
 import type { StepRun } from '../step-run.js';
 import { abortable } from '../waits.js';
@@ -85,7 +86,8 @@ export async function expectEvent(p: ExpectEventParams, run: StepRun): Promise<S
  * rig's clock: a device registering every few milliseconds is a storm that floods a 115200-baud
  * mesh even though each /r is answered, and the failure gives the measured rate.
  */
-async function atMost(p: ExpectEventParams, limit: number, { bench, ctx }: StepRun, since: number): Promise<StepOutcome> {
+async function atMost(p: ExpectEventParams, limit: number, run: StepRun, since: number): Promise<StepOutcome> {
+  const { bench, ctx } = run;
   const dev = ctx.device.name;
   await bench.sleep(p.withinMs, ctx.signal);
   let from = since;
@@ -113,13 +115,16 @@ async function atMost(p: ExpectEventParams, limit: number, { bench, ctx }: StepR
   if (hits.length <= limit) return { status: 'passed', message: `${hits.length} ${p.name} event(s) for ${dev}${afterText}, at most ${limit}` };
   const spanMs = Math.max(1, hits[hits.length - 1]!.at - hits[0]!.at);
   const perMinute = Math.round(((hits.length - 1) * 60_000) / spanMs);
-  return {
+  const failed: StepOutcome = {
     status: 'failed',
     message: `${hits.length} ${p.name} events for ${dev}${afterText} in ${formatDuration(spanMs)} (${perMinute}/min), expected at most ${limit}`,
     expected: `at most ${limit} ${p.name} events for ${dev}${afterText || ' since the test began'}`,
     seen: eventsSeen(bench.nms, dev, since),
     ...blameOtherwise(p.otherwise),
   };
+  // A device that reset by itself registers again, as it must: the reset is the fault to report,
+  // not the suite's guess that it never stopped its registration timer.
+  return (await explainByUnaskedReboot(failed, run, true)) ?? failed;
 }
 
 function ordinal(n: number): string {
