@@ -27,7 +27,7 @@ import { DEFAULT_SET, loadSuiteSet, type SuiteSet } from '../config/suite-set.js
 import { loadSuite } from '../config/suite.js';
 import { ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, REPORTS_DIR } from '../evidence/bundle-layout.js';
 import { envelope, keyId } from '../evidence/dsse.js';
-import { hashFile, listEntries, sha256Hex } from '../evidence/files.js';
+import { hashFile, listEntries, listFolders, sha256Hex } from '../evidence/files.js';
 import { incompleteReports } from '../evidence/references.js';
 import { loadLabKey, type LabKey } from '../evidence/signing-key.js';
 import { PAYLOAD_TYPE, statement, type CertificationPredicate, type DeviceEvidence, type EvidenceFile, type Verdict } from '../evidence/statement.js';
@@ -185,8 +185,10 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   if (summary && summary.status !== 'passed') reasons.push(`the run ended ${summary.status}${summary.message ? `: ${summary.message}` : ''}`);
   if (unrecorded) reasons.push(`the run could not record all its results (writes failed: ${failedWrites(unrecorded, o.outDir)})`);
   let files: EvidenceFile[];
+  let folders: string[];
   try {
     files = existsSync(reportsDir) ? listEntries(o.outDir).map((e) => hashFile(o.outDir, e.path)) : [];
+    folders = existsSync(reportsDir) ? listFolders(o.outDir) : [];
     if (refused === undefined) reasons.push(...incompleteReports(o.outDir, files));
   } catch (e) {
     return fail(`${bundleError(e, o.outDir)}; the bundle is not complete: ${o.outDir} has no manifest`);
@@ -207,6 +209,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
       : {}),
     verdicts,
     files,
+    folders,
   };
   const st = statement(basename(o.firmwareFile), predicate);
   const payload = Buffer.from(JSON.stringify(st), 'utf8');
