@@ -17,7 +17,7 @@ import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase64Strict, keyId, notBase64, verifyEnvelope, type DsseEnvelope } from './dsse.js';
 import { describeKind, foldersOf, listEntries, listFolders, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
-import { BUNDLE_OWN_FILES, ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
+import { BUNDLE_OWN_FILES, ENVELOPE_FILE, INTERRUPTED_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type EvidenceFile, type Statement } from './statement.js';
 import { envelopeShapeProblem, statementShapeProblem } from './statement-shape.js';
 
@@ -56,7 +56,10 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     return { problem: 'kind' in r ? `${describeKind(r.kind, p)}, not a file` : `cannot read: ${r.error}` };
   };
   const envFile = read(ENVELOPE_FILE);
-  if ('absent' in envFile) return { problems: [`${ENVELOPE_FILE}: missing (not a certification bundle)`], notABundle: true };
+  if ('absent' in envFile) {
+    const stopped = 'text' in read(INTERRUPTED_FILE) ? `; ${INTERRUPTED_FILE}: the certification was stopped before it ended, and this folder holds only what it gathered until then` : '';
+    return { problems: [`${ENVELOPE_FILE}: missing (not a certification bundle)${stopped}`], notABundle: true };
+  }
   if ('problem' in envFile) return { problems: [`${ENVELOPE_FILE}: ${envFile.problem} (not a certification bundle)`], notABundle: true };
   const envText = envFile.text;
   let env: DsseEnvelope;
