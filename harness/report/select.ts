@@ -193,7 +193,7 @@ export function createReporters(
         reporters.push(new EventLogReporter({ outputFile: s.outputFile, ...(s.outputFile === STDOUT ? { stream: env.stdout } : {}) }));
         break;
       case 'tap':
-        reporters.push(new TapReporter({ stream: writesStdout(s) ? env.stdout : fileStream(s.outputFile!) }));
+        reporters.push(new TapReporter({ stream: writesStdout(s) ? env.stdout : fileStream(s.outputFile!), exits: process }));
         break;
       case 'progress':
         reporters.push(progress(env.stderr));

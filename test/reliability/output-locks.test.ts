@@ -10,7 +10,9 @@ import { ensureBuilt, hil, startHil, until } from '../harness/cli/support/cli.js
 jest.setTimeout(120_000);
 
 let dir: string;
-beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hil-outlock-'))));
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hil-outlock-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('report file locks', () => {
