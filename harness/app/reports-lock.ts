@@ -146,6 +146,14 @@ function takeOver(path: string, stale: LockOwner | undefined, mine: LockOwner): 
   }
 }
 
+/** The live holder of `dir`'s reports-folder lock, other than this process, if any. */
+export function otherLiveHolder(dir: string): { owner: LockOwner; path: string } | undefined {
+  const path = join(dir, LOCK_FILE);
+  const owner = readOwner(path);
+  if (owner === undefined || owner === 'unreadable' || owner.pid === process.pid || !isAlive(owner)) return undefined;
+  return { owner, path };
+}
+
 function readOwner(path: string): LockOwner | 'unreadable' | undefined {
   let text: string;
   try {

@@ -191,10 +191,11 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
     }
     throw e;
   }
-  // Then every report file, wherever it is: another run may name the same one.
+  // Then every report file outside the folder: another run may name the same one.
   let outputs: OutputLocks;
   try {
-    outputs = lockOutputs(reportFiles(loaded.specs), command);
+    outputs = lockOutputs(reportFiles(loaded.specs), o.reportsDir, command);
+    for (const line of outputs.unlocked) say(`warning: ${line}`);
   } catch (e) {
     folder.release();
     if (e instanceof ResourceError) {
