@@ -1,7 +1,7 @@
 /**
  * The fallback of writeFileAtomic when a file cannot be replaced by rename: the file is a bind
  * mount (rename over a mount point: EBUSY; from another file system: EXDEV), or its folder does
- * not let us create the temporary file (EACCES, EPERM) while the file itself is writable. CI
+ * not let us create the temporary file (EACCES, EPERM, EROFS) while the file itself is writable. CI
  * runners mount a report path into a container this way, and failing there lost the JUnit.
  *
  * The file is rewritten through its own descriptor, never truncated first: the new bytes go over
@@ -14,8 +14,12 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { ResourceError } from './errors.js';
 
-/** Errors of the temporary-file-and-rename route that replacing in place can get around. */
-export const RENAME_IMPOSSIBLE: ReadonlySet<string> = new Set(['EBUSY', 'EXDEV', 'EACCES', 'EPERM']);
+/**
+ * Errors of the temporary-file-and-rename route that replacing in place can get around. EROFS: a
+ * read-only folder with the file mounted writable over it; when the file is read-only too, the
+ * in-place open says so.
+ */
+export const RENAME_IMPOSSIBLE: ReadonlySet<string> = new Set(['EBUSY', 'EXDEV', 'EACCES', 'EPERM', 'EROFS']);
 
 export function replaceInPlace(path: string, bytes: Uint8Array, reason: (e: unknown) => string, sync = true): void {
   let fd: number;

@@ -1,7 +1,8 @@
 /**
  * A JUnit path that cannot be replaced by rename (a bind mount, as CI runners mount report paths
  * into containers): the JUnit is rewritten in place, whole, instead of failing the run (exit 4) and
- * leaving the empty file; and an in-place write that runs out of space puts the previous bytes back.
+ * leaving the empty file (also in a read-only folder, where no lock file can go either); and an
+ * in-place write that runs out of space puts the previous bytes back.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,30 @@ describe('a JUnit file that is a bind mount', () => {
     };
     expect([doc.testsuites['@_tests'], doc.testsuites['@_failures']]).toEqual(['12', '0']);
     expect(doc.testsuites.testsuite.flatMap((t) => t.testcase)).toHaveLength(12);
+  });
+
+  onTmpfs('in a read-only folder, the file itself mounted writable: no lock beside it (a warning), the JUnit written in place, exit 0', async () => {
+    const source = join(tmp.dir, 'ro-source.xml');
+    const folder = join(tmp.dir, 'ro');
+    const target = join(folder, 'junit.xml');
+    const script = [
+      `mkdir -p "${folder}"`,
+      `: > "${source}"`,
+      `: > "${target}"`,
+      `mount --bind "${folder}" "${folder}"`,
+      `mount -o remount,ro,bind "${folder}"`,
+      `mount --bind "${source}" "${target}"`,
+      `"${process.execPath}" "${MAIN}" run suites/3-firmware-info.yaml --reports "${tmp.dir}/r-ro" --reporter "junit=${target}" --no-html`,
+    ].join('\n');
+    const r = await inMountNamespace(script);
+    expect(r.stderr).toContain(
+      `hil run: warning: ${target}: not locked (cannot create the lock: the file system is read-only (EROFS)): another run naming it would not be refused\n`,
+    );
+    expect(r.stderr).not.toContain('results not fully recorded');
+    expect(r.code).toBe(0);
+    const xml = readFileSync(source, 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toContain('<testsuites name="virtual" tests="12" failures="0"');
   });
 
   onTmpfs('an in-place write that runs out of space keeps the previous file, byte for byte, and says why', async () => {
