@@ -12,16 +12,23 @@
  * Synchronous on purpose: the JUnit file is rewritten from signal handlers, and the simulated
  * agent reads flash synchronously.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ResourceError } from './errors.js';
 import { makeDirs } from './make-dirs.js';
+import { RENAME_IMPOSSIBLE, replaceInPlace } from './replace-in-place.js';
 
 let sequence = 0;
 
 export interface AtomicWriteOptions {
   /** Sync the file and its folder (default true). The virtual boards' flash skips it: a simulated board needs no durability across a host crash. */
   fsync?: boolean;
+  /**
+   * When the file cannot be replaced by rename (a bind mount, a folder that forbids the temporary
+   * file) but exists and is writable, rewrite it in place (core/replace-in-place.ts). For reports
+   * a CI mounts; not atomic for a concurrent reader, so off by default.
+   */
+  inPlaceFallback?: boolean;
 }
 
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
@@ -55,6 +62,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
       } catch {
         // Never created, or the folder is read-only: nothing more to undo.
       }
+    }
+    if (!renamed && options.inPlaceFallback && RENAME_IMPOSSIBLE.has((e as NodeJS.ErrnoException).code ?? '') && existsSync(path)) {
+      replaceInPlace(path, bytes, systemReason, sync);
+      return;
     }
     throw new ResourceError(path, 'io', `cannot write: ${systemReason(e)}${renamed ? '' : '; the previous file is kept'}`, { cause: e });
   }
@@ -91,6 +102,8 @@ const REASONS: Record<string, string> = {
   EPERM: 'operation not permitted',
   ENOENT: 'the folder does not exist',
   ENOTDIR: 'a part of the path is not a folder',
+  EBUSY: 'the file is busy (a mount point)',
+  EXDEV: 'the file is on another file system (a mount)',
 };
 
 /** "no space left on the device (ENOSPC)": the errno for scripts, words for people. */

@@ -25,9 +25,9 @@ import { ConfigError, ResourceError } from '../../core/errors.js';
 import { loadRig, type Rig } from '../config/rig.js';
 import { DEFAULT_SET, loadSuiteSet, type SuiteSet } from '../config/suite-set.js';
 import { loadSuite } from '../config/suite.js';
-import { ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, REPORTS_DIR } from '../evidence/bundle-layout.js';
+import { ENVELOPE_FILE, INTERRUPTED_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, REPORTS_DIR } from '../evidence/bundle-layout.js';
 import { envelope, keyId } from '../evidence/dsse.js';
-import { hashFile, listEntries, sha256Hex } from '../evidence/files.js';
+import { hashFile, listEntries, listFolders, sha256Hex } from '../evidence/files.js';
 import { incompleteReports } from '../evidence/references.js';
 import { loadLabKey, type LabKey } from '../evidence/signing-key.js';
 import { PAYLOAD_TYPE, statement, type CertificationPredicate, type DeviceEvidence, type EvidenceFile, type Verdict } from '../evidence/statement.js';
@@ -37,6 +37,7 @@ import type { RunOptions } from '../runner/options.js';
 import { packageRoot } from './defaults.js';
 import { deviceIdentity } from './device-identity.js';
 import { runSuites } from './run-suites.js';
+import { ProcessStop } from './process-stop.js';
 import { makeDirs } from '../../core/make-dirs.js';
 
 export interface CertifyOptions {
@@ -52,6 +53,8 @@ export interface CertifyOptions {
   stdout?: Writable & { isTTY?: boolean; columns?: number };
   stderr?: Writable & { isTTY?: boolean; columns?: number };
   signals?: NodeJS.Process;
+  /** The process's stop (the CLI's): a stopped certification writes interrupted.json, never a manifest. */
+  stop?: ProcessStop;
 }
 
 export interface CertifyResult {
@@ -99,6 +102,15 @@ function refuseUsedBundleFolder(dir: string): void {
 }
 
 export async function certify(o: CertifyOptions): Promise<CertifyResult> {
+  const stop = o.stop ?? new ProcessStop(o.signals ?? process, { parentPollMs: 0 });
+  try {
+    return await certifyWith({ ...o, stop });
+  } finally {
+    if (!o.stop) stop.dispose();
+  }
+}
+
+async function certifyWith(o: CertifyOptions & { stop: ProcessStop }): Promise<CertifyResult> {
   const stderr = o.stderr ?? process.stderr;
   const say = (line: string): void => void stderr.write(`hil certify: ${line}\n`);
   const fail = (message: string): CertifyResult => {
@@ -146,6 +158,8 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   let refused: string | undefined;
   let unrecorded: Record<string, number> | undefined;
   let exitCode: number;
+  // A third signal exits at once: the run's temporary folder must not outlive it.
+  const forgetRunDir = o.stop.atExit(() => rmSync(runDir, { recursive: true, force: true }));
   try {
     const r = await runSuites({
       rigFile: o.rigFile,
@@ -155,7 +169,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
       reporters: 'events',
       ...(o.stdout ? { stdout: o.stdout } : {}),
       stderr,
-      ...(o.signals ? { signals: o.signals } : {}),
+      stop: o.stop,
       run: { ...o.run },
       report: { extraReports: [{ label: 'bundle', path: o.outDir }] },
       extraReporters: [collector],
@@ -172,10 +186,12 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     exitCode = r.exitCode;
   } finally {
     rmSync(runDir, { recursive: true, force: true });
+    forgetRunDir();
   }
   if (exitCode === 2 && !refused) return { exitCode: 2, certified: false, reasons: ['the run could not start'], bundle: o.outDir };
 
   const verdicts = collector.verdicts();
+  if (o.stop.signal.aborted) return interrupted(o, o.stop, verdicts, say);
   const reasons: string[] = [];
   if (refused !== undefined) reasons.push(refused);
   for (const d of devices) if (d.problem !== undefined && refused === undefined) reasons.push(`${d.name} ${d.problem}`);
@@ -185,8 +201,10 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   if (summary && summary.status !== 'passed') reasons.push(`the run ended ${summary.status}${summary.message ? `: ${summary.message}` : ''}`);
   if (unrecorded) reasons.push(`the run could not record all its results (writes failed: ${failedWrites(unrecorded, o.outDir)})`);
   let files: EvidenceFile[];
+  let folders: string[];
   try {
     files = existsSync(reportsDir) ? listEntries(o.outDir).map((e) => hashFile(o.outDir, e.path)) : [];
+    folders = existsSync(reportsDir) ? listFolders(o.outDir) : [];
     if (refused === undefined) reasons.push(...incompleteReports(o.outDir, files));
   } catch (e) {
     return fail(`${bundleError(e, o.outDir)}; the bundle is not complete: ${o.outDir} has no manifest`);
@@ -207,6 +225,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
       : {}),
     verdicts,
     files,
+    folders,
   };
   const st = statement(basename(o.firmwareFile), predicate);
   const payload = Buffer.from(JSON.stringify(st), 'utf8');
@@ -237,8 +256,24 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   out.write(`${certified ? 'certified' : 'NOT certified'}: ${basename(o.firmwareFile)} (SHA-256 ${imageSha}) on rig ${rig.name}, ${set.name} set v${set.version}\n`);
   for (const r of reasons) out.write(`  - ${r}\n`);
   out.write(`bundle: ${o.outDir} (${predicate.files.length} files by SHA-256; ${key ? `manifest signed by key ${keyId(key.publicKey)}` : 'NOT signed: no --key'})\n`);
-  if (exitCode > 128) return { exitCode, certified: false, reasons, bundle: o.outDir };
   return { exitCode: certified ? 0 : 1, certified, reasons, bundle: o.outDir };
+}
+
+/**
+ * A stopped certification proves nothing: no manifest and no signature, so the folder can never
+ * verify as a bundle, but the verdicts gathered so far are kept beside the reports, each test the
+ * run did not finish marked so, and the command exits as a stopped run does (128 + the signal).
+ */
+function interrupted(o: CertifyOptions, stop: ProcessStop, verdicts: Verdict[], say: (line: string) => void): CertifyResult {
+  const reason = `interrupted: ${stop.reason ?? 'stopped'}`;
+  const record = { interrupted: stop.reason ?? 'stopped', signal: stop.received, firmware: basename(o.firmwareFile), note: 'not a certification bundle: the run was stopped before it ended; nothing here is signed', verdicts };
+  try {
+    writeFileAtomic(join(o.outDir, INTERRUPTED_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    say(`${reason}: no manifest written; the results gathered so far are in ${join(o.outDir, INTERRUPTED_FILE)} and ${join(o.outDir, REPORTS_DIR)}`);
+  } catch (e) {
+    say(`${reason}: no manifest written; ${bundleError(e, o.outDir)}`);
+  }
+  return { exitCode: stop.exitCode(), certified: false, reasons: [reason], bundle: o.outDir };
 }
 
 /** 'attachments 5 times, reports/junit.xml 2 times': what failed, files by their place in the bundle. */

@@ -48,19 +48,30 @@ export function lockFolder(dir: string, command: string): FolderLock {
   } catch (e) {
     throw new ResourceError(dir, 'unavailable', `cannot create the folder: ${systemReason(e)}`, { cause: e });
   }
-  const path = join(dir, LOCK_FILE);
+  return takeLock(join(dir, LOCK_FILE), { subject: dir, where: 'in this folder', instead: 'use another folder' }, command);
+}
+
+/** How a lock's refusals name what it guards: the folder or file, "in this folder", "use another folder". */
+export interface LockSubject {
+  subject: string;
+  where: string;
+  instead: string;
+}
+
+/** The lock file `path` for this process (its folder must exist): O_EXCL, a stale one taken over. */
+export function takeLock(path: string, s: LockSubject, command: string): FolderLock {
   const mine = ownerOfThisProcess(command);
   for (let attempt = 0; attempt < 3; attempt++) {
     if (create(path, mine)) return held(path, mine);
     const holder = readOwner(path);
     if (holder === undefined) continue; // removed between our attempt and the read: try again
-    if (holder !== 'unreadable' && isAlive(holder)) throw busy(dir, path, holder);
+    if (holder !== 'unreadable' && isAlive(holder)) throw busy(s, path, holder);
     // An empty lock may be one being written this instant (between its creation and its owner).
-    if (holder === 'unreadable' && youngerThan(path, 2000)) throw new ResourceError(dir, 'busy', `another run is starting in this folder (lock ${path})`);
+    if (holder === 'unreadable' && youngerThan(path, 2000)) throw new ResourceError(s.subject, 'busy', `another run is starting ${s.where} (lock ${path})`);
     const stale = takeOver(path, holder === 'unreadable' ? undefined : holder, mine);
     if (stale !== false) return held(path, mine, stale);
   }
-  throw new ResourceError(dir, 'busy', `the lock ${path} keeps changing hands; another run is starting in this folder`);
+  throw new ResourceError(s.subject, 'busy', `the lock ${path} keeps changing hands; another run is starting ${s.where}`);
 }
 
 function held(path: string, mine: LockOwner, tookOverFrom?: LockOwner): FolderLock {
@@ -135,6 +146,14 @@ function takeOver(path: string, stale: LockOwner | undefined, mine: LockOwner): 
   }
 }
 
+/** The live holder of `dir`'s reports-folder lock, other than this process, if any. */
+export function otherLiveHolder(dir: string): { owner: LockOwner; path: string } | undefined {
+  const path = join(dir, LOCK_FILE);
+  const owner = readOwner(path);
+  if (owner === undefined || owner === 'unreadable' || owner.pid === process.pid || !isAlive(owner)) return undefined;
+  return { owner, path };
+}
+
 function readOwner(path: string): LockOwner | 'unreadable' | undefined {
   let text: string;
   try {
@@ -176,11 +195,11 @@ function isAlive(o: LockOwner): boolean {
   return o.startTicks === undefined || ticks === undefined || ticks === o.startTicks;
 }
 
-function busy(dir: string, path: string, o: LockOwner): ResourceError {
+function busy(s: LockSubject, path: string, o: LockOwner): ResourceError {
   return new ResourceError(
-    dir,
+    s.subject,
     'busy',
-    `in use by pid ${o.pid} on ${o.host} (${o.user}: ${o.command}, since ${o.since}); wait for it to end or use another folder (lock ${path})`,
+    `in use by pid ${o.pid} on ${o.host} (${o.user}: ${o.command}, since ${o.since}); wait for it to end or ${s.instead} (lock ${path})`,
   );
 }
 

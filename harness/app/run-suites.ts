@@ -28,7 +28,7 @@ import { describeHolders, otherPortHolders } from '../../drivers/serial/port-hol
 import type { Rig } from '../config/rig.js';
 import type { Suite } from '../config/suite.js';
 import { ConfigError, ResourceError } from '../../core/errors.js';
-import { checkReporterOutputs, createReporters, DEFAULT_FILE, parseReporterList, writesStdout, type ReporterEnvironment, type ReporterSpec, type ReportSettings } from '../report/select.js';
+import { checkReporterOutputs, createReporters, DEFAULT_FILE, parseReporterList, STDOUT, writesStdout, type ReporterEnvironment, type ReporterSpec, type ReportSettings } from '../report/select.js';
 import { startupLine } from '../report/terminal.js';
 import type { LeaseStore } from '../../core/lease.js';
 import { closeLeaseStore, leaseStoreUnlessStopped } from './lease-store.js';
@@ -54,6 +54,7 @@ import { setAsideEarlierRun, type EarlierRun } from './reports-folder.js';
 import { ReproducerWriter } from './reproducers.js';
 import { minimiseReproducers, type MinimiseOutcome, type MinimiseSettings } from './minimise-reproducers.js';
 import { lockFolder, type FolderLock } from './reports-lock.js';
+import { lockOutputs, type OutputLocks } from './output-locks.js';
 
 export interface RunSuitesOptions {
   rigFile: string;
@@ -179,12 +180,26 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
   const files = loaded.files;
 
   // The folder first: a refused run must not have touched the running one's rig or reports.
+  const command = `hil run ${process.argv.slice(3).join(' ')}`.trim();
   let folder: FolderLock;
   try {
-    folder = lockFolder(o.reportsDir, `hil run ${process.argv.slice(3).join(' ')}`.trim());
+    folder = lockFolder(o.reportsDir, command);
   } catch (e) {
     if (e instanceof ResourceError) {
       say(`reports folder ${e.message}`);
+      return { exitCode: 2, ...files };
+    }
+    throw e;
+  }
+  // Then every report file outside the folder: another run may name the same one.
+  let outputs: OutputLocks;
+  try {
+    outputs = lockOutputs(reportFiles(loaded.specs), o.reportsDir, command);
+    for (const line of outputs.unlocked) say(`warning: ${line}`);
+  } catch (e) {
+    folder.release();
+    if (e instanceof ResourceError) {
+      say(`report file ${e.message}`);
       return { exitCode: 2, ...files };
     }
     throw e;
@@ -201,6 +216,7 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
   };
   const unlock = stop.atExit(() => {
     putBack();
+    outputs.release();
     folder.release();
   });
   let leases: LeaseStore | undefined;
@@ -238,9 +254,15 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
   } finally {
     putBack();
     if (leases) for (const line of await closeLeaseStore(leases, stop)) say(line);
+    outputs.release();
     folder.release();
     unlock();
   }
+}
+
+/** The files the reporters write (not standard output, not the pcap folder). */
+function reportFiles(specs: readonly ReporterSpec[]): string[] {
+  return specs.flatMap((s) => ('outputFile' in s && s.outputFile !== undefined && s.outputFile !== STDOUT ? [s.outputFile] : []));
 }
 
 /** Everything read and checked before the reports folder is touched; ConfigError/ResourceError are exit 2. */

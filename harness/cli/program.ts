@@ -36,7 +36,7 @@ import { exitAfterOutput } from './exit-after-output.js';
 import { parseUsage } from './new-program.js';
 
 /** Commands that start a run, a bench or the virtual rig: they stop the orderly way on a signal. */
-export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor', 'extcap']);
+export const STARTING_COMMANDS: ReadonlySet<string> = new Set(['run', 'certify', 'fuzz', 'check', 'request', 'diagnose', 'sim', 'upgrade', 'monitor', 'extcap']);
 
 export { USAGE_EXIT_CODE } from './new-program.js';
 

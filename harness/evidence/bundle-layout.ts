@@ -10,6 +10,11 @@ export const ENVELOPE_FILE = 'manifest.dsse.json';
 export const MANIFEST_FILE = 'manifest.json';
 export const PUBLIC_KEY_FILE = 'signer.pub.pem';
 export const REPORTS_DIR = 'reports';
+/**
+ * Written instead of the manifest when certification is stopped (a signal): the results gathered
+ * until then, unsigned, so the folder is never taken for a complete bundle.
+ */
+export const INTERRUPTED_FILE = 'interrupted.json';
 /** Files of the bundle that the manifest cannot list (itself, its signature, the key). */
 export const BUNDLE_OWN_FILES: readonly string[] = [ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE];
 /** The reports every certification run writes (JUnit, HTML, event log): a bundle without one is not whole. */

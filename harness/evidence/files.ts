@@ -68,6 +68,43 @@ export function listEntries(dir: string, unreadable?: (path: string, reason: str
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/**
+ * Relative paths of every folder below `dir` (not `dir` itself), sorted; links are not followed.
+ * The manifest records them: a file walk alone cannot see an empty folder added after signing.
+ */
+export function listFolders(dir: string, unreadable?: (path: string, reason: string) => void): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let list: Dirent[];
+    try {
+      list = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      // listEntries has said so already, where both walk the same tree.
+      if (!unreadable) throw e;
+      unreadable(relative(dir, d).split(sep).join('/'), systemReason(e));
+      return;
+    }
+    for (const e of list) {
+      if (!e.isDirectory()) continue;
+      const p = join(d, e.name);
+      out.push(relative(dir, p).split(sep).join('/'));
+      walk(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** The folders a list of file paths implies ('a/b/c.txt': 'a', 'a/b'). */
+export function foldersOf(paths: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) {
+    const parts = p.split('/');
+    for (let i = 1; i < parts.length; i++) out.add(parts.slice(0, i).join('/'));
+  }
+  return out;
+}
+
 /** Relative paths of every regular file below `dir`. */
 export function listFiles(dir: string): string[] {
   return listEntries(dir)

@@ -38,6 +38,7 @@ const statementSchema: JsonSchema = {
           type: 'array',
           items: { type: 'object', required: ['path', 'digest', 'size'], properties: { path: { type: 'string', minLength: 1 }, digest: sha256, size: { type: 'integer', minimum: 0 } } },
         },
+        folders: { type: 'array', items: { type: 'string', minLength: 1 } },
         verdicts: { type: 'array' },
         suiteSet: { ...named, required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: ['string', 'number'] } } },
         rig: named,

@@ -58,6 +58,11 @@ export interface CertificationPredicate {
   run?: { startTime: string; durationMs: number; status: string; counts: Record<string, number> };
   verdicts: Verdict[];
   files: EvidenceFile[];
+  /**
+   * Every folder of the bundle at signing, '/' separated. Absent in bundles made before it was
+   * recorded: verify then accepts only the folders that hold a signed file.
+   */
+  folders?: string[];
 }
 
 export interface Statement {

@@ -1,7 +1,7 @@
 /**
  * `hil verify` as a function: is this bundle what was signed, and by whom? The signature over the
  * manifest, the readable manifest against the signed one, every listed file by SHA-256 and size,
- * no file added, and optionally the firmware image against the manifest's subject. Each problem
+ * no file or folder added (an empty one too), and optionally the firmware image against the manifest's subject. Each problem
  * names what changed. Only regular files are read: a link, FIFO, socket or device in the bundle
  * is a problem named with its kind, never followed or opened for its content (a FIFO would block
  * the reader for ever).
@@ -16,8 +16,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase64Strict, keyId, notBase64, verifyEnvelope, type DsseEnvelope } from './dsse.js';
-import { describeKind, listEntries, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
-import { BUNDLE_OWN_FILES, ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
+import { describeKind, foldersOf, listEntries, listFolders, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
+import { BUNDLE_OWN_FILES, ENVELOPE_FILE, INTERRUPTED_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type EvidenceFile, type Statement } from './statement.js';
 import { envelopeShapeProblem, statementShapeProblem } from './statement-shape.js';
 
@@ -56,7 +56,10 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     return { problem: 'kind' in r ? `${describeKind(r.kind, p)}, not a file` : `cannot read: ${r.error}` };
   };
   const envFile = read(ENVELOPE_FILE);
-  if ('absent' in envFile) return { problems: [`${ENVELOPE_FILE}: missing (not a certification bundle)`], notABundle: true };
+  if ('absent' in envFile) {
+    const stopped = 'text' in read(INTERRUPTED_FILE) ? `; ${INTERRUPTED_FILE}: the certification was stopped before it ended, and this folder holds only what it gathered until then` : '';
+    return { problems: [`${ENVELOPE_FILE}: missing (not a certification bundle)${stopped}`], notABundle: true };
+  }
   if ('problem' in envFile) return { problems: [`${ENVELOPE_FILE}: ${envFile.problem} (not a certification bundle)`], notABundle: true };
   const envText = envFile.text;
   let env: DsseEnvelope;
@@ -155,6 +158,7 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     if (listed.has(path) || BUNDLE_OWN_FILES.includes(path)) continue;
     problems.push(`${path}: ${kind === 'file' ? '' : `${describeKind(kind, join(dir, path))}, `}not in the manifest (added after signing)`);
   }
+  problems.push(...folderProblems(dir, st, listed));
 
   if (opts.firmware) {
     const got = sha256Hex(opts.firmware);
@@ -162,6 +166,29 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     if (got !== want) problems.push(`--firmware: the image's SHA-256 is ${got}, the bundle certifies ${want}`);
   }
   return result;
+}
+
+/**
+ * Folders against the manifest's list: an added one is refused even when empty (a file walk cannot
+ * see it), a signed one that is gone is missing. A manifest from before folders were recorded
+ * vouches only for the folders its files lie in.
+ */
+function folderProblems(dir: string, st: Statement, listedFiles: ReadonlySet<string>): string[] {
+  const recorded = st.predicate.folders;
+  const signed = new Set(recorded ?? foldersOf([...listedFiles]));
+  // Unreadable folders were named by the file walk already.
+  const present = listFolders(dir, () => {});
+  const out: string[] = [];
+  for (const f of present) {
+    // A folder where a signed file was is named by the file check.
+    if (signed.has(f) || listedFiles.has(f)) continue;
+    out.push(`${f}/: a folder not in the manifest (added after signing)${recorded ? '' : '; this manifest predates folder lists, so only folders holding signed files are accepted'}`);
+  }
+  if (recorded) {
+    const here = new Set(present);
+    for (const f of recorded) if (!here.has(f) && !isFolder(join(dir, ...f.split('/')))) out.push(`${f}/: missing (a folder that was signed)`);
+  }
+  return out;
 }
 
 const isFolder = (p: string): boolean => {

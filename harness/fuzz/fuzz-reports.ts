@@ -70,7 +70,11 @@ export function writeFinding(ctx: FuzzReportContext, f: Finding, number: number,
   return { number, suite };
 }
 
-export function writeSummary(ctx: FuzzReportContext, r: CampaignResult): void {
+/**
+ * `stoppedBy`: why a stopped campaign stopped ("received SIGINT"). Its JUnit then carries an error
+ * case saying so, so a CI never reads a cut-short campaign as a clean one.
+ */
+export function writeSummary(ctx: FuzzReportContext, r: CampaignResult, stoppedBy?: string): void {
   makeDirs(ctx.dir);
   const findings = r.findings.map((f, i) => ({
     number: i + 1,
@@ -91,21 +95,28 @@ export function writeSummary(ctx: FuzzReportContext, r: CampaignResult): void {
     consoleAnswers: f.evidence?.consoleAnswers,
     files: findingFiles(i + 1, f),
   }));
-  const summary = { device: ctx.device, rig: ctx.rig, seed: r.seed, inputs: r.inputs, elapsedMs: r.elapsedMs, ended: r.ended, findings };
+  const summary = { device: ctx.device, rig: ctx.rig, seed: r.seed, inputs: r.inputs, elapsedMs: r.elapsedMs, ended: r.ended, ...(stoppedBy !== undefined ? { stoppedBy } : {}), findings };
   writeFileAtomic(join(ctx.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileAtomic(join(ctx.dir, 'junit.xml'), junitXml(ctx, r));
+  // Last: what CI reads exists only once the files it names do.
+  writeFileAtomic(join(ctx.dir, 'junit.xml'), junitXml(ctx, r, stoppedBy));
 }
 
 const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
 
-export function junitXml(ctx: FuzzReportContext, r: CampaignResult): string {
+export function junitXml(ctx: FuzzReportContext, r: CampaignResult, stoppedBy?: string): string {
   const name = `fuzz @ ${ctx.device}`;
-  const cases = Math.max(1, r.findings.length);
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { name: 'hil fuzz', tests: String(cases), failures: String(r.findings.length), errors: '0', time: seconds(r.elapsedMs) });
-  const suite = root.ele('testsuite', { name, tests: String(cases), failures: String(r.findings.length), errors: '0', skipped: '0', time: seconds(r.elapsedMs) });
+  const stopped = r.ended === 'stopped';
+  const errors = stopped ? 1 : 0;
+  const cases = Math.max(1, r.findings.length) + errors;
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { name: 'hil fuzz', tests: String(cases), failures: String(r.findings.length), errors: String(errors), time: seconds(r.elapsedMs) });
+  const suite = root.ele('testsuite', { name, tests: String(cases), failures: String(r.findings.length), errors: String(errors), skipped: '0', time: seconds(r.elapsedMs) });
   const props = suite.ele('properties');
   for (const [k, v] of [['rig', ctx.rig], ['device', ctx.device], ['seed', String(r.seed)], ['inputs', String(r.inputs)], ['ended', r.ended], ['host', hostname()]] as const) props.ele('property', { name: k, value: xmlSafe(v) });
   if (!r.findings.length) suite.ele('testcase', { name: `no crash in ${r.inputs} inputs (seed ${r.seed})`, classname: name, time: seconds(r.elapsedMs) });
+  if (stopped) {
+    const why = `the campaign was stopped (${stoppedBy ?? 'stopped'}) after ${r.inputs} inputs: the rest of its budget was not fuzzed`;
+    suite.ele('testcase', { name: `campaign interrupted after ${r.inputs} inputs (seed ${r.seed})`, classname: name, time: seconds(r.elapsedMs) }).ele('error', { type: 'interrupted', message: xmlSafe(why) });
+  }
   r.findings.forEach((f, i) => {
     const files = findingFiles(i + 1, f);
     const tc = suite.ele('testcase', { name: `finding ${i + 1}: ${f.kind} after input ${f.index}`, classname: name, time: seconds(f.detectMs) });

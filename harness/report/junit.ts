@@ -265,7 +265,8 @@ export class JUnitReporter implements Reporter {
   }
 
   private write(): void {
-    writeFileAtomic(this.options.outputFile, this.render());
+    // A JUnit path CI bind-mounts cannot be renamed over: rewritten in place rather than lost.
+    writeFileAtomic(this.options.outputFile, this.render(), { inPlaceFallback: true });
   }
 }
 

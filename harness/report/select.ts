@@ -156,7 +156,7 @@ const LABEL: Record<FileKind, string> = { junit: 'JUnit', html: 'HTML', events: 
  * stream each: progress is for people and always on stderr; stdout carries machine output (TAP, the
  * event stream with `events=-`). When nothing would show a person what is happening, progress is
  * added, first, so a reporter stuck in onEnd cannot hide the result. File writers that others link
- * to (pcap) come before the reports that name them.
+ * to (pcap) come before the reports that name them, and JUnit comes after every other.
  */
 export function createReporters(
   specs: readonly ReporterSpec[],
@@ -193,7 +193,7 @@ export function createReporters(
         reporters.push(new EventLogReporter({ outputFile: s.outputFile, ...(s.outputFile === STDOUT ? { stream: env.stdout } : {}) }));
         break;
       case 'tap':
-        reporters.push(new TapReporter({ stream: writesStdout(s) ? env.stdout : fileStream(s.outputFile!) }));
+        reporters.push(new TapReporter({ stream: writesStdout(s) ? env.stdout : fileStream(s.outputFile!), exits: process }));
         break;
       case 'progress':
         reporters.push(progress(env.stderr));
@@ -203,7 +203,9 @@ export function createReporters(
     }
   }
   if (settings.historyDir !== undefined) reporters.push(new HistoryReporter({ dir: settings.historyDir, ...(settings.ciJobUrl ? { ciJobUrl: settings.ciJobUrl } : {}) }));
-  return reporters;
+  // JUnit last: it is what CI trusts, so when its final version exists every other report it
+  // sits beside, and every attachment it names, has been written.
+  return [...reporters.filter((r) => r.name !== 'junit'), ...reporters.filter((r) => r.name === 'junit')];
 }
 
 /** A `tap=FILE` stream; a file that cannot be opened is a ConfigError naming the option. */

@@ -1,27 +1,71 @@
 /**
- * A file written synchronously, one write per call, for stream reporters sent to a file
- * (`tap=FILE`): a run killed at any moment leaves every line it reported, and a write error (disk
+ * A file written synchronously, one record per call, for stream reporters sent to a file
+ * (`tap=FILE`): a run killed at any moment leaves every record it reported, and a write error (disk
  * full) is thrown where the reporter wrote, where the run's recording guard sees it — not emitted
  * later as a stream 'error' event nobody listens to.
+ *
+ * A record is in the file whole or not at all (core/append-record.ts): a full disk used to leave
+ * half a TAP line at the end. The closing record (TAP's loss marker) must get in even then, so
+ * `writeLast` puts it over the last whole records when it cannot be appended: their bytes are
+ * already the file's, and writing over them needs no new space.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { RecordFile } from '../../core/append-record.js';
+
+const KEPT_RECORDS = 64;
 
 export class SyncFileStream {
+  private readonly file: RecordFile;
   private fd: number | undefined;
+  /** The last records written: the ones writeLast may have to give up (a marker is one line, so few). */
+  private readonly records: { end: number; text: string }[] = [];
+  private end = 0;
+  /** Where the records no longer kept end: writeLast never writes before it. */
+  private floor = 0;
 
   constructor(path: string) {
-    this.fd = openSync(path, 'w');
+    this.file = new RecordFile(path, 'w');
+    this.fd = openSync(path, 'r+');
   }
 
   write(text: string | Uint8Array): boolean {
     if (this.fd === undefined) return false;
-    const bytes = typeof text === 'string' ? Buffer.from(text) : text;
-    let at = 0;
-    while (at < bytes.length) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    const line = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+    this.file.append(line);
+    const length = Buffer.byteLength(line);
+    this.end += length;
+    this.records.push({ end: this.end, text: line });
+    if (this.records.length > KEPT_RECORDS) this.floor = this.records.shift()!.end;
     return true;
   }
 
+  /**
+   * Appends `text` as the file's last record; when the disk refuses, writes it over the fewest last
+   * records that make room, cutting the file after it. Returns the records given up (their text).
+   */
+  writeLast(text: string): string[] {
+    if (this.fd === undefined) return [];
+    try {
+      this.write(text);
+      return [];
+    } catch (e) {
+      const bytes = Buffer.from(text, 'utf8');
+      let keep = this.records.length;
+      while (keep > 0 && this.records[keep - 1]!.end + bytes.length > this.end) keep--;
+      const at = keep > 0 ? this.records[keep - 1]!.end : this.floor;
+      // Not even the kept records make room: nothing is written over, the append's error stands.
+      if (at + bytes.length > this.end) throw e;
+      const dropped = this.records.splice(keep).map((r) => r.text);
+      let done = 0;
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, at + done);
+      ftruncateSync(this.fd, at + bytes.length);
+      this.end = at + bytes.length;
+      return dropped;
+    }
+  }
+
   close(): void {
+    this.file.close();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { certify } from '../../app/certify.js';
 import { defaultRigFile, defaultSuitesDir } from '../../app/defaults.js';
 import { ConfigError } from '../../../core/errors.js';
+import { processStop } from '../cli-context.js';
 
 interface CertifyCliOptions {
   rig?: string;
@@ -42,6 +43,7 @@ export function registerCertify(program: Command, exit: (code: number) => never 
         suitesDir,
         ...(opts.set !== undefined ? { setFile: opts.set } : {}),
         ...(retries !== undefined ? { run: { retries } } : {}),
+        stop: processStop(),
       });
       return exit(r.exitCode);
     });

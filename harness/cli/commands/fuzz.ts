@@ -8,6 +8,7 @@ import { ConfigError } from '../../../core/errors.js';
 import { durationOption, MIN_ANSWER_MS } from '../option-values.js';
 import { expectedFailureExit } from '../expected-failure.js';
 import { processStop } from '../cli-context.js';
+import { Stopped } from '../../app/process-stop.js';
 import { benchTarget } from '../../fuzz/bench-target.js';
 import { runCampaign, type CampaignResult, type Finding } from '../../fuzz/campaign.js';
 import { capturedRequests } from '../../fuzz/corpus.js';
@@ -74,6 +75,10 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
       let result: CampaignResult;
       let ctx: FuzzReportContext | undefined;
       const written: string[] = [];
+      // What a second signal (which cuts the campaign short) must not lose: findings and inputs so far.
+      const found: Finding[] = [];
+      let sent = 0;
+      const started = Date.now();
       try {
         const frames = [...defaultFrames(), ...(opts.corpus ?? []).flatMap((f) => capturedRequests(f))];
         const loaded = await loadRig(opts.rig ?? defaultRigFile());
@@ -96,11 +101,13 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
                 ...(maxInputs !== undefined ? { maxInputs } : {}),
                 signal: stop.signal,
                 onProgress: (p) => {
+                  sent = p.inputs;
                   if (tty) process.stderr.write(`\r\x1b[K${p.inputs} inputs, ${p.findings} findings, ${(p.elapsedMs / 1000).toFixed(0)} s`);
                 },
                 onFinding: (f: Finding) => {
                   const w = writeFinding(ctx!, f, written.length + 1, seed);
                   written.push(w.suite);
+                  found.push(f);
                   err(`${tty ? '\r\x1b[K' : ''}finding ${w.number}: ${t.device.name} ${f.kind} after input ${f.index}; minimised to ${describeInput(f.minimised)}`);
                 },
               });
@@ -111,8 +118,18 @@ export function registerFuzz(program: Command, exit: (code: number) => never | v
           { stop, windsDown: true },
         );
         if (tty) process.stderr.write('\r\x1b[K');
-        writeSummary(ctx!, result);
+        writeSummary(ctx!, result, result.ended === 'stopped' ? (stop.reason ?? 'stopped') : undefined);
       } catch (e) {
+        if (e instanceof Stopped && ctx) {
+          if (tty) process.stderr.write('\r\x1b[K');
+          try {
+            writeSummary(ctx, { seed, inputs: sent, elapsedMs: Date.now() - started, findings: found, ended: 'stopped' }, stop.reason ?? 'stopped');
+            err(`stopped: ${e.message}; what was found until then: ${join(ctx.dir, 'junit.xml')}`);
+          } catch (w) {
+            err(`stopped: ${e.message}; the summary could not be written: ${(w as Error).message}`);
+          }
+          return exit(stop.exitCode());
+        }
         const code = expectedFailureExit(e, stop, err);
         if (code !== undefined) return exit(code);
         err((e as Error).message);

@@ -8,7 +8,7 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashFile, listFiles } from '../../../harness/evidence/files.js';
+import { foldersOf, hashFile, listFiles } from '../../../harness/evidence/files.js';
 import { envelope, keyId, type DsseEnvelope } from '../../../harness/evidence/dsse.js';
 import type { Statement } from '../../../harness/evidence/statement.js';
 import { tempDir, writeRig } from '../../suites/support/rigs.js';
@@ -252,6 +252,32 @@ describe('hil verify refuses a bundle that changed, naming what changed', () => 
       `  - reports/attachments/more: a symbolic link (to ${tmp.dir}), not in the manifest (added after signing)`,
       '  - reports/extra.log: a symbolic link (to /etc/hostname), not in the manifest (added after signing)',
     ]);
+  });
+
+  test('the manifest lists the folders signed; one added after signing is refused even when empty, and a signed one removed is missing', async () => {
+    const signed = manifest().predicate;
+    expect(signed.folders).toEqual([...foldersOf(signed.files.map((f) => f.path))].sort());
+    expect(signed.folders).toContain('reports/attachments');
+    const dir = copy('added-folders');
+    mkdirSync(join(dir, 'extra'));
+    mkdirSync(join(dir, 'reports', 'attachments', 'empty', 'deeper'), { recursive: true });
+    expect(await refused(dir)).toEqual([
+      '  - extra/: a folder not in the manifest (added after signing)',
+      '  - reports/attachments/empty/: a folder not in the manifest (added after signing)',
+      '  - reports/attachments/empty/deeper/: a folder not in the manifest (added after signing)',
+    ]);
+  });
+
+  test('a bundle signed before folders were recorded: verified as before, but an added empty folder is refused, saying why', async () => {
+    const dir = copy('old-manifest');
+    const st = manifest(dir);
+    delete st.predicate.folders;
+    writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(st, null, 2)}\n`);
+    writeFileSync(join(dir, 'manifest.dsse.json'), JSON.stringify(envelope('application/vnd.in-toto+json', Buffer.from(JSON.stringify(st)), lab)));
+    const ok = await hil(['verify', dir, '--pub', pubFile]);
+    expect([ok.code, ok.stdout.split('\n')[0]]).toEqual([0, expect.stringMatching(new RegExp(`^verified: ${dir}: \\d+ files match the manifest, signed by key `))]);
+    mkdirSync(join(dir, 'reports', 'later'));
+    expect(await refused(dir)).toEqual(['  - reports/later/: a folder not in the manifest (added after signing); this manifest predates folder lists, so only folders holding signed files are accepted']);
   });
 
   test('a report replaced by a FIFO, a folder or a symbolic link: said, never read (no hang)', async () => {

@@ -30,8 +30,19 @@ test('TAP owns stdout, so progress goes to stderr; a terminal reporter is added 
   expect((withTap[1] as unknown as { stream: unknown }).stream).toBe(env.stderr);
 
   const silent = createReporters(parseReporterList('junit,events'), env);
-  expect(silent.map((r) => r.constructor)).toEqual([ProgressReporter, JUnitReporter, EventLogReporter]);
+  expect(silent.map((r) => r.constructor)).toEqual([ProgressReporter, EventLogReporter, JUnitReporter]);
   expect((silent[0] as unknown as { stream: unknown }).stream).toBe(env.stderr);
+});
+
+test('JUnit is the last reporter, whatever the order asked: what CI trusts is written after every report beside it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-order-'));
+  try {
+    const env = { stdout: new Collector(), stderr: new Collector() };
+    const all = createReporters(parseReporterList(`junit,html,events,pcap,tap=${join(dir, 'out.tap')},progress`, dir), env, { historyDir: join(dir, 'history') });
+    expect(all.map((r) => r.name)).toEqual(['pcap', 'html', 'events', 'tap', 'progress', 'history', 'junit']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("without '=file' a reporter writes inside the reports folder given; an empty '=' is refused, naming the item", () => {

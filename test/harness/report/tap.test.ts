@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { execa } from 'execa';
 import { TapReporter } from '../../../harness/report/tap.js';
 import { Run } from '../../../harness/runner/run.js';
@@ -34,7 +35,6 @@ test('flat TAP 13 with a YAML diagnostics block and SKIP reasons', async () => {
   expect(await tapOf(failing())).toBe(
     [
       'TAP version 13',
-      '1..2',
       '# clock-skew @ meter-1',
       'not ok 1 - clock-skew @ meter-1 › rejects \\# skewed',
       '  ---',
@@ -52,6 +52,7 @@ test('flat TAP 13 with a YAML diagnostics block and SKIP reasons', async () => {
       '# pass 0',
       '# fail 1',
       '# skip 1',
+      '1..2',
       '',
     ].join('\n'),
   );
@@ -93,6 +94,7 @@ test('tests a stopped run never reached are not ok "not run", not ok # SKIP: a c
     '# pass 0',
     '# fail 1',
     '# skip 2',
+    '1..3',
     '',
   ]);
   expect(lines).toContain('not ok 1 - early @ meter-1 › stuck');
@@ -120,3 +122,75 @@ describe('piped into tap-spec', () => {
     expect(r.stdout).toContain('cause: the clock was not moved');
   });
 });
+
+describe('a TAP stream whose writes start failing (a full disk)', () => {
+  /** A stream that refuses from its `failFrom`-th write on, like a file on a disk that filled. */
+  class FillingStream {
+    text = '';
+    private writes = 0;
+    constructor(private readonly failFrom: number) {}
+    write(t: string): boolean {
+      if (++this.writes >= this.failFrom && !t.startsWith('Bail out!')) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      this.text += t;
+      return true;
+    }
+  }
+
+  test('whole lines only, then a Bail out! saying results were lost and no plan; tap-spec fails it', async () => {
+    const out = new FillingStream(3);
+    const errors: string[] = [];
+    await new Run({
+      rig: fakeRig([{ name: 'meter-1' }]),
+      suites: [s],
+      executor: failing(),
+      reporter: { name: 'guarded', ...wrapThrows(new TapReporter({ stream: out }), errors) },
+      options: { clock: new FakeClock(1_700_000_000_000) },
+    }).start();
+    const lines = out.text.split('\n');
+    expect(lines.slice(0, 2)).toEqual(['TAP version 13', '# clock-skew @ meter-1']);
+    expect(lines.slice(-3)).toEqual(['  ...', 'Bail out! TAP output lost: results could not be written (no space left on the device (ENOSPC)); this output is incomplete', '']);
+    expect(lines.filter((l) => /^(not )?ok \d/.test(l))).toEqual(['not ok 1 - clock-skew @ meter-1 › rejects \\# skewed']);
+    expect(lines.some((l) => /^1\.\.\d/.test(l))).toBe(false);
+    expect(errors).toEqual(['ENOSPC: no space left on device, write']);
+    const r = await execa('node_modules/.bin/tap-spec', { input: out.text, reject: false });
+    expect(r.exitCode).toBe(1);
+  });
+});
+
+test('a forced exit before the run ended (the third signal): a Bail out! and no plan; after the end, nothing more', async () => {
+  const exits = new EventEmitter();
+  const out = new Collector();
+  const tap = new TapReporter({ stream: out, exits });
+  let emitted = false;
+  const executor = new FakeExecutor().when('expect: tlv 43 NMSCertValid equals false', async () => {
+    exits.emit('exit', 143);
+    emitted = true;
+    return { status: 'passed' };
+  });
+  await new Run({ rig: fakeRig([{ name: 'meter-1' }]), suites: [s], executor, reporter: tap, options: { clock: new FakeClock(1_700_000_000_000) } }).start();
+  expect(emitted).toBe(true);
+  const lines = out.text.split('\n');
+  expect(lines.slice(0, 3)).toEqual(['TAP version 13', 'Bail out! the run was stopped before all its results were written', '# clock-skew @ meter-1']);
+  expect(exits.listenerCount('exit')).toBe(0);
+  exits.emit('exit', 0);
+  expect(out.text.split('\n').at(-2)).toBe('1..2');
+});
+
+/** The run's recording guard in small: a reporter's throw is counted, not propagated. */
+function wrapThrows(r: TapReporter, errors: string[]): Partial<TapReporter> {
+  const guard =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A): void => {
+      try {
+        f(...a);
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    };
+  return {
+    onBegin: guard(r.onBegin.bind(r)),
+    onTestEnd: guard(r.onTestEnd.bind(r)),
+    onError: guard(r.onError.bind(r)),
+    onEnd: guard(r.onEnd.bind(r)),
+  };
+}
