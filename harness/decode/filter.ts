@@ -41,8 +41,14 @@ const items = (option: string, text: string): string[] => {
   return list;
 };
 
-/** An EUI-64 as 16 hex digits, with or without '-', ':' or '.' between groups; undefined if the text is an address. */
+/**
+ * An EUI-64: 16 hex digits, bare or in eight pairs joined by ':', '-' or '.' (00:17:3b:00:00:00:00:01);
+ * undefined if the text is an IPv6 address. Eight colon-joined pairs also spell a full IPv6
+ * address, but that is how tools print an EUI-64, and an address is rarely written that way:
+ * --device reads them as the EUI (its SLAAC address matches too).
+ */
 export function parseEui64(text: string): string | undefined {
+  if (/^[0-9a-fA-F]{2}([-:.])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){6}$/.test(text)) return text.replace(/[-:.]/g, '').toUpperCase();
   const bare = text.replace(/[-:.]/g, '');
   if (!/^[0-9a-fA-F]{16}$/.test(bare)) return undefined;
   try {
@@ -65,7 +71,7 @@ function deviceFilter(text: string): MessageFilter {
     try {
       addresses.add(canonicalIpv6(item));
     } catch {
-      throw new ConfigError('--device', 'value', `${JSON.stringify(item)} is neither an EUI-64 (16 hex digits) nor an IPv6 address`);
+      throw new ConfigError('--device', 'value', `${JSON.stringify(item)} is neither an EUI-64 (16 hex digits, or eight pairs joined by ':' or '-') nor an IPv6 address`);
     }
   }
   return (m, facts) => {

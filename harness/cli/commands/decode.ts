@@ -51,7 +51,7 @@ export function registerDecode(program: Command): void {
     .option('--json', 'NDJSON: one JSON object per line per message')
     .option('--ports <list>', 'UDP ports that carry CSMP (either side)', '61628,61624')
     .option('--all', 'decode every UDP datagram as CoAP, whatever its ports')
-    .option('--device <list>', 'only messages to or from these devices: EUI-64 (DeviceID) or IPv6 address, comma-separated')
+    .option('--device <list>', 'only messages to or from these devices: EUI-64 (DeviceID: 00173B0000000001, 00:17:3b:00:00:00:00:01 or 00-17-…) or IPv6 address, comma-separated')
     .option('--tlv <list>', 'only messages carrying or asking for these TLVs (75,35 or e5771.127)')
     .option('--code <list>', 'only these CoAP codes: 2.05, 4.xx, GET, POST')
     .option('--path <list>', 'only requests to these paths, and their responses (r, c)')

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPcap } from '../../../drivers/pcap/reader.js';
 import { runDecode, type DecodeOptions } from '../../../harness/cli/commands/decode.js';
+import { parseEui64 } from '../../../harness/decode/filter.js';
 import { epb, idb, option, shb, u } from '../../drivers/support/pcapng-blocks.js';
 import { FRAME5 } from '../../drivers/support/helpers.js';
 import { VECTORS } from '../../support/vectors.js';
@@ -30,6 +31,20 @@ describe('hil decode filters', () => {
     expect(await frames(GET, { device: '0A-00-27-FF-FE-3B-2A-B2' })).toEqual(Array.from({ length: 34 }, (_, i) => i + 3));
     expect(await frames(GET, { device: '2018::188' })).toHaveLength(36);
     expect(await frames(GET, { device: '2018::99' })).toEqual([]);
+  });
+
+  test('--device takes an EUI-64 in colon, dash, dotted or bare form alike; a malformed one is refused naming it', async () => {
+    // Eight colon-joined pairs also parse as an IPv6 address (0a00:27ff:…): they used to match nothing.
+    const wanted = Array.from({ length: 34 }, (_, i) => i + 3);
+    for (const form of ['0a:00:27:ff:fe:3b:2a:b2', '0A-00-27-FF-FE-3B-2A-B2', '0a00.27ff.fe3b.2ab2', '0a0027fffe3b2ab2', '0a00:27ff:fe3b:2ab2']) {
+      expect([form, await frames(GET, { device: form })]).toEqual([form, wanted]);
+    }
+    expect(parseEui64('00:17:3b:00:00:00:00:01')).toBe('00173B0000000001');
+    expect(parseEui64('00-17-3b-00-00-00-00-01')).toBe('00173B0000000001');
+    expect(parseEui64('2018::188')).toBeUndefined();
+    expect(parseEui64('00:17:3b:00:00:00:00')).toBeUndefined();
+    const bad = await decode(GET, { device: '00:17:3b:00:00:00:0g:01' });
+    expect([bad.code, bad.err]).toEqual([2, [`hil decode: --device: "00:17:3b:00:00:00:0g:01" is neither an EUI-64 (16 hex digits, or eight pairs joined by ':' or '-') nor an IPv6 address`]]);
   });
 
   test('--tlv: messages carrying the TLV and GETs asking for it', async () => {
@@ -70,7 +85,7 @@ describe('hil decode filters', () => {
   });
 
   test('bad filter text is refused naming the option, before reading', async () => {
-    expect((await decode(GET, { device: 'nonsense' })).err).toEqual(['hil decode: --device: "nonsense" is neither an EUI-64 (16 hex digits) nor an IPv6 address']);
+    expect((await decode(GET, { device: 'nonsense' })).err).toEqual([`hil decode: --device: "nonsense" is neither an EUI-64 (16 hex digits, or eight pairs joined by ':' or '-') nor an IPv6 address`]);
     expect((await decode(GET, { code: '9.99' })).err).toEqual(['hil decode: --code: "9.99" is not a CoAP code (2.05, 4.xx, GET)']);
     expect((await decode(GET, { since: 'yesterday' })).err).toEqual(['hil decode: --since: "yesterday" is not a date and time (ISO 8601: 2026-12-04T18:00:00Z)']);
     expect((await decode(GET, { tlv: 'x' })).code).toBe(2);
