@@ -10,6 +10,7 @@ import { canonicalIpv6, parseIpv6Address } from '../../drivers/ip/address.js';
 import { methodCode } from '../coap/codes.js';
 import { parseTlvId, parseTlvIdList, sameTlvId, type TlvId } from '../csmp/tlv-id.js';
 import type { MessageFacts } from './conversation.js';
+import { parseTimeSpan } from './time-span.js';
 import type { CsmpMessage } from './message.js';
 
 export interface FilterOptions {
@@ -134,14 +135,9 @@ function pathFilter(text: string): MessageFilter {
 }
 
 function timeFilter(since: string | undefined, until: string | undefined): MessageFilter {
-  const at = (option: string, text: string | undefined, none: number) => {
-    if (text === undefined) return none;
-    const ms = Date.parse(text);
-    if (Number.isNaN(ms)) throw new ConfigError(option, 'value', `${JSON.stringify(text)} is not a date and time (ISO 8601: 2026-12-04T18:00:00Z)`);
-    return ms;
-  };
-  const from = at('--since', since, -Infinity);
-  const to = at('--until', until, Infinity);
+  const from = since === undefined ? -Infinity : parseTimeSpan('--since', since).start;
+  const to = until === undefined ? Infinity : parseTimeSpan('--until', until).end;
+  if (from >= to) throw new ConfigError('--since', 'value', `${JSON.stringify(since)} is not before --until ${JSON.stringify(until)}: no frame can be in that window`);
   // A frame without a time (a pcapng simple packet block) cannot be said to be inside the window.
-  return (_m, _f, t) => t !== undefined && t >= from && t <= to;
+  return (_m, _f, t) => t !== undefined && t >= from && t < to;
 }

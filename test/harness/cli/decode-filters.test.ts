@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readPcap } from '../../../drivers/pcap/reader.js';
 import { runDecode, type DecodeOptions } from '../../../harness/cli/commands/decode.js';
 import { parseEui64 } from '../../../harness/decode/filter.js';
+import { parseTimeSpan } from '../../../harness/decode/time-span.js';
 import { epb, idb, option, shb, u } from '../../drivers/support/pcapng-blocks.js';
 import { FRAME5 } from '../../drivers/support/helpers.js';
 import { VECTORS } from '../../support/vectors.js';
@@ -62,6 +63,26 @@ describe('hil decode filters', () => {
   test('--since and --until bound the frame time (inclusive)', async () => {
     expect(await frames(GET, { since: '2020-12-17T05:57:00.100Z' })).toEqual([33, 34, 35, 36]);
     expect(await frames(GET, { until: '2020-12-17T05:56:59.700Z' })).toEqual([1, 2, 3]);
+  });
+
+  test('--since/--until cover the whole span of the precision given; a window that ends before it starts is refused', async () => {
+    // Frames at 10:00:00, 10:00:30, 10:00:59.999999, 10:01:00 and 10:00:05.5.
+    const T = Date.UTC(2026, 11, 6, 10) / 1000;
+    const file = join(dir, 'minute.pcap');
+    const packet = readPcap(readFileSync(GET)).records[0]!.ipv6!;
+    writeFileSync(file, rawPcap([[T, 0], [T + 30, 0], [T + 59, 999_999], [T + 60, 0], [T + 5, 500_000]], packet));
+    expect(await frames(file, { until: '2026-12-06T10:00Z' })).toEqual([1, 2, 3, 5]);
+    expect(await frames(file, { until: '2026-12-06T10:00' })).toEqual([1, 2, 3, 5]);
+    expect(await frames(file, { since: '2026-12-06T10:00', until: '2026-12-06T10:00' })).toEqual([1, 2, 3, 5]);
+    expect(await frames(file, { until: '2026-12-06T10:00:05' })).toEqual([1, 5]);
+    expect(await frames(file, { until: '2026-12-06T10:00:05.4' })).toEqual([1]);
+    expect(await frames(file, { since: '2026-12-06T10:00:05.5', until: '2026-12-06T10:00:30' })).toEqual([2, 5]);
+    expect(await frames(file, { since: '2026-12-06T11:00+01:00', until: '2026-12-06' })).toEqual([1, 2, 3, 4, 5]);
+    expect(parseTimeSpan('--until', '2026-12-06T10:00')).toEqual({ start: T * 1000, end: T * 1000 + 60_000 });
+    expect(parseTimeSpan('--until', '2026-12-06T10:00:05.25Z')).toEqual({ start: T * 1000 + 5250, end: T * 1000 + 5260 });
+    const later = await decode(file, { since: '2026-12-06T11:00', until: '2026-12-06T10:00' });
+    expect([later.code, later.lines, later.err]).toEqual([2, [], ['hil decode: --since: "2026-12-06T11:00" is not before --until "2026-12-06T10:00": no frame can be in that window']]);
+    expect((await decode(file, { until: '2026-02-30' })).err).toEqual(['hil decode: --until: "2026-02-30" is not a date and time (ISO 8601: 2026-12-04T18:00:00Z)']);
   });
 
   test('--count tallies per device, path and code (text and JSON)', async () => {
@@ -144,3 +165,22 @@ describe('hil decode filters', () => {
     expect(r.lines.map((l) => JSON.parse(l).frame)).toEqual(Array.from({ length: 36 }, (_, i) => i + 1));
   });
 });
+
+/** A raw-IPv6 microsecond pcap of `packet` at each [seconds, microseconds]. */
+function rawPcap(times: [number, number][], packet: Uint8Array): Buffer {
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(65535, 16);
+  head.writeUInt32LE(101, 20);
+  const records = times.map(([sec, usec]) => {
+    const r = Buffer.alloc(16);
+    r.writeUInt32LE(sec, 0);
+    r.writeUInt32LE(usec, 4);
+    r.writeUInt32LE(packet.length, 8);
+    r.writeUInt32LE(packet.length, 12);
+    return Buffer.concat([r, packet]);
+  });
+  return Buffer.concat([head, ...records]);
+}
