@@ -85,6 +85,14 @@ describe('hil decode filters', () => {
     expect((await decode(file, { until: '2026-02-30' })).err).toEqual(['hil decode: --until: "2026-02-30" is not a date and time (ISO 8601: 2026-12-04T18:00:00Z)']);
   });
 
+  test('a microsecond field of a second or more is carried into the seconds, not printed as .1234567 nor taken for damage', async () => {
+    const T = Date.UTC(2026, 11, 6, 10) / 1000;
+    const file = join(dir, 'carry.pcap');
+    writeFileSync(file, rawPcap([[T, 1_234_567], [T, 5]], readPcap(readFileSync(GET)).records[0]!.ipv6!));
+    const r = await decode(file);
+    expect([r.code, r.err, r.lines.filter((l) => l.startsWith('#'))]).toEqual([0, [], ['#1 2026-12-06T10:00:01.234Z [2018::2]:62590 -> [2018::188]:61628', '#2 2026-12-06T10:00:00.000Z [2018::2]:62590 -> [2018::188]:61628']]);
+  });
+
   test('--count tallies per device, path and code (text and JSON)', async () => {
     const r = await decode(GET, { count: true });
     expect(r.lines).toEqual([
