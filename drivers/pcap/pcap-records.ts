@@ -90,14 +90,9 @@ function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nan
  * record (absent members are undefined): this runs for every frame of a multi-gigabyte capture.
  */
 export function frameRecord(index: number, offset: number, linkType: number, time: number | undefined, data: Uint8Array, originalLength: number): PcapRecord {
-  let ipv6: Uint8Array | undefined;
-  let skippedReason: string | undefined;
-  if (data.length < originalLength) {
-    skippedReason = `captured ${data.length} of ${originalLength} bytes (snaplen)`;
-  } else {
-    const x = extractIpv6(linkType, data);
-    ipv6 = x.ipv6;
-    skippedReason = x.skippedReason;
-  }
+  // A frame the snaplen cut keeps what was captured: its decoder shows what those bytes hold.
+  const x = extractIpv6(linkType, data);
+  const ipv6 = x.ipv6;
+  const skippedReason = x.skippedReason === undefined || data.length >= originalLength ? x.skippedReason : `${x.skippedReason} (captured ${data.length} of ${originalLength} bytes: snaplen)`;
   return { index, time, linkType, ipv6, skippedReason, offset, capturedLength: data.length, originalLength, data };
 }

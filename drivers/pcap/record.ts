@@ -5,7 +5,7 @@ export interface PcapRecord {
   /** Milliseconds since the epoch (a float: sub-ms digits kept to double precision); pcapng simple packet blocks carry none. */
   time: number | undefined;
   linkType: number;
-  /** The IPv6 packet (a view into the file bytes), or undefined when skipped. */
+  /** The IPv6 packet (a view into the file bytes; only its start when capturedLength < originalLength), or undefined when skipped. */
   ipv6: Uint8Array | undefined;
   skippedReason?: string;
   /** Byte offset of this record's header in the file. */

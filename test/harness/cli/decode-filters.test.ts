@@ -93,6 +93,26 @@ describe('hil decode filters', () => {
     expect([r.code, r.err, r.lines.filter((l) => l.startsWith('#'))]).toEqual([0, [], ['#1 2026-12-06T10:00:01.234Z [2018::2]:62590 -> [2018::188]:61628', '#2 2026-12-06T10:00:00.000Z [2018::2]:62590 -> [2018::188]:61628']]);
   });
 
+  test('a frame cut by the snaplen is shown for what it holds, marked cut; --count counts it', async () => {
+    const T = Date.UTC(2026, 11, 6, 10) / 1000;
+    const packet = readPcap(readFileSync(GET)).records[0]!.ipv6!;
+    const whole = rawPcap([[T, 0]], packet);
+    const cut = Buffer.from(rawPcap([[T + 1, 0]], packet.subarray(0, 50)).subarray(24));
+    cut.writeUInt32LE(packet.length, 12);
+    const file = join(dir, 'snaplen.pcap');
+    writeFileSync(file, Buffer.concat([whole, cut]));
+    const r = await decode(file);
+    expect([r.code, r.err, r.lines]).toEqual([0, [], [
+      '#1 2026-12-06T10:00:00.000Z [2018::2]:62590 -> [2018::188]:61628',
+      '  CON 0.01 GET MID 0 /c?q=1',
+      '#2 2026-12-06T10:00:01.000Z [2018::2]:62590 -> [2018::188]:61628',
+      `  ! ipv6: packet cut short: 50 of ${packet.length} bytes captured (snaplen); decoded as far as they go at byte 50`,
+    ]]);
+    const j = await decode(file, { json: true });
+    expect(JSON.parse(j.lines[1]!).error).toEqual({ layer: 'ipv6', offset: 50, code: 'truncated', reason: `packet cut short: 50 of ${packet.length} bytes captured (snaplen); decoded as far as they go` });
+    expect(JSON.parse((await decode(file, { count: true, json: true })).lines[0]!).messages).toBe(2);
+  });
+
   test('--count tallies per device, path and code (text and JSON)', async () => {
     const r = await decode(GET, { count: true });
     expect(r.lines).toEqual([
