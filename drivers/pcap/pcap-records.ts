@@ -81,7 +81,7 @@ function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nan
   }
   const start = at + RECORD_HEADER_LEN;
   const time = sec * 1000 + frac * (h.nanosecond ? 1e-6 : 1e-3);
-  emit(frameRecord(index, off, h.linkType, time, bytes.subarray(start, start + caplen), origlen));
+  emit(frameRecord(index, off, h.linkType, time, sec, h.nanosecond ? frac : frac * 1000, bytes.subarray(start, start + caplen), origlen));
   return total;
 }
 
@@ -89,10 +89,10 @@ function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nan
  * A record with its IPv6 packet found, or the reason there is none. One object shape for every
  * record (absent members are undefined): this runs for every frame of a multi-gigabyte capture.
  */
-export function frameRecord(index: number, offset: number, linkType: number, time: number | undefined, data: Uint8Array, originalLength: number): PcapRecord {
+export function frameRecord(index: number, offset: number, linkType: number, time: number | undefined, seconds: number | undefined, nanos: number | undefined, data: Uint8Array, originalLength: number): PcapRecord {
   // A frame the snaplen cut keeps what was captured: its decoder shows what those bytes hold.
   const x = extractIpv6(linkType, data);
   const ipv6 = x.ipv6;
   const skippedReason = x.skippedReason === undefined || data.length >= originalLength ? x.skippedReason : `${x.skippedReason} (captured ${data.length} of ${originalLength} bytes: snaplen)`;
-  return { index, time, linkType, ipv6, skippedReason, offset, capturedLength: data.length, originalLength, data };
+  return { index, time, seconds, nanos, linkType, ipv6, skippedReason, offset, capturedLength: data.length, originalLength, data };
 }

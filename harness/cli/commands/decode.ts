@@ -1,8 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { fromHex } from '../../../core/bytes.js';
 import { ConfigError, DecodeError, ResourceError } from '../../../core/errors.js';
-import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../../core/pcap-format.js';
 import { fileChunks } from '../../../drivers/pcap/file-chunks.js';
 import { DECODED_LINK_TYPES, isDecodedLinkType } from '../../../drivers/pcap/link-layer.js';
 import { CaptureRecordReader } from '../../../drivers/pcap/record-reader.js';
@@ -17,6 +15,7 @@ import { renderText, type MessageContext } from '../../decode/render.js';
 import { Tally } from '../../decode/tally.js';
 import { FrameLines, NO_FACTS } from '../decode-lines.js';
 import { DecodePool } from '../decode-pool.js';
+import { PcapOut } from '../decode-pcap-out.js';
 import { exitAfterOutput } from '../exit-after-output.js';
 import { refuseOutputOverInput } from '../option-values.js';
 import { TextSink, type TextStream } from '../text-sink.js';
@@ -104,9 +103,9 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     return 2;
   }
   const source = file === '-' ? (io.stdin ?? []) : fileChunks(file, { follow: opts.follow, signal: io.signal, chunkBytes: 1 << 18 });
-  let pcapOut: PcapWriter | undefined;
+  let pcapOut: PcapOut | undefined;
   try {
-    if (opts.pcap) pcapOut = await PcapWriter.open(opts.pcap);
+    if (opts.pcap) pcapOut = await PcapOut.open(opts.pcap, () => decoder.reader.header?.nanosecond ?? false);
     decoder.pcapOut = pcapOut;
     // Everything before damage is printed first: a capture cut short by a killed dumpcap still
     // shows what it holds, and then the error says where it breaks.
@@ -153,7 +152,7 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
 /** Records in, decoded and filtered messages (or their tally) out. */
 class CaptureDecoder {
   readonly reader = new CaptureRecordReader((r) => this.record(r));
-  pcapOut: PcapWriter | undefined;
+  pcapOut: PcapOut | undefined;
   private readonly lines: FrameLines;
   private readonly conversations: Conversations | undefined;
   private readonly tally: Tally | undefined;
@@ -213,7 +212,7 @@ class CaptureDecoder {
     if (!this.lines.onCsmpPort(m)) return;
     const facts: MessageFacts = this.conversations?.observe(m) ?? NO_FACTS;
     if (this.lines.filter && !this.lines.filter(m, facts, r.time)) return;
-    this.pcapOut?.write(r.ipv6, r.time);
+    this.pcapOut?.write(r, r.ipv6);
     if (this.tally) return this.tally.add(m, facts);
     const ctx: MessageContext = r.time !== undefined ? { frame: r.index, time: r.time } : { frame: r.index };
     this.line.reset();
@@ -239,41 +238,6 @@ class CaptureDecoder {
 
   async close(): Promise<void> {
     await this.pool?.close();
-  }
-}
-
-/** The frames that passed the filters, as a raw-IPv6 pcap Wireshark opens. */
-class PcapWriter {
-  private full = false;
-  private constructor(private readonly stream: WriteStream) {}
-
-  static async open(path: string): Promise<PcapWriter> {
-    const stream = createWriteStream(path);
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (e) => reject(new ResourceError(path, 'unavailable', `cannot write: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e })));
-    });
-    const w = new PcapWriter(stream);
-    w.stream.write(encodeGlobalHeader(LINKTYPE.RAW));
-    return w;
-  }
-
-  write(ipv6: Uint8Array, time: number | undefined): void {
-    // A frame without a time, or one no pcap can hold, is written at 0 rather than dropped.
-    const t = time !== undefined && time >= 0 && time < 2 ** 32 * 1000 ? time : 0;
-    if (!this.stream.write(encodeRecord(ipv6, t))) this.full = true;
-  }
-
-  async drained(): Promise<void> {
-    if (!this.full) return;
-    this.full = false;
-    await new Promise<void>((resolve) => this.stream.once('drain', resolve));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.stream.end((e?: Error | null) => (e ? reject(new ResourceError(this.stream.path.toString(), 'io', `cannot write: ${e.message}`, { cause: e })) : resolve()));
-    });
   }
 }
 

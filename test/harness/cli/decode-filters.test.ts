@@ -149,6 +149,44 @@ describe('hil decode filters', () => {
     expect(written.records.map((r) => [r.time, Buffer.from(r.ipv6!).toString('hex')])).toEqual([3, 35, 36].map((n) => [source[n - 1]!.time, Buffer.from(source[n - 1]!.ipv6!).toString('hex')]));
   });
 
+  test('--pcap from a nanosecond capture is a nanosecond pcap with the same figures; a microsecond one stays microsecond', async () => {
+    /** Magic, and each record's seconds and sub-second field, read straight from the bytes. */
+    const fields = (b: Buffer) => {
+      const out: number[][] = [];
+      for (let at = 24; at < b.length; at += 16 + b.readUInt32LE(at + 8)) out.push([b.readUInt32LE(at), b.readUInt32LE(at + 4), b.readUInt32LE(at + 8), b.readUInt32LE(at + 12)]);
+      return { magic: b.readUInt32LE(0).toString(16), records: out };
+    };
+    const nanoPcap = join(dir, 'nano.pcap');
+    const head = Buffer.from(rawPcap([], FRAME5));
+    head.writeUInt32LE(0xa1b23c4d, 0);
+    writeFileSync(nanoPcap, Buffer.concat([head, rawPcap([[1_796_551_200, 123_456_789], [1_796_551_201, 999_999_999]], FRAME5).subarray(24)]));
+    const out1 = join(dir, 'nano-out.pcap');
+    expect((await decode(nanoPcap, { pcap: out1 })).code).toBe(0);
+    expect(fields(readFileSync(out1))).toEqual({ magic: 'a1b23c4d', records: [[1_796_551_200, 123_456_789, 59, 59], [1_796_551_201, 999_999_999, 59, 59]] });
+    // pcapng, if_tsresol 9 (nanoseconds): the same figures.
+    const nanoNg = join(dir, 'nano.pcapng');
+    writeFileSync(nanoNg, Buffer.concat([shb(true), idb(101, true, [option(9, Buffer.from([9]), true)]), epb(0, 1_796_551_200_123_456_789n, FRAME5, true)]));
+    const out2 = join(dir, 'nano-ng-out.pcap');
+    expect((await decode(nanoNg, { pcap: out2 })).code).toBe(0);
+    expect(fields(readFileSync(out2))).toEqual({ magic: 'a1b23c4d', records: [[1_796_551_200, 123_456_789, 59, 59]] });
+    // Microseconds in, microseconds out.
+    const microNg = join(dir, 'micro.pcapng');
+    writeFileSync(microNg, Buffer.concat([shb(true), idb(101, true), epb(0, 1_796_551_200_123_456n, FRAME5, true)]));
+    const out3 = join(dir, 'micro-ng-out.pcap');
+    expect((await decode(microNg, { pcap: out3 })).code).toBe(0);
+    expect(fields(readFileSync(out3))).toEqual({ magic: 'a1b2c3d4', records: [[1_796_551_200, 123_456, 59, 59]] });
+  });
+
+  test('--pcap keeps a snaplen-cut frame cut, with its original length', async () => {
+    const cut = Buffer.from(rawPcap([[1_796_551_200, 5]], FRAME5.subarray(0, 50)));
+    cut.writeUInt32LE(FRAME5.length, 24 + 12);
+    const file = join(dir, 'cut-in.pcap');
+    writeFileSync(file, cut);
+    const out = join(dir, 'cut-out.pcap');
+    expect((await decode(file, { pcap: out })).code).toBe(0);
+    expect(readFileSync(out).subarray(24)).toEqual(cut.subarray(24));
+  });
+
   test('a pcapng time outside the JavaScript date range prints as its raw figure, not a RangeError', async () => {
     const file = join(dir, 'far.pcapng');
     // if_tsoffset of 10^13 seconds (past Date's 8.64e12): valid pcapng, tshark reads it; no Date can hold it.
