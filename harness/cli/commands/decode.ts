@@ -102,7 +102,7 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     io.err(`hil decode: ${e.message}`);
     return 2;
   }
-  const source = file === '-' ? (io.stdin ?? []) : fileChunks(file, { follow: opts.follow, signal: io.signal, chunkBytes: 1 << 18 });
+  const source: AsyncIterable<Uint8Array> = file === '-' ? (io.stdin ?? noInput()) : fileChunks(file, { follow: opts.follow, signal: io.signal, chunkBytes: 1 << 18 });
   let pcapOut: PcapOut | undefined;
   try {
     if (opts.pcap) pcapOut = await PcapOut.open(opts.pcap, () => decoder.reader.header?.nanosecond ?? false);
@@ -110,14 +110,14 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     // Everything before damage is printed first: a capture cut short by a killed dumpcap still
     // shows what it holds, and then the error says where it breaks.
     decoder.useThreads(opts.threads ?? 1);
-    for await (const chunk of source) {
+    await readChunks(source, (w) => decoder.whileWaiting(w, () => sink.flush()), async (chunk) => {
       decoder.reader.push(chunk);
       decoder.checkHeader();
       await decoder.drain();
       await sink.flush();
       await pcapOut?.drained();
-      if (io.signal?.aborted) break;
-    }
+      return !io.signal?.aborted;
+    });
     if (!io.signal?.aborted) decoder.reader.end();
     decoder.checkHeader();
     await decoder.finish();
@@ -225,6 +225,28 @@ class CaptureDecoder {
     if (this.pool) await this.handOver(this.pool, this.pool.window);
   }
 
+  /**
+   * Waits for the next chunk of input and, while it does, hands the workers' output to the sink as
+   * it comes back (`flush` after each): a live feed (stdin, --follow) idles between frames, and its
+   * frames were held until a window of batches had gone out.
+   */
+  async whileWaiting<T>(input: Promise<T>, flush: () => Promise<void>): Promise<T> {
+    const pool = this.pool;
+    if (!pool) return input;
+    // A failed read ends the wait too; the caller's await of `input` sees the failure.
+    const inputReady = input.then(
+      () => false,
+      () => false,
+    );
+    while (pool.outstanding > 0) {
+      const outputFirst = await Promise.race([pool.oldestDone(), inputReady]);
+      if (!outputFirst) break;
+      await pool.settle(pool.outstanding - 1, (b) => this.sink.bytes(b));
+      await flush();
+    }
+    return input;
+  }
+
   /** Every frame read so far decoded and handed to the sink, then the tally if one was asked for. */
   async finish(): Promise<void> {
     if (this.pool) await this.handOver(this.pool, 0);
@@ -254,6 +276,28 @@ function threadCount(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`--threads must be a whole number from 1 to 64, got ${JSON.stringify(text)}`);
   return n;
+}
+
+async function* noInput(): AsyncGenerator<Uint8Array> {}
+
+/**
+ * for await, with each wait for the next chunk passed through `wait` (output goes on while input
+ * idles). `take` returns false to stop. The source is closed as for await closes it; after a
+ * failure without waiting, since a read still pending (a followed file) would never end.
+ */
+async function readChunks(source: AsyncIterable<Uint8Array>, wait: <T>(p: Promise<T>) => Promise<T>, take: (chunk: Uint8Array) => Promise<boolean>): Promise<void> {
+  const chunks = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await wait(chunks.next());
+      if (next.done) return;
+      if (!(await take(next.value))) break;
+    }
+  } catch (e) {
+    void chunks.return?.(undefined)?.catch(() => undefined);
+    throw e;
+  }
+  await chunks.return?.(undefined);
 }
 
 /**
