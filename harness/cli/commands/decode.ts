@@ -57,7 +57,7 @@ export function registerDecode(program: Command): void {
     .option('--since <time>', 'only frames at or after the start of this time (ISO 8601; no zone: UTC)')
     .option('--until <time>', 'only frames up to the end of this time as precise as it is given: 2026-12-06T10:00 keeps all of 10:00:59.999…; must be later than --since')
     .option('--count', 'print how many messages per device, path and code instead of the messages')
-    .option('--follow', 'at the end of the file, wait for more (a capture still being written); Ctrl-C ends')
+    .option('--follow', 'at the end of the file, wait for more (a capture still being written), as tail -F: a file rotated or truncated is read again from its start; Ctrl-C ends')
     .option('--pcap <out>', 'also write the frames that pass the filters to this pcap (raw IPv6)')
     .option('--threads <n>', 'worker threads that decode (1: one thread); default 2 (1 on a one-core machine). --count, --path, --device and --pcap decode on one thread', threadCount, defaultThreads())
     .action(async (file: string | undefined, opts: DecodeOptions) => {
@@ -102,7 +102,16 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     io.err(`hil decode: ${e.message}`);
     return 2;
   }
-  const source: AsyncIterable<Uint8Array> = file === '-' ? (io.stdin ?? noInput()) : fileChunks(file, { follow: opts.follow, signal: io.signal, chunkBytes: 1 << 18 });
+  const source: AsyncIterable<Uint8Array> = file === '-' ? (io.stdin ?? noInput()) : fileChunks(file, {
+          follow: opts.follow,
+          signal: io.signal,
+          chunkBytes: 1 << 18,
+          onRestart: (why) => {
+            const dropped = decoder.reader.restart();
+            const what = why === 'rotated' ? 'replaced by a new file' : 'truncated';
+            io.err(`hil decode: ${name}: ${what}: reading it from its start${dropped ? ` (${dropped} bytes of an unfinished record dropped)` : ''}`);
+          },
+        });
   let pcapOut: PcapOut | undefined;
   try {
     if (opts.pcap) pcapOut = await PcapOut.open(opts.pcap, () => decoder.reader.header?.nanosecond ?? false);

@@ -1,5 +1,5 @@
 /** hil decode's filters, tallies, --pcap and --follow, in process against the reference captures. */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPcap } from '../../../drivers/pcap/reader.js';
@@ -229,6 +229,41 @@ describe('hil decode filters', () => {
     const r = await run;
     expect(r.code).toBe(0);
     expect(r.lines.map((l) => JSON.parse(l).frame)).toEqual(Array.from({ length: 36 }, (_, i) => i + 1));
+  });
+
+  test('--follow is tail -F: a capture renamed away and re-created, or truncated, is read again from its new header', async () => {
+    const whole = readFileSync(GET);
+    const register = readFileSync(join(VECTORS, 'csmp_register.pcap'));
+    const fifth = readPcap(whole).records[4]!.offset;
+    const file = join(dir, 'rotating.pcap');
+    writeFileSync(file, whole.subarray(0, fifth + 10)); // four frames and a piece of the fifth
+    const stop = new AbortController();
+    let waiting: { n: number; resolve: () => void } | undefined;
+    const seen = (n: number) => new Promise<void>((resolve) => (waiting = { n, resolve }));
+    const onText = (all: string) => {
+      if (waiting && all.split('\n').length - 1 >= waiting.n) waiting.resolve();
+    };
+    let next = seen(4);
+    const run = decode(file, { json: true, follow: true }, stop.signal, onText);
+    await next;
+    // Rotated: the old file gets no more; a new one (two frames) takes its name.
+    renameSync(file, `${file}.1`);
+    next = seen(6);
+    writeFileSync(file, register);
+    await next;
+    // Truncated in place and written anew, shorter than before: the GET capture's first frame.
+    next = seen(7);
+    writeFileSync(file, whole.subarray(0, readPcap(whole).records[1]!.offset));
+    await next;
+    stop.abort();
+    const r = await run;
+    expect(r.code).toBe(0);
+    const lines = r.lines.map((l) => JSON.parse(l) as { frame: number; coap: { code: string } });
+    expect(lines.map((l) => [l.frame, l.coap.code])).toEqual([[1, '0.01'], [2, '2.05'], [3, '0.02'], [4, '2.03'], [5, '0.02'], [6, '2.03'], [7, '0.01']]);
+    expect(r.err).toEqual([
+      `hil decode: ${file}: replaced by a new file: reading it from its start (10 bytes of an unfinished record dropped)`,
+      `hil decode: ${file}: truncated: reading it from its start`,
+    ]);
   });
 });
 
