@@ -29,10 +29,11 @@ export const LINKTYPE = {
 
 export const DEFAULT_SNAPLEN = 65535;
 
-export function encodeGlobalHeader(linkType: number, snaplen = DEFAULT_SNAPLEN): Uint8Array {
+/** `nanosecond`: the records' sub-second field counts nanoseconds (encodeRecordAt), not microseconds. */
+export function encodeGlobalHeader(linkType: number, snaplen = DEFAULT_SNAPLEN, nanosecond = false): Uint8Array {
   const b = new Uint8Array(GLOBAL_HEADER_LEN);
   const v = new DataView(b.buffer);
-  v.setUint32(0, MAGIC.MICRO, true);
+  v.setUint32(0, nanosecond ? MAGIC.NANO : MAGIC.MICRO, true);
   v.setUint16(4, 2, true);
   v.setUint16(6, 4, true);
   // thiszone 0 and sigfigs 0: timestamps are UTC.
@@ -56,6 +57,22 @@ export function encodeRecord(data: Uint8Array, atMs: number, snaplen = DEFAULT_S
   v.setUint32(4, usec, true);
   v.setUint32(8, caplen, true);
   v.setUint32(12, data.length, true);
+  b.set(caplen === data.length ? data : data.subarray(0, caplen), RECORD_HEADER_LEN);
+  return b;
+}
+
+/**
+ * One record at an exact time: `sub` in the file's units (microseconds, or nanoseconds under a
+ * nanosecond header), `originalLength` the packet's length before any cut.
+ */
+export function encodeRecordAt(data: Uint8Array, seconds: number, sub: number, originalLength = data.length, snaplen = DEFAULT_SNAPLEN): Uint8Array {
+  const caplen = Math.min(data.length, snaplen);
+  const b = new Uint8Array(RECORD_HEADER_LEN + caplen);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, seconds, true);
+  v.setUint32(4, sub, true);
+  v.setUint32(8, caplen, true);
+  v.setUint32(12, Math.max(originalLength, caplen), true);
   b.set(caplen === data.length ? data : data.subarray(0, caplen), RECORD_HEADER_LEN);
   return b;
 }

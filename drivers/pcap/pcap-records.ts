@@ -1,6 +1,7 @@
 /**
  * Classic libpcap, one unit at a time (https://www.tcpdump.org/manpages/pcap-savefile.5.txt):
- * either byte order, microsecond or nanosecond timestamps. Structural damage (short header,
+ * either byte order, microsecond or nanosecond timestamps (a sub-second field of a whole second or
+ * more is carried into the seconds). Structural damage (short header,
  * unknown magic, a record running past the end, an absurd length) is a DecodeError naming the
  * file offset of the bad header.
  */
@@ -60,11 +61,18 @@ function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nan
     throw new DecodeError('pcap', off, 'truncated', `record ${index}: truncated record header (${left} of ${RECORD_HEADER_LEN} bytes)`);
   }
   const le = h.littleEndian;
-  const sec = view.getUint32(at, le);
-  const frac = view.getUint32(at + 4, le);
+  let sec = view.getUint32(at, le);
+  let frac = view.getUint32(at + 4, le);
   const caplen = view.getUint32(at + 8, le);
   const origlen = view.getUint32(at + 12, le);
-  if (frac >= (h.nanosecond ? 1e9 : 1e6)) throw new DecodeError('pcap', off + 4, 'bad-value', `record ${index}: sub-second field ${frac} out of range`);
+  const perSec = h.nanosecond ? 1e9 : 1e6;
+  if (frac >= perSec) {
+    // Writers that round 999999.6 µs up to 1000000 without carrying exist; libpcap passes the field
+    // on as is. Carried into the seconds, the frame keeps its place in time (it stopped the decode).
+    const carry = Math.floor(frac / perSec);
+    sec += carry;
+    frac -= carry * perSec;
+  }
   if (caplen > MAX_RECORD) throw new DecodeError('pcap', off + 8, 'too-large', `record ${index}: captured length ${caplen} is implausible`);
   const total = RECORD_HEADER_LEN + caplen;
   if (left < total) {
@@ -73,7 +81,7 @@ function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nan
   }
   const start = at + RECORD_HEADER_LEN;
   const time = sec * 1000 + frac * (h.nanosecond ? 1e-6 : 1e-3);
-  emit(frameRecord(index, off, h.linkType, time, bytes.subarray(start, start + caplen), origlen));
+  emit(frameRecord(index, off, h.linkType, time, sec, h.nanosecond ? frac : frac * 1000, bytes.subarray(start, start + caplen), origlen));
   return total;
 }
 
@@ -81,15 +89,10 @@ function readRecord(w: Window, h: { linkType: number; littleEndian: boolean; nan
  * A record with its IPv6 packet found, or the reason there is none. One object shape for every
  * record (absent members are undefined): this runs for every frame of a multi-gigabyte capture.
  */
-export function frameRecord(index: number, offset: number, linkType: number, time: number | undefined, data: Uint8Array, originalLength: number): PcapRecord {
-  let ipv6: Uint8Array | undefined;
-  let skippedReason: string | undefined;
-  if (data.length < originalLength) {
-    skippedReason = `captured ${data.length} of ${originalLength} bytes (snaplen)`;
-  } else {
-    const x = extractIpv6(linkType, data);
-    ipv6 = x.ipv6;
-    skippedReason = x.skippedReason;
-  }
-  return { index, time, linkType, ipv6, skippedReason, offset, capturedLength: data.length, originalLength, data };
+export function frameRecord(index: number, offset: number, linkType: number, time: number | undefined, seconds: number | undefined, nanos: number | undefined, data: Uint8Array, originalLength: number): PcapRecord {
+  // A frame the snaplen cut keeps what was captured: its decoder shows what those bytes hold.
+  const x = extractIpv6(linkType, data);
+  const ipv6 = x.ipv6;
+  const skippedReason = x.skippedReason === undefined || data.length >= originalLength ? x.skippedReason : `${x.skippedReason} (captured ${data.length} of ${originalLength} bytes: snaplen)`;
+  return { index, time, seconds, nanos, linkType, ipv6, skippedReason, offset, capturedLength: data.length, originalLength, data };
 }

@@ -106,7 +106,8 @@ export function openPcapng(): CaptureFormat {
         const caplen = view.getUint32(body + 12, le);
         const origlen = view.getUint32(body + 16, le);
         if (body + 20 + caplen > end) fail(body + 12, 'truncated', `captured length ${caplen} runs past the block`);
-        emit(frameRecord(w.nextIndex, off, iface.linkType, timeMs(hi, lo, iface), bytes.subarray(body + 20, body + 20 + caplen), origlen));
+        const [seconds, nanos] = exactTime(hi, lo, iface);
+        emit(frameRecord(w.nextIndex, off, iface.linkType, timeMs(hi, lo, iface), seconds, nanos, bytes.subarray(body + 20, body + 20 + caplen), origlen));
         break;
       }
       case BLOCK.SPB: {
@@ -115,7 +116,7 @@ export function openPcapng(): CaptureFormat {
         const origlen = view.getUint32(body, le);
         const room = end - body - 4;
         const caplen = Math.min(origlen, room, iface.snaplen || room);
-        emit(frameRecord(w.nextIndex, off, iface.linkType, undefined, bytes.subarray(body + 4, body + 4 + caplen), origlen));
+        emit(frameRecord(w.nextIndex, off, iface.linkType, undefined, undefined, undefined, bytes.subarray(body + 4, body + 4 + caplen), origlen));
         break;
       }
       default:
@@ -143,6 +144,33 @@ function timeMs(hi: number, lo: number, iface: Iface): number {
   const ts = (BigInt(hi) << 32n) | BigInt(lo);
   const units = BigInt(u);
   return (Number(ts / units) + iface.offsetSec) * 1000 + Number(ts % units) * (1000 / u);
+}
+
+/**
+ * Whole seconds and nanoseconds (rounded for resolutions finer than a nanosecond or not decimal).
+ * Plain doubles while the count is exact, as timeMs: this runs for every packet block.
+ */
+function exactTime(hi: number, lo: number, iface: Iface): [number, number] {
+  const u = iface.unitsPerSec;
+  let sec: number;
+  let rest: number;
+  if (hi < 0x200000) {
+    const ts = hi * 0x100000000 + lo;
+    sec = Math.floor(ts / u);
+    if (sec * u > ts) sec -= 1;
+    rest = ts - sec * u;
+  } else {
+    const ts = (BigInt(hi) << 32n) | BigInt(lo);
+    const units = BigInt(u);
+    sec = Number(ts / units);
+    rest = Number(ts % units);
+  }
+  let nanos = u <= 1e9 && 1e9 % u === 0 ? rest * (1e9 / u) : Math.round((rest / u) * 1e9);
+  if (nanos >= 1e9) {
+    sec += 1;
+    nanos -= 1e9;
+  }
+  return [sec + iface.offsetSec, nanos];
 }
 
 /** Walks code/length/value options, 32-bit aligned, up to opt_endofopt or the block's end. */

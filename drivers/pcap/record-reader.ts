@@ -47,6 +47,21 @@ export class CaptureRecordReader {
     return this.base;
   }
 
+  /**
+   * The bytes from here on are a new capture (a followed file rotated or truncated): its header is
+   * read afresh, frame numbers go on. Returns how many bytes of an unfinished unit were dropped.
+   */
+  restart(): number {
+    const dropped = this.partsLength;
+    this.format = undefined;
+    this.parts = [];
+    this.partsLength = 0;
+    this.wanted = 1;
+    this.base = 0;
+    this.failed = undefined;
+    return dropped;
+  }
+
   /** Reads what `chunk` completes; throws DecodeError on damage (and on any push after it). */
   push(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;

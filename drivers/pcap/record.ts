@@ -4,8 +4,15 @@ export interface PcapRecord {
   index: number;
   /** Milliseconds since the epoch (a float: sub-ms digits kept to double precision); pcapng simple packet blocks carry none. */
   time: number | undefined;
+  /**
+   * The time exactly, as whole seconds and nanoseconds: `time` is a double, a microsecond apart at
+   * best, and a nanosecond capture copied by `hil decode --pcap` keeps its figures from these.
+   * Undefined where `time` is.
+   */
+  seconds: number | undefined;
+  nanos: number | undefined;
   linkType: number;
-  /** The IPv6 packet (a view into the file bytes), or undefined when skipped. */
+  /** The IPv6 packet (a view into the file bytes; only its start when capturedLength < originalLength), or undefined when skipped. */
   ipv6: Uint8Array | undefined;
   skippedReason?: string;
   /** Byte offset of this record's header in the file. */

@@ -2,7 +2,7 @@
  * A live capture written as a series of raw-IPv6 pcap files of bounded size, so a monitor left
  * running for days neither fills the disk with one unopenable file nor loses the start of it:
  * `<prefix>-<UTC start>-0001.pcap`, `-0002.pcap`… each a complete capture Wireshark opens on its
- * own, the next one started before a record would take the current one past `maxBytes`.
+ * own (a number another writer of the same second took is skipped), the next one started before a record would take the current one past `maxBytes`.
  *
  * Writes are synchronous: a record is on disk (in the page cache) when write() returns, so a
  * monitor killed with SIGKILL leaves every frame it printed in the file, and a live line at any
@@ -26,6 +26,9 @@ export interface RotatingPcapOptions {
 
 /** Big enough for the header and one maximal SLIP frame: a smaller bound could never hold a record. */
 export const MIN_ROTATE_BYTES = 4096;
+
+/** Numbers tried past ones other writers hold before giving up (a folder of stale captures). */
+const MAX_NAME_TRIES = 10_000;
 
 export class RotatingPcapWriter {
   private fd: number | undefined;
@@ -66,12 +69,19 @@ export class RotatingPcapWriter {
 
   private next(): void {
     this.close();
-    this.index++;
-    const file = join(this.opts.dir, `${this.prefix}-${this.stamp}-${String(this.index).padStart(4, '0')}.pcap`);
-    try {
-      this.fd = openSync(file, 'wx');
-    } catch (e) {
-      throw new ResourceError(file, resourceCodeOf(e), `cannot create: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    let file: string;
+    for (let tries = 0; ; tries++) {
+      this.index++;
+      file = join(this.opts.dir, `${this.prefix}-${this.stamp}-${String(this.index).padStart(4, '0')}.pcap`);
+      try {
+        this.fd = openSync(file, 'wx');
+        break;
+      } catch (e) {
+        // Another monitor started in the same second (or a restart) holds this number: the next
+        // free one keeps both captures, in order of creation, never overwriting.
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST' && tries < MAX_NAME_TRIES) continue;
+        throw new ResourceError(file, resourceCodeOf(e), `cannot create: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+      }
     }
     this.files.push(file);
     this.size = 0;

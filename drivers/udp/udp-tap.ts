@@ -1,8 +1,10 @@
 /**
  * Listening on a UDP port of this host (an agent that reaches the head-end over IP: a border router,
  * a Linux agent): every datagram to the port, as the IPv6+UDP packet it arrived in (synthesised as
- * drivers/udp/udp-link.ts does for captures: hop limit 64, correct checksum). Never sends: binding
- * is all it does, so a port a running NMS holds is refused by the kernel (EADDRINUSE).
+ * drivers/udp/udp-link.ts does for captures: hop limit 64, correct checksum). Never sends. It is the
+ * port's receiver, not an observer: binding exclusively (no SO_REUSEADDR/SO_REUSEPORT, which would
+ * have the kernel share out or duplicate datagrams between two sockets) means a port a running NMS
+ * holds is refused with a message saying so, and no datagram is ever seen twice.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -31,7 +33,13 @@ export class UdpTap extends EventEmitter implements Tap {
   async open(): Promise<void> {
     const socket = createSocket({ type: 'udp6', ipv6Only: true });
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', (e) => reject(new ResourceError(this.name, resourceCodeOf(e), `cannot listen: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e })));
+      socket.once('error', (e) => {
+        const code = (e as NodeJS.ErrnoException).code ?? e.message;
+        // The usual mistake: pointing the monitor at the port of the NMS (or agent) it should watch.
+        const why = code === 'EADDRINUSE' ? `: another program listens on port ${this.port}. A UDP monitor receives the datagrams itself, so it cannot share a port; to watch that program's traffic, capture it (dumpcap -i any -f 'udp port ${this.port}' -w - | hil decode -)` : '';
+        socket.close();
+        reject(new ResourceError(this.name, resourceCodeOf(e), `cannot listen: ${code}${why}`, { cause: e }));
+      });
       socket.bind({ address: this.address, port: this.port, exclusive: true }, () => resolve());
     });
     socket.removeAllListeners('error');

@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { ConfigError } from '../../core/errors.js';
 import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../core/pcap-format.js';
 import type { Tap } from '../../drivers/link/tap.js';
+import { compileCaptureFilter } from './capture-filter.js';
 import { monitorTarget, openTap } from './monitor.js';
 
 export const EXTCAP_INTERFACE = 'csmp-hil';
@@ -15,11 +16,14 @@ export const EXTCAP_VERSION = '1.0';
 
 /** The arguments as Wireshark passes them: `--name value` or `--name=value`, flags alone. */
 export interface ExtcapArgs {
-  mode: 'interfaces' | 'dlts' | 'config' | 'capture' | 'version' | 'none';
+  /** 'validate': Wireshark checking a capture filter (--extcap-capture-filter without --capture). */
+  mode: 'interfaces' | 'dlts' | 'config' | 'capture' | 'version' | 'validate' | 'none';
   iface?: string;
   fifo?: string;
   link?: string;
   baud: number;
+  /** Wireshark's capture filter, as given (compileCaptureFilter reads it). */
+  captureFilter?: string;
   /** Say the link's ups and downs and the counters on stderr. */
   debug?: boolean;
 }
@@ -31,7 +35,7 @@ const FLAGS: Record<string, ExtcapArgs['mode']> = {
   '--capture': 'capture',
 };
 /** Options that carry a value this program has no use for (tolerated, not refused). */
-const IGNORED_VALUE = new Set(['--extcap-capture-filter', '--extcap-control-in', '--extcap-control-out', '--debug-file', '--extcap-reload-option']);
+const IGNORED_VALUE = new Set(['--extcap-control-in', '--extcap-control-out', '--debug-file', '--extcap-reload-option']);
 
 export function parseExtcapArgs(argv: readonly string[]): ExtcapArgs {
   const out: ExtcapArgs = { mode: 'none', baud: 115200 };
@@ -55,10 +59,12 @@ export function parseExtcapArgs(argv: readonly string[]): ExtcapArgs {
       const v = value();
       out.baud = Number(v);
       if (!Number.isInteger(out.baud) || out.baud <= 0) throw new ConfigError('--baud', 'value', `'${v}' is not a baud rate`);
-    } else if (IGNORED_VALUE.has(name)) value();
+    } else if (name === '--extcap-capture-filter') out.captureFilter = value();
+    else if (IGNORED_VALUE.has(name)) value();
     else if (name === '--debug') out.debug = true;
     else throw new ConfigError(name, 'value', 'is not an extcap option');
   }
+  if (out.mode === 'none' && out.captureFilter !== undefined) out.mode = 'validate';
   return out;
 }
 
@@ -84,8 +90,24 @@ export function extcapConfig(): string {
   ].join('\n');
 }
 
+/**
+ * Wireshark's check of a capture filter as it is typed: nothing on stdout when it is applied
+ * exactly, else one line saying why (Wireshark shows it and refuses to start).
+ */
+export function validateCaptureFilter(text: string): string {
+  try {
+    compileCaptureFilter(text);
+    return '';
+  } catch (e) {
+    if (e instanceof ConfigError) return `${e.reason}\n`;
+    throw e;
+  }
+}
+
 export interface ExtcapCaptureOptions {
   link: string;
+  /** Wireshark's capture filter; ConfigError before anything opens when it is not supported. */
+  captureFilter?: string;
   baud: number;
   fifo: string;
   /** Stops the capture (SIGTERM from Wireshark). */
@@ -99,6 +121,7 @@ export interface ExtcapCaptureOptions {
  * frame as it arrives. Ends when the signal fires or the reader closes the fifo (EPIPE).
  */
 export async function runExtcapCapture(opts: ExtcapCaptureOptions): Promise<Tap> {
+  const wanted = opts.captureFilter === undefined ? undefined : compileCaptureFilter(opts.captureFilter);
   const tap = openTap(monitorTarget(opts.link, opts.baud));
   await tap.open();
   const out = createWriteStream(opts.fifo);
@@ -108,7 +131,7 @@ export async function runExtcapCapture(opts: ExtcapCaptureOptions): Promise<Tap>
   });
   out.write(encodeGlobalHeader(LINKTYPE.RAW));
   tap.on('frame', (f: { ipv6: Uint8Array; at: number }) => {
-    if (!out.destroyed) out.write(encodeRecord(f.ipv6, f.at));
+    if (!out.destroyed && (wanted === undefined || wanted(f.ipv6))) out.write(encodeRecord(f.ipv6, f.at));
   });
   tap.on('down', (e: Error) => opts.log(`${tap.name}: down (${e.message}); reconnecting`));
   tap.on('up', () => opts.log(`${tap.name}: up`));

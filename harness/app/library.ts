@@ -41,8 +41,9 @@ export { leaseStoreFor } from './lease-store.js';
 export { listLocks, releaseLocks, lockKeyFor, renderLocks, type LockRow } from './locks.js';
 export { monitorTarget, openTap, printFrames, type MonitorTarget, type TapOptions, type MonitorOutput } from './monitor.js';
 // Wireshark's extcap interface onto the same receive-only taps, and its installer
-export { EXTCAP_INTERFACE, EXTCAP_VERSION, parseExtcapArgs, extcapInterfaces, extcapDlts, extcapConfig, runExtcapCapture, type ExtcapArgs, type ExtcapCaptureOptions } from './extcap.js';
+export { EXTCAP_INTERFACE, EXTCAP_VERSION, parseExtcapArgs, extcapInterfaces, extcapDlts, extcapConfig, runExtcapCapture, validateCaptureFilter, type ExtcapArgs, type ExtcapCaptureOptions } from './extcap.js';
 export { extcapPaths, installExtcap, type ExtcapPaths } from './extcap-install.js';
+export { compileCaptureFilter, SUPPORTED_FILTER, type PacketFilter } from './capture-filter.js';
 export type { LeaseStore, LeaseRecord, UnreleasedLease } from '../../core/lease.js';
 export { readHistory, type HistoryRead, type RecordedRun } from '../history/read.js';
 export { historyStats, type TestHistory } from '../history/stats.js';

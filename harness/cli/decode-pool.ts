@@ -165,6 +165,20 @@ export class DecodePool {
     }
   }
 
+  /**
+   * Resolves when the oldest batch sent has its output (true), or at once with false when none is
+   * out: while the input is idle, output is written as it comes back, not when the next batch fills.
+   */
+  oldestDone(): Promise<boolean> {
+    const oldest = this.pending[0];
+    return oldest ? oldest.then(() => true) : Promise.resolve(false);
+  }
+
+  /** Batches sent whose output is not yet written. */
+  get outstanding(): number {
+    return this.pending.length;
+  }
+
   /** Batches allowed in flight: two per thread keeps every worker busy while the oldest is written. */
   get window(): number {
     return this.threads.length * 2;

@@ -10,6 +10,7 @@ import { canonicalIpv6, parseIpv6Address } from '../../drivers/ip/address.js';
 import { methodCode } from '../coap/codes.js';
 import { parseTlvId, parseTlvIdList, sameTlvId, type TlvId } from '../csmp/tlv-id.js';
 import type { MessageFacts } from './conversation.js';
+import { parseTimeSpan } from './time-span.js';
 import type { CsmpMessage } from './message.js';
 
 export interface FilterOptions {
@@ -41,8 +42,14 @@ const items = (option: string, text: string): string[] => {
   return list;
 };
 
-/** An EUI-64 as 16 hex digits, with or without '-', ':' or '.' between groups; undefined if the text is an address. */
+/**
+ * An EUI-64: 16 hex digits, bare or in eight pairs joined by ':', '-' or '.' (00:17:3b:00:00:00:00:01);
+ * undefined if the text is an IPv6 address. Eight colon-joined pairs also spell a full IPv6
+ * address, but that is how tools print an EUI-64, and an address is rarely written that way:
+ * --device reads them as the EUI (its SLAAC address matches too).
+ */
 export function parseEui64(text: string): string | undefined {
+  if (/^[0-9a-fA-F]{2}([-:.])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){6}$/.test(text)) return text.replace(/[-:.]/g, '').toUpperCase();
   const bare = text.replace(/[-:.]/g, '');
   if (!/^[0-9a-fA-F]{16}$/.test(bare)) return undefined;
   try {
@@ -65,7 +72,7 @@ function deviceFilter(text: string): MessageFilter {
     try {
       addresses.add(canonicalIpv6(item));
     } catch {
-      throw new ConfigError('--device', 'value', `${JSON.stringify(item)} is neither an EUI-64 (16 hex digits) nor an IPv6 address`);
+      throw new ConfigError('--device', 'value', `${JSON.stringify(item)} is neither an EUI-64 (16 hex digits, or eight pairs joined by ':' or '-') nor an IPv6 address`);
     }
   }
   return (m, facts) => {
@@ -128,14 +135,9 @@ function pathFilter(text: string): MessageFilter {
 }
 
 function timeFilter(since: string | undefined, until: string | undefined): MessageFilter {
-  const at = (option: string, text: string | undefined, none: number) => {
-    if (text === undefined) return none;
-    const ms = Date.parse(text);
-    if (Number.isNaN(ms)) throw new ConfigError(option, 'value', `${JSON.stringify(text)} is not a date and time (ISO 8601: 2026-12-04T18:00:00Z)`);
-    return ms;
-  };
-  const from = at('--since', since, -Infinity);
-  const to = at('--until', until, Infinity);
+  const from = since === undefined ? -Infinity : parseTimeSpan('--since', since).start;
+  const to = until === undefined ? Infinity : parseTimeSpan('--until', until).end;
+  if (from >= to) throw new ConfigError('--since', 'value', `${JSON.stringify(since)} is not before --until ${JSON.stringify(until)}: no frame can be in that window`);
   // A frame without a time (a pcapng simple packet block) cannot be said to be inside the window.
-  return (_m, _f, t) => t !== undefined && t >= from && t <= to;
+  return (_m, _f, t) => t !== undefined && t >= from && t < to;
 }

@@ -9,24 +9,18 @@ import { fold, sum16 } from '../../drivers/ip/checksum.js';
 import { parseUdp, UDP_HEADER_LEN } from '../../drivers/ip/udp.js';
 import { decodeCoap, type CoapMessage } from '../coap/message.js';
 import { decodePayload } from '../csmp/payload.js';
-import type { DecodedTlv } from '../csmp/value.js';
 import { DecodeError } from '../../core/errors.js';
+import type { CsmpMessage } from './csmp-message.js';
+import { decodeCutIpv6, decodeFragment, isCutIpv6, protocolText } from './partial.js';
 
-export interface Endpoints {
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
+const NEXT_HEADER_FRAGMENT = 44;
+const FRAGMENT_HEADER_LEN = 8;
+
+function isAtomicUdpFragment(f: Uint8Array): boolean {
+  return f.length >= FRAGMENT_HEADER_LEN && f[0] === NEXT_HEADER_UDP && f[2] === 0 && (f[3]! & 0xf9) === 0;
 }
 
-export interface CsmpMessage extends Partial<Endpoints> {
-  /** false when the UDP checksum is wrong (captured device frames often are: checksum offload). */
-  udpChecksumOk?: boolean;
-  coap?: CoapMessage;
-  tlvs: DecodedTlv[];
-  /** The fault that stopped decoding; offsets are from the first byte handed to the decoder. */
-  error?: DecodeError;
-}
+export type { CsmpMessage, Endpoints } from './csmp-message.js';
 
 /** Decodes a raw IPv6 packet carrying UDP/CoAP/CSMP. */
 export function decodeIpv6Message(packet: Uint8Array, opts: Ipv6ParseOptions = {}): CsmpMessage {
@@ -72,6 +66,7 @@ function leanDecode(b: Uint8Array, trailingOk: boolean): CsmpMessage | undefined
 
 /** Layer by layer, every case: the reference the lean path is held to (the tests compare them). */
 export function layeredDecode(packet: Uint8Array, opts: Ipv6ParseOptions): CsmpMessage {
+  if (isCutIpv6(packet)) return decodeCutIpv6(packet);
   let ip;
   try {
     ip = parseIpv6(packet, opts);
@@ -79,18 +74,23 @@ export function layeredDecode(packet: Uint8Array, opts: Ipv6ParseOptions): CsmpM
     return { tlvs: [], error: asDecodeError(e, 'ipv6') };
   }
   const addresses = { src: ipv6Text(ip.src, 0), dst: ipv6Text(ip.dst, 0) };
-  if (ip.protocol !== NEXT_HEADER_UDP) {
-    return { ...addresses, tlvs: [], error: new DecodeError('ipv6', 6, 'unsupported', `next header ${ip.protocol} is not UDP`) };
+  let udpAt = ip.payloadOffset;
+  if (ip.protocol === NEXT_HEADER_FRAGMENT) {
+    // An atomic fragment (offset 0, no more: RFC 6946) holds the whole datagram; any other is partial.
+    if (!isAtomicUdpFragment(ip.payload)) return decodeFragment(packet, ip.payloadOffset, ip.payloadOffset + ip.payload.length);
+    udpAt += FRAGMENT_HEADER_LEN;
+  } else if (ip.protocol !== NEXT_HEADER_UDP) {
+    return { ...addresses, tlvs: [], error: new DecodeError('ipv6', 6, 'unsupported', `${protocolText(ip.protocol)} is not UDP`) };
   }
   let udp;
   try {
-    udp = parseUdp(ip.payload, ip.src, ip.dst);
+    udp = parseUdp(packet.subarray(udpAt, ip.payloadOffset + ip.payload.length), ip.src, ip.dst);
   } catch (e) {
-    return { ...addresses, tlvs: [], error: asDecodeError(e, 'udp').shifted(ip.payloadOffset) };
+    return { ...addresses, tlvs: [], error: asDecodeError(e, 'udp').shifted(udpAt) };
   }
   const base = { ...addresses, srcPort: udp.srcPort, dstPort: udp.dstPort, udpChecksumOk: udp.checksumOk };
   const inner = decodeCoapMessage(udp.payload);
-  const shift = ip.payloadOffset + 8;
+  const shift = udpAt + 8;
   return inner.error ? { ...base, ...inner, error: inner.error.shifted(shift) } : { ...base, ...inner };
 }
 

@@ -20,7 +20,8 @@ export class Tally {
     this.messages += 1;
     bump(this.devices, facts.device ?? facts.deviceAddress ?? '(not identified)');
     bump(this.paths, facts.path === undefined ? '(unanswered or empty)' : `/${facts.path}`);
-    bump(this.codes, m.coap ? codeName(m.coap.code) : '(not CoAP)');
+    // Not UDP at all (ICMPv6, TCP, a later fragment) is told apart from UDP that is not CoAP.
+    bump(this.codes, m.coap ? codeName(m.coap.code) : m.srcPort === undefined ? '(not UDP)' : '(not CoAP)');
   }
 
   json(): TallyJson {

@@ -1,8 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { fromHex } from '../../../core/bytes.js';
 import { ConfigError, DecodeError, ResourceError } from '../../../core/errors.js';
-import { encodeGlobalHeader, encodeRecord, LINKTYPE } from '../../../core/pcap-format.js';
 import { fileChunks } from '../../../drivers/pcap/file-chunks.js';
 import { DECODED_LINK_TYPES, isDecodedLinkType } from '../../../drivers/pcap/link-layer.js';
 import { CaptureRecordReader } from '../../../drivers/pcap/record-reader.js';
@@ -17,6 +15,7 @@ import { renderText, type MessageContext } from '../../decode/render.js';
 import { Tally } from '../../decode/tally.js';
 import { FrameLines, NO_FACTS } from '../decode-lines.js';
 import { DecodePool } from '../decode-pool.js';
+import { PcapOut } from '../decode-pcap-out.js';
 import { exitAfterOutput } from '../exit-after-output.js';
 import { refuseOutputOverInput } from '../option-values.js';
 import { TextSink, type TextStream } from '../text-sink.js';
@@ -51,14 +50,14 @@ export function registerDecode(program: Command): void {
     .option('--json', 'NDJSON: one JSON object per line per message')
     .option('--ports <list>', 'UDP ports that carry CSMP (either side)', '61628,61624')
     .option('--all', 'decode every UDP datagram as CoAP, whatever its ports')
-    .option('--device <list>', 'only messages to or from these devices: EUI-64 (DeviceID) or IPv6 address, comma-separated')
+    .option('--device <list>', 'only messages to or from these devices: EUI-64 (DeviceID: 00173B0000000001, 00:17:3b:00:00:00:00:01 or 00-17-…) or IPv6 address, comma-separated')
     .option('--tlv <list>', 'only messages carrying or asking for these TLVs (75,35 or e5771.127)')
     .option('--code <list>', 'only these CoAP codes: 2.05, 4.xx, GET, POST')
     .option('--path <list>', 'only requests to these paths, and their responses (r, c)')
-    .option('--since <time>', 'only frames at or after this time (ISO 8601)')
-    .option('--until <time>', 'only frames at or before this time (ISO 8601)')
+    .option('--since <time>', 'only frames at or after the start of this time (ISO 8601; no zone: UTC)')
+    .option('--until <time>', 'only frames up to the end of this time as precise as it is given: 2026-12-06T10:00 keeps all of 10:00:59.999…; must be later than --since')
     .option('--count', 'print how many messages per device, path and code instead of the messages')
-    .option('--follow', 'at the end of the file, wait for more (a capture still being written); Ctrl-C ends')
+    .option('--follow', 'at the end of the file, wait for more (a capture still being written), as tail -F: a file rotated or truncated is read again from its start; Ctrl-C ends')
     .option('--pcap <out>', 'also write the frames that pass the filters to this pcap (raw IPv6)')
     .option('--threads <n>', 'worker threads that decode (1: one thread); default 2 (1 on a one-core machine). --count, --path, --device and --pcap decode on one thread', threadCount, defaultThreads())
     .action(async (file: string | undefined, opts: DecodeOptions) => {
@@ -103,22 +102,31 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     io.err(`hil decode: ${e.message}`);
     return 2;
   }
-  const source = file === '-' ? (io.stdin ?? []) : fileChunks(file, { follow: opts.follow, signal: io.signal, chunkBytes: 1 << 18 });
-  let pcapOut: PcapWriter | undefined;
+  const source: AsyncIterable<Uint8Array> = file === '-' ? (io.stdin ?? noInput()) : fileChunks(file, {
+          follow: opts.follow,
+          signal: io.signal,
+          chunkBytes: 1 << 18,
+          onRestart: (why) => {
+            const dropped = decoder.reader.restart();
+            const what = why === 'rotated' ? 'replaced by a new file' : 'truncated';
+            io.err(`hil decode: ${name}: ${what}: reading it from its start${dropped ? ` (${dropped} bytes of an unfinished record dropped)` : ''}`);
+          },
+        });
+  let pcapOut: PcapOut | undefined;
   try {
-    if (opts.pcap) pcapOut = await PcapWriter.open(opts.pcap);
+    if (opts.pcap) pcapOut = await PcapOut.open(opts.pcap, () => decoder.reader.header?.nanosecond ?? false);
     decoder.pcapOut = pcapOut;
     // Everything before damage is printed first: a capture cut short by a killed dumpcap still
     // shows what it holds, and then the error says where it breaks.
     decoder.useThreads(opts.threads ?? 1);
-    for await (const chunk of source) {
+    await readChunks(source, (w) => decoder.whileWaiting(w, () => sink.flush()), async (chunk) => {
       decoder.reader.push(chunk);
       decoder.checkHeader();
       await decoder.drain();
       await sink.flush();
       await pcapOut?.drained();
-      if (io.signal?.aborted) break;
-    }
+      return !io.signal?.aborted;
+    });
     if (!io.signal?.aborted) decoder.reader.end();
     decoder.checkHeader();
     await decoder.finish();
@@ -153,7 +161,7 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
 /** Records in, decoded and filtered messages (or their tally) out. */
 class CaptureDecoder {
   readonly reader = new CaptureRecordReader((r) => this.record(r));
-  pcapOut: PcapWriter | undefined;
+  pcapOut: PcapOut | undefined;
   private readonly lines: FrameLines;
   private readonly conversations: Conversations | undefined;
   private readonly tally: Tally | undefined;
@@ -213,7 +221,7 @@ class CaptureDecoder {
     if (!this.lines.onCsmpPort(m)) return;
     const facts: MessageFacts = this.conversations?.observe(m) ?? NO_FACTS;
     if (this.lines.filter && !this.lines.filter(m, facts, r.time)) return;
-    this.pcapOut?.write(r.ipv6, r.time);
+    this.pcapOut?.write(r, r.ipv6);
     if (this.tally) return this.tally.add(m, facts);
     const ctx: MessageContext = r.time !== undefined ? { frame: r.index, time: r.time } : { frame: r.index };
     this.line.reset();
@@ -224,6 +232,28 @@ class CaptureDecoder {
   /** After each chunk: the workers' finished output handed to the sink, at most a window left in flight. */
   async drain(): Promise<void> {
     if (this.pool) await this.handOver(this.pool, this.pool.window);
+  }
+
+  /**
+   * Waits for the next chunk of input and, while it does, hands the workers' output to the sink as
+   * it comes back (`flush` after each): a live feed (stdin, --follow) idles between frames, and its
+   * frames were held until a window of batches had gone out.
+   */
+  async whileWaiting<T>(input: Promise<T>, flush: () => Promise<void>): Promise<T> {
+    const pool = this.pool;
+    if (!pool) return input;
+    // A failed read ends the wait too; the caller's await of `input` sees the failure.
+    const inputReady = input.then(
+      () => false,
+      () => false,
+    );
+    while (pool.outstanding > 0) {
+      const outputFirst = await Promise.race([pool.oldestDone(), inputReady]);
+      if (!outputFirst) break;
+      await pool.settle(pool.outstanding - 1, (b) => this.sink.bytes(b));
+      await flush();
+    }
+    return input;
   }
 
   /** Every frame read so far decoded and handed to the sink, then the tally if one was asked for. */
@@ -242,41 +272,6 @@ class CaptureDecoder {
   }
 }
 
-/** The frames that passed the filters, as a raw-IPv6 pcap Wireshark opens. */
-class PcapWriter {
-  private full = false;
-  private constructor(private readonly stream: WriteStream) {}
-
-  static async open(path: string): Promise<PcapWriter> {
-    const stream = createWriteStream(path);
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (e) => reject(new ResourceError(path, 'unavailable', `cannot write: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e })));
-    });
-    const w = new PcapWriter(stream);
-    w.stream.write(encodeGlobalHeader(LINKTYPE.RAW));
-    return w;
-  }
-
-  write(ipv6: Uint8Array, time: number | undefined): void {
-    // A frame without a time, or one no pcap can hold, is written at 0 rather than dropped.
-    const t = time !== undefined && time >= 0 && time < 2 ** 32 * 1000 ? time : 0;
-    if (!this.stream.write(encodeRecord(ipv6, t))) this.full = true;
-  }
-
-  async drained(): Promise<void> {
-    if (!this.full) return;
-    this.full = false;
-    await new Promise<void>((resolve) => this.stream.once('drain', resolve));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.stream.end((e?: Error | null) => (e ? reject(new ResourceError(this.stream.path.toString(), 'io', `cannot write: ${e.message}`, { cause: e })) : resolve()));
-    });
-  }
-}
-
 /**
  * Two: with the main thread framing records and writing, two workers keep two cores busy, and
  * each worker costs about 25 MB of memory, so more would break the 150 MB a gigabyte decode is held
@@ -290,6 +285,28 @@ function threadCount(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`--threads must be a whole number from 1 to 64, got ${JSON.stringify(text)}`);
   return n;
+}
+
+async function* noInput(): AsyncGenerator<Uint8Array> {}
+
+/**
+ * for await, with each wait for the next chunk passed through `wait` (output goes on while input
+ * idles). `take` returns false to stop. The source is closed as for await closes it; after a
+ * failure without waiting, since a read still pending (a followed file) would never end.
+ */
+async function readChunks(source: AsyncIterable<Uint8Array>, wait: <T>(p: Promise<T>) => Promise<T>, take: (chunk: Uint8Array) => Promise<boolean>): Promise<void> {
+  const chunks = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await wait(chunks.next());
+      if (next.done) return;
+      if (!(await take(next.value))) break;
+    }
+  } catch (e) {
+    void chunks.return?.(undefined)?.catch(() => undefined);
+    throw e;
+  }
+  await chunks.return?.(undefined);
 }
 
 /**

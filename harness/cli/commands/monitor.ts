@@ -29,7 +29,7 @@ export function registerMonitor(program: Command, exit: (code: number) => never 
   program
     .command('monitor')
     .description('decode everything on a link as it arrives (SLIP dongle or serial path, tcp:// ser2net, or a UDP port); never transmits')
-    .argument('<link>', "a link of --rig by name, else a serial path (/dev/ttyUSB0, tcp://host:port, usb:serial=…) or udp:[address]:port")
+    .argument('<link>', "a link of --rig by name, else a serial path (/dev/ttyUSB0, tcp://host:port, usb:serial=…) or udp:[address]:port (the monitor receives on that port itself: not one another program listens on)")
     .option('--rig <file>', 'rig file whose link (and locks) LINK names')
     .option('--baud <rate>', 'baud rate of a serial path given directly', '115200')
     .option('--json', 'NDJSON: one JSON object per line per message')

@@ -123,8 +123,7 @@ describe('damaged files', () => {
     expectDecodeError(() => readPcap(v3), { layer: 'pcap', code: 'unsupported', offset: 4 });
     const absurd = Buffer.concat([encodeGlobalHeader(101), Buffer.from(encodeRecord(FRAME5, 0)).fill(0xff, 8, 12)]);
     expectDecodeError(() => readPcap(absurd), { layer: 'pcap', code: 'too-large', offset: 32 });
-    const badFraction = Buffer.concat([encodeGlobalHeader(101), Buffer.from(encodeRecord(FRAME5, 0)).fill(0xff, 4, 8)]);
-    expectDecodeError(() => readPcap(badFraction), { layer: 'pcap', code: 'bad-value', offset: 28 });
+    // A sub-second field of a second or more is not damage: it is carried (tests below).
   });
 
   test('random and mutated files: records or a pcap DecodeError, nothing else', () => {
@@ -148,6 +147,40 @@ describe('damaged files', () => {
   });
 });
 
+describe('sub-second fields of a second or more', () => {
+  const record = (sec: number, frac: number) => {
+    const r = Buffer.alloc(16);
+    r.writeUInt32LE(sec, 0);
+    r.writeUInt32LE(frac, 4);
+    r.writeUInt32LE(FRAME5.length, 8);
+    r.writeUInt32LE(FRAME5.length, 12);
+    return Buffer.concat([r, FRAME5]);
+  };
+  const header = (magic: number) => {
+    const h = Buffer.from(encodeGlobalHeader(LINKTYPE.RAW));
+    h.writeUInt32LE(magic, 0);
+    return h;
+  };
+
+  test('are carried into the seconds (they ended the decode as damage), the records after them read', () => {
+    const micro = readPcap(Buffer.concat([header(0xa1b2c3d4), record(1700000000, 1_234_567), record(1700000000, 1_000_000), record(1700000003, 5)]));
+    expect(micro.records.map((r) => r.time)).toEqual([1700000001234.567, 1700000001000, 1700000003000.005]);
+    const nano = readPcap(Buffer.concat([header(0xa1b23c4d), record(1700000000, 1_000_000_001), record(1700000000, 4_294_967_295)]));
+    expect(nano.records.map((r) => r.time)).toEqual([1700000001000.000001, 1700000004294.967295]);
+  });
+
+  test('any field, any seconds: the time is the seconds plus the field, never a damage error', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.boolean(), (sec, frac, nano) => {
+        const f = readPcap(Buffer.concat([header(nano ? 0xa1b23c4d : 0xa1b2c3d4), record(sec, frac)]));
+        const perSec = nano ? 1e9 : 1e6;
+        const expected = (sec + Math.floor(frac / perSec)) * 1000 + (frac % perSec) * (nano ? 1e-6 : 1e-3);
+        expect(f.records.map((r) => r.time)).toEqual([expected]);
+      }),
+    );
+  });
+});
+
 describe('encodePcap', () => {
   test('round trip with microsecond timestamps', () => {
     const f = readPcap(encodePcap([{ ipv6: FRAME5, at: 1608184619929.776 }, { ipv6: FRAME5.subarray(0, 48), at: 1608184619999.9996 }])); // the second rounds up into the next second
@@ -155,9 +188,9 @@ describe('encodePcap', () => {
     expect(f.records.map((r) => [r.time, r.ipv6?.length])).toEqual([[1608184619929.776, 59], [1608184620000, 48]]);
   });
 
-  test('snaplen cuts records and the reader reports the cut', () => {
+  test('snaplen cuts records; the reader keeps the captured start (it dropped the frame) and its lengths say so', () => {
     const r = readPcap(encodePcap([{ ipv6: FRAME5, at: 0 }], 48)).records[0]!;
-    expect([r.capturedLength, r.originalLength, r.ipv6, r.skippedReason]).toEqual([48, 59, undefined, 'captured 48 of 59 bytes (snaplen)']);
+    expect([r.capturedLength, r.originalLength, r.ipv6, r.skippedReason]).toEqual([48, 59, FRAME5.subarray(0, 48), undefined]);
   });
 
   test('an empty capture is a header alone', () => {

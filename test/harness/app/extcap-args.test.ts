@@ -4,10 +4,12 @@ import { ConfigError } from '../../../core/errors.js';
 import { parseExtcapArgs } from '../../../harness/app/extcap.js';
 
 describe('parseExtcapArgs', () => {
-  test('a capture call with the interface, fifo, our options and a tolerated capture filter', () => {
+  test('a capture call with the interface, fifo, our options and the capture filter', () => {
     expect(
       parseExtcapArgs(['--capture', '--extcap-interface', 'csmp-hil', '--fifo', '/tmp/wsfifo', '--extcap-capture-filter', 'udp port 61628', '--link=/dev/ttyUSB0', '--baud', '9600']),
-    ).toEqual({ mode: 'capture', iface: 'csmp-hil', fifo: '/tmp/wsfifo', link: '/dev/ttyUSB0', baud: 9600 });
+    ).toEqual({ mode: 'capture', iface: 'csmp-hil', fifo: '/tmp/wsfifo', link: '/dev/ttyUSB0', baud: 9600, captureFilter: 'udp port 61628' });
+    // Without --capture, Wireshark is checking the filter as the user types it.
+    expect(parseExtcapArgs(['--extcap-interface', 'csmp-hil', '--extcap-capture-filter', 'tcp'])).toEqual({ mode: 'validate', iface: 'csmp-hil', baud: 115200, captureFilter: 'tcp' });
   });
 
   test('the discovery calls, with the Wireshark version given either way', () => {

@@ -121,6 +121,39 @@ describe('hil decode --threads', () => {
     expect(newlines).toBe(copies * 38);
   });
 
+  test.each([2, 3])('a live feed on %i threads: each frame is printed while the input idles, in order', async (threads) => {
+    // One record at a time, the next only once the last is on stdout: with output held until a
+    // window of batches had gone out, the first frame never came and this waited forever.
+    const records: Buffer[] = [];
+    for (let at = 24; at < get.length; at += 16 + get.readUInt32LE(at + 8)) records.push(get.subarray(at, at + 16 + get.readUInt32LE(at + 8)));
+    const feed = new Feed();
+    let text = '';
+    const printed: { lines: number; resolve: () => void }[] = [];
+    const out = {
+      write: (b: Uint8Array) => {
+        text += Buffer.from(b).toString('utf8');
+        const lines = text.split('\n').length - 1;
+        for (const w of printed.splice(0)) if (lines >= w.lines) w.resolve(); else printed.push(w);
+        return true;
+      },
+      once: () => undefined,
+    };
+    const linesOut = (n: number) => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`frame ${n}: not printed within 20 s of its arrival; output so far: ${JSON.stringify(text.slice(-200))}`)), 20_000);
+      printed.push({ lines: n, resolve: () => (clearTimeout(timer), resolve()) });
+      out.write(new Uint8Array(0));
+    });
+    const done = runDecode('-', { ports: '61628,61624', json: true, threads }, { out, err: () => undefined, stdin: feed });
+    feed.push(get.subarray(0, 24));
+    for (let i = 0; i < 8; i++) {
+      feed.push(records[i]!);
+      await linesOut(i + 1);
+    }
+    feed.end();
+    expect(await done).toBe(0);
+    expect(text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { frame: number }).frame)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   test('--threads must be a whole number from 1 to 64', () => {
     const r = cli(['--threads', '0', big]);
     expect(r.code).not.toBe(0);
@@ -128,3 +161,28 @@ describe('hil decode --threads', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+/** stdin that a test feeds by hand: each chunk arrives when pushed, the end when ended. */
+class Feed implements AsyncIterable<Uint8Array> {
+  private readonly queue: (Uint8Array | null)[] = [];
+  private wake: (() => void) | undefined;
+
+  push(b: Uint8Array): void {
+    this.queue.push(b);
+    this.wake?.();
+  }
+
+  end(): void {
+    this.queue.push(null);
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      while (this.queue.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+      const b = this.queue.shift()!;
+      if (b === null) return;
+      yield b;
+    }
+  }
+}
