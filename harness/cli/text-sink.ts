@@ -15,7 +15,12 @@ const NEWLINE = 0x0a;
 export class TextSink {
   private batch = Buffer.allocUnsafe(BATCH_BYTES);
   private used = 0;
-  private full = false;
+  /**
+   * The stream's next 'drain', listened for from the write that filled it: a flush that comes later
+   * (after an await elsewhere) may find the drain already past, and waiting for another then hangs
+   * for good with nothing left to write.
+   */
+  private drained: Promise<void> | undefined;
 
   constructor(private readonly stream: TextStream) {}
 
@@ -44,9 +49,7 @@ export class TextSink {
 
   async flush(): Promise<void> {
     this.writeOut();
-    if (!this.full) return;
-    this.full = false;
-    await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    await this.drained;
   }
 
   private writeOut(): void {
@@ -55,6 +58,12 @@ export class TextSink {
     const out = this.batch.subarray(0, this.used);
     this.batch = Buffer.allocUnsafe(BATCH_BYTES);
     this.used = 0;
-    if (!this.stream.write(out)) this.full = true;
+    if (this.stream.write(out) || this.drained) return;
+    this.drained = new Promise<void>((resolve) =>
+      this.stream.once('drain', () => {
+        this.drained = undefined;
+        resolve();
+      }),
+    );
   }
 }

@@ -19,7 +19,10 @@ const get = readFileSync(join(VECTORS, 'csmp_get.pcap'));
 const register = readFileSync(join(VECTORS, 'csmp_register.pcap'));
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, 'decode', ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  // spawnSync blocks Jest's own timer: a child that never ended would stall the whole run, so the
+  // hang guard is the child's own (a hung decode is then a failure naming it, not a stuck CI job).
+  const r = spawnSync(process.execPath, [MAIN, 'decode', ...args], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 100_000, killSignal: 'SIGKILL' });
+  if (r.error) throw new Error(`hil decode ${args.join(' ')}: ${r.error.message}`);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

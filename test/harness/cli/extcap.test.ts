@@ -30,13 +30,13 @@ describe('hil wireshark --extcap', () => {
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   test('--print says where and installs nothing; --extcap installs an executable program and the dissector', () => {
-    const printed = spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap', '--print'], { env, encoding: 'utf8' });
+    const printed = spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap', '--print'], { env, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
     expect(printed.status).toBe(0);
     expect(printed.stdout).toContain(`extcap program: ${join(home, '.config', 'wireshark', 'extcap', 'csmp-hil')} (Wireshark 4.0, 4.1)\n`);
     expect(printed.stdout).toContain(`                ${join(home, '.local', 'lib', 'wireshark', 'extcap', 'csmp-hil')} (Wireshark 4.2 and later)\n`);
     expect(existsSync(join(home, '.config'))).toBe(false);
 
-    const r = spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap'], { env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap'], { env, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
     expect(r.status).toBe(0);
     const program = join(home, '.config', 'wireshark', 'extcap', 'csmp-hil');
     expect(statSync(program).mode & 0o111).toBe(0o111);
@@ -46,17 +46,17 @@ describe('hil wireshark --extcap', () => {
     expect(readFileSync(program42, 'utf8')).toBe(readFileSync(program, 'utf8'));
     expect(readFileSync(join(home, '.local', 'lib', 'wireshark', 'plugins', 'csmp.lua'), 'utf8')).toContain('DissectorTable.get("udp.port"):add(61628, coap)');
     // Installing twice adds our search path once.
-    spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap'], { env });
+    spawnSync(process.execPath, [MAIN, 'wireshark', '--extcap'], { env, timeout: 60_000, killSignal: 'SIGKILL' });
     expect(readFileSync(join(home, '.config', 'wireshark', 'protobuf_search_paths'), 'utf8')).toBe(`"${join(home, '.local', 'lib', 'wireshark', 'plugins')}","TRUE"\n`);
 
     // The extcap protocol, as Wireshark asks it.
-    const ask = (...args: string[]): string => spawnSync(program, args, { env, encoding: 'utf8' }).stdout;
+    const ask = (...args: string[]): string => spawnSync(program, args, { env, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' }).stdout;
     expect(ask('--extcap-interfaces', '--extcap-version=4.0')).toBe(
       'extcap {version=1.0}{help=https://github.com/csmp-hil}\ninterface {value=csmp-hil}{display=CSMP SLIP dongle or UDP port (csmp-hil, receive only)}\n',
     );
     expect(ask('--extcap-dlts', '--extcap-interface', 'csmp-hil')).toBe('dlt {number=101}{name=RAW}{display=Raw IPv6 (SLIP payload)}\n');
     expect(ask('--extcap-config', '--extcap-interface', 'csmp-hil').split('\n').map((l) => /\{call=([^}]+)\}/.exec(l)?.[1]).filter(Boolean)).toEqual(['--link', '--baud']);
-    const bad = spawnSync(program, ['--capture', '--extcap-interface', 'csmp-hil', '--fifo', join(home, 'none')], { env, encoding: 'utf8' });
+    const bad = spawnSync(program, ['--capture', '--extcap-interface', 'csmp-hil', '--fifo', join(home, 'none')], { env, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('hil extcap: --link: capture needs --link (serial path, tcp://, usb:, udp:)\n');
 
