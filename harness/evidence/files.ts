@@ -48,23 +48,12 @@ export function describeKind(kind: EntryKind, path: string): string {
  */
 export function listEntries(dir: string, unreadable?: (path: string, reason: string) => void): BundleEntry[] {
   const out: BundleEntry[] = [];
-  const walk = (d: string): void => {
-    let list: Dirent[];
-    try {
-      list = readdirSync(d, { withFileTypes: true });
-    } catch (e) {
-      if (!unreadable) throw e;
-      unreadable(relative(dir, d).split(sep).join('/'), systemReason(e));
-      return;
-    }
-    for (const e of list) {
-      const p = join(d, e.name);
-      const kind = kindOf(e);
-      if (kind === 'folder') walk(p);
-      else out.push({ path: relative(dir, p).split(sep).join('/'), kind });
-    }
-  };
-  walk(dir);
+  walkTree(dir, unreadable, (path, e) => {
+    const kind = kindOf(e);
+    if (kind === 'folder') return true;
+    out.push({ path, kind });
+    return false;
+  });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -74,25 +63,31 @@ export function listEntries(dir: string, unreadable?: (path: string, reason: str
  */
 export function listFolders(dir: string, unreadable?: (path: string, reason: string) => void): string[] {
   const out: string[] = [];
+  walkTree(dir, unreadable, (path, e) => {
+    if (!e.isDirectory()) return false;
+    out.push(path);
+    return true;
+  });
+  return out.sort();
+}
+
+/** Each entry below `dir` with its '/'-separated relative path; `visit` says whether to go into it. */
+function walkTree(dir: string, unreadable: ((path: string, reason: string) => void) | undefined, visit: (path: string, e: Dirent) => boolean): void {
   const walk = (d: string): void => {
     let list: Dirent[];
     try {
       list = readdirSync(d, { withFileTypes: true });
     } catch (e) {
-      // listEntries has said so already, where both walk the same tree.
       if (!unreadable) throw e;
       unreadable(relative(dir, d).split(sep).join('/'), systemReason(e));
       return;
     }
     for (const e of list) {
-      if (!e.isDirectory()) continue;
       const p = join(d, e.name);
-      out.push(relative(dir, p).split(sep).join('/'));
-      walk(p);
+      if (visit(relative(dir, p).split(sep).join('/'), e)) walk(p);
     }
   };
   walk(dir);
-  return out.sort();
 }
 
 /** The folders a list of file paths implies ('a/b/c.txt': 'a', 'a/b'). */
