@@ -261,7 +261,8 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
 }
 
 /** The files the reporters write (not standard output, not the pcap folder). */
-function reportFiles(specs: readonly ReporterSpec[]): string[] {
+/** The report files the specs write, stdout aside: the ones an output lock guards. */
+export function reportFiles(specs: readonly ReporterSpec[]): string[] {
   return specs.flatMap((s) => ('outputFile' in s && s.outputFile !== undefined && s.outputFile !== STDOUT ? [s.outputFile] : []));
 }
 

@@ -90,3 +90,24 @@ describe('two hil runs naming the same JUnit file', () => {
     expect((await a.exited).code).toBe(130);
   });
 });
+
+describe('hil merge naming a report file a run holds', () => {
+  beforeAll(() => ensureBuilt(), 180_000);
+
+  test('exits 2 naming the holder before any log is read; the run keeps its file', async () => {
+    const shared = join(dir, 'shared.xml');
+    const a = startHil(['run', 'suites/1-registration.yaml', '--reports', join(dir, 'a'), '--reporter', `junit=${shared}`, '--no-html']);
+    await until(() => existsSync(shared), 60_000, "the run's JUnit");
+    const owner = JSON.parse(readFileSync(outputLockPath(shared), 'utf8')) as { pid: number; user: string; command: string; since: string };
+    // The log does not exist: a merge that got past the lock would say so instead.
+    const m = await hil(['merge', join(dir, 'shard-1.jsonl'), '--reports', join(dir, 'm'), '--reporter', `junit=${shared}`, '--no-html']);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toBe(
+      `hil merge: report file ${shared}: in use by pid ${owner.pid} on ${hostname()} (${owner.user}: ${owner.command}, since ${owner.since}); wait for it to end or name another file (lock ${outputLockPath(shared)})\n`,
+    );
+    expect(JSON.parse(readFileSync(outputLockPath(shared), 'utf8'))).toEqual(owner);
+    a.child.kill('SIGINT');
+    expect((await a.exited).code).toBe(130);
+    expect(existsSync(outputLockPath(shared))).toBe(false);
+  });
+});

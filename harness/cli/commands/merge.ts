@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_REPORTS_DIR } from '../../app/defaults.js';
-import { guardedReporters, reporterSpecs } from '../../app/run-suites.js';
+import { guardedReporters, reportFiles, reporterSpecs } from '../../app/run-suites.js';
+import { lockOutputs, type OutputLocks } from '../../app/output-locks.js';
 import { ConfigError, ResourceError } from '../../../core/errors.js';
 import { dirname, join } from 'node:path';
 import { RecordingHealth, RESULTS_NOT_RECORDED } from '../../app/recording.js';
@@ -38,6 +39,7 @@ export function registerMerge(program: Command, exit: (code: number) => never | 
       let events: RunEvent[];
       let reporters: Reporter[] = [];
       let folder: FolderLock | undefined;
+      let outputLocks: OutputLocks | undefined;
       let earlier: EarlierRun | undefined;
       let started = false;
       let lost = false;
@@ -54,7 +56,18 @@ export function registerMerge(program: Command, exit: (code: number) => never | 
             if (clearedBy(opts.reports, outputs, log) || clearedBy(opts.reports, outputs, join(dirname(log), 'attachments')))
               throw new ConfigError(log, 'conflict', `lies in the reports folder ${opts.reports}, which the merge clears of an earlier run's files first; merge into another folder`);
           // As hil run does: a run or merge writing there is not overwritten, and nothing of an earlier run stays beside the merged reports.
-          folder = lockFolder(opts.reports, `hil merge ${process.argv.slice(3).join(' ')}`.trim());
+          const command = `hil merge ${process.argv.slice(3).join(' ')}`.trim();
+          folder = lockFolder(opts.reports, command);
+          // A report file outside the folder is guarded as hil run guards it: a run or another merge
+          // naming the same file is refused, not left to take turns overwriting it.
+          try {
+            outputLocks = lockOutputs(reportFiles(specs), opts.reports, command);
+          } catch (e) {
+            if (!(e instanceof ResourceError)) throw e;
+            err(`report file ${e.message}`);
+            return exit(2);
+          }
+          for (const line of outputLocks.unlocked) err(`warning: ${line}`);
           if (folder.tookOverFrom) err(`took over the lock of ${opts.reports} left by pid ${folder.tookOverFrom.pid} (${folder.tookOverFrom.command}, since ${folder.tookOverFrom.since}), which is no longer running`);
           const reportsDir = opts.reports;
           events = mergeEventLogs(logs, {
@@ -90,6 +103,7 @@ export function registerMerge(program: Command, exit: (code: number) => never | 
           for (const p of problems) err(p);
           if (found.length && !problems.length) err(`nothing was merged: what an earlier run left in ${opts.reports} is left as it was (${found.join(', ')})`);
         }
+        outputLocks?.release();
         folder?.release();
       }
       const closing = health.summary();
