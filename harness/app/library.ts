@@ -28,9 +28,10 @@ export type { Bench } from '../steps/bench.js';
 // Running suites, as `hil run` does
 export { ProcessStop, Stopped, STOP_SIGNALS, type ProcessStopOptions, type SignalSource } from './process-stop.js';
 export { lockFolder, type FolderLock, type LockOwner } from './reports-lock.js';
+export { lockOutputs, outputLockPath, type OutputLocks } from './output-locks.js';
 export { clearEarlierRun, clearedBy, setAsideEarlierRun, type Cleared, type EarlierRun } from './reports-folder.js';
 export { RecordingHealth, RESULTS_NOT_RECORDED } from './recording.js';
-export { guardedReporters, runSuites, reporterSpecs, type RunSuitesOptions, type RunSuitesResult } from './run-suites.js';
+export { guardedReporters, reportFiles, runSuites, reporterSpecs, type RunSuitesOptions, type RunSuitesResult } from './run-suites.js';
 export { DEFAULT_MINIMISE_BUDGET_MS, DEFAULT_MINIMISE_TRIES, type MinimiseSettings } from './minimise-reproducers.js';
 export { certify, type CertifyOptions, type CertifyResult } from './certify.js';
 export type { Reporter, HarnessError } from '../model/reporter.js';
