@@ -7,6 +7,9 @@ import { DecodeError } from '../../core/errors.js';
 
 export const IPV6_HEADER_LEN = 40;
 export const NEXT_HEADER_UDP = 17;
+/** RFC 8200 4.5: the fragment header, eight bytes. */
+export const NEXT_HEADER_FRAGMENT = 44;
+export const FRAGMENT_HEADER_LEN = 8;
 
 /** Byte offsets of the header fields. */
 export const field = {

@@ -106,8 +106,13 @@ export function openPcapng(): CaptureFormat {
         const caplen = view.getUint32(body + 12, le);
         const origlen = view.getUint32(body + 16, le);
         if (body + 20 + caplen > end) fail(body + 12, 'truncated', `captured length ${caplen} runs past the block`);
-        const [seconds, nanos] = exactTime(hi, lo, iface);
-        emit(frameRecord(w.nextIndex, off, iface.linkType, timeMs(hi, lo, iface), seconds, nanos, bytes.subarray(body + 20, body + 20 + caplen), origlen));
+        const u = iface.unitsPerSec;
+        const [sec, rest] = splitUnits(hi, lo, u);
+        const nanos = toNanos(rest, u);
+        // A remainder that rounds to a whole second (resolutions finer than a nanosecond) carries.
+        const carry = nanos >= 1e9 ? 1 : 0;
+        const time = (sec + iface.offsetSec) * 1000 + rest * (1000 / u);
+        emit(frameRecord(w.nextIndex, off, iface.linkType, time, sec + iface.offsetSec + carry, nanos - carry * 1e9, bytes.subarray(body + 20, body + 20 + caplen), origlen));
         break;
       }
       case BLOCK.SPB: {
@@ -128,49 +133,26 @@ export function openPcapng(): CaptureFormat {
 }
 
 /**
- * Whole seconds and the remainder apart, as the classic reader does, so a converted file gives the
- * same doubles as the original. Plain doubles while the count is exact (below 2^53, every
- * microsecond capture until the year 2255); BigInt only beyond.
+ * Whole seconds and the remainder in the interface's units, apart as the classic reader keeps them,
+ * so a converted file gives the same doubles as the original. Plain doubles while the count is
+ * exact (below 2^53, every microsecond capture until the year 2255); BigInt only beyond.
  */
-function timeMs(hi: number, lo: number, iface: Iface): number {
-  const u = iface.unitsPerSec;
+function splitUnits(hi: number, lo: number, u: number): [number, number] {
   if (hi < 0x200000) {
     const ts = hi * 0x100000000 + lo;
     let sec = Math.floor(ts / u);
     // ts / u is rounded: just under a whole second it can round up to it.
     if (sec * u > ts) sec -= 1;
-    return (sec + iface.offsetSec) * 1000 + (ts - sec * u) * (1000 / u);
+    return [sec, ts - sec * u];
   }
   const ts = (BigInt(hi) << 32n) | BigInt(lo);
   const units = BigInt(u);
-  return (Number(ts / units) + iface.offsetSec) * 1000 + Number(ts % units) * (1000 / u);
+  return [Number(ts / units), Number(ts % units)];
 }
 
-/**
- * Whole seconds and nanoseconds (rounded for resolutions finer than a nanosecond or not decimal).
- * Plain doubles while the count is exact, as timeMs: this runs for every packet block.
- */
-function exactTime(hi: number, lo: number, iface: Iface): [number, number] {
-  const u = iface.unitsPerSec;
-  let sec: number;
-  let rest: number;
-  if (hi < 0x200000) {
-    const ts = hi * 0x100000000 + lo;
-    sec = Math.floor(ts / u);
-    if (sec * u > ts) sec -= 1;
-    rest = ts - sec * u;
-  } else {
-    const ts = (BigInt(hi) << 32n) | BigInt(lo);
-    const units = BigInt(u);
-    sec = Number(ts / units);
-    rest = Number(ts % units);
-  }
-  let nanos = u <= 1e9 && 1e9 % u === 0 ? rest * (1e9 / u) : Math.round((rest / u) * 1e9);
-  if (nanos >= 1e9) {
-    sec += 1;
-    nanos -= 1e9;
-  }
-  return [sec + iface.offsetSec, nanos];
+/** The remainder in nanoseconds: exact for decimal resolutions down to 1 ns, rounded otherwise (it may reach 1e9). */
+function toNanos(rest: number, u: number): number {
+  return u <= 1e9 && 1e9 % u === 0 ? rest * (1e9 / u) : Math.round((rest / u) * 1e9);
 }
 
 /** Walks code/length/value options, 32-bit aligned, up to opt_endofopt or the block's end. */

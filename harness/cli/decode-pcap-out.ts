@@ -7,9 +7,11 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { ResourceError } from '../../core/errors.js';
 import { encodeGlobalHeader, encodeRecordAt, LINKTYPE } from '../../core/pcap-format.js';
 import type { PcapRecord } from '../../drivers/pcap/record.js';
+import { TextSink } from './text-sink.js';
 
 export class PcapOut {
-  private full = false;
+  /** Batched writes that wait for a slow disk (the same backpressure as the decoded text). */
+  private readonly sink: TextSink;
   /** undefined until the header is written; then whether records count nanoseconds. */
   private nanosecond: boolean | undefined;
 
@@ -17,7 +19,9 @@ export class PcapOut {
     private readonly stream: WriteStream,
     /** Whether the capture being decoded has nanosecond times (asked at the first record). */
     private readonly inputNanosecond: () => boolean,
-  ) {}
+  ) {
+    this.sink = new TextSink(stream);
+  }
 
   static async open(path: string, inputNanosecond: () => boolean): Promise<PcapOut> {
     const stream = createWriteStream(path);
@@ -36,17 +40,16 @@ export class PcapOut {
     const sub = fits ? (nano ? r.nanos! : Math.floor(r.nanos! / 1000)) : 0;
     // A cut frame keeps its original length (less the link header), so Wireshark shows the cut too.
     const original = ipv6.length + Math.max(0, r.originalLength - r.capturedLength);
-    if (!this.stream.write(encodeRecordAt(ipv6, seconds, sub, original))) this.full = true;
+    this.sink.bytes(encodeRecordAt(ipv6, seconds, sub, original));
   }
 
-  async drained(): Promise<void> {
-    if (!this.full) return;
-    this.full = false;
-    await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+  drained(): Promise<void> {
+    return this.sink.flush();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.header();
+    await this.sink.flush();
     return new Promise((resolve, reject) => {
       this.stream.end((e?: Error | null) => (e ? reject(new ResourceError(this.stream.path.toString(), 'io', `cannot write: ${e.message}`, { cause: e })) : resolve()));
     });
@@ -55,7 +58,7 @@ export class PcapOut {
   private header(): boolean {
     if (this.nanosecond === undefined) {
       this.nanosecond = this.inputNanosecond();
-      this.stream.write(encodeGlobalHeader(LINKTYPE.RAW, undefined, this.nanosecond));
+      this.sink.bytes(encodeGlobalHeader(LINKTYPE.RAW, undefined, this.nanosecond));
     }
     return this.nanosecond;
   }

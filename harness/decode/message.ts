@@ -3,7 +3,7 @@
  * layer that fails leaves what the layers above it gave, plus the DecodeError that stopped it, so a
  * report can still show a damaged frame (smoltcp's pretty printer does the same).
  */
-import { IPV6_HEADER_LEN, NEXT_HEADER_UDP, parseIpv6, type Ipv6ParseOptions } from '../../drivers/ip/ipv6.js';
+import { FRAGMENT_HEADER_LEN, IPV6_HEADER_LEN, NEXT_HEADER_FRAGMENT, NEXT_HEADER_UDP, parseIpv6, type Ipv6ParseOptions } from '../../drivers/ip/ipv6.js';
 import { ipv6Text } from '../../drivers/ip/address-cache.js';
 import { fold, sum16 } from '../../drivers/ip/checksum.js';
 import { parseUdp, UDP_HEADER_LEN } from '../../drivers/ip/udp.js';
@@ -11,14 +11,7 @@ import { decodeCoap, type CoapMessage } from '../coap/message.js';
 import { decodePayload } from '../csmp/payload.js';
 import { DecodeError } from '../../core/errors.js';
 import type { CsmpMessage } from './csmp-message.js';
-import { decodeCutIpv6, decodeFragment, isCutIpv6, protocolText } from './partial.js';
-
-const NEXT_HEADER_FRAGMENT = 44;
-const FRAGMENT_HEADER_LEN = 8;
-
-function isAtomicUdpFragment(f: Uint8Array): boolean {
-  return f.length >= FRAGMENT_HEADER_LEN && f[0] === NEXT_HEADER_UDP && f[2] === 0 && (f[3]! & 0xf9) === 0;
-}
+import { decodeCutIpv6, decodeFragment, isAtomicUdpFragment, isCutIpv6, protocolText } from './partial.js';
 
 export type { CsmpMessage, Endpoints } from './csmp-message.js';
 

@@ -7,14 +7,12 @@
  */
 import { DecodeError } from '../../core/errors.js';
 import { ipv6Text } from '../../drivers/ip/address-cache.js';
-import { IPV6_HEADER_LEN, NEXT_HEADER_UDP } from '../../drivers/ip/ipv6.js';
+import { FRAGMENT_HEADER_LEN, IPV6_HEADER_LEN, NEXT_HEADER_FRAGMENT, NEXT_HEADER_UDP } from '../../drivers/ip/ipv6.js';
 import { UDP_HEADER_LEN } from '../../drivers/ip/udp.js';
 import { decodeCoap, type CoapMessage } from '../coap/message.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { CsmpMessage } from './csmp-message.js';
 
-const NEXT_HEADER_FRAGMENT = 44;
-const FRAGMENT_HEADER_LEN = 8;
 const SKIPPABLE = new Set([0, 60]);
 
 const PROTOCOL_NAMES: Record<number, string> = { 6: 'TCP', 17: 'UDP', 43: 'routing header', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 59: 'no next header', 41: 'IPv6 in IPv6', 4: 'IPv4 in IPv6' };
@@ -23,6 +21,11 @@ const PROTOCOL_NAMES: Record<number, string> = { 6: 'TCP', 17: 'UDP', 43: 'routi
 export function protocolText(protocol: number): string {
   const name = PROTOCOL_NAMES[protocol];
   return name ? `next header ${protocol} (${name})` : `next header ${protocol}`;
+}
+
+/** A fragment header (at `f`) of offset 0 with no more to follow (RFC 6946): it holds a whole UDP datagram. */
+export function isAtomicUdpFragment(f: Uint8Array): boolean {
+  return f.length >= FRAGMENT_HEADER_LEN && f[0] === NEXT_HEADER_UDP && f[2] === 0 && (f[3]! & 0xf9) === 0;
 }
 
 /** Whether `b` is an IPv6 packet shorter than its own payload length says. */
