@@ -27,6 +27,29 @@ export const field = {
 // UDP pseudo-header uses, and fragments (44) need reassembly; both surface as `protocol`.
 const SKIPPABLE = new Set([0 /* hop-by-hop */, 60 /* destination options */]);
 
+export interface AfterOptions {
+  /** The first header that is not a skippable option header, and where it starts. */
+  protocol: number;
+  at: number;
+  /** An option header that does not fit before `end`. */
+  fault?: DecodeError;
+}
+
+/**
+ * Past the hop-by-hop and destination options that start at `at` with next header `protocol`, within
+ * `end`: every reader of a packet's upper layer (decoder, partial decoder, capture filter) walks them alike.
+ */
+export function skipOptionHeaders(b: Uint8Array, protocol: number, at: number, end: number): AfterOptions {
+  while (SKIPPABLE.has(protocol)) {
+    if (at + 8 > end) return { protocol, at, fault: new DecodeError('ipv6', at, 'truncated', 'truncated extension header') };
+    const len = (b[at + 1]! + 1) * 8;
+    if (at + len > end) return { protocol, at, fault: new DecodeError('ipv6', at + 1, 'truncated', 'extension header exceeds payload') };
+    protocol = b[at]!;
+    at += len;
+  }
+  return { protocol, at };
+}
+
 export interface Ipv6Header {
   trafficClass: number;
   flowLabel: number;
@@ -69,15 +92,9 @@ export function parseIpv6(b: Uint8Array, opts: Ipv6ParseOptions = {}): Ipv6Packe
   const end = IPV6_HEADER_LEN + payloadLength;
   const nextHeader = b[field.NEXT_HEADER]!;
 
-  let protocol = nextHeader;
-  let at = IPV6_HEADER_LEN;
-  while (SKIPPABLE.has(protocol)) {
-    if (at + 8 > end) throw new DecodeError('ipv6', at, 'truncated', 'truncated extension header');
-    const len = (b[at + 1]! + 1) * 8;
-    if (at + len > end) throw new DecodeError('ipv6', at + 1, 'truncated', 'extension header exceeds payload');
-    protocol = b[at]!;
-    at += len;
-  }
+  const after = skipOptionHeaders(b, nextHeader, IPV6_HEADER_LEN, end);
+  if (after.fault) throw after.fault;
+  const { protocol, at } = after;
 
   return {
     trafficClass: ((b[0]! & 0x0f) << 4) | (b[1]! >> 4),

@@ -11,14 +11,13 @@
 import { ConfigError } from '../../core/errors.js';
 import { canonicalIpv6 } from '../../drivers/ip/address.js';
 import { ipv6Text } from '../../drivers/ip/address-cache.js';
+import { IPV6_HEADER_LEN, NEXT_HEADER_UDP, skipOptionHeaders } from '../../drivers/ip/ipv6.js';
+import { UDP_HEADER_LEN } from '../../drivers/ip/udp.js';
 
 export type PacketFilter = (ipv6: Uint8Array) => boolean;
 
 export const SUPPORTED_FILTER = "ip6, udp, [udp] [src|dst] port N, [ip6] [src|dst] host ADDRESS, joined by and/or/not and parentheses";
 
-const NEXT_HEADER_UDP = 17;
-// Hop-by-hop and destination options sit between the header and UDP and are skipped, as the decoder does.
-const SKIPPABLE = new Set([0, 60]);
 
 /** undefined for an empty filter; ConfigError naming what is not supported. */
 export function compileCaptureFilter(text: string): PacketFilter | undefined {
@@ -95,14 +94,14 @@ export function compileCaptureFilter(text: string): PacketFilter | undefined {
         return refuse(`'${v}' is not an IPv6 address`);
       }
       return (p) => {
-        if (p.length < 40) return false;
+        if (p.length < IPV6_HEADER_LEN) return false;
         const src = ipv6Text(p, 8) === address;
         const dst = ipv6Text(p, 24) === address;
         return dir === 'src' ? src : dir === 'dst' ? dst : src || dst;
       };
     }
     if (dir !== undefined) return refuse(`'${dir}' must be followed by port or host`);
-    if (proto === 'ip6') return (p) => p.length >= 40 && p[0]! >> 4 === 6;
+    if (proto === 'ip6') return (p) => p.length >= IPV6_HEADER_LEN && p[0]! >> 4 === 6;
     if (proto === 'udp') return (p) => udpAt(p) >= 0;
     return refuse(`'${tokens[at] ?? ''}' is not supported`);
   };
@@ -114,13 +113,8 @@ export function compileCaptureFilter(text: string): PacketFilter | undefined {
 
 /** Offset of the UDP header, or -1 when the packet carries none (whole) at the front. */
 function udpAt(p: Uint8Array): number {
-  if (p.length < 48 || p[0]! >> 4 !== 6) return -1;
-  let next = p[6]!;
-  let at = 40;
-  while (SKIPPABLE.has(next)) {
-    if (at + 8 > p.length) return -1;
-    next = p[at]!;
-    at += (p[at + 1]! + 1) * 8;
-  }
-  return next === NEXT_HEADER_UDP && at + 8 <= p.length ? at : -1;
+  if (p.length < IPV6_HEADER_LEN + UDP_HEADER_LEN || p[0]! >> 4 !== 6) return -1;
+  // Hop-by-hop and destination options before UDP are skipped, as the decoder does.
+  const { protocol, at, fault } = skipOptionHeaders(p, p[6]!, IPV6_HEADER_LEN, p.length);
+  return !fault && protocol === NEXT_HEADER_UDP && at + UDP_HEADER_LEN <= p.length ? at : -1;
 }

@@ -7,13 +7,12 @@
  */
 import { DecodeError } from '../../core/errors.js';
 import { ipv6Text } from '../../drivers/ip/address-cache.js';
-import { FRAGMENT_HEADER_LEN, IPV6_HEADER_LEN, NEXT_HEADER_FRAGMENT, NEXT_HEADER_UDP } from '../../drivers/ip/ipv6.js';
+import { FRAGMENT_HEADER_LEN, IPV6_HEADER_LEN, NEXT_HEADER_FRAGMENT, NEXT_HEADER_UDP, skipOptionHeaders } from '../../drivers/ip/ipv6.js';
 import { UDP_HEADER_LEN } from '../../drivers/ip/udp.js';
 import { decodeCoap, type CoapMessage } from '../coap/message.js';
 import { decodePayload } from '../csmp/payload.js';
 import type { CsmpMessage } from './csmp-message.js';
 
-const SKIPPABLE = new Set([0, 60]);
 
 const PROTOCOL_NAMES: Record<number, string> = { 6: 'TCP', 17: 'UDP', 43: 'routing header', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 59: 'no next header', 41: 'IPv6 in IPv6', 4: 'IPv4 in IPv6' };
 
@@ -53,12 +52,9 @@ function afterHeader(b: Uint8Array, end: number, cut: DecodeError | undefined, f
     protocol = NEXT_HEADER_FRAGMENT;
     at = fragmentAt;
   }
-  while (SKIPPABLE.has(protocol)) {
-    if (at + 8 > end) return { ...addresses, tlvs: [], error: cut ?? new DecodeError('ipv6', at, 'truncated', 'truncated extension header') };
-    protocol = b[at]!;
-    at += (b[at + 1]! + 1) * 8;
-  }
-  if (at > end) return { ...addresses, tlvs: [], error: cut ?? new DecodeError('ipv6', at, 'truncated', 'extension header exceeds payload') };
+  const after = skipOptionHeaders(b, protocol, at, end);
+  if (after.fault) return { ...addresses, tlvs: [], error: cut ?? after.fault };
+  ({ protocol, at } = after);
   if (protocol === NEXT_HEADER_FRAGMENT) {
     if (at + FRAGMENT_HEADER_LEN > end) return { ...addresses, tlvs: [], error: cut ?? new DecodeError('ipv6', at, 'truncated', 'truncated fragment header') };
     const inner = b[at]!;
