@@ -27,7 +27,7 @@ import { DEFAULT_SET, loadSuiteSet, type SuiteSet } from '../config/suite-set.js
 import { loadSuite } from '../config/suite.js';
 import { ENVELOPE_FILE, INTERRUPTED_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, REPORTS_DIR } from '../evidence/bundle-layout.js';
 import { envelope, keyId } from '../evidence/dsse.js';
-import { hashFile, listEntries, listFolders, sha256Hex } from '../evidence/files.js';
+import { hashFile, listTree, sha256Hex } from '../evidence/files.js';
 import { incompleteReports } from '../evidence/references.js';
 import { loadLabKey, type LabKey } from '../evidence/signing-key.js';
 import { PAYLOAD_TYPE, statement, type CertificationPredicate, type DeviceEvidence, type EvidenceFile, type Verdict } from '../evidence/statement.js';
@@ -203,8 +203,9 @@ async function certifyWith(o: CertifyOptions & { stop: ProcessStop }): Promise<C
   let files: EvidenceFile[];
   let folders: string[];
   try {
-    files = existsSync(reportsDir) ? listEntries(o.outDir).map((e) => hashFile(o.outDir, e.path)) : [];
-    folders = existsSync(reportsDir) ? listFolders(o.outDir) : [];
+    const tree = existsSync(reportsDir) ? listTree(o.outDir) : { entries: [], folders: [] };
+    files = tree.entries.map((e) => hashFile(o.outDir, e.path));
+    folders = tree.folders;
     if (refused === undefined) reasons.push(...incompleteReports(o.outDir, files));
   } catch (e) {
     return fail(`${bundleError(e, o.outDir)}; the bundle is not complete: ${o.outDir} has no manifest`);

@@ -260,8 +260,7 @@ async function loadAndRun(o: RunSuitesOptions, stop: ProcessStop): Promise<RunSu
   }
 }
 
-/** The files the reporters write (not standard output, not the pcap folder). */
-/** The report files the specs write, stdout aside: the ones an output lock guards. */
+/** The files the reporters write (not standard output, not the pcap folder): the ones an output lock guards. */
 export function reportFiles(specs: readonly ReporterSpec[]): string[] {
   return specs.flatMap((s) => ('outputFile' in s && s.outputFile !== undefined && s.outputFile !== STDOUT ? [s.outputFile] : []));
 }

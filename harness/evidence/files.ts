@@ -41,34 +41,34 @@ export function describeKind(kind: EntryKind, path: string): string {
   }
 }
 
-/**
- * Every entry below `dir` that is not a folder, sorted by path; folders are walked, links are not.
- * A folder that cannot be read is told to `unreadable` (its relative path, '' for `dir` itself,
- * and the reason), or thrown without it.
- */
-export function listEntries(dir: string, unreadable?: (path: string, reason: string) => void): BundleEntry[] {
-  const out: BundleEntry[] = [];
-  walkTree(dir, unreadable, (path, e) => {
-    const kind = kindOf(e);
-    if (kind === 'folder') return true;
-    out.push({ path, kind });
-    return false;
-  });
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+export interface BundleTree {
+  /** Every entry that is not a folder, sorted by path. */
+  entries: BundleEntry[];
+  /**
+   * Every folder below `dir` (not `dir` itself), sorted. The manifest records them: a file walk
+   * alone cannot see an empty folder added after signing.
+   */
+  folders: string[];
 }
 
 /**
- * Relative paths of every folder below `dir` (not `dir` itself), sorted; links are not followed.
- * The manifest records them: a file walk alone cannot see an empty folder added after signing.
+ * What lies below `dir`, in one walk; folders are walked, links are not. A folder that cannot be
+ * read is told to `unreadable` (its relative path, '' for `dir` itself, and the reason), or thrown
+ * without it.
  */
-export function listFolders(dir: string, unreadable?: (path: string, reason: string) => void): string[] {
-  const out: string[] = [];
+export function listTree(dir: string, unreadable?: (path: string, reason: string) => void): BundleTree {
+  const entries: BundleEntry[] = [];
+  const folders: string[] = [];
   walkTree(dir, unreadable, (path, e) => {
-    if (!e.isDirectory()) return false;
-    out.push(path);
-    return true;
+    const kind = kindOf(e);
+    if (kind === 'folder') {
+      folders.push(path);
+      return true;
+    }
+    entries.push({ path, kind });
+    return false;
   });
-  return out.sort();
+  return { entries: entries.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)), folders: folders.sort() };
 }
 
 /** Each entry below `dir` with its '/'-separated relative path; `visit` says whether to go into it. */
@@ -102,7 +102,7 @@ export function foldersOf(paths: readonly string[]): Set<string> {
 
 /** Relative paths of every regular file below `dir`. */
 export function listFiles(dir: string): string[] {
-  return listEntries(dir)
+  return listTree(dir).entries
     .filter((e) => e.kind === 'file')
     .map((e) => e.path);
 }

@@ -16,7 +16,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase64Strict, keyId, notBase64, verifyEnvelope, type DsseEnvelope } from './dsse.js';
-import { describeKind, foldersOf, listEntries, listFolders, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
+import { describeKind, foldersOf, listTree, readRegularFile, sha256Hex, type BundleEntry } from './files.js';
 import { BUNDLE_OWN_FILES, ENVELOPE_FILE, INTERRUPTED_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE } from './bundle-layout.js';
 import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, type EvidenceFile, type Statement } from './statement.js';
 import { envelopeShapeProblem, statementShapeProblem } from './statement-shape.js';
@@ -147,7 +147,8 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
   }
 
   const entries = new Map<string, BundleEntry['kind']>();
-  for (const e of listEntries(dir, (path, reason) => problems.push(`${path || '.'}/: cannot list the folder: ${reason}`))) entries.set(e.path, e.kind);
+  const tree = listTree(dir, (path, reason) => problems.push(`${path || '.'}/: cannot list the folder: ${reason}`));
+  for (const e of tree.entries) entries.set(e.path, e.kind);
   const listed = new Set<string>();
   for (const f of st.predicate.files) {
     listed.add(f.path);
@@ -158,7 +159,7 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
     if (listed.has(path) || BUNDLE_OWN_FILES.includes(path)) continue;
     problems.push(`${path}: ${kind === 'file' ? '' : `${describeKind(kind, join(dir, path))}, `}not in the manifest (added after signing)`);
   }
-  problems.push(...folderProblems(dir, st, listed));
+  problems.push(...folderProblems(dir, st, listed, tree.folders));
 
   if (opts.firmware) {
     const got = sha256Hex(opts.firmware);
@@ -173,11 +174,9 @@ export function verifyBundle(dir: string, opts: VerifyOptions = {}): VerifyResul
  * see it), a signed one that is gone is missing. A manifest from before folders were recorded
  * vouches only for the folders its files lie in.
  */
-function folderProblems(dir: string, st: Statement, listedFiles: ReadonlySet<string>): string[] {
+function folderProblems(dir: string, st: Statement, listedFiles: ReadonlySet<string>, present: readonly string[]): string[] {
   const recorded = st.predicate.folders;
   const signed = new Set(recorded ?? foldersOf([...listedFiles]));
-  // Unreadable folders were named by the file walk already.
-  const present = listFolders(dir, () => {});
   const out: string[] = [];
   for (const f of present) {
     // A folder where a signed file was is named by the file check.
