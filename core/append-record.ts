@@ -51,6 +51,25 @@ export class RecordFile {
     this.end += bytes.length;
   }
 
+  /** Where the last whole record ends. */
+  get size(): number {
+    return this.end;
+  }
+
+  /**
+   * Writes `line` at `at` (where an earlier record ends) as the file's last record, cutting what
+   * followed it: a closing record that must get in on a full disk goes over records already there,
+   * whose blocks need no new space. Throws the system's error as append does.
+   */
+  writeOver(at: number, line: string): void {
+    if (this.fd === undefined) return;
+    const bytes = Buffer.from(line, 'utf8');
+    let done = 0;
+    while (done < bytes.length) done += this.io.write(this.fd, bytes, done, bytes.length - done, at + done);
+    this.io.truncate(this.fd, at + bytes.length);
+    this.end = at + bytes.length;
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;

@@ -9,32 +9,27 @@
  * `writeLast` puts it over the last whole records when it cannot be appended: their bytes are
  * already the file's, and writing over them needs no new space.
  */
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { RecordFile } from '../../core/append-record.js';
 
 const KEPT_RECORDS = 64;
 
 export class SyncFileStream {
   private readonly file: RecordFile;
-  private fd: number | undefined;
-  /** The last records written: the ones writeLast may have to give up (a marker is one line, so few). */
+  private closed = false;
+  /** Where each of the last records ends, and its text: the ones writeLast may have to give up (a marker is one line, so few). */
   private readonly records: { end: number; text: string }[] = [];
-  private end = 0;
   /** Where the records no longer kept end: writeLast never writes before it. */
   private floor = 0;
 
   constructor(path: string) {
     this.file = new RecordFile(path, 'w');
-    this.fd = openSync(path, 'r+');
   }
 
   write(text: string | Uint8Array): boolean {
-    if (this.fd === undefined) return false;
+    if (this.closed) return false;
     const line = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
     this.file.append(line);
-    const length = Buffer.byteLength(line);
-    this.end += length;
-    this.records.push({ end: this.end, text: line });
+    this.records.push({ end: this.file.size, text: line });
     if (this.records.length > KEPT_RECORDS) this.floor = this.records.shift()!.end;
     return true;
   }
@@ -44,29 +39,26 @@ export class SyncFileStream {
    * records that make room, cutting the file after it. Returns the records given up (their text).
    */
   writeLast(text: string): string[] {
-    if (this.fd === undefined) return [];
+    if (this.closed) return [];
     try {
       this.write(text);
       return [];
     } catch (e) {
-      const bytes = Buffer.from(text, 'utf8');
+      const length = Buffer.byteLength(text, 'utf8');
+      const end = this.file.size;
       let keep = this.records.length;
-      while (keep > 0 && this.records[keep - 1]!.end + bytes.length > this.end) keep--;
+      while (keep > 0 && this.records[keep - 1]!.end + length > end) keep--;
       const at = keep > 0 ? this.records[keep - 1]!.end : this.floor;
       // Not even the kept records make room: nothing is written over, the append's error stands.
-      if (at + bytes.length > this.end) throw e;
+      if (at + length > end) throw e;
       const dropped = this.records.splice(keep).map((r) => r.text);
-      let done = 0;
-      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, at + done);
-      ftruncateSync(this.fd, at + bytes.length);
-      this.end = at + bytes.length;
+      this.file.writeOver(at, text);
       return dropped;
     }
   }
 
   close(): void {
     this.file.close();
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.closed = true;
   }
 }
