@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { fromHex } from '../../../core/bytes.js';
 import { ConfigError, DecodeError, ResourceError } from '../../../core/errors.js';
-import { fileChunks } from '../../../drivers/pcap/file-chunks.js';
+import { fileChunks, type RestartReason } from '../../../drivers/pcap/file-chunks.js';
 import { DECODED_LINK_TYPES, isDecodedLinkType } from '../../../drivers/pcap/link-layer.js';
 import { CaptureRecordReader } from '../../../drivers/pcap/record-reader.js';
 import type { PcapRecord } from '../../../drivers/pcap/record.js';
@@ -102,16 +102,13 @@ export async function runDecode(file: string | undefined, opts: DecodeOptions, i
     io.err(`hil decode: ${e.message}`);
     return 2;
   }
-  const source: AsyncIterable<Uint8Array> = file === '-' ? (io.stdin ?? noInput()) : fileChunks(file, {
-          follow: opts.follow,
-          signal: io.signal,
-          chunkBytes: 1 << 18,
-          onRestart: (why) => {
-            const dropped = decoder.reader.restart();
-            const what = why === 'rotated' ? 'replaced by a new file' : 'truncated';
-            io.err(`hil decode: ${name}: ${what}: reading it from its start${dropped ? ` (${dropped} bytes of an unfinished record dropped)` : ''}`);
-          },
-        });
+  const onRestart = (why: RestartReason): void => {
+    const dropped = decoder.reader.restart();
+    const what = why === 'rotated' ? 'replaced by a new file' : 'truncated';
+    io.err(`hil decode: ${name}: ${what}: reading it from its start${dropped ? ` (${dropped} bytes of an unfinished record dropped)` : ''}`);
+  };
+  const source: AsyncIterable<Uint8Array> =
+    file === '-' ? (io.stdin ?? noInput()) : fileChunks(file, { follow: opts.follow, signal: io.signal, chunkBytes: 1 << 18, onRestart });
   let pcapOut: PcapOut | undefined;
   try {
     if (opts.pcap) pcapOut = await PcapOut.open(opts.pcap, () => decoder.reader.header?.nanosecond ?? false);
